@@ -1,0 +1,103 @@
+# headcount — build, test, demo.
+#
+#   make          build/headcount-aggregator, build/headcount-terminal, ...
+#   make test     install missing packages, build, run the whole suite
+#   make demo     an aggregator on the demo venue with simulated terminals
+#   make SAN=1    the same, built with AddressSanitizer + UBSan in build/san
+#
+# Missing Debian packages are installed by .ci/install-deps.sh the first
+# time (build/pkg.mk records the pkg-config flags it found).
+
+PKGS := libwebsockets sqlite3 jansson inih ncursesw
+CC ?= cc
+
+ifeq ($(SAN),1)
+BUILD ?= build/san
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD ?= build
+SAN_FLAGS :=
+endif
+
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
+include build/pkg.mk
+endif
+
+CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. $(SAN_FLAGS) $(PKG_CFLAGS)
+LDLIBS := $(PKG_LIBS) -lmbedcrypto -lpthread -lm
+LDFLAGS := $(SAN_FLAGS)
+
+SHARED_SRC := $(wildcard shared/*.c)
+AGG_SRC := $(filter-out aggregator/main.c,$(wildcard aggregator/*.c))
+TERM_SRC := $(filter-out terminal/main.c,$(wildcard terminal/*.c)) $(wildcard hw/*.c)
+BENCH_SRC := $(wildcard tests/bench/*.c)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+SIM_SRC := $(wildcard tests/sim/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+LIB := $(BUILD)/libheadcount.a
+LIB_OBJ := $(call obj,$(SHARED_SRC) $(AGG_SRC) $(TERM_SRC))
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+BINS := $(BUILD)/headcount-aggregator $(BUILD)/headcount-terminal
+ifneq ($(BENCH_SRC),)
+BINS += $(BUILD)/headcount-bench
+endif
+ifneq ($(SIM_SRC),)
+BINS += $(BUILD)/headcount-sim
+endif
+
+.PHONY: all test unit demo deps clean lint soak bench
+all: $(BINS) $(UNIT_BIN)
+
+build/pkg.mk: .ci/install-deps.sh
+	@bash .ci/install-deps.sh
+	@mkdir -p build
+	@{ echo "PKG_CFLAGS := $$(pkg-config --cflags $(PKGS))"; \
+	   echo "PKG_LIBS := $$(pkg-config --libs $(PKGS))"; } > $@
+
+deps:
+	bash .ci/install-deps.sh
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/headcount-aggregator: $(call obj,aggregator/main.c) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/headcount-terminal: $(call obj,terminal/main.c) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/headcount-bench: $(call obj,$(BENCH_SRC)) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/headcount-sim: $(call obj,$(SIM_SRC)) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+# The whole suite: unit and integration tests on the normal build, then
+# again on the sanitizer build. One line per test file, a final count.
+test: all
+	$(MAKE) SAN=1 all
+	bash tests/run.sh
+
+demo: all
+	bash aggregator/demo/run-demo.sh
+
+clean:
+	rm -rf build
+
+lint:
+	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h') || true
+	cppcheck --quiet --enable=warning,performance --error-exitcode=1 -I. shared aggregator terminal hw
+
+-include $(shell find build/obj build/san/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,95 @@
+/*
+ * config.h — the venue config: areas, groups, terminals, thresholds.
+ *
+ * Parsed from an INI file with inih (docs/config.md is the user guide).
+ * Every error names the file and line. Loading is all-or-nothing: on any
+ * error the caller's previous config stays untouched (SIGHUP reload keeps
+ * the running config when the new one is broken).
+ */
+#ifndef HC_CONFIG_H
+#define HC_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shared/limits.h"
+
+/* Fractions of capacity; resolved per area from venue defaults and the
+ * area's own overrides. */
+struct hc_thresholds {
+	double moderate_at;      /* level moderate at >= this fraction (0.5) */
+	double crowded_at;       /* level crowded at >= this fraction (0.8) */
+	double full_at;          /* level full at >= this fraction (1.0) */
+	double restrict_at;      /* entry restricted at >= this fraction (1.0) */
+	double resume_at;        /* reopen at <= this fraction (0.9) ... */
+	int64_t hold_ms;         /* ... and after restricted this long (60 s) */
+};
+
+struct hc_area_cfg {
+	char id[HC_ID_LEN_MAX + 1];
+	char name[HC_NAME_LEN_MAX + 1];
+	int64_t capacity;            /* people; from capacity or floor_m2 x density */
+	double floor_m2;             /* 0 when capacity was given directly */
+	double density_per_m2;       /* used when floor_m2 is set */
+	char group[HC_ID_LEN_MAX + 1]; /* "" when in no group */
+	struct hc_thresholds thresholds;
+	int line;                    /* line of the [area ...] header */
+};
+
+struct hc_group_cfg {
+	char id[HC_ID_LEN_MAX + 1];
+	char name[HC_NAME_LEN_MAX + 1];
+	int64_t capacity;            /* given, or the sum of its areas' */
+	struct hc_thresholds thresholds;
+	int line;
+};
+
+struct hc_terminal_cfg {
+	char id[HC_ID_LEN_MAX + 1];
+	char area[HC_ID_LEN_MAX + 1];
+	int area_index;              /* index into hc_venue_cfg.areas */
+	char key[65];                /* shared secret, "" when none is set */
+	int line;
+};
+
+struct hc_venue_cfg {
+	char path[PATH_MAX];
+	char name[HC_NAME_LEN_MAX + 1];
+	char listen_host[64];        /* default 127.0.0.1 */
+	uint16_t listen_port;        /* default 8080 */
+	char database[PATH_MAX];     /* default headcount.db, relative to cwd */
+	double density_per_m2;       /* venue default, 2.0 */
+	struct hc_thresholds thresholds; /* venue defaults */
+	int area_count;
+	struct hc_area_cfg areas[HC_AREAS_MAX];
+	int group_count;
+	struct hc_group_cfg groups[HC_GROUPS_MAX];
+	int terminal_count;
+	struct hc_terminal_cfg terminals[HC_TERMINALS_MAX];
+};
+
+/* Where a config is wrong: "venue.ini:12: capacity must be ...". */
+struct hc_config_error {
+	char file[PATH_MAX];
+	int line;                    /* 0 when the error is not on one line */
+	char message[200];
+};
+
+/* Loads path into a freshly allocated config. Returns NULL and fills err
+ * on any error (unreadable file, syntax, unknown section or key, bad
+ * value, duplicate id, terminal of an unknown area, ...). */
+struct hc_venue_cfg *hc_venue_load(const char *path, struct hc_config_error *err);
+
+void hc_venue_free(struct hc_venue_cfg *cfg);
+
+/* Index of the area/group/terminal with this id, or -1. */
+int hc_venue_find_area(const struct hc_venue_cfg *cfg, const char *id);
+int hc_venue_find_group(const struct hc_venue_cfg *cfg, const char *id);
+int hc_venue_find_terminal(const struct hc_venue_cfg *cfg, const char *id);
+
+/* Formats err as "file:line: message" (or "file: message"). */
+void hc_config_error_format(const struct hc_config_error *err, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * limits.h — every bound headcount enforces, in one place.
+ *
+ * DESIGN.md invariant 6: everything is bounded. Each limit has a name with
+ * its unit, a value, and a line saying why. docs/protocol.md and
+ * docs/config.md quote these values; tests exercise each edge.
+ */
+#ifndef HC_LIMITS_H
+#define HC_LIMITS_H
+
+/* Identifiers (terminal, area, group ids): [A-Za-z0-9_-], short enough
+ * to print in a dashboard column and store cheaply per ledger row. */
+#define HC_ID_LEN_MAX 32
+
+/* Human-readable names (area names, venue name). */
+#define HC_NAME_LEN_MAX 64
+
+/* An outbox incarnation is 64 random bits, written as 16 lower-case hex
+ * digits (JSON numbers above 2^53 are not exact in every client). */
+#define HC_INCARNATION_HEX_LEN 16
+
+/* Largest WebSocket message accepted from a terminal. A batch is ~100
+ * bytes; 4 KiB leaves room for future fields and refuses floods. */
+#define HC_TERMINAL_FRAME_BYTES_MAX 4096
+
+/* Most presses one batch may carry per direction. A terminal splits
+ * larger backlogs into several batches. Bounds one row's effect. */
+#define HC_BATCH_DELTA_MAX 10000
+
+/* Largest sequence number: 2^53 - 1, exact in JSON doubles. */
+#define HC_SEQ_MAX 9007199254740991LL
+
+/* Unacknowledged batches a terminal may have on the wire at once; the
+ * aggregator refuses more (close 4429). Bounds per-connection ack queues. */
+#define HC_INFLIGHT_BATCHES_MAX 32
+
+/* Batches written by one group commit at most; more wait for the next. */
+#define HC_COMMIT_BATCHES_MAX 4096
+
+/* Configured areas, groups and terminals per venue. */
+#define HC_AREAS_MAX 256
+#define HC_GROUPS_MAX 64
+#define HC_TERMINALS_MAX 4096
+
+/* Default and bounds of the terminal's batch interval. */
+#define HC_BATCH_INTERVAL_MS_DEFAULT 2000
+#define HC_BATCH_INTERVAL_MS_MIN 50
+#define HC_BATCH_INTERVAL_MS_MAX 60000
+
+/* A sent batch without an ack is sent again after this long. */
+#define HC_RESEND_AFTER_MS 5000
+
+/* A connection that has not said hello within this time is closed. */
+#define HC_HELLO_TIMEOUT_S 5
+
+/* Ping an idle link after this long; hang up when nothing arrives for
+ * the second figure. Detects a dead Wi-Fi link within ~20 s. */
+#define HC_PING_AFTER_S 5
+#define HC_HANGUP_AFTER_S 15
+
+/* Reconnect backoff: first retry, cap, and jitter. */
+#define HC_RECONNECT_MS_MIN 250
+#define HC_RECONNECT_MS_MAX 10000
+#define HC_RECONNECT_JITTER_PERCENT 30
+
+/* A terminal's area figure is called stale when older than this. */
+#define HC_FIGURE_STALE_MS 15000
+
+/* WebSocket subprotocol names, one per role, versioned. */
+#define HC_PROTO_TERMINAL "headcount-terminal.v1"
+#define HC_PROTO_MAP "headcount-map.v1"
+#define HC_PROTO_SUPERVISOR "headcount-supervisor.v1"
+
+#endif

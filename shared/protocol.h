@@ -1,0 +1,145 @@
+/*
+ * protocol.h — every message on the wire: build, parse, validate.
+ *
+ * Messages are JSON text frames with a "type" field (docs/protocol.md).
+ * Parsing uses jansson and validates every field against shared/limits.h;
+ * a message that parses is safe to act on. A failure names the close code
+ * the receiver should use and a one-line reason for the log and the close
+ * frame. Nothing here touches sockets: callers pass bytes in and out.
+ */
+#ifndef HC_PROTOCOL_H
+#define HC_PROTOCOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "shared/limits.h"
+
+/* Close codes. 1xxx are RFC 6455; 4xxx are headcount's own. */
+enum hc_close_code {
+	HC_CLOSE_NORMAL = 1000,
+	HC_CLOSE_GOING_AWAY = 1001,      /* aggregator shutting down */
+	HC_CLOSE_TOO_BIG = 1009,         /* frame over the role's limit */
+	HC_CLOSE_BAD_JSON = 4000,        /* not JSON, or not a JSON object */
+	HC_CLOSE_UNKNOWN_TYPE = 4001,    /* "type" missing or not known */
+	HC_CLOSE_BAD_FIELD = 4002,       /* field missing or of wrong type */
+	HC_CLOSE_OUT_OF_RANGE = 4003,    /* value outside its documented range */
+	HC_CLOSE_UNKNOWN_TERMINAL = 4004,/* terminal id not in the venue config */
+	HC_CLOSE_OUT_OF_ORDER = 4005,    /* e.g. batch before hello, hello twice */
+	HC_CLOSE_REPLACED = 4006,        /* same terminal connected again */
+	HC_CLOSE_HELLO_TIMEOUT = 4007,   /* no hello within HC_HELLO_TIMEOUT_S */
+	HC_CLOSE_TOO_MANY_INFLIGHT = 4008,/* over HC_INFLIGHT_BATCHES_MAX unacked */
+};
+
+/* Why a message was refused: close code plus a reason of at most 120
+ * bytes (a WebSocket close reason must fit in 123). */
+struct hc_proto_error {
+	enum hc_close_code code;
+	char reason[121];
+};
+
+enum hc_level { HC_LEVEL_LOW, HC_LEVEL_MODERATE, HC_LEVEL_CROWDED, HC_LEVEL_FULL };
+
+/* "low", "moderate", "crowded", "full". */
+const char *hc_level_name(enum hc_level level);
+
+/* Parses a level name; returns false for anything else. */
+bool hc_level_parse(const char *name, enum hc_level *out);
+
+/* One area's state as pushed to terminals and maps and served by
+ * GET /api/areas. occupancy = max(0, entered - exited); the raw sums are
+ * kept so a miscount shows instead of hiding. */
+struct hc_area_state {
+	char id[HC_ID_LEN_MAX + 1];
+	char name[HC_NAME_LEN_MAX + 1];
+	int64_t entered;
+	int64_t exited;
+	int64_t occupancy;
+	int64_t capacity;
+	enum hc_level level;
+	bool restricted;
+	int64_t updated_at_ms;           /* wall clock, ms since epoch */
+};
+
+/* terminal -> aggregator: first message on a connection. */
+struct hc_msg_hello {
+	char terminal[HC_ID_LEN_MAX + 1];
+	uint64_t incarnation;            /* 16 hex digits on the wire */
+};
+
+/* terminal -> aggregator: presses since the previous batch. */
+struct hc_msg_batch {
+	int64_t seq;                     /* 1..HC_SEQ_MAX */
+	int64_t entered;                 /* 0..HC_BATCH_DELTA_MAX */
+	int64_t exited;                  /* 0..HC_BATCH_DELTA_MAX, sum >= 1 */
+};
+
+/* aggregator -> terminal: reply to hello, naming the terminal's area. */
+struct hc_msg_welcome {
+	char terminal[HC_ID_LEN_MAX + 1];
+	char area[HC_ID_LEN_MAX + 1];
+};
+
+/* aggregator -> terminal: batch seq is durable. duplicate: it had been
+ * applied before and was not applied again. */
+struct hc_msg_ack {
+	int64_t seq;
+	bool duplicate;
+};
+
+enum hc_msg_type {
+	HC_MSG_HELLO,
+	HC_MSG_BATCH,
+	HC_MSG_WELCOME,
+	HC_MSG_ACK,
+	HC_MSG_AREA,
+};
+
+struct hc_msg {
+	enum hc_msg_type type;
+	union {
+		struct hc_msg_hello hello;
+		struct hc_msg_batch batch;
+		struct hc_msg_welcome welcome;
+		struct hc_msg_ack ack;
+		struct hc_area_state area;
+	} u;
+};
+
+/* Parses a frame a terminal sent (hello or batch). Returns true and fills
+ * out, or returns false and fills err. Frames longer than
+ * HC_TERMINAL_FRAME_BYTES_MAX are refused with HC_CLOSE_TOO_BIG. */
+bool hc_proto_parse_from_terminal(const char *buf, size_t len,
+				  struct hc_msg *out,
+				  struct hc_proto_error *err);
+
+/* Parses a frame the aggregator sent to a terminal (welcome, ack, area). */
+bool hc_proto_parse_from_aggregator(const char *buf, size_t len,
+				    struct hc_msg *out,
+				    struct hc_proto_error *err);
+
+/* Builders write compact JSON (no NUL) into out and return its length,
+ * or 0 when cap is too small. */
+size_t hc_proto_build_hello(char *out, size_t cap, const struct hc_msg_hello *m);
+size_t hc_proto_build_batch(char *out, size_t cap, const struct hc_msg_batch *m);
+size_t hc_proto_build_welcome(char *out, size_t cap, const struct hc_msg_welcome *m);
+size_t hc_proto_build_ack(char *out, size_t cap, const struct hc_msg_ack *m);
+/* The area object: id, name, entered, exited, occupancy, capacity, level,
+ * restricted, updated_at (ISO 8601 UTC). New reference; used by the area
+ * message and by GET /api/areas. */
+json_t *hc_proto_area_json(const struct hc_area_state *a);
+
+/* {"type":"area", ...the area object...} */
+size_t hc_proto_build_area(char *out, size_t cap, const struct hc_area_state *a);
+
+/* True when s is 1..HC_ID_LEN_MAX characters of [A-Za-z0-9_-]. */
+bool hc_proto_valid_id(const char *s);
+
+/* Incarnation <-> 16 lower-case hex digits (out needs 17 bytes). */
+void hc_proto_format_incarnation(uint64_t incarnation, char out[17]);
+bool hc_proto_parse_incarnation(const char *hex, uint64_t *out);
+
+#endif
