@@ -39,6 +39,8 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIB := $(BUILD)/libheadcount.a
 LIB_OBJ := $(call obj,$(SHARED_SRC) $(AGG_SRC) $(TERM_SRC))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+TOOL_SRC := $(wildcard tests/tools/*.c)
+TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
 
 BINS := $(BUILD)/headcount-aggregator $(BUILD)/headcount-terminal
 ifneq ($(BENCH_SRC),)
@@ -49,7 +51,7 @@ BINS += $(BUILD)/headcount-sim
 endif
 
 .PHONY: all test unit demo deps clean lint soak bench
-all: $(BINS) $(UNIT_BIN)
+all: $(BINS) $(UNIT_BIN) $(TOOL_BIN)
 
 build/pkg.mk: .ci/install-deps.sh
 	@bash .ci/install-deps.sh
@@ -83,6 +85,10 @@ $(BUILD)/headcount-sim: $(call obj,$(SIM_SRC)) $(LIB)
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+$(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The whole suite: unit and integration tests on the normal build, then
 # again on the sanitizer build. One line per test file, a final count.

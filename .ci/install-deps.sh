@@ -13,7 +13,7 @@ packages=(
 	libwebsockets-dev libsqlite3-dev libjansson-dev libinih-dev
 	libmbedtls-dev libncurses-dev libgpiod-dev libcmocka-dev
 	# tests and demo
-	sqlite3 curl jq tmux procps iproute2 psmisc
+	sqlite3 curl jq tmux procps iproute2 psmisc bsdextrautils
 )
 
 missing=()

@@ -1,0 +1,99 @@
+# lib.sh — helpers for integration tests that drive the real binaries.
+#
+# Sourced by tests/integration/test_*.sh. Every process a test starts is
+# recorded and killed on exit; every wait is bounded. Networking is on
+# 127.0.0.1 only. HC_BUILD names the build to test (build or build/san).
+
+set -euo pipefail
+
+HC_BUILD=${HC_BUILD:-build}
+AGG=$HC_BUILD/headcount-aggregator
+TERM_BIN=$HC_BUILD/headcount-terminal
+WSCLIENT=$HC_BUILD/tools/hc_wsclient
+TEST_NAME=$(basename "$0" .sh)
+WORK=$(mktemp -d "/tmp/hc-$TEST_NAME.XXXXXX")
+HC_PIDS=()
+
+cleanup() {
+	local rc=$?
+	for p in "${HC_PIDS[@]:-}"; do
+		[ -n "$p" ] && kill -9 "$p" 2>/dev/null || true
+	done
+	wait 2>/dev/null || true
+	if [ $rc -ne 0 ]; then
+		echo "--- $TEST_NAME failed; logs in $WORK" >&2
+		for f in "$WORK"/*.log; do
+			[ -f "$f" ] || continue
+			echo "--- tail $f" >&2
+			tail -n 25 "$f" >&2
+		done
+	else
+		rm -rf "$WORK"
+	fi
+	exit $rc
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+note() { echo "  $*"; }
+
+# A free TCP port on 127.0.0.1 (random start, checked with ss).
+free_port() {
+	local p
+	for _ in $(seq 1 50); do
+		p=$((20000 + RANDOM % 20000))
+		if ! ss -ltnH "sport = :$p" 2>/dev/null | grep -q .; then
+			echo "$p"
+			return 0
+		fi
+	done
+	fail "no free port"
+}
+
+# wait_until SECONDS CMD...: polls CMD every 0.1 s until it succeeds.
+wait_until() {
+	local limit=$1
+	shift
+	local end=$((SECONDS + limit))
+	while [ $SECONDS -lt $end ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# start_aggregator CONFIG PORT [extra args]: starts it, waits for /healthz.
+# Sets AGG_PID. Appends to $WORK/aggregator.log.
+start_aggregator() {
+	local config=$1 port=$2
+	shift 2
+	"$AGG" --config "$config" --listen "127.0.0.1:$port" "$@" \
+		>>"$WORK/aggregator.log" 2>&1 &
+	AGG_PID=$!
+	HC_PIDS+=("$AGG_PID")
+	wait_until 15 curl -sf "http://127.0.0.1:$port/healthz" ||
+		wait_until 1 curl -s "http://127.0.0.1:$port/healthz" ||
+		fail "aggregator did not come up on port $port"
+}
+
+# kill9 PID: SIGKILL and reap.
+kill9() {
+	kill -9 "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
+# api_area PORT AREA FIELD: one field of one area from GET /api/areas.
+api_area() {
+	curl -sf "http://127.0.0.1:$1/api/areas" |
+		jq -r --arg a "$2" --arg f "$3" '.[] | select(.id == $a) | .[$f]'
+}
+
+# status_field JOURNAL FIELD: one key of `headcount-terminal status`.
+status_field() {
+	"$TERM_BIN" status --journal "$1" | awk -F= -v k="$2" '$1 == k { print $2 }'
+}
+
+# write_presses FILE N SEED: N random lines "in"/"out" (60 % in).
+write_presses() {
+	awk -v n="$2" -v seed="$3" 'BEGIN { srand(seed); for (i = 0; i < n; i++) print (rand() < 0.6 ? "in" : "out") }' >"$1"
+}

@@ -1,0 +1,220 @@
+/*
+ * hc_wsclient.c — a scriptable WebSocket client for integration tests.
+ *
+ * Connects to the aggregator with one subprotocol, sends the given frames
+ * in order (one per writeable callback), and prints what happens, one
+ * event per line on stdout, so shell tests can assert on it:
+ *
+ *   open
+ *   recv <monotonic_us> <text of the frame>
+ *   close <code> <reason>          (the peer closed us)
+ *   closed                         (the connection ended)
+ *   error <text>                   (could not connect)
+ *
+ * It stops by itself: after --wait-ms, after --count received frames, or
+ * when the connection ends. Test-only; not installed.
+ */
+#include <libwebsockets.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shared/clock.h"
+
+#define SENDS_MAX 64
+
+struct client {
+	const char *sends[SENDS_MAX];
+	size_t send_count;
+	size_t sent;
+	size_t raw_bytes;            /* send one text frame of this many 'x' */
+	bool raw_sent;
+	long count_max;              /* stop after this many frames (0: no) */
+	long received;
+	bool done;
+	char *rx;                    /* reassembly of fragmented frames */
+	size_t rx_len;
+};
+
+static struct client cl;
+
+static void print_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void print_line(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+static int write_text(struct lws *wsi, const char *text, size_t len)
+{
+	unsigned char *buf = malloc(LWS_PRE + len);
+	if (!buf)
+		return -1;
+	memcpy(buf + LWS_PRE, text, len);
+	int n = lws_write(wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT);
+	free(buf);
+	return n < (int)len ? -1 : 0;
+}
+
+static int send_next(struct lws *wsi)
+{
+	if (cl.raw_bytes && !cl.raw_sent) {
+		char *big = malloc(cl.raw_bytes);
+		if (!big)
+			return -1;
+		memset(big, 'x', cl.raw_bytes);
+		int rc = write_text(wsi, big, cl.raw_bytes);
+		free(big);
+		cl.raw_sent = true;
+		return rc;
+	}
+	if (cl.sent < cl.send_count) {
+		const char *s = cl.sends[cl.sent++];
+		if (write_text(wsi, s, strlen(s)))
+			return -1;
+	}
+	if (cl.sent < cl.send_count)
+		lws_callback_on_writable(wsi);
+	return 0;
+}
+
+static void on_frame(struct lws *wsi, const void *in, size_t len)
+{
+	char *grown = realloc(cl.rx, cl.rx_len + len + 1);
+	if (!grown)
+		return;
+	cl.rx = grown;
+	memcpy(cl.rx + cl.rx_len, in, len);
+	cl.rx_len += len;
+	if (!lws_is_final_fragment(wsi))
+		return;
+	cl.rx[cl.rx_len] = '\0';
+	print_line("recv %lld %s", (long long)hc_mono_us(), cl.rx);
+	cl.rx_len = 0;
+	if (cl.count_max && ++cl.received >= cl.count_max)
+		cl.done = true;
+}
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason,
+		    void *user, void *in, size_t len)
+{
+	(void)user;
+	switch (reason) {
+	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+		print_line("error %.*s", in ? (int)len : 0, in ? (const char *)in : "");
+		cl.done = true;
+		break;
+	case LWS_CALLBACK_CLIENT_ESTABLISHED:
+		print_line("open");
+		lws_callback_on_writable(wsi);
+		break;
+	case LWS_CALLBACK_CLIENT_WRITEABLE:
+		return send_next(wsi);
+	case LWS_CALLBACK_CLIENT_RECEIVE:
+		on_frame(wsi, in, len);
+		break;
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: {
+		const unsigned char *p = in;
+		int code = len >= 2 ? (p[0] << 8) | p[1] : 0;
+		print_line("close %d %.*s", code, len > 2 ? (int)len - 2 : 0,
+			   len > 2 ? (const char *)p + 2 : "");
+		break;
+	}
+	case LWS_CALLBACK_CLIENT_CLOSED:
+		print_line("closed");
+		cl.done = true;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: hc_wsclient --url ws://HOST:PORT[/PATH] --proto NAME\n"
+		"       [--send JSON]... [--raw-bytes N] [--count N] [--wait-ms N]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	const char *url = NULL, *proto = NULL;
+	long wait_ms = 3000;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!v)
+			usage();
+		if (!strcmp(a, "--url"))
+			url = v;
+		else if (!strcmp(a, "--proto"))
+			proto = v;
+		else if (!strcmp(a, "--send") && cl.send_count < SENDS_MAX)
+			cl.sends[cl.send_count++] = v;
+		else if (!strcmp(a, "--raw-bytes"))
+			cl.raw_bytes = strtoul(v, NULL, 10);
+		else if (!strcmp(a, "--count"))
+			cl.count_max = strtol(v, NULL, 10);
+		else if (!strcmp(a, "--wait-ms"))
+			wait_ms = strtol(v, NULL, 10);
+		else
+			usage();
+		i++;
+	}
+	if (!url || !proto)
+		usage();
+
+	char urlbuf[256];
+	snprintf(urlbuf, sizeof urlbuf, "%s", url);
+	const char *scheme, *host, *path;
+	int port;
+	if (lws_parse_uri(urlbuf, &scheme, &host, &port, &path))
+		usage();
+	char pathbuf[128];
+	snprintf(pathbuf, sizeof pathbuf, "/%s", path);
+
+	lws_set_log_level(LLL_ERR, NULL);
+	static struct lws_protocols protocols[2];
+	protocols[0].name = proto;
+	protocols[0].callback = callback;
+	protocols[0].rx_buffer_size = 65536;
+
+	struct lws_context_creation_info info;
+	memset(&info, 0, sizeof info);
+	info.port = CONTEXT_PORT_NO_LISTEN;
+	info.protocols = protocols;
+	struct lws_context *ctx = lws_create_context(&info);
+	if (!ctx)
+		return 1;
+
+	struct lws_client_connect_info ci;
+	memset(&ci, 0, sizeof ci);
+	ci.context = ctx;
+	ci.address = host;
+	ci.port = port;
+	ci.path = pathbuf;
+	ci.host = host;
+	ci.origin = host;
+	ci.protocol = proto;
+	if (!lws_client_connect_via_info(&ci)) {
+		print_line("error connect");
+		lws_context_destroy(ctx);
+		return 1;
+	}
+
+	int64_t deadline_ms = hc_mono_ms() + wait_ms;
+	while (!cl.done && hc_mono_ms() < deadline_ms)
+		lws_service(ctx, 50);
+	lws_context_destroy(ctx);
+	free(cl.rx);
+	return 0;
+}
