@@ -7,10 +7,11 @@
 # and a live table of the areas refreshed every second. Ctrl-C stops all
 # of it cleanly (terminals, then the aggregator with SIGTERM).
 # HC_DEMO_PORT picks the port (default 8080); HC_DEMO_SECONDS stops the
-# demo by itself after that many seconds (used by the test suite).
+# demo by itself after that many seconds; HC_BUILD picks the build whose
+# binaries run (default build). The test suite uses all three.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-bin=$root/build
+bin=$root/${HC_BUILD:-build}
 port=${HC_DEMO_PORT:-8080}
 run_s=${HC_DEMO_SECONDS:-0}
 work=$root/build/demo
