@@ -99,6 +99,15 @@ test: all
 demo: all
 	bash aggregator/demo/run-demo.sh
 
+# An hour of steady load with periodic faults, reporting RSS and open
+# fds of every process at intervals (not part of make test).
+soak: all
+	bash tests/soak/run-soak.sh
+
+# The standard benchmark set; results in build/bench/ (docs/performance.md).
+bench: all
+	bash tests/bench/run-bench.sh
+
 clean:
 	rm -rf build
 
