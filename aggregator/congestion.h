@@ -27,7 +27,8 @@ void hc_congestion_free(struct hc_congestion *c);
 
 /* Switches to a new config (SIGHUP reload, threshold change). Areas and
  * groups keep their occupancy, restriction state and override by id;
- * new ones start open. Call evaluate afterwards. */
+ * new ones start open. Call evaluate afterwards. The previous cfg is read
+ * here (to match ids), so free it only after this returns. */
 void hc_congestion_reconfigure(struct hc_congestion *c,
 			       const struct hc_venue_cfg *cfg);
 
@@ -48,6 +49,7 @@ void hc_congestion_override_area(struct hc_congestion *c, int area_index,
 void hc_congestion_override_group(struct hc_congestion *c, int group_index,
 				  enum hc_override o);
 
+int64_t hc_congestion_area_occupancy(const struct hc_congestion *c, int i);
 enum hc_level hc_congestion_area_level(const struct hc_congestion *c, int i);
 /* Effective: the area's own restriction or its group's. */
 bool hc_congestion_area_restricted(const struct hc_congestion *c, int i);

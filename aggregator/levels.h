@@ -14,8 +14,15 @@
 #include "shared/config.h"
 #include "shared/protocol.h"
 
-/* ceil(fraction x capacity), at least 1 for a positive fraction. */
+/* ceil(fraction x capacity), at least 1 for a positive fraction and a
+ * positive capacity; 0 when either is 0. A product within 1e-12 (relative)
+ * of a whole number counts as that number, so 0.07 x 100 (the double
+ * 7.000000000000001) is 7 people, not 8. */
 int64_t hc_threshold_people(double fraction, int64_t capacity);
+
+/* floor(fraction x capacity) with the same tolerance (0.9 x 40 is 36):
+ * the resume threshold, "reopen at or below this many people". */
+int64_t hc_threshold_people_floor(double fraction, int64_t capacity);
 
 /* The level for this occupancy. A capacity of 0 means unlimited: low. */
 enum hc_level hc_level_for(int64_t occupancy, int64_t capacity,

@@ -27,6 +27,8 @@ struct hc_restriction {
 	bool auto_restricted;        /* what the thresholds alone say */
 	int64_t auto_since_ms;       /* when auto_restricted last became true */
 	enum hc_override override;
+	bool hold_expired;           /* step() saw now - auto_since_ms >= hold_ms
+	                              * (so no deadline is pending) */
 };
 
 /* "auto", "closed", "open"; and back. */
@@ -48,7 +50,10 @@ bool hc_restriction_override(struct hc_restriction *r, enum hc_override o,
 			     const struct hc_thresholds *t, int64_t now_ms);
 
 /* Earliest time at which step() could change the state without a new
- * count (the hold expiring), or INT64_MAX when nothing is waiting. */
+ * count (the hold expiring), or INT64_MAX when nothing is waiting:
+ * auto_since_ms + hold_ms while auto-restricted and the last step() was
+ * before the hold expired. Also reported during an override, since the
+ * automatic state keeps being tracked underneath it. */
 int64_t hc_restriction_deadline_ms(const struct hc_restriction *r,
 				   const struct hc_thresholds *t);
 
