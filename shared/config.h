@@ -16,6 +16,11 @@
 
 #include "shared/limits.h"
 
+/* Capacity of one area, in people, whether given or computed from
+ * floor_m2 x density_per_m2; and of a group given explicitly. */
+#define HC_AREA_CAPACITY_MAX 1000000
+#define HC_GROUP_CAPACITY_MAX (HC_AREAS_MAX * HC_AREA_CAPACITY_MAX)
+
 /* Fractions of capacity; resolved per area from venue defaults and the
  * area's own overrides. */
 struct hc_thresholds {
@@ -59,7 +64,8 @@ struct hc_venue_cfg {
 	char name[HC_NAME_LEN_MAX + 1];
 	char listen_host[64];        /* default 127.0.0.1 */
 	uint16_t listen_port;        /* default 8080 */
-	char database[PATH_MAX];     /* default headcount.db, relative to cwd */
+	char database[PATH_MAX];     /* default headcount.db; a relative path is
+					 * made relative to the config file's dir */
 	double density_per_m2;       /* venue default, 2.0 */
 	struct hc_thresholds thresholds; /* venue defaults */
 	int area_count;

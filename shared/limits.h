@@ -31,7 +31,7 @@
 #define HC_SEQ_MAX 9007199254740991LL
 
 /* Unacknowledged batches a terminal may have on the wire at once; the
- * aggregator refuses more (close 4429). Bounds per-connection ack queues. */
+ * aggregator refuses more (close 4008). Bounds per-connection ack queues. */
 #define HC_INFLIGHT_BATCHES_MAX 32
 
 /* Batches written by one group commit at most; more wait for the next. */

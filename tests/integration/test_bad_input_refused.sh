@@ -30,7 +30,7 @@ GOOD=$!
 HC_PIDS+=("$GOOD")
 exec 3>"$WORK/good.fifo"
 for _ in 1 2 3; do echo in >&3; done
-wait_until 10 grep -q 'occupancy=3 .*link=online' "$WORK/good.log" ||
+wait_until 10 grep -q 'occupancy=3 .*link=online .*pending=0' "$WORK/good.log" ||
 	fail "good terminal did not show 3 counted"
 rows_before=$(sqlite3 "$WORK/agg.db" "select count(*) from ledger")
 

@@ -1,0 +1,902 @@
+/*
+ * config.c — loads the venue config (docs/config.md) with inih.
+ *
+ * What lives here: reading the INI file, checking every section, key and
+ * value, resolving defaults (venue thresholds and density apply to every
+ * area and group without its own override; an area given floor_m2 gets
+ * capacity = floor(floor_m2 x density_per_m2); a group without capacity
+ * gets the sum of its areas'), and the error message a person reads.
+ *
+ * Relies on: inih's ini_parse_stream() for the INI syntax, jansson only to
+ * check that names are valid UTF-8 (they are sent in JSON), and the limits
+ * in shared/limits.h.
+ *
+ * How line numbers are known: Debian's inih is built without
+ * INI_HANDLER_LINENO, so the handler is not told the line. inih calls our
+ * reader for exactly one line, parses it, and calls the handler for that
+ * same line before it reads the next one. The reader therefore counts
+ * lines and also notes each "[section]" header as it passes, so the
+ * handler always knows the current line and section, and a section with
+ * no keys at all is still seen. Syntax errors (a line that is neither a
+ * section, a key = value nor a comment) are inih's: its return value is
+ * their line. Errors found while reading (syntax, unknown sections and
+ * keys, duplicates, bad values) are reported first, the lowest line
+ * winning; only a file without them is resolved and checked for
+ * references and consistency (a terminal's area, an area's group,
+ * threshold order), again the lowest line winning. Errors that belong to
+ * no line (unreadable file, no areas) are line 0 and reported only when
+ * nothing else is wrong.
+ *
+ * Promises: all-or-nothing. hc_venue_load() returns a config in which
+ * every id is valid, every terminal names an existing area (area_index
+ * set), every area has a capacity of 1..HC_AREA_CAPACITY_MAX and every
+ * area and group has resolved thresholds that satisfy
+ * 0 < moderate_at <= crowded_at <= full_at <= 10 and
+ * 0 <= resume_at < restrict_at <= 10 — or it returns NULL and one error.
+ *
+ * Note: inih's multi-line values (an indented line continuing the value
+ * of the key above) are switched off process-wide: with them, an indented
+ * "capacity = 300" would silently become part of the previous value.
+ */
+#include "shared/config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shared/protocol.h"
+
+/* A venue config larger than this is refused: it bounds the memory a
+ * reload takes. 4096 terminals at ~40 bytes each fit easily. */
+#define CONFIG_BYTES_MAX (1024 * 1024)
+
+/* Largest fraction of capacity a threshold may be (10 = 1000 %). */
+#define THRESHOLD_FRACTION_MAX 10.0
+
+#define DENSITY_PER_M2_MAX 10.0
+#define FLOOR_M2_MAX 10000000.0 /* 10 km² */
+#define HOLD_S_MAX 86400
+
+/* An id is copied into a name when no name is given. */
+_Static_assert(HC_ID_LEN_MAX <= HC_NAME_LEN_MAX, "an id must fit as a name");
+
+/* How much of a bad value an error message quotes. */
+#define QUOTE_MAX 40
+
+enum section_kind {
+	SEC_NONE,     /* before the first header */
+	SEC_INVALID,  /* a header that was refused: its keys are skipped */
+	SEC_VENUE,
+	SEC_AREA,
+	SEC_GROUP,
+	SEC_TERMINAL,
+};
+
+enum key {
+	K_NAME, K_LISTEN, K_DATABASE, K_DENSITY, K_CAPACITY, K_FLOOR, K_GROUP,
+	K_AREA, K_KEY,
+	K_MODERATE, K_CROWDED, K_FULL, K_RESTRICT, K_RESUME, K_HOLD,
+	K_COUNT,
+};
+
+#define IN_VENUE (1u << SEC_VENUE)
+#define IN_AREA (1u << SEC_AREA)
+#define IN_GROUP (1u << SEC_GROUP)
+#define IN_TERMINAL (1u << SEC_TERMINAL)
+#define IN_THRESHOLDS (IN_VENUE | IN_AREA | IN_GROUP)
+
+static const struct {
+	const char *name;
+	unsigned sections;
+} keys[K_COUNT] = {
+	[K_NAME] = {"name", IN_VENUE | IN_AREA | IN_GROUP},
+	[K_LISTEN] = {"listen", IN_VENUE},
+	[K_DATABASE] = {"database", IN_VENUE},
+	[K_DENSITY] = {"density_per_m2", IN_VENUE | IN_AREA},
+	[K_CAPACITY] = {"capacity", IN_AREA | IN_GROUP},
+	[K_FLOOR] = {"floor_m2", IN_AREA},
+	[K_GROUP] = {"group", IN_AREA},
+	[K_AREA] = {"area", IN_TERMINAL},
+	[K_KEY] = {"key", IN_TERMINAL},
+	[K_MODERATE] = {"moderate_at", IN_THRESHOLDS},
+	[K_CROWDED] = {"crowded_at", IN_THRESHOLDS},
+	[K_FULL] = {"full_at", IN_THRESHOLDS},
+	[K_RESTRICT] = {"restrict_at", IN_THRESHOLDS},
+	[K_RESUME] = {"resume_at", IN_THRESHOLDS},
+	[K_HOLD] = {"hold_s", IN_THRESHOLDS},
+};
+
+/* Line on which each key was given in one section; 0 = not given. */
+struct key_lines {
+	int line[K_COUNT];
+};
+
+/* Everything one load needs; heap-allocated (the key lines of 4096
+ * terminals do not belong on the stack). */
+struct loader {
+	struct hc_venue_cfg *cfg;
+
+	/* input and the reader's position */
+	const char *text;
+	size_t text_len;
+	size_t pos;
+	int line;
+
+	/* the section the reader last passed */
+	enum section_kind kind;
+	int index;                  /* into areas/groups/terminals */
+	char section_label[64];     /* "area 'hall'", for messages */
+	int venue_line;             /* line of [venue], 0 if none */
+
+	struct key_lines venue_keys;
+	struct key_lines area_keys[HC_AREAS_MAX];
+	struct key_lines group_keys[HC_GROUPS_MAX];
+	struct key_lines terminal_keys[HC_TERMINALS_MAX];
+
+	/* the error to report: the one with the lowest line > 0 wins */
+	bool failed;
+	struct hc_config_error err;
+};
+
+/* Records an error at line unless one at an earlier line is already
+ * recorded. Line 0 (no particular line) loses to any numbered line. */
+__attribute__((format(printf, 3, 4)))
+static void error_at(struct loader *L, int line, const char *fmt, ...)
+{
+	if (L->failed && (line == 0 || (L->err.line != 0 && L->err.line <= line)))
+		return;
+	L->failed = true;
+	L->err.line = line;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(L->err.message, sizeof L->err.message, fmt, ap);
+	va_end(ap);
+}
+
+/* Copies at most QUOTE_MAX bytes of s (with "..." when cut). */
+static const char *quote(const char *s, char out[QUOTE_MAX + 4])
+{
+	if (strlen(s) <= QUOTE_MAX)
+		snprintf(out, QUOTE_MAX + 4, "%s", s);
+	else
+		snprintf(out, QUOTE_MAX + 4, "%.*s...", QUOTE_MAX, s);
+	return out;
+}
+
+static struct key_lines *current_key_lines(struct loader *L)
+{
+	switch (L->kind) {
+	case SEC_VENUE: return &L->venue_keys;
+	case SEC_AREA: return &L->area_keys[L->index];
+	case SEC_GROUP: return &L->group_keys[L->index];
+	case SEC_TERMINAL: return &L->terminal_keys[L->index];
+	case SEC_NONE:
+	case SEC_INVALID: break;
+	}
+	return NULL;
+}
+
+/* ---- sections ---------------------------------------------------------- */
+
+/* Starts section "<kind> <id>" found by the reader at L->line. On error
+ * the section becomes SEC_INVALID so its keys add no second error. */
+static void begin_section(struct loader *L, const char *kind, const char *id)
+{
+	struct hc_venue_cfg *cfg = L->cfg;
+	char q[QUOTE_MAX + 4];
+	int line = L->line;
+	L->kind = SEC_INVALID;
+	L->index = -1;
+
+	if (strcmp(kind, "venue") == 0) {
+		if (id[0] != '\0') {
+			error_at(L, line, "[venue] takes no id, got '%s'", quote(id, q));
+			return;
+		}
+		if (L->venue_line != 0) {
+			error_at(L, line, "[venue] given twice (first at line %d)",
+				 L->venue_line);
+			return;
+		}
+		L->venue_line = line;
+		L->kind = SEC_VENUE;
+		snprintf(L->section_label, sizeof L->section_label, "venue");
+		return;
+	}
+
+	bool is_area = strcmp(kind, "area") == 0;
+	bool is_group = strcmp(kind, "group") == 0;
+	bool is_terminal = strcmp(kind, "terminal") == 0;
+	if (!is_area && !is_group && !is_terminal) {
+		error_at(L, line,
+			 "unknown section [%s]: expected [venue], [area <id>], [group <id>] or [terminal <id>]",
+			 quote(kind, q));
+		return;
+	}
+	if (!hc_proto_valid_id(id)) {
+		error_at(L, line, "%s id '%s' must be 1..%d characters of A-Z a-z 0-9 _ -",
+			 kind, quote(id, q), HC_ID_LEN_MAX);
+		return;
+	}
+
+	int existing, *count, count_max;
+	if (is_area) {
+		existing = hc_venue_find_area(cfg, id);
+		count = &cfg->area_count;
+		count_max = HC_AREAS_MAX;
+	} else if (is_group) {
+		existing = hc_venue_find_group(cfg, id);
+		count = &cfg->group_count;
+		count_max = HC_GROUPS_MAX;
+	} else {
+		existing = hc_venue_find_terminal(cfg, id);
+		count = &cfg->terminal_count;
+		count_max = HC_TERMINALS_MAX;
+	}
+	if (existing >= 0) {
+		int first = is_area ? cfg->areas[existing].line
+			  : is_group ? cfg->groups[existing].line
+				     : cfg->terminals[existing].line;
+		error_at(L, line, "%s '%s' already defined at line %d", kind, id, first);
+		return;
+	}
+	if (*count >= count_max) {
+		error_at(L, line, "too many %ss: at most %d", kind, count_max);
+		return;
+	}
+
+	int i = (*count)++;
+	if (is_area) {
+		struct hc_area_cfg *a = &cfg->areas[i];
+		snprintf(a->id, sizeof a->id, "%s", id);
+		a->line = line;
+		L->kind = SEC_AREA;
+	} else if (is_group) {
+		struct hc_group_cfg *g = &cfg->groups[i];
+		snprintf(g->id, sizeof g->id, "%s", id);
+		g->line = line;
+		L->kind = SEC_GROUP;
+	} else {
+		struct hc_terminal_cfg *t = &cfg->terminals[i];
+		snprintf(t->id, sizeof t->id, "%s", id);
+		t->line = line;
+		t->area_index = -1;
+		L->kind = SEC_TERMINAL;
+	}
+	L->index = i;
+	snprintf(L->section_label, sizeof L->section_label, "%.8s '%.32s'", kind, id);
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* If line is a section header, splits it into kind and id and begins
+ * the section. Mirrors inih: the header ends at the first ']'; a ';'
+ * after whitespace before it starts a comment, which inih calls a syntax
+ * error — then the section is invalid and inih reports the line. */
+static void note_section_header(struct loader *L, const char *line)
+{
+	const char *p = line;
+	if (L->line == 1 && strncmp(p, "\xEF\xBB\xBF", 3) == 0)
+		p += 3; /* UTF-8 byte order mark, as inih skips it */
+	while (is_blank(*p))
+		p++;
+	if (*p != '[')
+		return;
+	p++;
+
+	const char *end = p;
+	while (*end != '\0' && *end != ']' &&
+	       !(*end == ';' && end > p && is_blank(end[-1])))
+		end++;
+	if (*end != ']') {
+		L->kind = SEC_INVALID;
+		return;
+	}
+
+	char inside[128];
+	size_t n = (size_t)(end - p);
+	if (n >= sizeof inside)
+		n = sizeof inside - 1;
+	memcpy(inside, p, n);
+	inside[n] = '\0';
+
+	char *kind = inside;
+	while (is_blank(*kind))
+		kind++;
+	char *id = kind;
+	while (*id != '\0' && !is_blank(*id))
+		id++;
+	if (*id != '\0')
+		*id++ = '\0';
+	while (is_blank(*id))
+		id++;
+	char *tail = id + strlen(id);
+	while (tail > id && is_blank(tail[-1]))
+		*--tail = '\0';
+	begin_section(L, kind, id);
+}
+
+/* inih's fgets-style reader over the file in memory: one line per call,
+ * counted, each header noted before inih hands its keys to the handler.
+ * A line that does not fit inih's buffer is an error of its own (inih
+ * would silently split it into two lines). */
+static char *read_line(char *str, int num, void *stream)
+{
+	struct loader *L = stream;
+	if (L->pos >= L->text_len || num < 2)
+		return NULL;
+
+	const char *start = L->text + L->pos;
+	size_t left = L->text_len - L->pos;
+	const char *nl = memchr(start, '\n', left);
+	size_t len = nl != NULL ? (size_t)(nl - start) + 1 : left;
+	L->pos += len;
+	L->line++;
+
+	/* inih's own rule: a line's text may take num - 3 bytes, leaving
+	 * room for "\r\n" and the NUL. */
+	size_t text_len = len;
+	while (text_len > 0 && (start[text_len - 1] == '\n' || start[text_len - 1] == '\r'))
+		text_len--;
+	if (memchr(start, '\0', len) != NULL) {
+		error_at(L, L->line, "line contains a NUL byte");
+		len = 0;
+	} else if (text_len > (size_t)num - 3 || len > (size_t)num - 1) {
+		error_at(L, L->line, "line longer than %d characters", num - 3);
+		len = 0;
+	}
+	memcpy(str, start, len);
+	str[len] = '\0';
+	if (len > 0)
+		note_section_header(L, str);
+	return str;
+}
+
+/* ---- values ------------------------------------------------------------ */
+
+static bool parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	if (*s == '\0' || is_blank(*s))
+		return false;
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return false;
+	*out = (int64_t)v;
+	return true;
+}
+
+/* A finite number in (min, max] when min_exclusive, else [min, max]. */
+static bool parse_number(const char *s, double min, bool min_exclusive,
+			 double max, double *out)
+{
+	if (*s == '\0' || is_blank(*s))
+		return false;
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno != 0 || *end != '\0' || !isfinite(v))
+		return false;
+	if ((min_exclusive ? v <= min : v < min) || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* A display name: 1..HC_NAME_LEN_MAX bytes of valid UTF-8 (names go
+ * into JSON; jansson is the UTF-8 check). */
+static bool valid_name(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 1 || n > HC_NAME_LEN_MAX)
+		return false;
+	json_t *j = json_stringn(s, n);
+	if (j == NULL)
+		return false;
+	json_decref(j);
+	return true;
+}
+
+/* "host:port" or "[v6-host]:port". */
+static bool parse_listen(const char *s, struct hc_venue_cfg *cfg)
+{
+	const char *colon = strrchr(s, ':');
+	if (colon == NULL)
+		return false;
+	const char *host = s;
+	size_t host_len = (size_t)(colon - s);
+	if (host_len >= 2 && host[0] == '[' && host[host_len - 1] == ']') {
+		host++;
+		host_len -= 2;
+	}
+	int64_t port;
+	if (host_len < 1 || host_len >= sizeof cfg->listen_host ||
+	    !parse_int(colon + 1, 1, 65535, &port))
+		return false;
+	memcpy(cfg->listen_host, host, host_len);
+	cfg->listen_host[host_len] = '\0';
+	cfg->listen_port = (uint16_t)port;
+	return true;
+}
+
+/* The thresholds struct the current section's threshold keys write. */
+static struct hc_thresholds *current_thresholds(struct loader *L)
+{
+	switch (L->kind) {
+	case SEC_VENUE: return &L->cfg->thresholds;
+	case SEC_AREA: return &L->cfg->areas[L->index].thresholds;
+	case SEC_GROUP: return &L->cfg->groups[L->index].thresholds;
+	default: return NULL;
+	}
+}
+
+/* Applies one threshold key; returns false with the range text set. */
+static bool apply_threshold(struct hc_thresholds *t, enum key k,
+			    const char *value, const char **range)
+{
+	int64_t hold_s;
+	switch (k) {
+	case K_MODERATE:
+		*range = "a number > 0 and <= 10";
+		return parse_number(value, 0, true, THRESHOLD_FRACTION_MAX, &t->moderate_at);
+	case K_CROWDED:
+		*range = "a number > 0 and <= 10";
+		return parse_number(value, 0, true, THRESHOLD_FRACTION_MAX, &t->crowded_at);
+	case K_FULL:
+		*range = "a number > 0 and <= 10";
+		return parse_number(value, 0, true, THRESHOLD_FRACTION_MAX, &t->full_at);
+	case K_RESTRICT:
+		*range = "a number > 0 and <= 10";
+		return parse_number(value, 0, true, THRESHOLD_FRACTION_MAX, &t->restrict_at);
+	case K_RESUME:
+		*range = "a number >= 0 and <= 10";
+		return parse_number(value, 0, false, THRESHOLD_FRACTION_MAX, &t->resume_at);
+	case K_HOLD:
+		*range = "an integer 0..86400";
+		if (!parse_int(value, 0, HOLD_S_MAX, &hold_s))
+			return false;
+		t->hold_ms = hold_s * 1000;
+		return true;
+	default:
+		break;
+	}
+	return false;
+}
+
+/* Applies key k = value to the current section; false with *range set
+ * to the allowed values when the value is refused. */
+static bool apply_key(struct loader *L, enum key k, const char *value,
+		      const char **range)
+{
+	struct hc_venue_cfg *cfg = L->cfg;
+	struct hc_area_cfg *a = L->kind == SEC_AREA ? &cfg->areas[L->index] : NULL;
+	struct hc_group_cfg *g = L->kind == SEC_GROUP ? &cfg->groups[L->index] : NULL;
+	struct hc_terminal_cfg *t =
+		L->kind == SEC_TERMINAL ? &cfg->terminals[L->index] : NULL;
+	char *name = a ? a->name : g ? g->name : cfg->name;
+
+	switch (k) {
+	case K_NAME:
+		*range = "1..64 bytes of UTF-8 text";
+		if (!valid_name(value))
+			return false;
+		snprintf(name, HC_NAME_LEN_MAX + 1, "%s", value);
+		return true;
+	case K_LISTEN:
+		*range = "host:port with port 1..65535";
+		return parse_listen(value, cfg);
+	case K_DATABASE:
+		*range = "a file path";
+		if (value[0] == '\0' || strlen(value) >= sizeof cfg->database)
+			return false;
+		snprintf(cfg->database, sizeof cfg->database, "%s", value);
+		return true;
+	case K_DENSITY:
+		*range = "a number > 0 and <= 10";
+		return parse_number(value, 0, true, DENSITY_PER_M2_MAX,
+				    a ? &a->density_per_m2 : &cfg->density_per_m2);
+	case K_CAPACITY:
+		if (a) {
+			*range = "an integer 1..1000000";
+			return parse_int(value, 1, HC_AREA_CAPACITY_MAX, &a->capacity);
+		}
+		*range = "an integer 1..256000000";
+		return parse_int(value, 1, HC_GROUP_CAPACITY_MAX, &g->capacity);
+	case K_FLOOR:
+		*range = "a number > 0 and <= 10000000";
+		return parse_number(value, 0, true, FLOOR_M2_MAX, &a->floor_m2);
+	case K_GROUP:
+	case K_AREA:
+		*range = "an id of 1..32 characters A-Z a-z 0-9 _ -";
+		if (!hc_proto_valid_id(value))
+			return false;
+		snprintf(k == K_GROUP ? a->group : t->area, HC_ID_LEN_MAX + 1, "%s", value);
+		return true;
+	case K_KEY:
+		*range = "1..64 characters";
+		if (value[0] == '\0' || strlen(value) > 64)
+			return false;
+		snprintf(t->key, sizeof t->key, "%s", value);
+		return true;
+	default:
+		return apply_threshold(current_thresholds(L), k, value, range);
+	}
+}
+
+/* inih's handler: one "name = value" of the current section. Always
+ * returns 1: errors are recorded in L with their line, and inih's own
+ * return value is left to mean syntax errors only. */
+static int on_key(void *user, const char *section, const char *name,
+		  const char *value)
+{
+	struct loader *L = user;
+	char q[QUOTE_MAX + 4];
+	(void)section; /* the reader tracked it, with its line */
+
+	if (L->kind == SEC_INVALID)
+		return 1;
+	if (L->kind == SEC_NONE) {
+		error_at(L, L->line, "key '%s' outside any section: start with [venue] or [area <id>]",
+			 quote(name, q));
+		return 1;
+	}
+
+	enum key k = K_COUNT;
+	for (int i = 0; i < K_COUNT; i++) {
+		if (strcmp(name, keys[i].name) == 0 &&
+		    (keys[i].sections & (1u << L->kind)) != 0) {
+			k = (enum key)i;
+			break;
+		}
+	}
+	if (k == K_COUNT) {
+		error_at(L, L->line, "%s: unknown key '%s'", L->section_label, quote(name, q));
+		return 1;
+	}
+
+	struct key_lines *lines = current_key_lines(L);
+	if (lines->line[k] != 0) {
+		error_at(L, L->line, "%s: %s given twice (first at line %d)",
+			 L->section_label, name, lines->line[k]);
+		return 1;
+	}
+	lines->line[k] = L->line;
+
+	if ((k == K_FLOOR && lines->line[K_CAPACITY] != 0) ||
+	    (k == K_CAPACITY && L->kind == SEC_AREA && lines->line[K_FLOOR] != 0)) {
+		error_at(L, L->line, "%s: give either capacity or floor_m2, not both",
+			 L->section_label);
+		return 1;
+	}
+
+	const char *range = "";
+	if (!apply_key(L, k, value, &range))
+		error_at(L, L->line, "%s: %s must be %s, got '%s'", L->section_label,
+			 name, range, quote(value, q));
+	return 1;
+}
+
+/* ---- resolution after parsing ------------------------------------------ */
+
+/* Fills every threshold of t not given in own (line 0) from the venue. */
+static void inherit_thresholds(struct hc_thresholds *t,
+			       const struct key_lines *own,
+			       const struct hc_thresholds *venue)
+{
+	if (!own->line[K_MODERATE]) t->moderate_at = venue->moderate_at;
+	if (!own->line[K_CROWDED]) t->crowded_at = venue->crowded_at;
+	if (!own->line[K_FULL]) t->full_at = venue->full_at;
+	if (!own->line[K_RESTRICT]) t->restrict_at = venue->restrict_at;
+	if (!own->line[K_RESUME]) t->resume_at = venue->resume_at;
+	if (!own->line[K_HOLD]) t->hold_ms = venue->hold_ms;
+}
+
+/* Line to blame for an ordering fault between keys a and b: the later of
+ * the two as given in this section, else as given in [venue]. */
+static int blame_line(const struct loader *L, const struct key_lines *own,
+		      enum key a, enum key b)
+{
+	int own_line = own->line[a] > own->line[b] ? own->line[a] : own->line[b];
+	if (own_line != 0)
+		return own_line;
+	const struct key_lines *v = &L->venue_keys;
+	return v->line[a] > v->line[b] ? v->line[a] : v->line[b];
+}
+
+/* Checks the order of one resolved threshold set. */
+static void check_threshold_order(struct loader *L, const char *label,
+				  const struct hc_thresholds *t,
+				  const struct key_lines *own)
+{
+	if (t->moderate_at > t->crowded_at)
+		error_at(L, blame_line(L, own, K_MODERATE, K_CROWDED),
+			 "%s: moderate_at (%g) must be <= crowded_at (%g)",
+			 label, t->moderate_at, t->crowded_at);
+	if (t->crowded_at > t->full_at)
+		error_at(L, blame_line(L, own, K_CROWDED, K_FULL),
+			 "%s: crowded_at (%g) must be <= full_at (%g)",
+			 label, t->crowded_at, t->full_at);
+	if (t->resume_at >= t->restrict_at)
+		error_at(L, blame_line(L, own, K_RESUME, K_RESTRICT),
+			 "%s: resume_at (%g) must be < restrict_at (%g)",
+			 label, t->resume_at, t->restrict_at);
+}
+
+static void resolve_area(struct loader *L, int i)
+{
+	struct hc_venue_cfg *cfg = L->cfg;
+	struct hc_area_cfg *a = &cfg->areas[i];
+	const struct key_lines *own = &L->area_keys[i];
+	char label[64];
+	snprintf(label, sizeof label, "area '%s'", a->id);
+
+	if (a->name[0] == '\0')
+		memcpy(a->name, a->id, strlen(a->id) + 1);
+	if (!own->line[K_DENSITY])
+		a->density_per_m2 = cfg->density_per_m2;
+	inherit_thresholds(&a->thresholds, own, &cfg->thresholds);
+	check_threshold_order(L, label, &a->thresholds, own);
+
+	if (own->line[K_FLOOR]) {
+		/* The epsilon keeps 2.3 x 100 at 230, not 229.99999999999997. */
+		double people = floor(a->floor_m2 * a->density_per_m2 + 1e-9);
+		if (people < 1 || people > (double)HC_AREA_CAPACITY_MAX) {
+			error_at(L, own->line[K_FLOOR],
+				 "%s: floor_m2 %g x density_per_m2 %g gives capacity %.0f, allowed 1..%d",
+				 label, a->floor_m2, a->density_per_m2, people,
+				 HC_AREA_CAPACITY_MAX);
+			return;
+		}
+		a->capacity = (int64_t)people;
+	} else if (!own->line[K_CAPACITY]) {
+		error_at(L, a->line, "%s: needs capacity = <people> or floor_m2 = <m²>", label);
+	}
+
+	if (own->line[K_GROUP] && hc_venue_find_group(cfg, a->group) < 0)
+		error_at(L, own->line[K_GROUP],
+			 "%s: group '%s' is not defined (add a [group %s] section)",
+			 label, a->group, a->group);
+}
+
+static void resolve_group(struct loader *L, int gi)
+{
+	struct hc_venue_cfg *cfg = L->cfg;
+	struct hc_group_cfg *g = &cfg->groups[gi];
+	const struct key_lines *own = &L->group_keys[gi];
+	char label[64];
+	snprintf(label, sizeof label, "group '%s'", g->id);
+
+	if (g->name[0] == '\0')
+		memcpy(g->name, g->id, strlen(g->id) + 1);
+	inherit_thresholds(&g->thresholds, own, &cfg->thresholds);
+	check_threshold_order(L, label, &g->thresholds, own);
+
+	int members = 0;
+	int64_t sum = 0;
+	for (int i = 0; i < cfg->area_count; i++) {
+		if (strcmp(cfg->areas[i].group, g->id) == 0) {
+			members++;
+			sum += cfg->areas[i].capacity;
+		}
+	}
+	if (members == 0)
+		error_at(L, g->line, "%s: no area names it (group = %s)", label, g->id);
+	if (!own->line[K_CAPACITY])
+		g->capacity = sum;
+}
+
+static void resolve_terminal(struct loader *L, int i)
+{
+	struct hc_terminal_cfg *t = &L->cfg->terminals[i];
+	const struct key_lines *own = &L->terminal_keys[i];
+	if (!own->line[K_AREA]) {
+		error_at(L, t->line, "terminal '%s': area = <area id> is required", t->id);
+		return;
+	}
+	t->area_index = hc_venue_find_area(L->cfg, t->area);
+	if (t->area_index < 0)
+		error_at(L, own->line[K_AREA],
+			 "terminal '%s': area '%s' is not defined (add an [area %s] section)",
+			 t->id, t->area, t->area);
+}
+
+/* Makes a relative database path relative to the config file's dir. */
+static void resolve_database(struct loader *L)
+{
+	struct hc_venue_cfg *cfg = L->cfg;
+	const char *slash = strrchr(cfg->path, '/');
+	if (cfg->database[0] == '/' || slash == NULL)
+		return;
+	char joined[PATH_MAX];
+	int dir_len = (int)(slash - cfg->path);
+	int n = snprintf(joined, sizeof joined, "%.*s/%s", dir_len, cfg->path,
+			 cfg->database);
+	if (n < 0 || (size_t)n >= sizeof joined) {
+		error_at(L, L->venue_keys.line[K_DATABASE],
+			 "venue: database path too long once joined to the config's directory");
+		return;
+	}
+	memcpy(cfg->database, joined, (size_t)n + 1);
+}
+
+static void resolve(struct loader *L)
+{
+	struct hc_venue_cfg *cfg = L->cfg;
+	check_threshold_order(L, "venue", &cfg->thresholds, &L->venue_keys);
+	for (int i = 0; i < cfg->area_count; i++)
+		resolve_area(L, i);
+	for (int i = 0; i < cfg->group_count; i++)
+		resolve_group(L, i);
+	for (int i = 0; i < cfg->terminal_count; i++)
+		resolve_terminal(L, i);
+	if (cfg->area_count == 0)
+		error_at(L, 0, "no [area <id>] section: a venue needs at least one area");
+	resolve_database(L);
+}
+
+/* ---- loading ----------------------------------------------------------- */
+
+static void set_defaults(struct hc_venue_cfg *cfg)
+{
+	snprintf(cfg->name, sizeof cfg->name, "headcount venue");
+	snprintf(cfg->listen_host, sizeof cfg->listen_host, "127.0.0.1");
+	cfg->listen_port = 8080;
+	snprintf(cfg->database, sizeof cfg->database, "headcount.db");
+	cfg->density_per_m2 = 2.0;
+	cfg->thresholds = (struct hc_thresholds){
+		.moderate_at = 0.5, .crowded_at = 0.8, .full_at = 1.0,
+		.restrict_at = 1.0, .resume_at = 0.9, .hold_ms = 60000,
+	};
+}
+
+/* Reads the whole file (at most CONFIG_BYTES_MAX). Returns a NUL-ended
+ * heap copy and its length, or NULL with a line-0 error recorded. */
+static char *read_file(struct loader *L, const char *path, size_t *len_out)
+{
+	char *text = NULL;
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		error_at(L, 0, "cannot open: %s", strerror(errno));
+		goto fail;
+	}
+	text = malloc(CONFIG_BYTES_MAX + 1);
+	if (text == NULL) {
+		error_at(L, 0, "out of memory");
+		goto fail;
+	}
+	size_t len = fread(text, 1, CONFIG_BYTES_MAX + 1, f);
+	if (ferror(f)) {
+		error_at(L, 0, "cannot read: %s", strerror(errno));
+		goto fail;
+	}
+	if (len > CONFIG_BYTES_MAX) {
+		error_at(L, 0, "larger than %d bytes", CONFIG_BYTES_MAX);
+		goto fail;
+	}
+	text[len] = '\0';
+	fclose(f);
+	*len_out = len;
+	return text;
+fail:
+	free(text);
+	if (f != NULL)
+		fclose(f);
+	return NULL;
+}
+
+/* Records inih's syntax error at line, quoting that line of the text. */
+static void syntax_error(struct loader *L, int line)
+{
+	const char *p = L->text;
+	for (int n = 1; n < line && p != NULL; n++) {
+		p = strchr(p, '\n');
+		if (p != NULL)
+			p++;
+	}
+	char shown[QUOTE_MAX + 1] = "";
+	if (p != NULL) {
+		size_t n = strcspn(p, "\r\n");
+		while (n > 0 && is_blank(*p)) {
+			p++;
+			n--;
+		}
+		snprintf(shown, sizeof shown, "%.*s", (int)(n < QUOTE_MAX ? n : QUOTE_MAX), p);
+	}
+	error_at(L, line, "syntax error: expected [section], key = value or ; comment, got '%s'",
+		 shown);
+}
+
+struct hc_venue_cfg *hc_venue_load(const char *path, struct hc_config_error *err)
+{
+	char *text = NULL;
+	struct loader *L = calloc(1, sizeof *L);
+	struct hc_venue_cfg *cfg = calloc(1, sizeof *cfg);
+	memset(err, 0, sizeof *err);
+	snprintf(err->file, sizeof err->file, "%s", path);
+	if (L == NULL || cfg == NULL) {
+		snprintf(err->message, sizeof err->message, "out of memory");
+		goto fail;
+	}
+	L->cfg = cfg;
+	if (strlen(path) >= sizeof cfg->path) {
+		error_at(L, 0, "path too long");
+		goto fail;
+	}
+	snprintf(cfg->path, sizeof cfg->path, "%s", path);
+	set_defaults(cfg);
+
+	text = read_file(L, path, &L->text_len);
+	if (text == NULL)
+		goto fail;
+	L->text = text;
+
+	ini_allow_multiline = false; /* see the note at the top of this file */
+	int rc = ini_parse_stream(read_line, L, on_key, L);
+	if (rc > 0)
+		syntax_error(L, rc);
+	else if (rc < 0)
+		error_at(L, 0, "inih failed (%d)", rc);
+	if (!L->failed)
+		resolve(L);
+	if (L->failed)
+		goto fail;
+
+	free(text);
+	free(L);
+	return cfg;
+fail:
+	if (L != NULL && L->failed) {
+		err->line = L->err.line;
+		memcpy(err->message, L->err.message, sizeof err->message);
+	}
+	free(text);
+	free(L);
+	free(cfg);
+	return NULL;
+}
+
+void hc_venue_free(struct hc_venue_cfg *cfg)
+{
+	free(cfg);
+}
+
+int hc_venue_find_area(const struct hc_venue_cfg *cfg, const char *id)
+{
+	for (int i = 0; i < cfg->area_count; i++)
+		if (strcmp(cfg->areas[i].id, id) == 0)
+			return i;
+	return -1;
+}
+
+int hc_venue_find_group(const struct hc_venue_cfg *cfg, const char *id)
+{
+	for (int i = 0; i < cfg->group_count; i++)
+		if (strcmp(cfg->groups[i].id, id) == 0)
+			return i;
+	return -1;
+}
+
+int hc_venue_find_terminal(const struct hc_venue_cfg *cfg, const char *id)
+{
+	for (int i = 0; i < cfg->terminal_count; i++)
+		if (strcmp(cfg->terminals[i].id, id) == 0)
+			return i;
+	return -1;
+}
+
+void hc_config_error_format(const struct hc_config_error *err, char *out, size_t cap)
+{
+	if (err->line > 0)
+		snprintf(out, cap, "%s:%d: %s", err->file, err->line, err->message);
+	else
+		snprintf(out, cap, "%s: %s", err->file, err->message);
+}
