@@ -14,8 +14,9 @@
  *                               its ack will come with that commit)
  *   hc_ledger_take_staged()  -> rows for one group commit (the "job")
  *   hc_ledger_commit_done()  -> on success every row of the job is
- *                               durable: totals grow by the inserted
- *                               ones, and every row is acknowledged;
+ *                               durable: each is applied (added to its
+ *                               area's totals) exactly once, and every
+ *                               row is acknowledged;
  *                               on failure nothing changes and the
  *                               terminals resend.
  */
@@ -29,6 +30,11 @@
 /* Terminal index for rows of sources not in the current config: their
  * totals count, their sequence numbers are not tracked. */
 #define HC_LEDGER_NO_TERMINAL UINT32_MAX
+
+/* Area index for rows (loaded at start-up) of an area no longer in the
+ * config: the row counts as applied for its terminal's seqs but adds to
+ * no area's totals. Only hc_ledger_load_row() accepts it. */
+#define HC_LEDGER_NO_AREA UINT32_MAX
 
 struct hc_ledger_row {
 	uint32_t terminal_index;
@@ -78,8 +84,11 @@ size_t hc_ledger_staged_count(const struct hc_ledger *l);
 bool hc_ledger_job_open(const struct hc_ledger *l);
 
 /* Closes the open job. ok: the store committed it; inserted[i] says
- * whether row i was new to the store (false: it was there already and
- * is not applied twice). !ok: the rows are forgotten (inserted ignored). */
+ * whether row i was new to the store. A row the store already had but
+ * this ledger did not (a commit reported as failed that reached the disk)
+ * is applied now, once, so the totals keep mirroring the store; inserted
+ * only tells the edge to acknowledge it as a duplicate. !ok: the rows
+ * are forgotten (inserted ignored) and the terminals resend them. */
 void hc_ledger_commit_done(struct hc_ledger *l, bool ok, const bool *inserted);
 
 /* Current raw sums of an area. */
@@ -97,5 +106,19 @@ int64_t hc_ledger_missing_total(const struct hc_ledger *l);
 /* True when (terminal, incarnation, seq) is durable in the ledger. */
 bool hc_ledger_contains(const struct hc_ledger *l, uint32_t terminal_index,
 			uint64_t incarnation, int64_t seq);
+
+/* Sum of missing seqs over all incarnations of one terminal. */
+int64_t hc_ledger_terminal_missing(const struct hc_ledger *l,
+				   uint32_t terminal_index);
+
+/* Highest seq of a terminal incarnation that is applied, staged or
+ * committing (0 if none): the edge compares a new batch's seq with it to
+ * report a sequence gap as the batch arrives. */
+int64_t hc_ledger_seq_highest_known(const struct hc_ledger *l,
+				    uint32_t terminal_index,
+				    uint64_t incarnation);
+
+/* Number of applied rows, of every source (what the store holds). */
+int64_t hc_ledger_row_count(const struct hc_ledger *l);
 
 #endif

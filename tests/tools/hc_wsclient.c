@@ -137,6 +137,12 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
 	return 0;
 }
 
+static void on_deadline(lws_sorted_usec_list_t *sul)
+{
+	(void)sul;
+	cl.done = true;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -211,9 +217,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	int64_t deadline_ms = hc_mono_ms() + wait_ms;
-	while (!cl.done && hc_mono_ms() < deadline_ms)
-		lws_service(ctx, 50);
+	/* lws_service() may sleep until the next network event; a timer
+	 * makes sure the wait ends on time even on a silent connection. */
+	static lws_sorted_usec_list_t deadline;
+	lws_sul_schedule(ctx, 0, &deadline, on_deadline, wait_ms * LWS_US_PER_MS);
+	while (!cl.done)
+		if (lws_service(ctx, 0) < 0)
+			break;
 	lws_context_destroy(ctx);
 	free(cl.rx);
 	return 0;

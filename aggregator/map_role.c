@@ -1,0 +1,163 @@
+/*
+ * map_role.c — the "headcount-map.v1" WebSocket role: public, read-only.
+ *
+ * Relies on: venue_state.c (area states and their versions),
+ * shared/protocol.h for the area object, jansson for the snapshot.
+ *
+ * On connect a map client gets {"type":"snapshot","areas":[...]}, then
+ * {"type":"area",...} for each area that changed. Conflation (DESIGN.md
+ * invariant 4): each connection remembers the version of every area it
+ * last sent and, per writeable callback, sends the current state of the
+ * next area whose version moved. A slow reader therefore skips states it
+ * had no time for and never holds a backlog, and lws only calls back
+ * when its socket can take more, so it slows no one else. A map client
+ * sends nothing: any message closes it with 4001.
+ */
+#include "aggregator/server_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "shared/log.h"
+
+/* Room for one area message. */
+#define MAP_AREA_TX_BYTES 1024
+
+static int close_now(struct hc_map_session *m, uint16_t code, const char *reason)
+{
+	hc_warn("map %s: closing %u: %s", m->peer, code, reason);
+	lws_close_reason(m->wsi, (enum lws_close_status)code, (unsigned char *)reason,
+			 strlen(reason));
+	return -1;
+}
+
+/* The snapshot message, as a malloc'd buffer with LWS_PRE headroom. */
+static unsigned char *build_snapshot(const struct hc_server *s, size_t *len)
+{
+	unsigned char *buf = NULL;
+	char *text = NULL;
+	json_t *areas = json_array();
+	json_t *root = json_object();
+	if (areas == NULL || root == NULL)
+		goto done;
+	for (int i = 0; i < s->cfg->area_count; i++)
+		if (json_array_append_new(areas, hc_proto_area_json(&s->areas[i].state)) != 0)
+			goto done;
+	if (json_object_set_new(root, "type", json_string("snapshot")) != 0 ||
+	    json_object_set(root, "areas", areas) != 0)
+		goto done;
+	text = json_dumps(root, JSON_COMPACT);
+	if (text == NULL)
+		goto done;
+	*len = strlen(text);
+	buf = malloc(LWS_PRE + *len);
+	if (buf == NULL)
+		goto done;
+	memcpy(buf + LWS_PRE, text, *len);
+done:
+	free(text);
+	json_decref(areas);
+	json_decref(root);
+	return buf;
+}
+
+static int write_snapshot(struct hc_server *s, struct hc_map_session *m)
+{
+	size_t len = 0;
+	unsigned char *buf = build_snapshot(s, &len);
+	if (buf == NULL) {
+		hc_error("map %s: cannot build the snapshot (out of memory)", m->peer);
+		return -1;
+	}
+	for (int i = 0; i < s->cfg->area_count; i++)
+		m->versions_sent[i] = s->areas[i].version;
+	m->snapshot_pending = false;
+	int n = lws_write(m->wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT);
+	free(buf);
+	return n < (int)len ? -1 : 0;
+}
+
+/* Index of the next area (round robin from the cursor) whose version
+ * moved since it was sent, or -1. */
+static int next_changed_area(const struct hc_server *s, const struct hc_map_session *m)
+{
+	int count = s->cfg->area_count;
+	for (int k = 0; k < count; k++) {
+		int i = (int)((m->cursor + (uint32_t)k) % (uint32_t)count);
+		if (s->areas[i].version != m->versions_sent[i])
+			return i;
+	}
+	return -1;
+}
+
+static int on_writeable(struct hc_server *s, struct hc_map_session *m)
+{
+	if (s->closing_all) {
+		const char *reason = "aggregator shutting down";
+		lws_close_reason(m->wsi, LWS_CLOSE_STATUS_GOINGAWAY, (unsigned char *)reason,
+				 strlen(reason));
+		return -1;
+	}
+	if (m->snapshot_pending) {
+		if (write_snapshot(s, m) < 0)
+			return -1;
+	} else {
+		int i = next_changed_area(s, m);
+		if (i < 0)
+			return 0;
+		unsigned char buf[LWS_PRE + MAP_AREA_TX_BYTES];
+		size_t len = hc_proto_build_area((char *)buf + LWS_PRE, MAP_AREA_TX_BYTES,
+						 &s->areas[i].state);
+		if (len == 0)
+			return -1;
+		m->versions_sent[i] = s->areas[i].version;
+		m->cursor = (uint32_t)(i + 1);
+		if (lws_write(m->wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT) < (int)len)
+			return -1;
+	}
+	if (next_changed_area(s, m) >= 0)
+		lws_callback_on_writable(m->wsi);
+	return 0;
+}
+
+int hc_map_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+		    void *in, size_t len)
+{
+	struct hc_server *s = hc_server_of(wsi);
+	struct hc_map_session *m = user;
+	(void)in;
+	(void)len;
+
+	switch (reason) {
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		return s->stopping ? -1 : 0;
+	case LWS_CALLBACK_ESTABLISHED:
+		m->wsi = wsi;
+		hc_server_peer_address(wsi, m->peer, sizeof m->peer);
+		m->versions_sent = calloc(s->cfg->area_count ? (size_t)s->cfg->area_count : 1,
+					  sizeof *m->versions_sent);
+		if (m->versions_sent == NULL) {
+			hc_error("map %s: out of memory", m->peer);
+			return -1;
+		}
+		s->map_sessions++;
+		m->snapshot_pending = true;
+		lws_callback_on_writable(wsi);
+		return 0;
+	case LWS_CALLBACK_RECEIVE:
+		return close_now(m, HC_CLOSE_UNKNOWN_TYPE, "map clients send nothing");
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		return on_writeable(s, m);
+	case LWS_CALLBACK_CLOSED:
+		if (m->versions_sent != NULL) {
+			s->map_sessions--;
+			free(m->versions_sent);
+			m->versions_sent = NULL;
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}

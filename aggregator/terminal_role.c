@@ -1,0 +1,366 @@
+/*
+ * terminal_role.c — the "headcount-terminal.v1" WebSocket role.
+ *
+ * Relies on: shared/protocol.h to parse and build every message (a
+ * message that parses is in range), the ledger for verdicts, server.c for
+ * the commit pipeline, venue_state.c for the area state pushed back.
+ *
+ * A connection says hello (terminal id, outbox incarnation) within
+ * HC_HELLO_TIMEOUT_S, gets a welcome and its area's state, then sends
+ * batches. Promises:
+ *   - a batch is acknowledged only when durable: at once when it is a
+ *     duplicate, otherwise after the commit that holds it;
+ *   - one connection per terminal: the newest wins, the older one is
+ *     closed with 4006;
+ *   - every protocol error closes only the offending connection, with its
+ *     code and reason, one WARN line, and nothing stored (invariant 6);
+ *   - at most HC_INFLIGHT_BATCHES_MAX unacknowledged batches per
+ *     connection; more is a close with 4008, so the ack queue is bounded.
+ * Writes happen only in the writeable callback, one lws_write each:
+ * welcome, then acks, then the area state when its version moved.
+ */
+#include "aggregator/server_internal.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "shared/clock.h"
+#include "shared/log.h"
+
+/* Room for any message the aggregator sends to a terminal. */
+#define TERMINAL_TX_BYTES 1024
+
+static const char *terminal_id_of(const struct hc_server *s,
+				  const struct hc_terminal_session *t)
+{
+	return t->state == HC_SESSION_READY ? s->cfg->terminals[t->terminal_index].id : "?";
+}
+
+static void log_close(const struct hc_server *s, const struct hc_terminal_session *t,
+		      uint16_t code, const char *reason)
+{
+	hc_warn("terminal %s %s: closing %u: %s", terminal_id_of(s, t), t->peer,
+		code, reason);
+}
+
+/* Closes from inside a callback of this connection: the caller returns -1. */
+static int close_now(struct hc_server *s, struct hc_terminal_session *t,
+		     uint16_t code, const char *reason)
+{
+	log_close(s, t, code, reason);
+	lws_close_reason(t->wsi, (enum lws_close_status)code,
+			 (unsigned char *)reason, strlen(reason));
+	return -1;
+}
+
+/* Closes from outside this connection's callbacks: at its next
+ * writeable callback. */
+static void close_later(struct hc_server *s, struct hc_terminal_session *t,
+			uint16_t code, const char *reason)
+{
+	if (t->close_pending)
+		return;
+	log_close(s, t, code, reason);
+	t->close_pending = true;
+	t->close_code = code;
+	snprintf(t->close_reason, sizeof t->close_reason, "%s", reason);
+	lws_callback_on_writable(t->wsi);
+}
+
+static void hello_timeout_due(lws_sorted_usec_list_t *sul)
+{
+	struct hc_terminal_session *t =
+		lws_container_of(sul, struct hc_terminal_session, hello_sul);
+	if (t->state != HC_SESSION_AWAITING_HELLO)
+		return;
+	char reason[64];
+	snprintf(reason, sizeof reason, "no hello within %d s", HC_HELLO_TIMEOUT_S);
+	close_later(hc_server_of(t->wsi), t, HC_CLOSE_HELLO_TIMEOUT, reason);
+}
+
+static void queue_ack(struct hc_server *s, struct hc_terminal_session *t,
+		      int64_t seq, bool duplicate)
+{
+	if (t->ack_len == HC_ACK_QUEUE_MAX) {
+		/* Only acks of a predecessor's batches can overflow it; the
+		 * terminal resends and gets a duplicate ack then. */
+		hc_debug("terminal %s: ack queue full, dropping ack of seq %" PRId64,
+			 terminal_id_of(s, t), seq);
+		return;
+	}
+	struct hc_msg_ack *a = &t->acks[(t->ack_head + t->ack_len) % HC_ACK_QUEUE_MAX];
+	a->seq = seq;
+	a->duplicate = duplicate;
+	t->ack_len++;
+	s->acks_queued++;
+	lws_callback_on_writable(t->wsi);
+}
+
+void hc_terminal_route_ack(struct hc_server *s, const struct hc_ledger_row *row,
+			   bool ok, bool duplicate)
+{
+	struct hc_terminal_session *t = s->terminals[row->terminal_index].session;
+	if (t == NULL || t->incarnation != row->incarnation || t->close_pending)
+		return;
+	if (t->awaiting_commit > 0)
+		t->awaiting_commit--;
+	if (ok)
+		queue_ack(s, t, row->seq, duplicate);
+}
+
+/* ---- messages --------------------------------------------------------- */
+
+static int on_hello(struct hc_server *s, struct hc_terminal_session *t,
+		    const struct hc_msg_hello *m)
+{
+	if (t->state == HC_SESSION_READY)
+		return close_now(s, t, HC_CLOSE_OUT_OF_ORDER, "hello sent twice");
+	int index = hc_venue_find_terminal(s->cfg, m->terminal);
+	if (index < 0) {
+		char reason[120];
+		snprintf(reason, sizeof reason, "unknown terminal \"%s\"", m->terminal);
+		return close_now(s, t, HC_CLOSE_UNKNOWN_TERMINAL, reason);
+	}
+	lws_sul_cancel(&t->hello_sul);
+	t->state = HC_SESSION_READY;
+	t->terminal_index = (uint32_t)index;
+	t->incarnation = m->incarnation;
+
+	struct hc_terminal_status *status = &s->terminals[index];
+	if (status->session != NULL) {
+		close_later(s, status->session, HC_CLOSE_REPLACED,
+			    "replaced by a newer connection of this terminal");
+		status->session = NULL;
+	} else {
+		s->terminals_online++;
+	}
+	status->session = t;
+	status->last_seen_wall_ms = hc_wall_ms();
+	status->has_incarnation = true;
+	status->incarnation = m->incarnation;
+
+	char inc[HC_INCARNATION_HEX_LEN + 1];
+	hc_proto_format_incarnation(m->incarnation, inc);
+	hc_info("terminal %s connected: incarnation %s, peer %s, area %s",
+		m->terminal, inc, t->peer, s->cfg->terminals[index].area);
+	t->welcome_pending = true;
+	t->area_version_sent = 0;
+	lws_callback_on_writable(t->wsi);
+	return 0;
+}
+
+static int on_batch(struct hc_server *s, struct hc_terminal_session *t,
+		    const struct hc_msg_batch *m)
+{
+	if (t->state != HC_SESSION_READY)
+		return close_now(s, t, HC_CLOSE_OUT_OF_ORDER, "batch before hello");
+	if (t->awaiting_commit + t->ack_len >= HC_INFLIGHT_BATCHES_MAX) {
+		char reason[120];
+		snprintf(reason, sizeof reason, "more than %d batches unacknowledged",
+			 HC_INFLIGHT_BATCHES_MAX);
+		return close_now(s, t, HC_CLOSE_TOO_MANY_INFLIGHT, reason);
+	}
+	if (s->stopping)
+		return 0;                /* not staged, not acked: resent later */
+
+	const struct hc_terminal_cfg *tc = &s->cfg->terminals[t->terminal_index];
+	struct hc_ledger_row row = {
+		.terminal_index = t->terminal_index,
+		.area_index = (uint32_t)tc->area_index,
+		.incarnation = t->incarnation,
+		.seq = m->seq,
+		.entered = m->entered,
+		.exited = m->exited,
+		.received_at_ms = hc_wall_ms(),
+	};
+	int64_t highest_known = hc_ledger_seq_highest_known(s->ledger, row.terminal_index,
+							 row.incarnation);
+	enum hc_ledger_verdict v = hc_ledger_receive(s->ledger, &row);
+	switch (v) {
+	case HC_LEDGER_DUPLICATE:
+		hc_debug("terminal %s: seq %" PRId64 " is a duplicate", tc->id, m->seq);
+		queue_ack(s, t, m->seq, true);
+		break;
+	case HC_LEDGER_STAGED:
+		if (m->seq > highest_known + 1) {
+			char inc[HC_INCARNATION_HEX_LEN + 1];
+			hc_proto_format_incarnation(t->incarnation, inc);
+			hc_warn("terminal %s incarnation %s: seq gap: got %" PRId64
+				" after %" PRId64 " (%" PRId64 " missing)", tc->id, inc,
+				m->seq, highest_known, m->seq - highest_known - 1);
+		}
+		t->awaiting_commit++;
+		hc_server_kick_commit(s);
+		break;
+	case HC_LEDGER_PENDING:
+		/* A resend of a batch already counted as awaiting (here or on
+		 * a predecessor connection): its one ack follows the commit. */
+		break;
+	}
+	return 0;
+}
+
+/* A whole message has arrived in t->rx. */
+static int on_message(struct hc_server *s, struct hc_terminal_session *t)
+{
+	struct hc_msg msg;
+	struct hc_proto_error err;
+	if (lws_frame_is_binary(t->wsi))
+		return close_now(s, t, HC_CLOSE_BAD_JSON, "binary frames are not accepted");
+	if (!hc_proto_parse_from_terminal(t->rx, t->rx_len, &msg, &err))
+		return close_now(s, t, (uint16_t)err.code, err.reason);
+	if (t->state == HC_SESSION_READY)
+		s->terminals[t->terminal_index].last_seen_wall_ms = hc_wall_ms();
+	switch (msg.type) {
+	case HC_MSG_HELLO:
+		return on_hello(s, t, &msg.u.hello);
+	case HC_MSG_BATCH:
+		return on_batch(s, t, &msg.u.batch);
+	default:
+		return close_now(s, t, HC_CLOSE_UNKNOWN_TYPE,
+				 "type not sent by terminals");
+	}
+}
+
+/* Appends a piece of a message; handles it when complete. */
+static int on_receive(struct hc_server *s, struct hc_terminal_session *t,
+		      const void *in, size_t len)
+{
+	if (t->close_pending)
+		return 0;
+	if (len > HC_TERMINAL_FRAME_BYTES_MAX - t->rx_len) {
+		char reason[64];
+		snprintf(reason, sizeof reason, "message over %d bytes",
+			 HC_TERMINAL_FRAME_BYTES_MAX);
+		return close_now(s, t, HC_CLOSE_TOO_BIG, reason);
+	}
+	memcpy(t->rx + t->rx_len, in, len);
+	t->rx_len += len;
+	if (!lws_is_final_fragment(t->wsi) || lws_remaining_packet_payload(t->wsi) > 0)
+		return 0;
+	t->rx[t->rx_len] = '\0';
+	int rc = on_message(s, t);
+	t->rx_len = 0;
+	return rc;
+}
+
+/* ---- writing ---------------------------------------------------------- */
+
+static int write_text(struct lws *wsi, unsigned char *buf, size_t len)
+{
+	int n = lws_write(wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT);
+	if (n < (int)len) {
+		hc_warn("terminal write of %zu bytes failed", len);
+		return -1;
+	}
+	return 0;
+}
+
+static int on_writeable(struct hc_server *s, struct hc_terminal_session *t)
+{
+	if (t->close_pending) {
+		lws_close_reason(t->wsi, (enum lws_close_status)t->close_code,
+				 (unsigned char *)t->close_reason, strlen(t->close_reason));
+		return -1;
+	}
+	if (s->closing_all) {
+		const char *reason = "aggregator shutting down";
+		lws_close_reason(t->wsi, LWS_CLOSE_STATUS_GOINGAWAY,
+				 (unsigned char *)reason, strlen(reason));
+		return -1;
+	}
+	if (t->state != HC_SESSION_READY)
+		return 0;
+
+	unsigned char buf[LWS_PRE + TERMINAL_TX_BYTES];
+	char *out = (char *)buf + LWS_PRE;
+	size_t len = 0;
+	const struct hc_terminal_cfg *tc = &s->cfg->terminals[t->terminal_index];
+	const struct hc_area_slot *area = &s->areas[tc->area_index];
+
+	if (t->welcome_pending) {
+		struct hc_msg_welcome w;
+		snprintf(w.terminal, sizeof w.terminal, "%s", tc->id);
+		snprintf(w.area, sizeof w.area, "%s", tc->area);
+		len = hc_proto_build_welcome(out, TERMINAL_TX_BYTES, &w);
+		t->welcome_pending = false;
+	} else if (t->ack_len > 0) {
+		len = hc_proto_build_ack(out, TERMINAL_TX_BYTES, &t->acks[t->ack_head]);
+		t->ack_head = (t->ack_head + 1) % HC_ACK_QUEUE_MAX;
+		t->ack_len--;
+		s->acks_queued--;
+	} else if (area->version != t->area_version_sent) {
+		len = hc_proto_build_area(out, TERMINAL_TX_BYTES, &area->state);
+		t->area_version_sent = area->version;
+	} else {
+		return 0;
+	}
+	if (len == 0) {
+		hc_error("terminal %s: message does not fit %d bytes", tc->id,
+			 TERMINAL_TX_BYTES);
+		return -1;
+	}
+	if (write_text(t->wsi, buf, len) < 0)
+		return -1;
+	if (t->ack_len > 0 || area->version != t->area_version_sent)
+		lws_callback_on_writable(t->wsi);
+	return 0;
+}
+
+/* ---- connection life -------------------------------------------------- */
+
+static void on_established(struct hc_server *s, struct hc_terminal_session *t,
+			   struct lws *wsi)
+{
+	t->wsi = wsi;
+	t->state = HC_SESSION_AWAITING_HELLO;
+	hc_server_peer_address(wsi, t->peer, sizeof t->peer);
+	s->terminal_sessions++;
+	lws_sul_schedule(lws_get_context(wsi), 0, &t->hello_sul, hello_timeout_due,
+			 (lws_usec_t)HC_HELLO_TIMEOUT_S * LWS_USEC_PER_SEC);
+}
+
+static void on_closed(struct hc_server *s, struct hc_terminal_session *t)
+{
+	lws_sul_cancel(&t->hello_sul);
+	s->terminal_sessions--;
+	s->acks_queued -= t->ack_len;
+	t->ack_len = 0;
+	if (t->state != HC_SESSION_READY)
+		return;
+	struct hc_terminal_status *status = &s->terminals[t->terminal_index];
+	const char *id = s->cfg->terminals[t->terminal_index].id;
+	if (status->session != t) {
+		hc_info("terminal %s: replaced connection from %s closed", id, t->peer);
+		return;
+	}
+	status->session = NULL;
+	status->last_seen_wall_ms = hc_wall_ms();
+	s->terminals_online--;
+	hc_info("terminal %s disconnected: peer %s", id, t->peer);
+}
+
+int hc_terminal_callback(struct lws *wsi, enum lws_callback_reasons reason,
+			 void *user, void *in, size_t len)
+{
+	struct hc_server *s = hc_server_of(wsi);
+	struct hc_terminal_session *t = user;
+
+	switch (reason) {
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		return s->stopping ? -1 : 0;
+	case LWS_CALLBACK_ESTABLISHED:
+		on_established(s, t, wsi);
+		return 0;
+	case LWS_CALLBACK_RECEIVE:
+		return on_receive(s, t, in, len);
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		return on_writeable(s, t);
+	case LWS_CALLBACK_CLOSED:
+		on_closed(s, t);
+		return 0;
+	default:
+		return 0;
+	}
+}
