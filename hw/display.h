@@ -41,7 +41,10 @@ bool hc_display_open(const char *backend, struct hc_display *d, char *err,
 		     size_t err_len);
 
 /* Formats the one-line form used by the "line" backend, e.g.
- * "hall occupancy=123 capacity=300 level=moderate entry=open online pending=2". */
+ * "t1 area=hall occupancy=12 capacity=300 level=low entry=OPEN link=online
+ *  figure=fresh pending=0 storage=ok" (entry=STOP when restricted,
+ * link=offline, figure=stale or none, storage=FAULT). Without a figure:
+ * occupancy=- capacity=- level=- entry=- figure=none. */
 void hc_display_format_line(const struct hc_display_state *s, char *out,
 			    size_t cap);
 

@@ -1,0 +1,153 @@
+/*
+ * input_keyboard.c — presses from an interactive keyboard on a tty.
+ *
+ * Keys: 'i', '+' or Up arrow = ENTER (in); 'o', '-' or Down arrow = EXIT
+ * (out); 'q' = quit. Other keys are ignored. The tty is put in
+ * non-canonical, no-echo mode so one key is one press; ISIG stays on so
+ * Ctrl-C still stops the terminal cleanly. The previous mode is restored
+ * on close. Refuses to open when stdin is not a tty.
+ *
+ * Like input_stdin.c, each read() is guarded by a zero-timeout poll() so
+ * a spurious call never blocks. Arrow keys arrive as "ESC [ A" or
+ * "ESC O A"; the decoder keeps its state across reads.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "hw/input.h"
+#include "shared/log.h"
+
+enum esc_state { ESC_NONE, ESC_SEEN, ESC_BRACKET };
+
+struct keyboard_input {
+	struct termios saved;
+	enum esc_state esc;
+	bool quit;
+};
+
+/* Decodes one byte; returns 1 with *dir set for a press, 0 for none. */
+static int decode_key(struct keyboard_input *k, unsigned char c,
+		      enum hc_direction *dir)
+{
+	switch (k->esc) {
+	case ESC_SEEN:
+		k->esc = (c == '[' || c == 'O') ? ESC_BRACKET : ESC_NONE;
+		return 0;
+	case ESC_BRACKET:
+		k->esc = ESC_NONE;
+		if (c == 'A') {
+			*dir = HC_DIR_IN;
+			return 1;
+		}
+		if (c == 'B') {
+			*dir = HC_DIR_OUT;
+			return 1;
+		}
+		return 0;
+	case ESC_NONE:
+		break;
+	}
+	switch (c) {
+	case 0x1b:
+		k->esc = ESC_SEEN;
+		return 0;
+	case 'i': case 'I': case '+':
+		*dir = HC_DIR_IN;
+		return 1;
+	case 'o': case 'O': case '-':
+		*dir = HC_DIR_OUT;
+		return 1;
+	case 'q': case 'Q':
+		k->quit = true;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static enum hc_input_status keyboard_read(struct hc_input *in,
+					  enum hc_direction *dirs, size_t max,
+					  size_t *n)
+{
+	struct keyboard_input *k = in->priv;
+	*n = 0;
+	if (k->quit)
+		return HC_INPUT_QUIT;
+	struct pollfd p = { .fd = in->fd, .events = POLLIN };
+	if (poll(&p, 1, 0) <= 0)
+		return HC_INPUT_OK;
+
+	unsigned char buf[HC_INPUT_PRESSES_MAX];
+	size_t want = max < sizeof buf ? max : sizeof buf;
+	ssize_t r = read(in->fd, buf, want);
+	if (r < 0) {
+		if (errno == EINTR || errno == EAGAIN)
+			return HC_INPUT_OK;
+		hc_error("input keyboard: read failed: %s", strerror(errno));
+		return HC_INPUT_ERROR;
+	}
+	if (r == 0)
+		return HC_INPUT_EOF;
+	for (ssize_t i = 0; i < r && !k->quit; i++)
+		*n += (size_t)decode_key(k, buf[i], &dirs[*n]);
+	if (k->quit && *n == 0)
+		return HC_INPUT_QUIT;
+	return HC_INPUT_OK;
+}
+
+static void keyboard_close(struct hc_input *in)
+{
+	struct keyboard_input *k = in->priv;
+	if (k == NULL)
+		return;
+	if (tcsetattr(in->fd, TCSAFLUSH, &k->saved) != 0)
+		hc_warn("input keyboard: restoring the tty failed: %s",
+			strerror(errno));
+	free(k);
+	in->priv = NULL;
+}
+
+bool hc_input_keyboard_open(struct hc_input *in, char *err, size_t err_len)
+{
+	struct keyboard_input *k = NULL;
+	if (!isatty(STDIN_FILENO)) {
+		snprintf(err, err_len,
+			 "input keyboard: stdin is not a terminal; use "
+			 "--input stdin for pipes and files");
+		return false;
+	}
+	k = calloc(1, sizeof *k);
+	if (k == NULL) {
+		snprintf(err, err_len, "input keyboard: out of memory");
+		goto fail;
+	}
+	if (tcgetattr(STDIN_FILENO, &k->saved) != 0) {
+		snprintf(err, err_len, "input keyboard: tcgetattr: %s",
+			 strerror(errno));
+		goto fail;
+	}
+	struct termios raw = k->saved;
+	raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+	raw.c_cc[VMIN] = 1;
+	raw.c_cc[VTIME] = 0;
+	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) != 0) {
+		snprintf(err, err_len, "input keyboard: tcsetattr: %s",
+			 strerror(errno));
+		goto fail;
+	}
+	in->name = "keyboard";
+	in->fd = STDIN_FILENO;
+	in->read = keyboard_read;
+	in->close = keyboard_close;
+	in->priv = k;
+	return true;
+
+fail:
+	free(k);
+	return false;
+}

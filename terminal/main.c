@@ -1,0 +1,409 @@
+/*
+ * main.c — the headcount-terminal command line.
+ *
+ *   headcount-terminal [run] --id t1 --url ws://127.0.0.1:8080
+ *       [--journal PATH] [--batch-interval-ms 2000]
+ *       [--input stdin|keyboard] [--display line|screen|none]
+ *       [--exit-when-acked] [--config terminal.ini] [--verbose]
+ *   headcount-terminal status --journal PATH   (or --id t1)
+ *   headcount-terminal --help
+ *
+ * --config reads the [terminal] section of an INI file (keys id, url,
+ * journal, batch_interval_ms, input, display); flags given on the command
+ * line win over it. A bad flag or value prints a message and exits 2; a
+ * failure at run time (journal, device) exits 1. docs/terminal.md is the
+ * user guide. This file only parses and wires: journal -> station ->
+ * input/display -> link.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "hw/display.h"
+#include "hw/input.h"
+#include "shared/clock.h"
+#include "shared/limits.h"
+#include "shared/log.h"
+#include "shared/protocol.h"
+#include "terminal/journal.h"
+#include "terminal/link.h"
+#include "terminal/station.h"
+
+#define EXIT_USAGE 2
+
+struct settings {
+	char id[128];
+	char url[512];
+	char journal[PATH_MAX];
+	char batch_interval[32];
+	char input[32];
+	char display[32];
+	char config[PATH_MAX];
+	bool exit_when_acked;
+	bool verbose;
+	bool help;
+};
+
+/* Where an INI error was found: first one wins. */
+struct ini_state {
+	struct settings *s;
+	char message[256];
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: headcount-terminal [run] --id ID --url ws://HOST:PORT [options]\n"
+		"       headcount-terminal status --journal PATH | --id ID\n"
+		"       headcount-terminal --help\n"
+		"\n"
+		"run options:\n"
+		"  --id ID                  terminal id, as in the venue config\n"
+		"  --url URL                aggregator, e.g. ws://127.0.0.1:8080\n"
+		"  --journal PATH           journal file (default ./terminal-ID.db)\n"
+		"  --batch-interval-ms MS   batch every MS ms (%d..%d, default %d)\n"
+		"  --input stdin|keyboard   where presses come from (default stdin)\n"
+		"  --display line|screen|none  what the door sees (default line)\n"
+		"  --exit-when-acked        exit 0 once input ended and all is acked\n"
+		"  --config FILE            read [terminal] settings from an INI file\n"
+		"  --verbose                debug logging\n",
+		HC_BATCH_INTERVAL_MS_MIN, HC_BATCH_INTERVAL_MS_MAX,
+		HC_BATCH_INTERVAL_MS_DEFAULT);
+}
+
+static bool copy_value(char *dst, size_t cap, const char *value)
+{
+	if (strlen(value) >= cap)
+		return false;
+	memcpy(dst, value, strlen(value) + 1);
+	return true;
+}
+
+/* inih handler for the [terminal] section. */
+static int read_ini_key(void *user, const char *section, const char *name,
+		       const char *value)
+{
+	struct ini_state *is = user;
+	struct settings *s = is->s;
+	bool ok;
+
+	if (strcmp(section, "terminal") != 0) {
+		if (is->message[0] == '\0')
+			snprintf(is->message, sizeof is->message,
+				 "unknown section [%s] (expected [terminal])",
+				 section);
+		return 0;
+	}
+	if (strcmp(name, "id") == 0)
+		ok = copy_value(s->id, sizeof s->id, value);
+	else if (strcmp(name, "url") == 0)
+		ok = copy_value(s->url, sizeof s->url, value);
+	else if (strcmp(name, "journal") == 0)
+		ok = copy_value(s->journal, sizeof s->journal, value);
+	else if (strcmp(name, "batch_interval_ms") == 0)
+		ok = copy_value(s->batch_interval, sizeof s->batch_interval, value);
+	else if (strcmp(name, "input") == 0)
+		ok = copy_value(s->input, sizeof s->input, value);
+	else if (strcmp(name, "display") == 0)
+		ok = copy_value(s->display, sizeof s->display, value);
+	else {
+		if (is->message[0] == '\0')
+			snprintf(is->message, sizeof is->message,
+				 "unknown key \"%s\" in [terminal]", name);
+		return 0;
+	}
+	if (!ok && is->message[0] == '\0')
+		snprintf(is->message, sizeof is->message,
+			 "value of %s too long", name);
+	return ok ? 1 : 0;
+}
+
+static bool load_config_file(const char *path, struct settings *s)
+{
+	struct ini_state is = { .s = s };
+	int rc = ini_parse(path, read_ini_key, &is);
+	if (rc == -1) {
+		hc_error("%s: cannot open: %s", path, strerror(errno));
+		return false;
+	}
+	if (rc == -2) {
+		hc_error("%s: out of memory", path);
+		return false;
+	}
+	if (rc > 0) {
+		hc_error("%s:%d: %s", path, rc,
+			 is.message[0] != '\0' ? is.message : "syntax error");
+		return false;
+	}
+	return true;
+}
+
+enum {
+	OPT_ID = 1000, OPT_URL, OPT_JOURNAL, OPT_BATCH, OPT_INPUT,
+	OPT_DISPLAY, OPT_EXIT_ACKED, OPT_CONFIG, OPT_VERBOSE, OPT_HELP,
+};
+
+static const struct option long_options[] = {
+	{ "id", required_argument, NULL, OPT_ID },
+	{ "url", required_argument, NULL, OPT_URL },
+	{ "journal", required_argument, NULL, OPT_JOURNAL },
+	{ "batch-interval-ms", required_argument, NULL, OPT_BATCH },
+	{ "input", required_argument, NULL, OPT_INPUT },
+	{ "display", required_argument, NULL, OPT_DISPLAY },
+	{ "exit-when-acked", no_argument, NULL, OPT_EXIT_ACKED },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "verbose", no_argument, NULL, OPT_VERBOSE },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* One getopt pass. With only_config, takes --config/--help/--verbose and
+ * skips the rest (they are applied after the config file). */
+static bool parse_flags(int argc, char **argv, struct settings *s,
+			bool only_config)
+{
+	optind = 0; /* GNU: full re-initialisation for a second pass */
+	opterr = only_config ? 1 : 0;
+	int c;
+	while ((c = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
+		bool ok = true;
+		if (c == '?' || c == ':')
+			return false;
+		if (c == OPT_CONFIG)
+			ok = copy_value(s->config, sizeof s->config, optarg);
+		else if (c == OPT_HELP)
+			s->help = true;
+		else if (c == OPT_VERBOSE)
+			s->verbose = true;
+		else if (only_config)
+			continue;
+		else if (c == OPT_ID)
+			ok = copy_value(s->id, sizeof s->id, optarg);
+		else if (c == OPT_URL)
+			ok = copy_value(s->url, sizeof s->url, optarg);
+		else if (c == OPT_JOURNAL)
+			ok = copy_value(s->journal, sizeof s->journal, optarg);
+		else if (c == OPT_BATCH)
+			ok = copy_value(s->batch_interval,
+					sizeof s->batch_interval, optarg);
+		else if (c == OPT_INPUT)
+			ok = copy_value(s->input, sizeof s->input, optarg);
+		else if (c == OPT_DISPLAY)
+			ok = copy_value(s->display, sizeof s->display, optarg);
+		else if (c == OPT_EXIT_ACKED)
+			s->exit_when_acked = true;
+		if (!ok) {
+			hc_error("value of %s too long", argv[optind - 1]);
+			return false;
+		}
+	}
+	if (optind < argc) {
+		hc_error("unexpected argument \"%s\"", argv[optind]);
+		return false;
+	}
+	return true;
+}
+
+/* Parses a decimal integer within [min, max]. */
+static bool parse_int64(const char *text, int64_t min, int64_t max,
+			int64_t *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(text, &end, 10);
+	if (errno != 0 || end == text || *end != '\0' || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Reads config file and flags into s; false on any usage error. */
+static bool gather_settings(int argc, char **argv, struct settings *s)
+{
+	memset(s, 0, sizeof *s);
+	snprintf(s->input, sizeof s->input, "stdin");
+	snprintf(s->display, sizeof s->display, "line");
+	snprintf(s->batch_interval, sizeof s->batch_interval, "%d",
+		 HC_BATCH_INTERVAL_MS_DEFAULT);
+	if (!parse_flags(argc, argv, s, true))
+		return false;
+	if (s->help)
+		return true;
+	if (s->config[0] != '\0' && !load_config_file(s->config, s))
+		return false;
+	return parse_flags(argc, argv, s, false);
+}
+
+static int run_status(int argc, char **argv)
+{
+	struct settings s;
+	if (!gather_settings(argc, argv, &s))
+		return EXIT_USAGE;
+	if (s.help) {
+		usage(stdout);
+		return 0;
+	}
+	if (s.journal[0] == '\0') {
+		if (s.id[0] == '\0' || !hc_proto_valid_id(s.id)) {
+			hc_error("status needs --journal PATH or a valid --id");
+			return EXIT_USAGE;
+		}
+		hc_journal_default_path(s.id, s.journal, sizeof s.journal);
+	}
+	char err[512];
+	struct hc_journal *j = hc_journal_open_existing(
+		s.journal, s.id[0] != '\0' ? s.id : NULL, err, sizeof err);
+	if (j == NULL) {
+		hc_error("%s", err);
+		return 1;
+	}
+	struct hc_journal_status st;
+	bool ok = hc_journal_status(j, &st);
+	hc_journal_close(j);
+	if (!ok) {
+		hc_error("%s: cannot read status", s.journal);
+		return 1;
+	}
+	char hex[17];
+	hc_proto_format_incarnation(st.incarnation, hex);
+	printf("terminal=%s\n", st.terminal);
+	printf("incarnation=%s\n", hex);
+	printf("pressed_in=%" PRId64 "\n", st.pressed_in);
+	printf("pressed_out=%" PRId64 "\n", st.pressed_out);
+	printf("acked_in=%" PRId64 "\n", st.acked_in);
+	printf("acked_out=%" PRId64 "\n", st.acked_out);
+	printf("pending_in=%" PRId64 "\n", st.pending_in);
+	printf("pending_out=%" PRId64 "\n", st.pending_out);
+	printf("unacked_batches=%" PRId64 "\n", st.unacked_batches);
+	printf("last_seq=%" PRId64 "\n", st.last_seq);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* Checks every run setting; fills the parsed forms. */
+static bool validate_run(struct settings *s, struct hc_link_config *lc,
+			 int64_t *batch_interval_ms)
+{
+	char err[256];
+	if (s->id[0] == '\0' || !hc_proto_valid_id(s->id)) {
+		hc_error("--id must be 1..%d characters of [A-Za-z0-9_-]%s",
+			 HC_ID_LEN_MAX, s->id[0] == '\0' ? " (missing)" : "");
+		return false;
+	}
+	if (s->url[0] == '\0') {
+		hc_error("--url is missing (e.g. ws://127.0.0.1:8080)");
+		return false;
+	}
+	if (!hc_link_parse_url(s->url, &lc->url, err, sizeof err)) {
+		hc_error("--url: %s", err);
+		return false;
+	}
+	if (!parse_int64(s->batch_interval, HC_BATCH_INTERVAL_MS_MIN,
+			 HC_BATCH_INTERVAL_MS_MAX, batch_interval_ms)) {
+		hc_error("--batch-interval-ms \"%s\": expected %d..%d",
+			 s->batch_interval, HC_BATCH_INTERVAL_MS_MIN,
+			 HC_BATCH_INTERVAL_MS_MAX);
+		return false;
+	}
+	if (strcmp(s->input, "stdin") != 0 && strcmp(s->input, "keyboard") != 0) {
+		hc_error("--input \"%s\": expected stdin or keyboard", s->input);
+		return false;
+	}
+	if (strcmp(s->display, "line") != 0 && strcmp(s->display, "screen") != 0 &&
+	    strcmp(s->display, "none") != 0) {
+		hc_error("--display \"%s\": expected line, screen or none",
+			 s->display);
+		return false;
+	}
+	if (s->journal[0] == '\0')
+		hc_journal_default_path(s->id, s->journal, sizeof s->journal);
+	lc->exit_when_acked = s->exit_when_acked;
+	lc->verbose = s->verbose;
+	return true;
+}
+
+static int run_terminal(int argc, char **argv)
+{
+	struct settings s;
+	struct hc_link_config lc;
+	int64_t batch_interval_ms = 0;
+	struct hc_journal *j = NULL;
+	struct hc_station st;
+	struct hc_input in;
+	struct hc_display d;
+	bool station_ok = false, input_ok = false, display_ok = false;
+	int status = 1;
+	char err[512];
+
+	memset(&lc, 0, sizeof lc);
+	if (!gather_settings(argc, argv, &s))
+		return EXIT_USAGE;
+	if (s.help) {
+		usage(stdout);
+		return 0;
+	}
+	if (s.verbose)
+		hc_log_init("terminal", HC_LOG_DEBUG);
+	if (!validate_run(&s, &lc, &batch_interval_ms))
+		return EXIT_USAGE;
+
+	j = hc_journal_open(s.journal, s.id, err, sizeof err);
+	if (j == NULL) {
+		hc_error("%s", err);
+		goto fail;
+	}
+	station_ok = hc_station_init(&st, s.id, j, batch_interval_ms,
+				     hc_mono_ms());
+	if (!station_ok)
+		goto fail;
+	input_ok = hc_input_open(s.input, &in, err, sizeof err);
+	if (!input_ok) {
+		hc_error("%s", err);
+		goto fail;
+	}
+	display_ok = hc_display_open(s.display, &d, err, sizeof err);
+	if (!display_ok) {
+		hc_error("%s", err);
+		goto fail;
+	}
+
+	char hex[17];
+	hc_proto_format_incarnation(hc_journal_incarnation(j), hex);
+	hc_info("terminal %s: journal %s incarnation %s, next seq %" PRId64
+		", %" PRId64 " presses pending, %zu batches unacked; "
+		"aggregator %s", s.id, s.journal, hex, st.outbox->next_seq,
+		st.outbox->pending_entered + st.outbox->pending_exited,
+		st.outbox->unacked_count, s.url);
+	status = hc_link_run(&lc, &st, &in, &d);
+
+fail:
+	if (display_ok)
+		d.close(&d);
+	if (input_ok)
+		in.close(&in);
+	if (station_ok)
+		hc_station_free(&st);
+	hc_journal_close(j);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	hc_log_init("terminal", HC_LOG_INFO);
+	if (argc >= 2 && strcmp(argv[1], "status") == 0)
+		return run_status(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "run") == 0)
+		return run_terminal(argc - 1, argv + 1);
+	if (argc >= 2 && argv[1][0] != '-') {
+		hc_error("unknown command \"%s\" (expected run or status)",
+			 argv[1]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	return run_terminal(argc, argv);
+}
