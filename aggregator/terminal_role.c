@@ -155,12 +155,6 @@ static int on_batch(struct hc_server *s, struct hc_terminal_session *t,
 {
 	if (t->state != HC_SESSION_READY)
 		return close_now(s, t, HC_CLOSE_OUT_OF_ORDER, "batch before hello");
-	if (t->awaiting_commit + t->ack_len >= HC_INFLIGHT_BATCHES_MAX) {
-		char reason[120];
-		snprintf(reason, sizeof reason, "more than %d batches unacknowledged",
-			 HC_INFLIGHT_BATCHES_MAX);
-		return close_now(s, t, HC_CLOSE_TOO_MANY_INFLIGHT, reason);
-	}
 	if (s->stopping)
 		return 0;                /* not staged, not acked: resent later */
 
@@ -190,8 +184,17 @@ static int on_batch(struct hc_server *s, struct hc_terminal_session *t,
 				" after %" PRId64 " (%" PRId64 " missing)", tc->id, inc,
 				m->seq, highest_known, m->seq - highest_known - 1);
 		}
+		/* Only new batches count against the window: resends of a
+		 * batch in flight (PENDING) or stored (DUPLICATE) are what a
+		 * terminal does after a stall and must not close it. */
 		t->awaiting_commit++;
 		hc_server_kick_commit(s);
+		if (t->awaiting_commit + t->ack_len > HC_INFLIGHT_BATCHES_MAX) {
+			char reason[120];
+			snprintf(reason, sizeof reason, "more than %d batches unacknowledged",
+				 HC_INFLIGHT_BATCHES_MAX);
+			return close_now(s, t, HC_CLOSE_TOO_MANY_INFLIGHT, reason);
+		}
 		break;
 	case HC_LEDGER_PENDING:
 		/* A resend of a batch already counted as awaiting (here or on
