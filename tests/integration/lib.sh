@@ -14,8 +14,11 @@ TEST_NAME=$(basename "$0" .sh)
 WORK=$(mktemp -d "/tmp/hc-$TEST_NAME.XXXXXX")
 HC_PIDS=()
 
+HC_ON_EXIT=""  # extra shell code a test wants run on exit (e.g. tmux kill)
+
 cleanup() {
 	local rc=$?
+	eval "$HC_ON_EXIT" 2>/dev/null || true
 	for p in "${HC_PIDS[@]:-}"; do
 		[ -n "$p" ] && kill -9 "$p" 2>/dev/null || true
 	done
