@@ -12,6 +12,7 @@ packages=(
 	gcc make pkg-config
 	libwebsockets-dev libsqlite3-dev libjansson-dev libinih-dev
 	libmbedtls-dev libncurses-dev libgpiod-dev libcmocka-dev
+	libev-dev libwebsockets-evlib-ev
 	# tests and demo
 	sqlite3 curl jq tmux procps iproute2 psmisc bsdextrautils
 )
