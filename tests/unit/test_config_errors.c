@@ -20,35 +20,8 @@
 #include <cmocka.h>
 
 #include "shared/config.h"
+#include "tests/unit/fixtures.h"
 
-struct tmpdir {
-	char path[64];
-	char file[128];
-};
-
-static int make_tmpdir(void **state)
-{
-	struct tmpdir *d = calloc(1, sizeof *d);
-	if (d == NULL)
-		return -1;
-	snprintf(d->path, sizeof d->path, "/tmp/hc-config-XXXXXX");
-	if (mkdtemp(d->path) == NULL) {
-		free(d);
-		return -1;
-	}
-	snprintf(d->file, sizeof d->file, "%s/venue.ini", d->path);
-	*state = d;
-	return 0;
-}
-
-static int remove_tmpdir(void **state)
-{
-	struct tmpdir *d = *state;
-	unlink(d->file);
-	int rc = rmdir(d->path);
-	free(d);
-	return rc;
-}
 
 static void write_file(const char *path, const char *text)
 {
@@ -61,7 +34,7 @@ static void write_file(const char *path, const char *text)
 /* Loads text; asserts it is refused at line with message containing has. */
 static void assert_refused(void **state, const char *text, int line, const char *has)
 {
-	struct tmpdir *d = *state;
+	struct venue_dir *d = *state;
 	write_file(d->file, text);
 	struct hc_config_error err;
 	struct hc_venue_cfg *cfg = hc_venue_load(d->file, &err);
@@ -183,7 +156,7 @@ static void value_errors_come_first_then_the_lowest_reference_error(void **state
 
 static void unreadable_file_is_line_0(void **state)
 {
-	struct tmpdir *d = *state;
+	struct venue_dir *d = *state;
 	char missing[160];
 	snprintf(missing, sizeof missing, "%s/absent.ini", d->path);
 	struct hc_config_error err;
@@ -199,7 +172,7 @@ static void unreadable_file_is_line_0(void **state)
 
 static void lines_up_to_197_characters_are_read(void **state)
 {
-	struct tmpdir *d = *state;
+	struct venue_dir *d = *state;
 	char text[512];
 	char comment[199];
 	/* "name = Hall ; " + 183 = 197 characters: accepted, even with CR LF */
@@ -222,7 +195,7 @@ static void lines_up_to_197_characters_are_read(void **state)
 
 static void indented_keys_are_keys_not_continuations(void **state)
 {
-	struct tmpdir *d = *state;
+	struct venue_dir *d = *state;
 	write_file(d->file, "[area hall]\n  name = Hall\n  capacity = 300\n");
 	struct hc_config_error err;
 	struct hc_venue_cfg *cfg = hc_venue_load(d->file, &err);
@@ -260,7 +233,7 @@ static void error_formats_as_file_colon_line(void **state)
 
 static void a_valid_file_loads_with_every_value(void **state)
 {
-	struct tmpdir *d = *state;
+	struct venue_dir *d = *state;
 	write_file(d->file,
 		   "; a comment\n"
 		   "[venue]\n"
@@ -346,7 +319,7 @@ static void the_demo_venue_loads(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, make_tmpdir, remove_tmpdir)
+#define T(f) cmocka_unit_test_setup_teardown(f, venue_dir_setup, venue_dir_teardown)
 	const struct CMUnitTest tests[] = {
 		T(a_bad_integer_names_section_key_range_and_value),
 		T(a_bad_fraction_or_hold_is_refused_at_its_line),

@@ -23,43 +23,13 @@
 #include <cmocka.h>
 
 #include "shared/config.h"
+#include "tests/unit/fixtures.h"
 
-struct tmpdir {
-	char path[64];
-	char file[128];
-	struct hc_venue_cfg *cfg;
-};
-
-static int make_tmpdir(void **state)
-{
-	struct tmpdir *d = calloc(1, sizeof *d);
-	if (d == NULL)
-		return -1;
-	snprintf(d->path, sizeof d->path, "/tmp/hc-thresholds-XXXXXX");
-	if (mkdtemp(d->path) == NULL) {
-		free(d);
-		return -1;
-	}
-	snprintf(d->file, sizeof d->file, "%s/venue.ini", d->path);
-	*state = d;
-	return 0;
-}
-
-static int remove_tmpdir(void **state)
-{
-	struct tmpdir *d = *state;
-	if (d->cfg != NULL)
-		hc_venue_free(d->cfg);
-	unlink(d->file);
-	int rc = rmdir(d->path);
-	free(d);
-	return rc;
-}
 
 /* Writes text as the config and loads it; the test's teardown frees it. */
 static const struct hc_venue_cfg *load(void **state, const char *text)
 {
-	struct tmpdir *d = *state;
+	struct venue_dir *d = *state;
 	FILE *f = fopen(d->file, "w");
 	assert_non_null(f);
 	assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
@@ -198,7 +168,7 @@ static void group_capacity_and_thresholds_can_be_given(void **state)
 
 static void group_threshold_order_is_checked(void **state)
 {
-	struct tmpdir *d = *state;
+	struct venue_dir *d = *state;
 	FILE *f = fopen(d->file, "w");
 	assert_non_null(f);
 	fputs("[area hall]\ncapacity = 300\ngroup = park\n[group park]\nresume_at = 1.0\n", f);
@@ -211,7 +181,7 @@ static void group_threshold_order_is_checked(void **state)
 
 static void relative_database_is_next_to_the_config(void **state)
 {
-	struct tmpdir *d = *state;
+	struct venue_dir *d = *state;
 	char want[256];
 
 	const struct hc_venue_cfg *cfg = load(state, "[area hall]\ncapacity = 1\n");
@@ -228,7 +198,7 @@ static void relative_database_is_next_to_the_config(void **state)
 
 static void config_in_the_working_directory_keeps_a_bare_database_path(void **state)
 {
-	struct tmpdir *d = *state;
+	struct venue_dir *d = *state;
 	char cwd[4096];
 	assert_non_null(getcwd(cwd, sizeof cwd));
 	assert_int_equal(chdir(d->path), 0);
@@ -246,7 +216,7 @@ static void config_in_the_working_directory_keeps_a_bare_database_path(void **st
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, make_tmpdir, remove_tmpdir)
+#define T(f) cmocka_unit_test_setup_teardown(f, venue_dir_setup, venue_dir_teardown)
 	const struct CMUnitTest tests[] = {
 		T(capacity_is_floor_area_times_venue_density),
 		T(area_density_overrides_the_venue),

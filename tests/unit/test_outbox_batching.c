@@ -18,26 +18,8 @@
 
 #include "shared/limits.h"
 #include "terminal/outbox.h"
+#include "tests/unit/fixtures.h"
 
-#define T0_MS 1000000
-#define INTERVAL_MS 2000
-#define RESEND_MS 5000
-
-static int setup(void **state)
-{
-	struct hc_outbox *o = malloc(sizeof *o);
-	if (o == NULL)
-		return -1;
-	hc_outbox_init(o, INTERVAL_MS, RESEND_MS, T0_MS);
-	*state = o;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	free(*state);
-	return 0;
-}
 
 static void press_n(struct hc_outbox *o, enum hc_direction dir, int64_t n)
 {
@@ -191,15 +173,15 @@ static void shown_occupancy_is_never_below_zero(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(presses_become_one_batch_at_the_interval, setup, teardown),
-		cmocka_unit_test_setup_teardown(no_batch_before_the_interval, setup, teardown),
-		cmocka_unit_test_setup_teardown(nothing_is_cut_when_nothing_is_pending, setup, teardown),
-		cmocka_unit_test_setup_teardown(sequence_numbers_are_1_2_3_and_never_reused, setup, teardown),
-		cmocka_unit_test_setup_teardown(a_cut_splits_at_batch_delta_max, setup, teardown),
-		cmocka_unit_test_setup_teardown(a_cut_of_only_entries_over_the_limit_leaves_the_rest_pending, setup, teardown),
-		cmocka_unit_test_setup_teardown(a_full_outbox_keeps_presses_pending, setup, teardown),
-		cmocka_unit_test_setup_teardown(shown_occupancy_is_figure_plus_unacked_net, setup, teardown),
-		cmocka_unit_test_setup_teardown(shown_occupancy_is_never_below_zero, setup, teardown),
+		cmocka_unit_test_setup_teardown(presses_become_one_batch_at_the_interval, outbox_setup, outbox_teardown),
+		cmocka_unit_test_setup_teardown(no_batch_before_the_interval, outbox_setup, outbox_teardown),
+		cmocka_unit_test_setup_teardown(nothing_is_cut_when_nothing_is_pending, outbox_setup, outbox_teardown),
+		cmocka_unit_test_setup_teardown(sequence_numbers_are_1_2_3_and_never_reused, outbox_setup, outbox_teardown),
+		cmocka_unit_test_setup_teardown(a_cut_splits_at_batch_delta_max, outbox_setup, outbox_teardown),
+		cmocka_unit_test_setup_teardown(a_cut_of_only_entries_over_the_limit_leaves_the_rest_pending, outbox_setup, outbox_teardown),
+		cmocka_unit_test_setup_teardown(a_full_outbox_keeps_presses_pending, outbox_setup, outbox_teardown),
+		cmocka_unit_test_setup_teardown(shown_occupancy_is_figure_plus_unacked_net, outbox_setup, outbox_teardown),
+		cmocka_unit_test_setup_teardown(shown_occupancy_is_never_below_zero, outbox_setup, outbox_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,26 +15,8 @@
 
 #include "shared/limits.h"
 #include "terminal/outbox.h"
+#include "tests/unit/fixtures.h"
 
-#define T0_MS 1000000
-#define INTERVAL_MS 2000
-#define RESEND_MS 5000
-
-static int setup(void **state)
-{
-	struct hc_outbox *o = malloc(sizeof *o);
-	if (o == NULL)
-		return -1;
-	hc_outbox_init(o, INTERVAL_MS, RESEND_MS, T0_MS);
-	*state = o;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	free(*state);
-	return 0;
-}
 
 /* Makes batches seq 1..n, batch k carrying k entries and 1 exit; cut at
  * T0_MS + k * INTERVAL_MS. */
@@ -181,12 +163,12 @@ static void restore_then_resend_sends_the_same_batches_unchanged(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(unacked_batch_is_resent_after_resend_after_ms_not_before, setup, teardown),
-		cmocka_unit_test_setup_teardown(nothing_is_sent_while_offline, setup, teardown),
-		cmocka_unit_test_setup_teardown(link_down_up_makes_every_unacked_batch_due_in_seq_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(inflight_window_is_respected, setup, teardown),
-		cmocka_unit_test_setup_teardown(repeated_and_unknown_acks_are_ignored, setup, teardown),
-		cmocka_unit_test_setup_teardown(restore_then_resend_sends_the_same_batches_unchanged, setup, teardown),
+		cmocka_unit_test_setup_teardown(unacked_batch_is_resent_after_resend_after_ms_not_before, outbox_setup, outbox_teardown),
+		cmocka_unit_test_setup_teardown(nothing_is_sent_while_offline, outbox_setup, outbox_teardown),
+		cmocka_unit_test_setup_teardown(link_down_up_makes_every_unacked_batch_due_in_seq_order, outbox_setup, outbox_teardown),
+		cmocka_unit_test_setup_teardown(inflight_window_is_respected, outbox_setup, outbox_teardown),
+		cmocka_unit_test_setup_teardown(repeated_and_unknown_acks_are_ignored, outbox_setup, outbox_teardown),
+		cmocka_unit_test_setup_teardown(restore_then_resend_sends_the_same_batches_unchanged, outbox_setup, outbox_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
