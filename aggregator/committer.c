@@ -39,6 +39,8 @@ struct hc_committer {
 	struct hc_ledger_row *rows;      /* HC_COMMIT_BATCHES_MAX */
 	bool *inserted;                  /* HC_COMMIT_BATCHES_MAX */
 	size_t n;
+	struct hc_store_record *records; /* HC_COMMIT_RECORDS_MAX */
+	size_t n_records;
 	bool ok;
 	char error[256];
 	int64_t commit_us;
@@ -60,8 +62,8 @@ static void *worker_main(void *arg)
 
 		char error[256] = "";
 		int64_t start_us = hc_mono_us();
-		bool ok = hc_store_commit(c->store, c->rows, c->n, c->inserted,
-					  error, sizeof error);
+		bool ok = hc_store_commit_job(c->store, c->rows, c->n, c->inserted,
+					      c->records, c->n_records, error, sizeof error);
 		int64_t commit_us = hc_mono_us() - start_us;
 
 		pthread_mutex_lock(&c->lock);
@@ -92,7 +94,8 @@ struct hc_committer *hc_committer_start(struct hc_store *store,
 	c->wake_arg = wake_arg;
 	c->rows = calloc(HC_COMMIT_BATCHES_MAX, sizeof *c->rows);
 	c->inserted = calloc(HC_COMMIT_BATCHES_MAX, sizeof *c->inserted);
-	if (c->rows == NULL || c->inserted == NULL) {
+	c->records = calloc(HC_COMMIT_RECORDS_MAX, sizeof *c->records);
+	if (c->rows == NULL || c->inserted == NULL || c->records == NULL) {
 		hc_error("committer: out of memory for %d rows", HC_COMMIT_BATCHES_MAX);
 		goto fail_alloc;
 	}
@@ -119,6 +122,7 @@ fail_mutex:
 fail_alloc:
 	free(c->rows);
 	free(c->inserted);
+	free(c->records);
 	free(c);
 	return NULL;
 }
@@ -126,13 +130,25 @@ fail_alloc:
 bool hc_committer_submit(struct hc_committer *c, const struct hc_ledger_row *rows,
 			 size_t n)
 {
-	if (n == 0 || n > HC_COMMIT_BATCHES_MAX)
+	return hc_committer_submit_job(c, rows, n, NULL, 0);
+}
+
+bool hc_committer_submit_job(struct hc_committer *c, const struct hc_ledger_row *rows,
+			     size_t n, const struct hc_store_record *records,
+			     size_t n_records)
+{
+	if (n + n_records == 0 || n > HC_COMMIT_BATCHES_MAX ||
+	    n_records > HC_COMMIT_RECORDS_MAX)
 		return false;
 	pthread_mutex_lock(&c->lock);
 	bool idle = c->state == JOB_IDLE && !c->stopping;
 	if (idle) {
-		memcpy(c->rows, rows, n * sizeof *rows);
+		if (n > 0)
+			memcpy(c->rows, rows, n * sizeof *rows);
 		c->n = n;
+		if (n_records > 0)
+			memcpy(c->records, records, n_records * sizeof *records);
+		c->n_records = n_records;
 		c->state = JOB_QUEUED;
 		pthread_cond_broadcast(&c->cond);
 	}
@@ -149,6 +165,8 @@ bool hc_committer_take_result(struct hc_committer *c, struct hc_commit_result *o
 		out->rows = c->rows;
 		out->inserted = c->inserted;
 		out->n = c->n;
+		out->records = c->records;
+		out->n_records = c->n_records;
 		memcpy(out->error, c->error, sizeof out->error);
 		out->commit_us = c->commit_us;
 		c->state = JOB_IDLE;
@@ -180,5 +198,6 @@ void hc_committer_stop(struct hc_committer *c)
 	pthread_mutex_destroy(&c->lock);
 	free(c->rows);
 	free(c->inserted);
+	free(c->records);
 	free(c);
 }

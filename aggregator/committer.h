@@ -8,6 +8,11 @@
  * collects the result with hc_committer_take_result(). At most one job is
  * in flight; whatever the loop stages meanwhile goes into the next job,
  * so under load one fsync carries many batches.
+ *
+ * A job may also carry records (store.h: audit rows, overrides,
+ * threshold adjustments, history samples). They are written in the same
+ * transaction as the job's ledger rows, so nothing the loop decides ever
+ * waits for fsync on the loop thread either.
  */
 #ifndef HC_COMMITTER_H
 #define HC_COMMITTER_H
@@ -17,6 +22,11 @@
 
 #include "aggregator/ledger.h"
 #include "aggregator/store.h"
+#include "shared/limits.h"
+
+/* Records one job may carry at most: a history sample per area plus
+ * room for supervisor commands. */
+#define HC_COMMIT_RECORDS_MAX (HC_AREAS_MAX + 256)
 
 struct hc_committer;
 
@@ -29,6 +39,8 @@ struct hc_commit_result {
 	const struct hc_ledger_row *rows;
 	const bool *inserted;
 	size_t n;
+	const struct hc_store_record *records;
+	size_t n_records;
 	char error[256];             /* "" when ok */
 	int64_t commit_us;           /* time the commit took */
 };
@@ -42,6 +54,12 @@ struct hc_committer *hc_committer_start(struct hc_store *store,
  * returns false while a job is in flight or its result is uncollected. */
 bool hc_committer_submit(struct hc_committer *c, const struct hc_ledger_row *rows,
 			 size_t n);
+
+/* The same with records (n + n_records >= 1, n_records <=
+ * HC_COMMIT_RECORDS_MAX). */
+bool hc_committer_submit_job(struct hc_committer *c, const struct hc_ledger_row *rows,
+			     size_t n, const struct hc_store_record *records,
+			     size_t n_records);
 
 /* True, with the result, once the job submitted last is done; the
  * committer is idle again afterwards. False while running or idle. */

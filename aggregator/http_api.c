@@ -1,6 +1,6 @@
 /*
- * http_api.c — plain HTTP on the aggregator's port: GET /api/areas and
- * GET /healthz (docs/aggregator.md shows both).
+ * http_api.c — plain HTTP on the aggregator's port: GET /api/areas,
+ * GET /api/groups and GET /healthz (docs/aggregator.md shows them).
  *
  * Relies on: venue_state.c for area states, the ledger for sequence
  * health, jansson to build JSON, lws for the HTTP framing.
@@ -52,29 +52,28 @@ static json_t *areas_json(const struct hc_server *s)
 	return arr;
 }
 
-static json_t *terminal_json(const struct hc_server *s, int i)
+static json_t *groups_json(const struct hc_server *s)
 {
-	const struct hc_terminal_cfg *tc = &s->cfg->terminals[i];
-	const struct hc_terminal_status *st = &s->terminals[i];
-	json_t *incarnation = json_null();
-	json_t *last_seq = json_null();
-	if (st->has_incarnation) {
-		char hex[HC_INCARNATION_HEX_LEN + 1];
-		hc_proto_format_incarnation(st->incarnation, hex);
-		incarnation = json_string(hex);
-		struct hc_ledger_seq_stats seq =
-			hc_ledger_seq_stats(s->ledger, (uint32_t)i, st->incarnation);
-		last_seq = json_integer(seq.seq_highest);
+	json_t *arr = json_array();
+	for (int g = 0; arr != NULL && g < s->cfg->group_count; g++) {
+		json_t *o = hc_venue_group_json(s, g);
+		if (o != NULL)
+			json_object_del(o, "type");
+		if (o == NULL || json_array_append_new(arr, o) != 0) {
+			json_decref(arr);
+			return NULL;
+		}
 	}
-	return json_pack("{s:s, s:s, s:b, s:o, s:o, s:o, s:I}",
-			 "id", tc->id,
-			 "area", tc->area,
-			 "online", st->session != NULL,
-			 "last_seen", utc_or_null(st->last_seen_wall_ms),
-			 "incarnation", incarnation,
-			 "last_seq", last_seq,
-			 "missing_seqs", (json_int_t)hc_ledger_terminal_missing(s->ledger,
-										(uint32_t)i));
+	return arr;
+}
+
+/* Missing seqs of the configured terminals. */
+static int64_t missing_total(const struct hc_server *s)
+{
+	int64_t missing = 0;
+	for (int i = 0; i < s->cfg->terminal_count; i++)
+		missing += hc_ledger_terminal_missing(s->ledger, (uint32_t)s->term_slot[i]);
+	return missing;
 }
 
 static json_t *health_json(const struct hc_server *s)
@@ -83,7 +82,7 @@ static json_t *health_json(const struct hc_server *s)
 	if (terminals == NULL)
 		return NULL;
 	for (int i = 0; i < s->cfg->terminal_count; i++) {
-		if (json_array_append_new(terminals, terminal_json(s, i)) != 0) {
+		if (json_array_append_new(terminals, hc_venue_terminal_json(s, i)) != 0) {
 			json_decref(terminals);
 			return NULL;
 		}
@@ -96,7 +95,7 @@ static json_t *health_json(const struct hc_server *s)
 			 "last_commit_error_at", utc_or_null(s->storage_error_at_wall_ms),
 			 "terminals_online", (json_int_t)s->terminals_online,
 			 "terminals", terminals,
-			 "missing_seqs_total", (json_int_t)hc_ledger_missing_total(s->ledger),
+			 "missing_seqs_total", (json_int_t)missing_total(s),
 			 "ledger_rows", (json_int_t)hc_ledger_row_count(s->ledger),
 			 "uptime_s", (json_int_t)((hc_mono_ms() - s->started_mono_ms) / 1000));
 }
@@ -122,12 +121,16 @@ static json_t *route(const struct hc_server *s, struct lws *wsi, const char *pat
 		*status = HTTP_STATUS_OK;
 		return areas_json(s);
 	}
+	if (strcmp(path, "/api/groups") == 0) {
+		*status = HTTP_STATUS_OK;
+		return groups_json(s);
+	}
 	if (strcmp(path, "/healthz") == 0) {
 		*status = s->storage_failing ? HTTP_STATUS_SERVICE_UNAVAILABLE : HTTP_STATUS_OK;
 		return health_json(s);
 	}
 	*status = HTTP_STATUS_NOT_FOUND;
-	return error_json("no such path; try /api/areas or /healthz");
+	return error_json("no such path; try /api/areas, /api/groups or /healthz");
 }
 
 static int begin_response(struct hc_server *s, struct hc_http_session *h,
@@ -213,8 +216,8 @@ int hc_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 		return 0;
 	case LWS_CALLBACK_ESTABLISHED: {
 		/* A WebSocket without one of our subprotocols lands here. */
-		const char *reason_text = "subprotocol must be " HC_PROTO_TERMINAL
-					  " or " HC_PROTO_MAP;
+		const char *reason_text = "subprotocol must be " HC_PROTO_TERMINAL ", "
+					  HC_PROTO_MAP " or " HC_PROTO_SUPERVISOR;
 		hc_warn("websocket without a known subprotocol: closing 1008");
 		lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
 				 (unsigned char *)reason_text, strlen(reason_text));

@@ -2,13 +2,22 @@
  * main.c — headcount-aggregator: command line, start-up, signals.
  *
  *   headcount-aggregator --config venue.ini [--db PATH] [--listen HOST:PORT]
- *                        [--verbose]
+ *                        [--sample-interval-s N] [--verbose]
+ *   headcount-aggregator export --config venue.ini [--db PATH]
+ *                        --from 2026-11-23T10:00Z --to 2026-11-23T18:00Z
+ *                        [--area ID] [--out FILE]
  *
  * Start-up: load the venue config (errors print "file:line: message",
- * exit 2), open the ledger database (failure: exit 1), load every row into
- * the ledger core, start listening and log "listening on http://HOST:PORT".
- * SIGINT/SIGTERM stop gracefully (server.c): exit 0.
+ * exit 2), open the ledger database (failure: exit 1), give every config
+ * id a slot (aggregator/slots.h), load every row into the ledger core,
+ * start listening and log "listening on http://HOST:PORT".
+ * SIGINT/SIGTERM stop gracefully (server.c): exit 0. SIGHUP reloads the
+ * config: the handler only sets a flag and wakes the loop.
+ *
+ * export writes the per-area history as CSV (aggregator/history.h) and
+ * exits 0; bad arguments exit 2, an unreadable database 1.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -16,8 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aggregator/history.h"
 #include "aggregator/ledger.h"
 #include "aggregator/server.h"
+#include "aggregator/slots.h"
 #include "aggregator/store.h"
 #include "shared/clock.h"
 #include "shared/config.h"
@@ -34,15 +45,28 @@ static void on_stop_signal(int sig)
 		hc_server_request_stop(running_server);
 }
 
+static void on_reload_signal(int sig)
+{
+	(void)sig;
+	if (running_server != NULL)
+		hc_server_request_reload(running_server);
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: headcount-aggregator --config venue.ini [--db PATH]"
-		" [--listen HOST:PORT] [--verbose]\n"
-		"  --config FILE       venue config (areas, terminals, thresholds)\n"
-		"  --db PATH           ledger database (overrides [venue] database)\n"
-		"  --listen HOST:PORT  address to serve on (overrides [venue] listen)\n"
-		"  --verbose           debug lines and libwebsockets notices\n");
+		" [--listen HOST:PORT] [--sample-interval-s N] [--verbose]\n"
+		"       headcount-aggregator export --config venue.ini [--db PATH]"
+		" --from TIME --to TIME [--area ID] [--out FILE]\n"
+		"  --config FILE          venue config (areas, terminals, thresholds)\n"
+		"  --db PATH              ledger database (overrides [venue] database)\n"
+		"  --listen HOST:PORT     address to serve on (overrides [venue] listen)\n"
+		"  --sample-interval-s N  history sample interval, 1..3600 (default 60;\n"
+		"                         other values are for tests)\n"
+		"  --verbose              debug lines and libwebsockets notices\n"
+		"  export: CSV of the per-area history in [--from, --to), UTC times\n"
+		"          as 2026-11-23T10:00Z or 2026-11-23T10:00:30Z\n");
 }
 
 /* Parses "host:port" (port 1..65535) into the config's listen fields. */
@@ -72,16 +96,40 @@ static bool install_signal_handlers(void)
 	memset(&ignore, 0, sizeof ignore);
 	ignore.sa_handler = SIG_IGN;
 	sigemptyset(&ignore.sa_mask);
+	struct sigaction hup;
+	memset(&hup, 0, sizeof hup);
+	hup.sa_handler = on_reload_signal;
+	sigemptyset(&hup.sa_mask);
+	hup.sa_flags = SA_RESTART;
 	if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0 ||
-	    sigaction(SIGPIPE, &ignore, NULL) != 0) {
+	    sigaction(SIGHUP, &hup, NULL) != 0 || sigaction(SIGPIPE, &ignore, NULL) != 0) {
 		hc_error("sigaction: %m");
 		return false;
 	}
 	return true;
 }
 
-/* Opens the store and loads it into a new ledger. Exits 1 on failure. */
+/* Slot tables with the config's terminals and areas in file order. */
+static bool make_slots(const struct hc_venue_cfg *cfg, struct hc_slots **sources,
+		       struct hc_slots **areas)
+{
+	*sources = hc_slots_new(HC_SOURCE_SLOTS_MAX, HC_SOURCE_ID_LEN_MAX);
+	*areas = hc_slots_new(HC_AREA_SLOTS_MAX, HC_ID_LEN_MAX);
+	if (*sources == NULL || *areas == NULL) {
+		hc_error("out of memory for the slot tables");
+		return false;
+	}
+	for (int i = 0; i < cfg->terminal_count; i++)
+		hc_slots_add(*sources, cfg->terminals[i].id);
+	for (int i = 0; i < cfg->area_count; i++)
+		hc_slots_add(*areas, cfg->areas[i].id);
+	return true;
+}
+
+/* Opens the store and loads it into a new ledger indexed by the slot
+ * tables. Exits 1 on failure. */
 static struct hc_ledger *load_ledger(const struct hc_venue_cfg *cfg,
+				     struct hc_slots *sources, struct hc_slots *areas,
 				     struct hc_store **store_out)
 {
 	char err[512] = "";
@@ -90,8 +138,8 @@ static struct hc_ledger *load_ledger(const struct hc_venue_cfg *cfg,
 		hc_error("cannot open the ledger database %s: %s", cfg->database, err);
 		return NULL;
 	}
-	struct hc_ledger *ledger =
-		hc_ledger_new((uint32_t)cfg->area_count, (uint32_t)cfg->terminal_count);
+	hc_store_use_slots(store, sources, areas);
+	struct hc_ledger *ledger = hc_ledger_new(HC_AREA_SLOTS_MAX, HC_SOURCE_SLOTS_MAX);
 	if (ledger == NULL) {
 		hc_error("out of memory for the ledger");
 		goto fail;
@@ -114,24 +162,138 @@ fail:
 	return NULL;
 }
 
+/* Loads the config for either command; prints its error. */
+static struct hc_venue_cfg *load_config(const char *path)
+{
+	struct hc_config_error cerr;
+	struct hc_venue_cfg *cfg = hc_venue_load(path, &cerr);
+	if (cfg == NULL) {
+		char text[PATH_MAX + 256];
+		hc_config_error_format(&cerr, text, sizeof text);
+		fprintf(stderr, "%s\n", text);
+	}
+	return cfg;
+}
+
+/* headcount-aggregator export ...: the history as CSV. */
+static int run_export(int argc, char **argv)
+{
+	const char *config_path = NULL, *db_path = NULL, *from = NULL, *to = NULL;
+	const char *area = NULL, *out_path = NULL;
+	static const struct option options[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "area", required_argument, NULL, 'a' },
+		{ "out", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (opt) {
+		case 'c': config_path = optarg; break;
+		case 'd': db_path = optarg; break;
+		case 'f': from = optarg; break;
+		case 't': to = optarg; break;
+		case 'a': area = optarg; break;
+		case 'o': out_path = optarg; break;
+		default: usage(stderr); return EXIT_CONFIG;
+		}
+	}
+	if (config_path == NULL || from == NULL || to == NULL || optind != argc) {
+		fprintf(stderr, "export: --config, --from and --to are required\n");
+		usage(stderr);
+		return EXIT_CONFIG;
+	}
+	int64_t from_ms, to_ms;
+	const char *why = "";
+	if (!hc_history_parse_utc(from, &from_ms)) {
+		fprintf(stderr, "export: --from %s: expected a UTC time like 2026-11-23T10:00Z\n",
+			from);
+		return EXIT_CONFIG;
+	}
+	if (!hc_history_parse_utc(to, &to_ms)) {
+		fprintf(stderr, "export: --to %s: expected a UTC time like 2026-11-23T18:00Z\n",
+			to);
+		return EXIT_CONFIG;
+	}
+	if (!hc_history_range_valid(from_ms, to_ms, &why)) {
+		fprintf(stderr, "export: %s (--from %s, --to %s)\n", why, from, to);
+		return EXIT_CONFIG;
+	}
+	struct hc_venue_cfg *cfg = load_config(config_path);
+	if (cfg == NULL)
+		return EXIT_CONFIG;
+	int rc = EXIT_CONFIG;
+	FILE *out = stdout;
+	if (area != NULL && hc_venue_find_area(cfg, area) < 0) {
+		fprintf(stderr, "export: --area %s: no such area in %s\n", area, config_path);
+		goto done;
+	}
+	if (out_path != NULL && (out = fopen(out_path, "w")) == NULL) {
+		fprintf(stderr, "export: --out %s: %s\n", out_path, strerror(errno));
+		out = stdout;
+		goto done;
+	}
+	char err[512] = "";
+	int64_t rows = 0;
+	const char *db = db_path != NULL ? db_path : cfg->database;
+	if (!hc_store_export_samples(db, from_ms, to_ms, area, out, &rows, err, sizeof err)) {
+		fprintf(stderr, "export: %s: %s\n", db, err);
+		rc = EXIT_FAILURE;
+		goto done;
+	}
+	if (fflush(out) != 0) {
+		fprintf(stderr, "export: write: %s\n", strerror(errno));
+		rc = EXIT_FAILURE;
+		goto done;
+	}
+	fprintf(stderr, "export: %" PRId64 " rows\n", rows);
+	rc = 0;
+done:
+	if (out != stdout && fclose(out) != 0 && rc == 0) {
+		fprintf(stderr, "export: --out %s: %s\n", out_path, strerror(errno));
+		rc = EXIT_FAILURE;
+	}
+	hc_venue_free(cfg);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 2 && strcmp(argv[1], "export") == 0)
+		return run_export(argc - 1, argv + 1);
 	const char *config_path = NULL, *db_path = NULL, *listen = NULL;
+	long sample_interval_s = 0;
 	bool verbose = false;
 	static const struct option options[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "db", required_argument, NULL, 'd' },
 		{ "listen", required_argument, NULL, 'l' },
+		{ "sample-interval-s", required_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt;
+	char *end = NULL;
 	while ((opt = getopt_long(argc, argv, "c:d:l:vh", options, NULL)) != -1) {
 		switch (opt) {
 		case 'c': config_path = optarg; break;
 		case 'd': db_path = optarg; break;
 		case 'l': listen = optarg; break;
+		case 's':
+			sample_interval_s = strtol(optarg, &end, 10);
+			if (end == optarg || *end != '\0' ||
+			    sample_interval_s < HC_HISTORY_INTERVAL_S_MIN ||
+			    sample_interval_s > HC_HISTORY_INTERVAL_S_MAX) {
+				fprintf(stderr, "--sample-interval-s %s: expected %d..%d\n", optarg,
+					HC_HISTORY_INTERVAL_S_MIN, HC_HISTORY_INTERVAL_S_MAX);
+				return EXIT_CONFIG;
+			}
+			break;
 		case 'v': verbose = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_CONFIG;
@@ -143,14 +305,9 @@ int main(int argc, char **argv)
 	}
 	hc_log_init("aggregator", verbose ? HC_LOG_DEBUG : HC_LOG_INFO);
 
-	struct hc_config_error cerr;
-	struct hc_venue_cfg *cfg = hc_venue_load(config_path, &cerr);
-	if (cfg == NULL) {
-		char text[PATH_MAX + 256];
-		hc_config_error_format(&cerr, text, sizeof text);
-		fprintf(stderr, "%s\n", text);
+	struct hc_venue_cfg *cfg = load_config(config_path);
+	if (cfg == NULL)
 		return EXIT_CONFIG;
-	}
 	if (db_path != NULL)
 		snprintf(cfg->database, sizeof cfg->database, "%s", db_path);
 	if (listen != NULL && !parse_listen(listen, cfg)) {
@@ -160,29 +317,32 @@ int main(int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 
-	int rc = EXIT_FAILURE;
 	struct hc_store *store = NULL;
-	if (!install_signal_handlers())
-		goto done;
-	struct hc_ledger *ledger = load_ledger(cfg, &store);
-	if (ledger == NULL)
-		goto done;
+	struct hc_slots *sources = NULL, *areas = NULL;
+	struct hc_ledger *ledger = NULL;
+	if (!install_signal_handlers() || !make_slots(cfg, &sources, &areas) ||
+	    (ledger = load_ledger(cfg, sources, areas, &store)) == NULL) {
+		hc_slots_free(sources);
+		hc_slots_free(areas);
+		hc_venue_free(cfg);
+		return EXIT_FAILURE;
+	}
 	struct hc_server_options sopt = {
 		.listen_host = cfg->listen_host,
 		.listen_port = cfg->listen_port,
 		.verbose = verbose,
+		.config_path = config_path,
+		.db_from_cli = db_path != NULL,
+		.listen_from_cli = listen != NULL,
+		.sample_interval_ms = (int64_t)sample_interval_s * 1000,
 	};
-	struct hc_server *server = hc_server_new(cfg, ledger, store, &sopt);
-	if (server == NULL) {
-		hc_ledger_free(ledger);
-		hc_store_close(store);
-		goto done;
-	}
+	/* The server owns everything from here, also when it fails. */
+	struct hc_server *server = hc_server_new(cfg, sources, areas, ledger, store, &sopt);
+	if (server == NULL)
+		return EXIT_FAILURE;
 	running_server = server;
-	rc = hc_server_run(server);
+	int rc = hc_server_run(server);
 	running_server = NULL;
 	hc_server_free(server);
-done:
-	hc_venue_free(cfg);
 	return rc;
 }

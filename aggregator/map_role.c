@@ -4,11 +4,13 @@
  * Relies on: venue_state.c (area states and their versions),
  * shared/protocol.h for the area object, jansson for the snapshot.
  *
- * On connect a map client gets {"type":"snapshot","areas":[...]}, then
- * {"type":"area",...} for each area that changed. Conflation (DESIGN.md
- * invariant 4): each connection remembers the version of every area it
- * last sent and, per writeable callback, sends the current state of the
- * next area whose version moved. A slow reader therefore skips states it
+ * On connect a map client gets {"type":"snapshot","areas":[...],
+ * "groups":[...]}, then {"type":"area",...} or {"type":"group",...} for
+ * each area or group that changed. Conflation (DESIGN.md invariant 4):
+ * each connection remembers the version of every area and group it last
+ * sent and, per writeable callback, sends the current state of the next
+ * one whose version moved. After a config reload renumbered the areas
+ * (s->generation moved) the connection gets a fresh snapshot instead. A slow reader therefore skips states it
  * had no time for and never holds a backlog, and lws only calls back
  * when its socket can take more, so it slows no one else. A map client
  * sends nothing: any message closes it with 4001.
@@ -39,14 +41,24 @@ static unsigned char *build_snapshot(const struct hc_server *s, size_t *len)
 	unsigned char *buf = NULL;
 	char *text = NULL;
 	json_t *areas = json_array();
+	json_t *groups = json_array();
 	json_t *root = json_object();
-	if (areas == NULL || root == NULL)
+	if (areas == NULL || groups == NULL || root == NULL)
 		goto done;
 	for (int i = 0; i < s->cfg->area_count; i++)
 		if (json_array_append_new(areas, hc_proto_area_json(&s->areas[i].state)) != 0)
 			goto done;
+	for (int g = 0; g < s->cfg->group_count; g++) {
+		json_t *o = hc_venue_group_json(s, g);
+		if (o == NULL)
+			goto done;
+		json_object_del(o, "type");
+		if (json_array_append_new(groups, o) != 0)
+			goto done;
+	}
 	if (json_object_set_new(root, "type", json_string("snapshot")) != 0 ||
-	    json_object_set(root, "areas", areas) != 0)
+	    json_object_set(root, "areas", areas) != 0 ||
+	    json_object_set(root, "groups", groups) != 0)
 		goto done;
 	text = json_dumps(root, JSON_COMPACT);
 	if (text == NULL)
@@ -59,8 +71,39 @@ static unsigned char *build_snapshot(const struct hc_server *s, size_t *len)
 done:
 	free(text);
 	json_decref(areas);
+	json_decref(groups);
 	json_decref(root);
 	return buf;
+}
+
+/* Version of entry k: areas first, then groups. */
+static uint64_t version_of(const struct hc_server *s, uint32_t k)
+{
+	uint32_t areas = (uint32_t)s->cfg->area_count;
+	return k < areas ? s->areas[k].version : s->groups[k - areas].version;
+}
+
+static uint32_t entry_count(const struct hc_server *s)
+{
+	return (uint32_t)(s->cfg->area_count + s->cfg->group_count);
+}
+
+/* Sizes the version array for the current config; a new generation
+ * means indexes moved, so the client gets a whole snapshot. */
+static bool follow_generation(struct hc_server *s, struct hc_map_session *m)
+{
+	if (m->generation == s->generation && m->versions_sent != NULL)
+		return true;
+	uint32_t n = entry_count(s);
+	uint64_t *v = realloc(m->versions_sent, (n ? n : 1) * sizeof *v);
+	if (v == NULL)
+		return false;
+	m->versions_sent = v;
+	m->versions_len = n;
+	m->generation = s->generation;
+	m->cursor = 0;
+	m->snapshot_pending = true;
+	return true;
 }
 
 static int write_snapshot(struct hc_server *s, struct hc_map_session *m)
@@ -71,23 +114,23 @@ static int write_snapshot(struct hc_server *s, struct hc_map_session *m)
 		hc_error("map %s: cannot build the snapshot (out of memory)", m->peer);
 		return -1;
 	}
-	for (int i = 0; i < s->cfg->area_count; i++)
-		m->versions_sent[i] = s->areas[i].version;
+	for (uint32_t k = 0; k < m->versions_len; k++)
+		m->versions_sent[k] = version_of(s, k);
 	m->snapshot_pending = false;
 	int n = lws_write(m->wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT);
 	free(buf);
 	return n < (int)len ? -1 : 0;
 }
 
-/* Index of the next area (round robin from the cursor) whose version
+/* Index of the next entry (round robin from the cursor) whose version
  * moved since it was sent, or -1. */
-static int next_changed_area(const struct hc_server *s, const struct hc_map_session *m)
+static int next_changed(const struct hc_server *s, const struct hc_map_session *m)
 {
-	int count = s->cfg->area_count;
-	for (int k = 0; k < count; k++) {
-		int i = (int)((m->cursor + (uint32_t)k) % (uint32_t)count);
-		if (s->areas[i].version != m->versions_sent[i])
-			return i;
+	uint32_t count = m->versions_len;
+	for (uint32_t k = 0; k < count; k++) {
+		uint32_t i = (m->cursor + k) % count;
+		if (version_of(s, i) != m->versions_sent[i])
+			return (int)i;
 	}
 	return -1;
 }
@@ -100,24 +143,38 @@ static int on_writeable(struct hc_server *s, struct hc_map_session *m)
 				 strlen(reason));
 		return -1;
 	}
+	if (!follow_generation(s, m)) {
+		hc_error("map %s: out of memory", m->peer);
+		return -1;
+	}
 	if (m->snapshot_pending) {
 		if (write_snapshot(s, m) < 0)
 			return -1;
 	} else {
-		int i = next_changed_area(s, m);
+		int i = next_changed(s, m);
 		if (i < 0)
 			return 0;
 		unsigned char buf[LWS_PRE + MAP_AREA_TX_BYTES];
-		size_t len = hc_proto_build_area((char *)buf + LWS_PRE, MAP_AREA_TX_BYTES,
-						 &s->areas[i].state);
+		size_t len = 0;
+		if (i < s->cfg->area_count) {
+			len = hc_proto_build_area((char *)buf + LWS_PRE, MAP_AREA_TX_BYTES,
+						  &s->areas[i].state);
+		} else {
+			json_t *o = hc_venue_group_json(s, i - s->cfg->area_count);
+			len = o ? json_dumpb(o, (char *)buf + LWS_PRE, MAP_AREA_TX_BYTES,
+					     JSON_COMPACT) : 0;
+			json_decref(o);
+			if (len >= MAP_AREA_TX_BYTES)
+				len = 0;
+		}
 		if (len == 0)
 			return -1;
-		m->versions_sent[i] = s->areas[i].version;
+		m->versions_sent[i] = version_of(s, (uint32_t)i);
 		m->cursor = (uint32_t)(i + 1);
 		if (lws_write(m->wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT) < (int)len)
 			return -1;
 	}
-	if (next_changed_area(s, m) >= 0)
+	if (next_changed(s, m) >= 0)
 		lws_callback_on_writable(m->wsi);
 	return 0;
 }
@@ -136,7 +193,9 @@ int hc_map_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	case LWS_CALLBACK_ESTABLISHED:
 		m->wsi = wsi;
 		hc_server_peer_address(wsi, m->peer, sizeof m->peer);
-		m->versions_sent = calloc(s->cfg->area_count ? (size_t)s->cfg->area_count : 1,
+		m->generation = s->generation;
+		m->versions_len = entry_count(s);
+		m->versions_sent = calloc(m->versions_len ? m->versions_len : 1,
 					  sizeof *m->versions_sent);
 		if (m->versions_sent == NULL) {
 			hc_error("map %s: out of memory", m->peer);

@@ -1,10 +1,13 @@
 /*
  * server.c — the aggregator's event loop: context, commit pipeline, acks,
- * graceful shutdown.
+ * records (audit, overrides, threshold changes, history samples),
+ * supervisor commands waiting for storage, config reload, graceful
+ * shutdown.
  *
  * Relies on: libwebsockets 4.1 (one service thread), the committer (a
  * worker thread that commits and wakes the loop with lws_cancel_service),
- * the ledger core, and the role files listed in server_internal.h.
+ * the ledger core, mbedtls' ctr_drbg for challenges and the run's
+ * correction incarnation, and the role files listed in server_internal.h.
  *
  * Promises:
  *   - the loop never waits for the disk: commits run on the committer's
@@ -16,7 +19,17 @@
  *     commit result (invariant 4);
  *   - a failed commit acknowledges nothing, is logged and shown by
  *     /healthz, and the next commit (of whatever terminals resend) clears
- *     it by itself (invariant 7).
+ *     it by itself (invariant 7);
+ *   - records and supervisor corrections ride in the same group commits
+ *     as terminal batches, so nothing a supervisor does waits for fsync
+ *     on the loop thread; a command is answered ok only once all its
+ *     writes are durable. After a failed commit its records stay queued
+ *     and its correction row is staged again (no terminal would resend
+ *     it), so the next commit retries them;
+ *   - SIGHUP only sets a flag and wakes the loop (lws_cancel_service);
+ *     the reload runs in the loop's own turn. A broken file changes
+ *     nothing; a good one is swapped in without closing any connection
+ *     except terminals and supervisors it no longer lists.
  */
 #include "aggregator/server_internal.h"
 
@@ -27,8 +40,18 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+
+#include "aggregator/history.h"
 #include "shared/clock.h"
 #include "shared/log.h"
+
+/* The server's random source: seeded once from the system's entropy. */
+struct hc_drbg {
+	mbedtls_entropy_context entropy;
+	mbedtls_ctr_drbg_context ctr;
+};
 
 struct hc_server *hc_server_of(struct lws *wsi)
 {
@@ -66,9 +89,10 @@ static void commit_retry_due(lws_sorted_usec_list_t *sul)
 
 void hc_server_kick_commit(struct hc_server *s)
 {
-	if (hc_committer_busy(s->committer) || hc_ledger_job_open(s->ledger))
+	if (s->committer == NULL || hc_committer_busy(s->committer) ||
+	    hc_ledger_job_open(s->ledger))
 		return;
-	if (hc_ledger_staged_count(s->ledger) == 0)
+	if (hc_ledger_staged_count(s->ledger) == 0 && s->record_count == 0)
 		return;
 	int64_t now_ms = hc_mono_ms();
 	if (now_ms < s->commit_retry_at_mono_ms) {
@@ -76,10 +100,13 @@ void hc_server_kick_commit(struct hc_server *s)
 				 (s->commit_retry_at_mono_ms - now_ms) * LWS_US_PER_MS);
 		return;
 	}
-	size_t n = hc_ledger_take_staged(s->ledger, s->job_rows, HC_COMMIT_BATCHES_MAX);
-	if (n == 0)
-		return;
-	bool submitted = hc_committer_submit(s->committer, s->job_rows, n);
+	size_t n = 0;
+	if (hc_ledger_staged_count(s->ledger) > 0)
+		n = hc_ledger_take_staged(s->ledger, s->job_rows, HC_COMMIT_BATCHES_MAX);
+	s->job_row_count = n;
+	s->records_in_flight = s->record_count;
+	bool submitted = hc_committer_submit_job(s->committer, s->job_rows, n, s->records,
+						 s->record_count);
 	/* The committer is idle whenever the ledger has no open job. */
 	assert(submitted);
 	(void)submitted;
@@ -110,12 +137,95 @@ static void note_commit_success(struct hc_server *s, const struct hc_commit_resu
 	hc_debug("commit: %zu batches in %" PRId64 " us", r->n, r->commit_us);
 }
 
+/* ---- supervisor commands waiting for storage ---------------------------- */
+
+struct hc_pending_command *hc_server_new_pending(struct hc_server *s)
+{
+	for (int k = 0; k < HC_PENDING_COMMANDS_MAX; k++) {
+		struct hc_pending_command *p = &s->pending[k];
+		if (p->token == 0) {
+			memset(p, 0, sizeof *p);
+			p->token = ++s->next_token;
+			return p;
+		}
+	}
+	return NULL;
+}
+
+/* One durable part of the command with this token; answers ok after
+ * the last. */
+static void pending_part_done(struct hc_server *s, uint64_t token)
+{
+	for (int k = 0; k < HC_PENDING_COMMANDS_MAX; k++) {
+		struct hc_pending_command *p = &s->pending[k];
+		if (p->token != token)
+			continue;
+		if (--p->parts_left > 0)
+			return;
+		if (p->session != NULL) {
+			p->session->commands_waiting--;
+			hc_supervisor_answer(s, p->session, p->request, true, NULL);
+		}
+		p->token = 0;
+		return;
+	}
+}
+
+/* The pending correction whose row this is, or NULL. Only rows of
+ * sources that are not configured terminals can be corrections. */
+static struct hc_pending_command *pending_of_row(struct hc_server *s,
+						 const struct hc_ledger_row *row)
+{
+	if (row->terminal_index < HC_SOURCE_SLOTS_MAX && s->slot_term[row->terminal_index] >= 0)
+		return NULL;
+	for (int k = 0; k < HC_PENDING_COMMANDS_MAX; k++) {
+		struct hc_pending_command *p = &s->pending[k];
+		if (p->token != 0 && p->has_row &&
+		    p->row.terminal_index == row->terminal_index &&
+		    p->row.incarnation == row->incarnation && p->row.seq == row->seq)
+			return p;
+	}
+	return NULL;
+}
+
+bool hc_server_queue_records(struct hc_server *s, const struct hc_store_record *r,
+			     size_t n)
+{
+	if (n > HC_COMMIT_RECORDS_MAX - s->record_count)
+		return false;
+	memcpy(&s->records[s->record_count], r, n * sizeof *r);
+	s->record_count += n;
+	return true;
+}
+
+/* After a commit: records of the job are done (ok) or stay queued. */
+static void settle_records(struct hc_server *s, bool ok)
+{
+	size_t done = s->records_in_flight;
+	s->records_in_flight = 0;
+	if (!ok)
+		return;
+	/* Tokens are collected first: answering may queue nothing, but keep
+	 * the queue consistent before any callback runs. */
+	uint64_t tokens[HC_COMMIT_RECORDS_MAX];
+	size_t token_count = 0;
+	for (size_t i = 0; i < done; i++)
+		if (s->records[i].token != 0)
+			tokens[token_count++] = s->records[i].token;
+	memmove(s->records, s->records + done, (s->record_count - done) * sizeof *s->records);
+	s->record_count -= done;
+	for (size_t i = 0; i < token_count; i++)
+		pending_part_done(s, tokens[i]);
+}
+
 void hc_server_collect_commit(struct hc_server *s)
 {
 	struct hc_commit_result r;
 	if (!hc_committer_take_result(s->committer, &r))
 		return;
-	hc_ledger_commit_done(s->ledger, r.ok, r.inserted);
+	if (s->job_row_count > 0)
+		hc_ledger_commit_done(s->ledger, r.ok, r.inserted);
+	s->job_row_count = 0;
 	if (r.ok)
 		note_commit_success(s, &r);
 	else
@@ -123,13 +233,152 @@ void hc_server_collect_commit(struct hc_server *s)
 
 	for (size_t i = 0; i < r.n; i++) {
 		const struct hc_ledger_row *row = &r.rows[i];
-		hc_terminal_route_ack(s, row, r.ok, r.ok && !r.inserted[i]);
-		if (r.ok && r.inserted[i])
-			s->area_touched[row->area_index] = true;
+		struct hc_pending_command *p = pending_of_row(s, row);
+		if (p == NULL) {
+			hc_terminal_route_ack(s, row, r.ok, r.ok && !r.inserted[i]);
+			uint32_t slot = row->terminal_index;
+			if (r.ok && slot < HC_SOURCE_SLOTS_MAX && s->terminals[slot].session != NULL)
+				hc_venue_state_terminal_changed(s, slot);
+		} else if (r.ok) {
+			pending_part_done(s, p->token);
+		} else {
+			/* No terminal resends a correction: stage it again. */
+			hc_ledger_receive(s->ledger, &p->row);
+		}
 	}
+	settle_records(s, r.ok);
 	if (r.ok)
 		hc_venue_state_refresh(s);
 	hc_server_kick_commit(s);
+}
+
+/* ---- randomness -------------------------------------------------------- */
+
+static bool drbg_start(struct hc_server *s)
+{
+	struct hc_drbg *d = calloc(1, sizeof *d);
+	if (d == NULL)
+		return false;
+	mbedtls_entropy_init(&d->entropy);
+	mbedtls_ctr_drbg_init(&d->ctr);
+	static const char personal[] = "headcount-aggregator";
+	int rc = mbedtls_ctr_drbg_seed(&d->ctr, mbedtls_entropy_func, &d->entropy,
+				       (const unsigned char *)personal, sizeof personal - 1);
+	if (rc != 0) {
+		hc_error("random: mbedtls_ctr_drbg_seed failed (-0x%04x)", (unsigned)-rc);
+		mbedtls_ctr_drbg_free(&d->ctr);
+		mbedtls_entropy_free(&d->entropy);
+		free(d);
+		return false;
+	}
+	s->drbg = d;
+	return true;
+}
+
+static void drbg_free(struct hc_server *s)
+{
+	struct hc_drbg *d = s->drbg;
+	if (d == NULL)
+		return;
+	mbedtls_ctr_drbg_free(&d->ctr);
+	mbedtls_entropy_free(&d->entropy);
+	free(d);
+	s->drbg = NULL;
+}
+
+bool hc_server_random_hex(struct hc_server *s, char *out, size_t bytes)
+{
+	unsigned char raw[64];
+	struct hc_drbg *d = s->drbg;
+	if (bytes > sizeof raw || d == NULL ||
+	    mbedtls_ctr_drbg_random(&d->ctr, raw, bytes) != 0)
+		return false;
+	for (size_t i = 0; i < bytes; i++)
+		snprintf(out + 2 * i, 3, "%02x", raw[i]);
+	return true;
+}
+
+/* ---- saved settings and reload ------------------------------------------ */
+
+/* Start-up: one saved override or threshold change, remembered (the
+ * effective config and the congestion state are built from them). */
+static void on_saved_setting(void *arg, const struct hc_store_record *r)
+{
+	struct hc_server *s = arg;
+	enum hc_sup_target target;
+	if (strcmp(r->target, "area") == 0)
+		target = HC_SUP_AREA;
+	else if (strcmp(r->target, "group") == 0)
+		target = HC_SUP_GROUP;
+	else {
+		hc_warn("store: saved setting of unknown target kind \"%s\" ignored", r->target);
+		return;
+	}
+	if (r->kind == HC_RECORD_OVERRIDE) {
+		struct hc_override_entry e = { .target = target, .at_ms = r->at_ms };
+		if (!hc_override_parse(r->text, &e.mode) || s->override_count == HC_SETTINGS_MAX) {
+			hc_warn("store: saved override of %s %s ignored", r->target, r->id);
+			return;
+		}
+		snprintf(e.id, sizeof e.id, "%s", r->id);
+		snprintf(e.who, sizeof e.who, "%s", r->who);
+		snprintf(e.reason, sizeof e.reason, "%s", r->reason);
+		s->overrides[s->override_count++] = e;
+		char at[32];
+		hc_format_utc(r->at_ms, at, sizeof at);
+		hc_info("override in force: %s %s %s, set by %s at %s: %s", r->target, r->id,
+			r->text, r->who, at, r->reason);
+		return;
+	}
+	struct hc_adjustment adj;
+	if (!hc_adjustment_from_json(r->text, &adj) ||
+	    !hc_venue_state_merge_adjustment(s, target, r->id, &adj)) {
+		hc_warn("store: saved threshold change of %s %s ignored: %s", r->target, r->id,
+			r->text);
+		return;
+	}
+	hc_info("threshold change in force: %s %s %s, set by %s", r->target, r->id, r->text,
+		r->who);
+}
+
+void hc_server_reload(struct hc_server *s)
+{
+	struct hc_config_error err;
+	struct hc_venue_cfg *cfg = hc_venue_load(s->config_path, &err);
+	if (cfg == NULL) {
+		char text[PATH_MAX + 256];
+		hc_config_error_format(&err, text, sizeof text);
+		hc_error("reload refused: %s", text);
+		return;
+	}
+	const struct hc_venue_cfg *running = s->base_cfg;
+	if (!s->listen_from_cli && (strcmp(cfg->listen_host, running->listen_host) != 0 ||
+				    cfg->listen_port != running->listen_port))
+		hc_warn("reload: listen changed to %s:%u; that needs a restart (still serving"
+			" %s:%u)", cfg->listen_host, cfg->listen_port, running->listen_host,
+			running->listen_port);
+	if (!s->db_from_cli && strcmp(cfg->database, running->database) != 0)
+		hc_warn("reload: database changed to %s; that needs a restart (still using %s)",
+			cfg->database, running->database);
+	memcpy(cfg->listen_host, running->listen_host, sizeof cfg->listen_host);
+	cfg->listen_port = running->listen_port;
+	memcpy(cfg->database, running->database, sizeof cfg->database);
+
+	struct hc_venue_cfg *old_base = s->base_cfg;
+	s->base_cfg = cfg;
+	char why[200];
+	if (!hc_venue_state_apply_config(s, true, why, sizeof why)) {
+		s->base_cfg = old_base;
+		hc_venue_free(cfg);
+		hc_error("reload refused: %s", why);
+		return;
+	}
+	if (old_base != s->initial_cfg)
+		hc_venue_free(old_base);
+	hc_terminal_sessions_reconfigured(s);
+	hc_supervisor_sessions_reconfigured(s);
+	hc_info("config reloaded: %d areas, %d terminals", cfg->area_count,
+		cfg->terminal_count);
 }
 
 /* ---- context ---------------------------------------------------------- */
@@ -191,31 +440,69 @@ static void setup_protocols(struct hc_server *s)
 		.rx_buffer_size = HC_MAP_RX_BYTES,
 		.tx_packet_size = HC_MAP_TX_PACKET_BYTES,
 	};
+	s->protocols[HC_PROTOCOL_SUPERVISOR] = (struct lws_protocols){
+		.name = HC_PROTO_SUPERVISOR,
+		.callback = hc_supervisor_callback,
+		.per_session_data_size = sizeof(struct hc_supervisor_session),
+		.rx_buffer_size = HC_SUPERVISOR_FRAME_BYTES_MAX,
+		.tx_packet_size = HC_MAP_TX_PACKET_BYTES,
+	};
 	/* protocols[HC_PROTOCOL_COUNT] stays zero: the terminator. */
 }
 
-struct hc_server *hc_server_new(const struct hc_venue_cfg *cfg,
-				struct hc_ledger *ledger, struct hc_store *store,
-				const struct hc_server_options *opt)
+struct hc_server *hc_server_new(struct hc_venue_cfg *cfg, struct hc_slots *sources,
+				struct hc_slots *area_ids, struct hc_ledger *ledger,
+				struct hc_store *store, const struct hc_server_options *opt)
 {
 	struct hc_server *s = calloc(1, sizeof *s);
 	if (s == NULL) {
 		hc_error("server: out of memory");
+		hc_venue_free(cfg);
+		hc_slots_free(sources);
+		hc_slots_free(area_ids);
+		hc_ledger_free(ledger);
+		hc_store_close(store);
 		return NULL;
 	}
-	s->cfg = cfg;
+	s->base_cfg = cfg;
+	s->initial_cfg = cfg;
+	s->sources = sources;
+	s->area_ids = area_ids;
 	s->ledger = ledger;
+	s->store = store;
+	snprintf(s->config_path, sizeof s->config_path, "%s",
+		 opt->config_path ? opt->config_path : cfg->path);
+	s->db_from_cli = opt->db_from_cli;
+	s->listen_from_cli = opt->listen_from_cli;
+	s->sample_interval_ms = opt->sample_interval_ms > 0 ? opt->sample_interval_ms
+							    : HC_HISTORY_INTERVAL_MS_DEFAULT;
 	s->started_mono_ms = hc_mono_ms();
 	snprintf(s->listen_host, sizeof s->listen_host, "%s", opt->listen_host);
 	s->listen_port = opt->listen_port;
-	size_t areas = cfg->area_count ? (size_t)cfg->area_count : 1;
-	size_t terminals = cfg->terminal_count ? (size_t)cfg->terminal_count : 1;
-	s->terminals = calloc(terminals, sizeof *s->terminals);
-	s->area_touched = calloc(areas, sizeof *s->area_touched);
-	s->area_changed = calloc(areas, sizeof *s->area_changed);
+	s->terminals = calloc(HC_SOURCE_SLOTS_MAX, sizeof *s->terminals);
+	s->slot_term = calloc(HC_SOURCE_SLOTS_MAX, sizeof *s->slot_term);
 	s->job_rows = calloc(HC_COMMIT_BATCHES_MAX, sizeof *s->job_rows);
-	if (!s->terminals || !s->area_touched || !s->area_changed || !s->job_rows) {
+	s->records = calloc(HC_COMMIT_RECORDS_MAX, sizeof *s->records);
+	s->sample_entered_at_start = calloc(HC_AREA_SLOTS_MAX, sizeof(int64_t));
+	s->sample_exited_at_start = calloc(HC_AREA_SLOTS_MAX, sizeof(int64_t));
+	if (!s->terminals || !s->slot_term || !s->job_rows || !s->records ||
+	    !s->sample_entered_at_start || !s->sample_exited_at_start) {
 		hc_error("server: out of memory for %d terminals", cfg->terminal_count);
+		goto fail;
+	}
+	if (!drbg_start(s))
+		goto fail;
+	unsigned char inc_raw[8];
+	if (mbedtls_ctr_drbg_random(&((struct hc_drbg *)s->drbg)->ctr, inc_raw,
+				    sizeof inc_raw) != 0) {
+		hc_error("random: cannot draw the correction incarnation");
+		goto fail;
+	}
+	for (size_t i = 0; i < sizeof inc_raw; i++)
+		s->run_incarnation = (s->run_incarnation << 8) | inc_raw[i];
+	char load_err[512] = "";
+	if (!hc_store_load_settings(store, on_saved_setting, s, load_err, sizeof load_err)) {
+		hc_error("cannot read saved overrides and threshold changes: %s", load_err);
 		goto fail;
 	}
 
@@ -248,12 +535,18 @@ struct hc_server *hc_server_new(const struct hc_venue_cfg *cfg,
 	s->committer = hc_committer_start(store, wake_loop, s);
 	if (s->committer == NULL)
 		goto fail;
-	s->store = store;
+	hc_venue_state_start_samples(s);
 	return s;
 fail:
-	s->ledger = NULL;
 	hc_server_free(s);
 	return NULL;
+}
+
+void hc_server_request_reload(struct hc_server *s)
+{
+	s->reload_requested = 1;
+	if (s->context != NULL)
+		lws_cancel_service(s->context);
 }
 
 void hc_server_request_stop(struct hc_server *s)
@@ -281,7 +574,8 @@ static void service_until(struct hc_server *s, bool (*done)(const struct hc_serv
 
 static bool commits_finished(const struct hc_server *s)
 {
-	return !hc_ledger_job_open(s->ledger) && hc_ledger_staged_count(s->ledger) == 0;
+	return !hc_ledger_job_open(s->ledger) && hc_ledger_staged_count(s->ledger) == 0 &&
+	       s->record_count == 0 && !hc_committer_busy(s->committer);
 }
 
 static bool acks_flushed(const struct hc_server *s)
@@ -291,7 +585,8 @@ static bool acks_flushed(const struct hc_server *s)
 
 static bool sessions_closed(const struct hc_server *s)
 {
-	return s->terminal_sessions == 0 && s->map_sessions == 0;
+	return s->terminal_sessions == 0 && s->map_sessions == 0 &&
+	       s->supervisor_sessions == 0;
 }
 
 int hc_server_run(struct hc_server *s)
@@ -301,6 +596,10 @@ int hc_server_run(struct hc_server *s)
 		if (lws_service(s->context, 0) < 0) {
 			hc_error("server: lws_service failed; stopping");
 			break;
+		}
+		if (s->reload_requested && !s->stop_requested) {
+			s->reload_requested = 0;
+			hc_server_reload(s);
 		}
 	}
 
@@ -317,6 +616,7 @@ int hc_server_run(struct hc_server *s)
 	s->closing_all = true;
 	lws_callback_on_writable_all_protocol(s->context, &s->protocols[HC_PROTOCOL_TERMINAL]);
 	lws_callback_on_writable_all_protocol(s->context, &s->protocols[HC_PROTOCOL_MAP]);
+	hc_venue_state_wake_supervisors(s);
 	service_until(s, sessions_closed, HC_SHUTDOWN_FLUSH_MS);
 	hc_info("stopped: %" PRId64 " ledger rows", hc_ledger_row_count(s->ledger));
 	return 0;
@@ -329,17 +629,25 @@ void hc_server_free(struct hc_server *s)
 	if (s->context != NULL) {
 		lws_sul_cancel(&s->congestion_sul);
 		lws_sul_cancel(&s->commit_retry_sul);
+		lws_sul_cancel(&s->sample_sul);
 		lws_context_destroy(s->context);
 	}
-	if (s->committer != NULL) {
+	if (s->committer != NULL)
 		hc_committer_stop(s->committer);
-		hc_store_close(s->store);
-	}
+	hc_store_close(s->store);
 	hc_venue_state_free(s);
 	hc_ledger_free(s->ledger);
+	if (s->base_cfg != s->initial_cfg)
+		hc_venue_free(s->base_cfg);
+	hc_venue_free(s->initial_cfg);
+	hc_slots_free(s->sources);
+	hc_slots_free(s->area_ids);
+	drbg_free(s);
 	free(s->terminals);
-	free(s->area_touched);
-	free(s->area_changed);
+	free(s->slot_term);
 	free(s->job_rows);
+	free(s->records);
+	free(s->sample_entered_at_start);
+	free(s->sample_exited_at_start);
 	free(s);
 }

@@ -2,13 +2,24 @@
  * server_internal.h — what the server's files share: the server struct,
  * per-session data of each role, and the calls between them.
  *
- *   server.c         context, loop, shutdown, the commit pipeline and acks
- *   venue_state.c    area states, versions, congestion, the hold timer
- *   terminal_role.c  the terminal WebSocket role
- *   map_role.c       the read-only map WebSocket role
- *   http_api.c       GET /api/areas and /healthz
+ *   server.c          context, loop, shutdown, the commit pipeline and
+ *                     acks, records (audit, settings, samples), reload
+ *   venue_state.c     area and group states, versions, congestion, the
+ *                     hold timer, overrides and threshold adjustments,
+ *                     the effective config, history samples
+ *   terminal_role.c   the terminal WebSocket role
+ *   map_role.c        the read-only map WebSocket role
+ *   supervisor_role.c the authenticated supervisor WebSocket role
+ *   http_api.c        GET /api/areas, /api/groups and /healthz
  *
- * Everything here runs on the loop thread, except the committer's wake().
+ * Index spaces, kept apart on purpose: the ledger and the per-terminal
+ * status count by slot (aggregator/slots.h), stable for the life of the
+ * process; area and group states and config lookups go by position in
+ * the current config (s->cfg), which a reload may renumber. s->term_slot
+ * / s->slot_term and s->area_slot / s->slot_area translate.
+ *
+ * Everything here runs on the loop thread, except the committer's wake()
+ * and the signal handlers' request flags.
  */
 #ifndef HC_SERVER_INTERNAL_H
 #define HC_SERVER_INTERNAL_H
@@ -23,13 +34,21 @@
 #include "aggregator/congestion.h"
 #include "aggregator/ledger.h"
 #include "aggregator/server.h"
+#include "aggregator/slots.h"
 #include "aggregator/store.h"
+#include "aggregator/supervisor_cmd.h"
 #include "shared/config.h"
 #include "shared/limits.h"
 #include "shared/protocol.h"
 
 /* Indexes into hc_server.protocols. */
-enum { HC_PROTOCOL_HTTP, HC_PROTOCOL_TERMINAL, HC_PROTOCOL_MAP, HC_PROTOCOL_COUNT };
+enum {
+	HC_PROTOCOL_HTTP,
+	HC_PROTOCOL_TERMINAL,
+	HC_PROTOCOL_MAP,
+	HC_PROTOCOL_SUPERVISOR,
+	HC_PROTOCOL_COUNT,
+};
 
 /* Acks one terminal connection may have queued: its own in-flight limit
  * plus room for acks of batches its predecessor sent (same incarnation). */
@@ -41,6 +60,15 @@ enum { HC_PROTOCOL_HTTP, HC_PROTOCOL_TERMINAL, HC_PROTOCOL_MAP, HC_PROTOCOL_COUN
 /* Largest single send() for the map role (a snapshot can be larger and
  * is then sent in pieces by lws). */
 #define HC_MAP_TX_PACKET_BYTES 16384
+
+/* Supervisor commands waiting for storage, server-wide; and answers one
+ * supervisor connection may have outstanding (waiting or queued). */
+#define HC_PENDING_COMMANDS_MAX 64
+#define HC_SUPERVISOR_RESULTS_MAX 16
+
+/* Overrides and threshold adjustments remembered (by target id; ids no
+ * longer in the config are kept in case a reload brings them back). */
+#define HC_SETTINGS_MAX (2 * (HC_AREAS_MAX + HC_GROUPS_MAX))
 
 /* Pause before retrying a failed commit, so a full disk is not hammered. */
 #define HC_COMMIT_RETRY_MS 250
@@ -55,7 +83,8 @@ enum hc_terminal_session_state { HC_SESSION_AWAITING_HELLO, HC_SESSION_READY };
 struct hc_terminal_session {
 	struct lws *wsi;
 	enum hc_terminal_session_state state;
-	uint32_t terminal_index;
+	uint32_t slot;               /* source slot, once READY */
+	char area[HC_ID_LEN_MAX + 1];/* area it was welcomed to */
 	uint64_t incarnation;
 	char peer[64];
 
@@ -81,9 +110,45 @@ struct hc_terminal_session {
 struct hc_map_session {
 	struct lws *wsi;
 	char peer[64];
-	uint64_t *versions_sent;     /* per area; allocated at connect */
-	uint32_t cursor;             /* next area to look at */
+	uint64_t generation;         /* config generation of the arrays below */
+	uint64_t *versions_sent;     /* per area, then per group */
+	uint32_t versions_len;
+	uint32_t cursor;             /* next entry to look at */
 	bool snapshot_pending;
+};
+
+/* Per-connection data of the supervisor role. */
+struct hc_supervisor_session {
+	struct lws *wsi;
+	struct hc_supervisor_session *next;   /* s->supervisors list */
+	char peer[64];
+	bool ready;                  /* authenticated */
+	char name[HC_ID_LEN_MAX + 1];
+	uint32_t source_slot;        /* "supervisor:<name>" in the ledger */
+	char nonce[HC_NONCE_HEX_LEN + 1];
+
+	char rx[HC_SUPERVISOR_FRAME_BYTES_MAX + 1];
+	size_t rx_len;
+
+	bool challenge_pending;
+	bool welcome_pending;
+	bool snapshot_pending;
+	uint64_t generation;
+	uint64_t *versions_sent;     /* per area, per group, per source slot */
+	uint32_t versions_len;
+	uint32_t cursor;
+
+	char results[HC_SUPERVISOR_RESULTS_MAX][384]; /* FIFO ring of answers */
+	uint32_t result_head;
+	uint32_t result_len;
+	uint32_t commands_waiting;   /* accepted, answer awaits storage */
+
+	bool close_pending;
+	uint16_t close_code;
+	char close_reason[121];
+	bool listed;                 /* in s->supervisors */
+
+	lws_sorted_usec_list_t hello_sul;
 };
 
 /* Per-request data of plain HTTP. */
@@ -93,22 +158,82 @@ struct hc_http_session {
 	size_t body_sent;
 };
 
-/* What the aggregator knows about each configured terminal. */
+/* What the aggregator knows about each terminal, by source slot. */
 struct hc_terminal_status {
 	struct hc_terminal_session *session;  /* current connection or NULL */
 	int64_t last_seen_wall_ms;            /* 0: never seen */
 	bool has_incarnation;
 	uint64_t incarnation;                 /* of the latest hello */
+	uint64_t version;                     /* bumped when supervisors should see it */
 };
 
 /* One area's pushed state and its version (bumped on every change). */
 struct hc_area_slot {
 	struct hc_area_state state;
+	enum hc_override override;
 	uint64_t version;
 };
 
+/* One group's pushed state (docs/protocol.md, the group object). */
+struct hc_group_state {
+	char id[HC_ID_LEN_MAX + 1];
+	char name[HC_NAME_LEN_MAX + 1];
+	int64_t occupancy;
+	int64_t capacity;
+	enum hc_level level;
+	bool restricted;
+	enum hc_override override;
+	int64_t updated_at_ms;
+};
+
+struct hc_group_slot {
+	struct hc_group_state state;
+	uint64_t version;
+};
+
+/* A gate override in force, by target id. */
+struct hc_override_entry {
+	enum hc_sup_target target;
+	char id[HC_ID_LEN_MAX + 1];
+	enum hc_override mode;
+	char who[HC_SOURCE_ID_LEN_MAX + 1];
+	int64_t at_ms;
+	char reason[HC_REASON_BYTES_MAX + 1];
+};
+
+/* Thresholds and capacity set at run time for one target. */
+struct hc_adjust_entry {
+	enum hc_sup_target target;
+	char id[HC_ID_LEN_MAX + 1];
+	struct hc_adjustment adj;
+};
+
+/* A supervisor command accepted and waiting until all its parts (its
+ * records, and for a correction its ledger row) are durable. */
+struct hc_pending_command {
+	uint64_t token;              /* 0: free entry */
+	struct hc_supervisor_session *session;   /* NULL once it closed */
+	char request[HC_REQUEST_JSON_MAX + 1];
+	int parts_left;
+	bool has_row;
+	struct hc_ledger_row row;    /* the correction, re-staged on failure */
+};
+
 struct hc_server {
-	const struct hc_venue_cfg *cfg;
+	const struct hc_venue_cfg *cfg;           /* effective: base + adjustments */
+	struct hc_venue_cfg *base_cfg;            /* as loaded from the file */
+	struct hc_venue_cfg *initial_cfg;         /* kept: the store's loader used it */
+	char config_path[PATH_MAX];
+	bool db_from_cli;                         /* --db given: reload keeps it */
+	bool listen_from_cli;
+	uint64_t generation;                      /* bumped when indexes renumber */
+	uint64_t version_clock;                   /* source of every version */
+	struct hc_slots *sources;                 /* terminal and supervisor ids */
+	struct hc_slots *area_ids;                /* area ids */
+	int term_slot[HC_TERMINALS_MAX];          /* config position -> slot */
+	int *slot_term;                           /* slot -> position or -1 */
+	int area_slot[HC_AREAS_MAX];
+	int slot_area[HC_AREA_SLOTS_MAX];
 	struct hc_ledger *ledger;
 	struct hc_store *store;
 	struct hc_committer *committer;
@@ -119,13 +244,38 @@ struct hc_server {
 	char listen_host[64];
 	uint16_t listen_port;
 
-	struct hc_area_slot *areas;               /* cfg->area_count */
-	bool *area_touched;                       /* scratch, cfg->area_count */
-	bool *area_changed;                       /* scratch, cfg->area_count */
-	struct hc_terminal_status *terminals;     /* cfg->terminal_count */
+	struct hc_area_slot areas[HC_AREAS_MAX];  /* by config position */
+	struct hc_group_slot groups[HC_GROUPS_MAX];
+	struct hc_terminal_status *terminals;     /* by source slot */
 	struct hc_ledger_row *job_rows;           /* HC_COMMIT_BATCHES_MAX */
+	size_t job_row_count;                     /* rows of the job in flight */
 	lws_sorted_usec_list_t congestion_sul;
 	lws_sorted_usec_list_t commit_retry_sul;
+	lws_sorted_usec_list_t sample_sul;
+
+	/* records waiting for the next commit; the first records_in_flight
+	 * are in the job in flight */
+	struct hc_store_record *records;          /* HC_COMMIT_RECORDS_MAX */
+	size_t record_count;
+	size_t records_in_flight;
+
+	/* supervisors */
+	struct hc_supervisor_session *supervisors;
+	uint32_t supervisor_sessions;
+	struct hc_pending_command pending[HC_PENDING_COMMANDS_MAX];
+	uint64_t next_token;
+	uint64_t run_incarnation;                 /* of corrections made in this run */
+	struct hc_override_entry overrides[HC_SETTINGS_MAX];
+	int override_count;
+	struct hc_adjust_entry adjustments[HC_SETTINGS_MAX];
+	int adjustment_count;
+	void *drbg;                               /* mbedtls ctr_drbg + entropy */
+
+	/* history */
+	int64_t sample_interval_ms;
+	int64_t sample_boundary_ms;               /* the timer's next boundary */
+	int64_t *sample_entered_at_start;         /* by area slot */
+	int64_t *sample_exited_at_start;
 
 	/* health */
 	int64_t started_mono_ms;
@@ -139,8 +289,9 @@ struct hc_server {
 	uint32_t map_sessions;
 	uint64_t acks_queued;
 
-	/* shutdown */
+	/* shutdown and reload */
 	volatile sig_atomic_t stop_requested;
+	volatile sig_atomic_t reload_requested;
 	bool stopping;                /* refuse new connections and batches */
 	bool closing_all;             /* close every session with 1001 */
 };
@@ -157,13 +308,54 @@ void hc_server_kick_commit(struct hc_server *s);
 /* server.c: collects a finished commit: ledger, acks, area states. */
 void hc_server_collect_commit(struct hc_server *s);
 
+/* server.c: queues records for the next commit (all or none); false
+ * when there is no room. */
+bool hc_server_queue_records(struct hc_server *s, const struct hc_store_record *r,
+			     size_t n);
+/* server.c: reloads the config file (SIGHUP). */
+void hc_server_reload(struct hc_server *s);
+/* server.c: a new token for a pending command's parts. */
+struct hc_pending_command *hc_server_new_pending(struct hc_server *s);
+
 /* venue_state.c */
 bool hc_venue_state_init(struct hc_server *s);
 void hc_venue_state_free(struct hc_server *s);
-/* Recomputes the areas flagged in s->area_touched (and any whose level
- * or restriction changed by time), bumps versions, asks every terminal
- * and map connection to write. Clears s->area_touched. */
+/* Recomputes every area and group (totals, level, restriction, override,
+ * capacity), bumps the versions of those that changed and asks the
+ * terminal, map and supervisor connections to write, in this loop turn.
+ * Re-arms the hold timer. */
 void hc_venue_state_refresh(struct hc_server *s);
+/* Rebuilds s->cfg from s->base_cfg plus the adjustments, the slot
+ * mappings and the congestion state (kept by id), re-applies overrides,
+ * then refreshes. renumbered: indexes may have moved (a reload), so
+ * every map and supervisor connection gets a fresh snapshot. False (and
+ * nothing changed) when out of memory or out of slots. */
+bool hc_venue_state_apply_config(struct hc_server *s, bool renumbered, char *why,
+				 size_t why_cap);
+/* Area or group override by id, remembered and applied (no refresh). */
+void hc_venue_state_set_override(struct hc_server *s, const struct hc_override_entry *e);
+/* The adjustment remembered for a target, or NULL. */
+struct hc_adjust_entry *hc_venue_state_find_adjustment(struct hc_server *s,
+						       enum hc_sup_target target,
+						       const char *id);
+/* Remembers adj (merged into any earlier one); false when full. */
+bool hc_venue_state_merge_adjustment(struct hc_server *s, enum hc_sup_target target,
+				     const char *id, const struct hc_adjustment *adj);
+/* The config as loaded from the file: thresholds and capacity of a
+ * target, before adjustments. */
+bool hc_venue_state_base_values(const struct hc_server *s, enum hc_sup_target target,
+				const char *id, struct hc_thresholds *t, int64_t *capacity);
+/* JSON of an area for supervisors (the area object plus "override" and
+ * "group"), of a group, of a terminal (by config position). New refs. */
+json_t *hc_venue_area_json_full(const struct hc_server *s, int i);
+json_t *hc_venue_group_json(const struct hc_server *s, int g);
+json_t *hc_venue_terminal_json(const struct hc_server *s, int i);
+/* Starts the history sample timer. */
+void hc_venue_state_start_samples(struct hc_server *s);
+/* Marks a terminal's status changed for supervisors. */
+void hc_venue_state_terminal_changed(struct hc_server *s, uint32_t slot);
+/* Asks every supervisor connection to write. */
+void hc_venue_state_wake_supervisors(struct hc_server *s);
 
 /* terminal_role.c */
 int hc_terminal_callback(struct lws *wsi, enum lws_callback_reasons reason,
@@ -172,6 +364,21 @@ int hc_terminal_callback(struct lws *wsi, enum lws_callback_reasons reason,
  * row's incarnation; drops it otherwise (the terminal resends). */
 void hc_terminal_route_ack(struct hc_server *s, const struct hc_ledger_row *row,
 			   bool ok, bool duplicate);
+
+/* terminal_role.c: after a reload, closes terminals no longer in the
+ * config (4004) and re-welcomes those that moved to another area. */
+void hc_terminal_sessions_reconfigured(struct hc_server *s);
+
+/* supervisor_role.c */
+int hc_supervisor_callback(struct lws *wsi, enum lws_callback_reasons reason,
+			   void *user, void *in, size_t len);
+/* Queues an answer on a supervisor connection (NULL: dropped). */
+void hc_supervisor_answer(struct hc_server *s, struct hc_supervisor_session *sv,
+			  const char *request, bool ok, const char *error);
+/* After a reload: closes supervisors no longer in the config (4009). */
+void hc_supervisor_sessions_reconfigured(struct hc_server *s);
+/* Random bytes from the server's ctr_drbg, as hex. */
+bool hc_server_random_hex(struct hc_server *s, char *out, size_t bytes);
 
 /* map_role.c */
 int hc_map_callback(struct lws *wsi, enum lws_callback_reasons reason,

@@ -13,6 +13,16 @@
  *   - append-only: rows are only ever inserted (INSERT OR IGNORE against
  *     UNIQUE(source, incarnation, seq)); nothing here updates or deletes.
  *
+ *   - the other tables (audit, overrides, adjustments, samples) are
+ *     written only inside a group commit's transaction, as records
+ *     (hc_store_commit_job), so a supervisor's correction and its audit
+ *     row are durable together or not at all.
+ *
+ * Index mapping: rows carry indexes. Without slot tables they are config
+ * positions (the config given to hc_store_open); with slot tables
+ * (hc_store_use_slots) they are slots, stable across config reloads, and
+ * loading gives ids found only in the database slots of their own.
+ *
  * Loading streams the table in rowid order (a sequential scan) and maps
  * ids through hash indexes built from the config; one terminal's rows come
  * in commit order, nearly ascending by seq, so the ledger extends its
@@ -21,6 +31,7 @@
  */
 #include "aggregator/store.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,13 +39,20 @@
 
 #include <sqlite3.h>
 
+#include "aggregator/history.h"
 #include "shared/log.h"
 #include "shared/protocol.h"
+
+enum record_stmt { ST_AUDIT, ST_OVERRIDE_SET, ST_OVERRIDE_DELETE, ST_ADJUSTMENT,
+		   ST_SAMPLE, ST_COUNT };
 
 struct hc_store {
 	sqlite3 *db;
 	sqlite3_stmt *insert;
+	sqlite3_stmt *records[ST_COUNT]; /* prepared on first use */
 	const struct hc_venue_cfg *cfg;
+	struct hc_slots *sources;    /* NULL: indexes are config positions */
+	struct hc_slots *areas;
 	char path[PATH_MAX];
 };
 
@@ -48,7 +66,55 @@ static const char *const schema_sql =
 	" entered INTEGER NOT NULL,"
 	" exited INTEGER NOT NULL,"
 	" received_at_ms INTEGER NOT NULL,"
-	" UNIQUE(source, incarnation, seq));";
+	" UNIQUE(source, incarnation, seq));"
+	"CREATE TABLE IF NOT EXISTS audit ("
+	" id INTEGER PRIMARY KEY,"
+	" at_ms INTEGER NOT NULL,"
+	" who TEXT NOT NULL,"
+	" action TEXT NOT NULL,"
+	" target TEXT NOT NULL,"
+	" detail_json TEXT NOT NULL,"
+	" reason TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS overrides ("
+	" target TEXT NOT NULL,"
+	" id TEXT NOT NULL,"
+	" mode TEXT NOT NULL,"
+	" who TEXT NOT NULL,"
+	" at_ms INTEGER NOT NULL,"
+	" reason TEXT NOT NULL,"
+	" PRIMARY KEY(target, id));"
+	"CREATE TABLE IF NOT EXISTS adjustments ("
+	" target TEXT NOT NULL,"
+	" id TEXT NOT NULL,"
+	" settings_json TEXT NOT NULL,"
+	" who TEXT NOT NULL,"
+	" at_ms INTEGER NOT NULL,"
+	" reason TEXT NOT NULL,"
+	" PRIMARY KEY(target, id));"
+	"CREATE TABLE IF NOT EXISTS samples ("
+	" area TEXT NOT NULL,"
+	" minute_ms INTEGER NOT NULL,"
+	" occupancy INTEGER NOT NULL,"
+	" level TEXT NOT NULL,"
+	" restricted INTEGER NOT NULL,"
+	" entered INTEGER NOT NULL,"
+	" exited INTEGER NOT NULL,"
+	" PRIMARY KEY(area, minute_ms));";
+
+static const char *const record_sql[ST_COUNT] = {
+	[ST_AUDIT] = "INSERT INTO audit (at_ms, who, action, target, detail_json, reason)"
+		     " VALUES (?1, ?2, ?3, ?4, ?5, ?6);",
+	[ST_OVERRIDE_SET] = "INSERT OR REPLACE INTO overrides"
+			    " (target, id, mode, who, at_ms, reason)"
+			    " VALUES (?1, ?2, ?3, ?4, ?5, ?6);",
+	[ST_OVERRIDE_DELETE] = "DELETE FROM overrides WHERE target = ?1 AND id = ?2;",
+	[ST_ADJUSTMENT] = "INSERT OR REPLACE INTO adjustments"
+			  " (target, id, settings_json, who, at_ms, reason)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6);",
+	[ST_SAMPLE] = "INSERT OR REPLACE INTO samples"
+		      " (area, minute_ms, occupancy, level, restricted, entered, exited)"
+		      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7);",
+};
 
 static const char *const insert_sql =
 	"INSERT OR IGNORE INTO ledger"
@@ -114,7 +180,7 @@ static bool ensure_schema(sqlite3 *db, bool read_only, char *err, size_t err_cap
 			 version, HC_STORE_SCHEMA_VERSION);
 		return false;
 	}
-	char sql[600];
+	char sql[3072];
 	snprintf(sql, sizeof sql, "BEGIN IMMEDIATE; %s PRAGMA user_version = %d; COMMIT;",
 		 schema_sql, HC_STORE_SCHEMA_VERSION);
 	if (!exec_sql(db, sql, err, err_cap)) {
@@ -173,6 +239,8 @@ void hc_store_close(struct hc_store *s)
 	if (s == NULL)
 		return;
 	sqlite3_finalize(s->insert);
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->records[i]);
 	if (s->db != NULL) {
 		int rc = sqlite3_close(s->db);
 		if (rc != SQLITE_OK)
@@ -276,23 +344,37 @@ static void id_index_free(struct id_index *x)
 struct loader {
 	struct id_index terminals;
 	struct id_index areas;
+	struct slots_view {
+		struct hc_slots *sources;  /* NULL: map to config positions */
+		struct hc_slots *areas;
+	} slots;
 	struct warned_ids warned;
 	char last_source[HC_NAME_LEN_MAX + HC_ID_LEN_MAX + 2];
 	uint32_t last_terminal;
+	bool last_source_known;      /* a terminal of the config */
+	bool last_area_known;
 	char last_inc_text[HC_INCARNATION_HEX_LEN + 1];
 	uint64_t last_inc;
 	char last_area[HC_ID_LEN_MAX + 1];
 	uint32_t last_area_index;
 };
 
+/* Index (config position or slot) of a row's source. Supervisors'
+ * corrections are expected sources and are not warned about. */
 static uint32_t loader_terminal(struct loader *ld, const char *source, const char *path)
 {
 	if (strcmp(source, ld->last_source) != 0) {
 		snprintf(ld->last_source, sizeof ld->last_source, "%s", source);
 		ld->last_terminal = id_index_find(&ld->terminals, source);
-		if (ld->last_terminal == UINT32_MAX) {
+		ld->last_source_known = ld->last_terminal != UINT32_MAX;
+		if (!ld->last_source_known) {
 			ld->last_terminal = HC_LEDGER_NO_TERMINAL;
-			warn_unknown_once(&ld->warned, "source", source, path);
+			if (strncmp(source, "supervisor:", 11) != 0)
+				warn_unknown_once(&ld->warned, "source", source, path);
+		}
+		if (ld->slots.sources != NULL) {
+			uint32_t slot = hc_slots_add(ld->slots.sources, source);
+			ld->last_terminal = slot == HC_SLOT_NONE ? HC_LEDGER_NO_TERMINAL : slot;
 		}
 	}
 	return ld->last_terminal;
@@ -314,9 +396,14 @@ static uint32_t loader_area(struct loader *ld, const char *area, const char *pat
 	if (ld->last_area_index == UINT32_MAX - 1 || strcmp(area, ld->last_area) != 0) {
 		snprintf(ld->last_area, sizeof ld->last_area, "%s", area);
 		ld->last_area_index = id_index_find(&ld->areas, area);
-		if (ld->last_area_index == UINT32_MAX) {
+		ld->last_area_known = ld->last_area_index != UINT32_MAX;
+		if (!ld->last_area_known) {
 			ld->last_area_index = HC_LEDGER_NO_AREA;
 			warn_unknown_once(&ld->warned, "area", area, path);
+		}
+		if (ld->slots.areas != NULL) {
+			uint32_t slot = hc_slots_add(ld->slots.areas, area);
+			ld->last_area_index = slot == HC_SLOT_NONE ? HC_LEDGER_NO_AREA : slot;
 		}
 	}
 	return ld->last_area_index;
@@ -338,6 +425,8 @@ bool hc_store_load(struct hc_store *s, struct hc_ledger *l,
 	}
 	ld->last_terminal = HC_LEDGER_NO_TERMINAL;
 	ld->last_area_index = UINT32_MAX - 1;     /* nothing cached yet */
+	ld->slots.sources = s->sources;
+	ld->slots.areas = s->areas;
 	int rc = sqlite3_prepare_v2(s->db, load_sql, -1, &st, NULL);
 	if (rc != SQLITE_OK) {
 		format_db_error(s->db, rc, "prepare load", err, err_cap);
@@ -360,9 +449,9 @@ bool hc_store_load(struct hc_store *s, struct hc_ledger *l,
 				 source, row.seq);
 			goto fail;
 		}
-		if (row.terminal_index == HC_LEDGER_NO_TERMINAL)
+		if (!ld->last_source_known)
 			stats->rows_unknown_source++;
-		if (row.area_index == HC_LEDGER_NO_AREA)
+		if (!ld->last_area_known)
 			stats->rows_unknown_area++;
 		hc_ledger_load_row(l, &row);
 	}
@@ -392,20 +481,29 @@ static int insert_row(struct hc_store *s, const struct hc_ledger_row *row,
 		      bool *inserted)
 {
 	const struct hc_venue_cfg *cfg = s->cfg;
-	if (row->terminal_index >= (uint32_t)cfg->terminal_count ||
-	    row->area_index >= (uint32_t)cfg->area_count)
-		return SQLITE_MISUSE;
+	const char *source, *area;
+	if (s->sources != NULL) {
+		if (row->terminal_index >= hc_slots_count(s->sources) ||
+		    row->area_index >= hc_slots_count(s->areas))
+			return SQLITE_MISUSE;
+		source = hc_slots_id(s->sources, row->terminal_index);
+		area = hc_slots_id(s->areas, row->area_index);
+	} else {
+		if (row->terminal_index >= (uint32_t)cfg->terminal_count ||
+		    row->area_index >= (uint32_t)cfg->area_count)
+			return SQLITE_MISUSE;
+		source = cfg->terminals[row->terminal_index].id;
+		area = cfg->areas[row->area_index].id;
+	}
 	char inc[HC_INCARNATION_HEX_LEN + 1];
 	hc_proto_format_incarnation(row->incarnation, inc);
 	sqlite3_stmt *st = s->insert;
 	int rc;
 	if ((rc = sqlite3_reset(st)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_text(st, 1, cfg->terminals[row->terminal_index].id, -1,
-				    SQLITE_STATIC)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC)) != SQLITE_OK ||
 	    (rc = sqlite3_bind_text(st, 2, inc, -1, SQLITE_TRANSIENT)) != SQLITE_OK ||
 	    (rc = sqlite3_bind_int64(st, 3, row->seq)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_text(st, 4, cfg->areas[row->area_index].id, -1,
-				    SQLITE_STATIC)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_text(st, 4, area, -1, SQLITE_STATIC)) != SQLITE_OK ||
 	    (rc = sqlite3_bind_int64(st, 5, row->entered)) != SQLITE_OK ||
 	    (rc = sqlite3_bind_int64(st, 6, row->exited)) != SQLITE_OK ||
 	    (rc = sqlite3_bind_int64(st, 7, row->received_at_ms)) != SQLITE_OK)
@@ -418,8 +516,106 @@ static int insert_row(struct hc_store *s, const struct hc_ledger_row *row,
 	return SQLITE_OK;
 }
 
+/* The prepared statement for a record kind, prepared on first use. */
+static sqlite3_stmt *record_stmt(struct hc_store *s, enum record_stmt which, int *rc)
+{
+	if (s->records[which] == NULL)
+		*rc = sqlite3_prepare_v3(s->db, record_sql[which], -1,
+					 SQLITE_PREPARE_PERSISTENT, &s->records[which], NULL);
+	return s->records[which];
+}
+
+/* Binds text parameters 1..n of st from texts (NULL: skip). */
+static int bind_texts(sqlite3_stmt *st, const char *const *texts, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (texts[i] == NULL)
+			continue;
+		int rc = sqlite3_bind_text(st, i + 1, texts[i], -1, SQLITE_STATIC);
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	return SQLITE_OK;
+}
+
+/* Writes one record with its kind's statement. */
+static int write_record(struct hc_store *s, const struct hc_store_record *r)
+{
+	int rc = SQLITE_OK;
+	sqlite3_stmt *st = NULL;
+	switch (r->kind) {
+	case HC_RECORD_AUDIT: {
+		char target[sizeof r->target + sizeof r->id + 1];
+		snprintf(target, sizeof target, "%s:%s", r->target, r->id);
+		st = record_stmt(s, ST_AUDIT, &rc);
+		if (st == NULL)
+			return rc;
+		const char *texts[] = { NULL, r->who, r->action, target, r->text, r->reason };
+		sqlite3_reset(st);
+		if ((rc = sqlite3_bind_int64(st, 1, r->at_ms)) != SQLITE_OK ||
+		    (rc = bind_texts(st, texts, 6)) != SQLITE_OK)
+			return rc;
+		rc = sqlite3_step(st);
+		break;
+	}
+	case HC_RECORD_OVERRIDE: {
+		bool release = strcmp(r->text, "auto") == 0;
+		st = record_stmt(s, release ? ST_OVERRIDE_DELETE : ST_OVERRIDE_SET, &rc);
+		if (st == NULL)
+			return rc;
+		const char *texts[] = { r->target, r->id, r->text, r->who, NULL, r->reason };
+		sqlite3_reset(st);
+		if ((rc = bind_texts(st, texts, release ? 2 : 6)) != SQLITE_OK ||
+		    (!release && (rc = sqlite3_bind_int64(st, 5, r->at_ms)) != SQLITE_OK))
+			return rc;
+		rc = sqlite3_step(st);
+		break;
+	}
+	case HC_RECORD_ADJUSTMENT: {
+		st = record_stmt(s, ST_ADJUSTMENT, &rc);
+		if (st == NULL)
+			return rc;
+		const char *texts[] = { r->target, r->id, r->text, r->who, NULL, r->reason };
+		sqlite3_reset(st);
+		if ((rc = bind_texts(st, texts, 6)) != SQLITE_OK ||
+		    (rc = sqlite3_bind_int64(st, 5, r->at_ms)) != SQLITE_OK)
+			return rc;
+		rc = sqlite3_step(st);
+		break;
+	}
+	case HC_RECORD_SAMPLE: {
+		st = record_stmt(s, ST_SAMPLE, &rc);
+		if (st == NULL)
+			return rc;
+		sqlite3_reset(st);
+		if ((rc = sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC)) != SQLITE_OK ||
+		    (rc = sqlite3_bind_int64(st, 2, r->minute_ms)) != SQLITE_OK ||
+		    (rc = sqlite3_bind_int64(st, 3, r->occupancy)) != SQLITE_OK ||
+		    (rc = sqlite3_bind_text(st, 4, r->level, -1, SQLITE_STATIC)) != SQLITE_OK ||
+		    (rc = sqlite3_bind_int(st, 5, r->restricted ? 1 : 0)) != SQLITE_OK ||
+		    (rc = sqlite3_bind_int64(st, 6, r->entered)) != SQLITE_OK ||
+		    (rc = sqlite3_bind_int64(st, 7, r->exited)) != SQLITE_OK)
+			return rc;
+		rc = sqlite3_step(st);
+		break;
+	}
+	default:
+		return SQLITE_MISUSE;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 bool hc_store_commit(struct hc_store *s, const struct hc_ledger_row *rows,
 		     size_t n, bool *inserted, char *err, size_t err_cap)
+{
+	return hc_store_commit_job(s, rows, n, inserted, NULL, 0, err, err_cap);
+}
+
+bool hc_store_commit_job(struct hc_store *s, const struct hc_ledger_row *rows,
+			 size_t n, bool *inserted,
+			 const struct hc_store_record *records, size_t n_records,
+			 char *err, size_t err_cap)
 {
 	int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE;", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
@@ -430,6 +626,13 @@ bool hc_store_commit(struct hc_store *s, const struct hc_ledger_row *rows,
 		rc = insert_row(s, &rows[i], &inserted[i]);
 		if (rc != SQLITE_OK) {
 			format_db_error(s->db, rc, "insert", err, err_cap);
+			goto fail;
+		}
+	}
+	for (size_t i = 0; i < n_records; i++) {
+		rc = write_record(s, &records[i]);
+		if (rc != SQLITE_OK) {
+			format_db_error(s->db, rc, "record", err, err_cap);
 			goto fail;
 		}
 	}
@@ -445,5 +648,124 @@ fail:
 		sqlite3_exec(s->db, "ROLLBACK;", NULL, NULL, NULL);
 	for (size_t i = 0; i < n; i++)
 		inserted[i] = false;
+	return false;
+}
+
+void hc_store_use_slots(struct hc_store *s, struct hc_slots *sources,
+			struct hc_slots *areas)
+{
+	s->sources = sources;
+	s->areas = areas;
+}
+
+/* ---- settings and history --------------------------------------------- */
+
+/* Reads one settings table (overrides or adjustments) into fn. */
+static bool load_setting_table(struct hc_store *s, const char *sql,
+			       enum hc_store_record_kind kind,
+			       void (*fn)(void *arg, const struct hc_store_record *r),
+			       void *arg, char *err, size_t err_cap)
+{
+	sqlite3_stmt *st = NULL;
+	struct hc_store_record *r = calloc(1, sizeof *r);
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK || r == NULL) {
+		format_db_error(s->db, rc, sql, err, err_cap);
+		goto fail;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(r, 0, sizeof *r);
+		r->kind = kind;
+		snprintf(r->target, sizeof r->target, "%s", column_text(st, 0));
+		snprintf(r->id, sizeof r->id, "%s", column_text(st, 1));
+		snprintf(r->text, sizeof r->text, "%s", column_text(st, 2));
+		snprintf(r->who, sizeof r->who, "%s", column_text(st, 3));
+		r->at_ms = sqlite3_column_int64(st, 4);
+		snprintf(r->reason, sizeof r->reason, "%s", column_text(st, 5));
+		fn(arg, r);
+	}
+	if (rc != SQLITE_DONE) {
+		format_db_error(s->db, rc, sql, err, err_cap);
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	free(r);
+	return true;
+fail:
+	sqlite3_finalize(st);
+	free(r);
+	return false;
+}
+
+bool hc_store_load_settings(struct hc_store *s,
+			    void (*fn)(void *arg, const struct hc_store_record *r),
+			    void *arg, char *err, size_t err_cap)
+{
+	return load_setting_table(s, "SELECT target, id, mode, who, at_ms, reason"
+				  " FROM overrides ORDER BY at_ms;",
+				  HC_RECORD_OVERRIDE, fn, arg, err, err_cap) &&
+	       load_setting_table(s, "SELECT target, id, settings_json, who, at_ms, reason"
+				  " FROM adjustments ORDER BY at_ms;",
+				  HC_RECORD_ADJUSTMENT, fn, arg, err, err_cap);
+}
+
+bool hc_store_export_samples(const char *path, int64_t from_ms, int64_t to_ms,
+			     const char *area, FILE *out, int64_t *rows_out,
+			     char *err, size_t err_cap)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	*rows_out = 0;
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+	if (rc != SQLITE_OK) {
+		format_db_error(db, rc, "open", err, err_cap);
+		goto fail;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	const char *sql =
+		"SELECT area, minute_ms, occupancy, level, restricted, entered, exited"
+		" FROM samples WHERE minute_ms >= ?1 AND minute_ms < ?2"
+		" AND (?3 IS NULL OR area = ?3) ORDER BY area, minute_ms;";
+	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		format_db_error(db, rc, "read samples (is this a headcount database?)",
+				err, err_cap);
+		goto fail;
+	}
+	if ((rc = sqlite3_bind_int64(st, 1, from_ms)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 2, to_ms)) != SQLITE_OK ||
+	    (rc = area ? sqlite3_bind_text(st, 3, area, -1, SQLITE_STATIC)
+		       : sqlite3_bind_null(st, 3)) != SQLITE_OK) {
+		format_db_error(db, rc, "bind", err, err_cap);
+		goto fail;
+	}
+	if (fprintf(out, "%s\n", HC_HISTORY_CSV_HEADER) < 0) {
+		snprintf(err, err_cap, "write: %s", strerror(errno));
+		goto fail;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char line[256];
+		size_t len = hc_history_csv_row(line, sizeof line, column_text(st, 0),
+						sqlite3_column_int64(st, 1),
+						sqlite3_column_int64(st, 2), column_text(st, 3),
+						sqlite3_column_int(st, 4) != 0,
+						sqlite3_column_int64(st, 5),
+						sqlite3_column_int64(st, 6));
+		if (len == 0 || fwrite(line, 1, len, out) != len) {
+			snprintf(err, err_cap, "write: %s", len ? strerror(errno) : "line too long");
+			goto fail;
+		}
+		(*rows_out)++;
+	}
+	if (rc != SQLITE_DONE) {
+		format_db_error(db, rc, "read samples", err, err_cap);
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return true;
+fail:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
 	return false;
 }

@@ -16,8 +16,13 @@
  *     code and reason, one WARN line, and nothing stored (invariant 6);
  *   - at most HC_INFLIGHT_BATCHES_MAX unacknowledged batches per
  *     connection; more is a close with 4008, so the ack queue is bounded.
+ *   - after a config reload a terminal no longer listed is closed with
+ *     4004, and one moved to another area gets a new welcome and that
+ *     area's state; everyone else keeps its connection untouched.
  * Writes happen only in the writeable callback, one lws_write each:
  * welcome, then acks, then the area state when its version moved.
+ * A terminal is known by its source slot (slots.h), which a reload never
+ * changes; its config entry is looked up through s->slot_term.
  */
 #include "aggregator/server_internal.h"
 
@@ -34,7 +39,16 @@
 static const char *terminal_id_of(const struct hc_server *s,
 				  const struct hc_terminal_session *t)
 {
-	return t->state == HC_SESSION_READY ? s->cfg->terminals[t->terminal_index].id : "?";
+	return t->state == HC_SESSION_READY ? hc_slots_id(s->sources, t->slot) : "?";
+}
+
+/* The terminal's entry in the current config, or NULL once a reload
+ * removed it (its connection is then closing). */
+static const struct hc_terminal_cfg *terminal_cfg_of(const struct hc_server *s,
+						     const struct hc_terminal_session *t)
+{
+	int i = s->slot_term[t->slot];
+	return i >= 0 ? &s->cfg->terminals[i] : NULL;
 }
 
 static void log_close(const struct hc_server *s, const struct hc_terminal_session *t,
@@ -100,6 +114,8 @@ static void queue_ack(struct hc_server *s, struct hc_terminal_session *t,
 void hc_terminal_route_ack(struct hc_server *s, const struct hc_ledger_row *row,
 			   bool ok, bool duplicate)
 {
+	if (row->terminal_index >= HC_SOURCE_SLOTS_MAX)
+		return;
 	struct hc_terminal_session *t = s->terminals[row->terminal_index].session;
 	if (t == NULL || t->incarnation != row->incarnation || t->close_pending)
 		return;
@@ -124,10 +140,11 @@ static int on_hello(struct hc_server *s, struct hc_terminal_session *t,
 	}
 	lws_sul_cancel(&t->hello_sul);
 	t->state = HC_SESSION_READY;
-	t->terminal_index = (uint32_t)index;
+	t->slot = (uint32_t)s->term_slot[index];
 	t->incarnation = m->incarnation;
+	snprintf(t->area, sizeof t->area, "%s", s->cfg->terminals[index].area);
 
-	struct hc_terminal_status *status = &s->terminals[index];
+	struct hc_terminal_status *status = &s->terminals[t->slot];
 	if (status->session != NULL) {
 		close_later(s, status->session, HC_CLOSE_REPLACED,
 			    "replaced by a newer connection of this terminal");
@@ -147,6 +164,7 @@ static int on_hello(struct hc_server *s, struct hc_terminal_session *t,
 	t->welcome_pending = true;
 	t->area_version_sent = 0;
 	lws_callback_on_writable(t->wsi);
+	hc_venue_state_terminal_changed(s, t->slot);
 	return 0;
 }
 
@@ -158,10 +176,12 @@ static int on_batch(struct hc_server *s, struct hc_terminal_session *t,
 	if (s->stopping)
 		return 0;                /* not staged, not acked: resent later */
 
-	const struct hc_terminal_cfg *tc = &s->cfg->terminals[t->terminal_index];
+	const struct hc_terminal_cfg *tc = terminal_cfg_of(s, t);
+	if (tc == NULL)
+		return 0;                /* removed by a reload: closing */
 	struct hc_ledger_row row = {
-		.terminal_index = t->terminal_index,
-		.area_index = (uint32_t)tc->area_index,
+		.terminal_index = t->slot,
+		.area_index = (uint32_t)s->area_slot[tc->area_index],
 		.incarnation = t->incarnation,
 		.seq = m->seq,
 		.entered = m->entered,
@@ -214,7 +234,7 @@ static int on_message(struct hc_server *s, struct hc_terminal_session *t)
 	if (!hc_proto_parse_from_terminal(t->rx, t->rx_len, &msg, &err))
 		return close_now(s, t, (uint16_t)err.code, err.reason);
 	if (t->state == HC_SESSION_READY)
-		s->terminals[t->terminal_index].last_seen_wall_ms = hc_wall_ms();
+		s->terminals[t->slot].last_seen_wall_ms = hc_wall_ms();
 	switch (msg.type) {
 	case HC_MSG_HELLO:
 		return on_hello(s, t, &msg.u.hello);
@@ -279,7 +299,9 @@ static int on_writeable(struct hc_server *s, struct hc_terminal_session *t)
 	unsigned char buf[LWS_PRE + TERMINAL_TX_BYTES];
 	char *out = (char *)buf + LWS_PRE;
 	size_t len = 0;
-	const struct hc_terminal_cfg *tc = &s->cfg->terminals[t->terminal_index];
+	const struct hc_terminal_cfg *tc = terminal_cfg_of(s, t);
+	if (tc == NULL)
+		return 0;
 	const struct hc_area_slot *area = &s->areas[tc->area_index];
 
 	if (t->welcome_pending) {
@@ -332,8 +354,8 @@ static void on_closed(struct hc_server *s, struct hc_terminal_session *t)
 	t->ack_len = 0;
 	if (t->state != HC_SESSION_READY)
 		return;
-	struct hc_terminal_status *status = &s->terminals[t->terminal_index];
-	const char *id = s->cfg->terminals[t->terminal_index].id;
+	struct hc_terminal_status *status = &s->terminals[t->slot];
+	const char *id = hc_slots_id(s->sources, t->slot);
 	if (status->session != t) {
 		hc_info("terminal %s: replaced connection from %s closed", id, t->peer);
 		return;
@@ -342,6 +364,31 @@ static void on_closed(struct hc_server *s, struct hc_terminal_session *t)
 	status->last_seen_wall_ms = hc_wall_ms();
 	s->terminals_online--;
 	hc_info("terminal %s disconnected: peer %s", id, t->peer);
+	hc_venue_state_terminal_changed(s, t->slot);
+}
+
+void hc_terminal_sessions_reconfigured(struct hc_server *s)
+{
+	uint32_t count = hc_slots_count(s->sources);
+	for (uint32_t slot = 0; slot < count; slot++) {
+		struct hc_terminal_session *t = s->terminals[slot].session;
+		if (t == NULL || t->close_pending)
+			continue;
+		const struct hc_terminal_cfg *tc = terminal_cfg_of(s, t);
+		if (tc == NULL) {
+			close_later(s, t, HC_CLOSE_UNKNOWN_TERMINAL,
+				    "terminal removed from the venue config");
+			continue;
+		}
+		if (strcmp(tc->area, t->area) != 0) {
+			hc_info("terminal %s moved from area %s to area %s", tc->id, t->area,
+				tc->area);
+			snprintf(t->area, sizeof t->area, "%s", tc->area);
+			t->welcome_pending = true;
+			t->area_version_sent = 0;
+			lws_callback_on_writable(t->wsi);
+		}
+	}
 }
 
 int hc_terminal_callback(struct lws *wsi, enum lws_callback_reasons reason,

@@ -1,18 +1,29 @@
 /*
- * venue_state.c — each area's pushed state (totals, occupancy, level,
- * restriction) with a version counter, kept current after every commit
- * and every restriction hold that expires.
+ * venue_state.c — each area's and group's pushed state (totals,
+ * occupancy, level, restriction, override) with a version counter, the
+ * effective config (the file plus supervisors' threshold changes), and
+ * the per-area history samples.
  *
- * Relies on: the ledger for totals, aggregator/congestion.h for level and
- * restriction (fed monotonic milliseconds), lws for the hold timer and to
- * ask connections to write.
+ * Relies on: the ledger for totals (by area slot), aggregator/congestion.h
+ * for level and restriction (fed monotonic milliseconds), the shared
+ * value rules (supervisor_cmd.h, shared/config.h) to apply threshold
+ * adjustments, lws for the hold and sample timers and to ask connections
+ * to write.
  *
- * Promises: an area's version grows whenever anything in its state
- * changes, and only then; connections compare it with the version they
- * last sent, so each gets the latest state and never a backlog
- * (conflation, DESIGN.md invariant 4). occupancy = max(0, entered -
- * exited) while the raw sums are kept and shown. updated_at is the wall
- * time of the change.
+ * Promises:
+ *   - an area's or group's version grows whenever anything in its state
+ *     changes, and only then; every connection compares it with the
+ *     version it last sent, so each gets the latest state and never a
+ *     backlog (conflation, DESIGN.md invariant 4);
+ *   - every change — a commit, a hold expiring, an override, a threshold
+ *     change, a reload — is computed and the writes requested in the
+ *     same loop turn that caused it (hc_venue_state_refresh);
+ *   - the effective config is always base + adjustments, rebuilt as a
+ *     whole, so a reload keeps the supervisors' changes and a change
+ *     that no longer fits the file's thresholds is dropped with a WARN
+ *     rather than half applied;
+ *   - occupancy = max(0, entered - exited) while the raw sums are kept and
+ *     shown; updated_at is the wall time of the change.
  */
 #include "aggregator/server_internal.h"
 
@@ -20,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aggregator/history.h"
 #include "shared/clock.h"
 #include "shared/log.h"
 
@@ -27,6 +39,13 @@ static int64_t occupancy_of(int64_t entered, int64_t exited)
 {
 	return entered > exited ? entered - exited : 0;
 }
+
+static uint64_t next_version(struct hc_server *s)
+{
+	return ++s->version_clock;
+}
+
+/* ---- timers ----------------------------------------------------------- */
 
 static void congestion_timer_due(lws_sorted_usec_list_t *sul);
 
@@ -51,43 +70,372 @@ static void congestion_timer_due(lws_sorted_usec_list_t *sul)
 	hc_venue_state_refresh(s);
 }
 
-/* Copies level and restriction of area i from the congestion state. */
-static void read_congestion(struct hc_server *s, int i, struct hc_area_state *a)
+/* ---- pushing ---------------------------------------------------------- */
+
+void hc_venue_state_wake_supervisors(struct hc_server *s)
 {
-	a->level = hc_congestion_area_level(s->congestion, i);
-	a->restricted = hc_congestion_area_restricted(s->congestion, i);
+	for (struct hc_supervisor_session *sv = s->supervisors; sv != NULL; sv = sv->next)
+		lws_callback_on_writable(sv->wsi);
 }
+
+void hc_venue_state_terminal_changed(struct hc_server *s, uint32_t slot)
+{
+	s->terminals[slot].version = next_version(s);
+	hc_venue_state_wake_supervisors(s);
+}
+
+static void wake_everyone(struct hc_server *s)
+{
+	lws_callback_on_writable_all_protocol(s->context, &s->protocols[HC_PROTOCOL_TERMINAL]);
+	lws_callback_on_writable_all_protocol(s->context, &s->protocols[HC_PROTOCOL_MAP]);
+	hc_venue_state_wake_supervisors(s);
+}
+
+static bool area_state_equal(const struct hc_area_state *a, const struct hc_area_state *b)
+{
+	return strcmp(a->id, b->id) == 0 && strcmp(a->name, b->name) == 0 &&
+	       a->entered == b->entered && a->exited == b->exited &&
+	       a->occupancy == b->occupancy && a->capacity == b->capacity &&
+	       a->level == b->level && a->restricted == b->restricted;
+}
+
+static bool group_state_equal(const struct hc_group_state *a, const struct hc_group_state *b)
+{
+	return strcmp(a->id, b->id) == 0 && strcmp(a->name, b->name) == 0 &&
+	       a->occupancy == b->occupancy && a->capacity == b->capacity &&
+	       a->level == b->level && a->restricted == b->restricted &&
+	       a->override == b->override;
+}
+
+/* Recomputes area i; true when it changed (its version is bumped). */
+static bool refresh_area(struct hc_server *s, int i, int64_t now_wall_ms, bool quiet)
+{
+	const struct hc_area_cfg *ac = &s->cfg->areas[i];
+	struct hc_area_slot *slot = &s->areas[i];
+	struct hc_area_state next = slot->state;
+	snprintf(next.id, sizeof next.id, "%s", ac->id);
+	snprintf(next.name, sizeof next.name, "%s", ac->name);
+	hc_ledger_area_totals(s->ledger, (uint32_t)s->area_slot[i], &next.entered,
+			      &next.exited);
+	next.occupancy = occupancy_of(next.entered, next.exited);
+	next.capacity = ac->capacity;
+	next.level = hc_congestion_area_level(s->congestion, i);
+	next.restricted = hc_congestion_area_restricted(s->congestion, i);
+	enum hc_override override = hc_congestion_area_override(s->congestion, i);
+	if (area_state_equal(&next, &slot->state) && override == slot->override)
+		return false;
+	bool gate_moved = next.level != slot->state.level ||
+			  next.restricted != slot->state.restricted;
+	next.updated_at_ms = now_wall_ms;
+	slot->state = next;
+	slot->override = override;
+	slot->version = next_version(s);
+	if (gate_moved && !quiet)
+		hc_info("area %s: occupancy %" PRId64 " of %" PRId64 ", level %s%s", next.id,
+			next.occupancy, next.capacity, hc_level_name(next.level),
+			next.restricted ? ", entry restricted" : "");
+	return true;
+}
+
+/* Recomputes group g; true when it changed. */
+static bool refresh_group(struct hc_server *s, int g, int64_t now_wall_ms, bool quiet)
+{
+	const struct hc_group_cfg *gc = &s->cfg->groups[g];
+	struct hc_group_slot *slot = &s->groups[g];
+	struct hc_group_state next = slot->state;
+	snprintf(next.id, sizeof next.id, "%s", gc->id);
+	snprintf(next.name, sizeof next.name, "%s", gc->name);
+	next.occupancy = hc_congestion_group_occupancy(s->congestion, g);
+	next.capacity = gc->capacity;
+	next.level = hc_congestion_group_level(s->congestion, g);
+	next.restricted = hc_congestion_group_restricted(s->congestion, g);
+	next.override = hc_congestion_group_override(s->congestion, g);
+	if (group_state_equal(&next, &slot->state))
+		return false;
+	bool gate_moved = next.level != slot->state.level ||
+			  next.restricted != slot->state.restricted;
+	next.updated_at_ms = now_wall_ms;
+	slot->state = next;
+	slot->version = next_version(s);
+	if (gate_moved && !quiet)
+		hc_info("group %s: occupancy %" PRId64 " of %" PRId64 ", level %s%s", next.id,
+			next.occupancy, next.capacity, hc_level_name(next.level),
+			next.restricted ? ", entry restricted" : "");
+	return true;
+}
+
+/* The refresh proper; quiet: no change lines (start-up). */
+static void refresh(struct hc_server *s, bool quiet)
+{
+	const struct hc_venue_cfg *cfg = s->cfg;
+	int64_t now_wall_ms = hc_wall_ms();
+	for (int i = 0; i < cfg->area_count; i++) {
+		int64_t entered, exited;
+		hc_ledger_area_totals(s->ledger, (uint32_t)s->area_slot[i], &entered, &exited);
+		hc_congestion_set_occupancy(s->congestion, i, occupancy_of(entered, exited));
+	}
+	hc_congestion_evaluate(s->congestion, hc_mono_ms(), NULL, NULL);
+	bool any = false;
+	for (int g = 0; g < cfg->group_count; g++)
+		any |= refresh_group(s, g, now_wall_ms, quiet);
+	for (int i = 0; i < cfg->area_count; i++)
+		any |= refresh_area(s, i, now_wall_ms, quiet);
+	if (any)
+		wake_everyone(s);
+	schedule_congestion_timer(s);
+}
+
+void hc_venue_state_refresh(struct hc_server *s)
+{
+	refresh(s, false);
+}
+
+/* ---- overrides and adjustments ------------------------------------------ */
+
+static int target_index(const struct hc_venue_cfg *cfg, enum hc_sup_target target,
+			const char *id)
+{
+	return target == HC_SUP_GROUP ? hc_venue_find_group(cfg, id)
+				      : hc_venue_find_area(cfg, id);
+}
+
+/* Applies one remembered override to the congestion state, if its
+ * target is in the current config. */
+static void apply_override(struct hc_server *s, const struct hc_override_entry *e)
+{
+	int i = target_index(s->cfg, e->target, e->id);
+	if (i < 0)
+		return;
+	if (e->target == HC_SUP_GROUP)
+		hc_congestion_override_group(s->congestion, i, e->mode);
+	else
+		hc_congestion_override_area(s->congestion, i, e->mode);
+}
+
+void hc_venue_state_set_override(struct hc_server *s, const struct hc_override_entry *e)
+{
+	int found = -1;
+	for (int k = 0; k < s->override_count; k++)
+		if (s->overrides[k].target == e->target && strcmp(s->overrides[k].id, e->id) == 0)
+			found = k;
+	if (e->mode == HC_OVERRIDE_AUTO) {
+		if (found >= 0)
+			s->overrides[found] = s->overrides[--s->override_count];
+	} else if (found >= 0) {
+		s->overrides[found] = *e;
+	} else if (s->override_count < HC_SETTINGS_MAX) {
+		s->overrides[s->override_count++] = *e;
+	}
+	apply_override(s, e);
+}
+
+struct hc_adjust_entry *hc_venue_state_find_adjustment(struct hc_server *s,
+						       enum hc_sup_target target,
+						       const char *id)
+{
+	for (int k = 0; k < s->adjustment_count; k++)
+		if (s->adjustments[k].target == target && strcmp(s->adjustments[k].id, id) == 0)
+			return &s->adjustments[k];
+	return NULL;
+}
+
+bool hc_venue_state_merge_adjustment(struct hc_server *s, enum hc_sup_target target,
+				     const char *id, const struct hc_adjustment *adj)
+{
+	struct hc_adjust_entry *e = hc_venue_state_find_adjustment(s, target, id);
+	if (e == NULL) {
+		if (s->adjustment_count == HC_SETTINGS_MAX)
+			return false;
+		e = &s->adjustments[s->adjustment_count++];
+		memset(e, 0, sizeof *e);
+		e->target = target;
+		snprintf(e->id, sizeof e->id, "%s", id);
+	}
+	hc_adjustment_merge(&e->adj, adj);
+	return true;
+}
+
+bool hc_venue_state_base_values(const struct hc_server *s, enum hc_sup_target target,
+				const char *id, struct hc_thresholds *t, int64_t *capacity)
+{
+	const struct hc_venue_cfg *base = s->base_cfg;
+	int i = target_index(base, target, id);
+	if (i < 0)
+		return false;
+	*t = target == HC_SUP_GROUP ? base->groups[i].thresholds : base->areas[i].thresholds;
+	*capacity = target == HC_SUP_GROUP ? base->groups[i].capacity : base->areas[i].capacity;
+	return true;
+}
+
+/* A copy of the base config with every adjustment whose target exists
+ * applied; one that no longer fits is left out with a WARN. */
+static struct hc_venue_cfg *build_effective(struct hc_server *s)
+{
+	struct hc_venue_cfg *cfg = malloc(sizeof *cfg);
+	if (cfg == NULL)
+		return NULL;
+	memcpy(cfg, s->base_cfg, sizeof *cfg);
+	for (int k = 0; k < s->adjustment_count; k++) {
+		const struct hc_adjust_entry *e = &s->adjustments[k];
+		int i = target_index(cfg, e->target, e->id);
+		if (i < 0)
+			continue;
+		bool group = e->target == HC_SUP_GROUP;
+		struct hc_thresholds *t = group ? &cfg->groups[i].thresholds
+						: &cfg->areas[i].thresholds;
+		int64_t *capacity = group ? &cfg->groups[i].capacity : &cfg->areas[i].capacity;
+		char why[160];
+		if (!hc_adjustment_apply(&e->adj, group, t, capacity, why, sizeof why))
+			hc_warn("%s %s: run-time threshold changes do not fit the config"
+				" file's values and are not applied: %s",
+				hc_sup_target_name(e->target), e->id, why);
+	}
+	return cfg;
+}
+
+/* ---- config and slots ------------------------------------------------- */
+
+/* Gives every terminal and area of cfg a slot (ids keep theirs), or
+ * fails without adding any when the tables would overflow. */
+static bool ensure_slots(struct hc_server *s, const struct hc_venue_cfg *cfg,
+			 char *why, size_t why_cap)
+{
+	uint32_t new_sources = 0, new_areas = 0;
+	for (int i = 0; i < cfg->terminal_count; i++)
+		new_sources += hc_slots_find(s->sources, cfg->terminals[i].id) == HC_SLOT_NONE;
+	for (int i = 0; i < cfg->area_count; i++)
+		new_areas += hc_slots_find(s->area_ids, cfg->areas[i].id) == HC_SLOT_NONE;
+	if (new_sources > hc_slots_capacity(s->sources) - hc_slots_count(s->sources)) {
+		snprintf(why, why_cap, "more than %u distinct terminal ids since start;"
+			 " restart the aggregator to take this config",
+			 hc_slots_capacity(s->sources));
+		return false;
+	}
+	if (new_areas > hc_slots_capacity(s->area_ids) - hc_slots_count(s->area_ids)) {
+		snprintf(why, why_cap, "more than %u distinct area ids since start;"
+			 " restart the aggregator to take this config",
+			 hc_slots_capacity(s->area_ids));
+		return false;
+	}
+	for (int i = 0; i < cfg->terminal_count; i++)
+		hc_slots_add(s->sources, cfg->terminals[i].id);
+	for (int i = 0; i < cfg->area_count; i++)
+		hc_slots_add(s->area_ids, cfg->areas[i].id);
+	return true;
+}
+
+/* Rebuilds the position <-> slot maps for s->cfg. */
+static void map_slots(struct hc_server *s)
+{
+	const struct hc_venue_cfg *cfg = s->cfg;
+	for (uint32_t k = 0; k < HC_SOURCE_SLOTS_MAX; k++)
+		s->slot_term[k] = -1;
+	for (uint32_t k = 0; k < HC_AREA_SLOTS_MAX; k++)
+		s->slot_area[k] = -1;
+	for (int i = 0; i < cfg->terminal_count; i++) {
+		uint32_t slot = hc_slots_find(s->sources, cfg->terminals[i].id);
+		s->term_slot[i] = (int)slot;
+		s->slot_term[slot] = i;
+	}
+	for (int i = 0; i < cfg->area_count; i++) {
+		uint32_t slot = hc_slots_find(s->area_ids, cfg->areas[i].id);
+		s->area_slot[i] = (int)slot;
+		s->slot_area[slot] = i;
+	}
+}
+
+/* After positions moved: each area and group keeps its pushed state
+ * and version by id (so nobody is sent what they have); new ones start
+ * blank and are reported as changed by the refresh that follows. */
+static bool carry_states_by_id(struct hc_server *s, const struct hc_venue_cfg *previous)
+{
+	struct hc_area_slot *areas = malloc(sizeof s->areas);
+	struct hc_group_slot *groups = malloc(sizeof s->groups);
+	bool ok = areas != NULL && groups != NULL;
+	if (ok) {
+		memcpy(areas, s->areas, sizeof s->areas);
+		memcpy(groups, s->groups, sizeof s->groups);
+	}
+	const struct hc_venue_cfg *cfg = s->cfg;
+	for (int i = 0; i < cfg->area_count; i++) {
+		int old = ok && previous ? hc_venue_find_area(previous, cfg->areas[i].id) : -1;
+		if (old >= 0) {
+			s->areas[i] = areas[old];
+		} else {
+			memset(&s->areas[i], 0, sizeof s->areas[i]);
+			s->areas[i].state.level = (enum hc_level)-1;
+		}
+	}
+	for (int g = 0; g < cfg->group_count; g++) {
+		int old = ok && previous ? hc_venue_find_group(previous, cfg->groups[g].id) : -1;
+		if (old >= 0) {
+			s->groups[g] = groups[old];
+		} else {
+			memset(&s->groups[g], 0, sizeof s->groups[g]);
+			s->groups[g].state.level = (enum hc_level)-1;
+		}
+	}
+	free(areas);
+	free(groups);
+	return ok;
+}
+
+bool hc_venue_state_apply_config(struct hc_server *s, bool renumbered, char *why,
+				 size_t why_cap)
+{
+	struct hc_venue_cfg *next = build_effective(s);
+	if (next == NULL) {
+		snprintf(why, why_cap, "out of memory");
+		return false;
+	}
+	if (!ensure_slots(s, next, why, why_cap)) {
+		free(next);
+		return false;
+	}
+	struct hc_venue_cfg *previous = (struct hc_venue_cfg *)s->cfg;
+	bool first = previous == NULL;
+	if (s->congestion == NULL) {
+		s->congestion = hc_congestion_new(next);
+		if (s->congestion == NULL) {
+			free(next);
+			snprintf(why, why_cap, "out of memory");
+			return false;
+		}
+	} else {
+		hc_congestion_reconfigure(s->congestion, next);
+	}
+	s->cfg = next;
+	map_slots(s);
+	for (int k = 0; k < s->override_count; k++)
+		apply_override(s, &s->overrides[k]);
+	if (renumbered && !carry_states_by_id(s, previous)) {
+		snprintf(why, why_cap, "out of memory");
+		/* The config is switched already; states are rebuilt anyway. */
+	}
+	if (renumbered)
+		s->generation++;
+	free(previous);
+	refresh(s, first);
+	if (renumbered)
+		wake_everyone(s);
+	return true;
+}
+
+/* ---- start-up --------------------------------------------------------- */
 
 bool hc_venue_state_init(struct hc_server *s)
 {
-	const struct hc_venue_cfg *cfg = s->cfg;
-	s->congestion = hc_congestion_new(cfg);
-	s->areas = calloc(cfg->area_count ? (size_t)cfg->area_count : 1, sizeof *s->areas);
-	if (s->congestion == NULL || s->areas == NULL) {
-		hc_error("venue state: out of memory for %d areas", cfg->area_count);
+	char why[200];
+	if (!hc_venue_state_apply_config(s, true, why, sizeof why)) {
+		hc_error("venue state: %s", why);
 		return false;
 	}
-	int64_t now_wall_ms = hc_wall_ms();
-	for (int i = 0; i < cfg->area_count; i++) {
-		struct hc_area_state *a = &s->areas[i].state;
-		snprintf(a->id, sizeof a->id, "%s", cfg->areas[i].id);
-		snprintf(a->name, sizeof a->name, "%s", cfg->areas[i].name);
-		a->capacity = cfg->areas[i].capacity;
-		hc_ledger_area_totals(s->ledger, (uint32_t)i, &a->entered, &a->exited);
-		a->occupancy = occupancy_of(a->entered, a->exited);
-		a->updated_at_ms = now_wall_ms;
-		hc_congestion_set_occupancy(s->congestion, i, a->occupancy);
-	}
-	hc_congestion_evaluate(s->congestion, hc_mono_ms(), NULL, NULL);
-	for (int i = 0; i < cfg->area_count; i++) {
-		read_congestion(s, i, &s->areas[i].state);
-		s->areas[i].version = 1;
+	for (int i = 0; i < s->cfg->area_count; i++) {
 		const struct hc_area_state *a = &s->areas[i].state;
 		hc_info("area %s: entered %" PRId64 ", exited %" PRId64 ", occupancy %" PRId64
 			" of %" PRId64 ", %s%s", a->id, a->entered, a->exited, a->occupancy,
 			a->capacity, hc_level_name(a->level), a->restricted ? ", restricted" : "");
 	}
-	schedule_congestion_timer(s);
 	return true;
 }
 
@@ -95,58 +443,150 @@ void hc_venue_state_free(struct hc_server *s)
 {
 	hc_congestion_free(s->congestion);
 	s->congestion = NULL;
-	free(s->areas);
-	s->areas = NULL;
+	free((struct hc_venue_cfg *)s->cfg);
+	s->cfg = NULL;
 }
 
-void hc_venue_state_refresh(struct hc_server *s)
-{
-	const struct hc_venue_cfg *cfg = s->cfg;
-	int64_t now_wall_ms = hc_wall_ms();
-	size_t area_count = cfg->area_count > 0 ? (size_t)cfg->area_count : 0;
-	for (int i = 0; i < cfg->area_count; i++) {
-		s->area_changed[i] = false;
-		if (!s->area_touched[i])
-			continue;
-		struct hc_area_state *a = &s->areas[i].state;
-		int64_t entered, exited;
-		hc_ledger_area_totals(s->ledger, (uint32_t)i, &entered, &exited);
-		if (entered != a->entered || exited != a->exited) {
-			a->entered = entered;
-			a->exited = exited;
-			a->occupancy = occupancy_of(entered, exited);
-			hc_congestion_set_occupancy(s->congestion, i, a->occupancy);
-			s->area_changed[i] = true;
-		}
-	}
-	/* Levels and restriction; area_touched is reused for what they
-	 * changed now that its counts have been read. */
-	bool *by_congestion = s->area_touched;
-	memset(by_congestion, 0, area_count * sizeof *by_congestion);
-	hc_congestion_evaluate(s->congestion, hc_mono_ms(), by_congestion, NULL);
+/* ---- JSON for supervisors, maps and HTTP ------------------------------- */
 
-	bool any = false;
-	for (int i = 0; i < cfg->area_count; i++) {
-		if (!s->area_changed[i] && !by_congestion[i])
-			continue;
-		struct hc_area_state *a = &s->areas[i].state;
-		bool was_restricted = a->restricted;
-		enum hc_level was_level = a->level;
-		read_congestion(s, i, a);
-		a->updated_at_ms = now_wall_ms;
-		s->areas[i].version++;
-		any = true;
-		if (a->level != was_level || a->restricted != was_restricted)
-			hc_info("area %s: occupancy %" PRId64 " of %" PRId64 ", level %s%s",
-				a->id, a->occupancy, a->capacity, hc_level_name(a->level),
-				a->restricted ? ", entry restricted" : "");
+static json_t *utc_or_null(int64_t wall_ms)
+{
+	if (wall_ms <= 0)
+		return json_null();
+	char text[32];
+	hc_format_utc(wall_ms, text, sizeof text);
+	return json_string(text);
+}
+
+json_t *hc_venue_area_json_full(const struct hc_server *s, int i)
+{
+	json_t *o = hc_proto_area_json(&s->areas[i].state);
+	const char *group = s->cfg->areas[i].group;
+	if (o == NULL ||
+	    json_object_set_new(o, "override",
+				json_string(hc_override_name(s->areas[i].override))) != 0 ||
+	    json_object_set_new(o, "group", group[0] ? json_string(group) : json_null()) != 0) {
+		json_decref(o);
+		return NULL;
 	}
-	memset(s->area_touched, 0, area_count * sizeof *s->area_touched);
-	if (any) {
-		lws_callback_on_writable_all_protocol(s->context,
-						      &s->protocols[HC_PROTOCOL_TERMINAL]);
-		lws_callback_on_writable_all_protocol(s->context,
-						      &s->protocols[HC_PROTOCOL_MAP]);
+	return o;
+}
+
+json_t *hc_venue_group_json(const struct hc_server *s, int g)
+{
+	const struct hc_group_state *st = &s->groups[g].state;
+	json_t *areas = json_array();
+	for (int i = 0; areas != NULL && i < s->cfg->area_count; i++)
+		if (strcmp(s->cfg->areas[i].group, st->id) == 0)
+			json_array_append_new(areas, json_string(s->cfg->areas[i].id));
+	if (areas == NULL)
+		return NULL;
+	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:b, s:s, s:o, s:o}",
+			 "type", "group",
+			 "id", st->id,
+			 "name", st->name,
+			 "occupancy", (json_int_t)st->occupancy,
+			 "capacity", (json_int_t)st->capacity,
+			 "level", hc_level_name(st->level),
+			 "restricted", st->restricted,
+			 "override", hc_override_name(st->override),
+			 "areas", areas,
+			 "updated_at", utc_or_null(st->updated_at_ms));
+}
+
+json_t *hc_venue_terminal_json(const struct hc_server *s, int i)
+{
+	const struct hc_terminal_cfg *tc = &s->cfg->terminals[i];
+	uint32_t slot = (uint32_t)s->term_slot[i];
+	const struct hc_terminal_status *st = &s->terminals[slot];
+	json_t *incarnation = json_null();
+	json_t *last_seq = json_null();
+	if (st->has_incarnation) {
+		char hex[HC_INCARNATION_HEX_LEN + 1];
+		hc_proto_format_incarnation(st->incarnation, hex);
+		incarnation = json_string(hex);
+		struct hc_ledger_seq_stats seq = hc_ledger_seq_stats(s->ledger, slot,
+								      st->incarnation);
+		last_seq = json_integer(seq.seq_highest);
 	}
-	schedule_congestion_timer(s);
+	int64_t in_flight = st->session != NULL
+				    ? (int64_t)st->session->awaiting_commit + st->session->ack_len
+				    : 0;
+	return json_pack("{s:s, s:s, s:b, s:o, s:o, s:o, s:I, s:I}",
+			 "id", tc->id,
+			 "area", tc->area,
+			 "online", st->session != NULL,
+			 "last_seen", utc_or_null(st->last_seen_wall_ms),
+			 "incarnation", incarnation,
+			 "last_seq", last_seq,
+			 "missing_seqs", (json_int_t)hc_ledger_terminal_missing(s->ledger, slot),
+			 "batches_in_flight", (json_int_t)in_flight);
+}
+
+/* ---- history samples -------------------------------------------------- */
+
+static void sample_due(lws_sorted_usec_list_t *sul);
+
+static void schedule_sample(struct hc_server *s, int64_t after_wall_ms)
+{
+	s->sample_boundary_ms = hc_history_next_boundary(after_wall_ms, s->sample_interval_ms);
+	int64_t wait_ms = s->sample_boundary_ms - hc_wall_ms();
+	if (wait_ms < 1)
+		wait_ms = 1;
+	lws_sul_schedule(s->context, 0, &s->sample_sul, sample_due, wait_ms * LWS_US_PER_MS);
+}
+
+/* Writes one sample per area for the interval that just ended. The
+ * interval is the one before the boundary the timer was set for, not
+ * one derived from the clock now, so a timer firing a little early or
+ * late never names the wrong minute. */
+static void sample_due(lws_sorted_usec_list_t *sul)
+{
+	struct hc_server *s = lws_container_of(sul, struct hc_server, sample_sul);
+	int64_t boundary_ms = s->sample_boundary_ms;
+	int64_t now_wall_ms = hc_wall_ms();
+	if (now_wall_ms < boundary_ms) {          /* early: wait for it */
+		lws_sul_schedule(s->context, 0, &s->sample_sul, sample_due,
+				 (boundary_ms - now_wall_ms) * LWS_US_PER_MS);
+		return;
+	}
+	const struct hc_venue_cfg *cfg = s->cfg;
+	struct hc_store_record *recs = calloc((size_t)cfg->area_count, sizeof *recs);
+	if (recs == NULL) {
+		hc_error("history: out of memory for %d samples", cfg->area_count);
+	} else {
+		for (int i = 0; i < cfg->area_count; i++) {
+			const struct hc_area_state *a = &s->areas[i].state;
+			uint32_t slot = (uint32_t)s->area_slot[i];
+			int64_t entered, exited;
+			hc_ledger_area_totals(s->ledger, slot, &entered, &exited);
+			struct hc_store_record *r = &recs[i];
+			r->kind = HC_RECORD_SAMPLE;
+			r->at_ms = now_wall_ms;
+			snprintf(r->id, sizeof r->id, "%s", a->id);
+			r->minute_ms = boundary_ms - s->sample_interval_ms;
+			r->occupancy = occupancy_of(entered, exited);
+			snprintf(r->level, sizeof r->level, "%s", hc_level_name(a->level));
+			r->restricted = a->restricted;
+			r->entered = hc_history_during(entered, s->sample_entered_at_start[slot]);
+			r->exited = hc_history_during(exited, s->sample_exited_at_start[slot]);
+			s->sample_entered_at_start[slot] = entered;
+			s->sample_exited_at_start[slot] = exited;
+		}
+		if (hc_server_queue_records(s, recs, (size_t)cfg->area_count))
+			hc_server_kick_commit(s);
+		else
+			hc_warn("history: storage is behind; the samples of the interval"
+				" ending at %" PRId64 " are dropped", boundary_ms);
+		free(recs);
+	}
+	schedule_sample(s, now_wall_ms > boundary_ms ? now_wall_ms : boundary_ms);
+}
+
+void hc_venue_state_start_samples(struct hc_server *s)
+{
+	for (uint32_t slot = 0; slot < hc_slots_count(s->area_ids); slot++)
+		hc_ledger_area_totals(s->ledger, slot, &s->sample_entered_at_start[slot],
+				      &s->sample_exited_at_start[slot]);
+	schedule_sample(s, hc_wall_ms());
 }

@@ -7,6 +7,11 @@
  * capacity = floor(floor_m2 x density_per_m2); a group without capacity
  * gets the sum of its areas'), and the error message a person reads.
  *
+ * It also holds the value rules (threshold ranges and order, capacity
+ * ranges) as functions declared in config.h, so the aggregator's
+ * set_thresholds command accepts exactly what a config file may say.
+ * [supervisor <name>] sections carry the supervisors' keys.
+ *
  * Relies on: inih's ini_parse_stream() for the INI syntax, jansson only to
  * check that names are valid UTF-8 (they are sent in JSON), and the limits
  * in shared/limits.h.
@@ -75,6 +80,7 @@ enum section_kind {
 	SEC_AREA,
 	SEC_GROUP,
 	SEC_TERMINAL,
+	SEC_SUPERVISOR,
 };
 
 enum key {
@@ -88,6 +94,7 @@ enum key {
 #define IN_AREA (1u << SEC_AREA)
 #define IN_GROUP (1u << SEC_GROUP)
 #define IN_TERMINAL (1u << SEC_TERMINAL)
+#define IN_SUPERVISOR (1u << SEC_SUPERVISOR)
 #define IN_THRESHOLDS (IN_VENUE | IN_AREA | IN_GROUP)
 
 static const struct {
@@ -102,7 +109,7 @@ static const struct {
 	[K_FLOOR] = {"floor_m2", IN_AREA},
 	[K_GROUP] = {"group", IN_AREA},
 	[K_AREA] = {"area", IN_TERMINAL},
-	[K_KEY] = {"key", IN_TERMINAL},
+	[K_KEY] = {"key", IN_TERMINAL | IN_SUPERVISOR},
 	[K_MODERATE] = {"moderate_at", IN_THRESHOLDS},
 	[K_CROWDED] = {"crowded_at", IN_THRESHOLDS},
 	[K_FULL] = {"full_at", IN_THRESHOLDS},
@@ -137,6 +144,7 @@ struct loader {
 	struct key_lines area_keys[HC_AREAS_MAX];
 	struct key_lines group_keys[HC_GROUPS_MAX];
 	struct key_lines terminal_keys[HC_TERMINALS_MAX];
+	struct key_lines supervisor_keys[HC_SUPERVISORS_MAX];
 
 	/* the error to report: the one with the lowest line > 0 wins */
 	bool failed;
@@ -175,6 +183,7 @@ static struct key_lines *current_key_lines(struct loader *L)
 	case SEC_AREA: return &L->area_keys[L->index];
 	case SEC_GROUP: return &L->group_keys[L->index];
 	case SEC_TERMINAL: return &L->terminal_keys[L->index];
+	case SEC_SUPERVISOR: return &L->supervisor_keys[L->index];
 	case SEC_NONE:
 	case SEC_INVALID: break;
 	}
@@ -212,9 +221,10 @@ static void begin_section(struct loader *L, const char *kind, const char *id)
 	bool is_area = strcmp(kind, "area") == 0;
 	bool is_group = strcmp(kind, "group") == 0;
 	bool is_terminal = strcmp(kind, "terminal") == 0;
-	if (!is_area && !is_group && !is_terminal) {
+	bool is_supervisor = strcmp(kind, "supervisor") == 0;
+	if (!is_area && !is_group && !is_terminal && !is_supervisor) {
 		error_at(L, line,
-			 "unknown section [%s]: expected [venue], [area <id>], [group <id>] or [terminal <id>]",
+			 "unknown section [%s]: expected [venue], [area <id>], [group <id>], [terminal <id>] or [supervisor <name>]",
 			 quote(kind, q));
 		return;
 	}
@@ -233,15 +243,20 @@ static void begin_section(struct loader *L, const char *kind, const char *id)
 		existing = hc_venue_find_group(cfg, id);
 		count = &cfg->group_count;
 		count_max = HC_GROUPS_MAX;
-	} else {
+	} else if (is_terminal) {
 		existing = hc_venue_find_terminal(cfg, id);
 		count = &cfg->terminal_count;
 		count_max = HC_TERMINALS_MAX;
+	} else {
+		existing = hc_venue_find_supervisor(cfg, id);
+		count = &cfg->supervisor_count;
+		count_max = HC_SUPERVISORS_MAX;
 	}
 	if (existing >= 0) {
 		int first = is_area ? cfg->areas[existing].line
 			  : is_group ? cfg->groups[existing].line
-				     : cfg->terminals[existing].line;
+			  : is_terminal ? cfg->terminals[existing].line
+					: cfg->supervisors[existing].line;
 		error_at(L, line, "%s '%s' already defined at line %d", kind, id, first);
 		return;
 	}
@@ -261,15 +276,20 @@ static void begin_section(struct loader *L, const char *kind, const char *id)
 		snprintf(g->id, sizeof g->id, "%s", id);
 		g->line = line;
 		L->kind = SEC_GROUP;
-	} else {
+	} else if (is_terminal) {
 		struct hc_terminal_cfg *t = &cfg->terminals[i];
 		snprintf(t->id, sizeof t->id, "%s", id);
 		t->line = line;
 		t->area_index = -1;
 		L->kind = SEC_TERMINAL;
+	} else {
+		struct hc_supervisor_cfg *sv = &cfg->supervisors[i];
+		snprintf(sv->id, sizeof sv->id, "%s", id);
+		sv->line = line;
+		L->kind = SEC_SUPERVISOR;
 	}
 	L->index = i;
-	snprintf(L->section_label, sizeof L->section_label, "%.8s '%.32s'", kind, id);
+	snprintf(L->section_label, sizeof L->section_label, "%.10s '%.32s'", kind, id);
 }
 
 static bool is_blank(char c)
@@ -439,37 +459,130 @@ static struct hc_thresholds *current_thresholds(struct loader *L)
 	}
 }
 
-/* Applies one threshold key; returns false with the range text set. */
+/* ---- threshold and capacity rules (shared, see config.h) --------------- */
+
+_Static_assert(K_HOLD - K_MODERATE == HC_THRESHOLD_HOLD - HC_THRESHOLD_MODERATE,
+	       "threshold keys in the same order as enum hc_threshold_key");
+
+static const char *const threshold_names[HC_THRESHOLD_KEY_COUNT] = {
+	[HC_THRESHOLD_MODERATE] = "moderate_at",
+	[HC_THRESHOLD_CROWDED] = "crowded_at",
+	[HC_THRESHOLD_FULL] = "full_at",
+	[HC_THRESHOLD_RESTRICT] = "restrict_at",
+	[HC_THRESHOLD_RESUME] = "resume_at",
+	[HC_THRESHOLD_HOLD] = "hold_s",
+};
+
+const char *hc_threshold_key_name(enum hc_threshold_key k)
+{
+	return k < HC_THRESHOLD_KEY_COUNT ? threshold_names[k] : "?";
+}
+
+bool hc_threshold_key_parse(const char *name, enum hc_threshold_key *out)
+{
+	for (int k = 0; k < HC_THRESHOLD_KEY_COUNT; k++) {
+		if (strcmp(name, threshold_names[k]) == 0) {
+			*out = (enum hc_threshold_key)k;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool hc_threshold_set(struct hc_thresholds *t, enum hc_threshold_key k,
+		      double value, const char **range)
+{
+	bool resume = k == HC_THRESHOLD_RESUME;
+	if (k == HC_THRESHOLD_HOLD) {
+		*range = "an integer 0..86400";
+		if (!isfinite(value) || value != floor(value) || value < 0 ||
+		    value > HOLD_S_MAX)
+			return false;
+		t->hold_ms = (int64_t)value * 1000;
+		return true;
+	}
+	*range = resume ? "a number >= 0 and <= 10" : "a number > 0 and <= 10";
+	if (!isfinite(value) || (resume ? value < 0 : value <= 0) ||
+	    value > THRESHOLD_FRACTION_MAX)
+		return false;
+	switch (k) {
+	case HC_THRESHOLD_MODERATE: t->moderate_at = value; break;
+	case HC_THRESHOLD_CROWDED: t->crowded_at = value; break;
+	case HC_THRESHOLD_FULL: t->full_at = value; break;
+	case HC_THRESHOLD_RESTRICT: t->restrict_at = value; break;
+	case HC_THRESHOLD_RESUME: t->resume_at = value; break;
+	default: return false;
+	}
+	return true;
+}
+
+double hc_threshold_get(const struct hc_thresholds *t, enum hc_threshold_key k)
+{
+	switch (k) {
+	case HC_THRESHOLD_MODERATE: return t->moderate_at;
+	case HC_THRESHOLD_CROWDED: return t->crowded_at;
+	case HC_THRESHOLD_FULL: return t->full_at;
+	case HC_THRESHOLD_RESTRICT: return t->restrict_at;
+	case HC_THRESHOLD_RESUME: return t->resume_at;
+	case HC_THRESHOLD_HOLD: return (double)(t->hold_ms / 1000);
+	default: return 0;
+	}
+}
+
+int hc_thresholds_order_faults(const struct hc_thresholds *t,
+			       struct hc_threshold_fault faults[3])
+{
+	int n = 0;
+	if (t->moderate_at > t->crowded_at) {
+		faults[n] = (struct hc_threshold_fault){ HC_THRESHOLD_MODERATE,
+							 HC_THRESHOLD_CROWDED, "" };
+		snprintf(faults[n++].message, sizeof faults[0].message,
+			 "moderate_at (%g) must be <= crowded_at (%g)",
+			 t->moderate_at, t->crowded_at);
+	}
+	if (t->crowded_at > t->full_at) {
+		faults[n] = (struct hc_threshold_fault){ HC_THRESHOLD_CROWDED,
+							 HC_THRESHOLD_FULL, "" };
+		snprintf(faults[n++].message, sizeof faults[0].message,
+			 "crowded_at (%g) must be <= full_at (%g)",
+			 t->crowded_at, t->full_at);
+	}
+	if (t->resume_at >= t->restrict_at) {
+		faults[n] = (struct hc_threshold_fault){ HC_THRESHOLD_RESUME,
+							 HC_THRESHOLD_RESTRICT, "" };
+		snprintf(faults[n++].message, sizeof faults[0].message,
+			 "resume_at (%g) must be < restrict_at (%g)",
+			 t->resume_at, t->restrict_at);
+	}
+	return n;
+}
+
+bool hc_capacity_valid(bool is_group, int64_t capacity, const char **range)
+{
+	*range = is_group ? "an integer 1..256000000" : "an integer 1..1000000";
+	return capacity >= 1 &&
+	       capacity <= (is_group ? (int64_t)HC_GROUP_CAPACITY_MAX : HC_AREA_CAPACITY_MAX);
+}
+
+/* Applies one threshold key given as text; false with the range set. A
+ * fraction must be a finite number and hold_s an integer before the
+ * shared range check. */
 static bool apply_threshold(struct hc_thresholds *t, enum key k,
 			    const char *value, const char **range)
 {
-	int64_t hold_s;
-	switch (k) {
-	case K_MODERATE:
-		*range = "a number > 0 and <= 10";
-		return parse_number(value, 0, true, THRESHOLD_FRACTION_MAX, &t->moderate_at);
-	case K_CROWDED:
-		*range = "a number > 0 and <= 10";
-		return parse_number(value, 0, true, THRESHOLD_FRACTION_MAX, &t->crowded_at);
-	case K_FULL:
-		*range = "a number > 0 and <= 10";
-		return parse_number(value, 0, true, THRESHOLD_FRACTION_MAX, &t->full_at);
-	case K_RESTRICT:
-		*range = "a number > 0 and <= 10";
-		return parse_number(value, 0, true, THRESHOLD_FRACTION_MAX, &t->restrict_at);
-	case K_RESUME:
-		*range = "a number >= 0 and <= 10";
-		return parse_number(value, 0, false, THRESHOLD_FRACTION_MAX, &t->resume_at);
-	case K_HOLD:
-		*range = "an integer 0..86400";
-		if (!parse_int(value, 0, HOLD_S_MAX, &hold_s))
+	enum hc_threshold_key tk = (enum hc_threshold_key)(k - K_MODERATE);
+	double number;
+	int64_t whole;
+	hc_threshold_set(t, tk, -1, range);      /* sets the range text only */
+	if (tk == HC_THRESHOLD_HOLD) {
+		if (!parse_int(value, INT64_MIN, INT64_MAX, &whole) ||
+		    whole < 0 || whole > HOLD_S_MAX)
 			return false;
-		t->hold_ms = hold_s * 1000;
-		return true;
-	default:
-		break;
+		number = (double)whole;
+	} else if (!parse_number(value, -HUGE_VAL, false, HUGE_VAL, &number)) {
+		return false;
 	}
-	return false;
+	return hc_threshold_set(t, tk, number, range);
 }
 
 /* Applies key k = value to the current section; false with *range set
@@ -504,13 +617,15 @@ static bool apply_key(struct loader *L, enum key k, const char *value,
 		*range = "a number > 0 and <= 10";
 		return parse_number(value, 0, true, DENSITY_PER_M2_MAX,
 				    a ? &a->density_per_m2 : &cfg->density_per_m2);
-	case K_CAPACITY:
-		if (a) {
-			*range = "an integer 1..1000000";
-			return parse_int(value, 1, HC_AREA_CAPACITY_MAX, &a->capacity);
-		}
-		*range = "an integer 1..256000000";
-		return parse_int(value, 1, HC_GROUP_CAPACITY_MAX, &g->capacity);
+	case K_CAPACITY: {
+		int64_t capacity = 0;
+		hc_capacity_valid(a == NULL, 0, range);
+		if (!parse_int(value, INT64_MIN, INT64_MAX, &capacity) ||
+		    !hc_capacity_valid(a == NULL, capacity, range))
+			return false;
+		*(a ? &a->capacity : &g->capacity) = capacity;
+		return true;
+	}
 	case K_FLOOR:
 		*range = "a number > 0 and <= 10000000";
 		return parse_number(value, 0, true, FLOOR_M2_MAX, &a->floor_m2);
@@ -521,12 +636,14 @@ static bool apply_key(struct loader *L, enum key k, const char *value,
 			return false;
 		snprintf(k == K_GROUP ? a->group : t->area, HC_ID_LEN_MAX + 1, "%s", value);
 		return true;
-	case K_KEY:
+	case K_KEY: {
 		*range = "1..64 characters";
 		if (value[0] == '\0' || strlen(value) > 64)
 			return false;
-		snprintf(t->key, sizeof t->key, "%s", value);
+		char *key = t ? t->key : cfg->supervisors[L->index].key;
+		snprintf(key, 65, "%s", value);
 		return true;
+	}
 	default:
 		return apply_threshold(current_thresholds(L), k, value, range);
 	}
@@ -617,18 +734,12 @@ static void check_threshold_order(struct loader *L, const char *label,
 				  const struct hc_thresholds *t,
 				  const struct key_lines *own)
 {
-	if (t->moderate_at > t->crowded_at)
-		error_at(L, blame_line(L, own, K_MODERATE, K_CROWDED),
-			 "%s: moderate_at (%g) must be <= crowded_at (%g)",
-			 label, t->moderate_at, t->crowded_at);
-	if (t->crowded_at > t->full_at)
-		error_at(L, blame_line(L, own, K_CROWDED, K_FULL),
-			 "%s: crowded_at (%g) must be <= full_at (%g)",
-			 label, t->crowded_at, t->full_at);
-	if (t->resume_at >= t->restrict_at)
-		error_at(L, blame_line(L, own, K_RESUME, K_RESTRICT),
-			 "%s: resume_at (%g) must be < restrict_at (%g)",
-			 label, t->resume_at, t->restrict_at);
+	struct hc_threshold_fault faults[3];
+	int n = hc_thresholds_order_faults(t, faults);
+	for (int i = 0; i < n; i++)
+		error_at(L, blame_line(L, own, (enum key)(K_MODERATE + faults[i].a),
+				       (enum key)(K_MODERATE + faults[i].b)),
+			 "%s: %s", label, faults[i].message);
 }
 
 static void resolve_area(struct loader *L, int i)
@@ -694,6 +805,13 @@ static void resolve_group(struct loader *L, int gi)
 		g->capacity = sum;
 }
 
+static void resolve_supervisor(struct loader *L, int i)
+{
+	const struct hc_supervisor_cfg *sv = &L->cfg->supervisors[i];
+	if (!L->supervisor_keys[i].line[K_KEY])
+		error_at(L, sv->line, "supervisor '%s': key = <secret> is required", sv->id);
+}
+
 static void resolve_terminal(struct loader *L, int i)
 {
 	struct hc_terminal_cfg *t = &L->cfg->terminals[i];
@@ -738,6 +856,8 @@ static void resolve(struct loader *L)
 		resolve_group(L, i);
 	for (int i = 0; i < cfg->terminal_count; i++)
 		resolve_terminal(L, i);
+	for (int i = 0; i < cfg->supervisor_count; i++)
+		resolve_supervisor(L, i);
 	if (cfg->area_count == 0)
 		error_at(L, 0, "no [area <id>] section: a venue needs at least one area");
 	resolve_database(L);
@@ -889,6 +1009,14 @@ int hc_venue_find_terminal(const struct hc_venue_cfg *cfg, const char *id)
 {
 	for (int i = 0; i < cfg->terminal_count; i++)
 		if (strcmp(cfg->terminals[i].id, id) == 0)
+			return i;
+	return -1;
+}
+
+int hc_venue_find_supervisor(const struct hc_venue_cfg *cfg, const char *id)
+{
+	for (int i = 0; i < cfg->supervisor_count; i++)
+		if (strcmp(cfg->supervisors[i].id, id) == 0)
 			return i;
 	return -1;
 }

@@ -59,6 +59,17 @@ struct hc_terminal_cfg {
 	int line;
 };
 
+/* Supervisors: people who steer the venue over the supervisor role
+ * (docs/protocol.md). Each authenticates with its key (HMAC-SHA256 of a
+ * server challenge). */
+#define HC_SUPERVISORS_MAX 64
+
+struct hc_supervisor_cfg {
+	char id[HC_ID_LEN_MAX + 1];  /* the name the supervisor logs in with */
+	char key[65];                /* shared secret, 1..64 characters */
+	int line;
+};
+
 struct hc_venue_cfg {
 	char path[PATH_MAX];
 	char name[HC_NAME_LEN_MAX + 1];
@@ -74,6 +85,8 @@ struct hc_venue_cfg {
 	struct hc_group_cfg groups[HC_GROUPS_MAX];
 	int terminal_count;
 	struct hc_terminal_cfg terminals[HC_TERMINALS_MAX];
+	int supervisor_count;
+	struct hc_supervisor_cfg supervisors[HC_SUPERVISORS_MAX];
 };
 
 /* Where a config is wrong: "venue.ini:12: capacity must be ...". */
@@ -94,6 +107,52 @@ void hc_venue_free(struct hc_venue_cfg *cfg);
 int hc_venue_find_area(const struct hc_venue_cfg *cfg, const char *id);
 int hc_venue_find_group(const struct hc_venue_cfg *cfg, const char *id);
 int hc_venue_find_terminal(const struct hc_venue_cfg *cfg, const char *id);
+int hc_venue_find_supervisor(const struct hc_venue_cfg *cfg, const char *id);
+
+/* ---- value rules shared by the config file and supervisor commands ----
+ * The loader and the aggregator's set_thresholds command accept exactly
+ * the same values, through these functions. */
+
+enum hc_threshold_key {
+	HC_THRESHOLD_MODERATE,       /* "moderate_at" */
+	HC_THRESHOLD_CROWDED,        /* "crowded_at" */
+	HC_THRESHOLD_FULL,           /* "full_at" */
+	HC_THRESHOLD_RESTRICT,       /* "restrict_at" */
+	HC_THRESHOLD_RESUME,         /* "resume_at" */
+	HC_THRESHOLD_HOLD,           /* "hold_s" */
+	HC_THRESHOLD_KEY_COUNT,
+};
+
+/* The key's name as written in the config and on the wire. */
+const char *hc_threshold_key_name(enum hc_threshold_key k);
+bool hc_threshold_key_parse(const char *name, enum hc_threshold_key *out);
+
+/* Sets key k of t to value (a fraction; whole seconds for hold_s) when
+ * it is in the key's range; otherwise leaves t alone, points *range at
+ * the allowed values ("a number > 0 and <= 10") and returns false. */
+bool hc_threshold_set(struct hc_thresholds *t, enum hc_threshold_key k,
+		      double value, const char **range);
+
+/* The value of key k (hold_s in seconds). */
+double hc_threshold_get(const struct hc_thresholds *t, enum hc_threshold_key k);
+
+/* One broken order rule: keys a and b, and "moderate_at (0.9) must be <=
+ * crowded_at (0.8)". */
+struct hc_threshold_fault {
+	enum hc_threshold_key a;
+	enum hc_threshold_key b;
+	char message[120];
+};
+
+/* Checks moderate_at <= crowded_at <= full_at and resume_at <
+ * restrict_at. Returns how many rules are broken (0..3), described in
+ * faults in that order. */
+int hc_thresholds_order_faults(const struct hc_thresholds *t,
+			       struct hc_threshold_fault faults[3]);
+
+/* True when capacity is allowed for an area (1..HC_AREA_CAPACITY_MAX) or
+ * a group (1..HC_GROUP_CAPACITY_MAX); else false with *range set. */
+bool hc_capacity_valid(bool is_group, int64_t capacity, const char **range);
 
 /* Formats err as "file:line: message" (or "file: message"). */
 void hc_config_error_format(const struct hc_config_error *err, char *out, size_t cap);

@@ -32,6 +32,7 @@ enum hc_close_code {
 	HC_CLOSE_REPLACED = 4006,        /* same terminal connected again */
 	HC_CLOSE_HELLO_TIMEOUT = 4007,   /* no hello within HC_HELLO_TIMEOUT_S */
 	HC_CLOSE_TOO_MANY_INFLIGHT = 4008,/* over HC_INFLIGHT_BATCHES_MAX unacked */
+	HC_CLOSE_AUTH_FAILED = 4009,     /* supervisor: unknown name or wrong mac */
 };
 
 /* Why a message was refused: close code plus a reason of at most 120

@@ -13,6 +13,11 @@
  *
  * It stops by itself: after --wait-ms, after --count received frames, or
  * when the connection ends. Test-only; not installed.
+ *
+ * With --supervisor NAME --key KEY (the supervisor role) it waits for
+ * the server's challenge, answers it with a hello carrying
+ * HMAC-SHA256(KEY, nonce) (aggregator/supervisor_cmd.h, mbedtls), and
+ * only then sends its --send frames.
  */
 #include <libwebsockets.h>
 #include <signal.h>
@@ -22,6 +27,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
+#include "aggregator/supervisor_cmd.h"
 #include "shared/clock.h"
 
 #define SENDS_MAX 64
@@ -37,6 +45,11 @@ struct client {
 	bool done;
 	char *rx;                    /* reassembly of fragmented frames */
 	size_t rx_len;
+	const char *supervisor;      /* answer the challenge as this name */
+	const char *key;
+	char hello[256];             /* the answer, once the challenge came */
+	bool hello_ready;
+	bool hello_sent;
 };
 
 static struct client cl;
@@ -65,6 +78,16 @@ static int write_text(struct lws *wsi, const char *text, size_t len)
 
 static int send_next(struct lws *wsi)
 {
+	if (cl.supervisor != NULL && !cl.hello_sent) {
+		if (!cl.hello_ready)
+			return 0;        /* wait for the challenge */
+		cl.hello_sent = true;
+		if (write_text(wsi, cl.hello, strlen(cl.hello)))
+			return -1;
+		if (cl.sent < cl.send_count)
+			lws_callback_on_writable(wsi);
+		return 0;
+	}
 	if (cl.raw_bytes && !cl.raw_sent) {
 		char *big = malloc(cl.raw_bytes);
 		if (!big)
@@ -85,6 +108,24 @@ static int send_next(struct lws *wsi)
 	return 0;
 }
 
+/* Builds the hello that answers {"type":"challenge","nonce":...}. */
+static void answer_challenge(struct lws *wsi, const char *text)
+{
+	json_t *j = json_loads(text, 0, NULL);
+	const char *type = json_string_value(json_object_get(j, "type"));
+	const char *nonce = json_string_value(json_object_get(j, "nonce"));
+	char mac[HC_MAC_HEX_LEN + 1];
+	if (type != NULL && strcmp(type, "challenge") == 0 && nonce != NULL &&
+	    hc_sup_mac_hex(cl.key, nonce, mac)) {
+		snprintf(cl.hello, sizeof cl.hello,
+			 "{\"type\":\"hello\",\"supervisor\":\"%s\",\"mac\":\"%s\"}",
+			 cl.supervisor, mac);
+		cl.hello_ready = true;
+		lws_callback_on_writable(wsi);
+	}
+	json_decref(j);
+}
+
 static void on_frame(struct lws *wsi, const void *in, size_t len)
 {
 	char *grown = realloc(cl.rx, cl.rx_len + len + 1);
@@ -97,6 +138,8 @@ static void on_frame(struct lws *wsi, const void *in, size_t len)
 		return;
 	cl.rx[cl.rx_len] = '\0';
 	print_line("recv %lld %s", (long long)hc_mono_us(), cl.rx);
+	if (cl.supervisor != NULL && !cl.hello_ready)
+		answer_challenge(wsi, cl.rx);
 	cl.rx_len = 0;
 	if (cl.count_max && ++cl.received >= cl.count_max)
 		cl.done = true;
@@ -147,7 +190,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: hc_wsclient --url ws://HOST:PORT[/PATH] --proto NAME\n"
-		"       [--send JSON]... [--raw-bytes N] [--count N] [--wait-ms N]\n");
+		"       [--send JSON]... [--raw-bytes N] [--count N] [--wait-ms N]\n"
+		"       [--supervisor NAME --key KEY]\n");
 	exit(2);
 }
 
@@ -172,11 +216,15 @@ int main(int argc, char **argv)
 			cl.count_max = strtol(v, NULL, 10);
 		else if (!strcmp(a, "--wait-ms"))
 			wait_ms = strtol(v, NULL, 10);
+		else if (!strcmp(a, "--supervisor"))
+			cl.supervisor = v;
+		else if (!strcmp(a, "--key"))
+			cl.key = v;
 		else
 			usage();
 		i++;
 	}
-	if (!url || !proto)
+	if (!url || !proto || (cl.supervisor != NULL) != (cl.key != NULL))
 		usage();
 
 	char urlbuf[256];

@@ -1,0 +1,387 @@
+/*
+ * supervisor_cmd.c — parsing and validating what supervisors send, and
+ * the arithmetic of its effects (supervisor_cmd.h).
+ *
+ * Relies on: jansson (duplicate keys rejected, as for terminals), the
+ * config's value rules (shared/config.h), mbedtls for HMAC-SHA256 and a
+ * constant-time compare. Pure: no sockets, clocks or files.
+ *
+ * Two kinds of fault, kept apart on purpose: a frame that is not a
+ * message of this role at all (not JSON, not an object, no known type,
+ * a malformed hello) closes the connection with the terminal role's
+ * codes; a well-formed command that asks for something wrong (a missing
+ * or mistyped field, an unknown area, a value out of range) is refused
+ * with a sentence and changes nothing, so a typo on a dashboard never
+ * costs the supervisor the connection.
+ */
+#include "aggregator/supervisor_cmd.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <mbedtls/constant_time.h>
+#include <mbedtls/md.h>
+
+__attribute__((format(printf, 3, 4)))
+static enum hc_sup_verdict refuse(char *why, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, cap, fmt, ap);
+	va_end(ap);
+	return HC_SUP_REFUSE;
+}
+
+__attribute__((format(printf, 3, 4)))
+static enum hc_sup_verdict close_with(struct hc_proto_error *err, enum hc_close_code code,
+				      const char *fmt, ...)
+{
+	err->code = code;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err->reason, sizeof err->reason, fmt, ap);
+	va_end(ap);
+	return HC_SUP_CLOSE;
+}
+
+const char *hc_sup_target_name(enum hc_sup_target t)
+{
+	return t == HC_SUP_GROUP ? "group" : "area";
+}
+
+static bool is_lower_hex(const char *s, size_t len)
+{
+	if (strlen(s) != len)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+/* Copies the optional "request" as compact JSON text. */
+static bool read_request(json_t *root, struct hc_sup_cmd *cmd)
+{
+	json_t *r = json_object_get(root, "request");
+	cmd->request[0] = '\0';
+	if (r == NULL)
+		return true;
+	if (!json_is_string(r) && !json_is_integer(r))
+		return false;
+	size_t n = json_dumpb(r, cmd->request, HC_REQUEST_JSON_MAX, JSON_COMPACT | JSON_ENCODE_ANY);
+	if (n == 0 || n >= HC_REQUEST_JSON_MAX) {
+		cmd->request[0] = '\0';
+		return false;
+	}
+	cmd->request[n] = '\0';
+	return true;
+}
+
+static enum hc_sup_verdict parse_hello(json_t *root, struct hc_sup_cmd *cmd,
+				       struct hc_proto_error *err)
+{
+	json_t *name = json_object_get(root, "supervisor");
+	json_t *mac = json_object_get(root, "mac");
+	if (!json_is_string(name))
+		return close_with(err, HC_CLOSE_BAD_FIELD, "hello.supervisor must be a string");
+	if (!json_is_string(mac))
+		return close_with(err, HC_CLOSE_BAD_FIELD, "hello.mac must be a string");
+	if (!hc_proto_valid_id(json_string_value(name)))
+		return close_with(err, HC_CLOSE_OUT_OF_RANGE,
+				  "hello.supervisor must be 1..%d characters of A-Z a-z 0-9 _ -",
+				  HC_ID_LEN_MAX);
+	if (!is_lower_hex(json_string_value(mac), HC_MAC_HEX_LEN))
+		return close_with(err, HC_CLOSE_OUT_OF_RANGE,
+				  "hello.mac must be %d lower-case hex digits", HC_MAC_HEX_LEN);
+	snprintf(cmd->supervisor, sizeof cmd->supervisor, "%s", json_string_value(name));
+	snprintf(cmd->mac, sizeof cmd->mac, "%s", json_string_value(mac));
+	return HC_SUP_ACCEPT;
+}
+
+/* reason: 1..HC_REASON_BYTES_MAX bytes, required for every command. */
+static enum hc_sup_verdict read_reason(json_t *root, const char *type,
+				       struct hc_sup_cmd *cmd, char *why, size_t cap)
+{
+	json_t *r = json_object_get(root, "reason");
+	if (!json_is_string(r) || json_string_length(r) < 1 ||
+	    json_string_length(r) > HC_REASON_BYTES_MAX ||
+	    strlen(json_string_value(r)) != json_string_length(r))
+		return refuse(why, cap, "%s.reason is required: say why, in 1..%d bytes of text",
+			      type, HC_REASON_BYTES_MAX);
+	snprintf(cmd->reason, sizeof cmd->reason, "%s", json_string_value(r));
+	return HC_SUP_ACCEPT;
+}
+
+/* "target" and "id" of override and set_thresholds. */
+static enum hc_sup_verdict read_target(json_t *root, const char *type,
+				       struct hc_sup_cmd *cmd, char *why, size_t cap)
+{
+	json_t *target = json_object_get(root, "target");
+	json_t *id = json_object_get(root, "id");
+	const char *t = json_is_string(target) ? json_string_value(target) : "";
+	if (strcmp(t, "area") == 0)
+		cmd->target = HC_SUP_AREA;
+	else if (strcmp(t, "group") == 0)
+		cmd->target = HC_SUP_GROUP;
+	else
+		return refuse(why, cap, "%s.target must be \"area\" or \"group\"", type);
+	if (!json_is_string(id) || !hc_proto_valid_id(json_string_value(id)))
+		return refuse(why, cap, "%s.id must be an id of 1..%d characters A-Z a-z 0-9 _ -",
+			      type, HC_ID_LEN_MAX);
+	snprintf(cmd->id, sizeof cmd->id, "%s", json_string_value(id));
+	return HC_SUP_ACCEPT;
+}
+
+static enum hc_sup_verdict parse_override(json_t *root, struct hc_sup_cmd *cmd,
+					  char *why, size_t cap)
+{
+	enum hc_sup_verdict v = read_target(root, "override", cmd, why, cap);
+	if (v != HC_SUP_ACCEPT)
+		return v;
+	json_t *mode = json_object_get(root, "mode");
+	if (!json_is_string(mode) || !hc_override_parse(json_string_value(mode), &cmd->mode))
+		return refuse(why, cap, "override.mode must be \"closed\", \"open\" or \"auto\"");
+	return read_reason(root, "override", cmd, why, cap);
+}
+
+static enum hc_sup_verdict parse_set_thresholds(json_t *root, struct hc_sup_cmd *cmd,
+						char *why, size_t cap)
+{
+	enum hc_sup_verdict v = read_target(root, "set_thresholds", cmd, why, cap);
+	if (v != HC_SUP_ACCEPT)
+		return v;
+	memset(&cmd->set, 0, sizeof cmd->set);
+	bool any = false;
+	json_t *capacity = json_object_get(root, "capacity");
+	if (capacity != NULL) {
+		if (!json_is_integer(capacity))
+			return refuse(why, cap, "set_thresholds.capacity must be an integer");
+		cmd->set.has_capacity = true;
+		cmd->set.capacity = json_integer_value(capacity);
+		any = true;
+	}
+	for (int k = 0; k < HC_THRESHOLD_KEY_COUNT; k++) {
+		const char *name = hc_threshold_key_name((enum hc_threshold_key)k);
+		json_t *value = json_object_get(root, name);
+		if (value == NULL)
+			continue;
+		if (!json_is_number(value))
+			return refuse(why, cap, "set_thresholds.%s must be a number", name);
+		cmd->set.has[k] = true;
+		cmd->set.value[k] = json_number_value(value);
+		any = true;
+	}
+	if (!any)
+		return refuse(why, cap, "set_thresholds needs at least one of capacity,"
+			      " moderate_at, crowded_at, full_at, restrict_at, resume_at, hold_s");
+	return read_reason(root, "set_thresholds", cmd, why, cap);
+}
+
+static enum hc_sup_verdict parse_correct(json_t *root, struct hc_sup_cmd *cmd,
+					 char *why, size_t cap)
+{
+	json_t *area = json_object_get(root, "area");
+	json_t *occupancy = json_object_get(root, "occupancy");
+	cmd->target = HC_SUP_AREA;
+	if (!json_is_string(area) || !hc_proto_valid_id(json_string_value(area)))
+		return refuse(why, cap, "correct.area must be an area id");
+	snprintf(cmd->id, sizeof cmd->id, "%s", json_string_value(area));
+	if (!json_is_integer(occupancy) || json_integer_value(occupancy) < 0 ||
+	    json_integer_value(occupancy) > HC_CORRECT_OCCUPANCY_MAX)
+		return refuse(why, cap, "correct.occupancy must be an integer 0..%lld",
+			      HC_CORRECT_OCCUPANCY_MAX);
+	cmd->occupancy = json_integer_value(occupancy);
+	return read_reason(root, "correct", cmd, why, cap);
+}
+
+enum hc_sup_verdict hc_sup_parse(const char *buf, size_t len, struct hc_sup_cmd *cmd,
+				 char *why, size_t why_cap, struct hc_proto_error *err)
+{
+	memset(cmd, 0, sizeof *cmd);
+	why[0] = '\0';
+	if (len > HC_SUPERVISOR_FRAME_BYTES_MAX)
+		return close_with(err, HC_CLOSE_TOO_BIG, "message over %d bytes",
+				  HC_SUPERVISOR_FRAME_BYTES_MAX);
+	json_error_t jerr;
+	json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL)
+		return close_with(err, HC_CLOSE_BAD_JSON, "invalid JSON at column %d: %.60s",
+				  jerr.column, jerr.text);
+	enum hc_sup_verdict v;
+	if (!json_is_object(root)) {
+		v = close_with(err, HC_CLOSE_BAD_JSON, "a message must be a JSON object");
+		goto done;
+	}
+	json_t *type = json_object_get(root, "type");
+	const char *t = json_is_string(type) ? json_string_value(type) : NULL;
+	if (t == NULL) {
+		v = close_with(err, HC_CLOSE_UNKNOWN_TYPE, "type must be a string");
+		goto done;
+	}
+	if (strcmp(t, "hello") == 0) {
+		cmd->type = HC_SUP_HELLO;
+		v = parse_hello(root, cmd, err);
+		goto done;
+	}
+	if (strcmp(t, "override") == 0)
+		cmd->type = HC_SUP_OVERRIDE;
+	else if (strcmp(t, "set_thresholds") == 0)
+		cmd->type = HC_SUP_SET_THRESHOLDS;
+	else if (strcmp(t, "correct") == 0)
+		cmd->type = HC_SUP_CORRECT;
+	else {
+		v = close_with(err, HC_CLOSE_UNKNOWN_TYPE, "unknown type \"%.24s\"", t);
+		goto done;
+	}
+	if (!read_request(root, cmd)) {
+		v = refuse(why, why_cap, "request must be a string or an integer of at most"
+			   " %d characters", HC_REQUEST_JSON_MAX - 3);
+		goto done;
+	}
+	switch (cmd->type) {
+	case HC_SUP_OVERRIDE: v = parse_override(root, cmd, why, why_cap); break;
+	case HC_SUP_SET_THRESHOLDS: v = parse_set_thresholds(root, cmd, why, why_cap); break;
+	default: v = parse_correct(root, cmd, why, why_cap); break;
+	}
+done:
+	json_decref(root);
+	return v;
+}
+
+bool hc_sup_check_target(const struct hc_venue_cfg *cfg, enum hc_sup_target target,
+			 const char *id, int *index, char *why, size_t why_cap)
+{
+	*index = target == HC_SUP_GROUP ? hc_venue_find_group(cfg, id)
+					: hc_venue_find_area(cfg, id);
+	if (*index >= 0)
+		return true;
+	snprintf(why, why_cap, "no %s '%s' in the venue config", hc_sup_target_name(target), id);
+	return false;
+}
+
+void hc_adjustment_merge(struct hc_adjustment *into, const struct hc_adjustment *from)
+{
+	if (from->has_capacity) {
+		into->has_capacity = true;
+		into->capacity = from->capacity;
+	}
+	for (int k = 0; k < HC_THRESHOLD_KEY_COUNT; k++) {
+		if (from->has[k]) {
+			into->has[k] = true;
+			into->value[k] = from->value[k];
+		}
+	}
+}
+
+bool hc_adjustment_apply(const struct hc_adjustment *a, bool is_group,
+			 struct hc_thresholds *t, int64_t *capacity,
+			 char *why, size_t why_cap)
+{
+	struct hc_thresholds next = *t;
+	const char *range = "";
+	if (a->has_capacity && !hc_capacity_valid(is_group, a->capacity, &range)) {
+		snprintf(why, why_cap, "capacity must be %s, got %" PRId64, range, a->capacity);
+		return false;
+	}
+	for (int k = 0; k < HC_THRESHOLD_KEY_COUNT; k++) {
+		if (a->has[k] && !hc_threshold_set(&next, (enum hc_threshold_key)k,
+						   a->value[k], &range)) {
+			snprintf(why, why_cap, "%s must be %s, got %g",
+				 hc_threshold_key_name((enum hc_threshold_key)k), range,
+				 a->value[k]);
+			return false;
+		}
+	}
+	struct hc_threshold_fault faults[3];
+	if (hc_thresholds_order_faults(&next, faults) > 0) {
+		snprintf(why, why_cap, "%s", faults[0].message);
+		return false;
+	}
+	*t = next;
+	if (a->has_capacity)
+		*capacity = a->capacity;
+	return true;
+}
+
+bool hc_adjustment_to_json(const struct hc_adjustment *a, char *out, size_t cap)
+{
+	json_t *o = json_object();
+	bool ok = o != NULL;
+	if (ok && a->has_capacity)
+		ok = json_object_set_new(o, "capacity", json_integer(a->capacity)) == 0;
+	for (int k = 0; ok && k < HC_THRESHOLD_KEY_COUNT; k++) {
+		if (!a->has[k])
+			continue;
+		const char *name = hc_threshold_key_name((enum hc_threshold_key)k);
+		json_t *v = k == HC_THRESHOLD_HOLD ? json_integer((json_int_t)a->value[k])
+						   : json_real(a->value[k]);
+		ok = json_object_set_new(o, name, v) == 0;
+	}
+	size_t n = ok ? json_dumpb(o, out, cap, JSON_COMPACT | JSON_SORT_KEYS) : 0;
+	json_decref(o);
+	if (n == 0 || n >= cap)
+		return false;
+	out[n] = '\0';
+	return true;
+}
+
+bool hc_adjustment_from_json(const char *text, struct hc_adjustment *out)
+{
+	memset(out, 0, sizeof *out);
+	json_t *o = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+	bool ok = json_is_object(o);
+	const char *key;
+	json_t *v;
+	if (ok) {
+		json_object_foreach(o, key, v) {
+			enum hc_threshold_key k;
+			if (strcmp(key, "capacity") == 0 && json_is_integer(v)) {
+				out->has_capacity = true;
+				out->capacity = json_integer_value(v);
+			} else if (hc_threshold_key_parse(key, &k) && json_is_number(v)) {
+				out->has[k] = true;
+				out->value[k] = json_number_value(v);
+			} else {
+				ok = false;
+			}
+		}
+	}
+	json_decref(o);
+	return ok;
+}
+
+void hc_sup_correction_delta(int64_t entered, int64_t exited, int64_t target,
+			     int64_t *d_entered, int64_t *d_exited)
+{
+	assert(entered >= 0 && exited >= 0 && target >= 0);
+	int64_t delta = target - (entered - exited);
+	*d_entered = delta > 0 ? delta : 0;
+	*d_exited = delta < 0 ? -delta : 0;
+	assert(entered + *d_entered - exited - *d_exited == target);
+}
+
+bool hc_sup_mac_hex(const char *key, const char *nonce_hex, char out[HC_MAC_HEX_LEN + 1])
+{
+	const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+	unsigned char mac[32];
+	if (md == NULL ||
+	    mbedtls_md_hmac(md, (const unsigned char *)key, strlen(key),
+			    (const unsigned char *)nonce_hex, strlen(nonce_hex), mac) != 0)
+		return false;
+	for (size_t i = 0; i < sizeof mac; i++)
+		snprintf(out + 2 * i, 3, "%02x", mac[i]);
+	return true;
+}
+
+bool hc_sup_mac_valid(const char *key, const char *nonce_hex, const char *mac_hex)
+{
+	char expected[HC_MAC_HEX_LEN + 1];
+	if (!hc_sup_mac_hex(key, nonce_hex, expected) || strlen(mac_hex) != HC_MAC_HEX_LEN)
+		return false;
+	return mbedtls_ct_memcmp(expected, mac_hex, HC_MAC_HEX_LEN) == 0;
+}
