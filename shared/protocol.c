@@ -345,59 +345,93 @@ static bool parse_area(const json_t *j, struct hc_area_state *a,
 	return true;
 }
 
+/* One message type a direction accepts: its name, its tag and its
+ * parser, which fills the matching member of struct hc_msg. */
+struct msg_kind {
+	const char *name;
+	enum hc_msg_type type;
+	bool (*parse)(const json_t *j, struct hc_msg *out, struct hc_proto_error *err);
+};
+
+static bool parse_hello_msg(const json_t *j, struct hc_msg *m, struct hc_proto_error *err)
+{
+	return parse_hello(j, &m->u.hello, err);
+}
+
+static bool parse_batch_msg(const json_t *j, struct hc_msg *m, struct hc_proto_error *err)
+{
+	return parse_batch(j, &m->u.batch, err);
+}
+
+static bool parse_welcome_msg(const json_t *j, struct hc_msg *m, struct hc_proto_error *err)
+{
+	return parse_welcome(j, &m->u.welcome, err);
+}
+
+static bool parse_ack_msg(const json_t *j, struct hc_msg *m, struct hc_proto_error *err)
+{
+	return parse_ack(j, &m->u.ack, err);
+}
+
+static bool parse_area_msg(const json_t *j, struct hc_msg *m, struct hc_proto_error *err)
+{
+	return parse_area(j, &m->u.area, err);
+}
+
+static const struct msg_kind from_terminal[] = {
+	{ "hello", HC_MSG_HELLO, parse_hello_msg },
+	{ "batch", HC_MSG_BATCH, parse_batch_msg },
+	{ NULL, 0, NULL },
+};
+
+static const struct msg_kind from_aggregator[] = {
+	{ "welcome", HC_MSG_WELCOME, parse_welcome_msg },
+	{ "ack", HC_MSG_ACK, parse_ack_msg },
+	{ "area", HC_MSG_AREA, parse_area_msg },
+	{ NULL, 0, NULL },
+};
+
+/* Parses a frame of one direction: finds its type in kinds and runs that
+ * parser. sender names the direction in the reason ("terminal"), known
+ * lists the accepted types ("hello, batch"). */
+static bool parse_directed(const char *buf, size_t len, const struct msg_kind *kinds,
+			   const char *sender, const char *known, struct hc_msg *out,
+			   struct hc_proto_error *err)
+{
+	json_t *j = NULL;
+	const char *type = NULL;
+	if (!load_object(buf, len, &j, &type, err))
+		return false;
+
+	const struct msg_kind *k = kinds;
+	while (k->name != NULL && strcmp(type, k->name) != 0)
+		k++;
+	bool ok;
+	if (k->name != NULL) {
+		out->type = k->type;
+		ok = k->parse(j, out, err);
+	} else {
+		char quoted[REASON_QUOTE_MAX + 1];
+		ok = fail(err, HC_CLOSE_UNKNOWN_TYPE, "type \"%s\" is not %s message (%s)",
+			  quote_for_reason(type, quoted), sender, known);
+	}
+	json_decref(j);
+	return ok;
+}
+
 bool hc_proto_parse_from_terminal(const char *buf, size_t len,
 				  struct hc_msg *out,
 				  struct hc_proto_error *err)
 {
-	json_t *j;
-	const char *type;
-	if (!load_object(buf, len, &j, &type, err))
-		return false;
-
-	bool ok;
-	char quoted[REASON_QUOTE_MAX + 1];
-	if (strcmp(type, "hello") == 0) {
-		out->type = HC_MSG_HELLO;
-		ok = parse_hello(j, &out->u.hello, err);
-	} else if (strcmp(type, "batch") == 0) {
-		out->type = HC_MSG_BATCH;
-		ok = parse_batch(j, &out->u.batch, err);
-	} else {
-		ok = fail(err, HC_CLOSE_UNKNOWN_TYPE,
-			  "type \"%s\" is not a terminal message (hello, batch)",
-			  quote_for_reason(type, quoted));
-	}
-	json_decref(j);
-	return ok;
+	return parse_directed(buf, len, from_terminal, "a terminal", "hello, batch", out, err);
 }
 
 bool hc_proto_parse_from_aggregator(const char *buf, size_t len,
 				    struct hc_msg *out,
 				    struct hc_proto_error *err)
 {
-	json_t *j;
-	const char *type;
-	if (!load_object(buf, len, &j, &type, err))
-		return false;
-
-	bool ok;
-	char quoted[REASON_QUOTE_MAX + 1];
-	if (strcmp(type, "welcome") == 0) {
-		out->type = HC_MSG_WELCOME;
-		ok = parse_welcome(j, &out->u.welcome, err);
-	} else if (strcmp(type, "ack") == 0) {
-		out->type = HC_MSG_ACK;
-		ok = parse_ack(j, &out->u.ack, err);
-	} else if (strcmp(type, "area") == 0) {
-		out->type = HC_MSG_AREA;
-		ok = parse_area(j, &out->u.area, err);
-	} else {
-		ok = fail(err, HC_CLOSE_UNKNOWN_TYPE,
-			  "type \"%s\" is not an aggregator message (welcome, ack, area)",
-			  quote_for_reason(type, quoted));
-	}
-	json_decref(j);
-	return ok;
+	return parse_directed(buf, len, from_aggregator, "an aggregator", "welcome, ack, area",
+			      out, err);
 }
 
 /* ---- building ---------------------------------------------------------- */
