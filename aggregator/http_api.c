@@ -44,7 +44,9 @@ static json_t *areas_json(const struct hc_server *s)
 	if (arr == NULL)
 		return NULL;
 	for (int i = 0; i < s->cfg->area_count; i++) {
-		if (json_array_append_new(arr, hc_proto_area_json(&s->areas[i].state)) != 0) {
+		struct hc_area_state live;
+		hc_venue_area_live(s, i, &live);
+		if (json_array_append_new(arr, hc_proto_area_json(&live)) != 0) {
 			json_decref(arr);
 			return NULL;
 		}
@@ -57,8 +59,13 @@ static json_t *groups_json(const struct hc_server *s)
 	json_t *arr = json_array();
 	for (int g = 0; arr != NULL && g < s->cfg->group_count; g++) {
 		json_t *o = hc_venue_group_json(s, g);
-		if (o != NULL)
+		if (o != NULL) {
 			json_object_del(o, "type");
+			/* Polled, so not conflated: the ledger's figure now. */
+			json_object_set_new(o, "occupancy",
+					    json_integer(hc_congestion_group_occupancy(
+						    s->congestion, g)));
+		}
 		if (o == NULL || json_array_append_new(arr, o) != 0) {
 			json_decref(arr);
 			return NULL;

@@ -1,8 +1,9 @@
 /*
  * map_role.c — the "headcount-map.v1" WebSocket role: public, read-only.
  *
- * Relies on: venue_state.c (area states and their versions),
- * shared/protocol.h for the area object, jansson for the snapshot.
+ * Relies on: venue_state.c (area states, their versions, and their
+ * messages and the snapshot, each serialised once per version and
+ * written as the same bytes to every map client).
  *
  * On connect a map client gets {"type":"snapshot","areas":[...],
  * "groups":[...]}, then {"type":"area",...} or {"type":"group",...} for
@@ -20,12 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "shared/log.h"
-
-/* Room for one area message. */
-#define MAP_AREA_TX_BYTES 1024
 
 static int close_now(struct hc_map_session *m, uint16_t code, const char *reason)
 {
@@ -33,47 +29,6 @@ static int close_now(struct hc_map_session *m, uint16_t code, const char *reason
 	lws_close_reason(m->wsi, (enum lws_close_status)code, (unsigned char *)reason,
 			 strlen(reason));
 	return -1;
-}
-
-/* The snapshot message, as a malloc'd buffer with LWS_PRE headroom. */
-static unsigned char *build_snapshot(const struct hc_server *s, size_t *len)
-{
-	unsigned char *buf = NULL;
-	char *text = NULL;
-	json_t *areas = json_array();
-	json_t *groups = json_array();
-	json_t *root = json_object();
-	if (areas == NULL || groups == NULL || root == NULL)
-		goto done;
-	for (int i = 0; i < s->cfg->area_count; i++)
-		if (json_array_append_new(areas, hc_proto_area_json(&s->areas[i].state)) != 0)
-			goto done;
-	for (int g = 0; g < s->cfg->group_count; g++) {
-		json_t *o = hc_venue_group_json(s, g);
-		if (o == NULL)
-			goto done;
-		json_object_del(o, "type");
-		if (json_array_append_new(groups, o) != 0)
-			goto done;
-	}
-	if (json_object_set_new(root, "type", json_string("snapshot")) != 0 ||
-	    json_object_set(root, "areas", areas) != 0 ||
-	    json_object_set(root, "groups", groups) != 0)
-		goto done;
-	text = json_dumps(root, JSON_COMPACT);
-	if (text == NULL)
-		goto done;
-	*len = strlen(text);
-	buf = malloc(LWS_PRE + *len);
-	if (buf == NULL)
-		goto done;
-	memcpy(buf + LWS_PRE, text, *len);
-done:
-	free(text);
-	json_decref(areas);
-	json_decref(groups);
-	json_decref(root);
-	return buf;
 }
 
 /* Version of entry k: areas first, then groups. */
@@ -109,17 +64,13 @@ static bool follow_generation(struct hc_server *s, struct hc_map_session *m)
 static int write_snapshot(struct hc_server *s, struct hc_map_session *m)
 {
 	size_t len = 0;
-	unsigned char *buf = build_snapshot(s, &len);
-	if (buf == NULL) {
-		hc_error("map %s: cannot build the snapshot (out of memory)", m->peer);
+	unsigned char *buf = hc_venue_snapshot_message(s, &len);
+	if (buf == NULL)
 		return -1;
-	}
 	for (uint32_t k = 0; k < m->versions_len; k++)
 		m->versions_sent[k] = version_of(s, k);
 	m->snapshot_pending = false;
-	int n = lws_write(m->wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT);
-	free(buf);
-	return n < (int)len ? -1 : 0;
+	return lws_write(m->wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT) < (int)len ? -1 : 0;
 }
 
 /* Index of the next entry (round robin from the cursor) whose version
@@ -154,20 +105,11 @@ static int on_writeable(struct hc_server *s, struct hc_map_session *m)
 		int i = next_changed(s, m);
 		if (i < 0)
 			return 0;
-		unsigned char buf[LWS_PRE + MAP_AREA_TX_BYTES];
 		size_t len = 0;
-		if (i < s->cfg->area_count) {
-			len = hc_proto_build_area((char *)buf + LWS_PRE, MAP_AREA_TX_BYTES,
-						  &s->areas[i].state);
-		} else {
-			json_t *o = hc_venue_group_json(s, i - s->cfg->area_count);
-			len = o ? json_dumpb(o, (char *)buf + LWS_PRE, MAP_AREA_TX_BYTES,
-					     JSON_COMPACT) : 0;
-			json_decref(o);
-			if (len >= MAP_AREA_TX_BYTES)
-				len = 0;
-		}
-		if (len == 0)
+		unsigned char *buf = i < s->cfg->area_count
+					     ? hc_venue_area_message(s, i, &len)
+					     : hc_venue_group_message(s, i - s->cfg->area_count, &len);
+		if (buf == NULL)
 			return -1;
 		m->versions_sent[i] = version_of(s, (uint32_t)i);
 		m->cursor = (uint32_t)(i + 1);

@@ -73,6 +73,18 @@ enum {
 /* Pause before retrying a failed commit, so a full disk is not hammered. */
 #define HC_COMMIT_RETRY_MS 250
 
+/* With lws's libev plugin (4.1) a timer scheduled earlier than the one
+ * lws has armed on the loop fires only when that one does (lws re-sets
+ * its ev_timer while it is active, which libev ignores). A timer of ours
+ * that re-arms itself this often keeps lws's armed timer never further
+ * than this away, so every timer fires at most this late. Only with
+ * libev; poll() computes its wait from all timers each turn. */
+#define HC_LIBEV_TICK_MS 10
+
+/* TCP keepalive probes before a silent peer is dropped; spread over
+ * HC_SERVER_HANGUP_AFTER_S - HC_SERVER_PING_AFTER_S. */
+#define HC_SERVER_KEEPALIVE_PROBES 3
+
 /* Bounds of the graceful shutdown steps. */
 #define HC_SHUTDOWN_COMMIT_MS 10000
 #define HC_SHUTDOWN_FLUSH_MS 2000
@@ -92,11 +104,14 @@ struct hc_terminal_session {
 	size_t rx_len;
 
 	struct hc_msg_ack acks[HC_ACK_QUEUE_MAX];  /* FIFO ring */
+	uint64_t ack_commits[HC_ACK_QUEUE_MAX];    /* commit of each ack (0: none) */
+	uint64_t ack_commit_sent;    /* latest commit whose ack was written */
 	uint32_t ack_head;
 	uint32_t ack_len;
 	uint32_t awaiting_commit;    /* batches of ours staged or committing */
 
 	bool welcome_pending;
+	bool ping_pending;           /* the server's ping timer asked for one */
 	uint64_t area_version_sent;
 
 	bool close_pending;          /* close at the next writeable callback */
@@ -133,6 +148,7 @@ struct hc_supervisor_session {
 	bool challenge_pending;
 	bool welcome_pending;
 	bool snapshot_pending;
+	bool ping_pending;           /* the server's ping timer asked for one */
 	uint64_t generation;
 	uint64_t *versions_sent;     /* per area, per group, per source slot */
 	uint32_t versions_len;
@@ -167,11 +183,19 @@ struct hc_terminal_status {
 	uint64_t version;                     /* bumped when supervisors should see it */
 };
 
-/* One area's pushed state and its version (bumped on every change). */
+/* One area's pushed (published) state and its version, bumped on every
+ * publication. The ledger may be ahead of the published state by an
+ * occupancy-only change waiting for HC_OCCUPANCY_PUSH_INTERVAL_MS
+ * (deferred). valid_through_commit: the published state holds every
+ * batch of commits up to this one (terminals never get an area state
+ * older than an ack they were sent). */
 struct hc_area_slot {
 	struct hc_area_state state;
 	enum hc_override override;
 	uint64_t version;
+	int64_t published_at_mono_ms;
+	bool deferred;
+	uint64_t valid_through_commit;
 };
 
 /* One group's pushed state (docs/protocol.md, the group object). */
@@ -189,6 +213,17 @@ struct hc_group_state {
 struct hc_group_slot {
 	struct hc_group_state state;
 	uint64_t version;
+	int64_t published_at_mono_ms;
+	bool deferred;
+};
+
+/* A message serialised once and written to every receiver: payload at
+ * buf + LWS_PRE, valid while key matches what it was built from. */
+struct hc_msg_cache {
+	unsigned char *buf;
+	size_t len;
+	size_t cap;                  /* payload bytes buf has room for */
+	uint64_t key;                /* 0: empty */
 };
 
 /* A gate override in force, by target id. */
@@ -250,8 +285,18 @@ struct hc_server {
 	struct hc_ledger_row *job_rows;           /* HC_COMMIT_BATCHES_MAX */
 	size_t job_row_count;                     /* rows of the job in flight */
 	lws_sorted_usec_list_t congestion_sul;
+	lws_sorted_usec_list_t publish_sul;       /* deferred occupancy pushes */
+	uint64_t commits_collected;               /* successful commits so far */
+	uint64_t publish_clock;                   /* version of the latest publication */
+	struct hc_msg_cache area_msgs[HC_AREAS_MAX];   /* by config position */
+	struct hc_msg_cache group_msgs[HC_GROUPS_MAX];
+	struct hc_msg_cache snapshot_msg;         /* the map snapshot */
+	uint64_t snapshot_generation;
+	const char *loop_name;                    /* "libev (epoll)" or "poll" */
 	lws_sorted_usec_list_t commit_retry_sul;
 	lws_sorted_usec_list_t sample_sul;
+	lws_sorted_usec_list_t tick_sul;          /* libev only: HC_LIBEV_TICK_MS */
+	lws_sorted_usec_list_t ping_sul;          /* terminals and supervisors */
 
 	/* records waiting for the next commit; the first records_in_flight
 	 * are in the job in flight */
@@ -350,6 +395,19 @@ bool hc_venue_state_base_values(const struct hc_server *s, enum hc_sup_target ta
 json_t *hc_venue_area_json_full(const struct hc_server *s, int i);
 json_t *hc_venue_group_json(const struct hc_server *s, int g);
 json_t *hc_venue_terminal_json(const struct hc_server *s, int i);
+/* The {"type":"area"} message of area i (or group message of group g)
+ * for its current version, serialised at most once per version; the
+ * bytes stay valid until the next refresh or reload. NULL when out of
+ * memory. The buffer has LWS_PRE bytes of headroom before the payload. */
+unsigned char *hc_venue_area_message(struct hc_server *s, int i, size_t *len);
+unsigned char *hc_venue_group_message(struct hc_server *s, int g, size_t *len);
+/* Area i's published state with the ledger's totals of this moment
+ * (entered, exited, occupancy): what a poller (GET /api/areas) gets, as
+ * time conflation is for pushes. Level and restriction are the
+ * published ones, which never lag. */
+void hc_venue_area_live(const struct hc_server *s, int i, struct hc_area_state *out);
+/* The map snapshot for the current publication, built once. */
+unsigned char *hc_venue_snapshot_message(struct hc_server *s, size_t *len);
 /* Starts the history sample timer. */
 void hc_venue_state_start_samples(struct hc_server *s);
 /* Marks a terminal's status changed for supervisors. */

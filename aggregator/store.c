@@ -10,6 +10,9 @@
  *     acknowledges nothing before that;
  *   - atomicity: a commit writes all its rows or none (ROLLBACK on any
  *     error), so a failed commit leaves the table exactly as it was;
+ *   - a database SQLite could open only read-only is served (every
+ *     commit fails, nothing is acknowledged, /healthz says why) with an
+ *     ERROR line at start naming it;
  *   - append-only: rows are only ever inserted (INSERT OR IGNORE against
  *     UNIQUE(source, incarnation, seq)); nothing here updates or deletes.
  *
@@ -42,6 +45,13 @@
 #include "aggregator/history.h"
 #include "shared/log.h"
 #include "shared/protocol.h"
+
+/* SQLite's page cache for the ledger connection. Batches from many
+ * terminals land on as many leaf pages of the (source, incarnation, seq)
+ * index; with SQLite's default 2 MiB those pages were read back from the
+ * file on almost every commit (pread was ~9 % of the aggregator's CPU at
+ * 40,000 batches/s). The cache fills only as the database grows. */
+#define HC_STORE_CACHE_KIB 16384
 
 enum record_stmt { ST_AUDIT, ST_OVERRIDE_SET, ST_OVERRIDE_DELETE, ST_ADJUSTMENT,
 		   ST_SAMPLE, ST_COUNT };
@@ -215,10 +225,18 @@ struct hc_store *hc_store_open(const char *path, const struct hc_venue_cfg *cfg,
 		goto fail;
 	}
 	bool read_only = sqlite3_db_readonly(s->db, "main") == 1;
+	if (read_only)
+		hc_error("store: database %s is read-only (SQLite could not open it for"
+			 " writing: file or file system not writable); serving, but nothing"
+			 " can be stored or acknowledged until it is writable and the"
+			 " aggregator restarted", path);
 	if (!read_only && !exec_sql(s->db, "PRAGMA journal_mode=WAL;", err, err_cap))
 		goto fail;
-	if (!exec_sql(s->db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
-		      err, err_cap))
+	char pragmas[160];
+	snprintf(pragmas, sizeof pragmas,
+		 "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-%d;",
+		 HC_STORE_CACHE_KIB);
+	if (!exec_sql(s->db, pragmas, err, err_cap))
 		goto fail;
 	if (!ensure_schema(s->db, read_only, err, err_cap))
 		goto fail;

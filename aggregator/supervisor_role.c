@@ -520,6 +520,14 @@ static int on_writeable(struct hc_server *s, struct hc_supervisor_session *sv)
 	}
 	if (!sv->ready)
 		return 0;
+	if (sv->ping_pending) {
+		unsigned char ping[LWS_PRE];
+		sv->ping_pending = false;
+		if (lws_write(sv->wsi, ping + LWS_PRE, 0, LWS_WRITE_PING) < 0)
+			return -1;
+		lws_callback_on_writable(sv->wsi);  /* whatever else waits */
+		return 0;
+	}
 	if (!follow_generation(s, sv))
 		return -1;
 	int rc = 0;

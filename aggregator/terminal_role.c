@@ -20,7 +20,9 @@
  *     4004, and one moved to another area gets a new welcome and that
  *     area's state; everyone else keeps its connection untouched.
  * Writes happen only in the writeable callback, one lws_write each:
- * welcome, then acks, then the area state when its version moved.
+ * welcome, then acks, then the area state when its version moved (and
+ * it holds every batch acked to this terminal; see area_due). Acks are
+ * never held back; area states are conflated in time by venue_state.c.
  * A terminal is known by its source slot (slots.h), which a reload never
  * changes; its config entry is looked up through s->slot_term.
  */
@@ -93,9 +95,16 @@ static void hello_timeout_due(lws_sorted_usec_list_t *sul)
 	close_later(hc_server_of(t->wsi), t, HC_CLOSE_HELLO_TIMEOUT, reason);
 }
 
+/* Queues an ack. commit: the commit that applied the batch (0 for a
+ * duplicate, whose effect any figure the terminal gets already holds). */
 static void queue_ack(struct hc_server *s, struct hc_terminal_session *t,
-		      int64_t seq, bool duplicate)
+		      int64_t seq, bool duplicate, uint64_t commit)
 {
+	/* A resend of a batch whose ack is still queued (its link stalled)
+	 * needs no second ack: one would count twice against the window. */
+	for (uint32_t k = 0; duplicate && k < t->ack_len; k++)
+		if (t->acks[(t->ack_head + k) % HC_ACK_QUEUE_MAX].seq == seq)
+			return;
 	if (t->ack_len == HC_ACK_QUEUE_MAX) {
 		/* Only acks of a predecessor's batches can overflow it; the
 		 * terminal resends and gets a duplicate ack then. */
@@ -103,9 +112,11 @@ static void queue_ack(struct hc_server *s, struct hc_terminal_session *t,
 			 terminal_id_of(s, t), seq);
 		return;
 	}
-	struct hc_msg_ack *a = &t->acks[(t->ack_head + t->ack_len) % HC_ACK_QUEUE_MAX];
+	uint32_t at = (t->ack_head + t->ack_len) % HC_ACK_QUEUE_MAX;
+	struct hc_msg_ack *a = &t->acks[at];
 	a->seq = seq;
 	a->duplicate = duplicate;
+	t->ack_commits[at] = duplicate ? 0 : commit;
 	t->ack_len++;
 	s->acks_queued++;
 	lws_callback_on_writable(t->wsi);
@@ -122,7 +133,7 @@ void hc_terminal_route_ack(struct hc_server *s, const struct hc_ledger_row *row,
 	if (t->awaiting_commit > 0)
 		t->awaiting_commit--;
 	if (ok)
-		queue_ack(s, t, row->seq, duplicate);
+		queue_ack(s, t, row->seq, duplicate, s->commits_collected);
 }
 
 /* ---- messages --------------------------------------------------------- */
@@ -194,7 +205,7 @@ static int on_batch(struct hc_server *s, struct hc_terminal_session *t,
 	switch (v) {
 	case HC_LEDGER_DUPLICATE:
 		hc_debug("terminal %s: seq %" PRId64 " is a duplicate", tc->id, m->seq);
-		queue_ack(s, t, m->seq, true);
+		queue_ack(s, t, m->seq, true, 0);
 		break;
 	case HC_LEDGER_STAGED:
 		if (m->seq > highest_known + 1) {
@@ -280,6 +291,18 @@ static int write_text(struct lws *wsi, unsigned char *buf, size_t len)
 	return 0;
 }
 
+/* True when the terminal should get its area's published state: it
+ * moved since the last one sent, and it holds every batch this
+ * terminal was sent an ack for. Otherwise the area is deferred and its
+ * publication (within HC_OCCUPANCY_PUSH_INTERVAL_MS) wakes us again: an
+ * older figure after an ack would make the terminal show its own acked
+ * presses twice undone (it drops its acked delta on every area message). */
+static bool area_due(const struct hc_area_slot *area, const struct hc_terminal_session *t)
+{
+	return area->version != t->area_version_sent &&
+	       area->valid_through_commit >= t->ack_commit_sent;
+}
+
 static int on_writeable(struct hc_server *s, struct hc_terminal_session *t)
 {
 	if (t->close_pending) {
@@ -295,8 +318,17 @@ static int on_writeable(struct hc_server *s, struct hc_terminal_session *t)
 	}
 	if (t->state != HC_SESSION_READY)
 		return 0;
+	if (t->ping_pending) {
+		unsigned char ping[LWS_PRE];
+		t->ping_pending = false;
+		if (lws_write(t->wsi, ping + LWS_PRE, 0, LWS_WRITE_PING) < 0)
+			return -1;
+		lws_callback_on_writable(t->wsi);  /* whatever else waits */
+		return 0;
+	}
 
-	unsigned char buf[LWS_PRE + TERMINAL_TX_BYTES];
+	unsigned char local[LWS_PRE + TERMINAL_TX_BYTES];
+	unsigned char *buf = local;
 	char *out = (char *)buf + LWS_PRE;
 	size_t len = 0;
 	const struct hc_terminal_cfg *tc = terminal_cfg_of(s, t);
@@ -312,11 +344,16 @@ static int on_writeable(struct hc_server *s, struct hc_terminal_session *t)
 		t->welcome_pending = false;
 	} else if (t->ack_len > 0) {
 		len = hc_proto_build_ack(out, TERMINAL_TX_BYTES, &t->acks[t->ack_head]);
+		if (t->ack_commits[t->ack_head] > t->ack_commit_sent)
+			t->ack_commit_sent = t->ack_commits[t->ack_head];
 		t->ack_head = (t->ack_head + 1) % HC_ACK_QUEUE_MAX;
 		t->ack_len--;
 		s->acks_queued--;
-	} else if (area->version != t->area_version_sent) {
-		len = hc_proto_build_area(out, TERMINAL_TX_BYTES, &area->state);
+	} else if (area_due(area, t)) {
+		/* The same bytes every receiver of this version gets. */
+		buf = hc_venue_area_message(s, tc->area_index, &len);
+		if (buf == NULL)
+			return -1;
 		t->area_version_sent = area->version;
 	} else {
 		return 0;
@@ -328,7 +365,7 @@ static int on_writeable(struct hc_server *s, struct hc_terminal_session *t)
 	}
 	if (write_text(t->wsi, buf, len) < 0)
 		return -1;
-	if (t->ack_len > 0 || area->version != t->area_version_sent)
+	if (t->ack_len > 0 || area_due(area, t))
 		lws_callback_on_writable(t->wsi);
 	return 0;
 }

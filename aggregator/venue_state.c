@@ -16,8 +16,20 @@
  *     version it last sent, so each gets the latest state and never a
  *     backlog (conflation, DESIGN.md invariant 4);
  *   - every change — a commit, a hold expiring, an override, a threshold
- *     change, a reload — is computed and the writes requested in the
- *     same loop turn that caused it (hc_venue_state_refresh);
+ *     change, a reload — is computed in the same loop turn that caused
+ *     it (hc_venue_state_refresh). A change of level, restriction,
+ *     override, name or capacity is published and the writes requested
+ *     in that turn. An occupancy-only change is published at once when
+ *     the area (group) published nothing for HC_OCCUPANCY_PUSH_INTERVAL_MS,
+ *     otherwise it is deferred to the end of that interval and then
+ *     published with the latest totals (time conflation: at most one
+ *     occupancy push per area per interval, never a backlog);
+ *   - each published area, group and snapshot message is serialised once
+ *     per version and the same bytes are written to every receiver;
+ *   - an area's valid_through_commit says which commits its published
+ *     state includes, so a terminal is never sent a figure older than
+ *     an ack it already has (its shown figure adds acked deltas until
+ *     the next area message, DESIGN.md invariant 3);
  *   - the effective config is always base + adjustments, rebuilt as a
  *     whole, so a reload keeps the supervisors' changes and a change
  *     that no longer fits the file's thresholds is dropped with a WARN
@@ -43,6 +55,13 @@ static int64_t occupancy_of(int64_t entered, int64_t exited)
 static uint64_t next_version(struct hc_server *s)
 {
 	return ++s->version_clock;
+}
+
+/* A version for a published area or group; also moves the snapshot's. */
+static uint64_t next_publication(struct hc_server *s)
+{
+	s->publish_clock = next_version(s);
+	return s->publish_clock;
 }
 
 /* ---- timers ----------------------------------------------------------- */
@@ -91,6 +110,22 @@ static void wake_everyone(struct hc_server *s)
 	hc_venue_state_wake_supervisors(s);
 }
 
+/* Asks the terminals of the areas marked in changed, every map and
+ * every supervisor to write; terminals of other areas have nothing new. */
+static void wake_for_areas(struct hc_server *s, const bool *changed)
+{
+	const struct hc_venue_cfg *cfg = s->cfg;
+	for (int k = 0; k < cfg->terminal_count; k++) {
+		if (!changed[cfg->terminals[k].area_index])
+			continue;
+		struct hc_terminal_session *t = s->terminals[s->term_slot[k]].session;
+		if (t != NULL)
+			lws_callback_on_writable(t->wsi);
+	}
+	lws_callback_on_writable_all_protocol(s->context, &s->protocols[HC_PROTOCOL_MAP]);
+	hc_venue_state_wake_supervisors(s);
+}
+
 static bool area_state_equal(const struct hc_area_state *a, const struct hc_area_state *b)
 {
 	return strcmp(a->id, b->id) == 0 && strcmp(a->name, b->name) == 0 &&
@@ -107,8 +142,18 @@ static bool group_state_equal(const struct hc_group_state *a, const struct hc_gr
 	       a->override == b->override;
 }
 
-/* Recomputes area i; true when it changed (its version is bumped). */
-static bool refresh_area(struct hc_server *s, int i, int64_t now_wall_ms, bool quiet)
+/* True when an occupancy-only change of something published at
+ * published_at_mono_ms must wait (time conflation). */
+static bool occupancy_push_waits(int64_t published_at_mono_ms, int64_t now_mono_ms)
+{
+	return now_mono_ms - published_at_mono_ms < HC_OCCUPANCY_PUSH_INTERVAL_MS;
+}
+
+/* Recomputes area i; true when a new state was published (its version is
+ * bumped). An occupancy-only change inside the push interval leaves the
+ * published state as it is and marks the area deferred. */
+static bool refresh_area(struct hc_server *s, int i, int64_t now_wall_ms,
+			 int64_t now_mono_ms, bool quiet)
 {
 	const struct hc_area_cfg *ac = &s->cfg->areas[i];
 	struct hc_area_slot *slot = &s->areas[i];
@@ -122,14 +167,28 @@ static bool refresh_area(struct hc_server *s, int i, int64_t now_wall_ms, bool q
 	next.level = hc_congestion_area_level(s->congestion, i);
 	next.restricted = hc_congestion_area_restricted(s->congestion, i);
 	enum hc_override override = hc_congestion_area_override(s->congestion, i);
-	if (area_state_equal(&next, &slot->state) && override == slot->override)
+	if (area_state_equal(&next, &slot->state) && override == slot->override) {
+		slot->deferred = false;
+		slot->valid_through_commit = s->commits_collected;
 		return false;
+	}
 	bool gate_moved = next.level != slot->state.level ||
 			  next.restricted != slot->state.restricted;
+	bool occupancy_only = !gate_moved && override == slot->override &&
+			      next.capacity == slot->state.capacity &&
+			      strcmp(next.id, slot->state.id) == 0 &&
+			      strcmp(next.name, slot->state.name) == 0;
+	if (occupancy_only && occupancy_push_waits(slot->published_at_mono_ms, now_mono_ms)) {
+		slot->deferred = true;
+		return false;
+	}
 	next.updated_at_ms = now_wall_ms;
 	slot->state = next;
 	slot->override = override;
-	slot->version = next_version(s);
+	slot->version = next_publication(s);
+	slot->published_at_mono_ms = now_mono_ms;
+	slot->deferred = false;
+	slot->valid_through_commit = s->commits_collected;
 	if (gate_moved && !quiet)
 		hc_info("area %s: occupancy %" PRId64 " of %" PRId64 ", level %s%s", next.id,
 			next.occupancy, next.capacity, hc_level_name(next.level),
@@ -137,8 +196,10 @@ static bool refresh_area(struct hc_server *s, int i, int64_t now_wall_ms, bool q
 	return true;
 }
 
-/* Recomputes group g; true when it changed. */
-static bool refresh_group(struct hc_server *s, int g, int64_t now_wall_ms, bool quiet)
+/* Recomputes group g; true when a new state was published (deferred
+ * like an area's when only the occupancy moved). */
+static bool refresh_group(struct hc_server *s, int g, int64_t now_wall_ms,
+			  int64_t now_mono_ms, bool quiet)
 {
 	const struct hc_group_cfg *gc = &s->cfg->groups[g];
 	struct hc_group_slot *slot = &s->groups[g];
@@ -150,13 +211,25 @@ static bool refresh_group(struct hc_server *s, int g, int64_t now_wall_ms, bool 
 	next.level = hc_congestion_group_level(s->congestion, g);
 	next.restricted = hc_congestion_group_restricted(s->congestion, g);
 	next.override = hc_congestion_group_override(s->congestion, g);
-	if (group_state_equal(&next, &slot->state))
+	if (group_state_equal(&next, &slot->state)) {
+		slot->deferred = false;
 		return false;
+	}
 	bool gate_moved = next.level != slot->state.level ||
 			  next.restricted != slot->state.restricted;
+	bool occupancy_only = !gate_moved && next.override == slot->state.override &&
+			      next.capacity == slot->state.capacity &&
+			      strcmp(next.id, slot->state.id) == 0 &&
+			      strcmp(next.name, slot->state.name) == 0;
+	if (occupancy_only && occupancy_push_waits(slot->published_at_mono_ms, now_mono_ms)) {
+		slot->deferred = true;
+		return false;
+	}
 	next.updated_at_ms = now_wall_ms;
 	slot->state = next;
-	slot->version = next_version(s);
+	slot->version = next_publication(s);
+	slot->published_at_mono_ms = now_mono_ms;
+	slot->deferred = false;
 	if (gate_moved && !quiet)
 		hc_info("group %s: occupancy %" PRId64 " of %" PRId64 ", level %s%s", next.id,
 			next.occupancy, next.capacity, hc_level_name(next.level),
@@ -164,30 +237,197 @@ static bool refresh_group(struct hc_server *s, int g, int64_t now_wall_ms, bool 
 	return true;
 }
 
+static void publish_timer_due(lws_sorted_usec_list_t *sul)
+{
+	struct hc_server *s = lws_container_of(sul, struct hc_server, publish_sul);
+	hc_venue_state_refresh(s);
+}
+
+/* Sets the timer for the earliest deferred area or group to be
+ * published, or cancels it when nothing waits. */
+static void schedule_publish_timer(struct hc_server *s, int64_t now_mono_ms)
+{
+	int64_t due_ms = INT64_MAX;
+	for (int i = 0; i < s->cfg->area_count; i++)
+		if (s->areas[i].deferred &&
+		    s->areas[i].published_at_mono_ms + HC_OCCUPANCY_PUSH_INTERVAL_MS < due_ms)
+			due_ms = s->areas[i].published_at_mono_ms + HC_OCCUPANCY_PUSH_INTERVAL_MS;
+	for (int g = 0; g < s->cfg->group_count; g++)
+		if (s->groups[g].deferred &&
+		    s->groups[g].published_at_mono_ms + HC_OCCUPANCY_PUSH_INTERVAL_MS < due_ms)
+			due_ms = s->groups[g].published_at_mono_ms + HC_OCCUPANCY_PUSH_INTERVAL_MS;
+	if (due_ms == INT64_MAX) {
+		lws_sul_cancel(&s->publish_sul);
+		return;
+	}
+	int64_t wait_ms = due_ms - now_mono_ms;
+	if (wait_ms < 1)
+		wait_ms = 1;
+	lws_sul_schedule(s->context, 0, &s->publish_sul, publish_timer_due,
+			 wait_ms * LWS_US_PER_MS);
+}
+
 /* The refresh proper; quiet: no change lines (start-up). */
 static void refresh(struct hc_server *s, bool quiet)
 {
 	const struct hc_venue_cfg *cfg = s->cfg;
 	int64_t now_wall_ms = hc_wall_ms();
+	int64_t now_mono_ms = hc_mono_ms();
 	for (int i = 0; i < cfg->area_count; i++) {
 		int64_t entered, exited;
 		hc_ledger_area_totals(s->ledger, (uint32_t)s->area_slot[i], &entered, &exited);
 		hc_congestion_set_occupancy(s->congestion, i, occupancy_of(entered, exited));
 	}
-	hc_congestion_evaluate(s->congestion, hc_mono_ms(), NULL, NULL);
-	bool any = false;
+	hc_congestion_evaluate(s->congestion, now_mono_ms, NULL, NULL);
+	bool any_group = false;
+	bool changed[HC_AREAS_MAX] = { false };
+	bool any_area = false;
 	for (int g = 0; g < cfg->group_count; g++)
-		any |= refresh_group(s, g, now_wall_ms, quiet);
-	for (int i = 0; i < cfg->area_count; i++)
-		any |= refresh_area(s, i, now_wall_ms, quiet);
-	if (any)
-		wake_everyone(s);
+		any_group |= refresh_group(s, g, now_wall_ms, now_mono_ms, quiet);
+	for (int i = 0; i < cfg->area_count; i++) {
+		changed[i] = refresh_area(s, i, now_wall_ms, now_mono_ms, quiet);
+		any_area |= changed[i];
+	}
+	if (any_area || any_group)
+		wake_for_areas(s, changed);
 	schedule_congestion_timer(s);
+	schedule_publish_timer(s, now_mono_ms);
 }
 
 void hc_venue_state_refresh(struct hc_server *s)
 {
 	refresh(s, false);
+}
+
+/* ---- serialised messages, once per version ------------------------------ */
+
+static void cache_free(struct hc_msg_cache *c)
+{
+	free(c->buf);
+	memset(c, 0, sizeof *c);
+}
+
+/* Forgets every cached message (their keys no longer say enough). */
+static void invalidate_messages(struct hc_server *s)
+{
+	for (int i = 0; i < HC_AREAS_MAX; i++)
+		s->area_msgs[i].key = 0;
+	for (int g = 0; g < HC_GROUPS_MAX; g++)
+		s->group_msgs[g].key = 0;
+	s->snapshot_msg.key = 0;
+}
+
+/* Stores text (len bytes) in c under key, growing its buffer when
+ * needed. False when out of memory (c is then empty). */
+static bool cache_store(struct hc_msg_cache *c, uint64_t key, const char *text, size_t len)
+{
+	if (c->buf == NULL || len > c->cap) {
+		unsigned char *grown = realloc(c->buf, LWS_PRE + len);
+		if (grown == NULL) {
+			cache_free(c);
+			return false;
+		}
+		c->buf = grown;
+		c->cap = len;
+	}
+	memcpy(c->buf + LWS_PRE, text, len);
+	c->len = len;
+	c->key = key;
+	return true;
+}
+
+/* Serialises a JSON value compactly into c under key; takes the ref. */
+static bool cache_store_json(struct hc_msg_cache *c, uint64_t key, json_t *value)
+{
+	char *text = value != NULL ? json_dumps(value, JSON_COMPACT) : NULL;
+	json_decref(value);
+	if (text == NULL) {
+		c->key = 0;
+		return false;
+	}
+	bool ok = cache_store(c, key, text, strlen(text));
+	free(text);
+	return ok;
+}
+
+void hc_venue_area_live(const struct hc_server *s, int i, struct hc_area_state *out)
+{
+	*out = s->areas[i].state;
+	hc_ledger_area_totals(s->ledger, (uint32_t)s->area_slot[i], &out->entered,
+			      &out->exited);
+	out->occupancy = occupancy_of(out->entered, out->exited);
+}
+
+unsigned char *hc_venue_area_message(struct hc_server *s, int i, size_t *len)
+{
+	struct hc_msg_cache *c = &s->area_msgs[i];
+	if (c->key != s->areas[i].version || c->buf == NULL) {
+		char text[1024];
+		size_t n = hc_proto_build_area(text, sizeof text, &s->areas[i].state);
+		if (n == 0 || !cache_store(c, s->areas[i].version, text, n)) {
+			hc_error("area %s: cannot build its message", s->areas[i].state.id);
+			return NULL;
+		}
+	}
+	*len = c->len;
+	return c->buf;
+}
+
+unsigned char *hc_venue_group_message(struct hc_server *s, int g, size_t *len)
+{
+	struct hc_msg_cache *c = &s->group_msgs[g];
+	if (c->key != s->groups[g].version || c->buf == NULL) {
+		if (!cache_store_json(c, s->groups[g].version, hc_venue_group_json(s, g))) {
+			hc_error("group %s: cannot build its message", s->groups[g].state.id);
+			return NULL;
+		}
+	}
+	*len = c->len;
+	return c->buf;
+}
+
+/* {"type":"snapshot","areas":[...],"groups":[...]} of the published
+ * states. New reference or NULL. */
+static json_t *snapshot_json(const struct hc_server *s)
+{
+	json_t *areas = json_array();
+	json_t *groups = json_array();
+	for (int i = 0; areas != NULL && i < s->cfg->area_count; i++)
+		if (json_array_append_new(areas, hc_proto_area_json(&s->areas[i].state)) != 0)
+			goto fail;
+	for (int g = 0; groups != NULL && g < s->cfg->group_count; g++) {
+		json_t *o = hc_venue_group_json(s, g);
+		if (o == NULL)
+			goto fail;
+		json_object_del(o, "type");
+		if (json_array_append_new(groups, o) != 0)
+			goto fail;
+	}
+	if (areas == NULL || groups == NULL)
+		goto fail;
+	return json_pack("{s:s, s:o, s:o}", "type", "snapshot", "areas", areas, "groups",
+			 groups);
+fail:
+	json_decref(areas);
+	json_decref(groups);
+	return NULL;
+}
+
+unsigned char *hc_venue_snapshot_message(struct hc_server *s, size_t *len)
+{
+	struct hc_msg_cache *c = &s->snapshot_msg;
+	/* publish_clock moves with every published area or group; a reload
+	 * empties the cache. Key 0 is "empty", so a clock of 0 maps to 1. */
+	uint64_t key = s->publish_clock ? s->publish_clock : 1;
+	if (c->key != key || c->buf == NULL || s->snapshot_generation != s->generation) {
+		if (!cache_store_json(c, key, snapshot_json(s))) {
+			hc_error("map: cannot build the snapshot (out of memory)");
+			return NULL;
+		}
+		s->snapshot_generation = s->generation;
+	}
+	*len = c->len;
+	return c->buf;
 }
 
 /* ---- overrides and adjustments ------------------------------------------ */
@@ -415,6 +655,9 @@ bool hc_venue_state_apply_config(struct hc_server *s, bool renumbered, char *why
 	if (renumbered)
 		s->generation++;
 	free(previous);
+	/* Group messages name their areas, and positions may have moved:
+	 * every cached message is rebuilt from the new config. */
+	invalidate_messages(s);
 	refresh(s, first);
 	if (renumbered)
 		wake_everyone(s);
@@ -441,6 +684,11 @@ bool hc_venue_state_init(struct hc_server *s)
 
 void hc_venue_state_free(struct hc_server *s)
 {
+	for (int i = 0; i < HC_AREAS_MAX; i++)
+		cache_free(&s->area_msgs[i]);
+	for (int g = 0; g < HC_GROUPS_MAX; g++)
+		cache_free(&s->group_msgs[g]);
+	cache_free(&s->snapshot_msg);
 	hc_congestion_free(s->congestion);
 	s->congestion = NULL;
 	free((struct hc_venue_cfg *)s->cfg);

@@ -58,6 +58,21 @@
 #define HC_PING_AFTER_S 5
 #define HC_HANGUP_AFTER_S 15
 
+/* The aggregator's dead-peer clean-up, for every role: TCP keepalive
+ * probes a silent connection after the first figure and drops it by the
+ * second. It only cleans up connections whose peer vanished; terminals
+ * detect a dead link themselves with the figures above. Kernel timers,
+ * not lws pings: lws 4.1 keeps a ping timer per connection in one sorted
+ * list, which with 10,000 silent map readers dominated the loop. */
+#define HC_SERVER_PING_AFTER_S 30
+#define HC_SERVER_HANGUP_AFTER_S 60
+
+/* An area's or group's occupancy-only change (no level, restriction or
+ * override change) is pushed at most once per this interval: the first
+ * at once, later ones at the end of the interval with the latest state.
+ * Level and restriction changes always go out in the same loop turn. */
+#define HC_OCCUPANCY_PUSH_INTERVAL_MS 250
+
 /* Reconnect backoff: first retry, cap, and jitter. */
 #define HC_RECONNECT_MS_MIN 250
 #define HC_RECONNECT_MS_MAX 10000
