@@ -115,4 +115,4 @@ lint:
 	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h') || true
 	cppcheck --quiet --enable=warning,performance --error-exitcode=1 -I. shared aggregator terminal hw
 
--include $(shell find build/obj build/san/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

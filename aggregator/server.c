@@ -650,6 +650,10 @@ struct hc_server *hc_server_new(struct hc_venue_cfg *cfg, struct hc_slots *sourc
 	memset(&info, 0, sizeof info);
 	info.port = opt->listen_port;
 	info.iface = s->listen_host;
+	/* lws 4.1 with IPv6 binds an IPv4 literal as the wildcard address;
+	 * an IPv4 socket binds exactly the address asked for. */
+	if (strchr(s->listen_host, ':') == NULL)
+		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
 	info.protocols = s->protocols;
 	info.user = s;
 	info.retry_and_idle_policy = &s->idle_policy;
@@ -658,7 +662,7 @@ struct hc_server *hc_server_new(struct hc_venue_cfg *cfg, struct hc_slots *sourc
 	info.ka_interval = (HC_SERVER_HANGUP_AFTER_S - HC_SERVER_PING_AFTER_S) /
 			   HC_SERVER_KEEPALIVE_PROBES;
 	info.fd_limit_per_thread = raise_fd_limit();
-	info.options = LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
+	info.options |= LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
 	info.vhost_name = "headcount";
 	s->context = create_context(s, &info);
 	if (s->context == NULL) {

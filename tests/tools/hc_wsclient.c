@@ -180,10 +180,14 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
 	return 0;
 }
 
+static struct lws_context *client_ctx;
+
+/* Ends the run: lws_service() may otherwise sleep until the next frame. */
 static void on_deadline(lws_sorted_usec_list_t *sul)
 {
 	(void)sul;
 	cl.done = true;
+	lws_cancel_service(client_ctx);
 }
 
 static void usage(void)
@@ -249,6 +253,7 @@ int main(int argc, char **argv)
 	struct lws_context *ctx = lws_create_context(&info);
 	if (!ctx)
 		return 1;
+	client_ctx = ctx;
 
 	struct lws_client_connect_info ci;
 	memset(&ci, 0, sizeof ci);
