@@ -214,12 +214,19 @@ int hc_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 		return 0;
 	}
 	case LWS_CALLBACK_HTTP:
+		if (h == NULL)
+			return -1;
 		return begin_response(hc_server_of(wsi), h, wsi, (const char *)in);
 	case LWS_CALLBACK_HTTP_WRITEABLE:
-		return write_body(h, wsi);
+		return h != NULL ? write_body(h, wsi) : -1;
 	case LWS_CALLBACK_CLOSED_HTTP:
-		free(h->body);
-		h->body = NULL;
+		/* A peer that closes before its request line is complete (a port
+		 * scan, a load balancer's TCP check) has no session: lws never
+		 * allocated one. */
+		if (h != NULL) {
+			free(h->body);
+			h->body = NULL;
+		}
 		return 0;
 	case LWS_CALLBACK_ESTABLISHED: {
 		/* A WebSocket without one of our subprotocols lands here. */

@@ -773,6 +773,14 @@ void hc_server_free(struct hc_server *s)
 {
 	if (s == NULL)
 		return;
+	/* The committer thread wakes the loop through the context, so it is
+	 * joined first: nothing may call lws_cancel_service() on a context
+	 * that is gone. Its job in flight finishes (or fails) before this
+	 * returns; unacknowledged batches are resent by their terminals. */
+	if (s->committer != NULL) {
+		hc_committer_stop(s->committer);
+		s->committer = NULL;
+	}
 	if (s->context != NULL) {
 		lws_sul_cancel(&s->congestion_sul);
 		lws_sul_cancel(&s->publish_sul);
@@ -788,8 +796,6 @@ void hc_server_free(struct hc_server *s)
 		libev.run(libev.loop, EVRUN_NOWAIT);
 		libev_close();
 	}
-	if (s->committer != NULL)
-		hc_committer_stop(s->committer);
 	hc_store_close(s->store);
 	hc_venue_state_free(s);
 	hc_ledger_free(s->ledger);
