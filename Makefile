@@ -50,7 +50,7 @@ ifneq ($(SIM_SRC),)
 BINS += $(BUILD)/headcount-sim
 endif
 
-.PHONY: all test unit demo deps clean lint soak bench
+.PHONY: all test unit demo deps clean lint soak bench install
 all: $(BINS) $(UNIT_BIN) $(TOOL_BIN)
 
 build/pkg.mk: .ci/install-deps.sh
@@ -65,6 +65,13 @@ deps:
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# --version names the git revision: build/git-rev changes only when HEAD
+# does, so version.o is rebuilt exactly then.
+GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+$(shell mkdir -p build; [ "$$(cat build/git-rev 2>/dev/null)" = "$(GIT_REV)" ] || echo "$(GIT_REV)" > build/git-rev)
+$(BUILD)/obj/shared/version.o: build/git-rev
+$(BUILD)/obj/shared/version.o: CFLAGS += -DHC_GIT_REV='"$(GIT_REV)"'
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
@@ -107,6 +114,36 @@ soak: all
 # The standard benchmark set; results in build/bench/ (docs/performance.md).
 bench: all
 	bash tests/bench/run-bench.sh
+
+# make install [PREFIX=/usr/local] [DESTDIR=] [SYSCONFDIR=/etc]: the
+# programs, their man pages, systemd units, the service user and example
+# configs (docs/operations.md). Never overwrites a config in use.
+PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
+BINDIR := $(PREFIX)/bin
+MANDIR := $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+INSTALL_BINS := $(wildcard $(addprefix build/,headcount-aggregator headcount-terminal headcount-dashboard))
+UNIT_SRC := aggregator/systemd/headcount-aggregator.service.in terminal/systemd/headcount-terminal.service.in
+MAN_SRC := $(wildcard docs/man/*.[15])
+
+install: all
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(MANDIR)/man1" "$(DESTDIR)$(MANDIR)/man5" \
+		"$(DESTDIR)$(UNITDIR)" "$(DESTDIR)$(SYSUSERSDIR)" "$(DESTDIR)$(SYSCONFDIR)/headcount"
+	install -m 0755 $(INSTALL_BINS) "$(DESTDIR)$(BINDIR)/"
+	for m in $(MAN_SRC); do install -m 0644 "$$m" "$(DESTDIR)$(MANDIR)/man$${m##*.}/"; done
+	for u in $(UNIT_SRC); do \
+		sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' "$$u" \
+			> "$(DESTDIR)$(UNITDIR)/$$(basename "$$u" .in)" || exit 1; \
+		chmod 0644 "$(DESTDIR)$(UNITDIR)/$$(basename "$$u" .in)"; \
+	done
+	install -m 0644 aggregator/systemd/headcount.sysusers "$(DESTDIR)$(SYSUSERSDIR)/headcount.conf"
+	sed -e 's|^listen = 127.0.0.1:8080|listen = 0.0.0.0:8080|' \
+	    -e 's|^database = demo.db|database = /var/lib/headcount/ledger.db|' \
+		aggregator/demo/venue.ini > "$(DESTDIR)$(SYSCONFDIR)/headcount/venue.ini.example"
+	install -m 0644 terminal/terminal.example.ini "$(DESTDIR)$(SYSCONFDIR)/headcount/terminal.ini.example"
+	chmod 0644 "$(DESTDIR)$(SYSCONFDIR)/headcount/venue.ini.example"
 
 clean:
 	rm -rf build

@@ -15,6 +15,8 @@ packages=(
 	libev-dev libwebsockets-evlib-ev
 	# tests and demo
 	sqlite3 curl jq tmux procps iproute2 psmisc bsdextrautils
+	# operations tests: promtool, systemd-analyze, man
+	prometheus systemd man-db
 )
 
 missing=()

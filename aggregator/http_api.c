@@ -1,6 +1,7 @@
 /*
  * http_api.c — plain HTTP on the aggregator's port: GET /api/areas,
- * GET /api/groups and GET /healthz (docs/aggregator.md shows them).
+ * GET /api/groups, GET /healthz and GET /metrics (docs/aggregator.md and
+ * docs/operations.md show them).
  *
  * Relies on: venue_state.c for area states, the ledger for sequence
  * health, jansson to build JSON, lws for the HTTP framing.
@@ -23,6 +24,7 @@
 
 #include <jansson.h>
 
+#include "aggregator/metrics.h"
 #include "shared/clock.h"
 #include "shared/log.h"
 
@@ -137,12 +139,50 @@ static json_t *route(const struct hc_server *s, struct lws *wsi, const char *pat
 		return health_json(s);
 	}
 	*status = HTTP_STATUS_NOT_FOUND;
-	return error_json("no such path; try /api/areas, /api/groups or /healthz");
+	return error_json("no such path; try /api/areas, /api/groups, /healthz or /metrics");
+}
+
+/* Takes text (malloc'd, len bytes) as the body of a response with status
+ * and content type, writes the headers, and asks for the writeable
+ * callback that sends the body. */
+static int start_body(struct hc_http_session *h, struct lws *wsi, unsigned int status,
+		      const char *content_type, char *text, size_t len)
+{
+	h->body = text;
+	h->body_len = len;
+	h->body_sent = 0;
+
+	unsigned char headers[LWS_PRE + 512];
+	unsigned char *start = headers + LWS_PRE, *p = start;
+	unsigned char *end = headers + sizeof headers - 1;
+	if (lws_add_http_common_headers(wsi, status, content_type, h->body_len, &p, end) ||
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
+					 (const unsigned char *)"no-store", 8, &p, end) ||
+	    lws_finalize_write_http_header(wsi, start, &p, end))
+		return -1;
+	lws_callback_on_writable(wsi);
+	return 0;
+}
+
+/* GET /metrics: the Prometheus text format (docs/operations.md). */
+static int begin_metrics(struct hc_server *s, struct hc_http_session *h, struct lws *wsi)
+{
+	size_t len = 0;
+	char *text = hc_metrics_text(s, &len);
+	if (text == NULL) {
+		hc_error("http /metrics: cannot build the response (out of memory)");
+		return -1;
+	}
+	return start_body(h, wsi, HTTP_STATUS_OK, "text/plain; version=0.0.4; charset=utf-8",
+			  text, len);
 }
 
 static int begin_response(struct hc_server *s, struct hc_http_session *h,
 			  struct lws *wsi, const char *path)
 {
+	if (strcmp(path, "/metrics") == 0 && !s->stopping &&
+	    lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0)
+		return begin_metrics(s, h, wsi);
 	unsigned int status = HTTP_STATUS_INTERNAL_SERVER_ERROR;
 	json_t *body = route(s, wsi, path, &status);
 	if (body == NULL) {
@@ -155,28 +195,10 @@ static int begin_response(struct hc_server *s, struct hc_http_session *h,
 		hc_error("http %s: cannot serialize the response", path);
 		return -1;
 	}
-	h->body_len = strlen(text) + 1;
-	h->body = malloc(h->body_len);
-	if (h->body == NULL) {
-		free(text);
-		return -1;
-	}
-	memcpy(h->body, text, h->body_len - 1);
-	h->body[h->body_len - 1] = '\n';
-	free(text);
-	h->body_sent = 0;
-
-	unsigned char headers[LWS_PRE + 512];
-	unsigned char *start = headers + LWS_PRE, *p = start;
-	unsigned char *end = headers + sizeof headers - 1;
-	if (lws_add_http_common_headers(wsi, status, "application/json", h->body_len,
-					&p, end) ||
-	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
-					 (const unsigned char *)"no-store", 8, &p, end) ||
-	    lws_finalize_write_http_header(wsi, start, &p, end))
-		return -1;
-	lws_callback_on_writable(wsi);
-	return 0;
+	/* The body ends in a newline where json_dumps put its NUL. */
+	size_t len = strlen(text);
+	text[len] = '\n';
+	return start_body(h, wsi, status, "application/json", text, len + 1);
 }
 
 static int write_body(struct hc_http_session *h, struct lws *wsi)

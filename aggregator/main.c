@@ -33,6 +33,7 @@
 #include "shared/clock.h"
 #include "shared/config.h"
 #include "shared/log.h"
+#include "shared/version.h"
 
 #define EXIT_CONFIG 2
 
@@ -65,6 +66,8 @@ static void usage(FILE *out)
 		"  --sample-interval-s N  history sample interval, 1..3600 (default 60;\n"
 		"                         other values are for tests)\n"
 		"  --verbose              debug lines and libwebsockets notices\n"
+		"  --version              print the version and exit\n"
+		"  --help                 print this and exit (also after a subcommand)\n"
 		"  export: CSV of the per-area history in [--from, --to), UTC times\n"
 		"          as 2026-11-23T10:00Z or 2026-11-23T10:00:30Z\n");
 }
@@ -187,6 +190,7 @@ static int run_export(int argc, char **argv)
 		{ "to", required_argument, NULL, 't' },
 		{ "area", required_argument, NULL, 'a' },
 		{ "out", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt;
@@ -199,6 +203,7 @@ static int run_export(int argc, char **argv)
 		case 't': to = optarg; break;
 		case 'a': area = optarg; break;
 		case 'o': out_path = optarg; break;
+		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_CONFIG;
 		}
 	}
@@ -263,6 +268,10 @@ done:
 
 int main(int argc, char **argv)
 {
+	if (hc_version_requested(argc, argv)) {
+		hc_version_print(stdout, "headcount-aggregator");
+		return 0;
+	}
 	if (argc >= 2 && strcmp(argv[1], "export") == 0)
 		return run_export(argc - 1, argv + 1);
 	const char *config_path = NULL, *db_path = NULL, *listen = NULL;

@@ -127,6 +127,7 @@ void hc_server_kick_commit(struct hc_server *s)
 static void note_commit_failure(struct hc_server *s, const struct hc_commit_result *r)
 {
 	s->commit_failures++;
+	s->storage_faults_total++;
 	s->storage_failing = true;
 	snprintf(s->storage_error, sizeof s->storage_error, "%s", r->error);
 	s->storage_error_at_wall_ms = hc_wall_ms();
@@ -144,6 +145,7 @@ static void note_commit_success(struct hc_server *s, const struct hc_commit_resu
 			s->commit_failures);
 	s->storage_failing = false;
 	s->commit_failures = 0;
+	hc_histogram_observe(&s->commit_latency, r->commit_us);
 	hc_debug("commit: %zu batches in %" PRId64 " us", r->n, r->commit_us);
 }
 

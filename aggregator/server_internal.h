@@ -32,6 +32,7 @@
 
 #include "aggregator/committer.h"
 #include "aggregator/congestion.h"
+#include "aggregator/histogram.h"
 #include "aggregator/ledger.h"
 #include "aggregator/server.h"
 #include "aggregator/slots.h"
@@ -328,6 +329,8 @@ struct hc_server {
 	char storage_error[256];
 	int64_t storage_error_at_wall_ms;         /* 0: never */
 	int64_t commit_failures;                  /* since the last success */
+	uint64_t storage_faults_total;            /* failed commits since start */
+	struct hc_histogram commit_latency;       /* of successful commits */
 	int64_t commit_retry_at_mono_ms;          /* no commit before this */
 	uint32_t terminals_online;
 	uint32_t terminal_sessions;

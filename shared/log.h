@@ -1,7 +1,8 @@
 /*
  * log.h — the one error-reporting helper, used everywhere.
  *
- * Lines go to stderr as "2026-11-23T10:00:00.123Z aggregator ERROR text".
+ * Lines go to stderr as "2026-11-23T10:00:00.123Z aggregator ERROR text";
+ * under systemd as "<3>aggregator ERROR text" (journald priorities).
  * Tests grep these lines, so the level words are part of the contract.
  */
 #ifndef HC_LOG_H

@@ -31,6 +31,7 @@
 #include "shared/limits.h"
 #include "shared/log.h"
 #include "shared/protocol.h"
+#include "shared/version.h"
 #include "terminal/journal.h"
 #include "terminal/link.h"
 #include "terminal/station.h"
@@ -61,7 +62,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: headcount-terminal [run] --id ID --url ws://HOST:PORT [options]\n"
 		"       headcount-terminal status --journal PATH | --id ID\n"
-		"       headcount-terminal --help\n"
+		"       headcount-terminal --help | --version\n"
 		"\n"
 		"run options:\n"
 		"  --id ID                  terminal id, as in the venue config\n"
@@ -395,6 +396,10 @@ fail:
 int main(int argc, char **argv)
 {
 	hc_log_init("terminal", HC_LOG_INFO);
+	if (hc_version_requested(argc, argv)) {
+		hc_version_print(stdout, "headcount-terminal");
+		return 0;
+	}
 	if (argc >= 2 && strcmp(argv[1], "status") == 0)
 		return run_status(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "run") == 0)

@@ -29,6 +29,7 @@
 
 #include "shared/clock.h"
 #include "shared/log.h"
+#include "shared/version.h"
 #include "tests/bench/bench.h"
 
 #define EXIT_USAGE 2
@@ -320,6 +321,10 @@ static bool run_phases(struct bench *b, const struct options *o)
 
 int main(int argc, char **argv)
 {
+	if (hc_version_requested(argc, argv)) {
+		hc_version_print(stdout, "headcount-bench");
+		return 0;
+	}
 	struct options o = {
 		.connect_window = 1000,
 		.seconds = 10,

@@ -1,0 +1,26 @@
+/*
+ * version.h — what every headcount binary says for --version.
+ *
+ * The release number lives here; the git revision is stamped by the
+ * Makefile at build time (HC_GIT_REV), so a binary found on a door's
+ * Raspberry Pi names the exact source it was built from.
+ */
+#ifndef HC_VERSION_H
+#define HC_VERSION_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#define HC_RELEASE "0.9.0"
+
+/* "0.9.0 (git 6ed5b98)"; "(git unknown)" when built outside a checkout. */
+const char *hc_version(void);
+
+/* Prints "PROGRAM VERSION" and the libraries' versions to out. */
+void hc_version_print(FILE *out, const char *program);
+
+/* True when argv holds "--version" before any "--" (then print and
+ * exit 0: every binary answers it the same way). */
+bool hc_version_requested(int argc, char *const *argv);
+
+#endif
