@@ -12,9 +12,11 @@ packages=(
 	gcc make pkg-config
 	libwebsockets-dev libsqlite3-dev libjansson-dev libinih-dev
 	libmbedtls-dev libncurses-dev libgpiod-dev libcmocka-dev
-	libev-dev libwebsockets-evlib-ev
+	libev-dev libwebsockets-evlib-ev libmosquitto-dev
 	# tests and demo
 	sqlite3 curl jq tmux procps iproute2 psmisc bsdextrautils
+	# MQTT bridge tests: a real broker and its clients
+	mosquitto mosquitto-clients
 )
 
 missing=()
