@@ -130,6 +130,9 @@ struct hc_map_session {
 	uint32_t versions_len;
 	uint32_t cursor;             /* next entry to look at */
 	bool snapshot_pending;
+	int64_t behind_since_ms;     /* not reading fast enough since (0: no) */
+	bool recheck_scheduled;
+	lws_sorted_usec_list_t recheck_sul; /* only while behind */
 };
 
 /* Per-connection data of the supervisor role. */
