@@ -8,7 +8,7 @@
 # Missing Debian packages are installed by .ci/install-deps.sh the first
 # time (build/pkg.mk records the pkg-config flags it found).
 
-PKGS := libwebsockets sqlite3 jansson inih ncursesw
+PKGS := libwebsockets sqlite3 jansson inih ncursesw libmosquitto
 CC ?= cc
 
 ifeq ($(SAN),1)

@@ -12,11 +12,13 @@ packages=(
 	gcc make pkg-config
 	libwebsockets-dev libsqlite3-dev libjansson-dev libinih-dev
 	libmbedtls-dev libncurses-dev libgpiod-dev libcmocka-dev
-	libev-dev libwebsockets-evlib-ev
+	libev-dev libwebsockets-evlib-ev libmosquitto-dev
 	# tests and demo
 	sqlite3 curl jq tmux procps iproute2 psmisc bsdextrautils
 	# operations tests: promtool, systemd-analyze, man
 	prometheus systemd man-db
+	# MQTT bridge tests: a real broker and its clients
+	mosquitto mosquitto-clients
 )
 
 missing=()

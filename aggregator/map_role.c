@@ -15,12 +15,23 @@
  * had no time for and never holds a backlog, and lws only calls back
  * when its socket can take more, so it slows no one else. A map client
  * sends nothing: any message closes it with 4001.
+ *
+ * A client that reads too slowly (its socket's unsent bytes above a
+ * bound) gets no frame until it catches up, and one that stays behind
+ * for HC_MAP_STALL_MS is dropped (aggregator/map_backpressure.h); its
+ * kernel send buffer is capped, so a stalled phone holds little memory.
  */
 #include "aggregator/server_internal.h"
 
+#include <inttypes.h>
+#include <linux/sockios.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 
+#include "aggregator/map_backpressure.h"
+#include "shared/clock.h"
 #include "shared/log.h"
 
 static int close_now(struct hc_map_session *m, uint16_t code, const char *reason)
@@ -86,6 +97,63 @@ static int next_changed(const struct hc_server *s, const struct hc_map_session *
 	return -1;
 }
 
+/* Bytes written to the client's socket that it has not taken yet. */
+static int64_t unsent_bytes(struct lws *wsi)
+{
+	int n = 0;
+	if (ioctl(lws_get_socket_fd(wsi), SIOCOUTQ, &n) != 0)
+		return 0;
+	return n;
+}
+
+static void recheck_due(lws_sorted_usec_list_t *sul);
+
+/* Asks for a look at a client that is behind in HC_MAP_RECHECK_MS: its
+ * socket may never become writeable again, so the writeable callback
+ * alone cannot notice that it stalled. */
+static void schedule_recheck(struct hc_server *s, struct hc_map_session *m)
+{
+	if (m->recheck_scheduled)
+		return;
+	m->recheck_scheduled = true;
+	lws_sul_schedule(s->context, 0, &m->recheck_sul, recheck_due,
+			 HC_MAP_RECHECK_MS * LWS_US_PER_MS);
+}
+
+static void drop_stalled(struct hc_map_session *m)
+{
+	hc_warn("map %s: not reading for %d s (%" PRId64 " bytes unsent): dropped", m->peer,
+		HC_MAP_STALL_MS / 1000, unsent_bytes(m->wsi));
+	/* Its socket is full: no close frame could reach it. */
+	lws_set_timeout(m->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+static void recheck_due(lws_sorted_usec_list_t *sul)
+{
+	struct hc_map_session *m = lws_container_of(sul, struct hc_map_session, recheck_sul);
+	m->recheck_scheduled = false;
+	switch (hc_map_flow_decide(unsent_bytes(m->wsi), hc_mono_ms(), &m->behind_since_ms)) {
+	case HC_MAP_FLOW_WRITE:
+		lws_callback_on_writable(m->wsi); /* caught up: send what it missed */
+		break;
+	case HC_MAP_FLOW_WAIT:
+		schedule_recheck(hc_server_of(m->wsi), m);
+		break;
+	case HC_MAP_FLOW_DROP:
+		drop_stalled(m);
+		break;
+	}
+}
+
+/* A small kernel send buffer: what a stalled client can pin in kernel
+ * memory stays bounded, and falling behind shows soon. */
+static void cap_send_buffer(struct hc_map_session *m)
+{
+	int bytes = HC_MAP_SNDBUF_BYTES;
+	if (setsockopt(lws_get_socket_fd(m->wsi), SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes) != 0)
+		hc_debug("map %s: SO_SNDBUF: %m", m->peer);
+}
+
 static int on_writeable(struct hc_server *s, struct hc_map_session *m)
 {
 	if (s->closing_all) {
@@ -97,6 +165,16 @@ static int on_writeable(struct hc_server *s, struct hc_map_session *m)
 	if (!follow_generation(s, m)) {
 		hc_error("map %s: out of memory", m->peer);
 		return -1;
+	}
+	switch (hc_map_flow_decide(unsent_bytes(m->wsi), hc_mono_ms(), &m->behind_since_ms)) {
+	case HC_MAP_FLOW_WRITE:
+		break;
+	case HC_MAP_FLOW_WAIT:
+		schedule_recheck(s, m);
+		return 0;
+	case HC_MAP_FLOW_DROP:
+		drop_stalled(m);
+		return 0;
 	}
 	if (m->snapshot_pending) {
 		if (write_snapshot(s, m) < 0)
@@ -144,6 +222,7 @@ int hc_map_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 			return -1;
 		}
 		s->map_sessions++;
+		cap_send_buffer(m);
 		m->snapshot_pending = true;
 		lws_callback_on_writable(wsi);
 		return 0;
@@ -152,7 +231,11 @@ int hc_map_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return on_writeable(s, m);
 	case LWS_CALLBACK_CLOSED:
-		if (m->versions_sent != NULL) {
+		if (m != NULL && m->recheck_scheduled) {
+			lws_sul_cancel(&m->recheck_sul);
+			m->recheck_scheduled = false;
+		}
+		if (m != NULL && m->versions_sent != NULL) {
 			s->map_sessions--;
 			free(m->versions_sent);
 			m->versions_sent = NULL;

@@ -40,6 +40,7 @@
  *     except terminals and supervisors it no longer lists.
  */
 #include "aggregator/server_internal.h"
+#include "aggregator/mqtt_bridge.h"
 
 #include <assert.h>
 #include <dlfcn.h>
@@ -678,8 +679,17 @@ struct hc_server *hc_server_new(struct hc_venue_cfg *cfg, struct hc_slots *sourc
 	if (libev.loop != NULL)
 		lws_sul_schedule(s->context, 0, &s->tick_sul, tick_due,
 				 HC_LIBEV_TICK_MS * LWS_US_PER_MS);
+	if (cfg->mqtt.enabled) {
+		char mqtt_err[256] = "";
+		s->mqtt = hc_mqtt_bridge_start(&cfg->mqtt, mqtt_err, sizeof mqtt_err);
+		if (s->mqtt == NULL) {
+			hc_error("mqtt: cannot start the bridge: %s", mqtt_err);
+			goto fail;
+		}
+	}
 	if (!hc_venue_state_init(s))
 		goto fail;
+	hc_venue_state_offer_all_to_bridge(s);
 	/* From here the store belongs to the committer's thread. */
 	s->committer = hc_committer_start(store, wake_loop, s);
 	if (s->committer == NULL)
@@ -783,6 +793,8 @@ void hc_server_free(struct hc_server *s)
 		hc_committer_stop(s->committer);
 		s->committer = NULL;
 	}
+	hc_mqtt_bridge_stop(s->mqtt);
+	s->mqtt = NULL;
 	if (s->context != NULL) {
 		lws_sul_cancel(&s->congestion_sul);
 		lws_sul_cancel(&s->publish_sul);

@@ -131,6 +131,9 @@ struct hc_map_session {
 	uint32_t versions_len;
 	uint32_t cursor;             /* next entry to look at */
 	bool snapshot_pending;
+	int64_t behind_since_ms;     /* not reading fast enough since (0: no) */
+	bool recheck_scheduled;
+	lws_sorted_usec_list_t recheck_sul; /* only while behind */
 };
 
 /* Per-connection data of the supervisor role. */
@@ -274,6 +277,7 @@ struct hc_server {
 	struct hc_store *store;
 	struct hc_committer *committer;
 	struct hc_congestion *congestion;
+	struct hc_mqtt_bridge *mqtt;              /* NULL without [mqtt] */
 	struct lws_context *context;
 	struct lws_protocols protocols[HC_PROTOCOL_COUNT + 1];
 	lws_retry_bo_t idle_policy;
@@ -373,6 +377,8 @@ void hc_venue_state_free(struct hc_server *s);
  * terminal, map and supervisor connections to write, in this loop turn.
  * Re-arms the hold timer. */
 void hc_venue_state_refresh(struct hc_server *s);
+/* Offers every area's and group's current state to the MQTT bridge. */
+void hc_venue_state_offer_all_to_bridge(struct hc_server *s);
 /* Rebuilds s->cfg from s->base_cfg plus the adjustments, the slot
  * mappings and the congestion state (kept by id), re-applies overrides,
  * then refreshes. renumbered: indexes may have moved (a reload), so

@@ -38,6 +38,7 @@
  *     shown; updated_at is the wall time of the change.
  */
 #include "aggregator/server_internal.h"
+#include "aggregator/mqtt_bridge.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -267,6 +268,37 @@ static void schedule_publish_timer(struct hc_server *s, int64_t now_mono_ms)
 			 wait_ms * LWS_US_PER_MS);
 }
 
+/* Hands the published states marked in changed / group_changed to the
+ * MQTT bridge (the same bytes the map role sends); NULL marks: all. */
+static void offer_to_bridge(struct hc_server *s, const bool *changed,
+			    const bool *group_changed)
+{
+	if (s->mqtt == NULL)
+		return;
+	size_t len = 0;
+	for (int i = 0; i < s->cfg->area_count; i++) {
+		if (changed != NULL && !changed[i])
+			continue;
+		unsigned char *buf = hc_venue_area_message(s, i, &len);
+		if (buf != NULL)
+			hc_mqtt_bridge_offer(s->mqtt, "area", s->cfg->areas[i].id,
+					     (const char *)buf + LWS_PRE, len);
+	}
+	for (int g = 0; g < s->cfg->group_count; g++) {
+		if (group_changed != NULL && !group_changed[g])
+			continue;
+		unsigned char *buf = hc_venue_group_message(s, g, &len);
+		if (buf != NULL)
+			hc_mqtt_bridge_offer(s->mqtt, "group", s->cfg->groups[g].id,
+					     (const char *)buf + LWS_PRE, len);
+	}
+}
+
+void hc_venue_state_offer_all_to_bridge(struct hc_server *s)
+{
+	offer_to_bridge(s, NULL, NULL);
+}
+
 /* The refresh proper; quiet: no change lines (start-up). */
 static void refresh(struct hc_server *s, bool quiet)
 {
@@ -281,15 +313,20 @@ static void refresh(struct hc_server *s, bool quiet)
 	hc_congestion_evaluate(s->congestion, now_mono_ms, NULL, NULL);
 	bool any_group = false;
 	bool changed[HC_AREAS_MAX] = { false };
+	bool group_changed[HC_GROUPS_MAX] = { false };
 	bool any_area = false;
-	for (int g = 0; g < cfg->group_count; g++)
-		any_group |= refresh_group(s, g, now_wall_ms, now_mono_ms, quiet);
+	for (int g = 0; g < cfg->group_count; g++) {
+		group_changed[g] = refresh_group(s, g, now_wall_ms, now_mono_ms, quiet);
+		any_group |= group_changed[g];
+	}
 	for (int i = 0; i < cfg->area_count; i++) {
 		changed[i] = refresh_area(s, i, now_wall_ms, now_mono_ms, quiet);
 		any_area |= changed[i];
 	}
-	if (any_area || any_group)
+	if (any_area || any_group) {
 		wake_for_areas(s, changed);
+		offer_to_bridge(s, changed, group_changed);
+	}
 	schedule_congestion_timer(s);
 	schedule_publish_timer(s, now_mono_ms);
 }

@@ -81,12 +81,15 @@ enum section_kind {
 	SEC_GROUP,
 	SEC_TERMINAL,
 	SEC_SUPERVISOR,
+	SEC_MQTT,
 };
 
 enum key {
 	K_NAME, K_LISTEN, K_DATABASE, K_DENSITY, K_CAPACITY, K_FLOOR, K_GROUP,
 	K_AREA, K_KEY,
 	K_MODERATE, K_CROWDED, K_FULL, K_RESTRICT, K_RESUME, K_HOLD,
+	K_HOST, K_PORT, K_TOPIC_PREFIX, K_CLIENT_ID, K_QOS, K_KEEPALIVE,
+	K_USERNAME, K_PASSWORD,
 	K_COUNT,
 };
 
@@ -95,6 +98,7 @@ enum key {
 #define IN_GROUP (1u << SEC_GROUP)
 #define IN_TERMINAL (1u << SEC_TERMINAL)
 #define IN_SUPERVISOR (1u << SEC_SUPERVISOR)
+#define IN_MQTT (1u << SEC_MQTT)
 #define IN_THRESHOLDS (IN_VENUE | IN_AREA | IN_GROUP)
 
 static const struct {
@@ -116,6 +120,14 @@ static const struct {
 	[K_RESTRICT] = {"restrict_at", IN_THRESHOLDS},
 	[K_RESUME] = {"resume_at", IN_THRESHOLDS},
 	[K_HOLD] = {"hold_s", IN_THRESHOLDS},
+	[K_HOST] = {"host", IN_MQTT},
+	[K_PORT] = {"port", IN_MQTT},
+	[K_TOPIC_PREFIX] = {"topic_prefix", IN_MQTT},
+	[K_CLIENT_ID] = {"client_id", IN_MQTT},
+	[K_QOS] = {"qos", IN_MQTT},
+	[K_KEEPALIVE] = {"keepalive_s", IN_MQTT},
+	[K_USERNAME] = {"username", IN_MQTT},
+	[K_PASSWORD] = {"password", IN_MQTT},
 };
 
 /* Line on which each key was given in one section; 0 = not given. */
@@ -145,6 +157,7 @@ struct loader {
 	struct key_lines group_keys[HC_GROUPS_MAX];
 	struct key_lines terminal_keys[HC_TERMINALS_MAX];
 	struct key_lines supervisor_keys[HC_SUPERVISORS_MAX];
+	struct key_lines mqtt_keys;
 
 	/* the error to report: the one with the lowest line > 0 wins */
 	bool failed;
@@ -184,6 +197,7 @@ static struct key_lines *current_key_lines(struct loader *L)
 	case SEC_GROUP: return &L->group_keys[L->index];
 	case SEC_TERMINAL: return &L->terminal_keys[L->index];
 	case SEC_SUPERVISOR: return &L->supervisor_keys[L->index];
+	case SEC_MQTT: return &L->mqtt_keys;
 	case SEC_NONE:
 	case SEC_INVALID: break;
 	}
@@ -218,13 +232,29 @@ static void begin_section(struct loader *L, const char *kind, const char *id)
 		return;
 	}
 
+	if (strcmp(kind, "mqtt") == 0) {
+		if (id[0] != '\0') {
+			error_at(L, line, "[mqtt] takes no id, got '%s'", quote(id, q));
+			return;
+		}
+		if (cfg->mqtt.enabled) {
+			error_at(L, line, "[mqtt] given twice (first at line %d)", cfg->mqtt.line);
+			return;
+		}
+		cfg->mqtt.enabled = true;
+		cfg->mqtt.line = line;
+		L->kind = SEC_MQTT;
+		snprintf(L->section_label, sizeof L->section_label, "mqtt");
+		return;
+	}
+
 	bool is_area = strcmp(kind, "area") == 0;
 	bool is_group = strcmp(kind, "group") == 0;
 	bool is_terminal = strcmp(kind, "terminal") == 0;
 	bool is_supervisor = strcmp(kind, "supervisor") == 0;
 	if (!is_area && !is_group && !is_terminal && !is_supervisor) {
 		error_at(L, line,
-			 "unknown section [%s]: expected [venue], [area <id>], [group <id>], [terminal <id>] or [supervisor <name>]",
+			 "unknown section [%s]: expected [venue], [area <id>], [group <id>], [terminal <id>], [supervisor <name>] or [mqtt]",
 			 quote(kind, q));
 		return;
 	}
@@ -585,6 +615,93 @@ static bool apply_threshold(struct hc_thresholds *t, enum key k,
 	return hc_threshold_set(t, tk, number, range);
 }
 
+/* An MQTT topic prefix: printable ASCII without the wildcards + and #,
+ * no leading or trailing '/', no empty level. */
+static bool valid_topic_prefix(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > HC_MQTT_TOPIC_PREFIX_LEN_MAX || s[0] == '/' || s[n - 1] == '/' ||
+	    strstr(s, "//") != NULL)
+		return false;
+	for (const char *p = s; *p != '\0'; p++)
+		if (*p <= ' ' || *p > '~' || *p == '+' || *p == '#')
+			return false;
+	return true;
+}
+
+/* 1..64 characters of A-Z a-z 0-9 _ - (what every broker accepts). */
+static bool valid_client_id(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 64)
+		return false;
+	for (const char *p = s; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
+			return false;
+	return true;
+}
+
+/* Copies value into dst[cap] when it has 1..cap-1 bytes (empty allowed
+ * when allow_empty). */
+static bool copy_text(char *dst, size_t cap, const char *value, bool allow_empty)
+{
+	size_t n = strlen(value);
+	if ((n == 0 && !allow_empty) || n >= cap)
+		return false;
+	memcpy(dst, value, n + 1);
+	return true;
+}
+
+static bool apply_mqtt_key(struct hc_mqtt_cfg *m, enum key k, const char *value,
+			   const char **range)
+{
+	int64_t n = 0;
+	switch (k) {
+	case K_HOST:
+		*range = "a host name or address of 1..255 bytes";
+		return copy_text(m->host, sizeof m->host, value, false);
+	case K_PORT:
+		*range = "a port 1..65535";
+		if (!parse_int(value, 1, 65535, &n))
+			return false;
+		m->port = (uint16_t)n;
+		return true;
+	case K_TOPIC_PREFIX:
+		*range = "1..96 printable ASCII characters without + or #, no leading, trailing or double /";
+		if (!valid_topic_prefix(value))
+			return false;
+		snprintf(m->topic_prefix, sizeof m->topic_prefix, "%s", value);
+		return true;
+	case K_CLIENT_ID:
+		*range = "1..64 characters of A-Z a-z 0-9 _ -";
+		if (!valid_client_id(value))
+			return false;
+		snprintf(m->client_id, sizeof m->client_id, "%s", value);
+		return true;
+	case K_QOS:
+		*range = "0, 1 or 2";
+		if (!parse_int(value, 0, 2, &n))
+			return false;
+		m->qos = (int)n;
+		return true;
+	case K_KEEPALIVE:
+		*range = "an integer 5..3600";
+		if (!parse_int(value, 5, 3600, &n))
+			return false;
+		m->keepalive_s = (int)n;
+		return true;
+	case K_USERNAME:
+		*range = "1..64 bytes";
+		return copy_text(m->username, sizeof m->username, value, false);
+	case K_PASSWORD:
+		*range = "1..128 bytes";
+		return copy_text(m->password, sizeof m->password, value, false);
+	default:
+		return false;
+	}
+}
+
 /* Applies key k = value to the current section; false with *range set
  * to the allowed values when the value is refused. */
 static bool apply_key(struct loader *L, enum key k, const char *value,
@@ -644,6 +761,15 @@ static bool apply_key(struct loader *L, enum key k, const char *value,
 		snprintf(key, 65, "%s", value);
 		return true;
 	}
+	case K_HOST:
+	case K_PORT:
+	case K_TOPIC_PREFIX:
+	case K_CLIENT_ID:
+	case K_QOS:
+	case K_KEEPALIVE:
+	case K_USERNAME:
+	case K_PASSWORD:
+		return apply_mqtt_key(&cfg->mqtt, k, value, range);
 	default:
 		return apply_threshold(current_thresholds(L), k, value, range);
 	}
@@ -846,6 +972,47 @@ static void resolve_database(struct loader *L)
 	memcpy(cfg->database, joined, (size_t)n + 1);
 }
 
+/* "Summer Fest 2026!" -> "summer-fest-2026": the venue's name as one MQTT
+ * topic level and client id (lower-case letters, digits and '-'). */
+static void venue_slug(const char *name, char *out, size_t cap)
+{
+	size_t n = 0;
+	bool dash = false;
+	for (const unsigned char *p = (const unsigned char *)name; *p != '\0' && n + 1 < cap; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')) {
+			out[n++] = (char)*p;
+			dash = false;
+		} else if (*p >= 'A' && *p <= 'Z') {
+			out[n++] = (char)(*p - 'A' + 'a');
+			dash = false;
+		} else if (n > 0 && !dash) {
+			out[n++] = '-';
+			dash = true;
+		}
+	}
+	while (n > 0 && out[n - 1] == '-')
+		n--;
+	if (n == 0)
+		n = (size_t)snprintf(out, cap, "venue");
+	out[n] = '\0';
+}
+
+/* Fills the [mqtt] defaults that depend on the venue's name. */
+static void resolve_mqtt(struct loader *L)
+{
+	struct hc_mqtt_cfg *m = &L->cfg->mqtt;
+	if (!m->enabled)
+		return;
+	char slug[48];
+	venue_slug(L->cfg->name, slug, sizeof slug);
+	if (m->topic_prefix[0] == '\0')
+		snprintf(m->topic_prefix, sizeof m->topic_prefix, "headcount/%s", slug);
+	if (m->client_id[0] == '\0')
+		snprintf(m->client_id, sizeof m->client_id, "headcount-%s", slug);
+	if (m->password[0] != '\0' && m->username[0] == '\0')
+		error_at(L, m->line, "mqtt: password given without username");
+}
+
 static void resolve(struct loader *L)
 {
 	struct hc_venue_cfg *cfg = L->cfg;
@@ -861,6 +1028,7 @@ static void resolve(struct loader *L)
 	if (cfg->area_count == 0)
 		error_at(L, 0, "no [area <id>] section: a venue needs at least one area");
 	resolve_database(L);
+	resolve_mqtt(L);
 }
 
 /* ---- loading ----------------------------------------------------------- */
@@ -872,6 +1040,10 @@ static void set_defaults(struct hc_venue_cfg *cfg)
 	cfg->listen_port = 8080;
 	snprintf(cfg->database, sizeof cfg->database, "headcount.db");
 	cfg->density_per_m2 = 2.0;
+	snprintf(cfg->mqtt.host, sizeof cfg->mqtt.host, "127.0.0.1");
+	cfg->mqtt.port = 1883;
+	cfg->mqtt.qos = 1;
+	cfg->mqtt.keepalive_s = 30;
 	cfg->thresholds = (struct hc_thresholds){
 		.moderate_at = 0.5, .crowded_at = 0.8, .full_at = 1.0,
 		.restrict_at = 1.0, .resume_at = 0.9, .hold_ms = 60000,

@@ -70,6 +70,22 @@ struct hc_supervisor_cfg {
 	int line;
 };
 
+/* [mqtt]: the optional bridge that keeps every area's and group's state
+ * as a retained message on an MQTT broker (docs/map.md). */
+#define HC_MQTT_TOPIC_PREFIX_LEN_MAX 96
+struct hc_mqtt_cfg {
+	bool enabled;                /* the section is present */
+	char host[256];              /* default 127.0.0.1 */
+	uint16_t port;               /* default 1883 */
+	char topic_prefix[HC_MQTT_TOPIC_PREFIX_LEN_MAX + 1]; /* default headcount/<venue slug> */
+	char client_id[65];          /* default headcount-<venue slug> */
+	int qos;                     /* 0, 1 (default) or 2 */
+	int keepalive_s;             /* 5..3600, default 30 */
+	char username[65];           /* "" when none */
+	char password[129];
+	int line;                    /* of the [mqtt] header */
+};
+
 struct hc_venue_cfg {
 	char path[PATH_MAX];
 	char name[HC_NAME_LEN_MAX + 1];
@@ -87,6 +103,7 @@ struct hc_venue_cfg {
 	struct hc_terminal_cfg terminals[HC_TERMINALS_MAX];
 	int supervisor_count;
 	struct hc_supervisor_cfg supervisors[HC_SUPERVISORS_MAX];
+	struct hc_mqtt_cfg mqtt;
 };
 
 /* Where a config is wrong: "venue.ini:12: capacity must be ...". */
