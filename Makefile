@@ -8,7 +8,7 @@
 # Missing Debian packages are installed by .ci/install-deps.sh the first
 # time (build/pkg.mk records the pkg-config flags it found).
 
-PKGS := libwebsockets sqlite3 jansson inih ncursesw
+PKGS := libwebsockets sqlite3 jansson inih ncursesw libgpiod
 CC ?= cc
 
 ifeq ($(SAN),1)
@@ -53,7 +53,7 @@ endif
 .PHONY: all test unit demo deps clean lint soak bench
 all: $(BINS) $(UNIT_BIN) $(TOOL_BIN)
 
-build/pkg.mk: .ci/install-deps.sh
+build/pkg.mk: .ci/install-deps.sh Makefile
 	@bash .ci/install-deps.sh
 	@mkdir -p build
 	@{ echo "PKG_CFLAGS := $$(pkg-config --cflags $(PKGS))"; \
