@@ -4,6 +4,8 @@
 #   make test     install missing packages, build, run the whole suite
 #   make demo     an aggregator on the demo venue with simulated terminals
 #   make SAN=1    the same, built with AddressSanitizer + UBSan in build/san
+#   make arm64    the terminal and its unit tests for a Raspberry Pi
+#                 (arm64 cross build into build/arm64; docs/terminal.md)
 #
 # Missing Debian packages are installed by .ci/install-deps.sh the first
 # time (build/pkg.mk records the pkg-config flags it found).
@@ -50,7 +52,7 @@ ifneq ($(SIM_SRC),)
 BINS += $(BUILD)/headcount-sim
 endif
 
-.PHONY: all test unit demo deps clean lint soak bench
+.PHONY: all test unit demo deps clean lint soak bench arm64
 all: $(BINS) $(UNIT_BIN) $(TOOL_BIN)
 
 build/pkg.mk: .ci/install-deps.sh Makefile
@@ -95,6 +97,11 @@ $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIB)
 test: all
 	$(MAKE) SAN=1 all
 	bash tests/run.sh
+
+# Cross-build for arm64 (needs the packages .ci/install-deps.sh installs;
+# test-hw runs the result under qemu-user as part of make test).
+arm64: build/pkg.mk
+	bash tests/hw/arm64-build.sh
 
 demo: all
 	bash aggregator/demo/run-demo.sh
