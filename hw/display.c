@@ -19,9 +19,11 @@ bool hc_display_line_open(struct hc_display *d, char *err, size_t err_len);
 bool hc_display_screen_open(struct hc_display *d, char *err, size_t err_len);
 bool hc_display_leds_open(const struct hc_hw_output_cfg *hw,
 			  struct hc_display *d, char *err, size_t err_len);
+bool hc_display_lcd_open(const struct hc_hw_output_cfg *hw,
+			 struct hc_display *d, char *err, size_t err_len);
 
-/* Parts a display spec may combine: a base and the hardware output. */
-#define DISPLAY_PARTS_MAX 2
+/* Parts a display spec may combine: a base and two hardware outputs. */
+#define DISPLAY_PARTS_MAX 3
 
 struct composite {
 	struct hc_display parts[DISPLAY_PARTS_MAX];
@@ -35,6 +37,8 @@ void hc_hw_output_cfg_default(struct hc_hw_output_cfg *c)
 	c->line_green = 23;
 	c->line_red = 24;
 	c->line_buzzer = 25;
+	snprintf(c->lcd_i2c, sizeof c->lcd_i2c, "/dev/i2c-1");
+	c->lcd_address = 0x27;
 }
 
 static void composite_show(struct hc_display *d, const struct hc_display_state *s)
@@ -79,7 +83,7 @@ static bool split_spec(const char *spec, char names[DISPLAY_PARTS_MAX][16],
 	    strcmp(base, "none") != 0)
 		return false;
 	for (size_t i = 1; i < *count; i++) {
-		if (strcmp(names[i], "leds") != 0)
+		if (strcmp(names[i], "leds") != 0 && strcmp(names[i], "lcd") != 0)
 			return false;
 		for (size_t k = 1; k < i; k++)
 			if (strcmp(names[i], names[k]) == 0)
@@ -107,7 +111,7 @@ bool hc_display_open_with(const char *spec, const struct hc_hw_output_cfg *hw,
 	}
 	if (!split_spec(spec, names, &n)) {
 		snprintf(err, err_len, "unknown display \"%s\" (expected line, "
-			 "screen or none, optionally with ,leds)", spec);
+			 "screen or none, optionally with ,leds and ,lcd)", spec);
 		return false;
 	}
 	if (n == 1)
@@ -122,8 +126,10 @@ bool hc_display_open_with(const char *spec, const struct hc_hw_output_cfg *hw,
 		memset(&c->parts[i], 0, sizeof c->parts[i]);
 		if (i == 0)
 			ok = hc_display_open(names[0], &c->parts[0], err, err_len);
-		else
+		else if (strcmp(names[i], "leds") == 0)
 			ok = hc_display_leds_open(hw, &c->parts[i], err, err_len);
+		else
+			ok = hc_display_lcd_open(hw, &c->parts[i], err, err_len);
 		if (!ok)
 			goto fail;
 		c->count++;

@@ -7,7 +7,8 @@
  * scripts and tests read it), "screen" (full-screen ncurses panel with
  * large figures), "none", and the hardware outputs that can be added to
  * any of them with a comma: "leds" (green/red LEDs and a buzzer on GPIO,
- * hw/display_leds.c), e.g. "screen,leds".
+ * hw/display_leds.c) and "lcd" (16x2 HD44780 behind a PCF8574 on I2C,
+ * hw/display_lcd.c), e.g. "screen,leds,lcd".
  */
 #ifndef HC_HW_DISPLAY_H
 #define HC_HW_DISPLAY_H
@@ -45,9 +46,11 @@ struct hc_hw_output_cfg {
 	int32_t line_green;
 	int32_t line_red;
 	int32_t line_buzzer;
+	char lcd_i2c[64];                    /* I2C bus device, "/dev/i2c-1" */
+	int32_t lcd_address;                 /* PCF8574 7-bit address */
 };
 
-/* Defaults: gpiochip0, green 23, red 24, buzzer 25. */
+/* Defaults: gpiochip0, green 23, red 24, buzzer 25, /dev/i2c-1, 0x27. */
 void hc_hw_output_cfg_default(struct hc_hw_output_cfg *c);
 
 struct hc_display {
@@ -61,8 +64,8 @@ struct hc_display {
 bool hc_display_open(const char *backend, struct hc_display *d, char *err,
 		     size_t err_len);
 
-/* Opens a display spec: a base backend optionally followed by ",leds",
- * shown together. hw may be NULL (defaults). */
+/* Opens a display spec: a base backend optionally followed by ",leds"
+ * and/or ",lcd", shown together. hw may be NULL (defaults). */
 bool hc_display_open_with(const char *spec, const struct hc_hw_output_cfg *hw,
 			  struct hc_display *d, char *err, size_t err_len);
 

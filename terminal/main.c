@@ -4,14 +4,14 @@
  *   headcount-terminal [run] --id t1 --url ws://127.0.0.1:8080
  *       [--journal PATH] [--batch-interval-ms 2000]
  *       [--input stdin|keyboard|gpio|gpio-sim]
- *       [--display line|screen|none[,leds]]
+ *       [--display line|screen|none[,leds][,lcd]]
  *       [--exit-when-acked] [--config terminal.ini] [--verbose]
  *   headcount-terminal status --journal PATH   (or --id t1)
  *   headcount-terminal --help
  *
  * --config reads the [terminal] section of an INI file (keys id, url,
- * journal, batch_interval_ms, input, display, and the gpio_* hardware
- * keys, which exist only there); flags given on the command
+ * journal, batch_interval_ms, input, display, and the gpio_* and lcd_*
+ * hardware keys, which exist only there); flags given on the command
  * line win over it. A bad flag or value prints a message and exits 2; a
  * failure at run time (journal, device) exits 1. docs/terminal.md is the
  * user guide. This file only parses and wires: journal -> station ->
@@ -43,7 +43,7 @@
 enum hw_key {
 	HW_GPIO_CHIP, HW_LINE_IN, HW_LINE_OUT, HW_LINE_UNDO, HW_DEBOUNCE,
 	HW_ACTIVE_LOW, HW_PULL_UP, HW_LINE_GREEN, HW_LINE_RED, HW_LINE_BUZZER,
-	HW_KEY_COUNT,
+	HW_LCD_I2C, HW_LCD_ADDRESS, HW_KEY_COUNT,
 };
 
 static const char *const hw_key_names[HW_KEY_COUNT] = {
@@ -57,6 +57,8 @@ static const char *const hw_key_names[HW_KEY_COUNT] = {
 	[HW_LINE_GREEN] = "gpio_line_green",
 	[HW_LINE_RED] = "gpio_line_red",
 	[HW_LINE_BUZZER] = "gpio_line_buzzer",
+	[HW_LCD_I2C] = "lcd_i2c",
+	[HW_LCD_ADDRESS] = "lcd_address",
 };
 
 struct settings {
@@ -93,7 +95,7 @@ static void usage(FILE *out)
 		"  --batch-interval-ms MS   batch every MS ms (%d..%d, default %d)\n"
 		"  --input stdin|keyboard|gpio|gpio-sim\n"
 		"                           where presses come from (default stdin)\n"
-		"  --display line|screen|none[,leds]\n"
+		"  --display line|screen|none[,leds][,lcd]\n"
 		"                           what the door sees (default line)\n"
 		"  --exit-when-acked        exit 0 once input ended and all is acked\n"
 		"  --config FILE            read [terminal] settings from an INI file\n"
@@ -401,6 +403,19 @@ static bool parse_hw(const struct settings *s, struct hc_gpio_input_cfg *in,
 		hc_error("gpio_active_low and gpio_pull_up take true or false");
 		return false;
 	}
+	if (s->hw[HW_LCD_I2C][0] != '\0')
+		snprintf(out->lcd_i2c, sizeof out->lcd_i2c, "%s", s->hw[HW_LCD_I2C]);
+	if (s->hw[HW_LCD_ADDRESS][0] != '\0') {
+		char *end;
+		errno = 0;
+		long a = strtol(s->hw[HW_LCD_ADDRESS], &end, 0);
+		if (errno != 0 || *end != '\0' || a < 0x03 || a > 0x77) {
+			hc_error("lcd_address \"%s\": expected a 7-bit I2C "
+				 "address such as 0x27", s->hw[HW_LCD_ADDRESS]);
+			return false;
+		}
+		out->lcd_address = (int32_t)a;
+	}
 	return true;
 }
 
@@ -438,7 +453,7 @@ static bool validate_run(struct settings *s, struct hc_link_config *lc,
 	}
 	if (!hc_display_known(s->display)) {
 		hc_error("--display \"%s\": expected line, screen or none, "
-			 "optionally followed by ,leds", s->display);
+			 "optionally followed by ,leds and/or ,lcd", s->display);
 		return false;
 	}
 	if (!parse_hw(s, gpio_in, hw_out))

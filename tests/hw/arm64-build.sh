@@ -43,7 +43,7 @@ LIBS="-L$OUT/lib -lwebsockets $(pkg-config --libs $PKGS) -lmbedcrypto -lpthread 
 SRC="$(ls shared/*.c terminal/*.c hw/*.c | grep -v '^terminal/main.c$') aggregator/ledger.c"
 TESTS="test_debounce_presses test_pattern_door_states test_outbox_batching
 	test_outbox_resend test_outbox_undo test_journal_restart test_journal_upgrade
-	test_protocol_roundtrip test_protocol_rejections"
+	test_protocol_roundtrip test_protocol_rejections test_lcd_hd44780_bytes"
 
 objs=()
 for f in $SRC terminal/main.c $(for t in $TESTS; do echo tests/unit/$t.c; done); do
