@@ -325,6 +325,12 @@ static bool load_or_create_identity(struct hc_journal *j,
 			goto fail;
 		}
 		memcpy(j->terminal, value, strlen(value) + 1);
+		/* A status read of a journal no terminal of this version has
+		 * opened yet: the undo columns it queries are added here. */
+		if (!may_create &&
+		    meta_get(j, "schema_version", value, sizeof value) == 1 &&
+		    strcmp(value, "1") == 0 && !exec_sql(j, journal_upgrade_1_sql))
+			goto db_fail;
 	}
 	if (!exec_sql(j, "COMMIT;"))
 		goto db_fail;

@@ -57,7 +57,8 @@ struct hc_journal_status {
 struct hc_journal *hc_journal_open(const char *path, const char *terminal_id,
 				   char *err, size_t err_len);
 
-/* Opens an existing journal for reading its status (never creates one).
+/* Opens an existing journal for reading its status (never creates one;
+ * a schema 1 journal gains the undo columns, as hc_journal_open does).
  * terminal_id may be NULL to accept whichever terminal wrote it. */
 struct hc_journal *hc_journal_open_existing(const char *path,
 					    const char *terminal_id,

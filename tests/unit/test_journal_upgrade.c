@@ -2,7 +2,8 @@
  * test_journal_upgrade.c — a terminal journal written before UNDO
  * (schema 1) opens with the new program: it gains the undo columns in
  * place, keeps its incarnation, presses and batches exactly, resends its
- * unacked batch unchanged, and can then store an undo.
+ * unacked batch unchanged, and can then store an undo; `status` reads
+ * it too, even before a terminal of this version opened it.
  *
  * The schema 1 file is made with plain SQLite, as that version wrote it.
  */
@@ -52,7 +53,19 @@ static void v1_journal_is_upgraded_with_everything_it_held(void **state)
 	sqlite3_close(db);
 
 	char err[256] = "";
-	struct hc_journal *j = hc_journal_open(path, "t1", err, sizeof err);
+	/* `headcount-terminal status` first: it reads the old journal. */
+	struct hc_journal *j = hc_journal_open_existing(path, NULL, err, sizeof err);
+	if (j == NULL)
+		fail_msg("open for status: %s", err);
+	struct hc_journal_status st;
+	assert_true(hc_journal_status(j, &st));
+	assert_int_equal(st.pressed_in, 3);
+	assert_int_equal(st.pressed_out, 1);
+	assert_int_equal(st.undone_in, 0);
+	assert_int_equal(st.pending_in, 3);
+	hc_journal_close(j);
+
+	j = hc_journal_open(path, "t1", err, sizeof err);
 	if (j == NULL)
 		fail_msg("open: %s", err);
 	assert_true(hc_journal_incarnation(j) == 0xb2);
