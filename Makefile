@@ -4,11 +4,13 @@
 #   make test     install missing packages, build, run the whole suite
 #   make demo     an aggregator on the demo venue with simulated terminals
 #   make SAN=1    the same, built with AddressSanitizer + UBSan in build/san
+#   make arm64    the terminal and its unit tests for a Raspberry Pi
+#                 (arm64 cross build into build/arm64; docs/terminal.md)
 #
 # Missing Debian packages are installed by .ci/install-deps.sh the first
 # time (build/pkg.mk records the pkg-config flags it found).
 
-PKGS := libwebsockets sqlite3 jansson inih ncursesw libmosquitto
+PKGS := libwebsockets sqlite3 jansson inih ncursesw libgpiod libmosquitto
 CC ?= cc
 
 ifeq ($(SAN),1)
@@ -50,10 +52,10 @@ ifneq ($(SIM_SRC),)
 BINS += $(BUILD)/headcount-sim
 endif
 
-.PHONY: all test unit demo deps clean lint soak bench install
+.PHONY: all test unit demo deps clean lint soak bench install arm64
 all: $(BINS) $(UNIT_BIN) $(TOOL_BIN)
 
-build/pkg.mk: .ci/install-deps.sh
+build/pkg.mk: .ci/install-deps.sh Makefile
 	@bash .ci/install-deps.sh
 	@mkdir -p build
 	@{ echo "PKG_CFLAGS := $$(pkg-config --cflags $(PKGS))"; \
@@ -102,6 +104,11 @@ $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIB)
 test: all
 	$(MAKE) SAN=1 all
 	bash tests/run.sh
+
+# Cross-build for arm64 (needs the packages .ci/install-deps.sh installs;
+# test-hw runs the result under qemu-user as part of make test).
+arm64: build/pkg.mk
+	bash tests/hw/arm64-build.sh
 
 demo: all
 	bash aggregator/demo/run-demo.sh

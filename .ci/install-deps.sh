@@ -21,6 +21,21 @@ packages=(
 	mosquitto mosquitto-clients
 )
 
+# The Raspberry Pi (arm64) build of the terminal and its unit tests under
+# qemu-user (make arm64, tests/hw/): the cross compiler and the arm64
+# libraries through multiarch. libwebsockets-dev is not co-installable
+# for two architectures; tests/hw/arm64-build.sh unpacks its arm64 .deb
+# into build/ instead, so only the runtime library is installed here.
+# HC_ARM64=0 leaves all of this out (the arm64 suite then SKIPs).
+if [ "${HC_ARM64:-1}" = 1 ]; then
+	packages+=(
+		gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user file
+		libwebsockets17:arm64 libsqlite3-dev:arm64 libjansson-dev:arm64
+		libinih-dev:arm64 libmbedtls-dev:arm64 libncurses-dev:arm64
+		libgpiod-dev:arm64 libcmocka-dev:arm64
+	)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
@@ -33,6 +48,9 @@ sudo=""
 if [ "$(id -u)" -ne 0 ]; then
 	command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
 	sudo="sudo"
+fi
+if [ "${HC_ARM64:-1}" = 1 ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	$sudo dpkg --add-architecture arm64
 fi
 echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive

@@ -253,7 +253,7 @@ int hc_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 	case LWS_CALLBACK_ESTABLISHED: {
 		/* A WebSocket without one of our subprotocols lands here. */
 		const char *reason_text = "subprotocol must be " HC_PROTO_TERMINAL ", "
-					  HC_PROTO_MAP " or " HC_PROTO_SUPERVISOR;
+					  HC_PROTO_TERMINAL_V1 ", " HC_PROTO_MAP " or " HC_PROTO_SUPERVISOR;
 		hc_warn("websocket without a known subprotocol: closing 1008");
 		lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
 				 (unsigned char *)reason_text, strlen(reason_text));

@@ -57,6 +57,8 @@ struct hc_ledger {
 	uint32_t terminal_count;
 	int64_t *area_entered;
 	int64_t *area_exited;
+	int64_t *area_undo_entered;  /* sums of undo deltas */
+	int64_t *area_undo_exited;
 	struct terminal *terminals;
 	int64_t row_count;               /* applied rows, all sources */
 
@@ -93,9 +95,12 @@ struct hc_ledger *hc_ledger_new(uint32_t area_count, uint32_t terminal_count)
 	l->terminal_count = terminal_count;
 	l->area_entered = calloc(area_count ? area_count : 1, sizeof(int64_t));
 	l->area_exited = calloc(area_count ? area_count : 1, sizeof(int64_t));
+	l->area_undo_entered = calloc(area_count ? area_count : 1, sizeof(int64_t));
+	l->area_undo_exited = calloc(area_count ? area_count : 1, sizeof(int64_t));
 	l->terminals = calloc(terminal_count ? terminal_count : 1,
 			      sizeof(struct terminal));
-	if (!l->area_entered || !l->area_exited || !l->terminals) {
+	if (!l->area_entered || !l->area_exited || !l->area_undo_entered ||
+	    !l->area_undo_exited || !l->terminals) {
 		hc_ledger_free(l);
 		return NULL;
 	}
@@ -119,6 +124,8 @@ void hc_ledger_free(struct hc_ledger *l)
 	free(l->terminals);
 	free(l->area_entered);
 	free(l->area_exited);
+	free(l->area_undo_entered);
+	free(l->area_undo_exited);
 	free(l->staged);
 	free(l->job);
 	free(l);
@@ -274,12 +281,15 @@ static void pending_remove(struct incarnation *inc, int64_t seq)
 static void add_to_area(struct hc_ledger *l, const struct hc_ledger_row *row)
 {
 	assert(row->entered >= 0 && row->exited >= 0);
+	assert(row->undo_entered >= 0 && row->undo_exited >= 0);
 	l->row_count++;
 	if (row->area_index == HC_LEDGER_NO_AREA)
 		return;
 	assert(row->area_index < l->area_count);
 	l->area_entered[row->area_index] += row->entered;
 	l->area_exited[row->area_index] += row->exited;
+	l->area_undo_entered[row->area_index] += row->undo_entered;
+	l->area_undo_exited[row->area_index] += row->undo_exited;
 	assert(l->area_entered[row->area_index] >= 0);
 	assert(l->area_exited[row->area_index] >= 0);
 }
@@ -308,6 +318,7 @@ enum hc_ledger_verdict hc_ledger_receive(struct hc_ledger *l,
 	assert(row->area_index < l->area_count);
 	assert(row->seq >= 1);
 	assert(row->entered >= 0 && row->exited >= 0);
+	assert(row->undo_entered >= 0 && row->undo_exited >= 0);
 
 	struct incarnation *inc =
 		get_incarnation(l, row->terminal_index, row->incarnation);
@@ -396,8 +407,18 @@ void hc_ledger_area_totals(const struct hc_ledger *l, uint32_t area_index,
 			   int64_t *entered, int64_t *exited)
 {
 	assert(area_index < l->area_count);
-	*entered = l->area_entered[area_index];
-	*exited = l->area_exited[area_index];
+	int64_t in = l->area_entered[area_index] - l->area_undo_entered[area_index];
+	int64_t out = l->area_exited[area_index] - l->area_undo_exited[area_index];
+	*entered = in > 0 ? in : 0;
+	*exited = out > 0 ? out : 0;
+}
+
+void hc_ledger_area_undone(const struct hc_ledger *l, uint32_t area_index,
+			   int64_t *undo_entered, int64_t *undo_exited)
+{
+	assert(area_index < l->area_count);
+	*undo_entered = l->area_undo_entered[area_index];
+	*undo_exited = l->area_undo_exited[area_index];
 }
 
 static struct hc_ledger_seq_stats stats_of(const struct incarnation *inc)

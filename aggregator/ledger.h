@@ -43,6 +43,10 @@ struct hc_ledger_row {
 	int64_t seq;
 	int64_t entered;
 	int64_t exited;
+	/* Undos of presses a terminal sent in earlier rows: a correcting
+	 * delta of its own, subtracted from the totals, never an overwrite. */
+	int64_t undo_entered;
+	int64_t undo_exited;
 	int64_t received_at_ms;      /* wall clock, recorded with the row */
 };
 
@@ -91,9 +95,17 @@ bool hc_ledger_job_open(const struct hc_ledger *l);
  * are forgotten (inserted ignored) and the terminals resend them. */
 void hc_ledger_commit_done(struct hc_ledger *l, bool ok, const bool *inserted);
 
-/* Current raw sums of an area. */
+/* Current sums of an area, net of undos: entered = sum(entered) -
+ * sum(undo_entered), likewise exited. A terminal can only take back its
+ * own presses, so these stay >= 0; should a faulty terminal send more
+ * undos than presses, each is held at 0 rather than go negative (the
+ * rows still show what was sent). */
 void hc_ledger_area_totals(const struct hc_ledger *l, uint32_t area_index,
 			   int64_t *entered, int64_t *exited);
+
+/* Sums of the undo deltas alone (what was taken back) of an area. */
+void hc_ledger_area_undone(const struct hc_ledger *l, uint32_t area_index,
+			   int64_t *undo_entered, int64_t *undo_exited);
 
 /* Sequence health of one terminal incarnation (zeros if unknown). */
 struct hc_ledger_seq_stats hc_ledger_seq_stats(const struct hc_ledger *l,

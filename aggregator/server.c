@@ -563,6 +563,10 @@ static void setup_protocols(struct hc_server *s)
 		.per_session_data_size = sizeof(struct hc_terminal_session),
 		.rx_buffer_size = HC_TERMINAL_FRAME_BYTES_MAX,
 	};
+	/* Version 1 terminals keep working: the same role, whose batches
+	 * never carry undo fields. */
+	s->protocols[HC_PROTOCOL_TERMINAL_V1] = s->protocols[HC_PROTOCOL_TERMINAL];
+	s->protocols[HC_PROTOCOL_TERMINAL_V1].name = HC_PROTO_TERMINAL_V1;
 	s->protocols[HC_PROTOCOL_MAP] = (struct lws_protocols){
 		.name = HC_PROTO_MAP,
 		.callback = hc_map_callback,
@@ -774,6 +778,7 @@ int hc_server_run(struct hc_server *s)
 
 	s->closing_all = true;
 	lws_callback_on_writable_all_protocol(s->context, &s->protocols[HC_PROTOCOL_TERMINAL]);
+	lws_callback_on_writable_all_protocol(s->context, &s->protocols[HC_PROTOCOL_TERMINAL_V1]);
 	lws_callback_on_writable_all_protocol(s->context, &s->protocols[HC_PROTOCOL_MAP]);
 	hc_venue_state_wake_supervisors(s);
 	service_until(s, sessions_closed, HC_SHUTDOWN_FLUSH_MS);

@@ -76,6 +76,8 @@ static const char *const schema_sql =
 	" entered INTEGER NOT NULL,"
 	" exited INTEGER NOT NULL,"
 	" received_at_ms INTEGER NOT NULL,"
+	" undo_entered INTEGER NOT NULL DEFAULT 0,"
+	" undo_exited INTEGER NOT NULL DEFAULT 0,"
 	" UNIQUE(source, incarnation, seq));"
 	"CREATE TABLE IF NOT EXISTS audit ("
 	" id INTEGER PRIMARY KEY,"
@@ -126,10 +128,38 @@ static const char *const record_sql[ST_COUNT] = {
 		      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7);",
 };
 
-static const char *const insert_sql =
+/* Schema 3 added the undo columns (a terminal's correcting deltas):
+ * a version 1 or 2 database gains them, 0 in every older row. */
+static const char *const upgrade_to_3_sql =
+	"ALTER TABLE ledger ADD COLUMN undo_entered INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE ledger ADD COLUMN undo_exited INTEGER NOT NULL DEFAULT 0;";
+
+/* A database older than schema 3 opened read-only is not upgraded: its
+ * rows have no undo columns and load with undos of 0; its insert (which
+ * can only fail, the file being read-only) names no undo column. */
+static const char *const load_sql_before_3 =
+	"SELECT source, incarnation, seq, area, entered, exited,"
+	" 0, 0 FROM ledger;";
+static const char *const insert_sql_before_3 =
 	"INSERT OR IGNORE INTO ledger"
 	" (source, incarnation, seq, area, entered, exited, received_at_ms)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7);";
+
+/* True when the ledger table has the undo columns (schema 3). */
+static bool has_undo_columns(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	bool ok = sqlite3_prepare_v2(db, "SELECT undo_entered FROM ledger LIMIT 0;",
+				     -1, &st, NULL) == SQLITE_OK;
+	sqlite3_finalize(st);
+	return ok;
+}
+
+static const char *const insert_sql =
+	"INSERT OR IGNORE INTO ledger"
+	" (source, incarnation, seq, area, entered, exited, received_at_ms,"
+	" undo_entered, undo_exited)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9);";
 
 /* Table order (rowid), not index order: reading in the unique index's
  * order costs a table lookup per row (2 s for a million rows, measured)
@@ -137,7 +167,10 @@ static const char *const insert_sql =
  * the order they were committed, so nearly ascending by seq, and the
  * ledger's interval insert stays at its constant-time tail case. */
 static const char *const load_sql =
-	"SELECT source, incarnation, seq, area, entered, exited FROM ledger;";
+	"SELECT source, incarnation, seq, area, entered, exited,"
+	" undo_entered, undo_exited FROM ledger;";
+
+
 
 /* "message (code N)" for the last error on db. */
 static void format_db_error(sqlite3 *db, int rc, const char *what, char *err,
@@ -190,9 +223,12 @@ static bool ensure_schema(sqlite3 *db, bool read_only, char *err, size_t err_cap
 			 version, HC_STORE_SCHEMA_VERSION);
 		return false;
 	}
-	char sql[3072];
-	snprintf(sql, sizeof sql, "BEGIN IMMEDIATE; %s PRAGMA user_version = %d; COMMIT;",
-		 schema_sql, HC_STORE_SCHEMA_VERSION);
+	char sql[4096];
+	/* A database made before schema 3 has a ledger table without the
+	 * undo columns; CREATE ... IF NOT EXISTS leaves it as it is. */
+	snprintf(sql, sizeof sql, "BEGIN IMMEDIATE; %s %s PRAGMA user_version = %d; COMMIT;",
+		 version >= 1 ? upgrade_to_3_sql : "", schema_sql,
+		 HC_STORE_SCHEMA_VERSION);
 	if (!exec_sql(db, sql, err, err_cap)) {
 		sqlite3_exec(db, "ROLLBACK;", NULL, NULL, NULL);
 		return false;
@@ -240,7 +276,9 @@ struct hc_store *hc_store_open(const char *path, const struct hc_venue_cfg *cfg,
 		goto fail;
 	if (!ensure_schema(s->db, read_only, err, err_cap))
 		goto fail;
-	rc = sqlite3_prepare_v3(s->db, insert_sql, -1, SQLITE_PREPARE_PERSISTENT,
+	rc = sqlite3_prepare_v3(s->db,
+				has_undo_columns(s->db) ? insert_sql : insert_sql_before_3,
+				-1, SQLITE_PREPARE_PERSISTENT,
 				&s->insert, NULL);
 	if (rc != SQLITE_OK) {
 		format_db_error(s->db, rc, "prepare insert", err, err_cap);
@@ -445,7 +483,9 @@ bool hc_store_load(struct hc_store *s, struct hc_ledger *l,
 	ld->last_area_index = UINT32_MAX - 1;     /* nothing cached yet */
 	ld->slots.sources = s->sources;
 	ld->slots.areas = s->areas;
-	int rc = sqlite3_prepare_v2(s->db, load_sql, -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(s->db,
+				    has_undo_columns(s->db) ? load_sql : load_sql_before_3,
+				    -1, &st, NULL);
 	if (rc != SQLITE_OK) {
 		format_db_error(s->db, rc, "prepare load", err, err_cap);
 		goto fail;
@@ -459,9 +499,12 @@ bool hc_store_load(struct hc_store *s, struct hc_ledger *l,
 			.area_index = loader_area(ld, column_text(st, 3), s->path),
 			.entered = sqlite3_column_int64(st, 4),
 			.exited = sqlite3_column_int64(st, 5),
+			.undo_entered = sqlite3_column_int64(st, 6),
+			.undo_exited = sqlite3_column_int64(st, 7),
 		};
 		stats->rows++;
-		if (row.entered < 0 || row.exited < 0 || row.seq < 1) {
+		if (row.entered < 0 || row.exited < 0 || row.seq < 1 ||
+		    row.undo_entered < 0 || row.undo_exited < 0) {
 			snprintf(err, err_cap,
 				 "row of %s seq %" PRId64 " has a negative count or seq",
 				 source, row.seq);
@@ -525,6 +568,10 @@ static int insert_row(struct hc_store *s, const struct hc_ledger_row *row,
 	    (rc = sqlite3_bind_int64(st, 5, row->entered)) != SQLITE_OK ||
 	    (rc = sqlite3_bind_int64(st, 6, row->exited)) != SQLITE_OK ||
 	    (rc = sqlite3_bind_int64(st, 7, row->received_at_ms)) != SQLITE_OK)
+		return rc;
+	if (sqlite3_bind_parameter_count(st) >= 9 && /* schema 3 */
+	    ((rc = sqlite3_bind_int64(st, 8, row->undo_entered)) != SQLITE_OK ||
+	     (rc = sqlite3_bind_int64(st, 9, row->undo_exited)) != SQLITE_OK))
 		return rc;
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE)

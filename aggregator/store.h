@@ -42,7 +42,7 @@
 
 /* Schema version kept in PRAGMA user_version. Version 1 (the ledger
  * alone) is upgraded in place by adding the new tables. */
-#define HC_STORE_SCHEMA_VERSION 2
+#define HC_STORE_SCHEMA_VERSION 3
 
 /* Longest reason a supervisor may give, in bytes. */
 #define HC_REASON_BYTES_MAX 200

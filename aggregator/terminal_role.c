@@ -197,6 +197,8 @@ static int on_batch(struct hc_server *s, struct hc_terminal_session *t,
 		.seq = m->seq,
 		.entered = m->entered,
 		.exited = m->exited,
+		.undo_entered = m->undo_entered,
+		.undo_exited = m->undo_exited,
 		.received_at_ms = hc_wall_ms(),
 	};
 	int64_t highest_known = hc_ledger_seq_highest_known(s->ledger, row.terminal_index,

@@ -107,6 +107,7 @@ void hc_venue_state_terminal_changed(struct hc_server *s, uint32_t slot)
 static void wake_everyone(struct hc_server *s)
 {
 	lws_callback_on_writable_all_protocol(s->context, &s->protocols[HC_PROTOCOL_TERMINAL]);
+	lws_callback_on_writable_all_protocol(s->context, &s->protocols[HC_PROTOCOL_TERMINAL_V1]);
 	lws_callback_on_writable_all_protocol(s->context, &s->protocols[HC_PROTOCOL_MAP]);
 	hc_venue_state_wake_supervisors(s);
 }

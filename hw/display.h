@@ -1,9 +1,14 @@
 /*
  * display.h — what the door sees: the terminal's screen backends.
  *
- * The terminal calls show() whenever anything on screen changes. Backends:
- * "line" (one status line per change on stdout: scripts and tests read
- * it), "screen" (full-screen ncurses panel with large figures), "none".
+ * The terminal calls show() whenever anything on screen changes, and on
+ * every loop tick (100 ms), so backends with a time pattern (blinking
+ * LEDs) advance. Backends: "line" (one status line per change on stdout:
+ * scripts and tests read it), "screen" (full-screen ncurses panel with
+ * large figures), "none", and the hardware outputs that can be added to
+ * any of them with a comma: "leds" (green/red LEDs and a buzzer on GPIO,
+ * hw/display_leds.c) and "lcd" (16x2 HD44780 behind a PCF8574 on I2C,
+ * hw/display_lcd.c), e.g. "screen,leds,lcd".
  */
 #ifndef HC_HW_DISPLAY_H
 #define HC_HW_DISPLAY_H
@@ -27,7 +32,26 @@ struct hc_display_state {
 	bool stale;                          /* figure older than allowed */
 	int64_t pending_presses;             /* not yet acknowledged */
 	bool storage_fault;                  /* journal failing */
+	/* Running counts of keys the station took since start; a backend
+	 * that sees one grow confirms it (beep, blink). */
+	int64_t presses_taken;               /* ENTER and EXIT */
+	int64_t undos_taken;                 /* UNDO that took a press back */
+	int64_t undos_refused;               /* UNDO with nothing to undo */
 };
+
+/* Hardware output settings (terminal config keys; docs/terminal.md).
+ * Lines are offsets on the chip; -1 leaves an output unused. */
+struct hc_hw_output_cfg {
+	char chip[64];
+	int32_t line_green;
+	int32_t line_red;
+	int32_t line_buzzer;
+	char lcd_i2c[64];                    /* I2C bus device, "/dev/i2c-1" */
+	int32_t lcd_address;                 /* PCF8574 7-bit address */
+};
+
+/* Defaults: gpiochip0, green 23, red 24, buzzer 25, /dev/i2c-1, 0x27. */
+void hc_hw_output_cfg_default(struct hc_hw_output_cfg *c);
 
 struct hc_display {
 	const char *name;
@@ -39,6 +63,14 @@ struct hc_display {
 /* Opens backend by name; false with a message in err when unknown. */
 bool hc_display_open(const char *backend, struct hc_display *d, char *err,
 		     size_t err_len);
+
+/* Opens a display spec: a base backend optionally followed by ",leds"
+ * and/or ",lcd", shown together. hw may be NULL (defaults). */
+bool hc_display_open_with(const char *spec, const struct hc_hw_output_cfg *hw,
+			  struct hc_display *d, char *err, size_t err_len);
+
+/* True when spec is one hc_display_open_with accepts. */
+bool hc_display_known(const char *spec);
 
 /* Formats the one-line form used by the "line" backend, e.g.
  * "t1 area=hall occupancy=12 capacity=300 level=low entry=OPEN link=online

@@ -2,7 +2,8 @@
  * input_keyboard.c — presses from an interactive keyboard on a tty.
  *
  * Keys: 'i', '+' or Up arrow = ENTER (in); 'o', '-' or Down arrow = EXIT
- * (out); 'q' = quit. Other keys are ignored. The tty is put in
+ * (out); 'u', Backspace or Delete = UNDO (takes back the last press);
+ * 'q' = quit. Other keys are ignored. The tty is put in
  * non-canonical, no-echo mode so one key is one press; ISIG stays on so
  * Ctrl-C still stops the terminal cleanly. The previous mode is restored
  * on close. Refuses to open when stdin is not a tty.
@@ -32,7 +33,7 @@ struct keyboard_input {
 
 /* Decodes one byte; returns 1 with *dir set for a press, 0 for none. */
 static int decode_key(struct keyboard_input *k, unsigned char c,
-		      enum hc_direction *dir)
+		      enum hc_key *dir)
 {
 	switch (k->esc) {
 	case ESC_SEEN:
@@ -41,11 +42,11 @@ static int decode_key(struct keyboard_input *k, unsigned char c,
 	case ESC_BRACKET:
 		k->esc = ESC_NONE;
 		if (c == 'A') {
-			*dir = HC_DIR_IN;
+			*dir = HC_KEY_IN;
 			return 1;
 		}
 		if (c == 'B') {
-			*dir = HC_DIR_OUT;
+			*dir = HC_KEY_OUT;
 			return 1;
 		}
 		return 0;
@@ -57,10 +58,13 @@ static int decode_key(struct keyboard_input *k, unsigned char c,
 		k->esc = ESC_SEEN;
 		return 0;
 	case 'i': case 'I': case '+':
-		*dir = HC_DIR_IN;
+		*dir = HC_KEY_IN;
 		return 1;
 	case 'o': case 'O': case '-':
-		*dir = HC_DIR_OUT;
+		*dir = HC_KEY_OUT;
+		return 1;
+	case 'u': case 'U': case 0x7f: case 0x08:
+		*dir = HC_KEY_UNDO;
 		return 1;
 	case 'q': case 'Q':
 		k->quit = true;
@@ -71,7 +75,7 @@ static int decode_key(struct keyboard_input *k, unsigned char c,
 }
 
 static enum hc_input_status keyboard_read(struct hc_input *in,
-					  enum hc_direction *dirs, size_t max,
+					  enum hc_key *dirs, size_t max,
 					  size_t *n)
 {
 	struct keyboard_input *k = in->priv;

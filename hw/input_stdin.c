@@ -1,7 +1,8 @@
 /*
  * input_stdin.c — presses from standard input, one per line.
  *
- * Lines: "in" or "+" is an ENTER press, "out" or "-" an EXIT press;
+ * Lines: "in" or "+" is an ENTER press, "out" or "-" an EXIT press,
+ * "undo" or "u" an UNDO (takes back the last press);
  * surrounding blanks are ignored, as are blank lines and lines starting
  * with '#'. Anything else is logged as a warning and ignored. End of input
  * is HC_INPUT_EOF. Scripts and tests drive the terminal through this.
@@ -44,30 +45,33 @@ static char *trim(char *s)
 	return s;
 }
 
-/* Interprets one line; returns true and sets *dir for a press. */
-static bool parse_line(struct stdin_input *si, char *line,
-		       enum hc_direction *dir)
+/* Interprets one line; returns true and sets *key for a press. */
+static bool parse_line(struct stdin_input *si, char *line, enum hc_key *key)
 {
 	si->line_no++;
 	char *t = trim(line);
 	if (*t == '\0' || *t == '#')
 		return false;
 	if (strcmp(t, "in") == 0 || strcmp(t, "+") == 0) {
-		*dir = HC_DIR_IN;
+		*key = HC_KEY_IN;
 		return true;
 	}
 	if (strcmp(t, "out") == 0 || strcmp(t, "-") == 0) {
-		*dir = HC_DIR_OUT;
+		*key = HC_KEY_OUT;
+		return true;
+	}
+	if (strcmp(t, "undo") == 0 || strcmp(t, "u") == 0) {
+		*key = HC_KEY_UNDO;
 		return true;
 	}
 	hc_warn("input stdin: line %lld: unknown press \"%.40s\" ignored "
-		"(expected in, out, + or -)", (long long)si->line_no, t);
+		"(expected in, out, undo, +, - or u)", (long long)si->line_no, t);
 	return false;
 }
 
 /* Takes complete lines from the buffer into dirs until max; at EOF the
  * unterminated last line counts as a line too. */
-static void take_lines(struct stdin_input *si, enum hc_direction *dirs,
+static void take_lines(struct stdin_input *si, enum hc_key *dirs,
 		       size_t max, size_t *n)
 {
 	size_t start = 0;
@@ -107,7 +111,7 @@ static bool readable_now(int fd)
 }
 
 static enum hc_input_status stdin_read(struct hc_input *in,
-				       enum hc_direction *dirs, size_t max,
+				       enum hc_key *dirs, size_t max,
 				       size_t *n)
 {
 	struct stdin_input *si = in->priv;

@@ -82,7 +82,10 @@
 #define HC_FIGURE_STALE_MS 15000
 
 /* WebSocket subprotocol names, one per role, versioned. */
-#define HC_PROTO_TERMINAL "headcount-terminal.v1"
+/* Terminal role v2 adds batch.undo_entered/undo_exited; the aggregator
+ * still serves v1 terminals (docs/protocol.md). */
+#define HC_PROTO_TERMINAL "headcount-terminal.v2"
+#define HC_PROTO_TERMINAL_V1 "headcount-terminal.v1"
 #define HC_PROTO_MAP "headcount-map.v1"
 #define HC_PROTO_SUPERVISOR "headcount-supervisor.v1"
 

@@ -177,6 +177,19 @@ static bool read_int(const json_t *obj, const char *msg, const char *field,
 	return true;
 }
 
+/* Like read_int, but an absent field reads as 0 (fields added in a
+ * later protocol version, such as batch.undo_entered). */
+static bool read_int_optional(const json_t *obj, const char *msg,
+			      const char *field, int64_t min, int64_t max,
+			      int64_t *out, struct hc_proto_error *err)
+{
+	if (json_object_get(obj, field) == NULL) {
+		*out = 0;
+		return true;
+	}
+	return read_int(obj, msg, field, min, max, out, err);
+}
+
 static bool read_bool(const json_t *obj, const char *msg, const char *field,
 		      bool *out, struct hc_proto_error *err)
 {
@@ -276,9 +289,14 @@ static bool parse_batch(const json_t *j, struct hc_msg_batch *m,
 	memset(m, 0, sizeof *m);
 	if (!read_int(j, "batch", "seq", 1, HC_SEQ_MAX, &m->seq, err) ||
 	    !read_int(j, "batch", "entered", 0, HC_BATCH_DELTA_MAX, &m->entered, err) ||
-	    !read_int(j, "batch", "exited", 0, HC_BATCH_DELTA_MAX, &m->exited, err))
+	    !read_int(j, "batch", "exited", 0, HC_BATCH_DELTA_MAX, &m->exited, err) ||
+	    !read_int_optional(j, "batch", "undo_entered", 0, HC_BATCH_DELTA_MAX,
+			       &m->undo_entered, err) ||
+	    !read_int_optional(j, "batch", "undo_exited", 0, HC_BATCH_DELTA_MAX,
+			       &m->undo_exited, err))
 		return false;
-	if (m->entered + m->exited == 0)
+	int64_t total = m->entered + m->exited + m->undo_entered + m->undo_exited;
+	if (total == 0)
 		return fail(err, HC_CLOSE_OUT_OF_RANGE,
 			    "batch.entered + batch.exited must be at least 1");
 	return true;
@@ -464,12 +482,29 @@ size_t hc_proto_build_batch(char *out, size_t cap, const struct hc_msg_batch *m)
 	assert(m->seq >= 1 && m->seq <= HC_SEQ_MAX);
 	assert(m->entered >= 0 && m->entered <= HC_BATCH_DELTA_MAX);
 	assert(m->exited >= 0 && m->exited <= HC_BATCH_DELTA_MAX);
-	assert(m->entered + m->exited >= 1);
-	return dump_into(json_pack("{s:s, s:I, s:I, s:I}", "type", "batch",
-				   "seq", (json_int_t)m->seq,
-				   "entered", (json_int_t)m->entered,
-				   "exited", (json_int_t)m->exited),
-			 out, cap);
+	assert(m->undo_entered >= 0 && m->undo_exited >= 0);
+	int64_t total = m->entered + m->exited + m->undo_entered + m->undo_exited;
+	assert(total >= 1);
+	(void)total;
+	json_t *j = json_pack("{s:s, s:I, s:I, s:I}", "type", "batch",
+			      "seq", (json_int_t)m->seq,
+			      "entered", (json_int_t)m->entered,
+			      "exited", (json_int_t)m->exited);
+	/* Undo fields only when there is an undo: a batch without one is
+	 * byte for byte what protocol version 1 sent. */
+	if (j != NULL && m->undo_entered > 0 &&
+	    json_object_set_new(j, "undo_entered",
+				json_integer((json_int_t)m->undo_entered)) != 0) {
+		json_decref(j);
+		j = NULL;
+	}
+	if (j != NULL && m->undo_exited > 0 &&
+	    json_object_set_new(j, "undo_exited",
+				json_integer((json_int_t)m->undo_exited)) != 0) {
+		json_decref(j);
+		j = NULL;
+	}
+	return dump_into(j, out, cap);
 }
 
 size_t hc_proto_build_welcome(char *out, size_t cap, const struct hc_msg_welcome *m)

@@ -71,11 +71,17 @@ struct hc_msg_hello {
 	uint64_t incarnation;            /* 16 hex digits on the wire */
 };
 
-/* terminal -> aggregator: presses since the previous batch. */
+/* terminal -> aggregator: presses since the previous batch, and undos
+ * of presses that went out in earlier batches (protocol v2; absent on
+ * the wire means 0). An undo never overwrites anything: it is a
+ * correcting delta of its own, entered - undo_entered is the net. The
+ * four together are at least 1. */
 struct hc_msg_batch {
 	int64_t seq;                     /* 1..HC_SEQ_MAX */
 	int64_t entered;                 /* 0..HC_BATCH_DELTA_MAX */
-	int64_t exited;                  /* 0..HC_BATCH_DELTA_MAX, sum >= 1 */
+	int64_t exited;                  /* 0..HC_BATCH_DELTA_MAX */
+	int64_t undo_entered;            /* 0..HC_BATCH_DELTA_MAX */
+	int64_t undo_exited;             /* 0..HC_BATCH_DELTA_MAX */
 };
 
 /* aggregator -> terminal: reply to hello, naming the terminal's area. */

@@ -8,10 +8,20 @@
  * rebuilds next seq, pending presses, acked sums and the unacked batches
  * (seq, entered, exited) that were stored, never recomputing a batch.
  *
- * Schema (version 1):
+ * Schema (version 2):
  *   meta(key, value)            terminal id, incarnation (16 hex), version
- *   presses(id, dir, at_ms, seq) one row per press; seq NULL = in no batch
- *   batches(seq, entered, exited, created_ms, acked_ms, duplicate)
+ *   presses(id, dir, at_ms, seq, undo_of)
+ *                               one row per press; seq NULL = in no batch.
+ *                               An undo is a row of its own with undo_of =
+ *                               the id of the press it takes back (and that
+ *                               press's dir). An undo of a press that is in
+ *                               no batch cancels it: neither is ever cut.
+ *                               An undo of a batched press waits (seq NULL)
+ *                               and is cut into a later batch as a delta.
+ *   batches(seq, entered, exited, created_ms, acked_ms, duplicate,
+ *           undo_entered, undo_exited)
+ * Rows are never deleted; a version 1 journal gains the undo columns on
+ * open (ALTER TABLE ... ADD COLUMN, defaults NULL and 0).
  *
  * The incarnation is 64 bits from mbedtls' CTR-DRBG seeded by its entropy
  * collector: a journal that was lost or replaced starts a new incarnation
@@ -34,7 +44,7 @@
 #include "shared/log.h"
 #include "shared/protocol.h"
 
-#define JOURNAL_SCHEMA_VERSION "1"
+#define JOURNAL_SCHEMA_VERSION "2"
 #define JOURNAL_BUSY_TIMEOUT_MS 250
 
 struct hc_journal {
@@ -52,7 +62,8 @@ static const char *const journal_schema_sql =
 	" id INTEGER PRIMARY KEY,"
 	" dir INTEGER NOT NULL CHECK (dir IN (0, 1)),"
 	" at_ms INTEGER NOT NULL,"
-	" seq INTEGER NULL);"
+	" seq INTEGER NULL,"
+	" undo_of INTEGER NULL);"
 	"CREATE INDEX IF NOT EXISTS presses_unbatched"
 	" ON presses(dir, id) WHERE seq IS NULL;"
 	"CREATE TABLE IF NOT EXISTS batches("
@@ -61,7 +72,21 @@ static const char *const journal_schema_sql =
 	" exited INTEGER NOT NULL CHECK (exited >= 0),"
 	" created_ms INTEGER NOT NULL,"
 	" acked_ms INTEGER NULL,"
-	" duplicate INTEGER NOT NULL DEFAULT 0);";
+	" duplicate INTEGER NOT NULL DEFAULT 0,"
+	" undo_entered INTEGER NOT NULL DEFAULT 0 CHECK (undo_entered >= 0),"
+	" undo_exited INTEGER NOT NULL DEFAULT 0 CHECK (undo_exited >= 0));"
+	"CREATE INDEX IF NOT EXISTS presses_undo ON presses(undo_of)"
+	" WHERE undo_of IS NOT NULL;";
+
+/* Version 1 -> 2: the undo columns. Runs once, inside the open's
+ * transaction, before the index on undo_of is created. */
+static const char *const journal_upgrade_1_sql =
+	"ALTER TABLE presses ADD COLUMN undo_of INTEGER NULL;"
+	"ALTER TABLE batches ADD COLUMN undo_entered INTEGER NOT NULL DEFAULT 0"
+	" CHECK (undo_entered >= 0);"
+	"ALTER TABLE batches ADD COLUMN undo_exited INTEGER NOT NULL DEFAULT 0"
+	" CHECK (undo_exited >= 0);"
+	"UPDATE meta SET value = '2' WHERE key = 'schema_version';";
 
 /* Records why a journal call failed. Logged at debug level here: the
  * caller (station.c) reports a fault episode once, with this text, instead
@@ -236,8 +261,27 @@ static bool load_or_create_identity(struct hc_journal *j,
 	if (!exec_sql(j, may_create ? "BEGIN IMMEDIATE;" : "BEGIN;"))
 		goto db_fail;
 	in_tx = true;
-	if (may_create && !exec_sql(j, journal_schema_sql))
-		goto db_fail;
+	if (may_create) {
+		if (!exec_sql(j, "CREATE TABLE IF NOT EXISTS meta("
+				 " key TEXT PRIMARY KEY, value TEXT NOT NULL);"))
+			goto db_fail;
+		int has = meta_get(j, "schema_version", value, sizeof value);
+		if (has < 0)
+			goto db_fail;
+		if (has == 1 && strcmp(value, "1") == 0) {
+			if (!exec_sql(j, journal_upgrade_1_sql))
+				goto db_fail;
+			hc_info("journal %s: upgraded from schema 1 to 2 (undo)",
+				j->path);
+		} else if (has == 1 && strcmp(value, JOURNAL_SCHEMA_VERSION) != 0) {
+			snprintf(err, err_len, "%s: journal schema \"%s\" is not "
+				 "one this program knows (%s)", j->path, value,
+				 JOURNAL_SCHEMA_VERSION);
+			goto fail;
+		}
+		if (!exec_sql(j, journal_schema_sql))
+			goto db_fail;
+	}
 
 	int found = meta_get(j, "incarnation", value, sizeof value);
 	if (found < 0)
@@ -281,6 +325,12 @@ static bool load_or_create_identity(struct hc_journal *j,
 			goto fail;
 		}
 		memcpy(j->terminal, value, strlen(value) + 1);
+		/* A status read of a journal no terminal of this version has
+		 * opened yet: the undo columns it queries are added here. */
+		if (!may_create &&
+		    meta_get(j, "schema_version", value, sizeof value) == 1 &&
+		    strcmp(value, "1") == 0 && !exec_sql(j, journal_upgrade_1_sql))
+			goto db_fail;
 	}
 	if (!exec_sql(j, "COMMIT;"))
 		goto db_fail;
@@ -378,6 +428,66 @@ const char *hc_journal_path(const struct hc_journal *j)
 	return j->path;
 }
 
+/* The last press row and whether an undo already refers to it: returns
+ * 1 found (fills id, dir, undone), 0 when there is no press, -1 error. */
+static int last_press(struct hc_journal *j, int64_t *id, int *dir,
+		      bool *undone)
+{
+	sqlite3_stmt *st = prepare(j,
+		"SELECT p.id, p.dir, EXISTS (SELECT 1 FROM presses u"
+		" WHERE u.undo_of = p.id) FROM presses p"
+		" WHERE p.undo_of IS NULL ORDER BY p.id DESC LIMIT 1");
+	if (st == NULL)
+		return -1;
+	int found = -1;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		*dir = sqlite3_column_int(st, 1);
+		*undone = sqlite3_column_int(st, 2) != 0;
+		found = 1;
+	} else if (rc == SQLITE_DONE) {
+		found = 0;
+	} else {
+		journal_fail(j, "reading the last press failed: %s",
+			     sqlite3_errmsg(j->db));
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+/* Inserts an undo row for the last press, which must be of dir and not
+ * undone yet (the outbox decided so; a mismatch is a fault, not a
+ * guess). */
+static bool insert_undo(struct hc_journal *j, enum hc_direction dir,
+			int64_t at_ms)
+{
+	int64_t id = 0;
+	int last_dir = 0;
+	bool undone = false;
+	int found = last_press(j, &id, &last_dir, &undone);
+	if (found < 0)
+		return false;
+	int want_dir = dir == HC_DIR_IN ? 0 : 1;
+	if (found == 0 || undone || last_dir != want_dir) {
+		journal_fail(j, "undo refused: the last press is %s",
+			     found == 0 ? "missing" : undone ? "undone already"
+						     : "of the other direction");
+		return false;
+	}
+	sqlite3_stmt *st = prepare(j,
+		"INSERT INTO presses(dir, at_ms, seq, undo_of)"
+		" VALUES (?1, ?2, NULL, ?3)");
+	if (st == NULL)
+		return false;
+	sqlite3_bind_int(st, 1, want_dir);
+	sqlite3_bind_int64(st, 2, at_ms);
+	sqlite3_bind_int64(st, 3, id);
+	bool ok = step_done(j, st);
+	sqlite3_finalize(st);
+	return ok;
+}
+
 bool hc_journal_record_presses(struct hc_journal *j, const struct hc_press *p,
 			       size_t n)
 {
@@ -393,6 +503,11 @@ bool hc_journal_record_presses(struct hc_journal *j, const struct hc_press *p,
 	if (st == NULL)
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
+		if (p[i].undo) {
+			if (!insert_undo(j, p[i].dir, p[i].at_ms))
+				goto fail;
+			continue;
+		}
 		sqlite3_bind_int(st, 1, p[i].dir == HC_DIR_IN ? 0 : 1);
 		sqlite3_bind_int64(st, 2, p[i].at_ms);
 		if (!step_done(j, st))
@@ -412,17 +527,29 @@ fail:
 	return false;
 }
 
-/* Marks the first count unbatched presses of dir with seq; checks that
- * exactly count rows changed. */
-static bool mark_presses(struct hc_journal *j, int dir, int64_t count,
-			 int64_t seq)
+/* Unbatched presses that count: not undos, and not cancelled by one. */
+#define SQL_PENDING_PRESS \
+	"seq IS NULL AND undo_of IS NULL AND NOT EXISTS (SELECT 1 FROM" \
+	" presses u WHERE u.undo_of = presses.id)"
+/* Undos waiting for a batch: their press went out in an earlier one. */
+#define SQL_PENDING_UNDO \
+	"seq IS NULL AND undo_of IS NOT NULL AND (SELECT t.seq FROM" \
+	" presses t WHERE t.id = presses.undo_of) IS NOT NULL"
+
+/* Marks the first count pending presses (or, with undo, pending undos)
+ * of dir with seq; checks that exactly count rows changed. */
+static bool mark_presses(struct hc_journal *j, int dir, bool undo,
+			 int64_t count, int64_t seq)
 {
 	if (count == 0)
 		return true;
-	sqlite3_stmt *st = prepare(j,
-		"UPDATE presses SET seq = ?1 WHERE id IN"
-		" (SELECT id FROM presses WHERE seq IS NULL AND dir = ?2"
-		"  ORDER BY id LIMIT ?3)");
+	sqlite3_stmt *st = prepare(j, undo
+		? "UPDATE presses SET seq = ?1 WHERE id IN"
+		  " (SELECT id FROM presses WHERE " SQL_PENDING_UNDO
+		  "  AND dir = ?2 ORDER BY id LIMIT ?3)"
+		: "UPDATE presses SET seq = ?1 WHERE id IN"
+		  " (SELECT id FROM presses WHERE " SQL_PENDING_PRESS
+		  "  AND dir = ?2 ORDER BY id LIMIT ?3)");
 	if (st == NULL)
 		return false;
 	sqlite3_bind_int64(st, 1, seq);
@@ -432,9 +559,9 @@ static bool mark_presses(struct hc_journal *j, int dir, int64_t count,
 	sqlite3_finalize(st);
 	if (ok && sqlite3_changes(j->db) != count) {
 		journal_fail(j, "batch %" PRId64 " claims %" PRId64
-			 " %s presses but %d are unbatched",
+			 " %s %s but %d are unbatched",
 			 seq, count, dir == 0 ? "in" : "out",
-			 sqlite3_changes(j->db));
+			 undo ? "undos" : "presses", sqlite3_changes(j->db));
 		ok = false;
 	}
 	return ok;
@@ -450,17 +577,22 @@ bool hc_journal_store_batch(struct hc_journal *j,
 	if (!exec_sql(j, "BEGIN IMMEDIATE;"))
 		goto fail;
 	in_tx = true;
-	if (!mark_presses(j, 0, b->entered, b->seq) ||
-	    !mark_presses(j, 1, b->exited, b->seq))
+	if (!mark_presses(j, 0, false, b->entered, b->seq) ||
+	    !mark_presses(j, 1, false, b->exited, b->seq) ||
+	    !mark_presses(j, 0, true, b->undo_entered, b->seq) ||
+	    !mark_presses(j, 1, true, b->undo_exited, b->seq))
 		goto fail;
 	st = prepare(j, "INSERT INTO batches(seq, entered, exited, created_ms,"
-			" acked_ms, duplicate) VALUES (?1, ?2, ?3, ?4, NULL, 0)");
+			" acked_ms, duplicate, undo_entered, undo_exited)"
+			" VALUES (?1, ?2, ?3, ?4, NULL, 0, ?5, ?6)");
 	if (st == NULL)
 		goto fail;
 	sqlite3_bind_int64(st, 1, b->seq);
 	sqlite3_bind_int64(st, 2, b->entered);
 	sqlite3_bind_int64(st, 3, b->exited);
 	sqlite3_bind_int64(st, 4, created_ms);
+	sqlite3_bind_int64(st, 5, b->undo_entered);
+	sqlite3_bind_int64(st, 6, b->undo_exited);
 	if (!step_done(j, st))
 		goto fail;
 	sqlite3_finalize(st);
@@ -497,8 +629,8 @@ static bool load_unacked(struct hc_journal *j, struct hc_outbox_batch *out,
 			 size_t cap, size_t *n)
 {
 	sqlite3_stmt *st = prepare(j,
-		"SELECT seq, entered, exited FROM batches"
-		" WHERE acked_ms IS NULL ORDER BY seq");
+		"SELECT seq, entered, exited, undo_entered, undo_exited"
+		" FROM batches WHERE acked_ms IS NULL ORDER BY seq");
 	if (st == NULL)
 		return false;
 	bool ok = false;
@@ -512,6 +644,8 @@ static bool load_unacked(struct hc_journal *j, struct hc_outbox_batch *out,
 		out[count].seq = sqlite3_column_int64(st, 0);
 		out[count].entered = sqlite3_column_int64(st, 1);
 		out[count].exited = sqlite3_column_int64(st, 2);
+		out[count].undo_entered = sqlite3_column_int64(st, 3);
+		out[count].undo_exited = sqlite3_column_int64(st, 4);
 		out[count].sent_at_ms = 0;
 		count++;
 	}
@@ -530,6 +664,11 @@ fail:
 bool hc_journal_restore(struct hc_journal *j, struct hc_outbox *o)
 {
 	int64_t last_seq, pending_in, pending_out, acked_in, acked_out;
+	int64_t undo_in, undo_out, acked_undo_in, acked_undo_out;
+	int64_t last_id = 0;
+	int last_dir = 0;
+	bool last_undone = true;
+	int last_found = 0;
 	size_t n = 0;
 	struct hc_outbox_batch *unacked =
 		calloc(HC_OUTBOX_UNACKED_MAX, sizeof *unacked);
@@ -546,18 +685,31 @@ bool hc_journal_restore(struct hc_journal *j, struct hc_outbox *o)
 			     &last_seq, NULL) &&
 		query_int64s(j, "SELECT COALESCE(SUM(dir = 0), 0),"
 				" COALESCE(SUM(dir = 1), 0)"
-				" FROM presses WHERE seq IS NULL",
+				" FROM presses WHERE " SQL_PENDING_PRESS,
 			     &pending_in, &pending_out) &&
+		query_int64s(j, "SELECT COALESCE(SUM(dir = 0), 0),"
+				" COALESCE(SUM(dir = 1), 0)"
+				" FROM presses WHERE " SQL_PENDING_UNDO,
+			     &undo_in, &undo_out) &&
 		query_int64s(j, "SELECT COALESCE(SUM(entered), 0),"
 				" COALESCE(SUM(exited), 0)"
 				" FROM batches WHERE acked_ms IS NOT NULL",
 			     &acked_in, &acked_out) &&
+		query_int64s(j, "SELECT COALESCE(SUM(undo_entered), 0),"
+				" COALESCE(SUM(undo_exited), 0)"
+				" FROM batches WHERE acked_ms IS NOT NULL",
+			     &acked_undo_in, &acked_undo_out) &&
+		(last_found = last_press(j, &last_id, &last_dir,
+					 &last_undone)) >= 0 &&
 		load_unacked(j, unacked, HC_OUTBOX_UNACKED_MAX, &n);
 	(void)sqlite3_exec(j->db, "COMMIT;", NULL, NULL, NULL);
 	if (!read_ok)
 		goto fail;
 	hc_outbox_restore(o, last_seq + 1, pending_in, pending_out, acked_in,
 			  acked_out, unacked, n);
+	hc_outbox_restore_undo(o, undo_in, undo_out, acked_undo_in,
+			       acked_undo_out, last_found == 1 && !last_undone,
+			       last_dir == 0 ? HC_DIR_IN : HC_DIR_OUT);
 	ok = true;
 fail:
 	free(unacked);
@@ -573,10 +725,15 @@ bool hc_journal_status(struct hc_journal *j, struct hc_journal_status *st)
 		return false;
 	bool ok =
 		query_int64s(j, "SELECT COALESCE(SUM(dir = 0), 0),"
-				" COALESCE(SUM(dir = 1), 0) FROM presses",
+				" COALESCE(SUM(dir = 1), 0) FROM presses"
+				" WHERE undo_of IS NULL",
 			     &st->pressed_in, &st->pressed_out) &&
-		query_int64s(j, "SELECT COALESCE(SUM(entered), 0),"
-				" COALESCE(SUM(exited), 0)"
+		query_int64s(j, "SELECT COALESCE(SUM(dir = 0), 0),"
+				" COALESCE(SUM(dir = 1), 0) FROM presses"
+				" WHERE undo_of IS NOT NULL",
+			     &st->undone_in, &st->undone_out) &&
+		query_int64s(j, "SELECT COALESCE(SUM(entered - undo_entered), 0),"
+				" COALESCE(SUM(exited - undo_exited), 0)"
 				" FROM batches WHERE acked_ms IS NOT NULL",
 			     &st->acked_in, &st->acked_out) &&
 		query_int64s(j, "SELECT COUNT(*) FROM batches"
@@ -585,8 +742,8 @@ bool hc_journal_status(struct hc_journal *j, struct hc_journal_status *st)
 		query_int64s(j, "SELECT COALESCE(MAX(seq), 0) FROM batches",
 			     &st->last_seq, NULL);
 	(void)sqlite3_exec(j->db, "COMMIT;", NULL, NULL, NULL);
-	st->pending_in = st->pressed_in - st->acked_in;
-	st->pending_out = st->pressed_out - st->acked_out;
+	st->pending_in = st->pressed_in - st->undone_in - st->acked_in;
+	st->pending_out = st->pressed_out - st->undone_out - st->acked_out;
 	return ok;
 }
 

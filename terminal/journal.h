@@ -22,19 +22,26 @@
 
 struct hc_journal;
 
-/* A press read from the input, with the wall-clock time it happened. */
+/* A press read from the input, with the wall-clock time it happened.
+ * undo: this is an UNDO of the last press, which had direction dir. */
 struct hc_press {
 	enum hc_direction dir;
 	int64_t at_ms;
+	bool undo;
 };
 
-/* What `headcount-terminal status` prints. pending_* counts presses not
- * yet acknowledged, whether or not they are in a batch yet. */
+/* What `headcount-terminal status` prints. pressed_* counts every press,
+ * undone_* every undo; acked_* is the net (presses minus undos) of
+ * acknowledged batches; pending_* is the net not yet acknowledged,
+ * whether or not it is in a batch yet (negative while an undo of an
+ * acknowledged press waits). */
 struct hc_journal_status {
 	char terminal[HC_ID_LEN_MAX + 1];
 	uint64_t incarnation;
 	int64_t pressed_in;
 	int64_t pressed_out;
+	int64_t undone_in;
+	int64_t undone_out;
 	int64_t acked_in;
 	int64_t acked_out;
 	int64_t pending_in;
@@ -50,7 +57,8 @@ struct hc_journal_status {
 struct hc_journal *hc_journal_open(const char *path, const char *terminal_id,
 				   char *err, size_t err_len);
 
-/* Opens an existing journal for reading its status (never creates one).
+/* Opens an existing journal for reading its status (never creates one;
+ * a schema 1 journal gains the undo columns, as hc_journal_open does).
  * terminal_id may be NULL to accept whichever terminal wrote it. */
 struct hc_journal *hc_journal_open_existing(const char *path,
 					    const char *terminal_id,
@@ -66,13 +74,16 @@ const char *hc_journal_path(const struct hc_journal *j);
  * and sqlite3_errmsg(). */
 const char *hc_journal_last_error(const struct hc_journal *j);
 
-/* Stores n presses in one transaction. False (nothing stored) on error. */
+/* Stores n presses and undos, in order, in one transaction. An undo
+ * refers to the last press stored before it, which must have its dir
+ * and no undo yet. False (nothing stored) on error. */
 bool hc_journal_record_presses(struct hc_journal *j, const struct hc_press *p,
 			       size_t n);
 
 /* Stores batch b (from hc_outbox_cut) in one transaction: marks the first
- * b->entered 'in' and first b->exited 'out' presses without a batch, by
- * id, with b->seq, and inserts the batch row. False on error (nothing
+ * b->entered 'in' and first b->exited 'out' pending presses (and the first
+ * b->undo_entered / b->undo_exited pending undos) by id with b->seq, and
+ * inserts the batch row. False on error (nothing
  * changed), including when fewer unbatched presses exist than b claims. */
 bool hc_journal_store_batch(struct hc_journal *j,
 			    const struct hc_outbox_batch *b,

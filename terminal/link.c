@@ -330,6 +330,8 @@ static int write_next(struct link *l, struct lws *wsi)
 			return 0;
 		struct hc_msg_batch m = {
 			.seq = b->seq, .entered = b->entered, .exited = b->exited,
+			.undo_entered = b->undo_entered,
+			.undo_exited = b->undo_exited,
 		};
 		n = hc_proto_build_batch(out, cap, &m);
 		hc_debug("link: sending batch %" PRId64, b->seq);
@@ -398,16 +400,23 @@ static void drain_input(struct link *l)
 {
 	if (l->input_done)
 		return;
-	enum hc_direction dirs[HC_INPUT_PRESSES_MAX];
+	enum hc_key keys[HC_INPUT_PRESSES_MAX];
 	size_t total = 0;
 	int64_t wall_ms = hc_wall_ms();
 
 	for (int round = 0; round < LINK_INPUT_READS_PER_TURN; round++) {
 		size_t n = 0;
 		enum hc_input_status status =
-			l->in->read(l->in, dirs, HC_INPUT_PRESSES_MAX, &n);
-		for (size_t i = 0; i < n; i++)
-			hc_station_add_press(l->st, dirs[i], wall_ms);
+			l->in->read(l->in, keys, HC_INPUT_PRESSES_MAX, &n);
+		for (size_t i = 0; i < n; i++) {
+			if (keys[i] == HC_KEY_UNDO)
+				hc_station_undo(l->st, wall_ms);
+			else
+				hc_station_add_press(l->st,
+						     keys[i] == HC_KEY_IN ? HC_DIR_IN
+									  : HC_DIR_OUT,
+						     wall_ms);
+		}
 		total += n;
 		if (status == HC_INPUT_EOF) {
 			hc_info("input %s: ended", l->in->name);

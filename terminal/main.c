@@ -3,13 +3,15 @@
  *
  *   headcount-terminal [run] --id t1 --url ws://127.0.0.1:8080
  *       [--journal PATH] [--batch-interval-ms 2000]
- *       [--input stdin|keyboard] [--display line|screen|none]
+ *       [--input stdin|keyboard|gpio|gpio-sim]
+ *       [--display line|screen|none[,leds][,lcd]]
  *       [--exit-when-acked] [--config terminal.ini] [--verbose]
  *   headcount-terminal status --journal PATH   (or --id t1)
  *   headcount-terminal --help
  *
  * --config reads the [terminal] section of an INI file (keys id, url,
- * journal, batch_interval_ms, input, display); flags given on the command
+ * journal, batch_interval_ms, input, display, and the gpio_* and lcd_*
+ * hardware keys, which exist only there); flags given on the command
  * line win over it. A bad flag or value prints a message and exits 2; a
  * failure at run time (journal, device) exits 1. docs/terminal.md is the
  * user guide. This file only parses and wires: journal -> station ->
@@ -38,7 +40,30 @@
 
 #define EXIT_USAGE 2
 
+/* Hardware keys of the [terminal] section (docs/terminal.md). */
+enum hw_key {
+	HW_GPIO_CHIP, HW_LINE_IN, HW_LINE_OUT, HW_LINE_UNDO, HW_DEBOUNCE,
+	HW_ACTIVE_LOW, HW_PULL_UP, HW_LINE_GREEN, HW_LINE_RED, HW_LINE_BUZZER,
+	HW_LCD_I2C, HW_LCD_ADDRESS, HW_KEY_COUNT,
+};
+
+static const char *const hw_key_names[HW_KEY_COUNT] = {
+	[HW_GPIO_CHIP] = "gpio_chip",
+	[HW_LINE_IN] = "gpio_line_in",
+	[HW_LINE_OUT] = "gpio_line_out",
+	[HW_LINE_UNDO] = "gpio_line_undo",
+	[HW_DEBOUNCE] = "gpio_debounce_ms",
+	[HW_ACTIVE_LOW] = "gpio_active_low",
+	[HW_PULL_UP] = "gpio_pull_up",
+	[HW_LINE_GREEN] = "gpio_line_green",
+	[HW_LINE_RED] = "gpio_line_red",
+	[HW_LINE_BUZZER] = "gpio_line_buzzer",
+	[HW_LCD_I2C] = "lcd_i2c",
+	[HW_LCD_ADDRESS] = "lcd_address",
+};
+
 struct settings {
+	char hw[HW_KEY_COUNT][64];       /* "" = not set: the default */
 	char id[128];
 	char url[512];
 	char journal[PATH_MAX];
@@ -69,8 +94,10 @@ static void usage(FILE *out)
 		"  --url URL                aggregator, e.g. ws://127.0.0.1:8080\n"
 		"  --journal PATH           journal file (default ./terminal-ID.db)\n"
 		"  --batch-interval-ms MS   batch every MS ms (%d..%d, default %d)\n"
-		"  --input stdin|keyboard   where presses come from (default stdin)\n"
-		"  --display line|screen|none  what the door sees (default line)\n"
+		"  --input stdin|keyboard|gpio|gpio-sim\n"
+		"                           where presses come from (default stdin)\n"
+		"  --display line|screen|none[,leds][,lcd]\n"
+		"                           what the door sees (default line)\n"
 		"  --exit-when-acked        exit 0 once input ended and all is acked\n"
 		"  --config FILE            read [terminal] settings from an INI file\n"
 		"  --verbose                debug logging\n",
@@ -86,13 +113,27 @@ static bool copy_value(char *dst, size_t cap, const char *value)
 	return true;
 }
 
+/* Stores a hardware key; *known says whether name is one. */
+static bool hw_key_set(struct settings *s, const char *name, const char *value,
+		       bool *known)
+{
+	for (int k = 0; k < HW_KEY_COUNT; k++) {
+		if (strcmp(name, hw_key_names[k]) == 0) {
+			*known = true;
+			return copy_value(s->hw[k], sizeof s->hw[k], value);
+		}
+	}
+	*known = false;
+	return false;
+}
+
 /* inih handler for the [terminal] section. */
 static int read_ini_key(void *user, const char *section, const char *name,
 		       const char *value)
 {
 	struct ini_state *is = user;
 	struct settings *s = is->s;
-	bool ok;
+	bool ok, known = false;
 
 	if (strcmp(section, "terminal") != 0) {
 		if (is->message[0] == '\0')
@@ -113,6 +154,8 @@ static int read_ini_key(void *user, const char *section, const char *name,
 		ok = copy_value(s->input, sizeof s->input, value);
 	else if (strcmp(name, "display") == 0)
 		ok = copy_value(s->display, sizeof s->display, value);
+	else if ((ok = hw_key_set(s, name, value, &known)), known)
+		;
 	else {
 		if (is->message[0] == '\0')
 			snprintf(is->message, sizeof is->message,
@@ -277,6 +320,8 @@ static int run_status(int argc, char **argv)
 	printf("incarnation=%s\n", hex);
 	printf("pressed_in=%" PRId64 "\n", st.pressed_in);
 	printf("pressed_out=%" PRId64 "\n", st.pressed_out);
+	printf("undone_in=%" PRId64 "\n", st.undone_in);
+	printf("undone_out=%" PRId64 "\n", st.undone_out);
 	printf("acked_in=%" PRId64 "\n", st.acked_in);
 	printf("acked_out=%" PRId64 "\n", st.acked_out);
 	printf("pending_in=%" PRId64 "\n", st.pending_in);
@@ -286,9 +331,100 @@ static int run_status(int argc, char **argv)
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
+/* Parses a boolean key: true/false, yes/no, on/off, 1/0. */
+static bool parse_bool(const char *text, bool *out)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1" };
+	static const char *const no[] = { "false", "no", "off", "0" };
+	for (size_t i = 0; i < 4; i++) {
+		if (strcmp(text, yes[i]) == 0) {
+			*out = true;
+			return true;
+		}
+		if (strcmp(text, no[i]) == 0) {
+			*out = false;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A line offset key: 0..HC_GPIO_LINE_MAX, or -1 / "none" for unused. */
+static bool parse_line_key(const struct settings *s, enum hw_key k,
+			   int32_t *out)
+{
+	int64_t v;
+	if (s->hw[k][0] == '\0')
+		return true; /* keep the default */
+	if (strcmp(s->hw[k], "none") == 0) {
+		*out = -1;
+		return true;
+	}
+	if (!parse_int64(s->hw[k], -1, HC_GPIO_LINE_MAX, &v)) {
+		hc_error("%s \"%s\": expected a line offset 0..%d or none",
+			 hw_key_names[k], s->hw[k], HC_GPIO_LINE_MAX);
+		return false;
+	}
+	*out = (int32_t)v;
+	return true;
+}
+
+/* Fills the GPIO input and output settings from the hardware keys. */
+static bool parse_hw(const struct settings *s, struct hc_gpio_input_cfg *in,
+		     struct hc_hw_output_cfg *out)
+{
+	hc_gpio_input_cfg_default(in);
+	hc_hw_output_cfg_default(out);
+	if (s->hw[HW_GPIO_CHIP][0] != '\0') {
+		snprintf(in->chip, sizeof in->chip, "%s", s->hw[HW_GPIO_CHIP]);
+		snprintf(out->chip, sizeof out->chip, "%s", s->hw[HW_GPIO_CHIP]);
+	}
+	if (!parse_line_key(s, HW_LINE_IN, &in->line_in) ||
+	    !parse_line_key(s, HW_LINE_OUT, &in->line_out) ||
+	    !parse_line_key(s, HW_LINE_UNDO, &in->line_undo) ||
+	    !parse_line_key(s, HW_LINE_GREEN, &out->line_green) ||
+	    !parse_line_key(s, HW_LINE_RED, &out->line_red) ||
+	    !parse_line_key(s, HW_LINE_BUZZER, &out->line_buzzer))
+		return false;
+	if (in->line_in < 0 || in->line_out < 0) {
+		hc_error("gpio_line_in and gpio_line_out must name a line");
+		return false;
+	}
+	if (s->hw[HW_DEBOUNCE][0] != '\0' &&
+	    !parse_int64(s->hw[HW_DEBOUNCE], 0, HC_GPIO_DEBOUNCE_MS_MAX,
+			 &in->debounce_ms)) {
+		hc_error("gpio_debounce_ms \"%s\": expected 0..%d",
+			 s->hw[HW_DEBOUNCE], HC_GPIO_DEBOUNCE_MS_MAX);
+		return false;
+	}
+	if ((s->hw[HW_ACTIVE_LOW][0] != '\0' &&
+	     !parse_bool(s->hw[HW_ACTIVE_LOW], &in->active_low)) ||
+	    (s->hw[HW_PULL_UP][0] != '\0' &&
+	     !parse_bool(s->hw[HW_PULL_UP], &in->pull_up))) {
+		hc_error("gpio_active_low and gpio_pull_up take true or false");
+		return false;
+	}
+	if (s->hw[HW_LCD_I2C][0] != '\0')
+		snprintf(out->lcd_i2c, sizeof out->lcd_i2c, "%s", s->hw[HW_LCD_I2C]);
+	if (s->hw[HW_LCD_ADDRESS][0] != '\0') {
+		char *end;
+		errno = 0;
+		long a = strtol(s->hw[HW_LCD_ADDRESS], &end, 0);
+		if (errno != 0 || *end != '\0' || a < 0x03 || a > 0x77) {
+			hc_error("lcd_address \"%s\": expected a 7-bit I2C "
+				 "address such as 0x27", s->hw[HW_LCD_ADDRESS]);
+			return false;
+		}
+		out->lcd_address = (int32_t)a;
+	}
+	return true;
+}
+
 /* Checks every run setting; fills the parsed forms. */
 static bool validate_run(struct settings *s, struct hc_link_config *lc,
-			 int64_t *batch_interval_ms)
+			 int64_t *batch_interval_ms,
+			 struct hc_gpio_input_cfg *gpio_in,
+			 struct hc_hw_output_cfg *hw_out)
 {
 	char err[256];
 	if (s->id[0] == '\0' || !hc_proto_valid_id(s->id)) {
@@ -311,16 +447,18 @@ static bool validate_run(struct settings *s, struct hc_link_config *lc,
 			 HC_BATCH_INTERVAL_MS_MAX);
 		return false;
 	}
-	if (strcmp(s->input, "stdin") != 0 && strcmp(s->input, "keyboard") != 0) {
-		hc_error("--input \"%s\": expected stdin or keyboard", s->input);
+	if (!hc_input_known(s->input)) {
+		hc_error("--input \"%s\": expected stdin, keyboard, gpio or "
+			 "gpio-sim", s->input);
 		return false;
 	}
-	if (strcmp(s->display, "line") != 0 && strcmp(s->display, "screen") != 0 &&
-	    strcmp(s->display, "none") != 0) {
-		hc_error("--display \"%s\": expected line, screen or none",
-			 s->display);
+	if (!hc_display_known(s->display)) {
+		hc_error("--display \"%s\": expected line, screen or none, "
+			 "optionally followed by ,leds and/or ,lcd", s->display);
 		return false;
 	}
+	if (!parse_hw(s, gpio_in, hw_out))
+		return false;
 	if (s->journal[0] == '\0')
 		hc_journal_default_path(s->id, s->journal, sizeof s->journal);
 	lc->exit_when_acked = s->exit_when_acked;
@@ -337,6 +475,8 @@ static int run_terminal(int argc, char **argv)
 	struct hc_station st;
 	struct hc_input in;
 	struct hc_display d;
+	struct hc_gpio_input_cfg gpio_in;
+	struct hc_hw_output_cfg hw_out;
 	bool station_ok = false, input_ok = false, display_ok = false;
 	int status = 1;
 	char err[512];
@@ -350,7 +490,7 @@ static int run_terminal(int argc, char **argv)
 	}
 	if (s.verbose)
 		hc_log_init("terminal", HC_LOG_DEBUG);
-	if (!validate_run(&s, &lc, &batch_interval_ms))
+	if (!validate_run(&s, &lc, &batch_interval_ms, &gpio_in, &hw_out))
 		return EXIT_USAGE;
 
 	j = hc_journal_open(s.journal, s.id, err, sizeof err);
@@ -362,12 +502,12 @@ static int run_terminal(int argc, char **argv)
 				     hc_mono_ms());
 	if (!station_ok)
 		goto fail;
-	input_ok = hc_input_open(s.input, &in, err, sizeof err);
+	input_ok = hc_input_open(s.input, &gpio_in, &in, err, sizeof err);
 	if (!input_ok) {
 		hc_error("%s", err);
 		goto fail;
 	}
-	display_ok = hc_display_open(s.display, &d, err, sizeof err);
+	display_ok = hc_display_open_with(s.display, &hw_out, &d, err, sizeof err);
 	if (!display_ok) {
 		hc_error("%s", err);
 		goto fail;

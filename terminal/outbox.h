@@ -14,6 +14,13 @@
  *   hc_outbox_cut_stored()       then the batch exists
  *   hc_outbox_next_send()        which batch to put on the wire now
  *   hc_outbox_acked()            ack arrived; journal stores it
+ *   hc_outbox_undone()           after the journal stored an undo
+ *
+ * UNDO takes back the last press, once: while that press is pending it
+ * simply leaves the pending counts; once it was cut into a batch, the
+ * undo waits as a correcting delta (pending_undo_*) and goes out in a
+ * later batch as undo_entered/undo_exited. Nothing already cut, sent or
+ * acknowledged is ever changed.
  */
 #ifndef HC_OUTBOX_H
 #define HC_OUTBOX_H
@@ -22,16 +29,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "shared/direction.h"
+
 /* Unacknowledged batches the outbox holds at most. When full, presses
  * stay pending (journaled, counted, shown) until acks make room. */
 #define HC_OUTBOX_UNACKED_MAX 4096
 
-enum hc_direction { HC_DIR_IN = 0, HC_DIR_OUT = 1 };
 
 struct hc_outbox_batch {
 	int64_t seq;
 	int64_t entered;
 	int64_t exited;
+	int64_t undo_entered;        /* undos of 'in' presses of earlier batches */
+	int64_t undo_exited;
 	int64_t sent_at_ms;          /* 0: not sent on the current link */
 };
 
@@ -44,6 +54,12 @@ struct hc_outbox {
 	int64_t pending_exited;
 	int64_t acked_entered;       /* sums of acknowledged batches */
 	int64_t acked_exited;
+	int64_t pending_undo_entered;/* stored undos of batched presses */
+	int64_t pending_undo_exited;
+	int64_t acked_undo_entered;
+	int64_t acked_undo_exited;
+	bool last_press_undoable;    /* a press was made and not undone */
+	enum hc_direction last_press_dir;
 	bool online;
 	size_t unacked_count;        /* batches in unacked[], seq order */
 	struct hc_outbox_batch unacked[HC_OUTBOX_UNACKED_MAX];
@@ -59,15 +75,37 @@ void hc_outbox_restore(struct hc_outbox *o, int64_t next_seq,
 		       int64_t acked_entered, int64_t acked_exited,
 		       const struct hc_outbox_batch *unacked, size_t n);
 
-/* A press was stored in the journal. */
+/* Start-up, after hc_outbox_restore: the undo part of the journal. */
+void hc_outbox_restore_undo(struct hc_outbox *o, int64_t pending_undo_entered,
+			    int64_t pending_undo_exited,
+			    int64_t acked_undo_entered,
+			    int64_t acked_undo_exited, bool last_press_undoable,
+			    enum hc_direction last_press_dir);
+
+/* A press was stored in the journal. It becomes the press UNDO takes
+ * back. */
 void hc_outbox_pressed(struct hc_outbox *o, enum hc_direction dir);
 
-/* True when a batch should be cut now: presses pending, the interval
+/* True (and *dir set) when there is a press UNDO may take back. */
+bool hc_outbox_can_undo(const struct hc_outbox *o, enum hc_direction *dir);
+
+/* How an undo was applied. */
+enum hc_undo_effect {
+	HC_UNDO_LEFT_PENDING,        /* the press was still pending: dropped */
+	HC_UNDO_CORRECTION,          /* the press was batched: a delta waits */
+};
+
+/* The journal stored an undo of the last press (hc_outbox_can_undo must
+ * be true). Returns how it was applied. */
+enum hc_undo_effect hc_outbox_undone(struct hc_outbox *o);
+
+/* True when a batch should be cut now: presses or undos pending, the interval
  * since the last cut has passed, and the outbox has room. */
 bool hc_outbox_cut_due(const struct hc_outbox *o, int64_t now_ms);
 
-/* Proposes the next batch: all pending presses up to HC_BATCH_DELTA_MAX
- * in total, entered first. Does not change the outbox. */
+/* Proposes the next batch: all pending presses and undos up to
+ * HC_BATCH_DELTA_MAX in total, undos first, then entered, then exited.
+ * Does not change the outbox. */
 struct hc_outbox_batch hc_outbox_cut(const struct hc_outbox *o);
 
 /* The journal stored batch b (from hc_outbox_cut): it leaves pending. */
@@ -91,6 +129,13 @@ bool hc_outbox_acked(struct hc_outbox *o, int64_t seq,
 /* Presses not yet acknowledged: pending plus unacked batches. */
 int64_t hc_outbox_unacked_entered(const struct hc_outbox *o);
 int64_t hc_outbox_unacked_exited(const struct hc_outbox *o);
+
+/* Undos not yet acknowledged: pending plus unacked batches. */
+int64_t hc_outbox_unacked_undo_entered(const struct hc_outbox *o);
+int64_t hc_outbox_unacked_undo_exited(const struct hc_outbox *o);
+
+/* Net people in minus out not yet acknowledged (undos subtracted). */
+int64_t hc_outbox_unacked_net(const struct hc_outbox *o);
 
 /* What the door shows: the aggregator's occupancy plus this terminal's
  * unacknowledged net delta, never below zero. */

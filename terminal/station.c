@@ -12,6 +12,7 @@
  */
 #include "terminal/station.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,7 @@ bool hc_station_init(struct hc_station *s, const char *terminal_id,
 			 hc_journal_last_error(journal));
 		goto fail;
 	}
+	s->undo_armed = hc_outbox_can_undo(s->outbox, NULL);
 	return true;
 
 fail:
@@ -79,6 +81,42 @@ void hc_station_add_press(struct hc_station *s, enum hc_direction dir,
 	}
 	s->unstored[s->unstored_count++] =
 		(struct hc_press){ .dir = dir, .at_ms = wall_ms };
+	s->undo_armed = true;
+	s->presses_taken++;
+}
+
+bool hc_station_undo(struct hc_station *s, int64_t wall_ms)
+{
+	if (!s->undo_armed) {
+		hc_info("terminal %s: undo: nothing to undo", s->terminal_id);
+		s->undos_refused++;
+		return false;
+	}
+	s->undo_armed = false;
+	s->undone_count++;
+	/* A press still in memory was never stored or counted: drop it. */
+	if (s->unstored_count > 0 && !s->unstored[s->unstored_count - 1].undo) {
+		s->unstored_count--;
+		hc_info("terminal %s: undo: unstored %s press dropped",
+			s->terminal_id,
+			s->unstored[s->unstored_count].dir == HC_DIR_IN ? "in" : "out");
+		return true;
+	}
+	enum hc_direction dir;
+	bool can = hc_outbox_can_undo(s->outbox, &dir);
+	assert(can); /* armed, nothing queued: the stored last press */
+	(void)can;
+	if (s->unstored_count == HC_UNSTORED_PRESSES_MAX) {
+		hc_error("terminal %s: %d presses wait for storage; undo "
+			 "refused", s->terminal_id, HC_UNSTORED_PRESSES_MAX);
+		s->undo_armed = true;
+		s->undone_count--;
+		s->undos_refused++;
+		return false;
+	}
+	s->unstored[s->unstored_count++] = (struct hc_press){
+		.dir = dir, .at_ms = wall_ms, .undo = true };
+	return true;
 }
 
 bool hc_station_persist(struct hc_station *s)
@@ -90,8 +128,19 @@ bool hc_station_persist(struct hc_station *s)
 	note_storage(s, ok, "storing presses");
 	if (!ok)
 		return false;
-	for (size_t i = 0; i < s->unstored_count; i++)
-		hc_outbox_pressed(s->outbox, s->unstored[i].dir);
+	for (size_t i = 0; i < s->unstored_count; i++) {
+		const struct hc_press *p = &s->unstored[i];
+		if (!p->undo) {
+			hc_outbox_pressed(s->outbox, p->dir);
+			continue;
+		}
+		enum hc_undo_effect e = hc_outbox_undone(s->outbox);
+		hc_info("terminal %s: undo of an %s press: %s", s->terminal_id,
+			p->dir == HC_DIR_IN ? "in" : "out",
+			e == HC_UNDO_LEFT_PENDING
+				? "it was still pending and leaves the count"
+				: "it was sent; a correcting delta follows");
+	}
 	hc_debug("terminal %s: stored %zu presses", s->terminal_id,
 		 s->unstored_count);
 	s->unstored_count = 0;
@@ -111,7 +160,9 @@ bool hc_station_tick(struct hc_station *s, int64_t now_ms, int64_t wall_ms)
 		return false;
 	hc_outbox_cut_stored(s->outbox, &b, now_ms);
 	hc_info("terminal %s: batch %" PRId64 " cut: entered=%" PRId64
-		" exited=%" PRId64, s->terminal_id, b.seq, b.entered, b.exited);
+		" exited=%" PRId64 " undo_entered=%" PRId64 " undo_exited=%" PRId64,
+		s->terminal_id, b.seq, b.entered, b.exited, b.undo_entered,
+		b.undo_exited);
 	return true;
 }
 
@@ -156,7 +207,8 @@ void hc_station_acked(struct hc_station *s, int64_t seq, bool duplicate,
 		return;
 	/* A duplicate was applied earlier: the figure already holds it. */
 	if (!duplicate)
-		s->acked_unshown_net += b.entered - b.exited;
+		s->acked_unshown_net += b.entered - b.undo_entered - b.exited +
+					b.undo_exited;
 	hc_info("terminal %s: batch %" PRId64 " acknowledged%s",
 		s->terminal_id, seq, duplicate ? " (duplicate)" : "");
 }
@@ -181,7 +233,8 @@ bool hc_station_all_acked(const struct hc_station *s)
 {
 	const struct hc_outbox *o = s->outbox;
 	return s->unstored_count == 0 && o->pending_entered == 0 &&
-	       o->pending_exited == 0 && o->unacked_count == 0;
+	       o->pending_exited == 0 && o->pending_undo_entered == 0 &&
+	       o->pending_undo_exited == 0 && o->unacked_count == 0;
 }
 
 void hc_station_display_state(const struct hc_station *s, int64_t now_ms,
@@ -210,6 +263,11 @@ void hc_station_display_state(const struct hc_station *s, int64_t now_ms,
 	out->online = s->online;
 	out->pending_presses = hc_outbox_unacked_entered(s->outbox) +
 			       hc_outbox_unacked_exited(s->outbox) +
+			       hc_outbox_unacked_undo_entered(s->outbox) +
+			       hc_outbox_unacked_undo_exited(s->outbox) +
 			       (int64_t)s->unstored_count;
 	out->storage_fault = s->storage_fault;
+	out->presses_taken = s->presses_taken;
+	out->undos_taken = s->undone_count;
+	out->undos_refused = s->undos_refused;
 }

@@ -45,6 +45,12 @@ struct hc_station {
 	 * includes the batch; counting it here until that state arrives
 	 * keeps the door's figure from dipping between the two. */
 	int64_t acked_unshown_net;
+	/* UNDO may take back the last press: set by a press, cleared by an
+	 * undo (one undo per press, only the most recent one). */
+	bool undo_armed;
+	int64_t undone_count;            /* undos taken since start */
+	int64_t presses_taken;           /* ENTER/EXIT taken since start */
+	int64_t undos_refused;           /* UNDO with nothing to undo */
 };
 
 /* Creates the outbox and restores it from the journal. False on error. */
@@ -58,8 +64,14 @@ void hc_station_free(struct hc_station *s);
 void hc_station_add_press(struct hc_station *s, enum hc_direction dir,
 			  int64_t wall_ms);
 
-/* Stores every queued press in one transaction; only after it commits
- * does the outbox count them. Returns false on a storage fault. */
+/* UNDO: takes back the last press, once. A press still queued in memory
+ * is simply dropped (it was never stored or counted); otherwise the undo
+ * is queued like a press, journaled, and only then applied to the outbox
+ * (hc_outbox_undone). Returns false when there is nothing to undo. */
+bool hc_station_undo(struct hc_station *s, int64_t wall_ms);
+
+/* Stores every queued press and undo in one transaction; only after it
+ * commits does the outbox count them. Returns false on a storage fault. */
 bool hc_station_persist(struct hc_station *s);
 
 /* Loop turn: retries storing, cuts a batch when one is due (journal

@@ -9,7 +9,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-suites=${HC_SUITES:-"unit integration sim"}
+suites=${HC_SUITES:-"unit integration sim hw"}
 builds=${HC_BUILDS:-"build build/san"}
 logdir=build/test-logs
 mkdir -p "$logdir"
@@ -17,6 +17,7 @@ passed=0
 failed=0
 cases=0
 failures=()
+skipped=0
 
 # run_one LABEL LOG CMD...: runs one test file with a time limit.
 run_one() {
@@ -57,6 +58,32 @@ for b in $builds; do
 				HC_BUILD=$b run_one "$tag integration/$name" "$logdir/$tag-$name.log" bash "$t"
 			done
 			;;
+		hw)
+			# Hardware-facing suites (arm64 cross build under qemu,
+			# gpio-sim kernel module): once, not per build; exit 77
+			# means the machine lacks what they need: SKIP.
+			[ "$b" = build ] || continue
+			for t in tests/hw/test_*.sh; do
+				[ -f "$t" ] || continue
+				name=$(basename "$t" .sh)
+				log="$logdir/hw-$name.log"
+				t0=$SECONDS
+				HC_BUILD=$b timeout 900 bash "$t" >"$log" 2>&1
+				rc=$?
+				if [ $rc -eq 77 ]; then
+					skipped=$((skipped + 1))
+					printf 'SKIP %-58s %4ds  %s\n' "hw/$name" $((SECONDS - t0)) "$(grep -m1 SKIP "$log")"
+				elif [ $rc -eq 0 ]; then
+					passed=$((passed + 1))
+					printf 'PASS %-58s %4ds\n' "hw/$name" $((SECONDS - t0))
+				else
+					failed=$((failed + 1))
+					failures+=("hw/$name")
+					printf 'FAIL %-58s %4ds\n' "hw/$name" $((SECONDS - t0))
+					tail -n 40 "$log" | sed 's/^/    /'
+				fi
+			done
+			;;
 		sim)
 			if [ -x "$b/headcount-sim" ]; then
 				run_one "$tag sim/headcount-sim" "$logdir/$tag-sim.log" "$b/headcount-sim" --ci
@@ -71,5 +98,5 @@ if [ $failed -gt 0 ]; then
 	echo "failed: ${failures[*]}"
 	echo "logs: $logdir"
 fi
-echo "total: $passed passed, $failed failed"
+echo "total: $passed passed, $failed failed, $skipped skipped"
 [ $failed -eq 0 ]

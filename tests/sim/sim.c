@@ -345,8 +345,11 @@ static void aggregator_start(struct world *w)
 		const struct stored_row *r = &w->store.rows[i];
 		if (!r->used)
 			continue;
-		struct hc_ledger_row row = { r->terminal, r->area, r->incarnation,
-					     r->seq, r->entered, r->exited, 0 };
+		struct hc_ledger_row row = {
+			.terminal_index = r->terminal, .area_index = r->area,
+			.incarnation = r->incarnation, .seq = r->seq,
+			.entered = r->entered, .exited = r->exited,
+		};
 		hc_ledger_load_row(w->ledger, &row);
 	}
 	w->agg_up = true;
@@ -448,7 +451,7 @@ static void terminal_start(struct world *w, uint32_t t)
 			acked_in += b->entered;
 			acked_out += b->exited;
 		} else if (n < HC_OUTBOX_UNACKED_MAX) {
-			unacked[n++] = (struct hc_outbox_batch){ s, b->entered, b->exited, 0 };
+			unacked[n++] = (struct hc_outbox_batch){ .seq = s, .entered = b->entered, .exited = b->exited };
 		}
 	}
 	hc_outbox_init(&tm->outbox, 200, 1000, w->now_ms);

@@ -240,11 +240,87 @@ static void status_of_a_missing_journal_creates_nothing(void **state)
 	assert_int_not_equal(access(f->path, F_OK), 0);
 }
 
+/* UNDO through the journal: an undo is stored before it counts; after a
+ * restart the outbox has the same pending presses, pending undo deltas
+ * and "last press undoable" as before, and the journal cuts the undo
+ * into the next batch as a delta of its own. */
+static void undo_is_journaled_and_restored(void **state)
+{
+	struct fixture *f = *state;
+	struct hc_journal *j = open_ok(f, "t1");
+	restore_ok(j, f->o);
+	press(j, f->o, HC_DIR_IN, 3);
+	press(j, f->o, HC_DIR_OUT, 1);
+	/* undo of a pending press: the pair cancels */
+	struct hc_press u = { .dir = HC_DIR_OUT, .at_ms = WALL_MS + 10, .undo = true };
+	assert_true(hc_journal_record_presses(j, &u, 1));
+	assert_int_equal(hc_outbox_undone(f->o), HC_UNDO_LEFT_PENDING);
+	/* a second undo of the same press is refused by the journal too */
+	assert_false(hc_journal_record_presses(j, &u, 1));
+	struct hc_outbox_batch b1 = cut(j, f->o, T0_MS + INTERVAL_MS);
+	assert_int_equal(b1.entered, 3);
+	assert_int_equal(b1.exited, 0);
+	/* undo of a batched press: waits as a delta */
+	press(j, f->o, HC_DIR_IN, 1);
+	cut(j, f->o, T0_MS + 2 * INTERVAL_MS);
+	u.dir = HC_DIR_IN;
+	assert_true(hc_journal_record_presses(j, &u, 1));
+	assert_int_equal(hc_outbox_undone(f->o), HC_UNDO_CORRECTION);
+	hc_journal_close(j);
+
+	j = open_ok(f, "t1");
+	restore_ok(j, f->o);
+	assert_int_equal(f->o->pending_entered, 0);
+	assert_int_equal(f->o->pending_exited, 0);
+	assert_int_equal(f->o->pending_undo_entered, 1);
+	assert_int_equal(f->o->pending_undo_exited, 0);
+	assert_false(hc_outbox_can_undo(f->o, NULL));
+	assert_int_equal(f->o->unacked_count, 2);
+	struct hc_outbox_batch b3 = cut(j, f->o, T0_MS + 3 * INTERVAL_MS);
+	assert_int_equal(b3.undo_entered, 1);
+	assert_int_equal(b3.entered + b3.exited, 0);
+	hc_journal_close(j);
+
+	j = open_ok(f, "t1");
+	restore_ok(j, f->o);
+	assert_int_equal(f->o->unacked_count, 3);
+	assert_int_equal(f->o->unacked[2].undo_entered, 1);
+	assert_int_equal(f->o->pending_undo_entered, 0);
+	assert_int_equal(hc_outbox_unacked_net(f->o), 3);
+	struct hc_journal_status st;
+	assert_true(hc_journal_status(j, &st));
+	assert_int_equal(st.pressed_in, 4);
+	assert_int_equal(st.pressed_out, 1);
+	assert_int_equal(st.undone_in, 1);
+	assert_int_equal(st.undone_out, 1);
+	assert_int_equal(st.pending_in, 3);
+	assert_int_equal(st.pending_out, 0);
+	hc_journal_close(j);
+}
+
+/* A press that is still the last one after a restart can be undone. */
+static void last_press_stays_undoable_across_a_restart(void **state)
+{
+	struct fixture *f = *state;
+	struct hc_journal *j = open_ok(f, "t1");
+	restore_ok(j, f->o);
+	press(j, f->o, HC_DIR_OUT, 2);
+	hc_journal_close(j);
+	j = open_ok(f, "t1");
+	restore_ok(j, f->o);
+	enum hc_direction dir;
+	assert_true(hc_outbox_can_undo(f->o, &dir));
+	assert_int_equal(dir, HC_DIR_OUT);
+	hc_journal_close(j);
+}
+
 int main(void)
 {
 	hc_log_init("test", HC_LOG_ERROR);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(reopen_keeps_incarnation_unacked_batches_pending_and_next_seq, setup, teardown),
+		cmocka_unit_test_setup_teardown(undo_is_journaled_and_restored, setup, teardown),
+		cmocka_unit_test_setup_teardown(last_press_stays_undoable_across_a_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(acked_batch_is_no_longer_unacked_after_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(batch_claiming_more_presses_than_stored_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(deleted_journal_starts_a_new_incarnation, setup, teardown),

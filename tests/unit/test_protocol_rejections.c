@@ -65,6 +65,12 @@ static const struct rejection cases[] = {
 	{"type with control bytes", FROM_TERMINAL, "{\"type\":\"a\\n\\u00e9b\"}", HC_CLOSE_UNKNOWN_TYPE, "a??"},
 
 	/* wrong JSON type: 4002 */
+	{"negative undo", FROM_TERMINAL,
+	 "{\"type\":\"batch\",\"seq\":2,\"entered\":0,\"exited\":0,\"undo_entered\":-1}",
+	 HC_CLOSE_OUT_OF_RANGE, "batch.undo_entered"},
+	{"string undo", FROM_TERMINAL,
+	 "{\"type\":\"batch\",\"seq\":2,\"entered\":1,\"exited\":0,\"undo_exited\":\"1\"}",
+	 HC_CLOSE_BAD_FIELD, "batch.undo_exited"},
 	{"string seq", FROM_TERMINAL, "{\"type\":\"batch\",\"seq\":\"12\",\"entered\":3,\"exited\":1}",
 	 HC_CLOSE_BAD_FIELD, "batch.seq"},
 	{"real entered", FROM_TERMINAL, "{\"type\":\"batch\",\"seq\":12,\"entered\":3.0,\"exited\":1}",

@@ -89,6 +89,31 @@ static void batch_round_trips_at_range_edges(void **state)
 	}
 }
 
+/* Protocol v2: undo fields round-trip, are left out when zero (a batch
+ * without an undo is what v1 sent), and read as 0 when absent. */
+static void batch_undo_fields_round_trip(void **state)
+{
+	(void)state;
+	char buf[256];
+	struct hc_msg m;
+	struct hc_proto_error err;
+	struct hc_msg_batch b = {.seq = 9, .undo_entered = 1};
+	size_t n = hc_proto_build_batch(buf, sizeof buf, &b);
+	const char want[] = "{\"type\":\"batch\",\"seq\":9,\"entered\":0,"
+			    "\"exited\":0,\"undo_entered\":1}";
+	assert_int_equal(n, sizeof want - 1);
+	assert_memory_equal(buf, want, n);
+	assert_true(hc_proto_parse_from_terminal(buf, n, &m, &err));
+	assert_int_equal(m.u.batch.undo_entered, 1);
+	assert_int_equal(m.u.batch.undo_exited, 0);
+	const char both[] = "{\"type\":\"batch\",\"seq\":3,\"entered\":2,"
+			    "\"exited\":1,\"undo_exited\":4}";
+	assert_true(hc_proto_parse_from_terminal(both, sizeof both - 1, &m, &err));
+	assert_int_equal(m.u.batch.entered, 2);
+	assert_int_equal(m.u.batch.undo_entered, 0);
+	assert_int_equal(m.u.batch.undo_exited, 4);
+}
+
 static void batch_has_the_documented_text(void **state)
 {
 	(void)state;
@@ -306,6 +331,7 @@ int main(void)
 		cmocka_unit_test(hello_has_the_documented_text),
 		cmocka_unit_test(batch_round_trips_at_range_edges),
 		cmocka_unit_test(batch_has_the_documented_text),
+		cmocka_unit_test(batch_undo_fields_round_trip),
 		cmocka_unit_test(welcome_round_trips),
 		cmocka_unit_test(ack_round_trips_with_both_duplicate_values),
 		cmocka_unit_test(area_round_trips),
