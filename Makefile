@@ -4,6 +4,7 @@
 #   make test     install missing packages, build, run the whole suite
 #   make demo     an aggregator on the demo venue with simulated terminals
 #   make SAN=1    the same, built with AddressSanitizer + UBSan in build/san
+#   make SAN=thread  the same, built with ThreadSanitizer in build/tsan
 #
 # Missing Debian packages are installed by .ci/install-deps.sh the first
 # time (build/pkg.mk records the pkg-config flags it found).
@@ -14,6 +15,9 @@ CC ?= cc
 ifeq ($(SAN),1)
 BUILD ?= build/san
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else ifeq ($(SAN),thread)
+BUILD ?= build/tsan
+SAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
 else
 BUILD ?= build
 SAN_FLAGS :=
@@ -91,9 +95,12 @@ $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The whole suite: unit and integration tests on the normal build, then
-# again on the sanitizer build. One line per test file, a final count.
+# again on the sanitizer build, then the tests that drive the commit
+# thread on the ThreadSanitizer build (tests/run.sh). One line per test
+# file, a final count.
 test: all
 	$(MAKE) SAN=1 all
+	$(MAKE) SAN=thread all
 	bash tests/run.sh
 
 demo: all
