@@ -4,6 +4,7 @@
 #   make test     install missing packages, build, run the whole suite
 #   make demo     an aggregator on the demo venue with simulated terminals
 #   make SAN=1    the same, built with AddressSanitizer + UBSan in build/san
+#   make SAN=thread  the same, built with ThreadSanitizer in build/tsan
 #   make arm64    the terminal and its unit tests for a Raspberry Pi
 #                 (arm64 cross build into build/arm64; docs/terminal.md)
 #
@@ -16,6 +17,9 @@ CC ?= cc
 ifeq ($(SAN),1)
 BUILD ?= build/san
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else ifeq ($(SAN),thread)
+BUILD ?= build/tsan
+SAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
 else
 BUILD ?= build
 SAN_FLAGS :=
@@ -100,9 +104,12 @@ $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The whole suite: unit and integration tests on the normal build, then
-# again on the sanitizer build. One line per test file, a final count.
+# again on the sanitizer build, then the tests that drive the commit
+# thread on the ThreadSanitizer build (tests/run.sh). One line per test
+# file, a final count.
 test: all
 	$(MAKE) SAN=1 all
+	$(MAKE) SAN=thread all
 	bash tests/run.sh
 
 # Cross-build for arm64 (needs the packages .ci/install-deps.sh installs;

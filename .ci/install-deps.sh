@@ -13,8 +13,10 @@ packages=(
 	libwebsockets-dev libsqlite3-dev libjansson-dev libinih-dev
 	libmbedtls-dev libncurses-dev libgpiod-dev libcmocka-dev
 	libev-dev libwebsockets-evlib-ev libmosquitto-dev
-	# tests and demo
-	sqlite3 curl jq tmux procps iproute2 psmisc bsdextrautils
+	# sanitizer runtimes (make SAN=1, make SAN=thread)
+	libasan8 libubsan1 libtsan2
+	# tests and demo (e2fsprogs: chattr, for the immutable-file tests)
+	sqlite3 curl jq tmux procps iproute2 psmisc bsdextrautils e2fsprogs
 	# operations tests: promtool, systemd-analyze, man
 	prometheus systemd man-db
 	# MQTT bridge tests: a real broker and its clients

@@ -8,17 +8,24 @@
  *                        [--area ID] [--out FILE]
  *
  * Start-up: load the venue config (errors print "file:line: message",
- * exit 2), open the ledger database (failure: exit 1), give every config
- * id a slot (aggregator/slots.h), load every row into the ledger core,
- * start listening and log "listening on http://HOST:PORT".
+ * exit 2), check the listen address (a host name: exit 2; an address not
+ * of this host or a port in use: exit 1), open the ledger database (it
+ * must be writable and not in use by another aggregator; failure: exit
+ * 1), give every config id a slot (aggregator/slots.h), load every row
+ * into the ledger core, start listening and log "listening on
+ * http://HOST:PORT". Every refusal is one ERROR line saying what to do.
  * SIGINT/SIGTERM stop gracefully (server.c): exit 0. SIGHUP reloads the
  * config: the handler only sets a flag and wakes the loop.
  *
  * export writes the per-area history as CSV (aggregator/history.h) and
  * exits 0; bad arguments exit 2, an unreadable database 1.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -87,6 +94,64 @@ static bool parse_listen(const char *text, struct hc_venue_cfg *cfg)
 		 (int)(colon - text), text);
 	cfg->listen_port = (uint16_t)port;
 	return true;
+}
+
+/* Checks that host:port can be listened on before anything else starts,
+ * because lws 4.1 reports a missing address only in a notice and then
+ * serves with no socket. host must be a numeric IPv4 or IPv6 address
+ * (names are not resolved: exit 2); a trial bind() tells an address not
+ * of this host and a port in use apart (exit 1). Returns 0 when fine. */
+static int check_listen(const char *host, uint16_t port)
+{
+	struct sockaddr_in v4;
+	struct sockaddr_in6 v6;
+	struct sockaddr *addr;
+	socklen_t addr_len;
+	memset(&v4, 0, sizeof v4);
+	memset(&v6, 0, sizeof v6);
+	if (inet_pton(AF_INET, host, &v4.sin_addr) == 1) {
+		v4.sin_family = AF_INET;
+		v4.sin_port = htons(port);
+		addr = (struct sockaddr *)&v4;
+		addr_len = sizeof v4;
+	} else if (inet_pton(AF_INET6, host, &v6.sin6_addr) == 1) {
+		v6.sin6_family = AF_INET6;
+		v6.sin6_port = htons(port);
+		addr = (struct sockaddr *)&v6;
+		addr_len = sizeof v6;
+	} else {
+		hc_error("listen %s:%u: \"%s\" is not a numeric address (host names are"
+			 " not resolved); use 0.0.0.0, 127.0.0.1 or an address of this host",
+			 host, port, host);
+		return EXIT_CONFIG;
+	}
+	int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		hc_error("listen %s:%u: socket: %m", host, port);
+		return EXIT_FAILURE;
+	}
+	int one = 1;
+	int rc = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (rc == 0)
+		rc = bind(fd, addr, addr_len);
+	int e = errno;
+	close(fd);
+	if (rc == 0)
+		return 0;
+	if (e == EADDRNOTAVAIL)
+		hc_error("listen %s:%u: %s is not an address of this host (bind: %s); use"
+			 " 0.0.0.0 for every address, or one that \"ip -brief address\" shows",
+			 host, port, host, strerror(e));
+	else if (e == EADDRINUSE)
+		hc_error("listen %s:%u: port %u is already in use (another aggregator? see"
+			 " ss -ltnp 'sport = :%u'); stop it or choose another port",
+			 host, port, port, port);
+	else if (e == EACCES)
+		hc_error("listen %s:%u: not allowed to bind port %u (ports below 1024 need"
+			 " privileges); choose a port of 1024 or more", host, port, port);
+	else
+		hc_error("listen %s:%u: bind: %s", host, port, strerror(e));
+	return EXIT_FAILURE;
 }
 
 static bool install_signal_handlers(void)
@@ -324,6 +389,12 @@ int main(int argc, char **argv)
 			listen);
 		hc_venue_free(cfg);
 		return EXIT_CONFIG;
+	}
+
+	int listen_rc = check_listen(cfg->listen_host, cfg->listen_port);
+	if (listen_rc != 0) {
+		hc_venue_free(cfg);
+		return listen_rc;
 	}
 
 	struct hc_store *store = NULL;

@@ -10,9 +10,14 @@
  *     acknowledges nothing before that;
  *   - atomicity: a commit writes all its rows or none (ROLLBACK on any
  *     error), so a failed commit leaves the table exactly as it was;
- *   - a database SQLite could open only read-only is served (every
- *     commit fails, nothing is acknowledged, /healthz says why) with an
- *     ERROR line at start naming it;
+ *   - start-up refuses, with one sentence naming what to fix, a database
+ *     whose directory is missing, whose directory is not writable (or on
+ *     a read-only file system), whose file cannot be opened for writing
+ *     (read-only, immutable), that SQLite could open only read-only, or
+ *     that cannot take a write; so an aggregator that serves can store;
+ *   - one aggregator per ledger: an exclusive flock() on PATH.lock, held
+ *     while the store is open, with the holder's pid written in the file;
+ *     a second open names that pid and fails (file: URIs are not locked);
  *   - append-only: rows are only ever inserted (INSERT OR IGNORE against
  *     UNIQUE(source, incarnation, seq)); nothing here updates or deletes.
  *
@@ -35,10 +40,15 @@
 #include "aggregator/store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -63,6 +73,7 @@ struct hc_store {
 	const struct hc_venue_cfg *cfg;
 	struct hc_slots *sources;    /* NULL: indexes are config positions */
 	struct hc_slots *areas;
+	int lock_fd;                 /* PATH.lock, flock()ed; -1: none */
 	char path[PATH_MAX];
 };
 
@@ -180,6 +191,13 @@ static void format_db_error(sqlite3 *db, int rc, const char *what, char *err,
 		 db ? sqlite3_errmsg(db) : sqlite3_errstr(rc), rc);
 }
 
+/* Column text of a row, "" when NULL. */
+static const char *column_text(sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	return t ? (const char *)t : "";
+}
+
 static bool exec_sql(sqlite3 *db, const char *sql, char *err, size_t err_cap)
 {
 	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
@@ -210,12 +228,12 @@ fail:
 }
 
 /* Creates the schema on a fresh database, checks it on an existing one. */
-static bool ensure_schema(sqlite3 *db, bool read_only, char *err, size_t err_cap)
+static bool ensure_schema(sqlite3 *db, char *err, size_t err_cap)
 {
 	int version = 0;
 	if (!read_user_version(db, &version, err, err_cap))
 		return false;
-	if (version == HC_STORE_SCHEMA_VERSION || read_only)
+	if (version == HC_STORE_SCHEMA_VERSION)
 		return true;
 	if (version > HC_STORE_SCHEMA_VERSION) {
 		snprintf(err, err_cap,
@@ -236,6 +254,135 @@ static bool ensure_schema(sqlite3 *db, bool read_only, char *err, size_t err_cap
 	return true;
 }
 
+/* Why the directory of path cannot hold a ledger, in words an operator
+ * can act on; false with err set when it cannot. SQLite creates PATH-wal
+ * and PATH-shm beside the file, so the directory must be writable even
+ * when the file exists. */
+static bool check_directory(const char *path, char *err, size_t err_cap)
+{
+	char copy[PATH_MAX];
+	snprintf(copy, sizeof copy, "%s", path);
+	const char *dir = dirname(copy);
+	struct stat st;
+	if (stat(dir, &st) != 0) {
+		if (errno == ENOENT)
+			snprintf(err, err_cap,
+				 "directory %s does not exist; create it (mkdir -p %s)"
+				 " or point --db / [venue] database elsewhere", dir, dir);
+		else
+			snprintf(err, err_cap, "directory %s: %s", dir, strerror(errno));
+		return false;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, err_cap, "%s is not a directory", dir);
+		return false;
+	}
+	if (access(dir, W_OK | X_OK) != 0) {
+		int e = errno;
+		if (e == EROFS)
+			snprintf(err, err_cap,
+				 "directory %s is on a read-only file system; remount it"
+				 " read-write or put the database on a writable disk", dir);
+		else if (e == EPERM)
+			snprintf(err, err_cap,
+				 "directory %s is not writable (%s: is it immutable?"
+				 " lsattr -d shows an i; chattr -i clears it)", dir,
+				 strerror(e));
+		else
+			snprintf(err, err_cap,
+				 "directory %s is not writable (%s); SQLite creates the"
+				 " -wal and -shm files beside the database, so make the"
+				 " directory writable for this user or move the database",
+				 dir, strerror(e));
+		return false;
+	}
+	return true;
+}
+
+/* An existing database file must open for writing: a read-only or
+ * immutable (chattr +i) file otherwise opens read-only in SQLite and
+ * nothing could ever be stored. */
+static bool check_file_writable(const char *path, char *err, size_t err_cap)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		return true;
+	}
+	int e = errno;
+	if (e == ENOENT)
+		return true;             /* created by SQLite */
+	if (e == EPERM)
+		snprintf(err, err_cap,
+			 "database file %s cannot be opened for writing (%s: is it"
+			 " immutable? lsattr shows an i; chattr -i clears it)",
+			 path, strerror(e));
+	else if (e == EROFS)
+		snprintf(err, err_cap, "database file %s is on a read-only file system;"
+			 " remount it read-write or move the database", path);
+	else
+		snprintf(err, err_cap,
+			 "database file %s cannot be opened for writing (%s); make it"
+			 " writable for this user", path, strerror(e));
+	return false;
+}
+
+/* Takes the one-aggregator-per-ledger lock: an exclusive flock() on
+ * PATH.lock (released by the kernel when the process ends, however it
+ * ends), then writes our pid into the file for the next one to name. */
+static int take_ledger_lock(const char *path, char *err, size_t err_cap)
+{
+	char lock_path[PATH_MAX + 8];
+	snprintf(lock_path, sizeof lock_path, "%s.lock", path);
+	int fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		snprintf(err, err_cap, "cannot create the lock file %s: %s", lock_path,
+			 strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		int e = errno;
+		char pid[32] = "";
+		ssize_t n = e == EWOULDBLOCK ? pread(fd, pid, sizeof pid - 1, 0) : -1;
+		if (n > 0)
+			pid[strcspn(pid, "\n")] = '\0';
+		if (e == EWOULDBLOCK)
+			snprintf(err, err_cap,
+				 "ledger %s is in use by another aggregator (pid %s, lock"
+				 " %s); stop that one first, or give this one its own --db",
+				 path, n > 0 && pid[0] != '\0' ? pid : "unknown", lock_path);
+		else
+			snprintf(err, err_cap, "cannot lock %s: %s", lock_path, strerror(e));
+		close(fd);
+		return -1;
+	}
+	char pid[32];
+	int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)len, 0) != len) {
+		snprintf(err, err_cap, "cannot write the lock file %s: %s", lock_path,
+			 strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Proves the database takes a write: one empty-effect transaction that
+ * rewrites user_version (WAL append and fsync included). */
+static bool probe_write(sqlite3 *db, char *err, size_t err_cap)
+{
+	char sql[96];
+	snprintf(sql, sizeof sql, "BEGIN IMMEDIATE; PRAGMA user_version = %d; COMMIT;",
+		 HC_STORE_SCHEMA_VERSION);
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, err_cap, "database cannot take a write: %s (code %d)",
+			 sqlite3_errmsg(db), sqlite3_extended_errcode(db));
+		sqlite3_exec(db, "ROLLBACK;", NULL, NULL, NULL);
+		return false;
+	}
+	return true;
+}
+
 struct hc_store *hc_store_open(const char *path, const struct hc_venue_cfg *cfg,
 			       char *err, size_t err_cap)
 {
@@ -245,8 +392,18 @@ struct hc_store *hc_store_open(const char *path, const struct hc_venue_cfg *cfg,
 		return NULL;
 	}
 	s->cfg = cfg;
+	s->lock_fd = -1;
 	snprintf(s->path, sizeof s->path, "%s", path);
 
+	bool plain_file = strncmp(path, "file:", 5) != 0 && strcmp(path, ":memory:") != 0;
+	if (plain_file) {
+		if (!check_directory(path, err, err_cap) ||
+		    !check_file_writable(path, err, err_cap))
+			goto fail;
+		s->lock_fd = take_ledger_lock(path, err, err_cap);
+		if (s->lock_fd < 0)
+			goto fail;
+	}
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI |
 		    SQLITE_OPEN_NOMUTEX;
 	int rc = sqlite3_open_v2(path, &s->db, flags, NULL);
@@ -260,13 +417,14 @@ struct hc_store *hc_store_open(const char *path, const struct hc_venue_cfg *cfg,
 		format_db_error(s->db, rc, "busy_timeout", err, err_cap);
 		goto fail;
 	}
-	bool read_only = sqlite3_db_readonly(s->db, "main") == 1;
-	if (read_only)
-		hc_error("store: database %s is read-only (SQLite could not open it for"
-			 " writing: file or file system not writable); serving, but nothing"
-			 " can be stored or acknowledged until it is writable and the"
-			 " aggregator restarted", path);
-	if (!read_only && !exec_sql(s->db, "PRAGMA journal_mode=WAL;", err, err_cap))
+	if (sqlite3_db_readonly(s->db, "main") == 1) {
+		snprintf(err, err_cap,
+			 "SQLite could open it only read-only (file or file system not"
+			 " writable); nothing could be stored or acknowledged: make it"
+			 " writable and start again");
+		goto fail;
+	}
+	if (!exec_sql(s->db, "PRAGMA journal_mode=WAL;", err, err_cap))
 		goto fail;
 	char pragmas[160];
 	snprintf(pragmas, sizeof pragmas,
@@ -274,7 +432,7 @@ struct hc_store *hc_store_open(const char *path, const struct hc_venue_cfg *cfg,
 		 HC_STORE_CACHE_KIB);
 	if (!exec_sql(s->db, pragmas, err, err_cap))
 		goto fail;
-	if (!ensure_schema(s->db, read_only, err, err_cap))
+	if (!ensure_schema(s->db, err, err_cap) || !probe_write(s->db, err, err_cap))
 		goto fail;
 	rc = sqlite3_prepare_v3(s->db,
 				has_undo_columns(s->db) ? insert_sql : insert_sql_before_3,
@@ -290,6 +448,29 @@ fail:
 	return NULL;
 }
 
+/* Reads one pragma's value as text on the store's connection. */
+static bool read_pragma(sqlite3 *db, const char *sql, char *out, size_t cap)
+{
+	sqlite3_stmt *st = NULL;
+	bool ok = sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+		  sqlite3_step(st) == SQLITE_ROW;
+	if (ok)
+		snprintf(out, cap, "%s", column_text(st, 0));
+	sqlite3_finalize(st);
+	return ok;
+}
+
+bool hc_store_durability(struct hc_store *s, char *journal_mode, size_t cap,
+			 int *synchronous)
+{
+	char sync_text[16];
+	if (!read_pragma(s->db, "PRAGMA journal_mode;", journal_mode, cap) ||
+	    !read_pragma(s->db, "PRAGMA synchronous;", sync_text, sizeof sync_text))
+		return false;
+	*synchronous = atoi(sync_text);
+	return true;
+}
+
 void hc_store_close(struct hc_store *s)
 {
 	if (s == NULL)
@@ -303,6 +484,8 @@ void hc_store_close(struct hc_store *s)
 			hc_error("store %s: close: %s (code %d)", s->path,
 				 sqlite3_errmsg(s->db), rc);
 	}
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);       /* releases the flock */
 	free(s);
 }
 
@@ -333,12 +516,6 @@ static void warn_unknown_once(struct warned_ids *w, const char *kind,
 		path, kind, id);
 }
 
-/* Column text of a row, "" when NULL. */
-static const char *column_text(sqlite3_stmt *st, int col)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-	return t ? (const char *)t : "";
-}
 
 /* An open-addressing hash of config ids to their index, so a row's
  * source and area are found in constant time whatever the row order. */

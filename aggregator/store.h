@@ -84,11 +84,21 @@ struct hc_store_load_stats {
 	int64_t rows_unknown_area;   /* rows of areas not in the config */
 };
 
-/* Opens (creating if needed) the database at path and its schema. A path
- * starting with "file:" is an SQLite URI ("file:x.db?mode=ro"). Returns
- * NULL and writes a reason into err on failure. */
+/* Opens (creating if needed) the database at path and its schema, in
+ * WAL mode with synchronous=FULL, and proves it takes a write. A path
+ * starting with "file:" is an SQLite URI. Refuses a database that could
+ * not store anything (missing or unwritable directory, unwritable or
+ * immutable file, read-only open) and one whose PATH.lock another store
+ * holds (another aggregator: err names its pid). Returns NULL and writes
+ * one sentence an operator can act on into err on failure. */
 struct hc_store *hc_store_open(const char *path, const struct hc_venue_cfg *cfg,
 			       char *err, size_t err_cap);
+
+/* The journal mode ("wal") and synchronous level (2 is FULL) in force on
+ * the store's connection, read back from SQLite (PRAGMA journal_mode,
+ * PRAGMA synchronous). False when SQLite cannot answer. */
+bool hc_store_durability(struct hc_store *s, char *journal_mode, size_t cap,
+			 int *synchronous);
 
 void hc_store_close(struct hc_store *s);
 

@@ -408,6 +408,31 @@ void hc_journal_close(struct hc_journal *j)
 	free(j);
 }
 
+/* Reads one pragma's value as text. */
+static bool read_pragma(sqlite3 *db, const char *sql, char *out, size_t cap)
+{
+	sqlite3_stmt *st = NULL;
+	bool ok = sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+		  sqlite3_step(st) == SQLITE_ROW;
+	if (ok) {
+		const unsigned char *t = sqlite3_column_text(st, 0);
+		snprintf(out, cap, "%s", t != NULL ? (const char *)t : "");
+	}
+	sqlite3_finalize(st);
+	return ok;
+}
+
+bool hc_journal_durability(struct hc_journal *j, char *journal_mode, size_t cap,
+			   int *synchronous)
+{
+	char sync_text[16];
+	if (!read_pragma(j->db, "PRAGMA journal_mode;", journal_mode, cap) ||
+	    !read_pragma(j->db, "PRAGMA synchronous;", sync_text, sizeof sync_text))
+		return false;
+	*synchronous = atoi(sync_text);
+	return true;
+}
+
 const char *hc_journal_last_error(const struct hc_journal *j)
 {
 	return j->last_error;

@@ -70,6 +70,12 @@ uint64_t hc_journal_incarnation(const struct hc_journal *j);
 const char *hc_journal_terminal(const struct hc_journal *j);
 const char *hc_journal_path(const struct hc_journal *j);
 
+/* The journal mode ("wal") and synchronous level (2 is FULL) in force on
+ * the journal's connection, read back from SQLite. False when SQLite
+ * cannot answer. */
+bool hc_journal_durability(struct hc_journal *j, char *journal_mode, size_t cap,
+			   int *synchronous);
+
 /* Why the last failing call failed ("" before any failure): the SQL step
  * and sqlite3_errmsg(). */
 const char *hc_journal_last_error(const struct hc_journal *j);

@@ -12,11 +12,12 @@ total_entered() {
 # Job control on, so the demo does not start with SIGINT ignored, as a
 # background job of a script otherwise would: Ctrl-C must reach it.
 set -m
-HC_DEMO_PORT=$port HC_DEMO_SECONDS=60 HC_BUILD=$HC_BUILD \
+HC_DEMO_PORT=$port HC_DEMO_SECONDS=60 HC_DEMO_DIR="$WORK/demo" HC_BUILD=$HC_BUILD \
 	bash "$root/aggregator/demo/run-demo.sh" >"$WORK/demo.log" 2>&1 &
 DEMO=$!
 set +m
 HC_PIDS+=("$DEMO")
+HC_ON_EXIT='kill -KILL -- -$DEMO'   # its process group: terminals and staff too
 wait_until 15 total_entered || fail "demo aggregator not answering on $port"
 first=$(total_entered)
 moved() { [ "$(total_entered)" -gt "$first" ]; }

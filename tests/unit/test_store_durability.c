@@ -1,7 +1,8 @@
 /*
  * test_store_durability.c — what the store committed is what it loads
- * back after a reopen, a row is never stored twice, and a commit that
- * fails changes nothing.
+ * back after a reopen, a row is never stored twice, a commit that fails
+ * changes nothing, a store that could not write is refused at open, and
+ * a ledger is opened by one store at a time (the second names the pid).
  *
  * Uses a real SQLite file under a mkdtemp() directory in /tmp.
  */
@@ -57,8 +58,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	const char *suffixes[] = { "", "-wal", "-shm", "-journal" };
-	for (size_t i = 0; i < 4; i++) {
+	const char *suffixes[] = { "", "-wal", "-shm", "-journal", ".lock" };
+	for (size_t i = 0; i < 5; i++) {
 		char p[160];
 		snprintf(p, sizeof p, "%s%s", f->db_path, suffixes[i]);
 		unlink(p);
@@ -184,7 +185,7 @@ static void existing_row_is_ignored_and_reported_not_inserted(void **state)
 	hc_store_close(s);
 }
 
-static void read_only_database_fails_commit_and_changes_nothing(void **state)
+static void failed_commit_changes_nothing(void **state)
 {
 	struct fixture *f = *state;
 	struct hc_store *s = open_store(f->db_path, f->cfg);
@@ -192,32 +193,65 @@ static void read_only_database_fails_commit_and_changes_nothing(void **state)
 	bool inserted[3] = { false, false, false };
 	char err[256] = "";
 	assert_true(hc_store_commit(s, &first, 1, inserted, err, sizeof err));
-	hc_store_close(s);
 
+	/* The third row names no terminal of the config: the whole commit
+	 * fails, and the two good rows before it are rolled back. */
+	struct hc_ledger_row more[3] = {
+		row_of(0, 0, 2, 1, 0), row_of(1, 1, 1, 4, 0), row_of(7, 0, 3, 1, 0),
+	};
+	err[0] = '\0';
+	assert_false(hc_store_commit(s, more, 3, inserted, err, sizeof err));
+	assert_non_null(strstr(err, "code"));
+	for (int i = 0; i < 3; i++)
+		assert_false(inserted[i]);
+	assert_int_equal(count_rows(f->db_path), 1);
+
+	/* The good rows alone commit afterwards: nothing was half-applied. */
+	assert_true(hc_store_commit(s, more, 2, inserted, err, sizeof err));
+	assert_true(inserted[0] && inserted[1]);
+	hc_store_close(s);
+	assert_int_equal(count_rows(f->db_path), 3);
+}
+
+static void read_only_database_is_refused_at_open(void **state)
+{
+	struct fixture *f = *state;
+	hc_store_close(open_store(f->db_path, f->cfg));
 	/* Opened read-only, as a database on a read-only medium is: root
 	 * ignores file modes, an SQLite read-only open does not. */
 	char uri[200];
 	snprintf(uri, sizeof uri, "file:%s?mode=ro", f->db_path);
-	s = open_store(uri, f->cfg);
-	struct hc_ledger_row more[3] = {
-		row_of(0, 0, 2, 1, 0), row_of(1, 1, 1, 4, 0), row_of(0, 0, 3, 1, 0),
-	};
-	err[0] = '\0';
-	assert_false(hc_store_commit(s, more, 3, inserted, err, sizeof err));
-	assert_non_null(strstr(err, "readonly"));
-	assert_non_null(strstr(err, "code"));
-	for (int i = 0; i < 3; i++)
-		assert_false(inserted[i]);
-	hc_store_close(s);
-	assert_int_equal(count_rows(f->db_path), 1);
+	char err[512] = "";
+	assert_null(hc_store_open(uri, f->cfg, err, sizeof err));
+	if (strstr(err, "read-only") == NULL)
+		fail_msg("err does not say read-only: %s", err);
+}
 
-	/* Writable again: the same rows commit, nothing was half-applied. */
-	s = open_store(f->db_path, f->cfg);
-	assert_true(hc_store_commit(s, more, 3, inserted, err, sizeof err));
-	for (int i = 0; i < 3; i++)
-		assert_true(inserted[i]);
-	hc_store_close(s);
-	assert_int_equal(count_rows(f->db_path), 4);
+static void missing_directory_is_named_at_open(void **state)
+{
+	struct fixture *f = *state;
+	char path[200], dir[160];
+	snprintf(dir, sizeof dir, "%s/no-such-dir", f->dir);
+	snprintf(path, sizeof path, "%s/agg.db", dir);
+	char err[512] = "";
+	assert_null(hc_store_open(path, f->cfg, err, sizeof err));
+	if (strstr(err, "does not exist") == NULL || strstr(err, dir) == NULL)
+		fail_msg("err does not name the missing directory %s: %s", dir, err);
+}
+
+static void second_store_on_a_ledger_is_refused_naming_the_pid(void **state)
+{
+	struct fixture *f = *state;
+	struct hc_store *first = open_store(f->db_path, f->cfg);
+	char err[512] = "";
+	assert_null(hc_store_open(f->db_path, f->cfg, err, sizeof err));
+	char pid[64];
+	snprintf(pid, sizeof pid, "pid %ld", (long)getpid());
+	if (strstr(err, "in use by another aggregator") == NULL || strstr(err, pid) == NULL)
+		fail_msg("err does not name %s: %s", pid, err);
+	hc_store_close(first);
+	/* The lock goes with the store that held it. */
+	hc_store_close(open_store(f->db_path, f->cfg));
 }
 
 static void rows_of_unknown_sources_count_for_their_area(void **state)
@@ -272,7 +306,12 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(existing_row_is_ignored_and_reported_not_inserted,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(read_only_database_fails_commit_and_changes_nothing,
+		cmocka_unit_test_setup_teardown(failed_commit_changes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(read_only_database_is_refused_at_open, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(missing_directory_is_named_at_open, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(second_store_on_a_ledger_is_refused_naming_the_pid,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(rows_of_unknown_sources_count_for_their_area,
 						setup, teardown),
