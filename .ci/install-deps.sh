@@ -17,6 +17,9 @@ packages=(
 	sqlite3 curl jq tmux procps iproute2 psmisc bsdextrautils
 	# operations tests: promtool, systemd-analyze, man
 	prometheus systemd man-db
+	# map page tests: nginx in front, headless chromium, a Japanese font
+	# for the screenshot
+	nginx chromium fonts-ipafont-gothic
 )
 
 missing=()
