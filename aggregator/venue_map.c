@@ -119,7 +119,7 @@ json_t *hc_venue_map_json(const struct hc_venue_cfg *cfg)
 	int64_t band_top = height;
 	int64_t rows = unshaped > 0 ? (unshaped + cols - 1) / cols : 0;
 	height += rows * (HC_MAP_CELL_HEIGHT + HC_MAP_CELL_GAP) + (rows ? HC_MAP_CELL_GAP : 0);
-	if (width * 1.0 < (double)(cols * cell_w + HC_MAP_CELL_GAP))
+	if (unshaped > 0 && width < cols * cell_w + HC_MAP_CELL_GAP)
 		width = cols * cell_w + HC_MAP_CELL_GAP;
 
 	json_t *areas = json_array(), *groups = json_array();

@@ -169,6 +169,11 @@
 		return svg("polygon", { points: pts, "class": cls }, parent);
 	}
 
+	/* Map units per unit of a 1000-wide map. */
+	function textScale() {
+		return Math.max(venue.width, venue.height * 1.5) / 1000;
+	}
+
 	function drawVenue() {
 		var box = $("map");
 		box.setAttribute("viewBox", "0 0 " + venue.width + " " + venue.height);
@@ -182,20 +187,24 @@
 			if (!g.shape) return;
 			var el = svg("g", { "class": "group", id: "group-" + g.id }, $("map-groups"));
 			shapeElement(g.shape, "outline", el);
-			svg("text", { x: g.label[0], y: g.label[1], "class": "name" }, el).textContent = g.name;
+			svg("text", { x: g.label[0], y: g.label[1], "class": "name",
+				      "font-size": 26 * textScale() }, el).textContent = g.name;
 		});
 		venue.areas.forEach(function (a) {
 			var el = svg("g", { "class": "area", id: "area-" + a.id, "data-level": "low",
 					    "data-restricted": "false" }, $("map-areas"));
 			shapeElement(a.shape, "shape lvl-low", el);
 			shapeElement(a.shape, "hatch", el);
-			var x = a.label[0], y = a.label[1];
-			svg("text", { x: x, y: y - 30, "class": "name" }, el).textContent = a.name;
-			svg("text", { x: x, y: y + 6, "class": "figures" }, el).textContent = "–";
-			svg("text", { x: x, y: y + 36, "class": "level" }, el);
+			/* type in map units, so it keeps its size on the screen
+			 * whatever units the venue's map uses */
+			var x = a.label[0], y = a.label[1], k = textScale();
+			svg("text", { x: x, y: y - 36 * k, "class": "name", "font-size": 30 * k }, el).textContent = a.name;
+			svg("text", { x: x, y: y + 6 * k, "class": "figures", "font-size": 40 * k }, el).textContent = "–";
+			svg("text", { x: x, y: y + 38 * k, "class": "level", "font-size": 28 * k }, el);
 			var stop = svg("g", { "class": "stop" }, el);
-			svg("rect", { x: x - 55, y: y + 46, width: 110, height: 42, rx: 8 }, stop);
-			svg("text", { x: x, y: y + 78 }, stop).textContent = "STOP";
+			svg("rect", { x: x - 80 * k, y: y + 50 * k, width: 160 * k, height: 56 * k, rx: 8 * k,
+				      "stroke-width": 4 * k }, stop);
+			svg("text", { x: x, y: y + 92 * k, "font-size": 42 * k }, stop).textContent = "STOP";
 
 			var row = document.createElement("tr");
 			row.id = "row-" + a.id;

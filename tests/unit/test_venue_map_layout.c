@@ -5,7 +5,8 @@
  * Property: shaped areas keep their shapes and labels as configured
  * (centre by default); areas without a shape get non-overlapping grid
  * cells below the drawn map, which grows to hold them; with no map at
- * all every area is on a near-square grid; groups list their areas.
+ * all every area is on a near-square grid; a map whose areas all have
+ * shapes keeps its configured size; groups list their areas.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -118,12 +119,22 @@ static void without_a_map_every_area_is_on_a_grid(void **state)
 	json_decref(j);
 }
 
+static void a_fully_drawn_map_keeps_its_size(void **state)
+{
+	json_t *j = venue_json(state, "[venue]\nmap_width = 100\nmap_height = 80\n"
+				      "[area a]\ncapacity = 5\nmap_shape = rect 0 0 50 50\n");
+	assert_int_equal(json_integer_value(json_object_get(j, "width")), 100);
+	assert_int_equal(json_integer_value(json_object_get(j, "height")), 80);
+	json_decref(j);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, venue_dir_setup, venue_dir_teardown)
 	const struct CMUnitTest tests[] = {
 		T(shaped_areas_keep_their_shapes_and_the_rest_go_below),
 		T(without_a_map_every_area_is_on_a_grid),
+		T(a_fully_drawn_map_keeps_its_size),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
