@@ -11,8 +11,9 @@
 # ?lang=en in the address). 2 more entries: 10 / 10, full, the STOP mark
 # on the map and in the list, announced through aria-live, in English.
 # Then the page is loaded afresh with ?lang=ja: the snapshot shows STOP in
-# Japanese. Finally the aggregator is killed: the page must say plainly
-# that it is not live, and still show when it was last updated.
+# Japanese. The aggregator is killed: the page must say plainly that it
+# is not live, and still show when it was last updated; started again,
+# the page must reconnect by itself and be live with the same figures.
 #
 # The DOM is read through Chromium's DevTools protocol
 # (Runtime.evaluate) with the repo's own WebSocket client; each question
@@ -78,14 +79,26 @@ DEVTOOLS=$(page_ws)
 note "chromium $("$CHROMIUM" --version 2>/dev/null | awk '{print $2}'), page $DEVTOOLS"
 
 # cdp JS: evaluates JS in the page (awaiting a promise), prints its value.
+# An evaluation that meets a navigation (the page still loading, or
+# reloading) ends with an error instead of a value: it is tried again, up
+# to 5 times. Every answer is kept in cdp.log.
 cdp_id=0
 cdp() {
-	cdp_id=$((cdp_id + 1))
-	local req
-	req=$(jq -cn --arg e "$1" --argjson id "$cdp_id" \
-		'{id: $id, method: "Runtime.evaluate", params: {expression: $e, returnByValue: true, awaitPromise: true}}')
-	"$WSCLIENT" --url "$DEVTOOLS" --proto devtools --send "$req" --count 1 --wait-ms 25000 |
-		sed -n 's/^recv [0-9]* //p' | jq -r '.result.result.value // empty'
+	local req raw value
+	for _ in 1 2 3 4 5; do
+		cdp_id=$((cdp_id + 1))
+		req=$(jq -cn --arg e "$1" --argjson id "$cdp_id" \
+			'{id: $id, method: "Runtime.evaluate", params: {expression: $e, returnByValue: true, awaitPromise: true}}')
+		raw=$("$WSCLIENT" --url "$DEVTOOLS" --proto devtools --send "$req" --count 1 --wait-ms 25000 |
+			sed -n 's/^recv [0-9]* //p')
+		echo "$raw" >>"$WORK/cdp.log"
+		if value=$(jq -er '.result.result.value' <<<"$raw" 2>/dev/null); then
+			printf '%s\n' "$value"
+			return 0
+		fi
+		sleep 0.5
+	done
+	return 0
 }
 
 # In-page helpers (inside a function: top-level const would persist
@@ -121,12 +134,13 @@ const st = id => {
   };
 };'
 
-# show AREA CONDITION: waits (up to 15 s) until CONDITION on s = st(AREA)
-# holds, then prints st(AREA) as JSON (also when it never held).
+# show AREA CONDITION [MS]: waits (up to MS, default 15000 ms) until
+# CONDITION on s = st(AREA) holds, then prints st(AREA) as JSON (also
+# when it never held).
 show() {
 	cdp "(() => { $JS_HELPERS
   return (async () => {
-    await until(() => { const s = st('$1'); return s && ($2); }, 15000);
+    await until(() => { const s = st('$1'); return s && ($2); }, ${3:-15000});
     return JSON.stringify(st('$1'));
   })();
 })()"
@@ -224,6 +238,15 @@ want feedText "ライブではありません：接続が切れました。再�
 want_match updated '^更新 [0-9]{2}:[0-9]{2}:[0-9]{2}$'
 want people "10 / 10人"
 note "$STEP: $(jq -c '{feed, feedText, updated}' <<<"$S")"
+
+STEP="aggregator back: the page reconnects by itself"
+start_aggregator "$WORK/venue.ini" "$port"
+S=$(show hall 's.feed === "live"' 20000)
+want feed live
+want feedText "ライブ"
+want people "10 / 10人"
+want stopShown true
+note "$STEP: $(jq -c '{feed, feedText, updated, people}' <<<"$S")"
 
 exec 3>&-
 echo "ok $TEST_NAME"
