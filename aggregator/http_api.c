@@ -16,8 +16,9 @@
  * If-None-Match with 304 and no body. /healthz, /metrics and the errors
  * stay "no-store".
  *
- * Promises: every response is JSON with a Content-Length, including the
- * errors (404 unknown path, 405 other methods, 503 while stopping);
+ * Promises: every response but a 304 has a Content-Length; the API's and
+ * the errors are JSON (404 unknown path, 405 other methods, 503 while
+ * stopping);
  * /healthz answers 503 "degraded" while the last commit failed, so a
  * monitor sees storage faults (DESIGN.md invariant 7). The body is built
  * at once from the loop's state (a consistent snapshot) and written in
