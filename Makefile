@@ -42,8 +42,13 @@ SIM_SRC := $(wildcard tests/sim/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
+# The map page (aggregator/web/) compiled into the aggregator: a C file
+# generated with od and sed (aggregator/web/embed.sh).
+WEB_SRC := $(sort $(wildcard aggregator/web/*.html aggregator/web/*.css aggregator/web/*.js))
+WEB_GEN := build/gen/web_assets.c
+
 LIB := $(BUILD)/libheadcount.a
-LIB_OBJ := $(call obj,$(SHARED_SRC) $(AGG_SRC) $(TERM_SRC))
+LIB_OBJ := $(call obj,$(SHARED_SRC) $(AGG_SRC) $(TERM_SRC)) $(BUILD)/obj/gen/web_assets.o
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
@@ -78,6 +83,14 @@ GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 $(shell mkdir -p build; [ "$$(cat build/git-rev 2>/dev/null)" = "$(GIT_REV)" ] || echo "$(GIT_REV)" > build/git-rev)
 $(BUILD)/obj/shared/version.o: build/git-rev
 $(BUILD)/obj/shared/version.o: CFLAGS += -DHC_GIT_REV='"$(GIT_REV)"'
+
+$(WEB_GEN): $(WEB_SRC) aggregator/web/embed.sh
+	@mkdir -p $(dir $@)
+	sh aggregator/web/embed.sh $@ $(WEB_SRC)
+
+$(BUILD)/obj/gen/web_assets.o: $(WEB_GEN)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@

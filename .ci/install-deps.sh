@@ -21,6 +21,9 @@ packages=(
 	prometheus systemd man-db
 	# MQTT bridge tests: a real broker and its clients
 	mosquitto mosquitto-clients
+	# map page tests: nginx in front, headless chromium, a Japanese font
+	# for the screenshot
+	nginx chromium fonts-ipafont-gothic
 )
 
 # The Raspberry Pi (arm64) build of the terminal and its unit tests under

@@ -1,13 +1,24 @@
 /*
  * http_api.c — plain HTTP on the aggregator's port: GET /api/areas,
- * GET /api/groups, GET /healthz and GET /metrics (docs/aggregator.md and
- * docs/operations.md show them).
+ * GET /api/groups, GET /api/venue, GET /healthz, GET /metrics and the
+ * map page (docs/aggregator.md, docs/operations.md and docs/map.md show
+ * them).
  *
  * Relies on: venue_state.c for area states, the ledger for sequence
- * health, jansson to build JSON, lws for the HTTP framing.
+ * health, venue_map.c for the map geometry, web_assets.h for the page's
+ * files (compiled in), http_cache.c for ETags, jansson to build JSON,
+ * lws for the HTTP framing and for sending the map's background file.
  *
- * Promises: every response is JSON with a Content-Length, including the
- * errors (404 unknown path, 405 other methods, 503 while stopping);
+ * Caching (docs/map.md): the public read-only answers (the page, the
+ * three /api/ endpoints, the background) are "Cache-Control: public,
+ * max-age=1" with "Access-Control-Allow-Origin: *"; those built here
+ * carry a strong ETag (a hash of the body) and answer a matching
+ * If-None-Match with 304 and no body. /healthz, /metrics and the errors
+ * stay "no-store".
+ *
+ * Promises: every response but a 304 has a Content-Length; the API's and
+ * the errors are JSON (404 unknown path, 405 other methods, 503 while
+ * stopping);
  * /healthz answers 503 "degraded" while the last commit failed, so a
  * monitor sees storage faults (DESIGN.md invariant 7). The body is built
  * at once from the loop's state (a consistent snapshot) and written in
@@ -24,12 +35,24 @@
 
 #include <jansson.h>
 
+#include "aggregator/http_cache.h"
 #include "aggregator/metrics.h"
+#include "aggregator/venue_map.h"
+#include "aggregator/web_assets.h"
 #include "shared/clock.h"
 #include "shared/log.h"
 
 /* Bytes of body written per writeable callback. */
 #define HTTP_CHUNK_BYTES 16384
+
+/* Room for a response's headers: lws adds about 450 bytes of security
+ * headers (Content-Security-Policy and others) to each. */
+#define HTTP_HEADERS_BYTES 1024
+
+/* Longest If-None-Match value looked at; a longer one matches nothing. */
+#define IF_NONE_MATCH_BYTES_MAX 1024
+
+static const char PUBLIC_CACHE[] = "public, max-age=1";
 
 static json_t *utc_or_null(int64_t wall_ms)
 {
@@ -134,31 +157,90 @@ static json_t *route(const struct hc_server *s, struct lws *wsi, const char *pat
 		*status = HTTP_STATUS_OK;
 		return groups_json(s);
 	}
+	if (strcmp(path, "/api/venue") == 0) {
+		*status = HTTP_STATUS_OK;
+		return hc_venue_map_json(s->cfg);
+	}
 	if (strcmp(path, "/healthz") == 0) {
 		*status = s->storage_failing ? HTTP_STATUS_SERVICE_UNAVAILABLE : HTTP_STATUS_OK;
 		return health_json(s);
 	}
 	*status = HTTP_STATUS_NOT_FOUND;
-	return error_json("no such path; try /api/areas, /api/groups, /healthz or /metrics");
+	return error_json("no such path; try /, /api/areas, /api/groups, /api/venue, /healthz or /metrics");
+}
+
+/* True when the request's If-None-Match matches etag. */
+static bool request_matches(struct lws *wsi, const char *etag)
+{
+	int n = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH);
+	if (n <= 0 || n >= IF_NONE_MATCH_BYTES_MAX)
+		return false;
+	char value[IF_NONE_MATCH_BYTES_MAX];
+	if (lws_hdr_copy(wsi, value, sizeof value, WSI_TOKEN_HTTP_IF_NONE_MATCH) < 0)
+		return false;
+	return hc_http_if_none_match(value, etag);
+}
+
+/* Adds the headers of a public read-only answer: caching, CORS and the
+ * ETag when there is one. */
+static int add_public_headers(struct lws *wsi, const char *etag, unsigned char **p,
+			      unsigned char *end)
+{
+	if (lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
+					 (const unsigned char *)PUBLIC_CACHE,
+					 (int)strlen(PUBLIC_CACHE), p, end) ||
+	    lws_add_http_header_by_name(wsi, (const unsigned char *)"access-control-allow-origin:",
+					(const unsigned char *)"*", 1, p, end))
+		return -1;
+	if (etag != NULL && etag[0] != '\0' &&
+	    lws_add_http_header_by_name(wsi, (const unsigned char *)"etag:",
+					(const unsigned char *)etag, (int)strlen(etag), p, end))
+		return -1;
+	return 0;
+}
+
+/* 304 Not Modified: the validators and caching headers, no body and no
+ * Content-Length (RFC 9110 15.4.5); the connection stays open. */
+static int send_not_modified(struct lws *wsi, const char *etag)
+{
+	unsigned char headers[LWS_PRE + HTTP_HEADERS_BYTES];
+	unsigned char *start = headers + LWS_PRE, *p = start;
+	unsigned char *end = headers + sizeof headers - 1;
+	if (lws_add_http_header_status(wsi, HTTP_STATUS_NOT_MODIFIED, &p, end) ||
+	    add_public_headers(wsi, etag, &p, end) ||
+	    lws_finalize_write_http_header(wsi, start, &p, end))
+		return -1;
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
 /* Takes text (malloc'd, len bytes) as the body of a response with status
  * and content type, writes the headers, and asks for the writeable
- * callback that sends the body. */
+ * callback that sends the body. A public 200 gets its ETag, and a
+ * request that already holds it gets 304 instead. */
 static int start_body(struct hc_http_session *h, struct lws *wsi, unsigned int status,
-		      const char *content_type, char *text, size_t len)
+		      const char *content_type, char *text, size_t len, bool public_read)
 {
+	char etag[HC_ETAG_LEN + 1] = "";
+	public_read = public_read && status == HTTP_STATUS_OK;
+	if (public_read && hc_http_etag(text, len, etag) && request_matches(wsi, etag)) {
+		free(text);
+		return send_not_modified(wsi, etag);
+	}
 	h->body = text;
 	h->body_len = len;
 	h->body_sent = 0;
 
-	unsigned char headers[LWS_PRE + 512];
+	unsigned char headers[LWS_PRE + HTTP_HEADERS_BYTES];
 	unsigned char *start = headers + LWS_PRE, *p = start;
 	unsigned char *end = headers + sizeof headers - 1;
-	if (lws_add_http_common_headers(wsi, status, content_type, h->body_len, &p, end) ||
-	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
-					 (const unsigned char *)"no-store", 8, &p, end) ||
-	    lws_finalize_write_http_header(wsi, start, &p, end))
+	if (lws_add_http_common_headers(wsi, status, content_type, h->body_len, &p, end))
+		return -1;
+	if (public_read ? add_public_headers(wsi, etag, &p, end)
+			: lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
+						       (const unsigned char *)"no-store", 8,
+						       &p, end))
+		return -1;
+	if (lws_finalize_write_http_header(wsi, start, &p, end))
 		return -1;
 	lws_callback_on_writable(wsi);
 	return 0;
@@ -174,7 +256,46 @@ static int begin_metrics(struct hc_server *s, struct hc_http_session *h, struct 
 		return -1;
 	}
 	return start_body(h, wsi, HTTP_STATUS_OK, "text/plain; version=0.0.4; charset=utf-8",
-			  text, len);
+			  text, len, false);
+}
+
+/* A file of the map page (compiled in), or NULL. */
+static const struct hc_web_asset *find_asset(const char *path)
+{
+	for (size_t i = 0; i < hc_web_asset_count; i++)
+		if (strcmp(hc_web_assets[i].path, path) == 0)
+			return &hc_web_assets[i];
+	return NULL;
+}
+
+static int begin_asset(struct hc_http_session *h, struct lws *wsi,
+		       const struct hc_web_asset *a)
+{
+	char *copy = malloc(a->len ? a->len : 1);
+	if (copy == NULL) {
+		hc_error("http %s: out of memory", a->path);
+		return -1;
+	}
+	memcpy(copy, a->data, a->len);
+	return start_body(h, wsi, HTTP_STATUS_OK, a->content_type, copy, a->len, true);
+}
+
+/* GET /map/background: the venue's map_background file, sent by lws
+ * piece by piece from the loop (never read whole). */
+static int begin_background(const struct hc_server *s, struct lws *wsi)
+{
+	unsigned char extra[HTTP_HEADERS_BYTES];
+	unsigned char *p = extra, *end = extra + sizeof extra - 1;
+	if (add_public_headers(wsi, NULL, &p, end))
+		return -1;
+	int n = lws_serve_http_file(wsi, s->cfg->map_background, s->cfg->map_background_type,
+				    (const char *)extra, (int)(p - extra));
+	if (n < 0) {
+		hc_warn("http %s: cannot send %s", HC_MAP_BACKGROUND_PATH, s->cfg->map_background);
+		return -1;
+	}
+	/* > 0: sent at once; the transaction ends here. */
+	return n > 0 && lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
 static int begin_response(struct hc_server *s, struct hc_http_session *h,
@@ -183,6 +304,13 @@ static int begin_response(struct hc_server *s, struct hc_http_session *h,
 	if (strcmp(path, "/metrics") == 0 && !s->stopping &&
 	    lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0)
 		return begin_metrics(s, h, wsi);
+	if (!s->stopping && lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0) {
+		const struct hc_web_asset *a = find_asset(path);
+		if (a != NULL)
+			return begin_asset(h, wsi, a);
+		if (strcmp(path, HC_MAP_BACKGROUND_PATH) == 0 && s->cfg->map_background[0])
+			return begin_background(s, wsi);
+	}
 	unsigned int status = HTTP_STATUS_INTERNAL_SERVER_ERROR;
 	json_t *body = route(s, wsi, path, &status);
 	if (body == NULL) {
@@ -198,7 +326,8 @@ static int begin_response(struct hc_server *s, struct hc_http_session *h,
 	/* The body ends in a newline where json_dumps put its NUL. */
 	size_t len = strlen(text);
 	text[len] = '\n';
-	return start_body(h, wsi, status, "application/json", text, len + 1);
+	bool public_read = strncmp(path, "/api/", 5) == 0;
+	return start_body(h, wsi, status, "application/json", text, len + 1, public_read);
 }
 
 static int write_body(struct hc_http_session *h, struct lws *wsi)

@@ -32,6 +32,33 @@ struct hc_thresholds {
 	int64_t hold_ms;         /* ... and after restricted this long (60 s) */
 };
 
+/* The visitors' map (docs/map.md): a plan of map_width x map_height
+ * units; each area or group may have a shape on it. */
+#define HC_MAP_SIZE_MAX 100000       /* map_width, map_height */
+#define HC_MAP_POINTS_MAX 24         /* corners of one polygon */
+
+enum hc_map_shape_kind {
+	HC_MAP_SHAPE_NONE,           /* no map_shape: the page places it */
+	HC_MAP_SHAPE_RECT,           /* p[0] = top left, w x h */
+	HC_MAP_SHAPE_CIRCLE,         /* p[0] = centre, radius r */
+	HC_MAP_SHAPE_POLYGON,        /* p[0..point_count) */
+};
+
+struct hc_map_point {
+	double x;
+	double y;
+};
+
+struct hc_map_shape {
+	enum hc_map_shape_kind kind;
+	struct hc_map_point p[HC_MAP_POINTS_MAX];
+	uint32_t point_count;        /* polygon only */
+	double w, h;                 /* rect only */
+	double r;                    /* circle only */
+	bool has_label;              /* map_label_at given */
+	struct hc_map_point label;
+};
+
 struct hc_area_cfg {
 	char id[HC_ID_LEN_MAX + 1];
 	char name[HC_NAME_LEN_MAX + 1];
@@ -40,6 +67,7 @@ struct hc_area_cfg {
 	double density_per_m2;       /* used when floor_m2 is set */
 	char group[HC_ID_LEN_MAX + 1]; /* "" when in no group */
 	struct hc_thresholds thresholds;
+	struct hc_map_shape shape;
 	int line;                    /* line of the [area ...] header */
 };
 
@@ -48,6 +76,7 @@ struct hc_group_cfg {
 	char name[HC_NAME_LEN_MAX + 1];
 	int64_t capacity;            /* given, or the sum of its areas' */
 	struct hc_thresholds thresholds;
+	struct hc_map_shape shape;   /* an outline drawn around its areas */
 	int line;
 };
 
@@ -95,6 +124,11 @@ struct hc_venue_cfg {
 					 * made relative to the config file's dir */
 	double density_per_m2;       /* venue default, 2.0 */
 	struct hc_thresholds thresholds; /* venue defaults */
+	int64_t map_width;           /* 0: no drawn plan, the page makes a grid */
+	int64_t map_height;
+	char map_background[PATH_MAX]; /* image file, "" for none; relative
+					 * paths resolved like database */
+	const char *map_background_type; /* its MIME type, from the extension */
 	int area_count;
 	struct hc_area_cfg areas[HC_AREAS_MAX];
 	int group_count;
@@ -170,6 +204,16 @@ int hc_thresholds_order_faults(const struct hc_thresholds *t,
 /* True when capacity is allowed for an area (1..HC_AREA_CAPACITY_MAX) or
  * a group (1..HC_GROUP_CAPACITY_MAX); else false with *range set. */
 bool hc_capacity_valid(bool is_group, int64_t capacity, const char **range);
+
+/* Parses a map_shape value ("rect X Y W H", "circle CX CY R", "polygon
+ * X1,Y1 X2,Y2 X3,Y3 ...") into out; coordinates are numbers >= 0, sizes
+ * > 0, a polygon has 3..HC_MAP_POINTS_MAX corners. False with *why set
+ * to what is wrong. Does not check the map's bounds. */
+bool hc_map_shape_parse(const char *text, struct hc_map_shape *out, const char **why);
+
+/* True when every point of shape (and its label) lies within a map of
+ * width x height. */
+bool hc_map_shape_inside(const struct hc_map_shape *shape, double width, double height);
 
 /* Formats err as "file:line: message" (or "file: message"). */
 void hc_config_error_format(const struct hc_config_error *err, char *out, size_t cap);
