@@ -143,6 +143,9 @@ for role in terminal map supervisor; do
 		hostile "$mode" "$role"
 	done
 done
+for role in terminal supervisor; do
+	hostile ws-silent "$role"                # closed by the hello timeout
+done
 note "$cases cases of $COUNT connections in $((SECONDS - t0)) s"
 
 # Stop pressing; every press must end up acknowledged.

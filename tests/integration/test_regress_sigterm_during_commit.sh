@@ -11,7 +11,9 @@
 # the shutdown says it gave up on the commit, and the process exits with
 # status 0, without SIGSEGV or a sanitizer report. The committer thread
 # used to finish that job after the lws context was destroyed and wake a
-# context that was gone. Afterwards, with the lock released and the
+# context that was gone. While it stops, a new connection of each role is
+# refused before it is established (its close must find no session to
+# undo). Afterwards, with the lock released and the
 # aggregator restarted, the terminal's unacknowledged press is resent and
 # counted once, and the override (never answered ok) was not saved.
 #
@@ -116,6 +118,14 @@ grep -q '"ok":true' <<<"$out" && fail "override answered ok while the ledger is 
 sleep 1.3
 note "batch and override in commits blocked by the lock; SIGTERM"
 kill -TERM "$AGG_PID"
+# While it stops, new WebSocket connections of every role are refused
+# (FILTER_PROTOCOL_CONNECTION): closed without ever being established.
+sleep 1
+for proto in headcount-terminal.v1 headcount-map.v1 headcount-supervisor.v1; do
+	out=$("$WSCLIENT" --url "ws://127.0.0.1:$port" --proto "$proto" --wait-ms 1000 2>&1 || true)
+	grep -q '^open' <<<"$out" && fail "$proto connection accepted while stopping: $out"
+done
+note "new connections refused while stopping"
 stopped_cleanly
 grep -q "stopping: commit did not finish" "$WORK/aggregator.log" ||
 	fail "no log line saying the commit in flight did not finish"

@@ -617,6 +617,13 @@ static void build_ws_bad_opcode(struct conn *c) { build_ws_then(c, frames_bad_op
 static void build_ws_rsv_bits(struct conn *c) { build_ws_then(c, frames_rsv_bits); }
 static void build_ws_interleaved(struct conn *c) { build_ws_then(c, frames_interleaved_text); }
 
+/* A correct upgrade, then silence: the role's hello timeout must end it. */
+static void build_ws_silent(struct conn *c)
+{
+	uint32_t from = put_upgrade(c, subprotocol(), true, true);
+	send_all_so_far(c, from);
+}
+
 /* Half a frame (a header announcing 1000 bytes, 10 of them), then RST. */
 static void build_ws_partial_frame_rst(struct conn *c)
 {
@@ -716,6 +723,13 @@ static void expect_ws_bad_utf8(struct expect *e)
 	e->close[3] = 1002;
 }
 
+static void expect_ws_silent(struct expect *e)
+{
+	e->ended = true;
+	e->status[0] = 101;
+	e->close[0] = HC_CLOSE_HELLO_TIMEOUT;
+}
+
 static void expect_ws_ping_flood(struct expect *e)
 {
 	e->ended = true;
@@ -781,6 +795,8 @@ static const struct mode modes[] = {
 	  "a new text message inside a fragmented one" },
 	{ "ws-partial-frame-rst", true, build_ws_partial_frame_rst, expect_we_close,
 	  "half a frame, then reset" },
+	{ "ws-silent", true, build_ws_silent, expect_ws_silent,
+	  "a correct upgrade, then nothing: closed 4007 (terminal, supervisor)" },
 };
 
 #define MODE_COUNT (sizeof modes / sizeof modes[0])
