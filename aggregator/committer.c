@@ -16,6 +16,7 @@
 #include "aggregator/committer.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,7 +110,21 @@ struct hc_committer *hc_committer_start(struct hc_store *store,
 		hc_error("committer: pthread_cond_init: %s", strerror(rc));
 		goto fail_mutex;
 	}
+	/* The worker is started with every signal blocked (it inherits the
+	 * mask), so the aggregator's SIGTERM/SIGHUP handlers always run on the
+	 * loop thread: a handler then never touches the server while the loop
+	 * thread is tearing it down. */
+	sigset_t all, old;
+	sigfillset(&all);
+	rc = pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (rc != 0) {
+		hc_error("committer: pthread_sigmask: %s", strerror(rc));
+		goto fail_cond;
+	}
 	rc = pthread_create(&c->thread, NULL, worker_main, c);
+	int mask_rc = pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (mask_rc != 0)
+		hc_error("committer: pthread_sigmask (restore): %s", strerror(mask_rc));
 	if (rc != 0) {
 		hc_error("committer: pthread_create: %s", strerror(rc));
 		goto fail_cond;

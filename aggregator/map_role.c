@@ -23,6 +23,7 @@
  */
 #include "aggregator/server_internal.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <linux/sockios.h>
 #include <stdlib.h>
@@ -227,15 +228,21 @@ int hc_map_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		lws_callback_on_writable(wsi);
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
+		if (m == NULL || m->versions_sent == NULL)
+			return -1;
 		return close_now(m, HC_CLOSE_UNKNOWN_TYPE, "map clients send nothing");
 	case LWS_CALLBACK_SERVER_WRITEABLE:
-		return on_writeable(s, m);
+		return m != NULL && m->versions_sent != NULL ? on_writeable(s, m) : 0;
 	case LWS_CALLBACK_CLOSED:
 		if (m != NULL && m->recheck_scheduled) {
 			lws_sul_cancel(&m->recheck_sul);
 			m->recheck_scheduled = false;
 		}
+		/* A failed upgrade is CLOSED without ESTABLISHED (lws 4.1 switches
+		 * to the WebSocket role before the handshake): versions_sent is
+		 * set only once ESTABLISHED counted the session. */
 		if (m != NULL && m->versions_sent != NULL) {
+			assert(s->map_sessions > 0);
 			s->map_sessions--;
 			free(m->versions_sent);
 			m->versions_sent = NULL;

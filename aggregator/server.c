@@ -727,9 +727,16 @@ static void service_until(struct hc_server *s, bool (*done)(const struct hc_serv
 {
 	int64_t end_ms = hc_mono_ms() + limit_ms;
 	while (!done(s) && hc_mono_ms() < end_ms) {
-		/* Waking ourselves every 50 ms bounds each wait. */
-		lws_sul_schedule(s->context, 0, &s->commit_retry_sul, commit_retry_due,
-				 50 * LWS_US_PER_MS);
+		/* Waking ourselves every 50 ms bounds each wait. Only when the
+		 * timer is not already set: re-arming it on every turn pushed it
+		 * forever into the future whenever turns came faster than 50 ms
+		 * (libev ticks every HC_LIBEV_TICK_MS), so a commit that failed
+		 * during shutdown was never retried (its records were dropped
+		 * at exit) and the time the job in flight met the bound was
+		 * left to chance. */
+		if (lws_dll2_is_detached(&s->commit_retry_sul.list))
+			lws_sul_schedule(s->context, 0, &s->commit_retry_sul,
+					 commit_retry_due, 50 * LWS_US_PER_MS);
 		if (service_once(s) < 0)
 			break;
 	}

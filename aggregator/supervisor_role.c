@@ -29,6 +29,7 @@
  */
 #include "aggregator/server_internal.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -582,7 +583,15 @@ static int on_established(struct hc_server *s, struct hc_supervisor_session *sv,
 
 static void on_closed(struct hc_server *s, struct hc_supervisor_session *sv)
 {
+	/* A failed upgrade is CLOSED without ESTABLISHED (lws 4.1 switches
+	 * to the WebSocket role before the handshake; see terminal_role.c):
+	 * only a session on_established set up (sv->wsi) has anything to
+	 * undo. Without this the session count wraps and shutdown waits for
+	 * connections that do not exist. */
+	if (sv == NULL || sv->wsi == NULL)
+		return;
 	lws_sul_cancel(&sv->hello_sul);
+	assert(s->supervisor_sessions > 0);
 	s->supervisor_sessions--;
 	if (sv->listed) {
 		for (struct hc_supervisor_session **pp = &s->supervisors; *pp; pp = &(*pp)->next) {
@@ -621,9 +630,10 @@ int hc_supervisor_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	case LWS_CALLBACK_ESTABLISHED:
 		return on_established(s, sv, wsi);
 	case LWS_CALLBACK_RECEIVE:
-		return on_receive(s, sv, in, len);
+		/* Only an established connection has a session to read into. */
+		return sv != NULL && sv->wsi != NULL ? on_receive(s, sv, in, len) : -1;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
-		return on_writeable(s, sv);
+		return sv != NULL && sv->wsi != NULL ? on_writeable(s, sv) : 0;
 	case LWS_CALLBACK_CLOSED:
 		on_closed(s, sv);
 		return 0;

@@ -28,6 +28,7 @@
  */
 #include "aggregator/server_internal.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -387,7 +388,17 @@ static void on_established(struct hc_server *s, struct hc_terminal_session *t,
 
 static void on_closed(struct hc_server *s, struct hc_terminal_session *t)
 {
+	/* lws 4.1 moves a connection to the WebSocket role before it runs
+	 * FILTER_PROTOCOL_CONNECTION and the handshake, so an upgrade that
+	 * fails there (no Sec-WebSocket-Key or Host, a peer that reset before
+	 * the 101 could be written, refused while stopping) is CLOSED without
+	 * ever being ESTABLISHED: its session is zeroed (or
+	 * absent when lws ran out of memory) and there is nothing to undo.
+	 * t->wsi is set by on_established only. */
+	if (t == NULL || t->wsi == NULL)
+		return;
 	lws_sul_cancel(&t->hello_sul);
+	assert(s->terminal_sessions > 0);
 	s->terminal_sessions--;
 	s->acks_queued -= t->ack_len;
 	t->ack_len = 0;
@@ -443,9 +454,10 @@ int hc_terminal_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		on_established(s, t, wsi);
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
-		return on_receive(s, t, in, len);
+		/* Only an established connection has a session to read into. */
+		return t != NULL && t->wsi != NULL ? on_receive(s, t, in, len) : -1;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
-		return on_writeable(s, t);
+		return t != NULL && t->wsi != NULL ? on_writeable(s, t) : 0;
 	case LWS_CALLBACK_CLOSED:
 		on_closed(s, t);
 		return 0;

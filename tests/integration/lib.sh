@@ -40,12 +40,17 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 note() { echo "  $*"; }
 
-# A free TCP port on 127.0.0.1 (random start, checked with ss).
+# A free TCP port on 127.0.0.1, below the kernel's ephemeral range (so
+# no client socket of this or another test can hold it, and a client
+# redialling it can never connect to itself), used by no socket in any
+# state (checked with ss).
 free_port() {
-	local p
+	local p low
+	low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+	[ "$low" -gt 12000 ] || low=32768
 	for _ in $(seq 1 50); do
-		p=$((20000 + RANDOM % 20000))
-		if ! ss -ltnH "sport = :$p" 2>/dev/null | grep -q .; then
+		p=$((10000 + RANDOM % (low - 10000)))
+		if ! ss -tanH "sport = :$p" 2>/dev/null | grep -q .; then
 			echo "$p"
 			return 0
 		fi
