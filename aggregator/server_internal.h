@@ -32,6 +32,7 @@
 
 #include "aggregator/committer.h"
 #include "aggregator/congestion.h"
+#include "aggregator/corrections.h"
 #include "aggregator/ledger.h"
 #include "aggregator/server.h"
 #include "aggregator/slots.h"
@@ -315,6 +316,7 @@ struct hc_server {
 	struct hc_adjust_entry adjustments[HC_SETTINGS_MAX];
 	int adjustment_count;
 	void *drbg;                               /* mbedtls ctr_drbg + entropy */
+	struct hc_corrections *corrections;       /* per area slot, for supervisors */
 
 	/* history */
 	int64_t sample_interval_ms;

@@ -137,7 +137,7 @@ static const char *const insert_sql =
  * the order they were committed, so nearly ascending by seq, and the
  * ledger's interval insert stays at its constant-time tail case. */
 static const char *const load_sql =
-	"SELECT source, incarnation, seq, area, entered, exited FROM ledger;";
+	"SELECT source, incarnation, seq, area, entered, exited, received_at_ms FROM ledger;";
 
 /* "message (code N)" for the last error on db. */
 static void format_db_error(sqlite3 *db, int rc, const char *what, char *err,
@@ -459,6 +459,7 @@ bool hc_store_load(struct hc_store *s, struct hc_ledger *l,
 			.area_index = loader_area(ld, column_text(st, 3), s->path),
 			.entered = sqlite3_column_int64(st, 4),
 			.exited = sqlite3_column_int64(st, 5),
+			.received_at_ms = sqlite3_column_int64(st, 6),
 		};
 		stats->rows++;
 		if (row.entered < 0 || row.exited < 0 || row.seq < 1) {

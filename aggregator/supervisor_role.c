@@ -258,7 +258,20 @@ static int do_correct(struct hc_server *s, struct hc_supervisor_session *sv,
 	}
 	int64_t entered, exited, d_entered, d_exited;
 	hc_ledger_area_totals(s->ledger, area_slot, &entered, &exited);
-	hc_sup_correction_delta(entered, exited, cmd->occupancy, &d_entered, &d_exited);
+	int64_t target = cmd->occupancy;
+	if (cmd->has_delta) {
+		int64_t now = entered > exited ? entered - exited : 0;
+		if (now + cmd->delta < 0) {
+			snprintf(why, sizeof why, "correct.delta %" PRId64 " would take area %s"
+				 " below 0 (it holds %" PRId64 ")", cmd->delta, cmd->id, now);
+			return refuse(s, sv, cmd, why);
+		}
+		d_entered = cmd->delta > 0 ? cmd->delta : 0;
+		d_exited = cmd->delta < 0 ? -cmd->delta : 0;
+		target = now + cmd->delta;
+	} else {
+		hc_sup_correction_delta(entered, exited, cmd->occupancy, &d_entered, &d_exited);
+	}
 	bool has_row = d_entered != 0 || d_exited != 0;
 	int64_t now_ms = hc_wall_ms();
 	struct hc_ledger_row row = {
@@ -282,7 +295,7 @@ static int do_correct(struct hc_server *s, struct hc_supervisor_session *sv,
 		 "{\"occupancy_before\":%" PRId64 ",\"occupancy\":%" PRId64
 		 ",\"entered\":%" PRId64 ",\"exited\":%" PRId64
 		 ",\"incarnation\":\"%s\",\"seq\":%" PRId64 "}",
-		 before, cmd->occupancy, d_entered, d_exited, inc, has_row ? row.seq : 0);
+		 before, target, d_entered, d_exited, inc, has_row ? row.seq : 0);
 	struct hc_store_record audit;
 	audit_record(sv, cmd, "correct", detail, p->token, now_ms, &audit);
 	if (!hc_server_queue_records(s, &audit, 1)) {
@@ -295,10 +308,12 @@ static int do_correct(struct hc_server *s, struct hc_supervisor_session *sv,
 		p->row = row;
 		enum hc_ledger_verdict v = hc_ledger_receive(s->ledger, &row);
 		(void)v;
+		hc_corrections_add(s->corrections, area_slot, audit.who, now_ms, d_entered,
+				   d_exited, cmd->reason);
 	}
 	hc_info("supervisor %s: correct area %s from %" PRId64 " to %" PRId64
 		" (entered +%" PRId64 ", exited +%" PRId64 "): %s", sv->name, cmd->id, before,
-		cmd->occupancy, d_entered, d_exited, cmd->reason);
+		target, d_entered, d_exited, cmd->reason);
 	hc_server_kick_commit(s);
 	return 0;
 }
@@ -399,8 +414,9 @@ static uint64_t version_of(const struct hc_server *s, uint32_t k)
 {
 	uint32_t areas = (uint32_t)s->cfg->area_count;
 	uint32_t groups = (uint32_t)s->cfg->group_count;
-	if (k < areas)
-		return s->areas[k].version;
+	if (k < areas)   /* plus what only supervisors see: corrections, last hour */
+		return s->areas[k].version +
+		       hc_corrections_version(s->corrections, (uint32_t)s->area_slot[k]);
 	if (k < areas + groups)
 		return s->groups[k - areas].version;
 	return s->terminals[s->term_slot[k - areas - groups]].version;

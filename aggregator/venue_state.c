@@ -673,6 +673,14 @@ bool hc_venue_state_init(struct hc_server *s)
 		hc_error("venue state: %s", why);
 		return false;
 	}
+	s->corrections = hc_corrections_new();
+	if (s->corrections == NULL) {
+		hc_error("venue state: out of memory for the corrections");
+		return false;
+	}
+	char err[300];
+	if (!hc_corrections_load(s->corrections, s->cfg->database, s->area_ids, err, sizeof err))
+		hc_warn("supervisors will see no earlier corrections: %s", err);
 	for (int i = 0; i < s->cfg->area_count; i++) {
 		const struct hc_area_state *a = &s->areas[i].state;
 		hc_info("area %s: entered %" PRId64 ", exited %" PRId64 ", occupancy %" PRId64
@@ -691,6 +699,8 @@ void hc_venue_state_free(struct hc_server *s)
 	cache_free(&s->snapshot_msg);
 	hc_congestion_free(s->congestion);
 	s->congestion = NULL;
+	hc_corrections_free(s->corrections);
+	s->corrections = NULL;
 	free((struct hc_venue_cfg *)s->cfg);
 	s->cfg = NULL;
 }
@@ -713,11 +723,23 @@ json_t *hc_venue_area_json_full(const struct hc_server *s, int i)
 	if (o == NULL ||
 	    json_object_set_new(o, "override",
 				json_string(hc_override_name(s->areas[i].override))) != 0 ||
-	    json_object_set_new(o, "group", group[0] ? json_string(group) : json_null()) != 0) {
-		json_decref(o);
-		return NULL;
+	    json_object_set_new(o, "group", group[0] ? json_string(group) : json_null()) != 0)
+		goto fail;
+	/* Who forced the gate, and why; the corrections and the last hour. */
+	for (int k = 0; k < s->override_count; k++) {
+		const struct hc_override_entry *e = &s->overrides[k];
+		if (e->target == HC_SUP_AREA && e->mode != HC_OVERRIDE_AUTO &&
+		    strcmp(e->id, s->areas[i].state.id) == 0 &&
+		    (json_object_set_new(o, "override_by", json_string(e->who)) != 0 ||
+		     json_object_set_new(o, "override_reason", json_string(e->reason)) != 0))
+			goto fail;
 	}
+	if (!hc_corrections_to_json(s->corrections, (uint32_t)s->area_slot[i], o))
+		goto fail;
 	return o;
+fail:
+	json_decref(o);
+	return NULL;
 }
 
 json_t *hc_venue_group_json(const struct hc_server *s, int g)
@@ -760,7 +782,9 @@ json_t *hc_venue_terminal_json(const struct hc_server *s, int i)
 	int64_t in_flight = st->session != NULL
 				    ? (int64_t)st->session->awaiting_commit + st->session->ack_len
 				    : 0;
-	return json_pack("{s:s, s:s, s:b, s:o, s:o, s:o, s:I, s:I}",
+	int64_t today_in, today_out;
+	hc_ledger_terminal_today(s->ledger, slot, hc_wall_ms(), &today_in, &today_out);
+	return json_pack("{s:s, s:s, s:b, s:o, s:o, s:o, s:I, s:I, s:I, s:I}",
 			 "id", tc->id,
 			 "area", tc->area,
 			 "online", st->session != NULL,
@@ -768,7 +792,9 @@ json_t *hc_venue_terminal_json(const struct hc_server *s, int i)
 			 "incarnation", incarnation,
 			 "last_seq", last_seq,
 			 "missing_seqs", (json_int_t)hc_ledger_terminal_missing(s->ledger, slot),
-			 "batches_in_flight", (json_int_t)in_flight);
+			 "batches_in_flight", (json_int_t)in_flight,
+			 "entered_today", (json_int_t)today_in,
+			 "exited_today", (json_int_t)today_out);
 }
 
 /* ---- history samples -------------------------------------------------- */
@@ -820,6 +846,8 @@ static void sample_due(lws_sorted_usec_list_t *sul)
 			r->exited = hc_history_during(exited, s->sample_exited_at_start[slot]);
 			s->sample_entered_at_start[slot] = entered;
 			s->sample_exited_at_start[slot] = exited;
+			hc_corrections_sample(s->corrections, slot, r->occupancy, r->entered,
+					      r->exited, s->sample_interval_ms);
 		}
 		if (hc_server_queue_records(s, recs, (size_t)cfg->area_count))
 			hc_server_kick_commit(s);
@@ -827,6 +855,7 @@ static void sample_due(lws_sorted_usec_list_t *sul)
 			hc_warn("history: storage is behind; the samples of the interval"
 				" ending at %" PRId64 " are dropped", boundary_ms);
 		free(recs);
+		hc_venue_state_wake_supervisors(s);   /* their last hour moved */
 	}
 	schedule_sample(s, now_wall_ms > boundary_ms ? now_wall_ms : boundary_ms);
 }
