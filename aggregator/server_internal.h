@@ -182,6 +182,10 @@ struct hc_terminal_status {
 	bool has_incarnation;
 	uint64_t incarnation;                 /* of the latest hello */
 	uint64_t version;                     /* bumped when supervisors should see it */
+	char reported_version[HC_VERSION_LEN_MAX + 1];   /* hello.version, "" if none */
+	bool has_status;                      /* a batch carried pending/storage_faults */
+	int64_t pending;                      /* as the terminal last reported them */
+	int64_t storage_faults;
 };
 
 /* One area's pushed (published) state and its version, bumped on every

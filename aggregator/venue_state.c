@@ -784,7 +784,7 @@ json_t *hc_venue_terminal_json(const struct hc_server *s, int i)
 				    : 0;
 	int64_t today_in, today_out;
 	hc_ledger_terminal_today(s->ledger, slot, hc_wall_ms(), &today_in, &today_out);
-	return json_pack("{s:s, s:s, s:b, s:o, s:o, s:o, s:I, s:I, s:I, s:I}",
+	json_t *o = json_pack("{s:s, s:s, s:b, s:o, s:o, s:o, s:I, s:I, s:I, s:I}",
 			 "id", tc->id,
 			 "area", tc->area,
 			 "online", st->session != NULL,
@@ -795,6 +795,18 @@ json_t *hc_venue_terminal_json(const struct hc_server *s, int i)
 			 "batches_in_flight", (json_int_t)in_flight,
 			 "entered_today", (json_int_t)today_in,
 			 "exited_today", (json_int_t)today_out);
+	/* What the terminal said about itself, once it said it. */
+	if (o != NULL && st->reported_version[0] != '\0' &&
+	    json_object_set_new(o, "version", json_string(st->reported_version)) != 0)
+		goto fail;
+	if (o != NULL && st->has_status &&
+	    (json_object_set_new(o, "pending", json_integer(st->pending)) != 0 ||
+	     json_object_set_new(o, "storage_faults", json_integer(st->storage_faults)) != 0))
+		goto fail;
+	return o;
+fail:
+	json_decref(o);
+	return NULL;
 }
 
 /* ---- history samples -------------------------------------------------- */

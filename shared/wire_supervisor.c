@@ -223,11 +223,12 @@ static bool parse_terminal(const json_t *o, struct hc_wire_terminal *t, char *wh
 	}
 	if (json_object_get(o, "pending") != NULL) {
 		if (!get_int(o, "pending", &t->pending) ||
-		    !get_int(o, "storage_faults", &t->storage_faults) ||
-		    !get_str(o, "version", t->version, sizeof t->version, false))
-			return refuse(why, cap, "terminal %s: reported fields mistyped", t->id);
+		    !get_int(o, "storage_faults", &t->storage_faults))
+			return refuse(why, cap, "terminal %s: pending/storage_faults mistyped", t->id);
 		t->has_reported = true;
 	}
+	if (!get_str(o, "version", t->version, sizeof t->version, false))
+		return refuse(why, cap, "terminal %s: version mistyped", t->id);
 	return true;
 }
 

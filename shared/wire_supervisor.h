@@ -94,10 +94,10 @@ struct hc_wire_terminal {
 	bool has_today;
 	int64_t entered_today;
 	int64_t exited_today;
-	bool has_reported;                    /* what the terminal itself said */
+	bool has_reported;                    /* the terminal reported these two */
 	int64_t pending;                      /* presses not yet acknowledged */
-	int64_t storage_faults;
-	char version[HC_WIRE_SUP_VERSION_LEN_MAX + 1];
+	int64_t storage_faults;               /* journal fault episodes */
+	char version[HC_WIRE_SUP_VERSION_LEN_MAX + 1];   /* "" when not reported */
 };
 
 enum hc_wire_sup_type {

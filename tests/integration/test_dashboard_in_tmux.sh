@@ -4,7 +4,9 @@
 # terminals pressing (one at a door on its own full screen in tmux, one
 # fed from a script). What a person would check, read with capture-pane:
 #  - a row per area (one named in Japanese) and per door, the Japanese
-#    name aligned with the Latin one by display width;
+#    name aligned with the Latin one by display width; a door's row with
+#    its link, pending presses, gaps, storage faults, today's counts and
+#    the version it reported;
 #  - numbers that move while the doors press;
 #  - a forced STOP made with keystrokes (s, a reason, y) reaching the
 #    door's screen, and the dashboard saying ACCEPTED;
@@ -90,6 +92,10 @@ wait_until 10 bash -c "tmux capture-pane -p -t $dash | grep 'Main hall' | grep -
 wait_until 10 bash -c "[ \"\$(tmux capture-pane -p -t $dash | grep 大ホール | grep -o '[0-9]*/400' | cut -d/ -f1)\" -gt $first ]" ||
 	{ screen >&2; fail "大ホール stayed at $first"; }
 note "numbers move: 大ホール $first -> $(figure '大ホール'), Main hall 3"
+door_row_has() { screen | grep -- " $1 " | grep -q -- "$2"; }
+wait_until 10 door_row_has k1 "online .* 0 *0 *0 *3/0 0\.1\.0" ||
+	{ screen >&2; fail "k1's row does not show online, 0 pending, no gaps or faults, 3/0 today, 0.1.0"; }
+note "door row: $(screen | grep ' k1 ' | sed 's/  */ /g')"
 
 # Forced STOP by keystrokes; Main hall is the first row in name order.
 door_has "ENTRY OPEN" || fail "door k1 does not show ENTRY OPEN before the override"

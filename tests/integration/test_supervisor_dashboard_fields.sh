@@ -10,7 +10,9 @@
 #  - an override names who forced it and why;
 #  - history samples (occupancy per interval) and entered/exited per
 #    minute once a sample interval has passed;
-#  - each door's entered/exited today from its own batches.
+#  - each door's entered/exited today from its own batches, and what it
+#    reported about itself: its version (hello) and its pending presses
+#    and storage faults (batch); a malformed version closes with 4003.
 . "$(dirname "$0")/lib.sh"
 
 port=$(free_port)
@@ -40,9 +42,12 @@ snapshot_jq() {
 }
 
 "$WSCLIENT" --url "$URL" --proto headcount-terminal.v1 --wait-ms 2000 --count 3 \
-	--send '{"type":"hello","terminal":"t1","incarnation":"00000000000000aa"}' \
-	--send '{"type":"batch","seq":1,"entered":9,"exited":2}' >/dev/null
+	--send '{"type":"hello","terminal":"t1","incarnation":"00000000000000aa","version":"9.9.9-test"}' \
+	--send '{"type":"batch","seq":1,"entered":9,"exited":2,"pending":4,"storage_faults":1}' >/dev/null
 [ "$(api_area "$port" hall occupancy)" = 7 ] || fail "hall occupancy not 7"
+out=$("$WSCLIENT" --url "$URL" --proto headcount-terminal.v1 --wait-ms 2000 \
+	--send '{"type":"hello","terminal":"t1","incarnation":"00000000000000aa","version":"9 9"}')
+grep -q '^close 4003 hello.version' <<<"$out" || fail "bad version not closed with 4003: $out"
 
 out=$(supervise 2000 \
 	'{"type":"correct","area":"hall","delta":-100,"reason":"x","request":"neg"}' \
@@ -85,9 +90,11 @@ check_snapshot() {
 	echo "$area"
 }
 area=$(check_snapshot)
-jq -e '.history | length >= 1 and all(. == 12)' <<<"$area" >/dev/null || fail "history: $area"
+t1=$(snapshot_jq '.terminals[] | select(.id == "t1") | "\(.version)|\(.pending)|\(.storage_faults)"')
+[ "$t1" = "9.9.9-test|4|1" ] || fail "t1 version|pending|storage_faults: $t1"
+jq -e '.history | length >= 1 and .[-1] == 12 and all(. == 7 or . == 12)' <<<"$area" >/dev/null || fail "history: $area"
 jq -e '.minute_entered == 0 and .minute_exited == 0' <<<"$area" >/dev/null || fail "per minute: $area"
-note "area: corrections, override_by, history $(jq -c .history <<<"$area"); t1 today 9/2"
+note "area: corrections, override_by, history $(jq -c .history <<<"$area"); t1 today 9/2, reported $t1"
 
 kill -TERM "$AGG_PID"
 wait "$AGG_PID" || fail "aggregator did not stop cleanly"
