@@ -7,23 +7,40 @@
  */
 #include "aggregator/dashboard/textwidth.h"
 
+#include <stdint.h>
 #include <string.h>
 
+/* UTF-8 is decoded here, not with mbrtowc, so that a C locale (the ASCII
+ * fallback) still sees one character, shown as one '?', per character. */
 size_t hc_tw_next(const char *s, size_t len, wchar_t *wc)
 {
-	mbstate_t st;
-	memset(&st, 0, sizeof st);
-	size_t n = mbrtowc(wc, s, len, &st);
-	if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-		*wc = 0xFFFD;
+	const unsigned char *u = (const unsigned char *)s;
+	*wc = 0xFFFD;
+	if (len == 0)
+		return 1;
+	if (u[0] < 0x80) {
+		*wc = u[0];
 		return 1;
 	}
+	size_t n = u[0] >= 0xF0 && u[0] <= 0xF4 ? 4 : u[0] >= 0xE0 ? 3 : u[0] >= 0xC2 ? 2 : 0;
+	if (u[0] > 0xF4 || n == 0 || n > len)
+		return 1;
+	uint32_t cp = u[0] & (n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07);
+	for (size_t i = 1; i < n; i++) {
+		if ((u[i] & 0xC0) != 0x80)
+			return 1;
+		cp = (cp << 6) | (u[i] & 0x3F);
+	}
+	static const uint32_t least[] = { 0, 0, 0x80, 0x800, 0x10000 };
+	if (cp < least[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return 1;            /* overlong, out of range, surrogate */
+	*wc = (wchar_t)cp;
 	return n;
 }
 
 int hc_tw_char_width(wchar_t wc, bool ascii)
 {
-	if (ascii)
+	if (ascii || wc < 0x80)
 		return 1;
 	int w = wcwidth(wc);
 	return w < 0 ? 1 : w;

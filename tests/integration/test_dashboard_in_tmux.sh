@@ -14,7 +14,9 @@
 #    aggregator's audit table and in the dashboard's audit trail line;
 #  - the aggregator killed: "disconnected since hh:mm:ss" and STALE, the
 #    figures kept; restarted: the marker clears by itself, the correction
-#    is still listed.
+#    is still listed;
+#  - a resize to 130 columns redraws with the last-hour column; under
+#    LC_ALL=C with --no-colour only ASCII reaches the screen.
 . "$(dirname "$0")/lib.sh"
 command -v tmux >/dev/null || { echo "SKIP: tmux not installed"; exit 77; }
 export LC_ALL=C.UTF-8
@@ -145,7 +147,26 @@ expect_screen 'alice +5 "recount by stewards"'
 expect_screen "STOP forced"
 note "aggregator restarted: marker cleared, correction and override still shown"
 
+# Wider: the sparkline column appears; the rows stay aligned.
+tmux resize-window -t "$dash" -x 130 -y 34
+expect_screen "LAST HOUR"
+[ "$(slash_col 'Main hall')" = "$(slash_col '大ホール')" ] || fail "not aligned after the resize"
+note "resized to 130x34: redrawn with the last-hour column"
+
 tmux send-keys -t "$dash" q
 gone() { ! tmux has-session -t "$dash" 2>/dev/null; }
 wait_until 10 gone || fail "q did not quit the dashboard"
+
+# Without UTF-8 and without colour: ASCII bars, '?' for what cannot be
+# shown, still aligned.
+plain="hc-plain-$$"
+tmux new-session -d -s "$plain" -x 80 -y 24 \
+	"LC_ALL=C $DASH --url ws://127.0.0.1:$port --supervisor alice --key-file $WORK/alice.key --no-colour 2>>$WORK/dashboard.log"
+HC_ON_EXIT='tmux kill-session -t "$plain"; tmux kill-session -t "$door"'
+plain_has() { tmux capture-pane -p -t "$plain" | grep -q -- "$1"; }
+wait_until 10 plain_has "connected" || fail "the ASCII dashboard did not connect"
+wait_until 10 plain_has '^ ???? .*/400 [#.]* ' || { tmux capture-pane -p -t "$plain" >&2; fail "no ASCII fallback"; }
+tmux capture-pane -p -t "$plain" | LC_ALL=C grep -q $'[\x80-\xff]' && fail "non-ASCII bytes on the ASCII screen"
+tmux send-keys -t "$plain" q
+note "LC_ALL=C --no-colour: ASCII only"
 echo "ok $TEST_NAME"

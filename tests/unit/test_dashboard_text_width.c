@@ -5,7 +5,8 @@
  * characters or 12 bytes; fitting pads to exactly the width, cuts at a
  * whole character (a wide character that would straddle the edge is
  * left out and replaced by padding), right-aligns on request, and in
- * ASCII mode shows one '?' per non-ASCII character, still to width.
+ * ASCII mode shows one '?' per non-ASCII character, still to width, even
+ * under a C locale; malformed UTF-8 is one '?' per byte.
  * Skipped when the machine has no UTF-8 locale.
  */
 #include <setjmp.h>
@@ -73,6 +74,21 @@ static void test_invalid_utf8_is_one_column_each(void **state)
 	assert_string_equal(out, "?x ");
 }
 
+/* The ASCII fallback runs under a C locale: still one '?' per character. */
+static void test_ascii_under_c_locale(void **state)
+{
+	(void)state;
+	char out[64];
+	assert_non_null(setlocale(LC_ALL, "C"));
+	assert_int_equal(hc_tw_width(OHORU, true), 4);
+	assert_int_equal(hc_tw_fit(OHORU " 2", 8, true, false, out, sizeof out), 8);
+	assert_string_equal(out, "???? 2  ");
+	/* overlong and surrogate encodings are not characters: one '?' a byte */
+	assert_int_equal(hc_tw_width("\xc0\xaf", true), 2);
+	assert_int_equal(hc_tw_width("\xed\xa0\x80", true), 3);
+	assert_non_null(setlocale(LC_ALL, "C.UTF-8"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -80,6 +96,7 @@ int main(void)
 		cmocka_unit_test(test_fit_pads_and_cuts_whole_characters),
 		cmocka_unit_test(test_ascii_fallback_stays_aligned),
 		cmocka_unit_test(test_invalid_utf8_is_one_column_each),
+		cmocka_unit_test(test_ascii_under_c_locale),
 	};
 	return cmocka_run_group_tests(tests, utf8_locale, NULL);
 }
