@@ -399,6 +399,10 @@ bool hc_venue_state_base_values(const struct hc_server *s, enum hc_sup_target ta
 /* JSON of an area for supervisors (the area object plus "override" and
  * "group"), of a group, of a terminal (by config position). New refs. */
 json_t *hc_venue_area_json_full(const struct hc_server *s, int i);
+/* Adds override_by and override_reason to o while the target's override
+ * is not auto (supervisors only). False when out of memory. */
+bool hc_venue_override_who_json(const struct hc_server *s, enum hc_sup_target target,
+				const char *id, json_t *o);
 json_t *hc_venue_group_json(const struct hc_server *s, int g);
 json_t *hc_venue_terminal_json(const struct hc_server *s, int i);
 /* The {"type":"area"} message of area i (or group message of group g)

@@ -434,8 +434,15 @@ static json_t *entry_json(const struct hc_server *s, uint32_t k)
 			json_object_set_new(o, "type", json_string("area"));
 		return o;
 	}
-	if (k < areas + groups)
-		return hc_venue_group_json(s, (int)(k - areas));
+	if (k < areas + groups) {
+		const char *id = s->groups[k - areas].state.id;
+		o = hc_venue_group_json(s, (int)(k - areas));
+		if (o != NULL && !hc_venue_override_who_json(s, HC_SUP_GROUP, id, o)) {
+			json_decref(o);
+			return NULL;
+		}
+		return o;
+	}
 	o = hc_venue_terminal_json(s, (int)(k - areas - groups));
 	if (o != NULL)
 		json_object_set_new(o, "type", json_string("terminal"));
@@ -498,8 +505,13 @@ static json_t *snapshot_json(struct hc_server *s, struct hc_supervisor_session *
 		json_array_append_new(areas, hc_venue_area_json_full(s, i));
 	for (int g = 0; groups && g < s->cfg->group_count; g++) {
 		json_t *o = hc_venue_group_json(s, g);
-		if (o != NULL)
+		if (o != NULL) {
 			json_object_del(o, "type");
+			if (!hc_venue_override_who_json(s, HC_SUP_GROUP, s->groups[g].state.id, o)) {
+				json_decref(o);
+				o = NULL;
+			}
+		}
 		json_array_append_new(groups, o);
 	}
 	for (int i = 0; terminals && i < s->cfg->terminal_count; i++)

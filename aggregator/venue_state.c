@@ -726,20 +726,25 @@ json_t *hc_venue_area_json_full(const struct hc_server *s, int i)
 	    json_object_set_new(o, "group", group[0] ? json_string(group) : json_null()) != 0)
 		goto fail;
 	/* Who forced the gate, and why; the corrections and the last hour. */
-	for (int k = 0; k < s->override_count; k++) {
-		const struct hc_override_entry *e = &s->overrides[k];
-		if (e->target == HC_SUP_AREA && e->mode != HC_OVERRIDE_AUTO &&
-		    strcmp(e->id, s->areas[i].state.id) == 0 &&
-		    (json_object_set_new(o, "override_by", json_string(e->who)) != 0 ||
-		     json_object_set_new(o, "override_reason", json_string(e->reason)) != 0))
-			goto fail;
-	}
-	if (!hc_corrections_to_json(s->corrections, (uint32_t)s->area_slot[i], o))
+	if (!hc_venue_override_who_json(s, HC_SUP_AREA, s->areas[i].state.id, o) ||
+	    !hc_corrections_to_json(s->corrections, (uint32_t)s->area_slot[i], o))
 		goto fail;
 	return o;
 fail:
 	json_decref(o);
 	return NULL;
+}
+
+bool hc_venue_override_who_json(const struct hc_server *s, enum hc_sup_target target,
+				const char *id, json_t *o)
+{
+	for (int k = 0; k < s->override_count; k++) {
+		const struct hc_override_entry *e = &s->overrides[k];
+		if (e->target == target && e->mode != HC_OVERRIDE_AUTO && strcmp(e->id, id) == 0)
+			return json_object_set_new(o, "override_by", json_string(e->who)) == 0 &&
+			       json_object_set_new(o, "override_reason", json_string(e->reason)) == 0;
+	}
+	return true;
 }
 
 json_t *hc_venue_group_json(const struct hc_server *s, int g)

@@ -198,6 +198,9 @@ static bool parse_group(const json_t *o, struct hc_wire_group *g, char *why, siz
 	    !utc_ms(json_object_get(o, "updated_at"), &g->updated_at_ms))
 		return refuse(why, cap, "group: a required field is missing or mistyped");
 	g->restricted = json_is_true(restricted);
+	if (!get_str(o, "override_by", g->override_by, sizeof g->override_by, false) ||
+	    !get_str(o, "override_reason", g->override_reason, sizeof g->override_reason, false))
+		return refuse(why, cap, "group %s: override_by mistyped", g->id);
 	return true;
 }
 

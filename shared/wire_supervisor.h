@@ -80,6 +80,8 @@ struct hc_wire_group {
 	enum hc_level level;
 	bool restricted;
 	enum hc_wire_override override;
+	char override_by[HC_WIRE_SUP_WHO_LEN_MAX + 1];      /* "" when auto */
+	char override_reason[HC_WIRE_SUP_REASON_BYTES_MAX + 1];
 	int64_t updated_at_ms;
 };
 

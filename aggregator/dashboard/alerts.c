@@ -79,7 +79,7 @@ void hc_alerts_group(struct hc_alerts *a, const struct hc_wire_group *before,
 	if (before == NULL)
 		return;
 	level_and_gate(a, "group", after->name, before->level, after->level, before->restricted,
-		       after->restricted, NULL, now_wall_ms);
+		       after->restricted, after->override_by, now_wall_ms);
 }
 
 void hc_alerts_terminal(struct hc_alerts *a, const struct hc_wire_terminal *before,

@@ -191,7 +191,9 @@ void hc_model_tick(struct hc_model *m, int64_t now_ms, int64_t now_wall_ms)
 		return;      /* a door is not offline because we are */
 	for (uint32_t i = 0; i < m->terminal_count; i++) {
 		struct hc_model_terminal *t = &m->terminals[i];
-		if (!hc_alerts_offline_due(t->offline_since_ms, t->offline_alerted, now_ms))
+		/* A door never seen has not gone offline: it has not started. */
+		if (t->w.last_seen_ms == 0 ||
+		    !hc_alerts_offline_due(t->offline_since_ms, t->offline_alerted, now_ms))
 			continue;
 		char text[HC_ALERT_TEXT_BYTES];
 		snprintf(text, sizeof text, "door %s (area %s) offline for more than %d s",

@@ -77,7 +77,8 @@ bool hc_model_apply(struct hc_model *m, const struct hc_wire_sup_msg *msg, int64
 /* The link went down at now_wall_ms: figures become stale. */
 void hc_model_disconnected(struct hc_model *m, int64_t now_wall_ms);
 
-/* Raises due "offline for more than 30 s" alerts. */
+/* Raises due "offline for more than 30 s" alerts (for doors seen at
+ * least once; one that never connected has not gone offline). */
 void hc_model_tick(struct hc_model *m, int64_t now_ms, int64_t now_wall_ms);
 
 /* True while the figures shown may be out of date. */

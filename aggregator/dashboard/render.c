@@ -121,7 +121,9 @@ static void entry_text(bool restricted, enum hc_wire_override o, char *out, size
 		 o == HC_WIRE_OVERRIDE_AUTO ? "auto" : "forced");
 }
 
-static void area_header(struct hc_screen *s, int row, const struct area_cols *c, bool stale)
+/* range: "rows 12-21/220" when the table scrolls, else NULL. */
+static void area_header(struct hc_screen *s, int row, const struct area_cols *c, bool stale,
+			const char *range)
 {
 	int col = 1;
 	uint16_t a = HC_A_UNDERLINE | HC_A_BOLD;
@@ -133,8 +135,8 @@ static void area_header(struct hc_screen *s, int row, const struct area_cols *c,
 	cell(s, row, &col, c->level, "LEVEL", a, false);
 	cell(s, row, &col, c->entry, "ENTRY", a, false);
 	cell(s, row, &col, c->rate, "+IN/-OUT", a, false);
-	cell(s, row, &col, c->ttf, stale ? "STALE" : "FORECAST", stale ? a | HC_A_REVERSE : a,
-	     false);
+	cell(s, row, &col, c->ttf, stale ? "STALE" : range ? range : "FORECAST",
+	     stale ? a | HC_A_REVERSE : a, false);
 	if (c->spark > 0)
 		cell(s, row, &col, c->spark, "LAST HOUR", a, false);
 }
@@ -234,9 +236,13 @@ static void area_detail(struct hc_screen *s, int row, int lines, const struct hc
 		return;
 	if (r->group) {
 		const struct hc_wire_group *g = &m->groups[r->index];
-		snprintf(buf, sizeof buf, " group %s: %" PRId64 " of %" PRId64 ", entry %s (%s)",
-			 g->name, g->occupancy, g->capacity, g->restricted ? "STOP" : "open",
-			 hc_wire_override_name(g->override));
+		int n = snprintf(buf, sizeof buf, " group %s: %" PRId64 " of %" PRId64 ", entry %s (%s)",
+				 g->name, g->occupancy, g->capacity, g->restricted ? "STOP" : "open",
+				 hc_wire_override_name(g->override));
+		if (n > 0 && (size_t)n < sizeof buf && g->override != HC_WIRE_OVERRIDE_AUTO)
+			snprintf(buf + n, sizeof buf - (size_t)n, " | forced %s by %s: %s",
+				 g->override == HC_WIRE_OVERRIDE_CLOSED ? "STOP" : "open",
+				 g->override_by[0] ? g->override_by : "?", g->override_reason);
 		hc_screen_put(s, row, 0, s->cols, buf, HC_A_DIM);
 		return;
 	}
@@ -471,7 +477,11 @@ void hc_render(struct hc_screen *s, const struct hc_model *m, struct hc_ui *ui,
 	struct area_cols ac = area_cols_for(s->cols);
 	scroll(ui, HC_PANE_AREAS, (uint32_t)na, area_rows);
 	int row = 1;
-	area_header(s, row++, &ac, stale);
+	char range[32];
+	if (na > (size_t)area_rows)
+		snprintf(range, sizeof range, "rows %u-%u/%zu", ui->top[0] + 1,
+			 ui->top[0] + (uint32_t)area_rows, na);
+	area_header(s, row++, &ac, stale, na > (size_t)area_rows ? range : NULL);
 	for (int k = 0; k < area_rows; k++, row++) {
 		uint32_t i = ui->top[HC_PANE_AREAS] + (uint32_t)k;
 		if (i >= na)
@@ -479,23 +489,21 @@ void hc_render(struct hc_screen *s, const struct hc_model *m, struct hc_ui *ui,
 		area_row(s, row, &ac, m, &rows[i], ui->pane == HC_PANE_AREAS && i == ui->sel[0],
 			 stale, now_ms);
 	}
-	if (na > (size_t)area_rows) {
-		snprintf(buf, sizeof buf, "%u-%u of %zu", ui->top[0] + 1,
-			 ui->top[0] + (uint32_t)area_rows, na);
-		int w = hc_tw_width(buf, s->ascii);
-		hc_screen_put(s, 1, s->cols - w, w, buf, HC_A_BOLD);
-	}
 	const struct hc_view_row *selected = na ? &rows[ui->sel[HC_PANE_AREAS]] : NULL;
 	area_detail(s, row, detail_rows, m, selected);
 	row += detail_rows;
 
 	/* Doors. */
-	scroll(ui, HC_PANE_DOORS, (uint32_t)nd, door_rows);
+	scroll(ui, HC_PANE_DOORS, (uint32_t)nd, door_rows - 1);   /* less its header */
 	uint32_t online = 0;
 	for (uint32_t i = 0; i < m->terminal_count; i++)
 		online += m->terminals[i].w.online;
-	snprintf(buf, sizeof buf, "DOORS  %u of %u online%s", online, m->terminal_count,
-		 nd > (size_t)door_rows ? "  (scroll: Tab, then Up/Down)" : "");
+	if (nd > (size_t)(door_rows - 1))
+		snprintf(buf, sizeof buf, "DOORS  %u of %u online  rows %u-%u/%zu (Tab, then Up/Down)",
+			 online, m->terminal_count, ui->top[HC_PANE_DOORS] + 1,
+			 ui->top[HC_PANE_DOORS] + (uint32_t)(door_rows - 1), nd);
+	else
+		snprintf(buf, sizeof buf, "DOORS  %u of %u online", online, m->terminal_count);
 	section(s, row++, buf, ui->pane == HC_PANE_DOORS);
 	door_header(s, row++);
 	for (int k = 0; k < door_rows - 1; k++, row++) {

@@ -7,7 +7,7 @@
 #  - the area carries corrected_entered/exited (raw door sums = totals
 #    minus them) and the corrections with who, when, delta and reason;
 #    after a restart they are read back from the audit table;
-#  - an override names who forced it and why;
+#  - an override (of an area or a group) names who forced it and why;
 #  - history samples (occupancy per interval) and entered/exited per
 #    minute once a sample interval has passed;
 #  - each door's entered/exited today from its own batches, and what it
@@ -21,6 +21,8 @@ cat >"$WORK/venue.ini" <<INI
 database = $WORK/agg.db
 [area hall]
 capacity = 300
+group = park
+[group park]
 [terminal t1]
 area = hall
 [supervisor alice]
@@ -65,8 +67,10 @@ sqlite3 "$WORK/agg.db" "select detail_json from audit where action = 'correct'" 
 	grep -q '"occupancy_before":7,"occupancy":12,"entered":5,"exited":0' || fail "delta not audited"
 note "delta +5: ledger row $row; -100, 0 and occupancy+delta refused"
 
-out=$(supervise 1500 '{"type":"override","target":"area","id":"hall","mode":"closed","reason":"blocked exit","request":1}')
+out=$(supervise 1500 '{"type":"override","target":"area","id":"hall","mode":"closed","reason":"blocked exit","request":1}' \
+	'{"type":"override","target":"group","id":"park","mode":"open","reason":"park gates staffed","request":2}')
 grep -q '"ok":true,"request":1' <<<"$out" || fail "override not ok: $out"
+grep -q '"ok":true,"request":2' <<<"$out" || fail "group override not ok: $out"
 
 sleep 2.2   # two sample intervals of 1 s
 check_snapshot() {
@@ -83,6 +87,8 @@ check_snapshot() {
 		fail "correction time: $area"
 	[ "$(jq -r '.override_by' <<<"$area")" = supervisor:alice ] || fail "override_by: $area"
 	[ "$(jq -r '.override_reason' <<<"$area")" = "blocked exit" ] || fail "override_reason: $area"
+	[ "$(jq -r '.groups[] | select(.id == "park") | "\(.override_by)|\(.override_reason)"' <<<"$s")" = \
+		"supervisor:alice|park gates staffed" ] || fail "group override_by: $s"
 	local t1
 	t1=$(jq -c '.terminals[] | select(.id == "t1")' <<<"$s")
 	[ "$(jq '.entered_today' <<<"$t1")" = 9 ] || fail "entered_today: $t1"

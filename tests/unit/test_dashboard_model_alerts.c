@@ -5,7 +5,7 @@
  * Property: an area reaching crowded or full, a gate closing or opening,
  * a sequence gap and a storage fault each raise one alert on the change
  * (not one per update), newest first; a door offline raises its alert
- * after 30 s, not before, and once; a dropped link makes the figures
+ * after 30 s, not before, and once (a door never seen, none); a dropped link makes the figures
  * stale and keeps them, and a snapshot after reconnecting clears stale,
  * keeps each area's samples and alerts on what changed meanwhile; a
  * muted bell does not ring; messages for unknown ids change nothing.
@@ -42,6 +42,7 @@ static struct hc_wire_terminal door(const char *id, bool online, int64_t gaps, i
 	snprintf(t.id, sizeof t.id, "%s", id);
 	snprintf(t.area, sizeof t.area, "hall");
 	t.online = online;
+	t.last_seen_ms = 1700000000000LL;
 	t.missing_seqs = gaps;
 	t.storage_faults = faults;
 	t.has_reported = true;
@@ -126,6 +127,13 @@ static void test_door_offline_after_30_s_once(void **state)
 	push_door(&m, door("d1", true, 0, 0), 100000);
 	push_door(&m, door("d1", false, 0, 0), 101000);
 	hc_model_tick(&m, 101000 + HC_ALERT_OFFLINE_MS, 0);
+	assert_int_equal(m.alerts.len, 2);
+	/* a door that never connected raises nothing */
+	struct hc_wire_terminal never = door("d2", false, 0, 0);
+	never.last_seen_ms = 0;
+	struct hc_wire_terminal t2[2] = { door("d1", true, 0, 0), never };
+	snapshot(&m, a, 1, t2, 2, 200000);
+	hc_model_tick(&m, 200000 + 10 * HC_ALERT_OFFLINE_MS, 0);
 	assert_int_equal(m.alerts.len, 2);
 	hc_model_free(&m);
 }
