@@ -119,6 +119,46 @@ fail:
 	return false;
 }
 
+bool hc_corrections_load_samples(struct hc_corrections *c, const char *path,
+				 const struct hc_slots *area_ids, int64_t now_ms,
+				 int64_t interval_ms, char *err, size_t err_cap)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+	if (rc != SQLITE_OK)
+		goto fail;
+	sqlite3_busy_timeout(db, 5000);
+	rc = sqlite3_prepare_v2(db,
+				"SELECT area, occupancy, entered, exited FROM samples"
+				" WHERE minute_ms >= ?1 ORDER BY area, minute_ms;",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		goto fail;
+	rc = sqlite3_bind_int64(st, 1, now_ms - (int64_t)HC_RECENT_SAMPLES * interval_ms);
+	if (rc != SQLITE_OK)
+		goto fail;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *area = (const char *)sqlite3_column_text(st, 0);
+		uint32_t slot = area ? hc_slots_find(area_ids, area) : HC_SLOT_NONE;
+		if (slot != HC_SLOT_NONE)
+			hc_corrections_sample(c, slot, sqlite3_column_int64(st, 1),
+					      sqlite3_column_int64(st, 2),
+					      sqlite3_column_int64(st, 3), interval_ms);
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return true;
+fail:
+	snprintf(err, err_cap, "read history samples from %s: %s", path,
+		 db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return false;
+}
+
 void hc_corrections_sample(struct hc_corrections *c, uint32_t area_slot, int64_t occupancy,
 			   int64_t entered, int64_t exited, int64_t interval_ms)
 {

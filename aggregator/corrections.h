@@ -7,10 +7,10 @@
  * A correction is a ledger row (a delta) plus an audit row (who, when,
  * why); this keeps, per area slot, the sums of the corrections' deltas
  * (so a supervisor sees raw door sums = totals - corrections beside the
- * corrected figure) and the newest HC_CORRECTIONS_SHOWN of them. At
- * start it is filled from the audit table, so it survives restarts. The
- * recent samples (occupancy per interval, at most HC_RECENT_SAMPLES) are
- * kept in memory from the aggregator's start. Every change bumps the
+ * corrected figure) and the newest HC_CORRECTIONS_SHOWN of them, and the
+ * recent samples (occupancy per interval, at most HC_RECENT_SAMPLES). At
+ * start both are filled from the database (audit and samples tables),
+ * so they survive restarts. Every change bumps the
  * area slot's version here, which the supervisor role adds to the area's
  * own, so the change is pushed.
  */
@@ -42,6 +42,14 @@ void hc_corrections_add(struct hc_corrections *c, uint32_t area_slot, const char
  * area_ids are skipped. False with err when the table cannot be read. */
 bool hc_corrections_load(struct hc_corrections *c, const char *path,
 			 const struct hc_slots *area_ids, char *err, size_t err_cap);
+
+/* Reads the history samples of the last HC_RECENT_SAMPLES intervals
+ * before now_ms from the samples table of the database at path
+ * (read-only), so the last hour survives a restart. False with err when
+ * the table cannot be read. */
+bool hc_corrections_load_samples(struct hc_corrections *c, const char *path,
+				 const struct hc_slots *area_ids, int64_t now_ms,
+				 int64_t interval_ms, char *err, size_t err_cap);
 
 /* A history sample of an area slot: occupancy at the end of an interval
  * and the entries and exits during it, interval_ms long. */

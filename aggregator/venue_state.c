@@ -681,6 +681,9 @@ bool hc_venue_state_init(struct hc_server *s)
 	char err[300];
 	if (!hc_corrections_load(s->corrections, s->cfg->database, s->area_ids, err, sizeof err))
 		hc_warn("supervisors will see no earlier corrections: %s", err);
+	if (!hc_corrections_load_samples(s->corrections, s->cfg->database, s->area_ids,
+					 hc_wall_ms(), s->sample_interval_ms, err, sizeof err))
+		hc_warn("supervisors will see no earlier history: %s", err);
 	for (int i = 0; i < s->cfg->area_count; i++) {
 		const struct hc_area_state *a = &s->areas[i].state;
 		hc_info("area %s: entered %" PRId64 ", exited %" PRId64 ", occupancy %" PRId64
