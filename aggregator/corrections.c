@@ -129,25 +129,28 @@ bool hc_corrections_load_samples(struct hc_corrections *c, const char *path,
 	if (rc != SQLITE_OK)
 		goto fail;
 	sqlite3_busy_timeout(db, 5000);
+	/* One range of the (area, minute_ms) primary key per area: the read
+	 * costs the last hour, whatever the length of the history kept. */
 	rc = sqlite3_prepare_v2(db,
-				"SELECT area, occupancy, entered, exited FROM samples"
-				" WHERE minute_ms >= ?1 ORDER BY area, minute_ms;",
+				"SELECT occupancy, entered, exited FROM samples"
+				" WHERE area = ?1 AND minute_ms >= ?2 ORDER BY minute_ms;",
 				-1, &st, NULL);
 	if (rc != SQLITE_OK)
 		goto fail;
-	rc = sqlite3_bind_int64(st, 1, now_ms - (int64_t)HC_RECENT_SAMPLES * interval_ms);
-	if (rc != SQLITE_OK)
-		goto fail;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *area = (const char *)sqlite3_column_text(st, 0);
-		uint32_t slot = area ? hc_slots_find(area_ids, area) : HC_SLOT_NONE;
-		if (slot != HC_SLOT_NONE)
-			hc_corrections_sample(c, slot, sqlite3_column_int64(st, 1),
-					      sqlite3_column_int64(st, 2),
-					      sqlite3_column_int64(st, 3), interval_ms);
+	for (uint32_t slot = 0; slot < hc_slots_count(area_ids); slot++) {
+		sqlite3_reset(st);
+		if ((rc = sqlite3_bind_text(st, 1, hc_slots_id(area_ids, slot), -1,
+					    SQLITE_STATIC)) != SQLITE_OK ||
+		    (rc = sqlite3_bind_int64(st, 2, now_ms - (int64_t)HC_RECENT_SAMPLES *
+							     interval_ms)) != SQLITE_OK)
+			goto fail;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			hc_corrections_sample(c, slot, sqlite3_column_int64(st, 0),
+					      sqlite3_column_int64(st, 1),
+					      sqlite3_column_int64(st, 2), interval_ms);
+		if (rc != SQLITE_DONE)
+			goto fail;
 	}
-	if (rc != SQLITE_DONE)
-		goto fail;
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	return true;
