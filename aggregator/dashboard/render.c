@@ -147,11 +147,9 @@ static void area_row(struct hc_screen *s, int row, const struct area_cols *c,
 {
 	char buf[256];
 	uint16_t base = (selected ? HC_A_REVERSE : 0) | (stale ? HC_A_DIM : 0);
-	int col = 0;
 	hc_screen_attr(s, row, 0, s->cols, base);
-	cell(s, row, &col, 0, "", base, false);
 	hc_screen_put(s, row, 0, 1, selected ? ">" : " ", base);
-	col = 1;
+	int col = 1;
 	const char *name;
 	int64_t occ, cap;
 	enum hc_level level;
