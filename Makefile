@@ -39,6 +39,9 @@ TERM_SRC := $(filter-out terminal/main.c,$(wildcard terminal/*.c)) $(wildcard hw
 BENCH_SRC := $(wildcard tests/bench/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 SIM_SRC := $(wildcard tests/sim/*.c)
+# The supervisors' dashboard: its own archive plus shared/ alone.
+DASH_SRC := $(filter-out aggregator/dashboard/main.c,$(wildcard aggregator/dashboard/*.c))
+DASH_BENCH_SRC := $(wildcard tests/bench/dashboard/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -52,8 +55,11 @@ LIB_OBJ := $(call obj,$(SHARED_SRC) $(AGG_SRC) $(TERM_SRC)) $(BUILD)/obj/gen/web
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
+SHARED_LIB := $(BUILD)/libhcshared.a
+DASH_LIB := $(BUILD)/libhcdashboard.a
+DASH_BENCH_BIN := $(patsubst tests/bench/dashboard/%.c,$(BUILD)/tools/%,$(DASH_BENCH_SRC))
 
-BINS := $(BUILD)/headcount-aggregator $(BUILD)/headcount-terminal
+BINS := $(BUILD)/headcount-aggregator $(BUILD)/headcount-terminal $(BUILD)/headcount-dashboard
 ifneq ($(BENCH_SRC),)
 BINS += $(BUILD)/headcount-bench
 endif
@@ -62,7 +68,7 @@ BINS += $(BUILD)/headcount-sim
 endif
 
 .PHONY: all test unit demo deps clean lint soak bench install arm64
-all: $(BINS) $(UNIT_BIN) $(TOOL_BIN)
+all: $(BINS) $(UNIT_BIN) $(TOOL_BIN) $(DASH_BENCH_BIN)
 
 build/pkg.mk: .ci/install-deps.sh Makefile
 	@bash .ci/install-deps.sh
@@ -95,6 +101,26 @@ $(BUILD)/obj/gen/web_assets.o: $(WEB_GEN)
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
+
+$(SHARED_LIB): $(call obj,$(SHARED_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(DASH_LIB): $(call obj,$(DASH_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/headcount-dashboard: $(call obj,aggregator/dashboard/main.c) $(DASH_LIB) $(SHARED_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Dashboard unit tests link the dashboard's archive and shared/ only.
+$(BUILD)/tests/test_dashboard_%: $(BUILD)/obj/tests/unit/test_dashboard_%.o $(DASH_LIB) $(SHARED_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+$(BUILD)/tools/bench_dashboard%: $(BUILD)/obj/tests/bench/dashboard/bench_dashboard%.o $(DASH_LIB) $(SHARED_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/headcount-aggregator: $(call obj,aggregator/main.c) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

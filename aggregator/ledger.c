@@ -50,7 +50,21 @@ struct terminal {
 	struct incarnation *incs;
 	size_t len;
 	size_t cap;
+	int64_t day_start_ms;            /* UTC day of the totals below */
+	int64_t day_entered;             /* rows received that day */
+	int64_t day_exited;
 };
+
+#define DAY_MS (24LL * 3600 * 1000)
+
+/* Start of the UTC day holding wall_ms (floor, also before 1970). */
+static int64_t day_start_of(int64_t wall_ms)
+{
+	int64_t q = wall_ms / DAY_MS;
+	if (wall_ms % DAY_MS < 0)
+		q--;
+	return q * DAY_MS;
+}
 
 struct hc_ledger {
 	uint32_t area_count;
@@ -283,6 +297,18 @@ static void add_to_area(struct hc_ledger *l, const struct hc_ledger_row *row)
 	assert(row->entered >= 0 && row->exited >= 0);
 	assert(row->undo_entered >= 0 && row->undo_exited >= 0);
 	l->row_count++;
+	if (row->terminal_index < l->terminal_count) {
+		struct terminal *t = &l->terminals[row->terminal_index];
+		int64_t day = day_start_of(row->received_at_ms);
+		if (day > t->day_start_ms) {
+			t->day_start_ms = day;
+			t->day_entered = t->day_exited = 0;
+		}
+		if (day == t->day_start_ms) {
+			t->day_entered += row->entered;
+			t->day_exited += row->exited;
+		}
+	}
 	if (row->area_index == HC_LEDGER_NO_AREA)
 		return;
 	assert(row->area_index < l->area_count);
@@ -485,4 +511,17 @@ bool hc_ledger_contains(const struct hc_ledger *l, uint32_t terminal_index,
 	const struct incarnation *inc =
 		find_incarnation(l, terminal_index, incarnation);
 	return inc != NULL && applied_contains(inc, seq);
+}
+
+void hc_ledger_terminal_today(const struct hc_ledger *l, uint32_t terminal_index,
+			      int64_t now_wall_ms, int64_t *entered, int64_t *exited)
+{
+	*entered = *exited = 0;
+	if (terminal_index >= l->terminal_count)
+		return;
+	const struct terminal *t = &l->terminals[terminal_index];
+	if (t->day_start_ms == day_start_of(now_wall_ms)) {
+		*entered = t->day_entered;
+		*exited = t->day_exited;
+	}
 }

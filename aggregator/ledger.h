@@ -130,6 +130,12 @@ int64_t hc_ledger_seq_highest_known(const struct hc_ledger *l,
 				    uint32_t terminal_index,
 				    uint64_t incarnation);
 
+/* ENTER and EXIT presses of one source in the rows applied with a
+ * received time on the UTC day of now_wall_ms (zeros for another day):
+ * the per-door figures of today. */
+void hc_ledger_terminal_today(const struct hc_ledger *l, uint32_t terminal_index,
+			      int64_t now_wall_ms, int64_t *entered, int64_t *exited);
+
 /* Number of applied rows, of every source (what the store holds). */
 int64_t hc_ledger_row_count(const struct hc_ledger *l);
 

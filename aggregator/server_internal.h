@@ -33,6 +33,7 @@
 #include "aggregator/committer.h"
 #include "aggregator/congestion.h"
 #include "aggregator/histogram.h"
+#include "aggregator/corrections.h"
 #include "aggregator/ledger.h"
 #include "aggregator/server.h"
 #include "aggregator/slots.h"
@@ -186,6 +187,10 @@ struct hc_terminal_status {
 	bool has_incarnation;
 	uint64_t incarnation;                 /* of the latest hello */
 	uint64_t version;                     /* bumped when supervisors should see it */
+	char reported_version[HC_VERSION_LEN_MAX + 1];   /* hello.version, "" if none */
+	bool has_status;                      /* a batch carried pending/storage_faults */
+	int64_t pending;                      /* as the terminal last reported them */
+	int64_t storage_faults;
 };
 
 /* One area's pushed (published) state and its version, bumped on every
@@ -321,6 +326,7 @@ struct hc_server {
 	struct hc_adjust_entry adjustments[HC_SETTINGS_MAX];
 	int adjustment_count;
 	void *drbg;                               /* mbedtls ctr_drbg + entropy */
+	struct hc_corrections *corrections;       /* per area slot, for supervisors */
 
 	/* history */
 	int64_t sample_interval_ms;
@@ -403,6 +409,10 @@ bool hc_venue_state_base_values(const struct hc_server *s, enum hc_sup_target ta
 /* JSON of an area for supervisors (the area object plus "override" and
  * "group"), of a group, of a terminal (by config position). New refs. */
 json_t *hc_venue_area_json_full(const struct hc_server *s, int i);
+/* Adds override_by and override_reason to o while the target's override
+ * is not auto (supervisors only). False when out of memory. */
+bool hc_venue_override_who_json(const struct hc_server *s, enum hc_sup_target target,
+				const char *id, json_t *o);
 json_t *hc_venue_group_json(const struct hc_server *s, int g);
 json_t *hc_venue_terminal_json(const struct hc_server *s, int i);
 /* The {"type":"area"} message of area i (or group message of group g)

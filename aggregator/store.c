@@ -145,27 +145,6 @@ static const char *const upgrade_to_3_sql =
 	"ALTER TABLE ledger ADD COLUMN undo_entered INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE ledger ADD COLUMN undo_exited INTEGER NOT NULL DEFAULT 0;";
 
-/* A database older than schema 3 opened read-only is not upgraded: its
- * rows have no undo columns and load with undos of 0; its insert (which
- * can only fail, the file being read-only) names no undo column. */
-static const char *const load_sql_before_3 =
-	"SELECT source, incarnation, seq, area, entered, exited,"
-	" 0, 0 FROM ledger;";
-static const char *const insert_sql_before_3 =
-	"INSERT OR IGNORE INTO ledger"
-	" (source, incarnation, seq, area, entered, exited, received_at_ms)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7);";
-
-/* True when the ledger table has the undo columns (schema 3). */
-static bool has_undo_columns(sqlite3 *db)
-{
-	sqlite3_stmt *st = NULL;
-	bool ok = sqlite3_prepare_v2(db, "SELECT undo_entered FROM ledger LIMIT 0;",
-				     -1, &st, NULL) == SQLITE_OK;
-	sqlite3_finalize(st);
-	return ok;
-}
-
 static const char *const insert_sql =
 	"INSERT OR IGNORE INTO ledger"
 	" (source, incarnation, seq, area, entered, exited, received_at_ms,"
@@ -179,9 +158,7 @@ static const char *const insert_sql =
  * ledger's interval insert stays at its constant-time tail case. */
 static const char *const load_sql =
 	"SELECT source, incarnation, seq, area, entered, exited,"
-	" undo_entered, undo_exited FROM ledger;";
-
-
+	" undo_entered, undo_exited, received_at_ms FROM ledger;";
 
 /* "message (code N)" for the last error on db. */
 static void format_db_error(sqlite3 *db, int rc, const char *what, char *err,
@@ -434,10 +411,8 @@ struct hc_store *hc_store_open(const char *path, const struct hc_venue_cfg *cfg,
 		goto fail;
 	if (!ensure_schema(s->db, err, err_cap) || !probe_write(s->db, err, err_cap))
 		goto fail;
-	rc = sqlite3_prepare_v3(s->db,
-				has_undo_columns(s->db) ? insert_sql : insert_sql_before_3,
-				-1, SQLITE_PREPARE_PERSISTENT,
-				&s->insert, NULL);
+	rc = sqlite3_prepare_v3(s->db, insert_sql, -1, SQLITE_PREPARE_PERSISTENT, &s->insert,
+				NULL);
 	if (rc != SQLITE_OK) {
 		format_db_error(s->db, rc, "prepare insert", err, err_cap);
 		goto fail;
@@ -660,9 +635,7 @@ bool hc_store_load(struct hc_store *s, struct hc_ledger *l,
 	ld->last_area_index = UINT32_MAX - 1;     /* nothing cached yet */
 	ld->slots.sources = s->sources;
 	ld->slots.areas = s->areas;
-	int rc = sqlite3_prepare_v2(s->db,
-				    has_undo_columns(s->db) ? load_sql : load_sql_before_3,
-				    -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(s->db, load_sql, -1, &st, NULL);
 	if (rc != SQLITE_OK) {
 		format_db_error(s->db, rc, "prepare load", err, err_cap);
 		goto fail;
@@ -678,6 +651,7 @@ bool hc_store_load(struct hc_store *s, struct hc_ledger *l,
 			.exited = sqlite3_column_int64(st, 5),
 			.undo_entered = sqlite3_column_int64(st, 6),
 			.undo_exited = sqlite3_column_int64(st, 7),
+			.received_at_ms = sqlite3_column_int64(st, 8),
 		};
 		stats->rows++;
 		if (row.entered < 0 || row.exited < 0 || row.seq < 1 ||

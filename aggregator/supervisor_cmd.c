@@ -187,10 +187,25 @@ static enum hc_sup_verdict parse_correct(json_t *root, struct hc_sup_cmd *cmd,
 {
 	json_t *area = json_object_get(root, "area");
 	json_t *occupancy = json_object_get(root, "occupancy");
+	json_t *delta = json_object_get(root, "delta");
 	cmd->target = HC_SUP_AREA;
 	if (!json_is_string(area) || !hc_proto_valid_id(json_string_value(area)))
 		return refuse(why, cap, "correct.area must be an area id");
 	snprintf(cmd->id, sizeof cmd->id, "%s", json_string_value(area));
+	if (delta != NULL) {
+		/* By a signed delta: +n entries or n exits, never "set to". */
+		if (occupancy != NULL)
+			return refuse(why, cap, "correct takes occupancy or delta, not both");
+		if (!json_is_integer(delta) || json_integer_value(delta) == 0 ||
+		    json_integer_value(delta) > HC_CORRECT_OCCUPANCY_MAX ||
+		    json_integer_value(delta) < -HC_CORRECT_OCCUPANCY_MAX)
+			return refuse(why, cap, "correct.delta must be a non-zero integer"
+				      " -%lld..%lld", HC_CORRECT_OCCUPANCY_MAX,
+				      HC_CORRECT_OCCUPANCY_MAX);
+		cmd->has_delta = true;
+		cmd->delta = json_integer_value(delta);
+		return read_reason(root, "correct", cmd, why, cap);
+	}
 	if (!json_is_integer(occupancy) || json_integer_value(occupancy) < 0 ||
 	    json_integer_value(occupancy) > HC_CORRECT_OCCUPANCY_MAX)
 		return refuse(why, cap, "correct.occupancy must be an integer 0..%lld",

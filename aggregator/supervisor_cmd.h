@@ -70,7 +70,9 @@ struct hc_sup_cmd {
 	char id[HC_ID_LEN_MAX + 1];
 	enum hc_override mode;                  /* override */
 	struct hc_adjustment set;               /* set_thresholds */
-	int64_t occupancy;                      /* correct */
+	int64_t occupancy;                      /* correct: the figure it should be */
+	bool has_delta;                         /* correct by delta instead */
+	int64_t delta;                          /* correct: signed, non-zero */
 	char reason[HC_REASON_BYTES_MAX + 1];
 };
 

@@ -259,7 +259,20 @@ static int do_correct(struct hc_server *s, struct hc_supervisor_session *sv,
 	}
 	int64_t entered, exited, d_entered, d_exited;
 	hc_ledger_area_totals(s->ledger, area_slot, &entered, &exited);
-	hc_sup_correction_delta(entered, exited, cmd->occupancy, &d_entered, &d_exited);
+	int64_t target = cmd->occupancy;
+	if (cmd->has_delta) {
+		int64_t now = entered > exited ? entered - exited : 0;
+		if (now + cmd->delta < 0) {
+			snprintf(why, sizeof why, "correct.delta %" PRId64 " would take area %s"
+				 " below 0 (it holds %" PRId64 ")", cmd->delta, cmd->id, now);
+			return refuse(s, sv, cmd, why);
+		}
+		d_entered = cmd->delta > 0 ? cmd->delta : 0;
+		d_exited = cmd->delta < 0 ? -cmd->delta : 0;
+		target = now + cmd->delta;
+	} else {
+		hc_sup_correction_delta(entered, exited, cmd->occupancy, &d_entered, &d_exited);
+	}
 	bool has_row = d_entered != 0 || d_exited != 0;
 	int64_t now_ms = hc_wall_ms();
 	struct hc_ledger_row row = {
@@ -283,7 +296,7 @@ static int do_correct(struct hc_server *s, struct hc_supervisor_session *sv,
 		 "{\"occupancy_before\":%" PRId64 ",\"occupancy\":%" PRId64
 		 ",\"entered\":%" PRId64 ",\"exited\":%" PRId64
 		 ",\"incarnation\":\"%s\",\"seq\":%" PRId64 "}",
-		 before, cmd->occupancy, d_entered, d_exited, inc, has_row ? row.seq : 0);
+		 before, target, d_entered, d_exited, inc, has_row ? row.seq : 0);
 	struct hc_store_record audit;
 	audit_record(sv, cmd, "correct", detail, p->token, now_ms, &audit);
 	if (!hc_server_queue_records(s, &audit, 1)) {
@@ -296,10 +309,12 @@ static int do_correct(struct hc_server *s, struct hc_supervisor_session *sv,
 		p->row = row;
 		enum hc_ledger_verdict v = hc_ledger_receive(s->ledger, &row);
 		(void)v;
+		hc_corrections_add(s->corrections, area_slot, audit.who, now_ms, d_entered,
+				   d_exited, cmd->reason);
 	}
 	hc_info("supervisor %s: correct area %s from %" PRId64 " to %" PRId64
 		" (entered +%" PRId64 ", exited +%" PRId64 "): %s", sv->name, cmd->id, before,
-		cmd->occupancy, d_entered, d_exited, cmd->reason);
+		target, d_entered, d_exited, cmd->reason);
 	hc_server_kick_commit(s);
 	return 0;
 }
@@ -400,8 +415,9 @@ static uint64_t version_of(const struct hc_server *s, uint32_t k)
 {
 	uint32_t areas = (uint32_t)s->cfg->area_count;
 	uint32_t groups = (uint32_t)s->cfg->group_count;
-	if (k < areas)
-		return s->areas[k].version;
+	if (k < areas)   /* plus what only supervisors see: corrections, last hour */
+		return s->areas[k].version +
+		       hc_corrections_version(s->corrections, (uint32_t)s->area_slot[k]);
 	if (k < areas + groups)
 		return s->groups[k - areas].version;
 	return s->terminals[s->term_slot[k - areas - groups]].version;
@@ -419,8 +435,15 @@ static json_t *entry_json(const struct hc_server *s, uint32_t k)
 			json_object_set_new(o, "type", json_string("area"));
 		return o;
 	}
-	if (k < areas + groups)
-		return hc_venue_group_json(s, (int)(k - areas));
+	if (k < areas + groups) {
+		const char *id = s->groups[k - areas].state.id;
+		o = hc_venue_group_json(s, (int)(k - areas));
+		if (o != NULL && !hc_venue_override_who_json(s, HC_SUP_GROUP, id, o)) {
+			json_decref(o);
+			return NULL;
+		}
+		return o;
+	}
 	o = hc_venue_terminal_json(s, (int)(k - areas - groups));
 	if (o != NULL)
 		json_object_set_new(o, "type", json_string("terminal"));
@@ -483,8 +506,13 @@ static json_t *snapshot_json(struct hc_server *s, struct hc_supervisor_session *
 		json_array_append_new(areas, hc_venue_area_json_full(s, i));
 	for (int g = 0; groups && g < s->cfg->group_count; g++) {
 		json_t *o = hc_venue_group_json(s, g);
-		if (o != NULL)
+		if (o != NULL) {
 			json_object_del(o, "type");
+			if (!hc_venue_override_who_json(s, HC_SUP_GROUP, s->groups[g].state.id, o)) {
+				json_decref(o);
+				o = NULL;
+			}
+		}
 		json_array_append_new(groups, o);
 	}
 	for (int i = 0; terminals && i < s->cfg->terminal_count; i++)

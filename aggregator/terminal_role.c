@@ -168,6 +168,7 @@ static int on_hello(struct hc_server *s, struct hc_terminal_session *t,
 	status->last_seen_wall_ms = hc_wall_ms();
 	status->has_incarnation = true;
 	status->incarnation = m->incarnation;
+	snprintf(status->reported_version, sizeof status->reported_version, "%s", m->version);
 
 	char inc[HC_INCARNATION_HEX_LEN + 1];
 	hc_proto_format_incarnation(m->incarnation, inc);
@@ -191,6 +192,14 @@ static int on_batch(struct hc_server *s, struct hc_terminal_session *t,
 	const struct hc_terminal_cfg *tc = terminal_cfg_of(s, t);
 	if (tc == NULL)
 		return 0;                /* removed by a reload: closing */
+	struct hc_terminal_status *status = &s->terminals[t->slot];
+	if (m->has_status && (!status->has_status || status->pending != m->pending ||
+			      status->storage_faults != m->storage_faults)) {
+		status->has_status = true;   /* shown to supervisors, not counted */
+		status->pending = m->pending;
+		status->storage_faults = m->storage_faults;
+		hc_venue_state_terminal_changed(s, t->slot);
+	}
 	struct hc_ledger_row row = {
 		.terminal_index = t->slot,
 		.area_index = (uint32_t)s->area_slot[tc->area_index],

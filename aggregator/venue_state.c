@@ -711,6 +711,17 @@ bool hc_venue_state_init(struct hc_server *s)
 		hc_error("venue state: %s", why);
 		return false;
 	}
+	s->corrections = hc_corrections_new();
+	if (s->corrections == NULL) {
+		hc_error("venue state: out of memory for the corrections");
+		return false;
+	}
+	char err[300];
+	if (!hc_corrections_load(s->corrections, s->cfg->database, s->area_ids, err, sizeof err))
+		hc_warn("supervisors will see no earlier corrections: %s", err);
+	if (!hc_corrections_load_samples(s->corrections, s->cfg->database, s->area_ids,
+					 hc_wall_ms(), s->sample_interval_ms, err, sizeof err))
+		hc_warn("supervisors will see no earlier history: %s", err);
 	for (int i = 0; i < s->cfg->area_count; i++) {
 		const struct hc_area_state *a = &s->areas[i].state;
 		hc_info("area %s: entered %" PRId64 ", exited %" PRId64 ", occupancy %" PRId64
@@ -729,6 +740,8 @@ void hc_venue_state_free(struct hc_server *s)
 	cache_free(&s->snapshot_msg);
 	hc_congestion_free(s->congestion);
 	s->congestion = NULL;
+	hc_corrections_free(s->corrections);
+	s->corrections = NULL;
 	free((struct hc_venue_cfg *)s->cfg);
 	s->cfg = NULL;
 }
@@ -751,11 +764,28 @@ json_t *hc_venue_area_json_full(const struct hc_server *s, int i)
 	if (o == NULL ||
 	    json_object_set_new(o, "override",
 				json_string(hc_override_name(s->areas[i].override))) != 0 ||
-	    json_object_set_new(o, "group", group[0] ? json_string(group) : json_null()) != 0) {
-		json_decref(o);
-		return NULL;
-	}
+	    json_object_set_new(o, "group", group[0] ? json_string(group) : json_null()) != 0)
+		goto fail;
+	/* Who forced the gate, and why; the corrections and the last hour. */
+	if (!hc_venue_override_who_json(s, HC_SUP_AREA, s->areas[i].state.id, o) ||
+	    !hc_corrections_to_json(s->corrections, (uint32_t)s->area_slot[i], o))
+		goto fail;
 	return o;
+fail:
+	json_decref(o);
+	return NULL;
+}
+
+bool hc_venue_override_who_json(const struct hc_server *s, enum hc_sup_target target,
+				const char *id, json_t *o)
+{
+	for (int k = 0; k < s->override_count; k++) {
+		const struct hc_override_entry *e = &s->overrides[k];
+		if (e->target == target && e->mode != HC_OVERRIDE_AUTO && strcmp(e->id, id) == 0)
+			return json_object_set_new(o, "override_by", json_string(e->who)) == 0 &&
+			       json_object_set_new(o, "override_reason", json_string(e->reason)) == 0;
+	}
+	return true;
 }
 
 json_t *hc_venue_group_json(const struct hc_server *s, int g)
@@ -798,7 +828,9 @@ json_t *hc_venue_terminal_json(const struct hc_server *s, int i)
 	int64_t in_flight = st->session != NULL
 				    ? (int64_t)st->session->awaiting_commit + st->session->ack_len
 				    : 0;
-	return json_pack("{s:s, s:s, s:b, s:o, s:o, s:o, s:I, s:I}",
+	int64_t today_in, today_out;
+	hc_ledger_terminal_today(s->ledger, slot, hc_wall_ms(), &today_in, &today_out);
+	json_t *o = json_pack("{s:s, s:s, s:b, s:o, s:o, s:o, s:I, s:I, s:I, s:I}",
 			 "id", tc->id,
 			 "area", tc->area,
 			 "online", st->session != NULL,
@@ -806,7 +838,21 @@ json_t *hc_venue_terminal_json(const struct hc_server *s, int i)
 			 "incarnation", incarnation,
 			 "last_seq", last_seq,
 			 "missing_seqs", (json_int_t)hc_ledger_terminal_missing(s->ledger, slot),
-			 "batches_in_flight", (json_int_t)in_flight);
+			 "batches_in_flight", (json_int_t)in_flight,
+			 "entered_today", (json_int_t)today_in,
+			 "exited_today", (json_int_t)today_out);
+	/* What the terminal said about itself, once it said it. */
+	if (o != NULL && st->reported_version[0] != '\0' &&
+	    json_object_set_new(o, "version", json_string(st->reported_version)) != 0)
+		goto fail;
+	if (o != NULL && st->has_status &&
+	    (json_object_set_new(o, "pending", json_integer(st->pending)) != 0 ||
+	     json_object_set_new(o, "storage_faults", json_integer(st->storage_faults)) != 0))
+		goto fail;
+	return o;
+fail:
+	json_decref(o);
+	return NULL;
 }
 
 /* ---- history samples -------------------------------------------------- */
@@ -858,6 +904,8 @@ static void sample_due(lws_sorted_usec_list_t *sul)
 			r->exited = hc_history_during(exited, s->sample_exited_at_start[slot]);
 			s->sample_entered_at_start[slot] = entered;
 			s->sample_exited_at_start[slot] = exited;
+			hc_corrections_sample(s->corrections, slot, r->occupancy, r->entered,
+					      r->exited, s->sample_interval_ms);
 		}
 		if (hc_server_queue_records(s, recs, (size_t)cfg->area_count))
 			hc_server_kick_commit(s);
@@ -865,6 +913,7 @@ static void sample_due(lws_sorted_usec_list_t *sul)
 			hc_warn("history: storage is behind; the samples of the interval"
 				" ending at %" PRId64 " are dropped", boundary_ms);
 		free(recs);
+		hc_venue_state_wake_supervisors(s);   /* their last hour moved */
 	}
 	schedule_sample(s, now_wall_ms > boundary_ms ? now_wall_ms : boundary_ms);
 }

@@ -275,12 +275,34 @@ static bool load_object(const char *buf, size_t len, json_t **root,
 	return true;
 }
 
+bool hc_proto_valid_version(const char *s)
+{
+	size_t n = 0;
+	for (; s[n] != '\0'; n++)
+		if (n >= HC_VERSION_LEN_MAX ||
+		    !(is_id_char(s[n]) || s[n] == '.' || s[n] == '+'))
+			return false;
+	return n >= 1;
+}
+
 static bool parse_hello(const json_t *j, struct hc_msg_hello *m,
 			struct hc_proto_error *err)
 {
 	memset(m, 0, sizeof *m);
-	return read_id(j, "hello", "terminal", m->terminal, err) &&
-	       read_incarnation(j, &m->incarnation, err);
+	if (!read_id(j, "hello", "terminal", m->terminal, err) ||
+	    !read_incarnation(j, &m->incarnation, err))
+		return false;
+	const json_t *v = json_object_get(j, "version");   /* optional */
+	if (v == NULL)
+		return true;
+	if (!json_is_string(v))
+		return fail(err, HC_CLOSE_BAD_FIELD, "hello.version must be a string");
+	if (!hc_proto_valid_version(json_string_value(v)))
+		return fail(err, HC_CLOSE_OUT_OF_RANGE,
+			    "hello.version must be 1..%d characters of A-Z a-z 0-9 . _ + -",
+			    HC_VERSION_LEN_MAX);
+	snprintf(m->version, sizeof m->version, "%s", json_string_value(v));
+	return true;
 }
 
 static bool parse_batch(const json_t *j, struct hc_msg_batch *m,
@@ -299,6 +321,13 @@ static bool parse_batch(const json_t *j, struct hc_msg_batch *m,
 	if (total == 0)
 		return fail(err, HC_CLOSE_OUT_OF_RANGE,
 			    "batch.entered + batch.exited must be at least 1");
+	/* Optional, together: what the terminal reports about itself. */
+	if (json_object_get(j, "pending") == NULL && json_object_get(j, "storage_faults") == NULL)
+		return true;
+	if (!read_int(j, "batch", "pending", 0, HC_SEQ_MAX, &m->pending, err) ||
+	    !read_int(j, "batch", "storage_faults", 0, HC_SEQ_MAX, &m->storage_faults, err))
+		return false;
+	m->has_status = true;
 	return true;
 }
 
@@ -472,9 +501,16 @@ size_t hc_proto_build_hello(char *out, size_t cap, const struct hc_msg_hello *m)
 	assert(hc_proto_valid_id(m->terminal));
 	char hex[HC_INCARNATION_HEX_LEN + 1];
 	hc_proto_format_incarnation(m->incarnation, hex);
-	return dump_into(json_pack("{s:s, s:s, s:s}", "type", "hello",
-				   "terminal", m->terminal, "incarnation", hex),
-			 out, cap);
+	json_t *j = json_pack("{s:s, s:s, s:s}", "type", "hello", "terminal", m->terminal,
+			      "incarnation", hex);
+	if (j != NULL && m->version[0] != '\0') {
+		assert(hc_proto_valid_version(m->version));
+		if (json_object_set_new(j, "version", json_string(m->version)) != 0) {
+			json_decref(j);
+			return 0;
+		}
+	}
+	return dump_into(j, out, cap);
 }
 
 size_t hc_proto_build_batch(char *out, size_t cap, const struct hc_msg_batch *m)
@@ -503,6 +539,15 @@ size_t hc_proto_build_batch(char *out, size_t cap, const struct hc_msg_batch *m)
 				json_integer((json_int_t)m->undo_exited)) != 0) {
 		json_decref(j);
 		j = NULL;
+	}
+	if (j != NULL && m->has_status) {
+		assert(m->pending >= 0 && m->pending <= HC_SEQ_MAX);
+		assert(m->storage_faults >= 0 && m->storage_faults <= HC_SEQ_MAX);
+		if (json_object_set_new(j, "pending", json_integer(m->pending)) != 0 ||
+		    json_object_set_new(j, "storage_faults", json_integer(m->storage_faults)) != 0) {
+			json_decref(j);
+			return 0;
+		}
 	}
 	return dump_into(j, out, cap);
 }

@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "shared/limits.h"
+#include "shared/version.h"
 
 /* Close codes. 1xxx are RFC 6455; 4xxx are headcount's own. */
 enum hc_close_code {
@@ -69,6 +70,7 @@ struct hc_area_state {
 struct hc_msg_hello {
 	char terminal[HC_ID_LEN_MAX + 1];
 	uint64_t incarnation;            /* 16 hex digits on the wire */
+	char version[HC_VERSION_LEN_MAX + 1];  /* optional: "" when not sent */
 };
 
 /* terminal -> aggregator: presses since the previous batch, and undos
@@ -82,6 +84,10 @@ struct hc_msg_batch {
 	int64_t exited;                  /* 0..HC_BATCH_DELTA_MAX */
 	int64_t undo_entered;            /* 0..HC_BATCH_DELTA_MAX */
 	int64_t undo_exited;             /* 0..HC_BATCH_DELTA_MAX */
+	/* optional, sent together: the terminal's own health for supervisors */
+	bool has_status;
+	int64_t pending;                 /* presses not yet acknowledged, 0..HC_SEQ_MAX */
+	int64_t storage_faults;          /* journal fault episodes since start, 0..HC_SEQ_MAX */
 };
 
 /* aggregator -> terminal: reply to hello, naming the terminal's area. */
@@ -141,6 +147,9 @@ json_t *hc_proto_area_json(const struct hc_area_state *a);
 
 /* {"type":"area", ...the area object...} */
 size_t hc_proto_build_area(char *out, size_t cap, const struct hc_area_state *a);
+
+/* True when s is 1..HC_VERSION_LEN_MAX characters of [A-Za-z0-9._+-]. */
+bool hc_proto_valid_version(const char *s);
 
 /* True when s is 1..HC_ID_LEN_MAX characters of [A-Za-z0-9_-]. */
 bool hc_proto_valid_id(const char *s);

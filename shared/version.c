@@ -14,6 +14,15 @@ const char *hc_version(void)
 	return HC_RELEASE " (git " HC_GIT_REV ")";
 }
 
+const char *hc_version_tag(void)
+{
+	/* A revision of 12 hex digits keeps the tag at 18 characters. */
+	static const char rev[] = HC_GIT_REV;
+	if (strcmp(rev, "unknown") == 0 || sizeof(HC_RELEASE "+" HC_GIT_REV) > HC_VERSION_LEN_MAX + 1)
+		return HC_RELEASE;
+	return HC_RELEASE "+" HC_GIT_REV;
+}
+
 void hc_version_print(FILE *out, const char *program)
 {
 	fprintf(out, "%s %s\n", program, hc_version());

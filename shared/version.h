@@ -1,5 +1,7 @@
 /*
- * version.h — what every headcount binary says for --version.
+ * version.h — what every headcount binary says for --version, and the
+ * version a terminal reports to the aggregator (hello.version, shown to
+ * supervisors per door).
  *
  * The release number lives here; the git revision is stamped by the
  * Makefile at build time (HC_GIT_REV), so a binary found on a door's
@@ -13,10 +15,17 @@
 
 #define HC_RELEASE "0.9.0"
 
-/* "0.9.0 (git 6ed5b98)"; "(git unknown)" when built outside a checkout. */
+/* A reported version: 1..32 characters of A-Z a-z 0-9 . _ + - */
+#define HC_VERSION_LEN_MAX 32
+
+/* "0.9.0 (git 6ed5b98b8a63)"; "(git unknown)" when built outside a checkout. */
 const char *hc_version(void);
 
-/* Prints "PROGRAM VERSION" and the libraries' versions to out. */
+/* The same as one word for the wire: "0.9.0+6ed5b98b8a63" ("0.9.0"
+ * outside a checkout); always a valid reported version. */
+const char *hc_version_tag(void);
+
+/* Prints "PROGRAM VERSION" to out. */
 void hc_version_print(FILE *out, const char *program);
 
 /* True when argv holds "--version" before any "--" (then print and

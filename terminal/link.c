@@ -321,6 +321,7 @@ static int write_next(struct link *l, struct lws *wsi)
 		snprintf(hello.terminal, sizeof hello.terminal, "%s",
 			 l->st->terminal_id);
 		hello.incarnation = hc_journal_incarnation(l->st->journal);
+		snprintf(hello.version, sizeof hello.version, "%s", hc_version_tag());
 		n = hc_proto_build_hello(out, cap, &hello);
 		l->hello_sent = true;
 	} else {
@@ -328,10 +329,19 @@ static int write_next(struct link *l, struct lws *wsi)
 			hc_station_next_send(l->st, hc_mono_ms());
 		if (b == NULL)
 			return 0;
+		/* With each batch the door tells supervisors what it holds
+		 * besides this batch (journaled or in memory, not yet
+		 * acknowledged) and how often its storage failed. */
+		int64_t held = hc_outbox_unacked_entered(l->st->outbox) +
+			       hc_outbox_unacked_exited(l->st->outbox) +
+			       (int64_t)l->st->unstored_count - b->entered - b->exited;
 		struct hc_msg_batch m = {
 			.seq = b->seq, .entered = b->entered, .exited = b->exited,
 			.undo_entered = b->undo_entered,
 			.undo_exited = b->undo_exited,
+			.has_status = true,
+			.pending = held > 0 ? held : 0,
+			.storage_faults = l->st->storage_faults,
 		};
 		n = hc_proto_build_batch(out, cap, &m);
 		hc_debug("link: sending batch %" PRId64, b->seq);

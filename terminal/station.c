@@ -61,6 +61,8 @@ void hc_station_free(struct hc_station *s)
 static void note_storage(struct hc_station *s, bool ok, const char *what)
 {
 	if (!ok && !s->storage_fault)
+		s->storage_faults++;
+	if (!ok && !s->storage_fault)
 		hc_error("terminal %s: storage fault: %s failed in %s: %s; "
 			 "retrying every loop turn",
 			 s->terminal_id, what, hc_journal_path(s->journal),

@@ -34,6 +34,7 @@ struct hc_station {
 	struct hc_press *unstored;       /* owned, HC_UNSTORED_PRESSES_MAX */
 	size_t unstored_count;
 	bool storage_fault;              /* the last journal write failed */
+	int64_t storage_faults;          /* fault episodes since start (reported) */
 	bool online;
 	char area_id[HC_ID_LEN_MAX + 1]; /* from welcome, "" before */
 	bool have_figure;

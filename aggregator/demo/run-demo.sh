@@ -3,9 +3,11 @@
 #
 # Starts the aggregator on the bundled demo venue (aggregator/demo/
 # venue.ini), one terminal per door of the demo config, each worked by a
-# simulated member of staff, and a live table of the areas refreshed
-# every second. Ctrl-C stops all of it cleanly (terminals, then the
-# aggregator with SIGTERM).
+# simulated member of staff, and the supervisors' dashboard
+# (headcount-dashboard, logged in as the demo supervisor "demo") when run
+# in a terminal; without one (or with HC_DEMO_DASHBOARD=0) a live table
+# of the areas refreshed every second. q in the dashboard or Ctrl-C stops
+# all of it cleanly (terminals, then the aggregator with SIGTERM).
 #
 # State: everything lives in build/demo/ (HC_DEMO_DIR): the ledger
 # demo.db, each door's journal terminal-ID.db, what each door's screen
@@ -47,6 +49,9 @@ fi
 mkdir -p "$work"
 cp "$root/aggregator/demo/venue.ini" "$work/venue.ini"
 cd "$work"
+# A supervisor for the demo's dashboard; its key only ever lives here.
+printf '\n[supervisor demo]\nkey = demo-only-key\n' >>venue.ini
+(umask 077 && printf 'demo-only-key\n' >supervisor.key)
 
 pids=()
 stop_all() {
@@ -157,6 +162,12 @@ done
 
 echo "demo: aggregator on http://127.0.0.1:$port  (GET /api/areas, /healthz)"
 echo "demo: $n terminals pressing; state in $work (rm -rf it to start afresh); Ctrl-C stops everything"
+if [ -t 0 ] && [ -t 1 ] && [ "${HC_DEMO_DASHBOARD:-1}" != 0 ] && [ -x "$bin/headcount-dashboard" ]; then
+	sleep 1
+	"$bin/headcount-dashboard" --url "ws://127.0.0.1:$port" --supervisor demo \
+		--key-file supervisor.key 2>dashboard.log
+	stop_all
+fi
 started=$SECONDS
 while :; do
 	table=$(curl -sf "http://127.0.0.1:$port/api/areas" | jq -r '

@@ -3,7 +3,7 @@
  * stored with its undo_entered/undo_exited columns, loaded back after a
  * reopen with the totals net of it, and a database made before those
  * columns existed (schema 2) is upgraded in place, its rows unchanged,
- * or loaded with undos of 0 when it can only be read.
+ * or, when it can only be read, refused at open and left as it was.
  *
  * Uses a real SQLite file under a mkdtemp() directory in /tmp.
  */
@@ -157,22 +157,27 @@ static void schema_2_database_is_upgraded_with_its_rows(void **state)
 	hc_store_close(s);
 }
 
-static void read_only_schema_2_database_loads_with_no_undos(void **state)
+/* A read-only database cannot be upgraded nor written: it is refused at
+ * open with a message that says so, and the file stays as it was. */
+static void read_only_schema_2_database_is_refused_unchanged(void **state)
 {
 	struct fixture *f = *state;
 	make_schema_2_database(f->db_path);
 	char uri[256], err[256] = "";
 	snprintf(uri, sizeof uri, "file:%s?mode=ro", f->db_path);
 	struct hc_store *s = hc_store_open(uri, f->cfg, err, sizeof err);
-	if (s == NULL)
-		fail_msg("open read-only: %s", err);
-	struct hc_ledger *l = load(s, f->cfg);
-	int64_t in, out;
-	hc_ledger_area_totals(l, 0, &in, &out);
-	assert_int_equal(in, 7);
-	assert_int_equal(out, 2);
-	hc_ledger_free(l);
-	hc_store_close(s);
+	if (s != NULL) {
+		hc_store_close(s);
+		fail_msg("a read-only database was opened for writing");
+	}
+	assert_non_null(strstr(err, "read-only"));
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open_v2(f->db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_stmt *st = NULL;
+	assert_int_not_equal(sqlite3_prepare_v2(db, "SELECT undo_entered FROM ledger;", -1, &st, NULL),
+			     SQLITE_OK);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
 }
 
 int main(void)
@@ -182,7 +187,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(schema_2_database_is_upgraded_with_its_rows,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(read_only_schema_2_database_loads_with_no_undos,
+		cmocka_unit_test_setup_teardown(read_only_schema_2_database_is_refused_unchanged,
 						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

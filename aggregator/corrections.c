@@ -1,0 +1,225 @@
+/*
+ * corrections.c — per-area corrections and recent samples for the
+ * supervisor role (see corrections.h).
+ *
+ * Relies on: sqlite3 for the one start-up read of the audit table (a
+ * connection of its own, opened read-only and closed at once), jansson
+ * for the audit detail and the JSON added to areas, shared/clock.h for
+ * the UTC text. Promises: the sums equal the sums of the deltas of every
+ * correction recorded (loaded or added); memory is fixed at creation.
+ */
+#include "aggregator/corrections.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "shared/clock.h"
+
+struct correction {
+	char who[HC_SOURCE_ID_LEN_MAX + 1];
+	int64_t at_ms;
+	int64_t delta;
+	char reason[201];
+};
+
+struct area_log {
+	int64_t corrected_entered;
+	int64_t corrected_exited;
+	struct correction ring[HC_CORRECTIONS_SHOWN];
+	uint32_t next;               /* ring write position */
+	uint32_t len;
+	int64_t samples[HC_RECENT_SAMPLES];
+	uint32_t sample_next;
+	uint32_t sample_len;
+	bool has_minute;
+	int64_t minute_entered;
+	int64_t minute_exited;
+	uint64_t version;
+};
+
+struct hc_corrections {
+	struct area_log areas[HC_AREA_SLOTS_MAX];
+};
+
+struct hc_corrections *hc_corrections_new(void)
+{
+	return calloc(1, sizeof(struct hc_corrections));
+}
+
+void hc_corrections_free(struct hc_corrections *c)
+{
+	free(c);
+}
+
+void hc_corrections_add(struct hc_corrections *c, uint32_t area_slot, const char *who,
+			int64_t at_ms, int64_t d_entered, int64_t d_exited, const char *reason)
+{
+	if (c == NULL || area_slot >= HC_AREA_SLOTS_MAX)
+		return;
+	struct area_log *a = &c->areas[area_slot];
+	a->corrected_entered += d_entered;
+	a->corrected_exited += d_exited;
+	struct correction *e = &a->ring[a->next];
+	snprintf(e->who, sizeof e->who, "%s", who);
+	e->at_ms = at_ms;
+	e->delta = d_entered - d_exited;
+	snprintf(e->reason, sizeof e->reason, "%s", reason);
+	a->next = (a->next + 1) % HC_CORRECTIONS_SHOWN;
+	if (a->len < HC_CORRECTIONS_SHOWN)
+		a->len++;
+	a->version++;
+}
+
+bool hc_corrections_load(struct hc_corrections *c, const char *path,
+			 const struct hc_slots *area_ids, char *err, size_t err_cap)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+	if (rc != SQLITE_OK)
+		goto fail;
+	sqlite3_busy_timeout(db, 5000);
+	rc = sqlite3_prepare_v2(db,
+				"SELECT at_ms, who, target, detail_json, reason FROM audit"
+				" WHERE action = 'correct' ORDER BY id;",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		goto fail;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *who = (const char *)sqlite3_column_text(st, 1);
+		const char *target = (const char *)sqlite3_column_text(st, 2);
+		const char *detail = (const char *)sqlite3_column_text(st, 3);
+		const char *reason = (const char *)sqlite3_column_text(st, 4);
+		if (who == NULL || target == NULL || detail == NULL || reason == NULL ||
+		    strncmp(target, "area:", 5) != 0)
+			continue;
+		uint32_t slot = hc_slots_find(area_ids, target + 5);
+		if (slot == HC_SLOT_NONE)
+			continue;
+		json_t *d = json_loads(detail, 0, NULL);
+		json_t *e = json_object_get(d, "entered"), *x = json_object_get(d, "exited");
+		if (json_is_integer(e) && json_is_integer(x))
+			hc_corrections_add(c, slot, who, sqlite3_column_int64(st, 0),
+					   json_integer_value(e), json_integer_value(x), reason);
+		json_decref(d);
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return true;
+fail:
+	snprintf(err, err_cap, "read corrections from %s: %s", path,
+		 db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return false;
+}
+
+bool hc_corrections_load_samples(struct hc_corrections *c, const char *path,
+				 const struct hc_slots *area_ids, int64_t now_ms,
+				 int64_t interval_ms, char *err, size_t err_cap)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+	if (rc != SQLITE_OK)
+		goto fail;
+	sqlite3_busy_timeout(db, 5000);
+	/* One range of the (area, minute_ms) primary key per area: the read
+	 * costs the last hour, whatever the length of the history kept. */
+	rc = sqlite3_prepare_v2(db,
+				"SELECT occupancy, entered, exited FROM samples"
+				" WHERE area = ?1 AND minute_ms >= ?2 ORDER BY minute_ms;",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		goto fail;
+	for (uint32_t slot = 0; slot < hc_slots_count(area_ids); slot++) {
+		sqlite3_reset(st);
+		if ((rc = sqlite3_bind_text(st, 1, hc_slots_id(area_ids, slot), -1,
+					    SQLITE_STATIC)) != SQLITE_OK ||
+		    (rc = sqlite3_bind_int64(st, 2, now_ms - (int64_t)HC_RECENT_SAMPLES *
+							     interval_ms)) != SQLITE_OK)
+			goto fail;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			hc_corrections_sample(c, slot, sqlite3_column_int64(st, 0),
+					      sqlite3_column_int64(st, 1),
+					      sqlite3_column_int64(st, 2), interval_ms);
+		if (rc != SQLITE_DONE)
+			goto fail;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return true;
+fail:
+	snprintf(err, err_cap, "read history samples from %s: %s", path,
+		 db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return false;
+}
+
+void hc_corrections_sample(struct hc_corrections *c, uint32_t area_slot, int64_t occupancy,
+			   int64_t entered, int64_t exited, int64_t interval_ms)
+{
+	if (c == NULL || area_slot >= HC_AREA_SLOTS_MAX || interval_ms <= 0)
+		return;
+	struct area_log *a = &c->areas[area_slot];
+	a->samples[a->sample_next] = occupancy;
+	a->sample_next = (a->sample_next + 1) % HC_RECENT_SAMPLES;
+	if (a->sample_len < HC_RECENT_SAMPLES)
+		a->sample_len++;
+	a->has_minute = true;
+	a->minute_entered = entered * 60000 / interval_ms;
+	a->minute_exited = exited * 60000 / interval_ms;
+	a->version++;
+}
+
+uint64_t hc_corrections_version(const struct hc_corrections *c, uint32_t area_slot)
+{
+	if (c == NULL || area_slot >= HC_AREA_SLOTS_MAX)
+		return 0;
+	return c->areas[area_slot].version;
+}
+
+bool hc_corrections_to_json(const struct hc_corrections *c, uint32_t area_slot, json_t *o)
+{
+	if (c == NULL || area_slot >= HC_AREA_SLOTS_MAX)
+		return true;
+	const struct area_log *a = &c->areas[area_slot];
+	json_t *list = json_array(), *hist = json_array();
+	if (list == NULL || hist == NULL)
+		goto fail;
+	for (uint32_t k = 0; k < a->len; k++) {
+		const struct correction *e =
+			&a->ring[(a->next + HC_CORRECTIONS_SHOWN - a->len + k) % HC_CORRECTIONS_SHOWN];
+		char at[32];
+		hc_format_utc(e->at_ms, at, sizeof at);
+		if (json_array_append_new(list, json_pack("{s:s, s:s, s:I, s:s}", "who", e->who,
+							  "at", at, "delta", (json_int_t)e->delta,
+							  "reason", e->reason)) != 0)
+			goto fail;
+	}
+	for (uint32_t k = 0; k < a->sample_len; k++) {
+		int64_t v = a->samples[(a->sample_next + HC_RECENT_SAMPLES - a->sample_len + k) %
+				       HC_RECENT_SAMPLES];
+		if (json_array_append_new(hist, json_integer(v)) != 0)
+			goto fail;
+	}
+	if (json_object_set_new(o, "corrected_entered", json_integer(a->corrected_entered)) ||
+	    json_object_set_new(o, "corrected_exited", json_integer(a->corrected_exited)) ||
+	    json_object_set_new(o, "corrections", list) || json_object_set_new(o, "history", hist))
+		return false;    /* set_new took the references */
+	if (a->has_minute &&
+	    (json_object_set_new(o, "minute_entered", json_integer(a->minute_entered)) ||
+	     json_object_set_new(o, "minute_exited", json_integer(a->minute_exited))))
+		return false;
+	return true;
+fail:
+	json_decref(list);
+	json_decref(hist);
+	return false;
+}
