@@ -160,7 +160,7 @@ for t in $terminals; do
 	pids+=($!)
 done
 
-echo "demo: aggregator on http://127.0.0.1:$port  (GET /api/areas, /healthz)"
+echo "demo: visitors' map on http://127.0.0.1:$port/  (JSON: /api/areas, /healthz, /metrics)"
 echo "demo: $n terminals pressing; state in $work (rm -rf it to start afresh); Ctrl-C stops everything"
 if [ -t 0 ] && [ -t 1 ] && [ "${HC_DEMO_DASHBOARD:-1}" != 0 ] && [ -x "$bin/headcount-dashboard" ]; then
 	sleep 1
