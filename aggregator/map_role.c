@@ -15,12 +15,25 @@
  * had no time for and never holds a backlog, and lws only calls back
  * when its socket can take more, so it slows no one else. A map client
  * sends nothing: any message closes it with 4001.
+ *
+ * Limits (docs/aggregator.md, *Limits*): one timer pings every map
+ * client each third of map_idle_timeout_s and closes with 4011 one that
+ * has sent nothing, not even a pong, for the whole timeout. Map clients
+ * hold at most s->map_sessions_max connections, which leaves the share
+ * reserved for terminals and supervisors; with a staff listener they are
+ * served on the public listener only (4012 on the staff one). A
+ * publication wakes map clients HC_MAP_WAKE_PER_TURN per loop turn
+ * (hc_map_wake_all), the first slice in the turn that published, so
+ * 10,000 map writes never hold a terminal's ack back in one long turn.
  */
 #include "aggregator/server_internal.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "shared/clock.h"
 #include "shared/log.h"
 
 static int close_now(struct hc_map_session *m, uint16_t code, const char *reason)
@@ -86,8 +99,79 @@ static int next_changed(const struct hc_server *s, const struct hc_map_session *
 	return -1;
 }
 
+/* Closes from outside this connection's callbacks: at its next
+ * writeable callback. */
+static void close_later(struct hc_map_session *m, uint16_t code, const char *reason)
+{
+	if (m->close_pending)
+		return;
+	hc_warn("map %s: closing %u: %s", m->peer, code, reason);
+	m->close_pending = true;
+	m->close_code = code;
+	snprintf(m->close_reason, sizeof m->close_reason, "%s", reason);
+	lws_callback_on_writable(m->wsi);
+}
+
+/* Every third of the idle timeout: pings each map client, closes those
+ * silent for the whole timeout. One timer for all of them (lws 4.1 keeps
+ * per-connection timers in one sorted list). */
+static void idle_due(lws_sorted_usec_list_t *sul)
+{
+	struct hc_server *s = lws_container_of(sul, struct hc_server, map_idle_sul);
+	int64_t idle_ms = s->cfg->map_idle_timeout_s * 1000;
+	int64_t now_ms = hc_mono_ms();
+	for (struct hc_map_session *m = s->maps; m != NULL; m = m->next) {
+		if (now_ms - m->heard_at_mono_ms >= idle_ms) {
+			char reason[80];
+			snprintf(reason, sizeof reason, "silent for %" PRId64 " s (no pong)",
+				 (now_ms - m->heard_at_mono_ms) / 1000);
+			close_later(m, HC_CLOSE_IDLE, reason);
+		} else if (!m->close_pending) {
+			m->ping_pending = true;
+		}
+	}
+	hc_map_wake_all(s);          /* in slices, like a publication */
+	hc_map_idle_start(s);
+}
+
+void hc_map_wake_all(struct hc_server *s)
+{
+	s->map_wake_next = s->maps;
+	hc_map_wake_step(s);
+}
+
+void hc_map_wake_step(struct hc_server *s)
+{
+	for (uint32_t n = 0; n < HC_MAP_WAKE_PER_TURN && s->map_wake_next != NULL; n++) {
+		lws_callback_on_writable(s->map_wake_next->wsi);
+		s->map_wake_next = s->map_wake_next->next;
+	}
+}
+
+void hc_map_idle_start(struct hc_server *s)
+{
+	lws_sul_schedule(s->context, 0, &s->map_idle_sul, idle_due,
+			 (lws_usec_t)s->cfg->map_idle_timeout_s * LWS_USEC_PER_SEC / 3);
+}
+
 static int on_writeable(struct hc_server *s, struct hc_map_session *m)
 {
+	if (m->close_pending) {
+		lws_close_reason(m->wsi, (enum lws_close_status)m->close_code,
+				 (unsigned char *)m->close_reason, strlen(m->close_reason));
+		return -1;
+	}
+	if (m->ping_pending) {
+		/* A one-byte payload: lws 4.1 clients answer an empty ping with
+		 * no pong. */
+		unsigned char ping[LWS_PRE + 1];
+		ping[LWS_PRE] = 'm';
+		m->ping_pending = false;
+		if (lws_write(m->wsi, ping + LWS_PRE, 1, LWS_WRITE_PING) < 1)
+			return -1;
+		lws_callback_on_writable(m->wsi);  /* whatever else waits */
+		return 0;
+	}
 	if (s->closing_all) {
 		const char *reason = "aggregator shutting down";
 		lws_close_reason(m->wsi, LWS_CLOSE_STATUS_GOINGAWAY, (unsigned char *)reason,
@@ -131,10 +215,21 @@ int hc_map_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 
 	switch (reason) {
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		return s->stopping ? -1 : 0;
+		if (s->stopping)
+			return -1;
+		if (s->map_sessions >= s->map_sessions_max) {
+			/* The rest is reserved for terminals and supervisors. */
+			char peer[64];
+			hc_server_peer_address(wsi, peer, sizeof peer);
+			hc_warn("map %s: refused: %u map clients is the map budget", peer,
+				s->map_sessions);
+			return -1;
+		}
+		return 0;
 	case LWS_CALLBACK_ESTABLISHED:
 		m->wsi = wsi;
 		hc_server_peer_address(wsi, m->peer, sizeof m->peer);
+		m->heard_at_mono_ms = hc_mono_ms();
 		m->generation = s->generation;
 		m->versions_len = entry_count(s);
 		m->versions_sent = calloc(m->versions_len ? m->versions_len : 1,
@@ -144,14 +239,38 @@ int hc_map_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 			return -1;
 		}
 		s->map_sessions++;
+		m->next = s->maps;
+		if (s->maps != NULL)
+			s->maps->prev = m;
+		s->maps = m;
+		m->listed = true;
 		m->snapshot_pending = true;
+		if (!hc_server_role_allowed(s, wsi, false))
+			close_later(m, HC_CLOSE_WRONG_LISTENER,
+				    "map clients connect to the public port, not staff_listen");
 		lws_callback_on_writable(wsi);
 		return 0;
+	case LWS_CALLBACK_RECEIVE_PONG:
+		m->heard_at_mono_ms = hc_mono_ms();
+		return 0;
 	case LWS_CALLBACK_RECEIVE:
+		if (m->close_pending)
+			return 0;
 		return close_now(m, HC_CLOSE_UNKNOWN_TYPE, "map clients send nothing");
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return on_writeable(s, m);
 	case LWS_CALLBACK_CLOSED:
+		if (m->listed) {
+			if (s->map_wake_next == m)
+				s->map_wake_next = m->next;
+			if (m->prev != NULL)
+				m->prev->next = m->next;
+			else
+				s->maps = m->next;
+			if (m->next != NULL)
+				m->next->prev = m->prev;
+			m->listed = false;
+		}
 		if (m->versions_sent != NULL) {
 			s->map_sessions--;
 			free(m->versions_sent);

@@ -106,7 +106,7 @@ void hc_venue_state_terminal_changed(struct hc_server *s, uint32_t slot)
 static void wake_everyone(struct hc_server *s)
 {
 	lws_callback_on_writable_all_protocol(s->context, &s->protocols[HC_PROTOCOL_TERMINAL]);
-	lws_callback_on_writable_all_protocol(s->context, &s->protocols[HC_PROTOCOL_MAP]);
+	hc_map_wake_all(s);
 	hc_venue_state_wake_supervisors(s);
 }
 
@@ -122,7 +122,7 @@ static void wake_for_areas(struct hc_server *s, const bool *changed)
 		if (t != NULL)
 			lws_callback_on_writable(t->wsi);
 	}
-	lws_callback_on_writable_all_protocol(s->context, &s->protocols[HC_PROTOCOL_MAP]);
+	hc_map_wake_all(s);
 	hc_venue_state_wake_supervisors(s);
 }
 
