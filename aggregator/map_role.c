@@ -23,7 +23,8 @@
  * reserved for terminals and supervisors; with a staff listener they are
  * served on the public listener only (4012 on the staff one). A
  * publication wakes map clients HC_MAP_WAKE_PER_TURN per loop turn
- * (hc_map_wake_all), the first slice in the turn that published, so
+ * (hc_map_wake_all), the first slice in the turn that published, the
+ * rest from server.c's loop (which skips a turn for queued acks), so
  * 10,000 map writes never hold a terminal's ack back in one long turn.
  */
 #include "aggregator/server_internal.h"

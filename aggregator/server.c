@@ -852,7 +852,14 @@ int hc_server_run(struct hc_server *s)
 			hc_error("server: lws_service failed; stopping");
 			break;
 		}
-		hc_map_wake_step(s);
+		/* Map clients of a publication are woken a slice per turn;
+		 * a turn with acks queued yields to them once. */
+		if (s->acks_queued == 0 || s->map_wake_yielded) {
+			s->map_wake_yielded = false;
+			hc_map_wake_step(s);
+		} else {
+			s->map_wake_yielded = true;
+		}
 		if (s->reload_requested && !s->stop_requested) {
 			s->reload_requested = 0;
 			hc_server_reload(s);

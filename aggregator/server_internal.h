@@ -314,6 +314,7 @@ struct hc_server {
 	uint32_t map_sessions_max;                /* map budget: never the reserve */
 	struct hc_map_session *maps;              /* every map connection */
 	struct hc_map_session *map_wake_next;     /* next to wake; NULL: none */
+	bool map_wake_yielded;                    /* last turn skipped for acks */
 	lws_sorted_usec_list_t map_idle_sul;
 
 	struct hc_area_slot areas[HC_AREAS_MAX];  /* by config position */
