@@ -255,6 +255,8 @@ int hc_map_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		m->heard_at_mono_ms = hc_mono_ms();
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
+		/* The first message is over the limit of none. */
+		_Static_assert(HC_MAP_MESSAGES_MAX == 0, "map clients send no messages");
 		if (m->close_pending)
 			return 0;
 		return close_now(m, HC_CLOSE_UNKNOWN_TYPE, "map clients send nothing");

@@ -2,7 +2,8 @@
 # One peer address holds at most connections_per_address connections on
 # the public listener; the next is closed right after accept (and
 # logged), other addresses are not affected, and a slot freed is usable
-# again. The limit here is 5 (the default, 256, is in shared/limits.h).
+# again, by plain HTTP and by WebSocket connections alike. The limit here
+# is 5 (the default, 256, is in shared/limits.h).
 . "$(dirname "$0")/lib.sh"
 RAW=$HC_BUILD/tools/hc_rawpeer
 
@@ -46,5 +47,14 @@ wait "$held" || true
 sleep 0.3
 out=$("$RAW" "${C[@]}" --bind 127.0.0.2 --count 5 --http-get /healthz --hold-ms 700)
 grep -q 'status_2xx 5' <<<"$out" || fail "127.0.0.2 after closing: 5 requests want 200: $out"
+
+# WebSocket connections count the same and free their slot when closed.
+for round in 1 2; do
+	out=$("$RAW" "${C[@]}" --bind 127.0.0.4 --ws-map --count 6 --hold-ms 700)
+	[ "$(grep -c 'status 101' <<<"$out")" = 5 ] ||
+		fail "round $round: 6 map clients from 127.0.0.4: want 5 served: $out"
+	sleep 0.3
+done
+note "6 map clients from 127.0.0.4, twice: 5 served each time"
 kill -0 "$AGG_PID" || fail "aggregator died"
 echo "ok $TEST_NAME"
