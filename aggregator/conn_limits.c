@@ -30,7 +30,7 @@
 struct addr_entry {
 	struct addr_entry *next;
 	uint8_t listener;
-	uint8_t family;              /* AF_INET or AF_INET6 */
+	uint8_t family; /* AF_INET or AF_INET6 */
 	uint8_t addr[16];
 	uint32_t open;
 };
@@ -75,7 +75,7 @@ static bool address_key(const struct sockaddr_storage *ss, uint8_t *family, uint
 
 static uint32_t bucket_of(uint8_t listener, uint8_t family, const uint8_t addr[16])
 {
-	uint32_t h = 2166136261u;    /* FNV-1a */
+	uint32_t h = 2166136261u; /* FNV-1a */
 	h = (h ^ listener) * 16777619u;
 	h = (h ^ family) * 16777619u;
 	for (int i = 0; i < 16; i++)
@@ -141,8 +141,8 @@ static void note_refusal(struct hc_conn_limits *l, enum hc_listener which,
 	if (address_key(ss, &family, addr))
 		inet_ntop(family, addr, text, sizeof text);
 	hc_warn("%s listener: refused a connection from %s: %s (%llu refused since"
-		" the last such line)", listener_name(which), text, why,
-		(unsigned long long)l->refused_unlogged);
+		" the last such line)",
+		listener_name(which), text, why, (unsigned long long)l->refused_unlogged);
 	l->refused_unlogged = 0;
 	l->refusal_logged_at_ms = now_ms;
 }
@@ -161,7 +161,7 @@ bool hc_conn_limits_admit(struct hc_conn_limits *l, enum hc_listener which,
 		return true;
 	uint8_t family, addr[16];
 	if (!address_key(&a->cli_addr, &family, addr))
-		return true;             /* not IP (cannot happen on a TCP listener) */
+		return true; /* not IP (cannot happen on a TCP listener) */
 	const struct addr_entry *e = find(l, (uint8_t)which, family, addr);
 	if (e != NULL && e->open >= l->per_address_max) {
 		snprintf(why, sizeof why,
@@ -173,8 +173,7 @@ bool hc_conn_limits_admit(struct hc_conn_limits *l, enum hc_listener which,
 	return true;
 }
 
-void hc_conn_limits_opened(struct hc_conn_limits *l, enum hc_listener which,
-			   struct lws *wsi)
+void hc_conn_limits_opened(struct hc_conn_limits *l, enum hc_listener which, struct lws *wsi)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;

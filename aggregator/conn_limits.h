@@ -48,8 +48,7 @@ bool hc_conn_limits_admit(struct hc_conn_limits *l, enum hc_listener which,
 
 /* LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED: counts the connection and
  * remembers its entry in the wsi (lws_set_opaque_user_data). */
-void hc_conn_limits_opened(struct hc_conn_limits *l, enum hc_listener which,
-			   struct lws *wsi);
+void hc_conn_limits_opened(struct hc_conn_limits *l, enum hc_listener which, struct lws *wsi);
 
 /* LWS_CALLBACK_WSI_DESTROY: uncounts a connection counted by opened();
  * anything else (the listen socket, lws's own pipes) is ignored. */

@@ -44,7 +44,7 @@
 
 /* Churn connections opened in one loop turn at most, and open at once. */
 #define CHURN_PER_TURN_MAX 200
-#define CHURN_OPEN_MAX 1024
+#define CHURN_OPEN_MAX	   1024
 
 /* The load generator's nice value: on a test machine it shares the CPU
  * with the aggregator, which phones in a venue would not. */
@@ -59,8 +59,8 @@ struct churn {
 	uint32_t addresses;
 	int64_t rate_per_s;
 	int64_t start_us;
-	int64_t started;             /* connections opened so far */
-	int64_t refused;             /* connect() failed at once */
+	int64_t started; /* connections opened so far */
+	int64_t refused; /* connect() failed at once */
 	struct sockaddr_in to;
 };
 
@@ -82,7 +82,7 @@ static void churn_turn(struct churn *c, int64_t now_us)
 		int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 		if (fd < 0)
 			break;
-		struct sockaddr_in from = { .sin_family = AF_INET };
+		struct sockaddr_in from = {.sin_family = AF_INET};
 		uint32_t n = (uint32_t)(c->started % c->addresses);
 		from.sin_addr.s_addr = htonl((127u << 24) | (1u << 8) | (1u + n % 250u));
 		c->started++;
@@ -105,8 +105,8 @@ static void churn_stop(struct churn *c)
 }
 
 /* One measured phase: paced batches for seconds, with churn when c. */
-static struct bench_summary measure(struct bench *b, struct bench_terms *o,
-				    int64_t rate_per_s, int64_t seconds, struct churn *c)
+static struct bench_summary measure(struct bench *b, struct bench_terms *o, int64_t rate_per_s,
+				    int64_t seconds, struct churn *c)
 {
 	o->ack_us.len = 0;
 	o->ack_us.dropped = 0;
@@ -177,10 +177,25 @@ static pid_t start_load(struct bench *b, const struct bench_flood_options *opt,
 	snprintf(churn, sizeof churn, "%lld", (long long)opt->churn_per_s);
 	snprintf(churn_addr, sizeof churn_addr, "%u", opt->churn_addresses);
 	char *argv[] = {
-		exe, "--url", url, "--config", (char *)opt->config_path, "--flood-load",
-		"--flood-maps", maps, "--map-addresses", maps_addr, "--churn-per-s", churn,
-		"--churn-addresses", churn_addr, "--ready-file", (char *)ready_path,
-		"--json", (char *)json_path, NULL,
+		exe,
+		"--url",
+		url,
+		"--config",
+		(char *)opt->config_path,
+		"--flood-load",
+		"--flood-maps",
+		maps,
+		"--map-addresses",
+		maps_addr,
+		"--churn-per-s",
+		churn,
+		"--churn-addresses",
+		churn_addr,
+		"--ready-file",
+		(char *)ready_path,
+		"--json",
+		(char *)json_path,
+		NULL,
 	};
 	return bench_spawn(argv, NULL, log_path);
 }
@@ -238,7 +253,7 @@ bool bench_flood_load_run(struct bench *b, const struct bench_flood_options *opt
 	bench_detail(phase, "churn_refused_at_connect", json_integer(churn->refused));
 	bench_detail(phase, "churn_addresses", json_integer(churn->addresses));
 	bench_detail(phase, "nice", json_integer(FLOOD_LOAD_NICE));
-	b->interrupted = 0;          /* closing below is part of the run */
+	b->interrupted = 0; /* closing below is part of the run */
 	bench_maps_close(b, &maps);
 	bench_maps_free(&maps);
 	free(churn);

@@ -37,20 +37,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CONNS_MAX 4096
+#define CONNS_MAX   4096
 #define HOLD_MS_MAX 120000
 
 struct conn {
 	int fd;
-	int64_t closed_ms;           /* -1 open */
+	int64_t closed_ms; /* -1 open */
 	int status;
 	int ws_close;
 	size_t sent;
 	int64_t next_send_ms;
 	unsigned char rx[4096];
 	size_t rx_len;
-	int responses;               /* HTTP status lines received */
-	int64_t second_get_at_ms;    /* keepalive: when to send the second GET */
+	int responses;		  /* HTTP status lines received */
+	int64_t second_get_at_ms; /* keepalive: when to send the second GET */
 	bool second_sent;
 };
 
@@ -63,9 +63,10 @@ static int64_t now_ms(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: hc_rawpeer --connect 127.0.0.1:PORT [--bind ADDR] [--count N]\n"
-			"  [--http-get PATH [--request-bytes N]] [--keepalive-get PATH] [--ws-map]\n"
-			"  [--send TEXT] [--drip-ms MS] [--delay-ms MS] [--hold-ms MS]\n");
+	fprintf(stderr,
+		"usage: hc_rawpeer --connect 127.0.0.1:PORT [--bind ADDR] [--count N]\n"
+		"  [--http-get PATH [--request-bytes N]] [--keepalive-get PATH] [--ws-map]\n"
+		"  [--send TEXT] [--drip-ms MS] [--delay-ms MS] [--hold-ms MS]\n");
 }
 
 /* "GET path" with an X-Pad header making the whole request total bytes
@@ -97,8 +98,8 @@ static void scan_rx(struct conn *c, bool ws)
 	if (c->status == 0 && c->rx_len >= 12 && memcmp(c->rx, "HTTP/1.", 7) == 0)
 		c->status = atoi((const char *)c->rx + 9);
 	c->responses = 0;
-	for (unsigned char *q = c->rx; (q = memmem(q, c->rx_len - (size_t)(q - c->rx),
-						  "HTTP/1.1 ", 9)) != NULL; q += 9)
+	for (unsigned char *q = c->rx;
+	     (q = memmem(q, c->rx_len - (size_t)(q - c->rx), "HTTP/1.1 ", 9)) != NULL; q += 9)
 		c->responses++;
 	if (!ws)
 		return;
@@ -117,7 +118,7 @@ static void scan_rx(struct conn *c, bool ws)
 			len = (size_t)p[2] << 8 | p[3];
 			hdr = 4;
 		} else if (len == 127) {
-			return;          /* nothing this large in these tests */
+			return; /* nothing this large in these tests */
 		}
 		if ((size_t)(end - p) < hdr + len)
 			return;
@@ -134,18 +135,18 @@ int main(int argc, char **argv)
 	long count = 1, request_bytes = 0, drip_ms = 0, hold_ms = 3000, delay_ms = 0;
 	bool ws_map = false;
 	static const struct option opts[] = {
-		{ "connect", required_argument, NULL, 'c' },
-		{ "bind", required_argument, NULL, 'b' },
-		{ "count", required_argument, NULL, 'n' },
-		{ "http-get", required_argument, NULL, 'g' },
-		{ "request-bytes", required_argument, NULL, 'r' },
-		{ "keepalive-get", required_argument, NULL, 'k' },
-		{ "ws-map", no_argument, NULL, 'w' },
-		{ "send", required_argument, NULL, 's' },
-		{ "drip-ms", required_argument, NULL, 'd' },
-		{ "hold-ms", required_argument, NULL, 'h' },
-		{ "delay-ms", required_argument, NULL, 'D' },
-		{ NULL, 0, NULL, 0 },
+		{"connect", required_argument, NULL, 'c'},
+		{"bind", required_argument, NULL, 'b'},
+		{"count", required_argument, NULL, 'n'},
+		{"http-get", required_argument, NULL, 'g'},
+		{"request-bytes", required_argument, NULL, 'r'},
+		{"keepalive-get", required_argument, NULL, 'k'},
+		{"ws-map", no_argument, NULL, 'w'},
+		{"send", required_argument, NULL, 's'},
+		{"drip-ms", required_argument, NULL, 'd'},
+		{"hold-ms", required_argument, NULL, 'h'},
+		{"delay-ms", required_argument, NULL, 'D'},
+		{NULL, 0, NULL, 0},
 	};
 	int o;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -166,17 +167,18 @@ int main(int argc, char **argv)
 	}
 	const char *colon = connect_to ? strrchr(connect_to, ':') : NULL;
 	if (colon == NULL || count < 1 || count > CONNS_MAX || hold_ms < 0 ||
-	    hold_ms > HOLD_MS_MAX || request_bytes < 0 || request_bytes > 1000000 ||
-	    drip_ms < 0 || delay_ms < 0) {
+	    hold_ms > HOLD_MS_MAX || request_bytes < 0 || request_bytes > 1000000 || drip_ms < 0 ||
+	    delay_ms < 0) {
 		usage();
 		return 2;
 	}
 	char host[64];
 	snprintf(host, sizeof host, "%.*s", (int)(colon - connect_to), connect_to);
-	struct sockaddr_in to = { .sin_family = AF_INET,
-				  .sin_port = htons((uint16_t)atoi(colon + 1)) };
-	struct sockaddr_in from = { .sin_family = AF_INET };
-	if (inet_pton(AF_INET, host, &to.sin_addr) != 1 || (ntohl(to.sin_addr.s_addr) >> 24) != 127 ||
+	struct sockaddr_in to = {.sin_family = AF_INET,
+				 .sin_port = htons((uint16_t)atoi(colon + 1))};
+	struct sockaddr_in from = {.sin_family = AF_INET};
+	if (inet_pton(AF_INET, host, &to.sin_addr) != 1 ||
+	    (ntohl(to.sin_addr.s_addr) >> 24) != 127 ||
 	    (bind_addr != NULL && (inet_pton(AF_INET, bind_addr, &from.sin_addr) != 1 ||
 				   (ntohl(from.sin_addr.s_addr) >> 24) != 127))) {
 		fprintf(stderr, "hc_rawpeer: loopback IPv4 addresses only\n");
@@ -189,10 +191,11 @@ int main(int argc, char **argv)
 	else if (keepalive_get != NULL)
 		payload = build_get(keepalive_get, 0);
 	else if (ws_map)
-		payload = strdup("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-				 "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-				 "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: headcount-map.v1\r\n"
-				 "\r\n");
+		payload = strdup(
+			"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+			"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+			"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: headcount-map.v1\r\n"
+			"\r\n");
 	else if (send_text != NULL)
 		payload = strdup(send_text);
 	size_t payload_len = payload ? strlen(payload) : 0;
@@ -213,7 +216,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		if (connect(c->fd, (struct sockaddr *)&to, sizeof to) != 0) {
-			c->closed_ms = 0;       /* refused outright */
+			c->closed_ms = 0; /* refused outright */
 			close(c->fd);
 			c->fd = -1;
 		}
@@ -282,7 +285,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	long open = 0, closed = 0, status_counts[6] = { 0 };
+	long open = 0, closed = 0, status_counts[6] = {0};
 	for (long i = 0; i < count; i++) {
 		struct conn *c = &conns[i];
 		printf("conn %ld closed_ms %lld status %d responses %d ws_close %d\n", i,
