@@ -358,6 +358,11 @@ int hc_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 	struct hc_http_session *h = user;
 
 	switch (reason) {
+	case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+	case LWS_CALLBACK_WSI_DESTROY:
+		/* Connection limits (conn_limits.h); user is not ours here. */
+		return hc_server_conn_event(hc_server_of(wsi), wsi, reason, user);
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED: {
 		struct hc_server *s = hc_server_of(wsi);
 		if (s != NULL && s->committer != NULL)

@@ -82,6 +82,65 @@ void hc_server_peer_address(struct lws *wsi, char *out, size_t cap)
 	snprintf(out, cap, "%s", v4_in_v6 ? peer + strlen(mapped) : peer);
 }
 
+/* ---- listeners and connection limits ------------------------------------ */
+
+enum hc_listener hc_server_listener_of(const struct hc_server *s, struct lws *wsi)
+{
+	return s->staff_vhost != NULL && lws_get_vhost(wsi) == s->staff_vhost
+		       ? HC_LISTENER_STAFF
+		       : HC_LISTENER_PUBLIC;
+}
+
+bool hc_server_role_allowed(const struct hc_server *s, struct lws *wsi, bool staff_role)
+{
+	if (s->staff_vhost == NULL)
+		return true;
+	return (hc_server_listener_of(s, wsi) == HC_LISTENER_STAFF) == staff_role;
+}
+
+int hc_server_conn_event(struct hc_server *s, struct lws *wsi,
+			 enum lws_callback_reasons reason, void *user)
+{
+	if (s == NULL || s->conn_limits == NULL)
+		return 0;
+	switch (reason) {
+	case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+		/* wsi is the listen socket's; user the accepted peer. */
+		return hc_conn_limits_admit(s->conn_limits, hc_server_listener_of(s, wsi),
+					    user) ? 0 : -1;
+	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+		hc_conn_limits_opened(s->conn_limits, hc_server_listener_of(s, wsi), wsi);
+		return 0;
+	case LWS_CALLBACK_WSI_DESTROY:
+		hc_conn_limits_closed(s->conn_limits, wsi);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+void hc_server_apply_limits(struct hc_server *s)
+{
+	uint32_t fds = s->fd_limit > 2 * HC_FDS_SPARE ? s->fd_limit - HC_FDS_SPARE
+						     : s->fd_limit / 2;
+	uint32_t reserve = 2u * (uint32_t)(s->cfg->terminal_count + s->cfg->supervisor_count) +
+			   HC_STAFF_CONNECTIONS_SPARE;
+	if (reserve > fds / 2)
+		reserve = fds / 2;
+	uint32_t budget[HC_LISTENER_COUNT];
+	if (s->staff_vhost != NULL) {
+		budget[HC_LISTENER_PUBLIC] = fds - reserve;
+		budget[HC_LISTENER_STAFF] = reserve;
+	} else {
+		/* Terminals come in on the one listener too; the map budget
+		 * below keeps their share. */
+		budget[HC_LISTENER_PUBLIC] = fds;
+		budget[HC_LISTENER_STAFF] = 0;
+	}
+	s->map_sessions_max = fds - reserve;
+	hc_conn_limits_set(s->conn_limits, s->cfg->connections_per_address, budget);
+}
+
 /* ---- commit pipeline -------------------------------------------------- */
 
 /* Runs on the committer thread: wakes the loop, which then sees
@@ -375,8 +434,14 @@ void hc_server_reload(struct hc_server *s)
 	if (!s->db_from_cli && strcmp(cfg->database, running->database) != 0)
 		hc_warn("reload: database changed to %s; that needs a restart (still using %s)",
 			cfg->database, running->database);
+	if (strcmp(cfg->staff_listen_host, running->staff_listen_host) != 0 ||
+	    cfg->staff_listen_port != running->staff_listen_port)
+		hc_warn("reload: staff_listen changed; that needs a restart (still as before)");
 	memcpy(cfg->listen_host, running->listen_host, sizeof cfg->listen_host);
 	cfg->listen_port = running->listen_port;
+	memcpy(cfg->staff_listen_host, running->staff_listen_host,
+	       sizeof cfg->staff_listen_host);
+	cfg->staff_listen_port = running->staff_listen_port;
 	memcpy(cfg->database, running->database, sizeof cfg->database);
 
 	struct hc_venue_cfg *old_base = s->base_cfg;
@@ -392,6 +457,7 @@ void hc_server_reload(struct hc_server *s)
 		hc_venue_free(old_base);
 	hc_terminal_sessions_reconfigured(s);
 	hc_supervisor_sessions_reconfigured(s);
+	hc_server_apply_limits(s);
 	hc_info("config reloaded: %d areas, %d terminals", cfg->area_count,
 		cfg->terminal_count);
 }
@@ -668,7 +734,16 @@ struct hc_server *hc_server_new(struct hc_venue_cfg *cfg, struct hc_slots *sourc
 	info.ka_probes = HC_SERVER_KEEPALIVE_PROBES;
 	info.ka_interval = (HC_SERVER_HANGUP_AFTER_S - HC_SERVER_PING_AFTER_S) /
 			   HC_SERVER_KEEPALIVE_PROBES;
-	info.fd_limit_per_thread = raise_fd_limit();
+	s->fd_limit = raise_fd_limit();
+	info.fd_limit_per_thread = s->fd_limit;
+	/* Limits (docs/aggregator.md, *Limits*): the whole request within
+	 * the handshake timeout (lws's timer runs from accept and is not
+	 * renewed per byte), its headers within HC_HTTP_HEADER_BYTES_MAX,
+	 * kept-alive HTTP connections idle at most HC_HTTP_IDLE_TIMEOUT_S. */
+	info.timeout_secs = HC_HANDSHAKE_TIMEOUT_S;
+	info.timeout_secs_ah_idle = HC_HANDSHAKE_TIMEOUT_S;
+	info.max_http_header_data = HC_HTTP_HEADER_BYTES_MAX;
+	info.keepalive_timeout = HC_HTTP_IDLE_TIMEOUT_S;
 	info.options |= LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
 	info.vhost_name = "headcount";
 	s->context = create_context(s, &info);
@@ -678,6 +753,33 @@ struct hc_server *hc_server_new(struct hc_venue_cfg *cfg, struct hc_slots *sourc
 		goto fail;
 	}
 	hc_info("event loop: %s", s->loop_name);
+	s->public_vhost = lws_get_vhost_by_name(s->context, "headcount");
+	if (cfg->staff_listen_port != 0) {
+		snprintf(s->staff_listen_host, sizeof s->staff_listen_host, "%s",
+			 cfg->staff_listen_host);
+		s->staff_listen_port = cfg->staff_listen_port;
+		struct lws_context_creation_info vi = info;
+		vi.foreign_loops = NULL;
+		vi.port = s->staff_listen_port;
+		vi.iface = s->staff_listen_host;
+		vi.vhost_name = "headcount-staff";
+		vi.options &= ~(uint64_t)(LWS_SERVER_OPTION_LIBEV | LWS_SERVER_OPTION_DISABLE_IPV6);
+		if (strchr(s->staff_listen_host, ':') == NULL)
+			vi.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+		s->staff_vhost = lws_create_vhost(s->context, &vi);
+		if (s->staff_vhost == NULL) {
+			hc_error("server: cannot listen on %s:%u for terminals and supervisors"
+				 " (staff_listen; is the port in use?)", s->staff_listen_host,
+				 s->staff_listen_port);
+			goto fail;
+		}
+	}
+	uint32_t no_budget[HC_LISTENER_COUNT] = { 0, 0 };
+	s->conn_limits = hc_conn_limits_new(cfg->connections_per_address, no_budget);
+	if (s->conn_limits == NULL) {
+		hc_error("server: out of memory for the connection limits");
+		goto fail;
+	}
 	lws_sul_schedule(s->context, 0, &s->ping_sul, ping_due,
 			 (lws_usec_t)HC_PING_AFTER_S * LWS_USEC_PER_SEC);
 	if (libev.loop != NULL)
@@ -694,6 +796,8 @@ struct hc_server *hc_server_new(struct hc_venue_cfg *cfg, struct hc_slots *sourc
 	if (!hc_venue_state_init(s))
 		goto fail;
 	hc_venue_state_offer_all_to_bridge(s);
+	hc_server_apply_limits(s);
+	hc_map_idle_start(s);
 	/* From here the store belongs to the committer's thread. */
 	s->committer = hc_committer_start(store, wake_loop, s);
 	if (s->committer == NULL)
@@ -761,11 +865,23 @@ static bool sessions_closed(const struct hc_server *s)
 
 int hc_server_run(struct hc_server *s)
 {
+	if (s->staff_vhost != NULL)
+		hc_info("terminals and supervisors: ws://%s:%u (staff_listen); map clients"
+			" and HTTP only on the public port", s->staff_listen_host,
+			s->staff_listen_port);
 	hc_info("listening on http://%s:%u", s->listen_host, s->listen_port);
 	while (!s->stop_requested) {
 		if (service_once(s) < 0) {
 			hc_error("server: lws_service failed; stopping");
 			break;
+		}
+		/* Map clients of a publication are woken a slice per turn;
+		 * a turn with acks queued yields to them once. */
+		if (s->acks_queued == 0 || s->map_wake_yielded) {
+			s->map_wake_yielded = false;
+			hc_map_wake_step(s);
+		} else {
+			s->map_wake_yielded = true;
 		}
 		if (s->reload_requested && !s->stop_requested) {
 			s->reload_requested = 0;
@@ -814,6 +930,7 @@ void hc_server_free(struct hc_server *s)
 		lws_sul_cancel(&s->ping_sul);
 		lws_sul_cancel(&s->commit_retry_sul);
 		lws_sul_cancel(&s->sample_sul);
+		lws_sul_cancel(&s->map_idle_sul);
 		lws_context_destroy(s->context);
 		s->context = NULL;
 	}
@@ -831,6 +948,7 @@ void hc_server_free(struct hc_server *s)
 	hc_slots_free(s->sources);
 	hc_slots_free(s->area_ids);
 	drbg_free(s);
+	hc_conn_limits_free(s->conn_limits);
 	free(s->terminals);
 	free(s->slot_term);
 	free(s->job_rows);

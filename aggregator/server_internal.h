@@ -31,6 +31,7 @@
 #include <libwebsockets.h>
 
 #include "aggregator/committer.h"
+#include "aggregator/conn_limits.h"
 #include "aggregator/congestion.h"
 #include "aggregator/histogram.h"
 #include "aggregator/corrections.h"
@@ -56,6 +57,11 @@ enum {
 /* Acks one terminal connection may have queued: its own in-flight limit
  * plus room for acks of batches its predecessor sent (same incarnation). */
 #define HC_ACK_QUEUE_MAX (2 * HC_INFLIGHT_BATCHES_MAX)
+
+/* Map clients woken to write per loop turn when a state is published
+ * (hc_map_wake_all): between two slices the loop serves whatever else is
+ * ready, so terminals' acks wait behind at most this many map writes. */
+#define HC_MAP_WAKE_PER_TURN 100
 
 /* Map clients send nothing; this is enough for a close frame. */
 #define HC_MAP_RX_BYTES 256
@@ -87,6 +93,16 @@ enum {
 /* TCP keepalive probes before a silent peer is dropped; spread over
  * HC_SERVER_HANGUP_AFTER_S - HC_SERVER_PING_AFTER_S. */
 #define HC_SERVER_KEEPALIVE_PROBES 3
+
+/* Descriptors kept out of every connection budget: the database and its
+ * WAL, the log, the listen sockets, lws's wake-up pipe, the committer. */
+#define HC_FDS_SPARE 64
+
+/* Connections reserved for terminals and supervisors: two per configured
+ * one (a reconnect overlaps the connection it replaces) plus this many.
+ * Map clients never take these (docs/aggregator.md, *Terminals never
+ * starve*). */
+#define HC_STAFF_CONNECTIONS_SPARE 16
 
 /* Bounds of the graceful shutdown steps. */
 #define HC_SHUTDOWN_COMMIT_MS 10000
@@ -127,7 +143,15 @@ struct hc_terminal_session {
 /* Per-connection data of the map role. */
 struct hc_map_session {
 	struct lws *wsi;
+	struct hc_map_session *next;          /* s->maps list */
+	struct hc_map_session *prev;
+	bool listed;
 	char peer[64];
+	int64_t heard_at_mono_ms;    /* connected, or its last pong */
+	bool ping_pending;           /* the idle timer asked for one */
+	bool close_pending;          /* close at the next writeable callback */
+	uint16_t close_code;
+	char close_reason[121];
 	uint64_t generation;         /* config generation of the arrays below */
 	uint64_t *versions_sent;     /* per area, then per group */
 	uint32_t versions_len;
@@ -159,6 +183,9 @@ struct hc_supervisor_session {
 	uint64_t *versions_sent;     /* per area, per group, per source slot */
 	uint32_t versions_len;
 	uint32_t cursor;
+
+	int64_t rate_tokens_milli;   /* messages allowed now, x1000 */
+	int64_t rate_refilled_at_mono_ms;
 
 	char results[HC_SUPERVISOR_RESULTS_MAX][384]; /* FIFO ring of answers */
 	uint32_t result_head;
@@ -289,6 +316,17 @@ struct hc_server {
 	lws_retry_bo_t idle_policy;
 	char listen_host[64];
 	uint16_t listen_port;
+	char staff_listen_host[64];
+	uint16_t staff_listen_port;               /* 0: no staff listener */
+	struct lws_vhost *public_vhost;
+	struct lws_vhost *staff_vhost;            /* NULL: one listener for all */
+	unsigned int fd_limit;                    /* RLIMIT_NOFILE in effect */
+	struct hc_conn_limits *conn_limits;
+	uint32_t map_sessions_max;                /* map budget: never the reserve */
+	struct hc_map_session *maps;              /* every map connection */
+	struct hc_map_session *map_wake_next;     /* next to wake; NULL: none */
+	bool map_wake_yielded;                    /* last turn skipped for acks */
+	lws_sorted_usec_list_t map_idle_sul;
 
 	struct hc_area_slot areas[HC_AREAS_MAX];  /* by config position */
 	struct hc_group_slot groups[HC_GROUPS_MAX];
@@ -361,6 +399,29 @@ struct hc_server *hc_server_of(struct lws *wsi);
 /* server.c: the peer's IP address as people write it ("127.0.0.1",
  * not "::ffff:127.0.0.1"), or "?". */
 void hc_server_peer_address(struct lws *wsi, char *out, size_t cap);
+
+/* server.c: the listener a connection came in on. */
+enum hc_listener hc_server_listener_of(const struct hc_server *s, struct lws *wsi);
+/* server.c: true when this role may use the listener wsi came in on
+ * (with a staff listener: terminals and supervisors there only, map
+ * clients on the public one only). */
+bool hc_server_role_allowed(const struct hc_server *s, struct lws *wsi, bool staff_role);
+/* server.c: the connection events of the vhost's first protocol
+ * (FILTER_NETWORK_CONNECTION, SERVER_NEW_CLIENT_INSTANTIATED,
+ * WSI_DESTROY); returns what the callback returns. */
+int hc_server_conn_event(struct hc_server *s, struct lws *wsi,
+			 enum lws_callback_reasons reason, void *user);
+/* server.c: sets the connection budgets from the config in force. */
+void hc_server_apply_limits(struct hc_server *s);
+
+/* map_role.c: starts the idle timer of map clients. */
+void hc_map_idle_start(struct hc_server *s);
+/* map_role.c: asks every map client to write, HC_MAP_WAKE_PER_TURN of
+ * them now and as many more after each loop turn (hc_map_wake_step), so
+ * a terminal's ack never waits behind more than that many map writes. */
+void hc_map_wake_all(struct hc_server *s);
+/* map_role.c: the next slice of a wake begun by hc_map_wake_all. */
+void hc_map_wake_step(struct hc_server *s);
 
 /* server.c: submits staged rows when the committer is idle. */
 void hc_server_kick_commit(struct hc_server *s);

@@ -25,7 +25,10 @@
  * Bounded: frames of HC_SUPERVISOR_FRAME_BYTES_MAX, at most
  * HC_SUPERVISOR_RESULTS_MAX commands unanswered per connection (more is
  * a close with 4008), HC_PENDING_COMMANDS_MAX waiting server-wide (more
- * is refused with ok:false).
+ * is refused with ok:false), and HC_SUPERVISOR_MESSAGES_BURST_MAX
+ * messages at once, refilled at HC_SUPERVISOR_MESSAGES_PER_S_MAX a
+ * second (more is a close with 4010). With a staff listener configured,
+ * a supervisor on the public one is closed with 4012.
  */
 #include "aggregator/server_internal.h"
 
@@ -349,12 +352,34 @@ static int on_hello(struct hc_server *s, struct hc_supervisor_session *sv,
 	return 0;
 }
 
+/* One message's worth from the connection's bucket (burst
+ * HC_SUPERVISOR_MESSAGES_BURST_MAX, refilled at
+ * HC_SUPERVISOR_MESSAGES_PER_S_MAX); false when it is empty. */
+static bool rate_take(struct hc_supervisor_session *sv)
+{
+	int64_t now_ms = hc_mono_ms();
+	int64_t elapsed_ms = now_ms - sv->rate_refilled_at_mono_ms;
+	sv->rate_refilled_at_mono_ms = now_ms;
+	sv->rate_tokens_milli += elapsed_ms * HC_SUPERVISOR_MESSAGES_PER_S_MAX;
+	if (sv->rate_tokens_milli > HC_SUPERVISOR_MESSAGES_BURST_MAX * 1000)
+		sv->rate_tokens_milli = HC_SUPERVISOR_MESSAGES_BURST_MAX * 1000;
+	if (sv->rate_tokens_milli < 1000)
+		return false;
+	sv->rate_tokens_milli -= 1000;
+	return true;
+}
+
 /* A whole message has arrived in sv->rx. */
 static int on_message(struct hc_server *s, struct hc_supervisor_session *sv)
 {
 	struct hc_sup_cmd cmd;
 	struct hc_proto_error err;
 	char why[200];
+	if (!rate_take(sv))
+		return close_now(sv, HC_CLOSE_RATE_LIMITED,
+				 "more than " HC_STR(HC_SUPERVISOR_MESSAGES_BURST_MAX)
+				 " messages at once or " HC_STR(HC_SUPERVISOR_MESSAGES_PER_S_MAX)
+				 " per second");
 	if (lws_frame_is_binary(sv->wsi))
 		return close_now(sv, HC_CLOSE_BAD_JSON, "binary frames are not accepted");
 	enum hc_sup_verdict v = hc_sup_parse(sv->rx, sv->rx_len, &cmd, why, sizeof why, &err);
@@ -605,6 +630,11 @@ static int on_established(struct hc_server *s, struct hc_supervisor_session *sv,
 	sv->challenge_pending = true;
 	lws_sul_schedule(lws_get_context(wsi), 0, &sv->hello_sul, hello_timeout_due,
 			 (lws_usec_t)HC_HELLO_TIMEOUT_S * LWS_USEC_PER_SEC);
+	sv->rate_tokens_milli = HC_SUPERVISOR_MESSAGES_BURST_MAX * 1000;
+	sv->rate_refilled_at_mono_ms = hc_mono_ms();
+	if (!hc_server_role_allowed(s, wsi, true))
+		close_later(sv, HC_CLOSE_WRONG_LISTENER,
+			    "supervisors connect to the staff listener (staff_listen)");
 	lws_callback_on_writable(wsi);
 	return 0;
 }

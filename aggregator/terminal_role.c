@@ -16,6 +16,8 @@
  *     code and reason, one WARN line, and nothing stored (invariant 6);
  *   - at most HC_INFLIGHT_BATCHES_MAX unacknowledged batches per
  *     connection; more is a close with 4008, so the ack queue is bounded.
+ *   - with a staff listener configured, a terminal on the public one is
+ *     closed with 4012 (docs/aggregator.md, *Terminals never starve*);
  *   - after a config reload a terminal no longer listed is closed with
  *     4004, and one moved to another area gets a new welcome and that
  *     area's state; everyone else keeps its connection untouched.
@@ -393,6 +395,9 @@ static void on_established(struct hc_server *s, struct hc_terminal_session *t,
 	s->terminal_sessions++;
 	lws_sul_schedule(lws_get_context(wsi), 0, &t->hello_sul, hello_timeout_due,
 			 (lws_usec_t)HC_HELLO_TIMEOUT_S * LWS_USEC_PER_SEC);
+	if (!hc_server_role_allowed(s, wsi, true))
+		close_later(s, t, HC_CLOSE_WRONG_LISTENER,
+			    "terminals connect to the staff listener (staff_listen)");
 }
 
 static void on_closed(struct hc_server *s, struct hc_terminal_session *t)

@@ -95,6 +95,7 @@ enum key {
 	K_HOST, K_PORT, K_TOPIC_PREFIX, K_CLIENT_ID, K_QOS, K_KEEPALIVE,
 	K_USERNAME, K_PASSWORD,
 	K_MAP_WIDTH, K_MAP_HEIGHT, K_MAP_BACKGROUND, K_MAP_SHAPE, K_MAP_LABEL,
+	K_STAFF_LISTEN, K_CONNECTIONS_PER_ADDRESS, K_MAP_IDLE_TIMEOUT,
 	K_COUNT,
 };
 
@@ -138,6 +139,9 @@ static const struct {
 	[K_MAP_BACKGROUND] = {"map_background", IN_VENUE},
 	[K_MAP_SHAPE] = {"map_shape", IN_AREA | IN_GROUP},
 	[K_MAP_LABEL] = {"map_label_at", IN_AREA | IN_GROUP},
+	[K_STAFF_LISTEN] = {"staff_listen", IN_VENUE},
+	[K_CONNECTIONS_PER_ADDRESS] = {"connections_per_address", IN_VENUE},
+	[K_MAP_IDLE_TIMEOUT] = {"map_idle_timeout_s", IN_VENUE},
 };
 
 /* map_background: the image types a browser shows, by file extension. */
@@ -475,8 +479,8 @@ static bool valid_name(const char *s)
 	return true;
 }
 
-/* "host:port" or "[v6-host]:port". */
-static bool parse_listen(const char *s, struct hc_venue_cfg *cfg)
+/* "host:port" or "[v6-host]:port" into host (cap bytes) and port. */
+static bool parse_host_port(const char *s, char *host_out, size_t cap, uint16_t *port_out)
 {
 	const char *colon = strrchr(s, ':');
 	if (colon == NULL)
@@ -488,12 +492,11 @@ static bool parse_listen(const char *s, struct hc_venue_cfg *cfg)
 		host_len -= 2;
 	}
 	int64_t port;
-	if (host_len < 1 || host_len >= sizeof cfg->listen_host ||
-	    !parse_int(colon + 1, 1, 65535, &port))
+	if (host_len < 1 || host_len >= cap || !parse_int(colon + 1, 1, 65535, &port))
 		return false;
-	memcpy(cfg->listen_host, host, host_len);
-	cfg->listen_host[host_len] = '\0';
-	cfg->listen_port = (uint16_t)port;
+	memcpy(host_out, host, host_len);
+	host_out[host_len] = '\0';
+	*port_out = (uint16_t)port;
 	return true;
 }
 
@@ -742,7 +745,25 @@ static bool apply_key(struct loader *L, enum key k, const char *value,
 		return true;
 	case K_LISTEN:
 		*range = "host:port with port 1..65535";
-		return parse_listen(value, cfg);
+		return parse_host_port(value, cfg->listen_host, sizeof cfg->listen_host,
+				       &cfg->listen_port);
+	case K_STAFF_LISTEN:
+		*range = "host:port with port 1..65535";
+		return parse_host_port(value, cfg->staff_listen_host,
+				       sizeof cfg->staff_listen_host, &cfg->staff_listen_port);
+	case K_CONNECTIONS_PER_ADDRESS: {
+		int64_t n = 0;
+		*range = "an integer 1.." HC_STR(HC_CONNECTIONS_PER_ADDRESS_MAX);
+		if (!parse_int(value, 1, HC_CONNECTIONS_PER_ADDRESS_MAX, &n))
+			return false;
+		cfg->connections_per_address = (uint32_t)n;
+		return true;
+	}
+	case K_MAP_IDLE_TIMEOUT:
+		*range = "an integer " HC_STR(HC_MAP_IDLE_TIMEOUT_S_MIN) ".." HC_STR(
+			HC_MAP_IDLE_TIMEOUT_S_MAX);
+		return parse_int(value, HC_MAP_IDLE_TIMEOUT_S_MIN, HC_MAP_IDLE_TIMEOUT_S_MAX,
+				 &cfg->map_idle_timeout_s);
 	case K_DATABASE:
 		*range = "a file path";
 		if (value[0] == '\0' || strlen(value) >= sizeof cfg->database)
@@ -1257,6 +1278,8 @@ static void set_defaults(struct hc_venue_cfg *cfg)
 	snprintf(cfg->name, sizeof cfg->name, "headcount venue");
 	snprintf(cfg->listen_host, sizeof cfg->listen_host, "127.0.0.1");
 	cfg->listen_port = 8080;
+	cfg->connections_per_address = HC_CONNECTIONS_PER_ADDRESS_DEFAULT;
+	cfg->map_idle_timeout_s = HC_MAP_IDLE_TIMEOUT_S_DEFAULT;
 	snprintf(cfg->database, sizeof cfg->database, "headcount.db");
 	cfg->density_per_m2 = 2.0;
 	snprintf(cfg->mqtt.host, sizeof cfg->mqtt.host, "127.0.0.1");

@@ -120,6 +120,10 @@ struct hc_venue_cfg {
 	char name[HC_NAME_LEN_MAX + 1];
 	char listen_host[64];        /* default 127.0.0.1 */
 	uint16_t listen_port;        /* default 8080 */
+	char staff_listen_host[64];  /* terminals and supervisors only; "" none */
+	uint16_t staff_listen_port;  /* 0: no staff listener */
+	uint32_t connections_per_address; /* public listener, per peer address */
+	int64_t map_idle_timeout_s;  /* map client silent (no pong) this long: closed */
 	char database[PATH_MAX];     /* default headcount.db; a relative path is
 					 * made relative to the config file's dir */
 	double density_per_m2;       /* venue default, 2.0 */

@@ -81,6 +81,57 @@
 /* A terminal's area figure is called stale when older than this. */
 #define HC_FIGURE_STALE_MS 15000
 
+/* ---- connections (docs/aggregator.md, *Limits*) ------------------------ */
+
+/* Connections one peer address may hold open on the public listener at
+ * once (any role, and connections that have not finished their request).
+ * The next one is closed right after accept, before anything is
+ * allocated for it. The default leaves room for a few hundred phones
+ * behind one NAT; [venue] connections_per_address changes it. */
+#define HC_CONNECTIONS_PER_ADDRESS_DEFAULT 256
+#define HC_CONNECTIONS_PER_ADDRESS_MAX 1000000
+
+/* A connection must have sent its whole HTTP request (headers, or the
+ * WebSocket upgrade) this long after it was accepted; otherwise it is
+ * closed without an answer. A slow sender (a header byte a second)
+ * gets no more time than one that sends nothing. */
+#define HC_HANDSHAKE_TIMEOUT_S 5
+
+/* An HTTP/1.1 connection kept alive after its response is closed when
+ * no next request starts within this time (lws's default is 5 s; a map
+ * page polls /api/areas less often than that anyway, and a shorter hold
+ * frees a connection slot sooner). */
+#define HC_HTTP_IDLE_TIMEOUT_S 3
+
+/* Bytes of request line and headers one HTTP request may have, as lws
+ * keeps them; a request with more is refused and its connection closed.
+ * A WebSocket upgrade from a browser takes about 600. Half lws's default
+ * (4096): each connection still in its request holds this much. */
+#define HC_HTTP_HEADER_BYTES_MAX 2048
+
+/* A map client is pinged every third of its idle timeout; one that has
+ * sent nothing at all (not even the pong every WebSocket client answers
+ * with) for the timeout is closed with 4011. [venue] map_idle_timeout_s
+ * sets it within these bounds. */
+#define HC_MAP_IDLE_TIMEOUT_S_DEFAULT 90
+#define HC_MAP_IDLE_TIMEOUT_S_MIN 3
+#define HC_MAP_IDLE_TIMEOUT_S_MAX 3600
+
+/* Messages a supervisor connection may send: a bucket of this many,
+ * refilled at the rate per second. A message with the bucket empty
+ * closes the connection with 4010. A burst is the hello plus 15
+ * commands, under the 16 unanswered commands the aggregator holds per
+ * connection, so a burst is answered, not refused. */
+#define HC_SUPERVISOR_MESSAGES_BURST_MAX 16
+#define HC_SUPERVISOR_MESSAGES_PER_S_MAX 5
+
+/* Map clients send no messages at all: the first closes with 4001. */
+#define HC_MAP_MESSAGES_MAX 0
+
+/* For messages that quote a limit: HC_STR(HC_X) is "123". */
+#define HC_STR_(x) #x
+#define HC_STR(x) HC_STR_(x)
+
 /* WebSocket subprotocol names, one per role, versioned. */
 /* Terminal role v2 adds batch.undo_entered/undo_exited; the aggregator
  * still serves v1 terminals (docs/protocol.md). */

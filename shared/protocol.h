@@ -34,6 +34,9 @@ enum hc_close_code {
 	HC_CLOSE_HELLO_TIMEOUT = 4007,   /* no hello within HC_HELLO_TIMEOUT_S */
 	HC_CLOSE_TOO_MANY_INFLIGHT = 4008,/* over HC_INFLIGHT_BATCHES_MAX unacked */
 	HC_CLOSE_AUTH_FAILED = 4009,     /* supervisor: unknown name or wrong mac */
+	HC_CLOSE_RATE_LIMITED = 4010,    /* over the role's messages per second */
+	HC_CLOSE_IDLE = 4011,            /* map client silent (no pong) too long */
+	HC_CLOSE_WRONG_LISTENER = 4012,  /* role not served on this listener */
 };
 
 /* Why a message was refused: close code plus a reason of at most 120

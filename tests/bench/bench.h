@@ -9,6 +9,7 @@
  *   bench_maps.c       map-role clients: the connection storm, fan-out receivers
  *   bench_terminals.c  terminal-role clients: ingest load, fan-out sender
  *   bench_fanout.c     the fan-out rounds (one batch, K subscribers)
+ *   bench_flood.c      ack latency of terminals with and without a map flood
  *   bench_e2e.c        a real headcount-terminal: end to end and footprint
  *   bench_restart.c    a 1,000,000-row ledger and the time to serve /healthz
  *
@@ -101,6 +102,9 @@ struct bench {
 	volatile int interrupted;
 	int64_t connect_window;      /* handshakes in flight at most */
 	bool uses_libev;             /* the loop is libev's (epoll), not poll() */
+	int staff_port;              /* terminals connect here when nonzero */
+	uint32_t map_addresses;      /* > 0: map clients bind 127.0.0.2, .3, ... */
+	uint32_t map_address_next;
 };
 
 extern struct bench *bench_global;
@@ -195,6 +199,7 @@ struct bench_maps {
 	int64_t first_at_target_us;  /* 0 until the first map reached it */
 	int64_t last_at_target_us;
 	struct bench_samples *delivery_us; /* per-map samples, or NULL */
+	bool ignore_updates;         /* after the snapshot: count, do not parse */
 	int64_t delivery_base_us;    /* samples are (arrival - this) */
 };
 
@@ -271,6 +276,12 @@ bool bench_terms_connect(struct bench *b, struct bench_terms *t, uint32_t count,
 /* Queues n more batches on terminal i and asks to write. */
 void bench_term_schedule(struct bench_term *term, int64_t n);
 void bench_terms_free(struct bench_terms *t);
+/* Closes every connection and waits (bounded) until lws let them go. */
+void bench_terms_close(struct bench *b, struct bench_terms *t);
+/* Schedules the batches due by now_us at rate_per_s since start_us,
+ * round robin over the terminals from *cursor; *issued counts them. */
+void bench_terms_pace(struct bench_terms *o, int64_t rate_per_s, int64_t start_us,
+		      int64_t now_us, int64_t *issued, uint32_t *cursor);
 /* The ingest phase: rate batches/s in total (0: as fast as acks allow). */
 bool bench_ingest_run(struct bench *b, uint32_t terminals, int64_t rate_per_s,
 		      int64_t seconds, int64_t warmup_seconds);
@@ -278,6 +289,26 @@ bool bench_ingest_run(struct bench *b, uint32_t terminals, int64_t rate_per_s,
 /* ---- bench_fanout.c ----------------------------------------------------- */
 
 bool bench_fanout_run(struct bench *b, struct bench_maps *m, uint32_t rounds);
+
+/* ---- bench_flood.c ------------------------------------------------------ */
+
+struct bench_flood_options {
+	const char *config_path;     /* handed to the load generator */
+	uint32_t terminals;          /* the config's first T, at b->staff_port if set */
+	int64_t rate_per_s;          /* batches/s over all of them, both phases */
+	int64_t seconds;             /* measured seconds of each phase */
+	uint32_t maps;               /* map clients opened and held for the flood */
+	uint32_t map_addresses;      /* maps bind 127.0.0.2 .. 127.0.0.N+1 */
+	uint32_t churn_addresses;    /* churn binds 127.0.1.1 .. 127.0.1.N */
+	int64_t churn_per_s;         /* TCP connects (then closes) per second */
+};
+
+/* The measuring side: terminals here, the load in a child process. */
+bool bench_flood_run(struct bench *b, const struct bench_flood_options *o);
+/* The load generator (--flood-load): connects the maps, writes their
+ * count to ready_path, churns until SIGTERM (at most 10 minutes). */
+bool bench_flood_load_run(struct bench *b, const struct bench_flood_options *o,
+			  const char *ready_path);
 
 /* ---- bench_e2e.c -------------------------------------------------------- */
 

@@ -22,6 +22,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -177,7 +178,15 @@ struct lws *bench_connect(struct bench *b, enum bench_proto proto, const char *p
 	memset(&ci, 0, sizeof ci);
 	ci.context = b->context;
 	ci.address = b->host;
-	ci.port = b->port;
+	ci.port = proto == BENCH_PROTO_TERMINAL && b->staff_port > 0 ? b->staff_port : b->port;
+	/* Map clients from many source addresses (the flood): lws binds
+	 * the socket to ci.iface before connecting. */
+	static char map_iface[256][16];
+	if (proto == BENCH_PROTO_MAP && b->map_addresses > 0) {
+		uint32_t k = b->map_address_next++ % b->map_addresses % 250;
+		snprintf(map_iface[k], sizeof map_iface[k], "127.0.0.%u", 2 + k);
+		ci.iface = map_iface[k];
+	}
 	ci.path = path;
 	ci.host = b->host;
 	ci.origin = b->host;

@@ -9,6 +9,8 @@
  *
  * Phases run in this order, each only when its flag is given: storm
  * (--maps), fan-out (--rounds, on the storm's maps), ingest (--terminals),
+ * or instead of ingest the flood (--flood: terminals' ack latency with
+ * and without held map clients and churn, bench_flood.c),
  * terminal footprint (--footprint) and end to end (--e2e-presses), restart
  * (--restart-rows; starts its own aggregator at --url, so nothing else may
  * listen there). Connections of an earlier phase stay open during later
@@ -58,6 +60,14 @@ struct options {
 	const char *restart_db;
 	bool verbose;
 	bool use_libev;
+	bool flood;
+	bool flood_load;
+	const char *ready_file;
+	const char *staff_url;
+	uint32_t flood_maps;
+	uint32_t map_addresses;
+	int64_t churn_per_s;
+	uint32_t churn_addresses;
 };
 
 static void usage(FILE *out)
@@ -94,6 +104,15 @@ static void usage(FILE *out)
 		"          --batch-interval-ms MS  the terminal's interval (default 2000)\n"
 		"          --terminal-bin PATH     (default: next to this program)\n"
 		"          --e2e-terminal ID       (default: the config's last terminal)\n"
+		"flood:    --flood           with --terminals T --rate R --seconds S: ack\n"
+		"                            latency for S s unloaded, then for S s with\n"
+		"                            map clients held and connection churn\n"
+		"          --staff-url ws://HOST:PORT  terminals connect here (staff_listen)\n"
+		"          --flood-maps K    map clients held (default 2000)\n"
+		"          --map-addresses N maps bind 127.0.0.2 .. 127.0.0.N+1 (default 50)\n"
+		"          --churn-per-s C   connects then closes per second (default 500)\n"
+		"          --churn-addresses N  churn binds 127.0.1.1 .. 127.0.1.N (default 200)\n"
+		"          (--flood-load --ready-file F: the load alone, started by --flood)\n"
 		"restart:  --restart-rows N  ledger of N rows; exec of the aggregator to\n"
 		"                            /healthz 200 (it listens at --url)\n"
 		"          --restart-runs N  (default 3)\n"
@@ -122,7 +141,9 @@ static bool parse_options(int argc, char **argv, struct options *o, bool *help)
 		O_URL = 256, O_CONFIG, O_PID, O_JSON, O_WORKDIR, O_WINDOW, O_MAPS, O_ROUNDS,
 		O_TERMINALS, O_RATE, O_SECONDS, O_WARMUP, O_E2E, O_FOOTPRINT, O_INTERVAL,
 		O_TERMINAL_BIN, O_E2E_TERMINAL, O_RESTART_ROWS, O_RESTART_RUNS,
-		O_AGGREGATOR_BIN, O_RESTART_DB, O_VERBOSE, O_LOOP, O_HELP,
+		O_AGGREGATOR_BIN, O_RESTART_DB, O_VERBOSE, O_LOOP, O_HELP, O_FLOOD,
+		O_STAFF_URL, O_FLOOD_MAPS, O_MAP_ADDRESSES, O_CHURN, O_CHURN_ADDRESSES,
+		O_FLOOD_LOAD, O_READY_FILE,
 	};
 	static const struct option options[] = {
 		{ "url", required_argument, NULL, O_URL },
@@ -149,6 +170,14 @@ static bool parse_options(int argc, char **argv, struct options *o, bool *help)
 		{ "verbose", no_argument, NULL, O_VERBOSE },
 		{ "loop", required_argument, NULL, O_LOOP },
 		{ "help", no_argument, NULL, O_HELP },
+		{ "flood", no_argument, NULL, O_FLOOD },
+		{ "flood-load", no_argument, NULL, O_FLOOD_LOAD },
+		{ "ready-file", required_argument, NULL, O_READY_FILE },
+		{ "staff-url", required_argument, NULL, O_STAFF_URL },
+		{ "flood-maps", required_argument, NULL, O_FLOOD_MAPS },
+		{ "map-addresses", required_argument, NULL, O_MAP_ADDRESSES },
+		{ "churn-per-s", required_argument, NULL, O_CHURN },
+		{ "churn-addresses", required_argument, NULL, O_CHURN_ADDRESSES },
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt;
@@ -204,6 +233,23 @@ static bool parse_options(int argc, char **argv, struct options *o, bool *help)
 			o->use_libev = strcmp(optarg, "libev") == 0;
 			break;
 		case O_HELP: *help = true; return true;
+		case O_FLOOD: o->flood = true; break;
+		case O_FLOOD_LOAD: o->flood_load = true; break;
+		case O_READY_FILE: o->ready_file = optarg; break;
+		case O_STAFF_URL: o->staff_url = optarg; break;
+		case O_FLOOD_MAPS:
+			ok = parse_int(optarg, 0, 100000, &v);
+			o->flood_maps = (uint32_t)v;
+			break;
+		case O_MAP_ADDRESSES:
+			ok = parse_int(optarg, 1, 250, &v);
+			o->map_addresses = (uint32_t)v;
+			break;
+		case O_CHURN: ok = parse_int(optarg, 0, 100000, &o->churn_per_s); break;
+		case O_CHURN_ADDRESSES:
+			ok = parse_int(optarg, 1, 250, &v);
+			o->churn_addresses = (uint32_t)v;
+			break;
 		default: return false;
 		}
 		if (!ok) {
@@ -214,6 +260,14 @@ static bool parse_options(int argc, char **argv, struct options *o, bool *help)
 	}
 	if (optind != argc || o->url == NULL || o->config_path == NULL) {
 		fprintf(stderr, "headcount-bench: --url and --config are required\n");
+		return false;
+	}
+	if (o->flood_load && o->ready_file == NULL) {
+		fprintf(stderr, "headcount-bench: --flood-load needs --ready-file\n");
+		return false;
+	}
+	if (o->flood && (o->terminals == 0 || o->rate_per_s <= 0)) {
+		fprintf(stderr, "headcount-bench: --flood needs --terminals and --rate\n");
 		return false;
 	}
 	if (o->rounds > 0 && o->maps == 0) {
@@ -288,9 +342,24 @@ static bool run_phases(struct bench *b, const struct options *o)
 		if (o->rounds > 0 && !b->interrupted)
 			ok = bench_fanout_run(b, &maps, o->rounds) && ok;
 	}
-	if (o->terminals > 0 && !b->interrupted)
+	struct bench_flood_options fo = {
+		.config_path = o->config_path,
+		.terminals = o->terminals,
+		.rate_per_s = o->rate_per_s,
+		.seconds = o->seconds,
+		.maps = o->flood_maps,
+		.map_addresses = o->map_addresses,
+		.churn_addresses = o->churn_addresses,
+		.churn_per_s = o->churn_per_s,
+	};
+	if (o->flood_load && !b->interrupted) {
+		ok = bench_flood_load_run(b, &fo, o->ready_file) && ok;
+	} else if (o->flood && !b->interrupted) {
+		ok = bench_flood_run(b, &fo) && ok;
+	} else if (o->terminals > 0 && !b->interrupted) {
 		ok = bench_ingest_run(b, o->terminals, o->rate_per_s, o->seconds,
 				      o->warmup_seconds) && ok;
+	}
 	if ((o->footprint || o->e2e_presses > 0) && !b->interrupted) {
 		struct bench_e2e_options eo = {
 			.terminal_bin = sibling(o->terminal_bin, "headcount-terminal",
@@ -332,6 +401,10 @@ int main(int argc, char **argv)
 		.batch_interval_ms = HC_BATCH_INTERVAL_MS_DEFAULT,
 		.restart_runs = 3,
 		.use_libev = true,
+		.flood_maps = 2000,
+		.map_addresses = 50,
+		.churn_per_s = 500,
+		.churn_addresses = 200,
 	};
 	bool help = false;
 	if (!parse_options(argc, argv, &o, &help)) {
@@ -349,6 +422,13 @@ int main(int argc, char **argv)
 	b.connect_window = o.connect_window;
 	if (!parse_url(o.url, &b))
 		return EXIT_USAGE;
+	if (o.staff_url != NULL) {
+		struct bench staff;
+		memset(&staff, 0, sizeof staff);
+		if (!parse_url(o.staff_url, &staff))
+			return EXIT_USAGE;
+		b.staff_port = staff.port;
+	}
 	struct hc_config_error cerr;
 	struct hc_venue_cfg *cfg = hc_venue_load(o.config_path, &cerr);
 	if (cfg == NULL) {
@@ -379,7 +459,7 @@ int main(int argc, char **argv)
 
 	int rc = EXIT_FAILURE;
 	unsigned int fd_limit = bench_raise_fd_limit();
-	if (o.maps + o.terminals + 64 > fd_limit)
+	if (o.maps + o.terminals + (o.flood_load ? o.flood_maps + 1024 : 0) + 64 > fd_limit)
 		hc_warn("bench: %u descriptors allowed, %u connections asked for;"
 			" raise ulimit -n", fd_limit, o.maps + o.terminals);
 	if (!bench_loop_init(&b, fd_limit, o.use_libev))

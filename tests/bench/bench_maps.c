@@ -57,6 +57,10 @@ static void on_message(struct bench_map *p, const char *text, size_t len)
 {
 	int64_t now_us = hc_mono_us();
 	struct bench_maps *m = p->owner;
+	if (m->ignore_updates && p->state == BENCH_MAP_READY) {
+		p->messages++;
+		return;
+	}
 	json_error_t jerr;
 	json_t *msg = json_loadb(text, len, 0, &jerr);
 	if (msg == NULL) {

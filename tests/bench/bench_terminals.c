@@ -278,8 +278,7 @@ void bench_terms_free(struct bench_terms *o)
 	memset(o, 0, sizeof *o);
 }
 
-/* Closes every connection and waits (bounded) until lws let them go. */
-static void close_all(struct bench *b, struct bench_terms *o)
+void bench_terms_close(struct bench *b, struct bench_terms *o)
 {
 	for (uint32_t i = 0; i < o->count; i++)
 		if (o->terms[i].wsi != NULL)
@@ -305,9 +304,8 @@ static bool all_acked(void *arg)
 	return true;
 }
 
-/* Spreads the batches due by now over the terminals, round robin. */
-static void pace(struct bench_terms *o, int64_t rate_per_s, int64_t start_us,
-		 int64_t now_us, int64_t *issued, uint32_t *cursor)
+void bench_terms_pace(struct bench_terms *o, int64_t rate_per_s, int64_t start_us,
+		      int64_t now_us, int64_t *issued, uint32_t *cursor)
 {
 	int64_t due_total = (int64_t)((double)rate_per_s * (double)(now_us - start_us) / 1e6);
 	for (; *issued < due_total; (*issued)++) {
@@ -366,7 +364,7 @@ bool bench_ingest_run(struct bench *b, uint32_t terminals, int64_t rate_per_s,
 		if (now_us >= o.measuring_until_us)
 			break;
 		if (rate_per_s > 0)
-			pace(&o, rate_per_s, start_us, now_us, &issued, &cursor);
+			bench_terms_pace(&o, rate_per_s, start_us, now_us, &issued, &cursor);
 		if (bench_service(b) < 0)
 			break;
 	}
@@ -429,11 +427,11 @@ bool bench_ingest_run(struct bench *b, uint32_t terminals, int64_t rate_per_s,
 		bench_detail(phase, "aggregator_rss_kib",
 			     json_integer(cpu_until.rss_bytes / 1024));
 	}
-	close_all(b, &o);
+	bench_terms_close(b, &o);
 	bench_terms_free(&o);
 	return true;
 fail:
-	close_all(b, &o);
+	bench_terms_close(b, &o);
 	bench_terms_free(&o);
 	return false;
 }

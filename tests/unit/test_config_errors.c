@@ -72,6 +72,44 @@ static void a_bad_fraction_or_hold_is_refused_at_its_line(void **state)
 	assert_refused(state, "[venue]\nlisten = 127.0.0.1:70000\n" AREA, 2, "port 1..65535");
 }
 
+static void limit_keys_are_refused_out_of_range_at_their_line(void **state)
+{
+	assert_refused(state, "[venue]\nconnections_per_address = 0\n" AREA, 2,
+		       "connections_per_address must be an integer 1..1000000");
+	assert_refused(state, "[venue]\nconnections_per_address = 1000001\n" AREA, 2,
+		       "connections_per_address");
+	assert_refused(state, "[venue]\nmap_idle_timeout_s = 2\n" AREA, 2,
+		       "map_idle_timeout_s must be an integer 3..3600");
+	assert_refused(state, "[venue]\nmap_idle_timeout_s = 3601\n" AREA, 2, "map_idle_timeout_s");
+	assert_refused(state, "[venue]\nstaff_listen = 8081\n" AREA, 2,
+		       "staff_listen must be host:port");
+	assert_refused(state, AREA "connections_per_address = 5\n", 3, "connections_per_address");
+}
+
+static void limit_keys_load_and_default(void **state)
+{
+	struct venue_dir *d = *state;
+	write_file(d->file, "[venue]\nstaff_listen = 10.0.0.2:8081\nconnections_per_address = 1\n"
+			    "map_idle_timeout_s = 3\n" AREA);
+	struct hc_config_error err;
+	struct hc_venue_cfg *cfg = hc_venue_load(d->file, &err);
+	if (cfg == NULL)
+		fail_msg("refused: %d %s", err.line, err.message);
+	assert_string_equal(cfg->staff_listen_host, "10.0.0.2");
+	assert_int_equal(cfg->staff_listen_port, 8081);
+	assert_int_equal(cfg->connections_per_address, 1);
+	assert_int_equal(cfg->map_idle_timeout_s, 3);
+	hc_venue_free(cfg);
+	write_file(d->file, AREA);
+	cfg = hc_venue_load(d->file, &err);
+	if (cfg == NULL)
+		fail_msg("refused: %d %s", err.line, err.message);
+	assert_int_equal(cfg->staff_listen_port, 0);
+	assert_int_equal(cfg->connections_per_address, HC_CONNECTIONS_PER_ADDRESS_DEFAULT);
+	assert_int_equal(cfg->map_idle_timeout_s, HC_MAP_IDLE_TIMEOUT_S_DEFAULT);
+	hc_venue_free(cfg);
+}
+
 static void threshold_order_is_checked_at_the_offending_key(void **state)
 {
 	assert_refused(state, AREA "moderate_at = 0.9\n", 3,
@@ -323,6 +361,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(a_bad_integer_names_section_key_range_and_value),
 		T(a_bad_fraction_or_hold_is_refused_at_its_line),
+		T(limit_keys_are_refused_out_of_range_at_their_line),
+		T(limit_keys_load_and_default),
 		T(threshold_order_is_checked_at_the_offending_key),
 		T(syntax_errors_are_inih_lines),
 		T(unknown_sections_and_keys_are_refused),
