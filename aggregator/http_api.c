@@ -20,7 +20,7 @@
  * the errors are JSON (404 unknown path, 405 other methods, 503 while
  * stopping);
  * /healthz answers 503 "degraded" while the last commit failed, so a
- * monitor sees storage faults (DESIGN.md invariant 7). The body is built
+ * monitor sees storage faults (docs/design.md invariant 7). The body is built
  * at once from the loop's state (a consistent snapshot) and written in
  * pieces from the writeable callback, never blocking the loop.
  *

@@ -5,7 +5,7 @@
  * Relies on: nothing but libc. No I/O, clock, thread or socket; the edges
  * (server.c, committer.c, store.c) feed it events and act on its answers.
  *
- * Promises (DESIGN.md invariants 1 and 2):
+ * Promises (docs/design.md invariants 1 and 2):
  *   - an area's totals are the sum of the applied rows of that area, as
  *     the store holds them: a row is added when its commit succeeded (or
  *     when loaded), once, whatever inserted[] says about who wrote it;

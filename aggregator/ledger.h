@@ -1,7 +1,7 @@
 /*
  * ledger.h — the aggregator's counting core (pure: no I/O, no clock).
  *
- * Invariants 1 and 2 of DESIGN.md live here. The ledger is an append-only
+ * Invariants 1 and 2 of docs/design.md live here. The ledger is an append-only
  * set of rows, each a delta (entered, exited) from one source identified
  * by (terminal, incarnation, seq). Area totals are the sums of the rows.
  * A row is applied at most once; the store (aggregator/store.c) makes it

@@ -7,7 +7,7 @@
  *
  * On connect a map client gets {"type":"snapshot","areas":[...],
  * "groups":[...]}, then {"type":"area",...} or {"type":"group",...} for
- * each area or group that changed. Conflation (DESIGN.md invariant 4):
+ * each area or group that changed. Conflation (docs/design.md invariant 4):
  * each connection remembers the version of every area and group it last
  * sent and, per writeable callback, sends the current state of the next
  * one whose version moved. After a config reload renumbered the areas

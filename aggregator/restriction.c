@@ -1,7 +1,7 @@
 /*
  * restriction.c — the entry-restriction state machine (pure).
  *
- * DESIGN.md invariant 5: restriction has hysteresis. Relies on levels.c
+ * docs/design.md invariant 5: restriction has hysteresis. Relies on levels.c
  * to turn threshold fractions into people. Promises, for every call:
  *   - automatic closing happens at occupancy >= ceil(restrict_at x cap);
  *   - automatic reopening needs BOTH occupancy <= floor(resume_at x cap)

@@ -1,7 +1,7 @@
 /*
  * restriction.h — the entry-restriction state machine (pure).
  *
- * DESIGN.md invariant 5. Automatic: entry closes when occupancy reaches
+ * docs/design.md invariant 5. Automatic: entry closes when occupancy reaches
  * restrict_at x capacity; it reopens only when occupancy is at or below
  * resume_at x capacity AND hold_ms has passed since it closed. A
  * supervisor override (force closed / force open) wins until released

@@ -14,7 +14,7 @@
  *     thread, one job at a time; batches staged while a job is in flight
  *     go into the next job (group commit);
  *   - an ack leaves only after the commit holding its batch returned ok
- *     (DESIGN.md invariant 2), on the terminal's current connection;
+ *     (docs/design.md invariant 2), on the terminal's current connection;
  *   - area states are recomputed and pushed in the same loop turn as the
  *     commit result (invariant 4);
  *   - a failed commit acknowledges nothing, is logged and shown by

@@ -14,7 +14,7 @@
  *   - an area's or group's version grows whenever anything in its state
  *     changes, and only then; every connection compares it with the
  *     version it last sent, so each gets the latest state and never a
- *     backlog (conflation, DESIGN.md invariant 4);
+ *     backlog (conflation, docs/design.md invariant 4);
  *   - every change — a commit, a hold expiring, an override, a threshold
  *     change, a reload — is computed in the same loop turn that caused
  *     it (hc_venue_state_refresh). A change of level, restriction,
@@ -29,7 +29,7 @@
  *   - an area's valid_through_commit says which commits its published
  *     state includes, so a terminal is never sent a figure older than
  *     an ack it already has (its shown figure adds acked deltas until
- *     the next area message, DESIGN.md invariant 3);
+ *     the next area message, docs/design.md invariant 3);
  *   - the effective config is always base + adjustments, rebuilt as a
  *     whole, so a reload keeps the supervisors' changes and a change
  *     that no longer fits the file's thresholds is dropped with a WARN

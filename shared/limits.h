@@ -1,7 +1,7 @@
 /*
  * limits.h — every bound headcount enforces, in one place.
  *
- * DESIGN.md invariant 6: everything is bounded. Each limit has a name with
+ * docs/design.md invariant 6: everything is bounded. Each limit has a name with
  * its unit, a value, and a line saying why. docs/protocol.md and
  * docs/config.md quote these values; tests exercise each edge.
  */

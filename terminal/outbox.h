@@ -1,7 +1,7 @@
 /*
  * outbox.h — the terminal's counting core (pure: no I/O, no clock).
  *
- * Invariants 2 and 3 of DESIGN.md live here. Presses are counted only
+ * Invariants 2 and 3 of docs/design.md live here. Presses are counted only
  * after the journal (terminal/journal.c) stored them; then they are
  * "pending". Every batch interval the pending presses become one batch
  * with the next sequence number. The journal stores the batch, and from

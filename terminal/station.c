@@ -3,7 +3,7 @@
  * screen (see station.h).
  *
  * Relies on the journal to make each step durable and on the outbox to
- * decide. Promises the order DESIGN.md invariant 2 needs: a press is
+ * decide. Promises the order docs/design.md invariant 2 needs: a press is
  * stored before it is counted, a batch is stored before it is sent, an
  * ack is stored before the batch leaves the outbox. When the journal
  * fails, nothing moves forward; the failed step is retried on the next

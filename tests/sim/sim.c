@@ -17,7 +17,7 @@
  *   storage   group commits fail (disk full): nothing stored, no ack; or
  *             fail "uncertainly": stored, yet reported as failed.
  *
- * After every step it checks the invariants (DESIGN.md 1 and 2):
+ * After every step it checks the invariants (docs/design.md 1 and 2):
  *   - every area's ledger totals equal the sums of the stored rows;
  *   - an ack only ever arrives for a row that is durable in the store;
  *   - no terminal's stored rows exceed what its journal holds;

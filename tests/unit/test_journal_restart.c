@@ -1,6 +1,6 @@
 /*
  * test_journal_restart.c — what the journal stored survives closing and
- * reopening exactly (DESIGN.md invariant 2): the same incarnation, the
+ * reopening exactly (docs/design.md invariant 2): the same incarnation, the
  * same unacked batches (seq, entered, exited), the same pending presses
  * and next seq; acknowledged batches stay acknowledged; a lost journal
  * starts a new incarnation; a journal is never used by another terminal.

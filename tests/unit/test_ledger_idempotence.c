@@ -1,5 +1,5 @@
 /*
- * test_ledger_idempotence.c — a batch is applied at most once (DESIGN.md
+ * test_ledger_idempotence.c — a batch is applied at most once (docs/design.md
  * invariant 2), and totals are sums, never overwrites (invariant 1).
  *
  * Drives the pure ledger core through receive / take_staged /

@@ -1,6 +1,6 @@
 /*
  * test_ledger_seq_gaps.c — sequence gaps are counted per terminal
- * incarnation (DESIGN.md invariant 7: faults are visible), shrink as the
+ * incarnation (docs/design.md invariant 7: faults are visible), shrink as the
  * gap is filled, and never mix incarnations or terminals.
  */
 #include <setjmp.h>

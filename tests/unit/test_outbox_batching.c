@@ -2,7 +2,7 @@
  * test_outbox_batching.c — pending presses become batches at the batch
  * interval, with strictly increasing sequence numbers, never more than
  * HC_BATCH_DELTA_MAX presses each, and the door shows the aggregator's
- * figure plus the terminal's own unacknowledged delta (DESIGN.md
+ * figure plus the terminal's own unacknowledged delta (docs/design.md
  * invariants 2 and 3).
  *
  * Drives the pure outbox core the way terminal/station.c does: pressed,

@@ -1,6 +1,6 @@
 /*
  * test_outbox_resend.c — a stored batch is sent, and resent unchanged,
- * until acknowledged (DESIGN.md invariant 2): after resend_after_ms on
+ * until acknowledged (docs/design.md invariant 2): after resend_after_ms on
  * the same link, at once and in seq order on a new link, never more than
  * HC_INFLIGHT_BATCHES_MAX outstanding; repeated and unknown acks change
  * nothing; a restored outbox resends exactly what was stored.

@@ -1,7 +1,7 @@
 /*
  * test_restriction_transitions.c — every transition of the entry gate.
  *
- * Property (DESIGN.md invariant 5): entry closes at ceil(restrict_at x cap)
+ * Property (docs/design.md invariant 5): entry closes at ceil(restrict_at x cap)
  * people; reopens only at or below floor(resume_at x cap) AND after hold_ms;
  * an override wins until released to automatic; the automatic state and its
  * hold clock keep running under an override; thresholds changed while
