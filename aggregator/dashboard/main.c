@@ -31,6 +31,7 @@
 #include "aggregator/dashboard/screen.h"
 #include "aggregator/dashboard/ui.h"
 #include "shared/clock.h"
+#include "shared/version.h"
 #include "shared/wire_supervisor.h"
 
 #define CREDENTIAL_BYTES_MAX 512
@@ -58,14 +59,21 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
-static void usage(void)
+/* Prints the usage to out and exits with status (0 for --help). */
+static void usage_exit(FILE *out, int status)
 {
-	fprintf(stderr,
+	fprintf(out,
 		"usage: headcount-dashboard [--url ws://HOST:PORT] --supervisor NAME\n"
 		"                           [--key-file PATH] [--ascii] [--no-colour]\n"
+		"       headcount-dashboard --help | --version\n"
 		"The key is read from --key-file, else from the file named by\n"
 		"HC_SUPERVISOR_KEY_FILE, else typed at a prompt (not echoed).\n");
-	exit(2);
+	exit(status);
+}
+
+static void usage(void)
+{
+	usage_exit(stderr, 2);
 }
 
 /* Reads the first line of path into out (no newline). */
@@ -328,8 +336,14 @@ int main(int argc, char **argv)
 	const char *url = "ws://127.0.0.1:8080", *key_file = NULL;
 	bool force_ascii = false, no_colour = getenv("NO_COLOR") != NULL;
 	a.supervisor = getenv("HC_SUPERVISOR");
+	if (hc_version_requested(argc, argv)) {
+		hc_version_print(stdout, "headcount-dashboard");
+		return 0;
+	}
 	for (int i = 1; i < argc; i++) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			usage_exit(stdout, 0);
 		if (strcmp(argv[i], "--ascii") == 0) {
 			force_ascii = true;
 			continue;

@@ -95,8 +95,10 @@ wait_until 10 bash -c "[ \"\$(tmux capture-pane -p -t $dash | grep 大ホール 
 	{ screen >&2; fail "大ホール stayed at $first"; }
 note "numbers move: 大ホール $first -> $(figure '大ホール'), Main hall 3"
 door_row_has() { screen | grep -- " $1 " | grep -Eq -- "$2"; }
-wait_until 10 door_row_has k1 "online +[0-9:]+ +[0-9]+ +0 +0 +3/0 0\.1\.0" ||
-	{ screen >&2; fail "k1's row does not show online, last seen, pending, no gaps or faults, 3/0 today, 0.1.0"; }
+# The version a terminal reports starts with the release (shared/version.h).
+release=$(sed -n 's/^#define HC_RELEASE "\(.*\)"$/\1/p' shared/version.h)
+wait_until 10 door_row_has k1 "online +[0-9:]+ +[0-9]+ +0 +0 +3/0 ${release//./\\.}" ||
+	{ screen >&2; fail "k1's row does not show online, last seen, pending, no gaps or faults, 3/0 today, $release"; }
 note "door row: $(screen | grep ' k1 ' | sed 's/  */ /g')"
 
 # Forced STOP by keystrokes; Main hall is the first row in name order.

@@ -25,9 +25,8 @@ expect 644 usr/lib/systemd/system/headcount-terminal.service
 expect 644 usr/lib/sysusers.d/headcount.conf
 expect 644 etc/headcount/venue.ini.example
 expect 644 etc/headcount/terminal.ini.example
-if [ -f build/headcount-dashboard ]; then
-	expect 755 usr/bin/headcount-dashboard
-fi
+expect 755 usr/bin/headcount-dashboard
+expect 644 usr/share/man/man1/headcount-dashboard.1
 
 unit="$dest/usr/lib/systemd/system/headcount-aggregator.service"
 grep -qx 'ExecStart=/usr/bin/headcount-aggregator --config /etc/headcount/venue.ini' "$unit" ||
