@@ -12,8 +12,9 @@
  * journal, batch_interval_ms, input, display); flags given on the command
  * line win over it. A bad flag or value prints a message and exits 2; a
  * failure at run time (journal, device) exits 1. docs/terminal.md is the
- * user guide. This file only parses and wires: journal -> station ->
- * input/display -> link.
+ * user guide. This file only parses flags (the file is read by
+ * terminal/settings.c) and wires: journal -> station -> input/display ->
+ * link.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -23,8 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <ini.h>
-
 #include "hw/display.h"
 #include "hw/input.h"
 #include "shared/clock.h"
@@ -33,28 +32,10 @@
 #include "shared/protocol.h"
 #include "terminal/journal.h"
 #include "terminal/link.h"
+#include "terminal/settings.h"
 #include "terminal/station.h"
 
 #define EXIT_USAGE 2
-
-struct settings {
-	char id[128];
-	char url[512];
-	char journal[PATH_MAX];
-	char batch_interval[32];
-	char input[32];
-	char display[32];
-	char config[PATH_MAX];
-	bool exit_when_acked;
-	bool verbose;
-	bool help;
-};
-
-/* Where an INI error was found: first one wins. */
-struct ini_state {
-	struct settings *s;
-	char message[256];
-};
 
 static void usage(FILE *out)
 {
@@ -75,73 +56,6 @@ static void usage(FILE *out)
 		"  --verbose                debug logging\n",
 		HC_BATCH_INTERVAL_MS_MIN, HC_BATCH_INTERVAL_MS_MAX,
 		HC_BATCH_INTERVAL_MS_DEFAULT);
-}
-
-static bool copy_value(char *dst, size_t cap, const char *value)
-{
-	if (strlen(value) >= cap)
-		return false;
-	memcpy(dst, value, strlen(value) + 1);
-	return true;
-}
-
-/* inih handler for the [terminal] section. */
-static int read_ini_key(void *user, const char *section, const char *name,
-		       const char *value)
-{
-	struct ini_state *is = user;
-	struct settings *s = is->s;
-	bool ok;
-
-	if (strcmp(section, "terminal") != 0) {
-		if (is->message[0] == '\0')
-			snprintf(is->message, sizeof is->message,
-				 "unknown section [%s] (expected [terminal])",
-				 section);
-		return 0;
-	}
-	if (strcmp(name, "id") == 0)
-		ok = copy_value(s->id, sizeof s->id, value);
-	else if (strcmp(name, "url") == 0)
-		ok = copy_value(s->url, sizeof s->url, value);
-	else if (strcmp(name, "journal") == 0)
-		ok = copy_value(s->journal, sizeof s->journal, value);
-	else if (strcmp(name, "batch_interval_ms") == 0)
-		ok = copy_value(s->batch_interval, sizeof s->batch_interval, value);
-	else if (strcmp(name, "input") == 0)
-		ok = copy_value(s->input, sizeof s->input, value);
-	else if (strcmp(name, "display") == 0)
-		ok = copy_value(s->display, sizeof s->display, value);
-	else {
-		if (is->message[0] == '\0')
-			snprintf(is->message, sizeof is->message,
-				 "unknown key \"%s\" in [terminal]", name);
-		return 0;
-	}
-	if (!ok && is->message[0] == '\0')
-		snprintf(is->message, sizeof is->message,
-			 "value of %s too long", name);
-	return ok ? 1 : 0;
-}
-
-static bool load_config_file(const char *path, struct settings *s)
-{
-	struct ini_state is = { .s = s };
-	int rc = ini_parse(path, read_ini_key, &is);
-	if (rc == -1) {
-		hc_error("%s: cannot open: %s", path, strerror(errno));
-		return false;
-	}
-	if (rc == -2) {
-		hc_error("%s: out of memory", path);
-		return false;
-	}
-	if (rc > 0) {
-		hc_error("%s:%d: %s", path, rc,
-			 is.message[0] != '\0' ? is.message : "syntax error");
-		return false;
-	}
-	return true;
 }
 
 enum {
@@ -165,7 +79,7 @@ static const struct option long_options[] = {
 
 /* One getopt pass. With only_config, takes --config/--help/--verbose and
  * skips the rest (they are applied after the config file). */
-static bool parse_flags(int argc, char **argv, struct settings *s,
+static bool parse_flags(int argc, char **argv, struct hc_term_settings *s,
 			bool only_config)
 {
 	optind = 0; /* GNU: full re-initialisation for a second pass */
@@ -176,7 +90,7 @@ static bool parse_flags(int argc, char **argv, struct settings *s,
 		if (c == '?' || c == ':')
 			return false;
 		if (c == OPT_CONFIG)
-			ok = copy_value(s->config, sizeof s->config, optarg);
+			ok = hc_term_settings_copy(s->config, sizeof s->config, optarg);
 		else if (c == OPT_HELP)
 			s->help = true;
 		else if (c == OPT_VERBOSE)
@@ -184,18 +98,18 @@ static bool parse_flags(int argc, char **argv, struct settings *s,
 		else if (only_config)
 			continue;
 		else if (c == OPT_ID)
-			ok = copy_value(s->id, sizeof s->id, optarg);
+			ok = hc_term_settings_copy(s->id, sizeof s->id, optarg);
 		else if (c == OPT_URL)
-			ok = copy_value(s->url, sizeof s->url, optarg);
+			ok = hc_term_settings_copy(s->url, sizeof s->url, optarg);
 		else if (c == OPT_JOURNAL)
-			ok = copy_value(s->journal, sizeof s->journal, optarg);
+			ok = hc_term_settings_copy(s->journal, sizeof s->journal, optarg);
 		else if (c == OPT_BATCH)
-			ok = copy_value(s->batch_interval,
+			ok = hc_term_settings_copy(s->batch_interval,
 					sizeof s->batch_interval, optarg);
 		else if (c == OPT_INPUT)
-			ok = copy_value(s->input, sizeof s->input, optarg);
+			ok = hc_term_settings_copy(s->input, sizeof s->input, optarg);
 		else if (c == OPT_DISPLAY)
-			ok = copy_value(s->display, sizeof s->display, optarg);
+			ok = hc_term_settings_copy(s->display, sizeof s->display, optarg);
 		else if (c == OPT_EXIT_ACKED)
 			s->exit_when_acked = true;
 		if (!ok) {
@@ -224,7 +138,7 @@ static bool parse_int64(const char *text, int64_t min, int64_t max,
 }
 
 /* Reads config file and flags into s; false on any usage error. */
-static bool gather_settings(int argc, char **argv, struct settings *s)
+static bool gather_settings(int argc, char **argv, struct hc_term_settings *s)
 {
 	memset(s, 0, sizeof *s);
 	snprintf(s->input, sizeof s->input, "stdin");
@@ -235,14 +149,14 @@ static bool gather_settings(int argc, char **argv, struct settings *s)
 		return false;
 	if (s->help)
 		return true;
-	if (s->config[0] != '\0' && !load_config_file(s->config, s))
+	if (s->config[0] != '\0' && !hc_term_settings_load_file(s->config, s))
 		return false;
 	return parse_flags(argc, argv, s, false);
 }
 
 static int run_status(int argc, char **argv)
 {
-	struct settings s;
+	struct hc_term_settings s;
 	if (!gather_settings(argc, argv, &s))
 		return EXIT_USAGE;
 	if (s.help) {
@@ -286,7 +200,7 @@ static int run_status(int argc, char **argv)
 }
 
 /* Checks every run setting; fills the parsed forms. */
-static bool validate_run(struct settings *s, struct hc_link_config *lc,
+static bool validate_run(struct hc_term_settings *s, struct hc_link_config *lc,
 			 int64_t *batch_interval_ms)
 {
 	char err[256];
@@ -329,7 +243,7 @@ static bool validate_run(struct settings *s, struct hc_link_config *lc,
 
 static int run_terminal(int argc, char **argv)
 {
-	struct settings s;
+	struct hc_term_settings s;
 	struct hc_link_config lc;
 	int64_t batch_interval_ms = 0;
 	struct hc_journal *j = NULL;

@@ -1,0 +1,116 @@
+/*
+ * settings.c — reads the terminal's config file (settings.h).
+ *
+ * Relies on: inih (ini_parse for a file, ini_parse_string for text in
+ * memory; both read line by line with the same rules), with the
+ * process's inih options as they are (the terminal sets none).
+ *
+ * Promises: the [terminal] section's six keys are copied as text when
+ * they fit their field; any other section or key, or a value too long,
+ * is an error on its line; the first error found is the one reported,
+ * at the line inih reports (its first error line). Nothing is changed
+ * unless the whole file is good.
+ */
+#include "terminal/settings.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "shared/log.h"
+
+/* One load: the settings being filled and the first error's text. */
+struct ini_state {
+	struct hc_term_settings s;
+	char message[256];
+};
+
+bool hc_term_settings_copy(char *dst, size_t cap, const char *value)
+{
+	size_t n = strlen(value);
+	if (n >= cap)
+		return false;
+	memcpy(dst, value, n + 1);
+	return true;
+}
+
+/* inih handler for the [terminal] section. */
+static int read_ini_key(void *user, const char *section, const char *name,
+			const char *value)
+{
+	struct ini_state *is = user;
+	struct hc_term_settings *s = &is->s;
+	bool ok;
+
+	if (strcmp(section, "terminal") != 0) {
+		if (is->message[0] == '\0')
+			snprintf(is->message, sizeof is->message,
+				 "unknown section [%s] (expected [terminal])",
+				 section);
+		return 0;
+	}
+	if (strcmp(name, "id") == 0)
+		ok = hc_term_settings_copy(s->id, sizeof s->id, value);
+	else if (strcmp(name, "url") == 0)
+		ok = hc_term_settings_copy(s->url, sizeof s->url, value);
+	else if (strcmp(name, "journal") == 0)
+		ok = hc_term_settings_copy(s->journal, sizeof s->journal, value);
+	else if (strcmp(name, "batch_interval_ms") == 0)
+		ok = hc_term_settings_copy(s->batch_interval, sizeof s->batch_interval, value);
+	else if (strcmp(name, "input") == 0)
+		ok = hc_term_settings_copy(s->input, sizeof s->input, value);
+	else if (strcmp(name, "display") == 0)
+		ok = hc_term_settings_copy(s->display, sizeof s->display, value);
+	else {
+		if (is->message[0] == '\0')
+			snprintf(is->message, sizeof is->message,
+				 "unknown key \"%s\" in [terminal]", name);
+		return 0;
+	}
+	if (!ok && is->message[0] == '\0')
+		snprintf(is->message, sizeof is->message,
+			 "value of %s too long", name);
+	return ok ? 1 : 0;
+}
+
+/* Turns inih's result into the outcome: s updated, or err filled. */
+static bool finish(const char *name, int rc, const struct ini_state *is,
+		   struct hc_term_settings *s, char *err, size_t err_cap)
+{
+	if (rc == -1) {
+		snprintf(err, err_cap, "%s: cannot open: %s", name, strerror(errno));
+		return false;
+	}
+	if (rc == -2) {
+		snprintf(err, err_cap, "%s: out of memory", name);
+		return false;
+	}
+	if (rc > 0) {
+		snprintf(err, err_cap, "%s:%d: %s", name, rc,
+			 is->message[0] != '\0' ? is->message : "syntax error");
+		return false;
+	}
+	*s = is->s;
+	return true;
+}
+
+bool hc_term_settings_load_text(const char *name, const char *text,
+				struct hc_term_settings *s, char *err, size_t err_cap)
+{
+	struct ini_state is = { .s = *s };
+	int rc = ini_parse_string(text, read_ini_key, &is);
+	return finish(name, rc, &is, s, err, err_cap);
+}
+
+bool hc_term_settings_load_file(const char *path, struct hc_term_settings *s)
+{
+	struct ini_state is = { .s = *s };
+	int rc = ini_parse(path, read_ini_key, &is);
+	char err[PATH_MAX + 300];
+	if (finish(path, rc, &is, s, err, sizeof err))
+		return true;
+	hc_error("%s", err);
+	return false;
+}
