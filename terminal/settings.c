@@ -2,8 +2,10 @@
  * settings.c — reads the terminal's config file (settings.h).
  *
  * Relies on: inih (ini_parse for a file, ini_parse_string for text in
- * memory; both read line by line with the same rules), with the
- * process's inih options as they are (the terminal sets none).
+ * memory; both read line by line with the same rules). Its multi-line
+ * values are switched off, as for the venue config: with them an
+ * indented line silently replaced the value of the key above (an
+ * indented "display = screen" under journal became the journal path).
  *
  * Promises: the [terminal] section's six keys are copied as text when
  * they fit their field; any other section or key, or a value too long,
@@ -100,6 +102,7 @@ bool hc_term_settings_load_text(const char *name, const char *text,
 				struct hc_term_settings *s, char *err, size_t err_cap)
 {
 	struct ini_state is = { .s = *s };
+	ini_allow_multiline = false; /* see the note at the top of this file */
 	int rc = ini_parse_string(text, read_ini_key, &is);
 	return finish(name, rc, &is, s, err, err_cap);
 }
@@ -107,6 +110,7 @@ bool hc_term_settings_load_text(const char *name, const char *text,
 bool hc_term_settings_load_file(const char *path, struct hc_term_settings *s)
 {
 	struct ini_state is = { .s = *s };
+	ini_allow_multiline = false; /* see the note at the top of this file */
 	int rc = ini_parse(path, read_ini_key, &is);
 	char err[PATH_MAX + 300];
 	if (finish(path, rc, &is, s, err, sizeof err))
