@@ -15,6 +15,8 @@ packages=(
 	libev-dev libwebsockets-evlib-ev
 	# tests and demo
 	sqlite3 curl jq tmux procps iproute2 psmisc bsdextrautils
+	# fuzzing (make fuzz, the fuzz suite of make test)
+	clang-14 libclang-rt-14-dev
 )
 
 missing=()

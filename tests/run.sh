@@ -5,11 +5,14 @@
 # every cmocka unit test binary and every integration script. A failing
 # file prints the tail of its log (with the seed, where it has one).
 # HC_SUITES limits what runs: e.g. HC_SUITES="unit" or "unit integration".
+# The fuzz suite runs once (its own clang build in build/fuzz): a short
+# clean run of each libFuzzer target (tests/fuzz/run-fuzz.sh --smoke),
+# SKIP when clang is not installed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-suites=${HC_SUITES:-"unit integration sim"}
+suites=${HC_SUITES:-"unit integration sim fuzz"}
 builds=${HC_BUILDS:-"build build/san"}
 logdir=build/test-logs
 mkdir -p "$logdir"
@@ -65,6 +68,18 @@ for b in $builds; do
 		esac
 	done
 done
+
+case " $suites " in
+*" fuzz "*)
+	for t in terminal_proto supervisor_cmd venue_config terminal_settings http_route; do
+		if ! command -v clang-14 >/dev/null 2>&1 && ! command -v clang >/dev/null 2>&1; then
+			printf 'SKIP %-58s %4ds\n' "fuzz/$t (clang not installed)" 0
+			continue
+		fi
+		run_one "fuzz/$t" "$logdir/fuzz-$t.log" bash tests/fuzz/run-fuzz.sh --smoke "$t"
+	done
+	;;
+esac
 
 echo "unit test cases passed: $cases"
 if [ $failed -gt 0 ]; then
