@@ -320,6 +320,8 @@ static void the_demo_venue_loads(void **state)
 /* hc_venue_load_text() (the fuzz target's entry) is hc_venue_load() on
  * text already in memory: the same config or the same error, NUL bytes
  * and an unterminated buffer included. */
+#define WITH_NUL "[area hall]\ncap\0acity = 300\n"
+
 static void text_in_memory_loads_exactly_as_the_same_file(void **state)
 {
 	struct venue_dir *d = *state;
@@ -329,10 +331,10 @@ static void text_in_memory_loads_exactly_as_the_same_file(void **state)
 		"[area hall]\ncapacity = abc\n",
 		"[area hall]\ncapacity = 300\nx\n",
 		"[area hall]\ncapacity = 300\n[terminal t1]\narea = garden\n",
-		"[area hall]\ncap\0acity = 300\n",
+		WITH_NUL,
 		"",
 	};
-	static const size_t lens[] = { 0, 0, 0, 0, 30, 0 };
+	static const size_t lens[] = { 0, 0, 0, 0, sizeof WITH_NUL - 1, 0 };
 	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
 		size_t len = lens[i] != 0 ? lens[i] : strlen(texts[i]);
 		FILE *f = fopen(d->file, "wb");
