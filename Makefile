@@ -148,7 +148,8 @@ fuzz-build: $(FUZZ_BIN)
 fuzz:
 	bash tests/fuzz/run-fuzz.sh --seconds $(FUZZ_SECONDS)
 
-# Folds build/fuzz/corpus/ into the checked-in seeds, minimised.
+# Adds to the checked-in seeds what build/fuzz/corpus/ found that reaches
+# new coverage.
 fuzz-merge:
 	bash tests/fuzz/run-fuzz.sh --merge
 

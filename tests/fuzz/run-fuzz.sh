@@ -3,8 +3,8 @@
 #
 #   run-fuzz.sh --seconds N [TARGET...]   each target N s (make fuzz)
 #   run-fuzz.sh --smoke TARGET            a short clean run (make test)
-#   run-fuzz.sh --merge [TARGET...]       fold build/fuzz/corpus/ into
-#                                         tests/fuzz/corpus/, minimised
+#   run-fuzz.sh --merge [TARGET...]       add to tests/fuzz/corpus/ what
+#                                         in build/fuzz/corpus/ adds coverage
 #
 # A long run starts from the checked-in seeds (tests/fuzz/corpus/<t>/,
 # never written) plus what earlier runs found (build/fuzz/corpus/<t>/,
@@ -103,19 +103,16 @@ case $mode in
 	# shellcheck disable=SC2086
 	build $targets
 	for t in $targets; do
-		merged=$(mktemp -d)
+		# Adds to the seeds only the inputs that reach new coverage;
+		# the seeds themselves all stay.
 		mkdir -p "$dir/corpus/$t"
-		nice -n 19 "$dir/fuzz_$t" -merge=1 -max_len=8192 -timeout=10 "$merged" \
+		local_before=$(find "tests/fuzz/corpus/$t" -type f | wc -l)
+		nice -n 19 "$dir/fuzz_$t" -merge=1 -max_len=8192 -timeout=10 \
 			"tests/fuzz/corpus/$t" "$dir/corpus/$t" >"$dir/log/$t-merge.log" 2>&1 || {
 			echo "run-fuzz: merge of $t failed, see $dir/log/$t-merge.log"
-			rm -rf "$merged"
 			exit 1
 		}
-		rm -rf "tests/fuzz/corpus/$t"
-		mkdir -p "tests/fuzz/corpus/$t"
-		cp "$merged"/* "tests/fuzz/corpus/$t/"
-		rm -rf "$merged"
-		echo "$t: $(find "tests/fuzz/corpus/$t" -type f | wc -l) files"
+		echo "$t: $local_before seeds + $(($(find "tests/fuzz/corpus/$t" -type f | wc -l) - local_before)) found = $(find "tests/fuzz/corpus/$t" -type f | wc -l) files"
 	done
 	;;
 *)
