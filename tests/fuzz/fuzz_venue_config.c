@@ -40,12 +40,6 @@ static char file_path[64];
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* One scratch file per fuzzing process, removed at exit. */
-static void remove_file(void)
-{
-	unlink(file_path);
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
@@ -54,7 +48,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	int fd = mkstemp(file_path);
 	CHECK(fd >= 0);
 	close(fd);
-	atexit(remove_file);
+	/* Only the unique name is kept: each input writes the file, loads
+	 * it and removes it, so no run leaves it behind. */
+	CHECK(unlink(file_path) == 0);
 	return 0;
 }
 
@@ -150,6 +146,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(size == 0 || fwrite(data, 1, size, f) == size);
 	CHECK(fclose(f) == 0);
 	struct hc_venue_cfg *from_file = hc_venue_load(file_path, &err_file);
+	CHECK(unlink(file_path) == 0);
 	check_same(cfg, &err, from_file, &err_file);
 
 	if (cfg != NULL) {
