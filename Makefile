@@ -7,6 +7,9 @@
 #   make SAN=thread  the same, built with ThreadSanitizer in build/tsan
 #   make arm64    the terminal and its unit tests for a Raspberry Pi
 #                 (arm64 cross build into build/arm64; docs/terminal.md)
+#   make fuzz FUZZ_SECONDS=N
+#                 every libFuzzer target (tests/fuzz/) for N seconds each,
+#                 built with clang in build/fuzz (docs/security.md)
 #
 # Missing Debian packages are installed by .ci/install-deps.sh the first
 # time (build/pkg.mk records the pkg-config flags it found).
@@ -67,7 +70,7 @@ ifneq ($(SIM_SRC),)
 BINS += $(BUILD)/headcount-sim
 endif
 
-.PHONY: all test unit demo deps clean lint soak bench install arm64
+.PHONY: all test unit demo deps clean lint soak bench install arm64 fuzz fuzz-build fuzz-merge
 all: $(BINS) $(UNIT_BIN) $(TOOL_BIN) $(DASH_BENCH_BIN)
 
 build/pkg.mk: .ci/install-deps.sh Makefile
@@ -144,8 +147,9 @@ $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIB)
 
 # The whole suite: unit and integration tests on the normal build, then
 # again on the sanitizer build, then the tests that drive the commit
-# thread on the ThreadSanitizer build (tests/run.sh). One line per test
-# file, a final count.
+# thread on the ThreadSanitizer build, then a short run of each fuzz
+# target (tests/fuzz/) (tests/run.sh). One line per test file, a final
+# count.
 test: all
 	$(MAKE) SAN=1 all
 	$(MAKE) SAN=thread all
@@ -204,5 +208,49 @@ clean:
 lint:
 	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h') || true
 	cppcheck --quiet --enable=warning,performance --error-exitcode=1 -I. shared aggregator terminal hw
+
+# ---- fuzzing: libFuzzer targets in tests/fuzz/ (docs/security.md) -------
+# Built with clang into build/fuzz/, apart from the gcc build. Each target
+# links only the pure code it drives (FUZZ_SRC_<name>).
+ifeq ($(origin FUZZ_CC),undefined)
+FUZZ_CC := $(shell command -v clang-14 || command -v clang)
+endif
+FUZZ_DIR := build/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := terminal_proto supervisor_cmd venue_config terminal_settings http_route
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. $(FUZZ_SAN) \
+	-fsanitize=fuzzer-no-link $(PKG_CFLAGS)
+FUZZ_BASE := shared/protocol.c shared/clock.c shared/log.c
+FUZZ_SRC_terminal_proto := $(FUZZ_BASE)
+FUZZ_SRC_supervisor_cmd := $(FUZZ_BASE) shared/config.c aggregator/supervisor_cmd.c \
+	aggregator/restriction.c aggregator/levels.c
+FUZZ_SRC_venue_config := $(FUZZ_BASE) shared/config.c
+FUZZ_SRC_terminal_settings := $(FUZZ_BASE) terminal/settings.c
+FUZZ_SRC_http_route := $(FUZZ_BASE) aggregator/http_route.c
+fuzz_obj = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(1))
+FUZZ_BIN := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_TARGETS))
+
+fuzz-build: $(FUZZ_BIN)
+
+# All targets for FUZZ_SECONDS each, one after the other; new inputs go
+# to build/fuzz/corpus/, crashes to build/fuzz/artifacts/.
+fuzz:
+	bash tests/fuzz/run-fuzz.sh --seconds $(FUZZ_SECONDS)
+
+# Adds to the checked-in seeds what build/fuzz/corpus/ found that reaches
+# new coverage.
+fuzz-merge:
+	bash tests/fuzz/run-fuzz.sh --merge
+
+$(FUZZ_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+
+.SECONDEXPANSION:
+$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $$(call fuzz_obj,$$(FUZZ_SRC_$$*))
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(LDLIBS)
+
+-include $(shell find $(FUZZ_DIR)/obj -name '*.d' 2>/dev/null)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

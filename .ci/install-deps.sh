@@ -24,6 +24,8 @@ packages=(
 	# map page tests: nginx in front, headless chromium, a Japanese font
 	# for the screenshot
 	nginx chromium fonts-ipafont-gothic
+	# fuzzing (make fuzz, the fuzz suite of make test)
+	clang-14 libclang-rt-14-dev
 )
 
 # The Raspberry Pi (arm64) build of the terminal and its unit tests under

@@ -29,6 +29,7 @@
  * handled here exactly once per wake.
  */
 #include "aggregator/server_internal.h"
+#include "aggregator/http_route.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -137,36 +138,22 @@ static json_t *error_json(const char *message)
 	return json_pack("{s:s}", "error", message);
 }
 
-/* Picks the response for a request: status and JSON body (stolen). */
+/* Picks the response for a request (aggregator/http_route.c decides
+ * which): status and JSON body (stolen). */
 static json_t *route(const struct hc_server *s, struct lws *wsi, const char *path,
 		     unsigned int *status)
 {
-	if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0) {
-		*status = HTTP_STATUS_METHOD_NOT_ALLOWED;
-		return error_json("only GET is served");
+	struct hc_http_route r = hc_http_route_pick(
+		path, strlen(path), lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0,
+		s->stopping, s->storage_failing);
+	*status = r.status;
+	switch (r.resource) {
+	case HC_HTTP_AREAS: return areas_json(s);
+	case HC_HTTP_GROUPS: return groups_json(s);
+	case HC_HTTP_HEALTHZ: return health_json(s);
+	case HC_HTTP_VENUE: return hc_venue_map_json(s->cfg);
+	default: return error_json(r.error);
 	}
-	if (s->stopping) {
-		*status = HTTP_STATUS_SERVICE_UNAVAILABLE;
-		return error_json("aggregator shutting down");
-	}
-	if (strcmp(path, "/api/areas") == 0) {
-		*status = HTTP_STATUS_OK;
-		return areas_json(s);
-	}
-	if (strcmp(path, "/api/groups") == 0) {
-		*status = HTTP_STATUS_OK;
-		return groups_json(s);
-	}
-	if (strcmp(path, "/api/venue") == 0) {
-		*status = HTTP_STATUS_OK;
-		return hc_venue_map_json(s->cfg);
-	}
-	if (strcmp(path, "/healthz") == 0) {
-		*status = s->storage_failing ? HTTP_STATUS_SERVICE_UNAVAILABLE : HTTP_STATUS_OK;
-		return health_json(s);
-	}
-	*status = HTTP_STATUS_NOT_FOUND;
-	return error_json("no such path; try /, /api/areas, /api/groups, /api/venue, /healthz or /metrics");
 }
 
 /* True when the request's If-None-Match matches etag. */

@@ -37,6 +37,11 @@ static enum hc_sup_verdict refuse(char *why, size_t cap, const char *fmt, ...)
 	return HC_SUP_REFUSE;
 }
 
+/* Fills err for a close. The reason is a WebSocket close reason (valid
+ * UTF-8, at most 123 bytes) and a log line, but may quote the peer (an
+ * unknown type, jansson's "near '<byte>'"): every byte outside printable
+ * ASCII becomes '?', as in protocol.c, so a cut UTF-8 sequence or a
+ * control byte never reaches the close frame. */
 __attribute__((format(printf, 3, 4)))
 static enum hc_sup_verdict close_with(struct hc_proto_error *err, enum hc_close_code code,
 				      const char *fmt, ...)
@@ -44,8 +49,14 @@ static enum hc_sup_verdict close_with(struct hc_proto_error *err, enum hc_close_
 	err->code = code;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(err->reason, sizeof err->reason, fmt, ap);
+	int n = vsnprintf(err->reason, sizeof err->reason, fmt, ap);
 	va_end(ap);
+	if (n < 0)
+		snprintf(err->reason, sizeof err->reason, "message refused");
+	for (char *p = err->reason; *p != '\0'; p++) {
+		if (*p < 0x20 || *p > 0x7e)
+			*p = '?';
+	}
 	return HC_SUP_CLOSE;
 }
 

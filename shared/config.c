@@ -1349,7 +1349,11 @@ static void syntax_error(struct loader *L, int line)
 		 shown);
 }
 
-struct hc_venue_cfg *hc_venue_load(const char *path, struct hc_config_error *err)
+/* The loader behind both entry points: path names the file (for the
+ * messages and the database's directory); text is the file's content
+ * when the caller already has it, or NULL to read it from path. */
+static struct hc_venue_cfg *load(const char *path, const char *text_in, size_t text_in_len,
+				 struct hc_config_error *err)
 {
 	char *text = NULL;
 	struct loader *L = calloc(1, sizeof *L);
@@ -1368,7 +1372,21 @@ struct hc_venue_cfg *hc_venue_load(const char *path, struct hc_config_error *err
 	snprintf(cfg->path, sizeof cfg->path, "%s", path);
 	set_defaults(cfg);
 
-	text = read_file(L, path, &L->text_len);
+	if (text_in == NULL) {
+		text = read_file(L, path, &L->text_len);
+	} else if (text_in_len > CONFIG_BYTES_MAX) {
+		error_at(L, 0, "larger than %d bytes", CONFIG_BYTES_MAX);
+	} else {
+		/* A NUL-ended copy, as read_file() gives. */
+		text = malloc(text_in_len + 1);
+		if (text == NULL) {
+			error_at(L, 0, "out of memory");
+		} else {
+			memcpy(text, text_in, text_in_len);
+			text[text_in_len] = '\0';
+			L->text_len = text_in_len;
+		}
+	}
 	if (text == NULL)
 		goto fail;
 	L->text = text;
@@ -1396,6 +1414,17 @@ fail:
 	free(L);
 	free(cfg);
 	return NULL;
+}
+
+struct hc_venue_cfg *hc_venue_load(const char *path, struct hc_config_error *err)
+{
+	return load(path, NULL, 0, err);
+}
+
+struct hc_venue_cfg *hc_venue_load_text(const char *path, const char *text, size_t len,
+					struct hc_config_error *err)
+{
+	return load(path, text, len, err);
 }
 
 void hc_venue_free(struct hc_venue_cfg *cfg)

@@ -156,6 +156,14 @@ struct hc_config_error {
  * value, duplicate id, terminal of an unknown area, ...). */
 struct hc_venue_cfg *hc_venue_load(const char *path, struct hc_config_error *err);
 
+/* The same for a config already in memory (len bytes of text, which may
+ * hold NULs and need not be NUL-ended): path is used only as the file
+ * name in messages and as the directory a relative database is joined
+ * to. Every error and its message is what hc_venue_load() gives for a
+ * file with this content. */
+struct hc_venue_cfg *hc_venue_load_text(const char *path, const char *text, size_t len,
+					struct hc_config_error *err);
+
 void hc_venue_free(struct hc_venue_cfg *cfg);
 
 /* Index of the area/group/terminal with this id, or -1. */

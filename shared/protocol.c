@@ -15,7 +15,8 @@
  * further checks. A parse that returns false names the close code to use
  * (one per kind of fault, listed in protocol.h) and a one-line reason of
  * at most 120 printable ASCII bytes that names the field and its allowed
- * range, fit to be sent as a WebSocket close reason. Unknown extra fields
+ * range, fit to be sent as a WebSocket close reason, and leaves the
+ * caller's message untouched. Unknown extra fields
  * are ignored, so a newer peer can add fields without breaking this one.
  */
 #define _GNU_SOURCE /* timegm */
@@ -237,7 +238,15 @@ static bool parse_utc_ms(const char *s, int64_t *out)
 	time_t secs = timegm(&tm);
 	if (secs == (time_t)-1 || tm.tm_mday != day)
 		return false; /* 31 April normalises to 1 May: refuse */
-	*out = (int64_t)secs * 1000 + ms;
+	/* sscanf's %d also takes " 1", "+1" and a leap second :60 that
+	 * normalises to the next minute: only the one spelling that
+	 * hc_format_utc() writes for this instant is accepted. */
+	int64_t ms_total = (int64_t)secs * 1000 + ms;
+	char canonical[UTC_TEXT_LEN + 8];
+	hc_format_utc(ms_total, canonical, sizeof canonical);
+	if (strcmp(canonical, s) != 0)
+		return false;
+	*out = ms_total;
 	return true;
 }
 
@@ -455,8 +464,12 @@ static bool parse_directed(const char *buf, size_t len, const struct msg_kind *k
 		k++;
 	bool ok;
 	if (k->name != NULL) {
-		out->type = k->type;
-		ok = k->parse(j, out, err);
+		/* Parsed aside, so a refused frame leaves *out as it was. */
+		struct hc_msg m;
+		m.type = k->type;
+		ok = k->parse(j, &m, err);
+		if (ok)
+			*out = m;
 	} else {
 		char quoted[REASON_QUOTE_MAX + 1];
 		ok = fail(err, HC_CLOSE_UNKNOWN_TYPE, "type \"%s\" is not %s message (%s)",

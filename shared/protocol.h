@@ -126,8 +126,9 @@ struct hc_msg {
 };
 
 /* Parses a frame a terminal sent (hello or batch). Returns true and fills
- * out, or returns false and fills err. Frames longer than
- * HC_TERMINAL_FRAME_BYTES_MAX are refused with HC_CLOSE_TOO_BIG. */
+ * out, or returns false, fills err and leaves out untouched. Frames
+ * longer than HC_TERMINAL_FRAME_BYTES_MAX are refused with
+ * HC_CLOSE_TOO_BIG. */
 bool hc_proto_parse_from_terminal(const char *buf, size_t len,
 				  struct hc_msg *out,
 				  struct hc_proto_error *err);

@@ -14,8 +14,9 @@
  * hardware keys, which exist only there); flags given on the command
  * line win over it. A bad flag or value prints a message and exits 2; a
  * failure at run time (journal, device) exits 1. docs/terminal.md is the
- * user guide. This file only parses and wires: journal -> station ->
- * input/display -> link.
+ * user guide. This file only parses flags (the file is read by
+ * terminal/settings.c) and wires: journal -> station -> input/display ->
+ * link.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -24,8 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <ini.h>
 
 #include "hw/display.h"
 #include "hw/input.h"
@@ -36,51 +35,10 @@
 #include "shared/version.h"
 #include "terminal/journal.h"
 #include "terminal/link.h"
+#include "terminal/settings.h"
 #include "terminal/station.h"
 
 #define EXIT_USAGE 2
-
-/* Hardware keys of the [terminal] section (docs/terminal.md). */
-enum hw_key {
-	HW_GPIO_CHIP, HW_LINE_IN, HW_LINE_OUT, HW_LINE_UNDO, HW_DEBOUNCE,
-	HW_ACTIVE_LOW, HW_PULL_UP, HW_LINE_GREEN, HW_LINE_RED, HW_LINE_BUZZER,
-	HW_LCD_I2C, HW_LCD_ADDRESS, HW_KEY_COUNT,
-};
-
-static const char *const hw_key_names[HW_KEY_COUNT] = {
-	[HW_GPIO_CHIP] = "gpio_chip",
-	[HW_LINE_IN] = "gpio_line_in",
-	[HW_LINE_OUT] = "gpio_line_out",
-	[HW_LINE_UNDO] = "gpio_line_undo",
-	[HW_DEBOUNCE] = "gpio_debounce_ms",
-	[HW_ACTIVE_LOW] = "gpio_active_low",
-	[HW_PULL_UP] = "gpio_pull_up",
-	[HW_LINE_GREEN] = "gpio_line_green",
-	[HW_LINE_RED] = "gpio_line_red",
-	[HW_LINE_BUZZER] = "gpio_line_buzzer",
-	[HW_LCD_I2C] = "lcd_i2c",
-	[HW_LCD_ADDRESS] = "lcd_address",
-};
-
-struct settings {
-	char hw[HW_KEY_COUNT][64];       /* "" = not set: the default */
-	char id[128];
-	char url[512];
-	char journal[PATH_MAX];
-	char batch_interval[32];
-	char input[32];
-	char display[32];
-	char config[PATH_MAX];
-	bool exit_when_acked;
-	bool verbose;
-	bool help;
-};
-
-/* Where an INI error was found: first one wins. */
-struct ini_state {
-	struct settings *s;
-	char message[256];
-};
 
 static void usage(FILE *out)
 {
@@ -105,89 +63,6 @@ static void usage(FILE *out)
 		HC_BATCH_INTERVAL_MS_DEFAULT);
 }
 
-static bool copy_value(char *dst, size_t cap, const char *value)
-{
-	if (strlen(value) >= cap)
-		return false;
-	memcpy(dst, value, strlen(value) + 1);
-	return true;
-}
-
-/* Stores a hardware key; *known says whether name is one. */
-static bool hw_key_set(struct settings *s, const char *name, const char *value,
-		       bool *known)
-{
-	for (int k = 0; k < HW_KEY_COUNT; k++) {
-		if (strcmp(name, hw_key_names[k]) == 0) {
-			*known = true;
-			return copy_value(s->hw[k], sizeof s->hw[k], value);
-		}
-	}
-	*known = false;
-	return false;
-}
-
-/* inih handler for the [terminal] section. */
-static int read_ini_key(void *user, const char *section, const char *name,
-		       const char *value)
-{
-	struct ini_state *is = user;
-	struct settings *s = is->s;
-	bool ok, known = false;
-
-	if (strcmp(section, "terminal") != 0) {
-		if (is->message[0] == '\0')
-			snprintf(is->message, sizeof is->message,
-				 "unknown section [%s] (expected [terminal])",
-				 section);
-		return 0;
-	}
-	if (strcmp(name, "id") == 0)
-		ok = copy_value(s->id, sizeof s->id, value);
-	else if (strcmp(name, "url") == 0)
-		ok = copy_value(s->url, sizeof s->url, value);
-	else if (strcmp(name, "journal") == 0)
-		ok = copy_value(s->journal, sizeof s->journal, value);
-	else if (strcmp(name, "batch_interval_ms") == 0)
-		ok = copy_value(s->batch_interval, sizeof s->batch_interval, value);
-	else if (strcmp(name, "input") == 0)
-		ok = copy_value(s->input, sizeof s->input, value);
-	else if (strcmp(name, "display") == 0)
-		ok = copy_value(s->display, sizeof s->display, value);
-	else if ((ok = hw_key_set(s, name, value, &known)), known)
-		;
-	else {
-		if (is->message[0] == '\0')
-			snprintf(is->message, sizeof is->message,
-				 "unknown key \"%s\" in [terminal]", name);
-		return 0;
-	}
-	if (!ok && is->message[0] == '\0')
-		snprintf(is->message, sizeof is->message,
-			 "value of %s too long", name);
-	return ok ? 1 : 0;
-}
-
-static bool load_config_file(const char *path, struct settings *s)
-{
-	struct ini_state is = { .s = s };
-	int rc = ini_parse(path, read_ini_key, &is);
-	if (rc == -1) {
-		hc_error("%s: cannot open: %s", path, strerror(errno));
-		return false;
-	}
-	if (rc == -2) {
-		hc_error("%s: out of memory", path);
-		return false;
-	}
-	if (rc > 0) {
-		hc_error("%s:%d: %s", path, rc,
-			 is.message[0] != '\0' ? is.message : "syntax error");
-		return false;
-	}
-	return true;
-}
-
 enum {
 	OPT_ID = 1000, OPT_URL, OPT_JOURNAL, OPT_BATCH, OPT_INPUT,
 	OPT_DISPLAY, OPT_EXIT_ACKED, OPT_CONFIG, OPT_VERBOSE, OPT_HELP,
@@ -209,7 +84,7 @@ static const struct option long_options[] = {
 
 /* One getopt pass. With only_config, takes --config/--help/--verbose and
  * skips the rest (they are applied after the config file). */
-static bool parse_flags(int argc, char **argv, struct settings *s,
+static bool parse_flags(int argc, char **argv, struct hc_term_settings *s,
 			bool only_config)
 {
 	optind = 0; /* GNU: full re-initialisation for a second pass */
@@ -220,7 +95,7 @@ static bool parse_flags(int argc, char **argv, struct settings *s,
 		if (c == '?' || c == ':')
 			return false;
 		if (c == OPT_CONFIG)
-			ok = copy_value(s->config, sizeof s->config, optarg);
+			ok = hc_term_settings_copy(s->config, sizeof s->config, optarg);
 		else if (c == OPT_HELP)
 			s->help = true;
 		else if (c == OPT_VERBOSE)
@@ -228,18 +103,18 @@ static bool parse_flags(int argc, char **argv, struct settings *s,
 		else if (only_config)
 			continue;
 		else if (c == OPT_ID)
-			ok = copy_value(s->id, sizeof s->id, optarg);
+			ok = hc_term_settings_copy(s->id, sizeof s->id, optarg);
 		else if (c == OPT_URL)
-			ok = copy_value(s->url, sizeof s->url, optarg);
+			ok = hc_term_settings_copy(s->url, sizeof s->url, optarg);
 		else if (c == OPT_JOURNAL)
-			ok = copy_value(s->journal, sizeof s->journal, optarg);
+			ok = hc_term_settings_copy(s->journal, sizeof s->journal, optarg);
 		else if (c == OPT_BATCH)
-			ok = copy_value(s->batch_interval,
+			ok = hc_term_settings_copy(s->batch_interval,
 					sizeof s->batch_interval, optarg);
 		else if (c == OPT_INPUT)
-			ok = copy_value(s->input, sizeof s->input, optarg);
+			ok = hc_term_settings_copy(s->input, sizeof s->input, optarg);
 		else if (c == OPT_DISPLAY)
-			ok = copy_value(s->display, sizeof s->display, optarg);
+			ok = hc_term_settings_copy(s->display, sizeof s->display, optarg);
 		else if (c == OPT_EXIT_ACKED)
 			s->exit_when_acked = true;
 		if (!ok) {
@@ -268,7 +143,7 @@ static bool parse_int64(const char *text, int64_t min, int64_t max,
 }
 
 /* Reads config file and flags into s; false on any usage error. */
-static bool gather_settings(int argc, char **argv, struct settings *s)
+static bool gather_settings(int argc, char **argv, struct hc_term_settings *s)
 {
 	memset(s, 0, sizeof *s);
 	snprintf(s->input, sizeof s->input, "stdin");
@@ -279,14 +154,14 @@ static bool gather_settings(int argc, char **argv, struct settings *s)
 		return false;
 	if (s->help)
 		return true;
-	if (s->config[0] != '\0' && !load_config_file(s->config, s))
+	if (s->config[0] != '\0' && !hc_term_settings_load_file(s->config, s))
 		return false;
 	return parse_flags(argc, argv, s, false);
 }
 
 static int run_status(int argc, char **argv)
 {
-	struct settings s;
+	struct hc_term_settings s;
 	if (!gather_settings(argc, argv, &s))
 		return EXIT_USAGE;
 	if (s.help) {
@@ -350,7 +225,7 @@ static bool parse_bool(const char *text, bool *out)
 }
 
 /* A line offset key: 0..HC_GPIO_LINE_MAX, or -1 / "none" for unused. */
-static bool parse_line_key(const struct settings *s, enum hw_key k,
+static bool parse_line_key(const struct hc_term_settings *s, enum hc_term_hw_key k,
 			   int32_t *out)
 {
 	int64_t v;
@@ -362,7 +237,7 @@ static bool parse_line_key(const struct settings *s, enum hw_key k,
 	}
 	if (!parse_int64(s->hw[k], -1, HC_GPIO_LINE_MAX, &v)) {
 		hc_error("%s \"%s\": expected a line offset 0..%d or none",
-			 hw_key_names[k], s->hw[k], HC_GPIO_LINE_MAX);
+			 hc_term_hw_key_name(k), s->hw[k], HC_GPIO_LINE_MAX);
 		return false;
 	}
 	*out = (int32_t)v;
@@ -370,49 +245,49 @@ static bool parse_line_key(const struct settings *s, enum hw_key k,
 }
 
 /* Fills the GPIO input and output settings from the hardware keys. */
-static bool parse_hw(const struct settings *s, struct hc_gpio_input_cfg *in,
+static bool parse_hw(const struct hc_term_settings *s, struct hc_gpio_input_cfg *in,
 		     struct hc_hw_output_cfg *out)
 {
 	hc_gpio_input_cfg_default(in);
 	hc_hw_output_cfg_default(out);
-	if (s->hw[HW_GPIO_CHIP][0] != '\0') {
-		snprintf(in->chip, sizeof in->chip, "%s", s->hw[HW_GPIO_CHIP]);
-		snprintf(out->chip, sizeof out->chip, "%s", s->hw[HW_GPIO_CHIP]);
+	if (s->hw[HC_HW_GPIO_CHIP][0] != '\0') {
+		snprintf(in->chip, sizeof in->chip, "%s", s->hw[HC_HW_GPIO_CHIP]);
+		snprintf(out->chip, sizeof out->chip, "%s", s->hw[HC_HW_GPIO_CHIP]);
 	}
-	if (!parse_line_key(s, HW_LINE_IN, &in->line_in) ||
-	    !parse_line_key(s, HW_LINE_OUT, &in->line_out) ||
-	    !parse_line_key(s, HW_LINE_UNDO, &in->line_undo) ||
-	    !parse_line_key(s, HW_LINE_GREEN, &out->line_green) ||
-	    !parse_line_key(s, HW_LINE_RED, &out->line_red) ||
-	    !parse_line_key(s, HW_LINE_BUZZER, &out->line_buzzer))
+	if (!parse_line_key(s, HC_HW_LINE_IN, &in->line_in) ||
+	    !parse_line_key(s, HC_HW_LINE_OUT, &in->line_out) ||
+	    !parse_line_key(s, HC_HW_LINE_UNDO, &in->line_undo) ||
+	    !parse_line_key(s, HC_HW_LINE_GREEN, &out->line_green) ||
+	    !parse_line_key(s, HC_HW_LINE_RED, &out->line_red) ||
+	    !parse_line_key(s, HC_HW_LINE_BUZZER, &out->line_buzzer))
 		return false;
 	if (in->line_in < 0 || in->line_out < 0) {
 		hc_error("gpio_line_in and gpio_line_out must name a line");
 		return false;
 	}
-	if (s->hw[HW_DEBOUNCE][0] != '\0' &&
-	    !parse_int64(s->hw[HW_DEBOUNCE], 0, HC_GPIO_DEBOUNCE_MS_MAX,
+	if (s->hw[HC_HW_DEBOUNCE][0] != '\0' &&
+	    !parse_int64(s->hw[HC_HW_DEBOUNCE], 0, HC_GPIO_DEBOUNCE_MS_MAX,
 			 &in->debounce_ms)) {
 		hc_error("gpio_debounce_ms \"%s\": expected 0..%d",
-			 s->hw[HW_DEBOUNCE], HC_GPIO_DEBOUNCE_MS_MAX);
+			 s->hw[HC_HW_DEBOUNCE], HC_GPIO_DEBOUNCE_MS_MAX);
 		return false;
 	}
-	if ((s->hw[HW_ACTIVE_LOW][0] != '\0' &&
-	     !parse_bool(s->hw[HW_ACTIVE_LOW], &in->active_low)) ||
-	    (s->hw[HW_PULL_UP][0] != '\0' &&
-	     !parse_bool(s->hw[HW_PULL_UP], &in->pull_up))) {
+	if ((s->hw[HC_HW_ACTIVE_LOW][0] != '\0' &&
+	     !parse_bool(s->hw[HC_HW_ACTIVE_LOW], &in->active_low)) ||
+	    (s->hw[HC_HW_PULL_UP][0] != '\0' &&
+	     !parse_bool(s->hw[HC_HW_PULL_UP], &in->pull_up))) {
 		hc_error("gpio_active_low and gpio_pull_up take true or false");
 		return false;
 	}
-	if (s->hw[HW_LCD_I2C][0] != '\0')
-		snprintf(out->lcd_i2c, sizeof out->lcd_i2c, "%s", s->hw[HW_LCD_I2C]);
-	if (s->hw[HW_LCD_ADDRESS][0] != '\0') {
+	if (s->hw[HC_HW_LCD_I2C][0] != '\0')
+		snprintf(out->lcd_i2c, sizeof out->lcd_i2c, "%s", s->hw[HC_HW_LCD_I2C]);
+	if (s->hw[HC_HW_LCD_ADDRESS][0] != '\0') {
 		char *end;
 		errno = 0;
-		long a = strtol(s->hw[HW_LCD_ADDRESS], &end, 0);
+		long a = strtol(s->hw[HC_HW_LCD_ADDRESS], &end, 0);
 		if (errno != 0 || *end != '\0' || a < 0x03 || a > 0x77) {
 			hc_error("lcd_address \"%s\": expected a 7-bit I2C "
-				 "address such as 0x27", s->hw[HW_LCD_ADDRESS]);
+				 "address such as 0x27", s->hw[HC_HW_LCD_ADDRESS]);
 			return false;
 		}
 		out->lcd_address = (int32_t)a;
@@ -421,7 +296,7 @@ static bool parse_hw(const struct settings *s, struct hc_gpio_input_cfg *in,
 }
 
 /* Checks every run setting; fills the parsed forms. */
-static bool validate_run(struct settings *s, struct hc_link_config *lc,
+static bool validate_run(struct hc_term_settings *s, struct hc_link_config *lc,
 			 int64_t *batch_interval_ms,
 			 struct hc_gpio_input_cfg *gpio_in,
 			 struct hc_hw_output_cfg *hw_out)
@@ -468,7 +343,7 @@ static bool validate_run(struct settings *s, struct hc_link_config *lc,
 
 static int run_terminal(int argc, char **argv)
 {
-	struct settings s;
+	struct hc_term_settings s;
 	struct hc_link_config lc;
 	int64_t batch_interval_ms = 0;
 	struct hc_journal *j = NULL;

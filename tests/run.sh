@@ -14,8 +14,10 @@
 # line is "total: N passed, M failed, K skipped"; the exit status is 0
 # only when nothing failed. A build that was not made counts as one SKIP.
 #
-# Suites: unit, integration, sim, and hw (the arm64 build under qemu and
-# the gpio-sim kernel test, once, on the plain build).
+# Suites: unit, integration, sim, hw (the arm64 build under qemu and
+# the gpio-sim kernel test, once, on the plain build) and fuzz (its own
+# clang build in build/fuzz: a short clean run of each libFuzzer target,
+# tests/fuzz/run-fuzz.sh --smoke, once; SKIP without clang).
 # HC_SUITES limits what runs (e.g. "unit" or "unit integration"),
 # HC_BUILDS which builds (e.g. "build" or "build build/tsan").
 # HC_INTEGRATION_DIR and HC_LOG_DIR exist so that the runner's own test
@@ -25,7 +27,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-suites=${HC_SUITES:-"unit integration sim hw"}
+suites=${HC_SUITES:-"unit integration sim hw fuzz"}
 builds=${HC_BUILDS:-"build build/san build/tsan"}
 integration_dir=${HC_INTEGRATION_DIR:-tests/integration}
 logdir=${HC_LOG_DIR:-build/test-logs}
@@ -145,6 +147,21 @@ for b in $builds; do
 		esac
 	done
 done
+
+case " $suites " in
+*" fuzz "*)
+	tag=fuzz
+	for t in terminal_proto supervisor_cmd venue_config terminal_settings http_route; do
+		if ! command -v clang-14 >/dev/null 2>&1 && ! command -v clang >/dev/null 2>&1; then
+			skipped=$((skipped + 1))
+			printf 'SKIP %-58s %4ds\n' "fuzz/$t" 0
+			echo "    SKIP: clang is not installed (apt install clang-14 libclang-rt-14-dev)"
+			continue
+		fi
+		run_one "fuzz/$t" "$logdir/fuzz-$t.log" bash tests/fuzz/run-fuzz.sh --smoke "$t"
+	done
+	;;
+esac
 
 echo "unit test cases passed: $cases, skipped: $cases_skipped"
 if [ $failed -gt 0 ]; then

@@ -355,6 +355,59 @@ static void the_demo_venue_loads(void **state)
 	hc_venue_free(cfg);
 }
 
+/* hc_venue_load_text() (the fuzz target's entry) is hc_venue_load() on
+ * text already in memory: the same config or the same error, NUL bytes
+ * and an unterminated buffer included. */
+#define WITH_NUL "[area hall]\ncap\0acity = 300\n"
+
+static void text_in_memory_loads_exactly_as_the_same_file(void **state)
+{
+	struct venue_dir *d = *state;
+	static const char *const texts[] = {
+		"[venue]\nname = V\ndatabase = v.db\n[area hall]\ncapacity = 300\n"
+		"[terminal t1]\narea = hall\n",
+		"[area hall]\ncapacity = abc\n",
+		"[area hall]\ncapacity = 300\nx\n",
+		"[area hall]\ncapacity = 300\n[terminal t1]\narea = garden\n",
+		WITH_NUL,
+		"",
+	};
+	static const size_t lens[] = { 0, 0, 0, 0, sizeof WITH_NUL - 1, 0 };
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		size_t len = lens[i] != 0 ? lens[i] : strlen(texts[i]);
+		FILE *f = fopen(d->file, "wb");
+		assert_non_null(f);
+		assert_true(len == 0 || fwrite(texts[i], 1, len, f) == len);
+		assert_int_equal(fclose(f), 0);
+		struct hc_config_error ef, em;
+		struct hc_venue_cfg *from_file = hc_venue_load(d->file, &ef);
+		/* Not NUL-ended: a copy that ends exactly at len. */
+		char *copy = malloc(len + 1);
+		assert_non_null(copy);
+		memcpy(copy, texts[i], len);
+		struct hc_venue_cfg *from_text = hc_venue_load_text(d->file, copy, len, &em);
+		free(copy);
+		assert_int_equal(from_file == NULL, from_text == NULL);
+		if (from_file != NULL) {
+			assert_memory_equal(from_file, from_text, sizeof *from_file);
+		} else {
+			assert_int_equal(ef.line, em.line);
+			assert_string_equal(ef.message, em.message);
+			assert_string_equal(ef.file, em.file);
+		}
+		hc_venue_free(from_file);
+		hc_venue_free(from_text);
+	}
+	size_t big_len = 1024 * 1024 + 1;
+	char *big = malloc(big_len);
+	assert_non_null(big);
+	memset(big, '\n', big_len);
+	struct hc_config_error err;
+	assert_null(hc_venue_load_text(d->file, big, big_len, &err));
+	free(big);
+	assert_string_equal(err.message, "larger than 1048576 bytes");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, venue_dir_setup, venue_dir_teardown)
@@ -379,6 +432,7 @@ int main(void)
 		T(error_formats_as_file_colon_line),
 		T(a_valid_file_loads_with_every_value),
 		T(the_demo_venue_loads),
+		T(text_in_memory_loads_exactly_as_the_same_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,7 +6,8 @@
  * no/unknown type, wrong direction, wrong JSON type, value out of range,
  * duplicate key) the parser returns false with exactly the documented
  * close code, and a reason that is non-empty, at most 120 bytes, one line
- * of printable ASCII, and names the field at fault where there is one.
+ * of printable ASCII, and names the field at fault where there is one;
+ * and the caller's message is left as it was.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,6 +31,8 @@ struct rejection {
 };
 
 #define HELLO_OK_TAIL "\"incarnation\":\"0123456789abcdef\"}"
+#define AREA_TAIL_AT(at) ",\"entered\":10,\"exited\":3,\"occupancy\":7,\"capacity\":300," \
+	"\"level\":\"low\",\"restricted\":false,\"updated_at\":\"" at "\"}"
 #define AREA_TAIL ",\"entered\":10,\"exited\":3,\"occupancy\":7,\"capacity\":300," \
 		  "\"level\":\"low\",\"restricted\":false,\"updated_at\":\"2026-11-23T10:00:00.123Z\"}"
 
@@ -161,6 +164,20 @@ static const struct rejection cases[] = {
 	 "\"occupancy\":7,\"capacity\":300,\"level\":\"low\",\"restricted\":false,"
 	 "\"updated_at\":\"2026-04-31T10:00:00.000Z\"}",
 	 HC_CLOSE_OUT_OF_RANGE, "area.updated_at"},
+	/* Found by fuzzing: sscanf's %d took these; the parser is the exact
+	 * inverse of hc_format_utc(), so only its spelling is accepted. */
+	{"area updated_at day with a plus sign", FROM_AGGREGATOR,
+	 "{\"type\":\"area\",\"id\":\"hall\",\"name\":\"Hall\"" AREA_TAIL_AT("2026-04-+1T10:00:00.000Z"),
+	 HC_CLOSE_OUT_OF_RANGE, "area.updated_at"},
+	{"area updated_at hour with a leading space", FROM_AGGREGATOR,
+	 "{\"type\":\"area\",\"id\":\"hall\",\"name\":\"Hall\"" AREA_TAIL_AT("2026-11-23T 1:00:00.123Z"),
+	 HC_CLOSE_OUT_OF_RANGE, "area.updated_at"},
+	{"area updated_at ms with a plus sign", FROM_AGGREGATOR,
+	 "{\"type\":\"area\",\"id\":\"hall\",\"name\":\"Hall\"" AREA_TAIL_AT("2026-11-23T10:00:00.+12Z"),
+	 HC_CLOSE_OUT_OF_RANGE, "area.updated_at"},
+	{"area updated_at leap second", FROM_AGGREGATOR,
+	 "{\"type\":\"area\",\"id\":\"hall\",\"name\":\"Hall\"" AREA_TAIL_AT("2026-11-23T10:00:60.000Z"),
+	 HC_CLOSE_OUT_OF_RANGE, "area.updated_at"},
 	{"area empty name", FROM_AGGREGATOR, "{\"type\":\"area\",\"id\":\"hall\",\"name\":\"\"" AREA_TAIL,
 	 HC_CLOSE_OUT_OF_RANGE, "area.name"},
 };
@@ -190,12 +207,16 @@ static void every_bad_frame_gets_its_close_code(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		const struct rejection *c = &cases[i];
-		struct hc_msg m;
+		struct hc_msg m, before;
+		memset(&m, 0xa5, sizeof m);
+		memcpy(&before, &m, sizeof m);
 		struct hc_proto_error err = {.code = HC_CLOSE_NORMAL};
 		bool ok = parse(c->dir, c->frame, strlen(c->frame), &m, &err);
 		if (ok || err.code != c->code)
 			fail_msg("case '%s': want refusal %d, got %s %d (%s)", c->what,
 				 c->code, ok ? "accepted" : "code", err.code, err.reason);
+		if (memcmp(&m, &before, sizeof m) != 0)
+			fail_msg("case '%s': the refused frame changed the message", c->what);
 		assert_reason_is_usable(&err);
 		if (c->reason_has != NULL && strstr(err.reason, c->reason_has) == NULL)
 			fail_msg("case '%s': reason '%s' lacks '%s'", c->what, err.reason,

@@ -59,6 +59,38 @@ static void frames_that_are_not_messages_close_with_the_terminal_codes(void **st
 	}
 }
 
+/* Found by fuzzing: jansson quotes the byte it stopped at, and an
+ * unknown type is quoted cut at 24 bytes, possibly inside a UTF-8
+ * sequence. The reason is sent as a close reason: printable ASCII only. */
+static void a_close_reason_is_printable_ascii_whatever_the_peer_sent(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *frame;
+		enum hc_close_code code;
+	} cases[] = {
+		{ "[1,3]\x01", HC_CLOSE_BAD_JSON },
+		{ "{\"type\":\"override\"}\x7f", HC_CLOSE_BAD_JSON },
+		{ "{\"type\":\"aaaaaaaaaaaaaaaaaaaaaaa\xc3\xa9\"}", HC_CLOSE_UNKNOWN_TYPE },
+		{ "{\"type\":\"a\\nb\"}", HC_CLOSE_UNKNOWN_TYPE },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct parsed p;
+		memset(&p, 0, sizeof p);
+		p.verdict = hc_sup_parse(cases[i].frame, strlen(cases[i].frame), &p.cmd, p.why, sizeof p.why,
+					 &p.err);
+		if (p.verdict != HC_SUP_CLOSE || p.err.code != cases[i].code)
+			fail_msg("case %zu: verdict %d code %d, want close %d", i, p.verdict,
+				 p.err.code, cases[i].code);
+		size_t n = strlen(p.err.reason);
+		assert_true(n >= 1 && n <= 120);
+		for (size_t k = 0; k < n; k++)
+			if (p.err.reason[k] < 0x20 || p.err.reason[k] > 0x7e)
+				fail_msg("case %zu: reason byte %zu is 0x%02x: %s", i, k,
+					 (unsigned char)p.err.reason[k], p.err.reason);
+	}
+}
+
 static void bad_commands_are_refused_with_a_reason_and_never_close(void **state)
 {
 	(void)state;
@@ -255,6 +287,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(frames_that_are_not_messages_close_with_the_terminal_codes),
+		cmocka_unit_test(a_close_reason_is_printable_ascii_whatever_the_peer_sent),
 		cmocka_unit_test(bad_commands_are_refused_with_a_reason_and_never_close),
 		cmocka_unit_test(good_commands_carry_every_field_and_the_request),
 		cmocka_unit_test(threshold_changes_obey_the_config_rules),

@@ -1,0 +1,57 @@
+/*
+ * settings.h — the terminal's settings as text, and its config file.
+ *
+ * headcount-terminal takes its settings from flags and from the
+ * [terminal] section of an INI file (docs/terminal.md, "Config file");
+ * terminal/main.c parses the flags, this reads the file. Values are kept
+ * as text here and checked by main.c once flags and file are merged.
+ */
+#ifndef HC_TERMINAL_SETTINGS_H
+#define HC_TERMINAL_SETTINGS_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Hardware keys of the [terminal] section (docs/terminal.md, GPIO and
+ * LCD), kept as text like the others. */
+enum hc_term_hw_key {
+	HC_HW_GPIO_CHIP, HC_HW_LINE_IN, HC_HW_LINE_OUT, HC_HW_LINE_UNDO, HC_HW_DEBOUNCE,
+	HC_HW_ACTIVE_LOW, HC_HW_PULL_UP, HC_HW_LINE_GREEN, HC_HW_LINE_RED, HC_HW_LINE_BUZZER,
+	HC_HW_LCD_I2C, HC_HW_LCD_ADDRESS, HC_HW_KEY_COUNT,
+};
+
+/* The key's name in the file ("gpio_chip", ...). */
+const char *hc_term_hw_key_name(enum hc_term_hw_key k);
+
+struct hc_term_settings {
+	char hw[HC_HW_KEY_COUNT][64];    /* "" = not set: the default */
+	char id[128];
+	char url[512];
+	char journal[PATH_MAX];
+	char batch_interval[32];
+	char input[32];
+	char display[32];
+	char config[PATH_MAX];
+	bool exit_when_acked;
+	bool verbose;
+	bool help;
+};
+
+/* Copies value into dst when it fits (strlen < cap); false otherwise. */
+bool hc_term_settings_copy(char *dst, size_t cap, const char *value);
+
+/* Reads the INI file at path into s: keys id, url, journal,
+ * batch_interval_ms, input, display and the hardware keys of [terminal]. All or nothing: on
+ * any error s is unchanged, the error is logged ("terminal.ini:3:
+ * unknown key \"ids\" in [terminal]", "x.ini: cannot open: ...") and the
+ * result is false. */
+bool hc_term_settings_load_file(const char *path, struct hc_term_settings *s);
+
+/* The same for INI text already in memory (NUL-ended), named name in
+ * the message; the error goes into err (err_cap bytes) instead of the
+ * log, word for word what hc_term_settings_load_file() would log. */
+bool hc_term_settings_load_text(const char *name, const char *text,
+				struct hc_term_settings *s, char *err, size_t err_cap);
+
+#endif
