@@ -85,7 +85,7 @@ static bool put(char *out, size_t cap, size_t *len, const char *key, const char 
 
 static void round_trip(const struct hc_term_settings *s)
 {
-	char text[2048];
+	char text[4096];
 	size_t len = 0;
 	snprintf(text, sizeof text, "[terminal]\n");
 	len = strlen(text);
@@ -96,6 +96,10 @@ static void round_trip(const struct hc_term_settings *s)
 	    !put(text, sizeof text, &len, "input", s->input) ||
 	    !put(text, sizeof text, &len, "display", s->display))
 		return;
+	for (int k = 0; k < HC_HW_KEY_COUNT; k++)
+		if (s->hw[k][0] != '\0' &&
+		    !put(text, sizeof text, &len, hc_term_hw_key_name((enum hc_term_hw_key)k), s->hw[k]))
+			return;
 	struct hc_term_settings back;
 	defaults(&back);
 	char err[512];
@@ -110,6 +114,8 @@ static void round_trip(const struct hc_term_settings *s)
 	CHECK(strcmp(back.batch_interval, s->batch_interval) == 0);
 	CHECK(strcmp(back.input, s->input) == 0 && strcmp(back.display, s->display) == 0);
 	CHECK(strcmp(back.config, s->config) == 0);
+	for (int k = 0; k < HC_HW_KEY_COUNT; k++)
+		CHECK(strcmp(back.hw[k], s->hw[k]) == 0);
 	CHECK(back.help == s->help && back.verbose == s->verbose &&
 	      back.exit_when_acked == s->exit_when_acked);
 }
@@ -137,6 +143,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(terminated(s.batch_interval, sizeof s.batch_interval));
 		CHECK(terminated(s.input, sizeof s.input));
 		CHECK(terminated(s.display, sizeof s.display));
+		for (int k = 0; k < HC_HW_KEY_COUNT; k++)
+			CHECK(terminated(s.hw[k], sizeof s.hw[k]));
 		CHECK(strcmp(s.config, before.config) == 0);
 		CHECK(!s.help && !s.verbose && !s.exit_when_acked);
 		round_trip(&s);
