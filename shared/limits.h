@@ -81,6 +81,9 @@
 /* A terminal's area figure is called stale when older than this. */
 #define HC_FIGURE_STALE_MS 15000
 
+/* The longest area restricted_by: "group_override:" and a group id. */
+#define HC_RESTRICTED_BY_LEN_MAX (15 + HC_ID_LEN_MAX)
+
 /* WebSocket subprotocol names, one per role, versioned. */
 /* Terminal role v2 adds batch.undo_entered/undo_exited; the aggregator
  * still serves v1 terminals (docs/protocol.md). */
