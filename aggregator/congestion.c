@@ -271,6 +271,20 @@ enum hc_override hc_congestion_area_override(const struct hc_congestion *c, int 
 	return c->areas[i].restriction.override;
 }
 
+bool hc_congestion_area_own_restricted(const struct hc_congestion *c, int i)
+{
+	assert(c != NULL);
+	assert(i >= 0 && i < c->cfg->area_count);
+	return c->areas[i].restriction.restricted;
+}
+
+int hc_congestion_area_group(const struct hc_congestion *c, int i)
+{
+	assert(c != NULL);
+	assert(i >= 0 && i < c->cfg->area_count);
+	return c->areas[i].group_index;
+}
+
 int64_t hc_congestion_group_occupancy(const struct hc_congestion *c, int g)
 {
 	assert(c != NULL);

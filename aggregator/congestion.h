@@ -54,6 +54,10 @@ enum hc_level hc_congestion_area_level(const struct hc_congestion *c, int i);
 /* Effective: the area's own restriction or its group's. */
 bool hc_congestion_area_restricted(const struct hc_congestion *c, int i);
 enum hc_override hc_congestion_area_override(const struct hc_congestion *c, int i);
+/* The area's own gate alone (its count or its override), without its
+ * group's; with the group index (-1: none) these tell why it is shut. */
+bool hc_congestion_area_own_restricted(const struct hc_congestion *c, int i);
+int hc_congestion_area_group(const struct hc_congestion *c, int i);
 
 int64_t hc_congestion_group_occupancy(const struct hc_congestion *c, int g);
 enum hc_level hc_congestion_group_level(const struct hc_congestion *c, int g);

@@ -133,7 +133,37 @@ static bool area_state_equal(const struct hc_area_state *a, const struct hc_area
 	return strcmp(a->id, b->id) == 0 && strcmp(a->name, b->name) == 0 &&
 	       a->entered == b->entered && a->exited == b->exited &&
 	       a->occupancy == b->occupancy && a->capacity == b->capacity &&
-	       a->level == b->level && a->restricted == b->restricted;
+	       a->level == b->level && a->restricted == b->restricted &&
+	       strcmp(a->restricted_by, b->restricted_by) == 0 &&
+	       strcmp(a->restricted_by_name, b->restricted_by_name) == 0;
+}
+
+/* Fills next's restricted_by (and the group's name) from why the gate
+ * of area i is shut: its own gate first (override or count), else its
+ * group's (override or count). Empty while the area is open. */
+static void set_restricted_by(const struct hc_server *s, int i,
+			      struct hc_area_state *next)
+{
+	next->restricted_by[0] = '\0';
+	next->restricted_by_name[0] = '\0';
+	if (!next->restricted)
+		return;
+	if (hc_congestion_area_own_restricted(s->congestion, i)) {
+		bool forced = hc_congestion_area_override(s->congestion, i) ==
+			      HC_OVERRIDE_FORCE_CLOSED;
+		snprintf(next->restricted_by, sizeof next->restricted_by, "%s",
+			 forced ? "override" : "area");
+		return;
+	}
+	int g = hc_congestion_area_group(s->congestion, i);
+	if (g < 0)
+		return; /* cannot happen: effective = own || group's */
+	bool forced = hc_congestion_group_override(s->congestion, g) ==
+		      HC_OVERRIDE_FORCE_CLOSED;
+	snprintf(next->restricted_by, sizeof next->restricted_by, "%s%s",
+		 forced ? "group_override:" : "group:", s->cfg->groups[g].id);
+	snprintf(next->restricted_by_name, sizeof next->restricted_by_name,
+		 "%s", s->cfg->groups[g].name);
 }
 
 static bool group_state_equal(const struct hc_group_state *a, const struct hc_group_state *b)
@@ -168,6 +198,7 @@ static bool refresh_area(struct hc_server *s, int i, int64_t now_wall_ms,
 	next.capacity = ac->capacity;
 	next.level = hc_congestion_area_level(s->congestion, i);
 	next.restricted = hc_congestion_area_restricted(s->congestion, i);
+	set_restricted_by(s, i, &next);
 	enum hc_override override = hc_congestion_area_override(s->congestion, i);
 	if (area_state_equal(&next, &slot->state) && override == slot->override) {
 		slot->deferred = false;
@@ -175,7 +206,10 @@ static bool refresh_area(struct hc_server *s, int i, int64_t now_wall_ms,
 		return false;
 	}
 	bool gate_moved = next.level != slot->state.level ||
-			  next.restricted != slot->state.restricted;
+			  next.restricted != slot->state.restricted ||
+			  strcmp(next.restricted_by, slot->state.restricted_by) != 0 ||
+			  strcmp(next.restricted_by_name,
+				 slot->state.restricted_by_name) != 0;
 	bool occupancy_only = !gate_moved && override == slot->override &&
 			      next.capacity == slot->state.capacity &&
 			      strcmp(next.id, slot->state.id) == 0 &&

@@ -6,7 +6,9 @@
  *   t1 area=hall occupancy=12 capacity=300 level=low entry=OPEN
  *      link=online figure=fresh pending=0 storage=ok        (one line)
  * Before the aggregator sent a figure: area=<id or -> occupancy=-
- * capacity=- level=- entry=- figure=none.
+ * capacity=- level=- entry=- figure=none. Later keys are only ever
+ * appended: known=current|last|none stop_by=<restricted_by or ->
+ * refused=unknown-terminal|replaced|-.
  */
 #include "hw/display.h"
 
@@ -179,26 +181,44 @@ bool hc_display_open(const char *backend, struct hc_display *d, char *err,
 	return false;
 }
 
+/* The keys after storage=, added later than the others: whether the
+ * state is current, why entry is shut, why the link is refused. */
+static void format_tail(const struct hc_display_state *s, char *out,
+			size_t cap)
+{
+	const char *known = !s->have_figure ? "none"
+			    : s->last_known ? "last" : "current";
+	const char *refused = s->refusal == HC_REFUSAL_UNKNOWN_TERMINAL
+				      ? "unknown-terminal"
+			      : s->refusal == HC_REFUSAL_REPLACED ? "replaced" : "-";
+	snprintf(out, cap, " known=%s stop_by=%s refused=%s", known,
+		 s->have_figure && s->restricted && s->restricted_by[0] != '\0'
+			 ? s->restricted_by : "-",
+		 refused);
+}
+
 void hc_display_format_line(const struct hc_display_state *s, char *out,
 			    size_t cap)
 {
+	char tail[96];
+	format_tail(s, tail, sizeof tail);
 	const char *area = s->area_id[0] != '\0' ? s->area_id : "-";
 	const char *link = s->online ? "online" : "offline";
 	const char *storage = s->storage_fault ? "FAULT" : "ok";
 	if (!s->have_figure) {
 		snprintf(out, cap,
 			 "%s area=%s occupancy=- capacity=- level=- entry=- "
-			 "link=%s figure=none pending=%" PRId64 " storage=%s",
+			 "link=%s figure=none pending=%" PRId64 " storage=%s%s",
 			 s->terminal_id, area, link, s->pending_presses,
-			 storage);
+			 storage, tail);
 		return;
 	}
 	snprintf(out, cap,
 		 "%s area=%s occupancy=%" PRId64 " capacity=%" PRId64
 		 " level=%s entry=%s link=%s figure=%s pending=%" PRId64
-		 " storage=%s",
+		 " storage=%s%s",
 		 s->terminal_id, area, s->occupancy_shown, s->capacity,
 		 s->level != NULL ? s->level : "?",
 		 s->restricted ? "STOP" : "OPEN", link,
-		 s->stale ? "stale" : "fresh", s->pending_presses, storage);
+		 s->stale ? "stale" : "fresh", s->pending_presses, storage, tail);
 }

@@ -19,6 +19,14 @@
 
 #include "shared/limits.h"
 
+/* A refusal by the aggregator that the door must name (close codes,
+ * docs/protocol.md), not show as network trouble. */
+enum hc_display_refusal {
+	HC_REFUSAL_NONE,
+	HC_REFUSAL_UNKNOWN_TERMINAL,         /* closed with 4004 */
+	HC_REFUSAL_REPLACED,                 /* closed with 4006 */
+};
+
 struct hc_display_state {
 	char terminal_id[HC_ID_LEN_MAX + 1];
 	char area_id[HC_ID_LEN_MAX + 1];     /* "" until welcomed */
@@ -37,6 +45,19 @@ struct hc_display_state {
 	int64_t presses_taken;               /* ENTER and EXIT */
 	int64_t undos_taken;                 /* UNDO that took a press back */
 	int64_t undos_refused;               /* UNDO with nothing to undo */
+	/* With a figure but not the link that brought it: the figure and
+	 * the gate are the last ones known, current known_age_s seconds ago
+	 * (shown as such, never as the present state). */
+	bool last_known;
+	int64_t known_age_s;
+	/* Why entry is restricted, as the aggregator said (docs/protocol.md,
+	 * restricted_by): "" when not said or not restricted. */
+	char restricted_by[HC_RESTRICTED_BY_LEN_MAX + 1];
+	char restricted_by_name[HC_NAME_LEN_MAX + 1]; /* the group's name */
+	/* Why the aggregator turned the link away, kept until it welcomes
+	 * the terminal again (4006: for a while after, too). */
+	enum hc_display_refusal refusal;
+	bool quit_asking;                    /* 'q' waits for y or n */
 };
 
 /* Hardware output settings (terminal config keys; docs/terminal.md).
@@ -74,9 +95,12 @@ bool hc_display_known(const char *spec);
 
 /* Formats the one-line form used by the "line" backend, e.g.
  * "t1 area=hall occupancy=12 capacity=300 level=low entry=OPEN link=online
- *  figure=fresh pending=0 storage=ok" (entry=STOP when restricted,
- * link=offline, figure=stale or none, storage=FAULT). Without a figure:
- * occupancy=- capacity=- level=- entry=- figure=none. */
+ *  figure=fresh pending=0 storage=ok known=current stop_by=- refused=-"
+ * (entry=STOP when restricted, link=offline, figure=stale or none,
+ * storage=FAULT). Without a figure: occupancy=- capacity=- level=-
+ * entry=- figure=none. known=last while offline (entry and occupancy are
+ * the last known, not the present), none without a figure; stop_by is
+ * restricted_by or -; refused=unknown-terminal or replaced. */
 void hc_display_format_line(const struct hc_display_state *s, char *out,
 			    size_t cap);
 

@@ -31,7 +31,8 @@ enum hc_key {
 enum hc_input_status {
 	HC_INPUT_OK,         /* zero or more presses returned */
 	HC_INPUT_EOF,        /* the source ended (stdin closed) */
-	HC_INPUT_QUIT,       /* the person asked to quit (keyboard 'q') */
+	HC_INPUT_QUIT,       /* the person asked to quit and confirmed it
+				(keyboard 'q' then 'y' or 'q') */
 	HC_INPUT_ERROR,      /* device failed; message logged */
 };
 
@@ -42,6 +43,9 @@ struct hc_input {
 	enum hc_input_status (*read)(struct hc_input *in, enum hc_key *keys,
 				     size_t max, size_t *n);
 	void (*close)(struct hc_input *in);
+	/* Optional (NULL: the backend never asks): true while a quit waits
+	 * for its confirmation at now_ms, so the screen can say so. */
+	bool (*quit_asking)(struct hc_input *in, int64_t now_ms);
 	void *priv;
 };
 

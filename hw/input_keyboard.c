@@ -3,7 +3,10 @@
  *
  * Keys: 'i', '+' or Up arrow = ENTER (in); 'o', '-' or Down arrow = EXIT
  * (out); 'u', Backspace or Delete = UNDO (takes back the last press);
- * 'q' = quit. Other keys are ignored. The tty is put in
+ * 'q' = quit, once confirmed: 'q' asks, then 'y' or a second 'q' within
+ * HC_QUIT_CONFIRM_MS quits, 'n' or the time running out keeps counting
+ * (quit_asking tells the screen). Presses made while it asks count as
+ * usual. Other keys are ignored. The tty is put in
  * non-canonical, no-echo mode so one key is one press; ISIG stays on so
  * Ctrl-C still stops the terminal cleanly. The previous mode is restored
  * on close. Refuses to open when stdin is not a tty.
@@ -21,6 +24,8 @@
 #include <unistd.h>
 
 #include "hw/input.h"
+#include "shared/clock.h"
+#include "shared/limits.h"
 #include "shared/log.h"
 
 enum esc_state { ESC_NONE, ESC_SEEN, ESC_BRACKET };
@@ -28,8 +33,47 @@ enum esc_state { ESC_NONE, ESC_SEEN, ESC_BRACKET };
 struct keyboard_input {
 	struct termios saved;
 	enum esc_state esc;
+	bool asking;                 /* 'q' pressed, confirmation awaited */
+	int64_t ask_until_ms;        /* monotonic end of the question */
 	bool quit;
 };
+
+/* True while the quit question stands at now_ms; ends it when expired. */
+static bool still_asking(struct keyboard_input *k, int64_t now_ms)
+{
+	if (k->asking && now_ms >= k->ask_until_ms) {
+		k->asking = false;
+		hc_info("input keyboard: quit not confirmed; counting on");
+	}
+	return k->asking;
+}
+
+static bool keyboard_quit_asking(struct hc_input *in, int64_t now_ms)
+{
+	return still_asking(in->priv, now_ms);
+}
+
+/* 'q' asks; 'y' or 'q' while asking quits; 'n' withdraws. */
+static void quit_key(struct keyboard_input *k, unsigned char c)
+{
+	int64_t now_ms = hc_mono_ms();
+	bool asking = still_asking(k, now_ms);
+	if (c == 'n' || c == 'N') {
+		if (asking)
+			hc_info("input keyboard: quit withdrawn");
+		k->asking = false;
+		return;
+	}
+	if (asking) {
+		k->quit = true; /* 'y' or a second 'q' */
+		return;
+	}
+	if (c == 'q' || c == 'Q') {
+		k->asking = true;
+		k->ask_until_ms = now_ms + HC_QUIT_CONFIRM_MS;
+		hc_info("input keyboard: quit? y/n");
+	}
+}
 
 /* Decodes one byte; returns 1 with *dir set for a press, 0 for none. */
 static int decode_key(struct keyboard_input *k, unsigned char c,
@@ -66,8 +110,8 @@ static int decode_key(struct keyboard_input *k, unsigned char c,
 	case 'u': case 'U': case 0x7f: case 0x08:
 		*dir = HC_KEY_UNDO;
 		return 1;
-	case 'q': case 'Q':
-		k->quit = true;
+	case 'q': case 'Q': case 'y': case 'Y': case 'n': case 'N':
+		quit_key(k, c);
 		return 0;
 	default:
 		return 0;
@@ -148,6 +192,7 @@ bool hc_input_keyboard_open(struct hc_input *in, char *err, size_t err_len)
 	in->fd = STDIN_FILENO;
 	in->read = keyboard_read;
 	in->close = keyboard_close;
+	in->quit_asking = keyboard_quit_asking;
 	in->priv = k;
 	return true;
 

@@ -39,7 +39,7 @@ void hc_lcd_text(const struct hc_display_state *s,
 	put_row(rows[0], buf);
 	if (s->storage_fault)
 		snprintf(buf, sizeof buf, "STORAGE FAULT!");
-	else if (!s->online)
+	else if (!s->online || s->last_known)
 		snprintf(buf, sizeof buf, "%-8s%s",
 			 s->restricted ? "STOP?" : "OPEN?", "OFFLINE");
 	else if (s->restricted)

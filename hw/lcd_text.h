@@ -7,7 +7,9 @@
  *                                                      "OPEN?   OFFLINE "
  *                                                      "STOP?   OFFLINE "
  *                                                      "STORAGE FAULT!  "
- * Offline, the last known state gets a '?' (it may have changed); before
+ * Offline, or online before the new link brought the state again (the
+ * display state's last_known), the last known state gets a '?' (it may
+ * have changed); before
  * the first figure row 0 is the terminal id and row 1 "CONNECTING" or
  * "NO FIGURE YET". Same facts as the screen (hw/display_screen.c).
  */

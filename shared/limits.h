@@ -132,6 +132,16 @@
 #define HC_STR_(x) #x
 #define HC_STR(x) HC_STR_(x)
 
+/* The longest area restricted_by: "group_override:" and a group id. */
+#define HC_RESTRICTED_BY_LEN_MAX (15 + HC_ID_LEN_MAX)
+
+/* A door's 'q' waits this long for its confirmation (y, or q again). */
+#define HC_QUIT_CONFIRM_MS 5000
+
+/* After the aggregator replaced this terminal's connection (4006), the
+ * door keeps saying so this long even once it is welcomed again. */
+#define HC_REPLACED_NOTICE_MS 60000
+
 /* WebSocket subprotocol names, one per role, versioned. */
 /* Terminal role v2 adds batch.undo_entered/undo_exited; the aggregator
  * still serves v1 terminals (docs/protocol.md). */

@@ -356,6 +356,61 @@ static bool parse_ack(const json_t *j, struct hc_msg_ack *m,
 	       read_bool(j, "ack", "duplicate", &m->duplicate, err);
 }
 
+bool hc_proto_valid_restricted_by(const char *s)
+{
+	if (strcmp(s, "area") == 0 || strcmp(s, "override") == 0)
+		return true;
+	if (strncmp(s, "group:", 6) == 0)
+		return hc_proto_valid_id(s + 6);
+	if (strncmp(s, "group_override:", 15) == 0)
+		return hc_proto_valid_id(s + 15);
+	return false;
+}
+
+/* The optional restricted_by and restricted_by_name of an area: the
+ * first only with restricted true, the name only with a group form. */
+static bool parse_restricted_by(const json_t *j, struct hc_area_state *a,
+				struct hc_proto_error *err)
+{
+	const json_t *by = json_object_get(j, "restricted_by");
+	const json_t *name = json_object_get(j, "restricted_by_name");
+	if (by == NULL && name == NULL)
+		return true;
+	if (by == NULL)
+		return fail(err, HC_CLOSE_BAD_FIELD,
+			    "area.restricted_by_name needs area.restricted_by");
+	if (!json_is_string(by))
+		return fail(err, HC_CLOSE_BAD_FIELD,
+			    "area.restricted_by must be a string");
+	const char *text = json_string_value(by);
+	if (json_string_length(by) > HC_RESTRICTED_BY_LEN_MAX ||
+	    !hc_proto_valid_restricted_by(text))
+		return fail(err, HC_CLOSE_OUT_OF_RANGE,
+			    "area.restricted_by must be area, override, "
+			    "group:<id> or group_override:<id>");
+	if (!a->restricted)
+		return fail(err, HC_CLOSE_OUT_OF_RANGE,
+			    "area.restricted_by is only sent with restricted true");
+	snprintf(a->restricted_by, sizeof a->restricted_by, "%s", text);
+	if (name == NULL)
+		return true;
+	if (strncmp(text, "group", 5) != 0)
+		return fail(err, HC_CLOSE_OUT_OF_RANGE,
+			    "area.restricted_by_name is only sent for a group");
+	if (!json_is_string(name))
+		return fail(err, HC_CLOSE_BAD_FIELD,
+			    "area.restricted_by_name must be a string of 1..%d bytes",
+			    HC_NAME_LEN_MAX);
+	size_t len = json_string_length(name);
+	if (len < 1 || len > HC_NAME_LEN_MAX ||
+	    strlen(json_string_value(name)) != len)
+		return fail(err, HC_CLOSE_OUT_OF_RANGE,
+			    "area.restricted_by_name must be a string of 1..%d bytes",
+			    HC_NAME_LEN_MAX);
+	memcpy(a->restricted_by_name, json_string_value(name), len + 1);
+	return true;
+}
+
 static bool parse_area(const json_t *j, struct hc_area_state *a,
 		       struct hc_proto_error *err)
 {
@@ -398,7 +453,7 @@ static bool parse_area(const json_t *j, struct hc_area_state *a,
 	if (!parse_utc_ms(json_string_value(at), &a->updated_at_ms))
 		return fail(err, HC_CLOSE_OUT_OF_RANGE,
 			    "area.updated_at must be UTC like 2026-11-23T10:00:00.123Z");
-	return true;
+	return parse_restricted_by(j, a, err);
 }
 
 /* One message type a direction accepts: its name, its tag and its
@@ -602,8 +657,22 @@ json_t *hc_proto_area_json(const struct hc_area_state *a)
 				 "level", hc_level_name(a->level),
 				 "restricted", (int)a->restricted,
 				 "updated_at", updated_at);
-	if (j == NULL)
+	if (j == NULL) {
 		hc_error("protocol: area '%s' not encodable: %s", a->id, jerr.text);
+		return NULL;
+	}
+	if (a->restricted_by[0] == '\0')
+		return j;
+	assert(a->restricted && hc_proto_valid_restricted_by(a->restricted_by));
+	if (json_object_set_new(j, "restricted_by",
+				json_string(a->restricted_by)) != 0 ||
+	    (a->restricted_by_name[0] != '\0' &&
+	     json_object_set_new(j, "restricted_by_name",
+				 json_string(a->restricted_by_name)) != 0)) {
+		hc_error("protocol: area '%s': restricted_by not encodable", a->id);
+		json_decref(j);
+		return NULL;
+	}
 	return j;
 }
 

@@ -67,6 +67,14 @@ struct hc_area_state {
 	enum hc_level level;
 	bool restricted;
 	int64_t updated_at_ms;           /* wall clock, ms since epoch */
+	/* Why entry is restricted; optional on the wire, "" when not said
+	 * (always "" while not restricted): "area" (its own count),
+	 * "override" (a supervisor closed the area), "group:<id>" (its
+	 * group's count), "group_override:<id>" (a supervisor closed the
+	 * group). restricted_by_name is the group's display name with the
+	 * two group forms, else "". */
+	char restricted_by[HC_RESTRICTED_BY_LEN_MAX + 1];
+	char restricted_by_name[HC_NAME_LEN_MAX + 1];
 };
 
 /* terminal -> aggregator: first message on a connection. */
@@ -145,12 +153,17 @@ size_t hc_proto_build_batch(char *out, size_t cap, const struct hc_msg_batch *m)
 size_t hc_proto_build_welcome(char *out, size_t cap, const struct hc_msg_welcome *m);
 size_t hc_proto_build_ack(char *out, size_t cap, const struct hc_msg_ack *m);
 /* The area object: id, name, entered, exited, occupancy, capacity, level,
- * restricted, updated_at (ISO 8601 UTC). New reference; used by the area
- * message and by GET /api/areas. */
+ * restricted, updated_at (ISO 8601 UTC), and restricted_by (with
+ * restricted_by_name for a group) only when a->restricted_by is set. New
+ * reference; used by the area message and by GET /api/areas. */
 json_t *hc_proto_area_json(const struct hc_area_state *a);
 
 /* {"type":"area", ...the area object...} */
 size_t hc_proto_build_area(char *out, size_t cap, const struct hc_area_state *a);
+
+/* True when s is a restricted_by value: "area", "override",
+ * "group:<id>" or "group_override:<id>" with a valid id. */
+bool hc_proto_valid_restricted_by(const char *s);
 
 /* True when s is 1..HC_VERSION_LEN_MAX characters of [A-Za-z0-9._+-]. */
 bool hc_proto_valid_version(const char *s);

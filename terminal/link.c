@@ -87,6 +87,13 @@ struct link {
 	size_t rx_len;
 	bool rx_too_big;
 
+	/* The aggregator's last refusal (4004, 4006) and when it came:
+	 * shown at the door until a welcome (4006: HC_REPLACED_NOTICE_MS
+	 * after it) or until the aggregator cannot be reached at all. */
+	enum hc_display_refusal refusal;
+	int64_t refused_at_ms;
+	bool welcomed_since_refusal;
+
 	bool quit;
 	int exit_status;
 };
@@ -149,10 +156,25 @@ static void lws_log_emit(int level, const char *line)
 		hc_debug("lws: %s", text);
 }
 
+/* The refusal the door shows at now_ms (see struct link). */
+static enum hc_display_refusal current_refusal(struct link *l, int64_t now_ms)
+{
+	if (l->refusal == HC_REFUSAL_REPLACED && l->welcomed_since_refusal &&
+	    now_ms - l->refused_at_ms >= HC_REPLACED_NOTICE_MS)
+		l->refusal = HC_REFUSAL_NONE;
+	return l->refusal;
+}
+
+/* What the station shows, plus what only the loop knows: a refusal and
+ * a quit waiting for its confirmation. */
 static void refresh_display(struct link *l)
 {
 	struct hc_display_state ds;
-	hc_station_display_state(l->st, hc_mono_ms(), &ds);
+	int64_t now_ms = hc_mono_ms();
+	hc_station_display_state(l->st, now_ms, &ds);
+	ds.refusal = current_refusal(l, now_ms);
+	ds.quit_asking = !l->input_done && l->in->quit_asking != NULL &&
+			 l->in->quit_asking(l->in, now_ms);
 	l->d->show(l->d, &ds);
 }
 
@@ -221,17 +243,27 @@ static void link_lost(struct link *l, const char *why)
 
 /* Logs the close code and reason the aggregator sent. 4xxx codes mean
  * this terminal is refused (e.g. 4004 unknown terminal): that must be
- * visible, so they are errors; we keep retrying regardless. */
+ * visible, so they are errors, and 4004 and 4006 are kept for the door's
+ * screen to name; we keep retrying regardless. */
 static void log_peer_close(struct link *l, const unsigned char *in, size_t len)
 {
 	int code = len >= 2 ? (in[0] << 8) | in[1] : 0;
 	int reason_len = len > 2 ? (int)(len - 2) : 0;
 	const char *reason = len > 2 ? (const char *)in + 2 : "";
+	if (code == HC_CLOSE_UNKNOWN_TERMINAL || code == HC_CLOSE_REPLACED) {
+		l->refusal = code == HC_CLOSE_UNKNOWN_TERMINAL
+				     ? HC_REFUSAL_UNKNOWN_TERMINAL
+				     : HC_REFUSAL_REPLACED;
+		l->refused_at_ms = hc_mono_ms();
+		l->welcomed_since_refusal = false;
+	}
 	if (code >= 4000)
 		hc_error("link: aggregator closed the link for terminal %s: "
 			 "code %d%s reason \"%.*s\"", l->st->terminal_id, code,
 			 code == HC_CLOSE_UNKNOWN_TERMINAL
 				 ? " (unknown terminal: check the venue config)"
+			 : code == HC_CLOSE_REPLACED
+				 ? " (another device uses this id)"
 				 : "",
 			 reason_len, reason);
 	else
@@ -256,6 +288,9 @@ static void handle_message(struct link *l, const char *buf, size_t len)
 		hc_info("link: welcomed as terminal %s of area %s",
 			l->st->terminal_id, msg.u.welcome.area);
 		hc_station_welcomed(l->st, msg.u.welcome.area);
+		if (l->refusal == HC_REFUSAL_UNKNOWN_TERMINAL)
+			l->refusal = HC_REFUSAL_NONE;
+		l->welcomed_since_refusal = true;
 		/* Only a welcome proves the link works: an aggregator that
 		 * accepts and then refuses us (4004) keeps the backoff growing. */
 		l->retry_count = 0;
@@ -366,6 +401,8 @@ static int callback_aggregator(struct lws *wsi, enum lws_callback_reasons reason
 
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+		/* Not reached at all: a refusal is no longer why. */
+		l->refusal = HC_REFUSAL_NONE;
 		link_lost(l, in != NULL ? (const char *)in : "connection error");
 		break;
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:

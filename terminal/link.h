@@ -32,8 +32,9 @@ struct hc_link_config {
 	bool verbose;                /* pass libwebsockets' notices to the log */
 };
 
-/* Runs the terminal until SIGINT/SIGTERM, 'q' on the keyboard, or (with
- * exit_when_acked) the input ended and every press is acknowledged. Keeps
+/* Runs the terminal until SIGINT/SIGTERM, a confirmed 'q' on the
+ * keyboard, or (with exit_when_acked) the input ended and every press is
+ * acknowledged. Keeps
  * reconnecting with backoff meanwhile. Returns the process exit status.
  * The caller still owns and closes station, input and display. */
 int hc_link_run(const struct hc_link_config *cfg, struct hc_station *st,

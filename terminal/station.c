@@ -172,6 +172,10 @@ void hc_station_link(struct hc_station *s, bool online, int64_t now_ms)
 {
 	if (s->online && !online)
 		s->offline_since_ms = now_ms;
+	if (s->online && !online && s->figure_this_link)
+		s->figure_known_ms = now_ms;
+	if (s->online != online)
+		s->figure_this_link = false;
 	s->online = online;
 	hc_outbox_link(s->outbox, online);
 }
@@ -227,6 +231,8 @@ void hc_station_area(struct hc_station *s, const struct hc_area_state *a,
 	s->have_figure = true;
 	s->acked_unshown_net = 0;
 	s->figure_at_ms = now_ms;
+	s->figure_known_ms = now_ms;
+	s->figure_this_link = s->online;
 	if (s->area_id[0] == '\0')
 		snprintf(s->area_id, sizeof s->area_id, "%s", a->id);
 }
@@ -256,11 +262,23 @@ void hc_station_display_state(const struct hc_station *s, int64_t now_ms,
 		out->capacity = s->figure.capacity;
 		out->level = hc_level_name(s->figure.level);
 		out->restricted = s->figure.restricted;
-		int64_t known_ms = s->figure_at_ms > s->offline_since_ms
-					   ? s->figure_at_ms
-					   : s->offline_since_ms;
-		out->stale = !s->online &&
-			     now_ms - known_ms > HC_FIGURE_STALE_MS;
+		/* Pushed on every change, the state is current while the
+		 * link that brought it is up, and was current until the
+		 * later of its arrival and the loss of that link. */
+		bool current = s->online && s->figure_this_link;
+		int64_t known_ms = s->figure_known_ms;
+		out->stale = !current && now_ms - known_ms > HC_FIGURE_STALE_MS;
+		out->last_known = !current;
+		if (!current)
+			out->known_age_s = now_ms > known_ms
+						   ? (now_ms - known_ms) / 1000 : 0;
+		if (s->figure.restricted) {
+			snprintf(out->restricted_by, sizeof out->restricted_by,
+				 "%s", s->figure.restricted_by);
+			snprintf(out->restricted_by_name,
+				 sizeof out->restricted_by_name, "%s",
+				 s->figure.restricted_by_name);
+		}
 	}
 	out->online = s->online;
 	out->pending_presses = hc_outbox_unacked_entered(s->outbox) +

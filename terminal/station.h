@@ -41,6 +41,12 @@ struct hc_station {
 	struct hc_area_state figure;     /* aggregator's latest area state */
 	int64_t figure_at_ms;            /* monotonic time it arrived */
 	int64_t offline_since_ms;        /* monotonic time the link went down */
+	/* The figure is current only once an area message came on this
+	 * link (a link the aggregator refuses never brings one). The figure
+	 * was known current until figure_known_ms (monotonic): its arrival,
+	 * or the loss of the link that kept it current. */
+	bool figure_this_link;
+	int64_t figure_known_ms;
 	/* Net delta of batches newly acknowledged since the last area
 	 * message. The aggregator sends an ack before the area state that
 	 * includes the batch; counting it here until that state arrives
@@ -99,9 +105,10 @@ void hc_station_area(struct hc_station *s, const struct hc_area_state *a,
 bool hc_station_all_acked(const struct hc_station *s);
 
 /* What the screen shows at now_ms. The figure is pushed on every change,
- * so it is current while the link is up; it turns stale once the link
- * has been down for HC_FIGURE_STALE_MS (counted from the later of the
- * figure's arrival and the loss of the link). */
+ * so it is current while the link that brought it is up; otherwise it is
+ * the last known one, known_age_s old (counted from the later of the
+ * figure's arrival and the loss of that link), and stale once that age
+ * passes HC_FIGURE_STALE_MS. */
 void hc_station_display_state(const struct hc_station *s, int64_t now_ms,
 			      struct hc_display_state *out);
 

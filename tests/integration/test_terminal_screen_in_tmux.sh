@@ -2,7 +2,8 @@
 # The terminal as staff use it: keyboard and full-screen panel in a real
 # tty (tmux). Keys i/o count people in and out; the panel shows the
 # figure, ONLINE, and turns from ENTRY OPEN to STOP when the area fills
-# and back when people leave; q quits cleanly with everything journaled.
+# and back when people leave; q asks, y quits cleanly with everything
+# journaled.
 . "$(dirname "$0")/lib.sh"
 command -v tmux >/dev/null || fail "tmux not installed"
 
@@ -48,8 +49,10 @@ expect_screen "ENTRY OPEN"
 note "2 out: screen shows ENTRY OPEN again"
 
 tmux send-keys -t "$session" q
+expect_screen "quit? y/n"
+tmux send-keys -t "$session" y
 gone() { ! tmux has-session -t "$session" 2>/dev/null; }
-wait_until 10 gone || fail "q did not quit the terminal"
+wait_until 10 gone || fail "q y did not quit the terminal"
 [ "$(status_field "$WORK/k1.db" pressed_in)" = 3 ] || fail "journal pressed_in != 3"
 [ "$(status_field "$WORK/k1.db" pressed_out)" = 2 ] || fail "journal pressed_out != 2"
 [ "$(status_field "$WORK/k1.db" pending_in)" = 0 ] || fail "presses left unacknowledged"
