@@ -61,7 +61,7 @@ enum {
 /* Map clients woken to write per loop turn when a state is published
  * (hc_map_wake_all): between two slices the loop serves whatever else is
  * ready, so terminals' acks wait behind at most this many map writes. */
-#define HC_MAP_WAKE_PER_TURN 100
+#define HC_MAP_WAKE_PER_TURN 25
 
 /* Map clients send nothing; this is enough for a close frame. */
 #define HC_MAP_RX_BYTES 256
