@@ -23,14 +23,7 @@
 
 #include "aggregator/http_route.h"
 
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-				__LINE__, #cond);                            \
-			abort();                                             \
-		}                                                            \
-	} while (0)
+#include "tests/fuzz/fuzz_check.h"
 
 /* The decision as http_api.c wrote it before hc_http_route_pick(). */
 static struct hc_http_route oracle(const char *path, bool is_get, bool stopping,

@@ -23,14 +23,7 @@
 #include "shared/log.h"
 #include "terminal/settings.h"
 
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-				__LINE__, #cond);                            \
-			abort();                                             \
-		}                                                            \
-	} while (0)
+#include "tests/fuzz/fuzz_check.h"
 
 /* inih's line buffer (INI_MAX_LINE); round trips are checked only for
  * lines that fit it with room to spare. */
