@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 rev=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
-bins="headcount-aggregator headcount-terminal headcount-bench"
+bins="headcount-aggregator headcount-terminal headcount-bench headcount-sim"
 [ -x "$HC_BUILD/headcount-dashboard" ] && bins="$bins headcount-dashboard"
 for b in $bins; do
 	out=$("$HC_BUILD/$b" --version 2>"$WORK/err") || fail "$b --version exited $?"
@@ -27,6 +27,7 @@ help_ok headcount-terminal --help
 help_ok headcount-terminal run --help
 help_ok headcount-terminal status --help
 help_ok headcount-bench --help
+help_ok headcount-sim --help
 [ -x "$HC_BUILD/headcount-dashboard" ] && help_ok headcount-dashboard --help
 
 # A wrong option is still refused on stderr with exit 2.

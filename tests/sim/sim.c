@@ -38,6 +38,7 @@
 
 #include "aggregator/ledger.h"
 #include "shared/limits.h"
+#include "shared/version.h"
 #include "terminal/outbox.h"
 
 #define TERMINALS 8
@@ -706,17 +707,24 @@ static bool run_seed(uint64_t seed, int64_t presses_target, enum plant plant,
 	return !w.failed;
 }
 
-static void usage(void)
+/* Prints the usage to out and exits with status (0 for --help). */
+static void usage_exit(FILE *out, int status)
 {
-	fprintf(stderr,
+	fprintf(out,
 		"usage: headcount-sim [--seed S] [--seeds N] [--presses N]\n"
 		"                     [--plant ack-before-commit|apply-duplicate] [--ci]\n"
 		"  --seed S     first seed (default 1); one seed replays exactly\n"
 		"  --seeds N    how many consecutive seeds (default 1)\n"
 		"  --presses N  presses per seed (default 25000)\n"
 		"  --plant BUG  plant a bug in the simulated edge; exit 0 only if caught\n"
-		"  --ci         100 seeds x 25,000 presses (2,500,000 presses)\n");
-	exit(2);
+		"  --ci         100 seeds x 25,000 presses (2,500,000 presses)\n"
+		"  --help, --version\n");
+	exit(status);
+}
+
+static void usage(void)
+{
+	usage_exit(stderr, 2);
 }
 
 int main(int argc, char **argv)
@@ -724,8 +732,14 @@ int main(int argc, char **argv)
 	uint64_t seed = 1;
 	int64_t seeds = 1, presses = 25000;
 	enum plant plant = PLANT_NONE;
+	if (hc_version_requested(argc, argv)) {
+		hc_version_print(stdout, "headcount-sim");
+		return 0;
+	}
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
+		if (strcmp(a, "--help") == 0)
+			usage_exit(stdout, 0);
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(a, "--ci")) {
 			seeds = 100;
