@@ -62,7 +62,11 @@ grep -q "listen 127.0.0.1:$ngx_port;" "$N/headcount.conf" || fail "sed on the ng
 "$NGINX" -p "$N" -e "$N/logs/error.log" -c "$N/nginx.conf" -t >"$WORK/nginx-t.log" 2>&1 ||
 	{ cat "$WORK/nginx-t.log" >&2; fail "nginx -t refused the config"; }
 "$NGINX" -p "$N" -e "$N/logs/error.log" -c "$N/nginx.conf" >"$WORK/nginx.log" 2>&1 &
-HC_PIDS+=($!)
+NGINX_PID=$!
+HC_PIDS+=("$NGINX_PID")
+# A master killed with SIGKILL leaves its workers behind: stop it with
+# SIGTERM (nginx's fast shutdown takes its workers along) and wait.
+HC_ON_EXIT="kill -TERM $NGINX_PID 2>/dev/null; for _ in \$(seq 1 50); do kill -0 $NGINX_PID 2>/dev/null || break; sleep 0.1; done"
 NGX="http://127.0.0.1:$ngx_port"
 wait_until 10 curl -sf -o /dev/null "$NGX/api/areas" || fail "nginx did not come up"
 note "$("$NGINX" -v 2>&1) on port $ngx_port in front of the aggregator on $agg_port"
