@@ -7,6 +7,8 @@
 #   make SAN=thread  the same, built with ThreadSanitizer in build/tsan
 #   make arm64    the terminal and its unit tests for a Raspberry Pi
 #                 (arm64 cross build into build/arm64; docs/terminal.md)
+#   make lint     dependency rules, format and cppcheck (docs/hacking.md)
+#   make format   apply .clang-format to every tracked .c and .h
 #   make fuzz FUZZ_SECONDS=N
 #                 every libFuzzer target (tests/fuzz/) for N seconds each,
 #                 built with clang in build/fuzz (docs/security.md)
@@ -36,9 +38,17 @@ CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. $(SAN_FLAGS) $(PKG_CFLAGS)
 LDLIBS := $(PKG_LIBS) -lmbedcrypto -lpthread -lm
 LDFLAGS := $(SAN_FLAGS)
 
+# One archive per part, each built from its directory by wildcard (a new
+# file joins its part with no Makefile edit). Each program links only the
+# archives its part may use (docs/architecture.md), so a call across a
+# forbidden edge does not link:
+#   headcount-terminal   libhcterminal.a libhchw.a libhcshared.a
+#   headcount-aggregator libhcaggregator.a libhcshared.a
+#   headcount-dashboard  libhcdashboard.a libhcshared.a
 SHARED_SRC := $(wildcard shared/*.c)
+HW_SRC := $(wildcard hw/*.c)
+TERM_SRC := $(filter-out terminal/main.c,$(wildcard terminal/*.c))
 AGG_SRC := $(filter-out aggregator/main.c,$(wildcard aggregator/*.c))
-TERM_SRC := $(filter-out terminal/main.c,$(wildcard terminal/*.c)) $(wildcard hw/*.c)
 BENCH_SRC := $(wildcard tests/bench/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 SIM_SRC := $(wildcard tests/sim/*.c)
@@ -53,13 +63,17 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 WEB_SRC := $(sort $(wildcard aggregator/web/*.html aggregator/web/*.css aggregator/web/*.js))
 WEB_GEN := build/gen/web_assets.c
 
-LIB := $(BUILD)/libheadcount.a
-LIB_OBJ := $(call obj,$(SHARED_SRC) $(AGG_SRC) $(TERM_SRC)) $(BUILD)/obj/gen/web_assets.o
+SHARED_LIB := $(BUILD)/libhcshared.a
+HW_LIB := $(BUILD)/libhchw.a
+TERM_LIB := $(BUILD)/libhcterminal.a
+AGG_LIB := $(BUILD)/libhcaggregator.a
+DASH_LIB := $(BUILD)/libhcdashboard.a
+# Unit tests, tools that drive the aggregator's code, the bench and the
+# simulator link every part except the dashboard (linked on its own).
+ALL_LIBS := $(AGG_LIB) $(TERM_LIB) $(HW_LIB) $(SHARED_LIB)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
-SHARED_LIB := $(BUILD)/libhcshared.a
-DASH_LIB := $(BUILD)/libhcdashboard.a
 DASH_BENCH_BIN := $(patsubst tests/bench/dashboard/%.c,$(BUILD)/tools/%,$(DASH_BENCH_SRC))
 
 BINS := $(BUILD)/headcount-aggregator $(BUILD)/headcount-terminal $(BUILD)/headcount-dashboard
@@ -70,7 +84,7 @@ ifneq ($(SIM_SRC),)
 BINS += $(BUILD)/headcount-sim
 endif
 
-.PHONY: all test unit demo deps clean lint soak bench install arm64 fuzz fuzz-build fuzz-merge
+.PHONY: all test unit demo deps clean lint format soak bench install arm64 fuzz fuzz-build fuzz-merge
 all: $(BINS) $(UNIT_BIN) $(TOOL_BIN) $(DASH_BENCH_BIN)
 
 build/pkg.mk: .ci/install-deps.sh Makefile
@@ -101,11 +115,19 @@ $(BUILD)/obj/gen/web_assets.o: $(WEB_GEN)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(LIB): $(LIB_OBJ)
+$(SHARED_LIB): $(call obj,$(SHARED_SRC))
 	@rm -f $@
 	ar rcs $@ $^
 
-$(SHARED_LIB): $(call obj,$(SHARED_SRC))
+$(HW_LIB): $(call obj,$(HW_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(TERM_LIB): $(call obj,$(TERM_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(AGG_LIB): $(call obj,$(AGG_SRC)) $(BUILD)/obj/gen/web_assets.o
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -125,23 +147,29 @@ $(BUILD)/tools/bench_dashboard%: $(BUILD)/obj/tests/bench/dashboard/bench_dashbo
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/headcount-aggregator: $(call obj,aggregator/main.c) $(LIB)
+$(BUILD)/headcount-aggregator: $(call obj,aggregator/main.c) $(AGG_LIB) $(SHARED_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/headcount-terminal: $(call obj,terminal/main.c) $(LIB)
+$(BUILD)/headcount-terminal: $(call obj,terminal/main.c) $(TERM_LIB) $(HW_LIB) $(SHARED_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/headcount-bench: $(call obj,$(BENCH_SRC)) $(LIB)
+$(BUILD)/headcount-bench: $(call obj,$(BENCH_SRC)) $(ALL_LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/headcount-sim: $(call obj,$(SIM_SRC)) $(LIB)
+$(BUILD)/headcount-sim: $(call obj,$(SIM_SRC)) $(ALL_LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
-$(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIB)
+# Test tools named hc_shared_* speak the protocol through shared/ alone
+# and link libhcshared.a only; the others may drive any part.
+$(BUILD)/tools/hc_shared_%: $(BUILD)/obj/tests/tools/hc_shared_%.o $(SHARED_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -205,9 +233,18 @@ install: all
 clean:
 	rm -rf build
 
+# make lint: the dependency rules (tests/lint/deps.rules), the format
+# (.clang-format) and cppcheck; fails on any. make format applies
+# .clang-format to every tracked .c and .h (docs/hacking.md).
+FORMAT_SRC = $(shell git ls-files -- '*.c' '*.h')
+
 lint:
-	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h') || true
+	bash tests/lint/check-deps.sh tests/lint/deps.rules
+	clang-format --dry-run --Werror $(FORMAT_SRC)
 	cppcheck --quiet --enable=warning,performance --error-exitcode=1 -I. shared aggregator terminal hw
+
+format:
+	clang-format -i $(FORMAT_SRC)
 
 # ---- fuzzing: libFuzzer targets in tests/fuzz/ (docs/security.md) -------
 # Built with clang into build/fuzz/, apart from the gcc build. Each target

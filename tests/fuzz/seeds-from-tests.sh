@@ -20,7 +20,7 @@ for t in test_protocol_rejections test_protocol_roundtrip test_supervisor_comman
 	test_config_errors test_config_thresholds; do
 	# shellcheck disable=SC2086
 	cc -std=gnu11 -O1 -I. $flags -o "$out/$t" tests/unit/$t.c "$out/seed_dump.o" \
-		build/libheadcount.a \
+		build/libhcaggregator.a build/libhcterminal.a build/libhchw.a build/libhcshared.a \
 		$wrap $libs
 	HC_SEED_DIR=tests/fuzz/corpus "$out/$t" >"$out/$t.log" 2>&1 ||
 		{ echo "seeds-from-tests: $t failed, see $out/$t.log" >&2; exit 1; }

@@ -45,20 +45,28 @@ TESTS="test_debounce_presses test_pattern_door_states test_outbox_batching
 	test_outbox_resend test_outbox_undo test_journal_restart test_journal_upgrade
 	test_protocol_roundtrip test_protocol_rejections test_lcd_hd44780_bytes"
 
-objs=()
+# One archive per part, as in the Makefile: the terminal links
+# libhcterminal.a, libhchw.a and libhcshared.a only; the unit tests add
+# the ledger core.
+declare -A part_objs=()
 for f in $SRC terminal/main.c $(for t in $TESTS; do echo tests/unit/$t.c; done); do
 	o="$OUT/obj/${f%.c}.o"
 	mkdir -p "$(dirname "$o")"
 	if [ ! -f "$o" ] || [ "$f" -nt "$o" ] || [ -n "$(find shared terminal hw aggregator/ledger.h tests/unit -name '*.h' -newer "$o" | head -n 1)" ]; then
 		$CC $CFLAGS -c "$f" -o "$o"
 	fi
-	case $f in tests/* | terminal/main.c) ;; *) objs+=("$o") ;; esac
+	case $f in tests/* | terminal/main.c) ;; *) part_objs[${f%%/*}]+=" $o" ;; esac
+done
+for part in shared hw terminal aggregator; do
+	rm -f "$OUT/libhc$part.a"
+	# shellcheck disable=SC2086
+	aarch64-linux-gnu-ar rcs "$OUT/libhc$part.a" ${part_objs[$part]}
 done
 rm -f "$OUT/libterminal.a"
-aarch64-linux-gnu-ar rcs "$OUT/libterminal.a" "${objs[@]}"
-$CC -o "$OUT/headcount-terminal" "$OUT/obj/terminal/main.o" "$OUT/libterminal.a" $LIBS
+PART_LIBS="$OUT/libhcterminal.a $OUT/libhchw.a $OUT/libhcshared.a"
+$CC -o "$OUT/headcount-terminal" "$OUT/obj/terminal/main.o" $PART_LIBS $LIBS
 for t in $TESTS; do
-	$CC -o "$OUT/tests/$t" "$OUT/obj/tests/unit/$t.o" "$OUT/libterminal.a" $LIBS \
+	$CC -o "$OUT/tests/$t" "$OUT/obj/tests/unit/$t.o" "$OUT/libhcaggregator.a" $PART_LIBS $LIBS \
 		$(pkg-config --libs cmocka)
 done
 echo "arm64: built $OUT/headcount-terminal and $(echo $TESTS | wc -w) unit tests"
