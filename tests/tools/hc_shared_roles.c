@@ -1,0 +1,456 @@
+/*
+ * hc_shared_roles.c — a test client that speaks all three WebSocket
+ * roles of the aggregator with shared/ alone (it links libhcshared.a and
+ * nothing of aggregator/, terminal/ or hw/; tests/lint/deps.rules checks
+ * its includes).
+ *
+ *   --terminal ID --incarnation HEX [--batch SEQ,ENTERED,EXITED]...
+ *       hello (shared/protocol.c), then the batches once welcomed; prints
+ *       welcome, every ack and every area the aggregator sends.
+ *   --supervisor NAME --key KEY [--override area|group ID auto|closed|open]...
+ *       [--correct AREA DELTA]...
+ *       answers the challenge (shared/wire_supervisor.c), then sends the
+ *       commands (request 1, 2, ...) once the snapshot came; prints
+ *       welcome, the snapshot, areas, groups and every result.
+ *   --map
+ *       subscribes (shared/wire_area.c); prints the snapshot's areas and
+ *       groups, then every area and group update.
+ *
+ * Every frame received is parsed by shared/ and printed as one line of
+ * values, never as raw JSON, so a test asserts on what a client of
+ * shared/ reads:
+ *
+ *   welcome <terminal> <area>              (terminal)  welcome <name> (supervisor)
+ *   ack <seq> duplicate=<0|1>
+ *   snapshot areas=<n> groups=<n>[ terminals=<n>]
+ *   area <id> occupancy=<n> entered=<n> exited=<n> capacity=<n> level=<l>
+ *        restricted=<0|1> restricted_by=<text|->
+ *   group <id> occupancy=<n> capacity=<n> level=<l> restricted=<0|1> override=<o>
+ *   result <request> ok=<0|1> error=<text|->
+ *   close <code> <reason> | closed | error <text> | unparsed <why>
+ *
+ * It stops by itself: once a printed line starts with --until TEXT, after
+ * --wait-ms (default 5000), or when the connection ends. Exit status 0
+ * when it stopped on --until (or without --until, always), 1 otherwise.
+ * Test-only; not installed.
+ */
+#include <libwebsockets.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shared/limits.h"
+#include "shared/protocol.h"
+#include "shared/wire_area.h"
+#include "shared/wire_supervisor.h"
+
+#define FRAMES_MAX 64
+#define FRAME_BYTES_MAX 1024
+
+enum role { ROLE_NONE, ROLE_TERMINAL, ROLE_SUPERVISOR, ROLE_MAP };
+
+struct client {
+	enum role role;
+	const char *terminal;
+	const char *incarnation;
+	const char *supervisor;
+	const char *key;
+	char frames[FRAMES_MAX][FRAME_BYTES_MAX]; /* [0] is the hello */
+	size_t frame_count;
+	size_t released; /* frames [0, released) may be sent */
+	size_t sent;
+	int64_t requests;
+	const char *until;
+	bool until_seen;
+	bool done;
+	char *rx; /* reassembly of fragmented frames */
+	size_t rx_len;
+};
+
+static struct client cl;
+static struct lws_context *client_ctx;
+
+static void print_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void print_line(const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	puts(line);
+	fflush(stdout);
+	if (cl.until != NULL && strncmp(line, cl.until, strlen(cl.until)) == 0) {
+		cl.until_seen = true;
+		cl.done = true;
+	}
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: hc_shared_roles --url ws://HOST:PORT [--wait-ms N] [--until TEXT] ROLE\n"
+		"  ROLE: --terminal ID --incarnation HEX [--batch SEQ,ENTERED,EXITED]...\n"
+		"      | --supervisor NAME --key KEY [--override area|group ID MODE]...\n"
+		"                                    [--correct AREA DELTA]...\n"
+		"      | --map\n");
+	exit(2);
+}
+
+static void print_area(const struct hc_area_state *a)
+{
+	print_line("area %s occupancy=%lld entered=%lld exited=%lld capacity=%lld level=%s "
+		   "restricted=%d restricted_by=%s",
+		   a->id, (long long)a->occupancy, (long long)a->entered, (long long)a->exited,
+		   (long long)a->capacity, hc_level_name(a->level), a->restricted ? 1 : 0,
+		   a->restricted_by[0] != '\0' ? a->restricted_by : "-");
+}
+
+static void print_group(const char *id, int64_t occupancy, int64_t capacity, enum hc_level level,
+			bool restricted, enum hc_wire_override o)
+{
+	print_line("group %s occupancy=%lld capacity=%lld level=%s restricted=%d override=%s", id,
+		   (long long)occupancy, (long long)capacity, hc_level_name(level),
+		   restricted ? 1 : 0, hc_wire_override_name(o));
+}
+
+static void release_all(struct lws *wsi)
+{
+	cl.released = cl.frame_count;
+	lws_callback_on_writable(wsi);
+}
+
+static void on_terminal_frame(struct lws *wsi, const char *text, size_t len)
+{
+	struct hc_msg m;
+	struct hc_proto_error err;
+	if (!hc_proto_parse_from_aggregator(text, len, &m, &err)) {
+		print_line("unparsed %s", err.reason);
+		return;
+	}
+	switch (m.type) {
+	case HC_MSG_WELCOME:
+		print_line("welcome %s %s", m.u.welcome.terminal, m.u.welcome.area);
+		release_all(wsi);
+		break;
+	case HC_MSG_ACK:
+		print_line("ack %lld duplicate=%d", (long long)m.u.ack.seq,
+			   m.u.ack.duplicate ? 1 : 0);
+		break;
+	case HC_MSG_AREA: print_area(&m.u.area); break;
+	default: print_line("unparsed unexpected type %d", (int)m.type); break;
+	}
+}
+
+static void on_supervisor_frame(struct lws *wsi, const char *text, size_t len)
+{
+	struct hc_wire_sup_msg m;
+	char why[160] = "";
+	if (!hc_wire_sup_parse(text, len, &m, why, sizeof why)) {
+		print_line("unparsed %s", why);
+		return;
+	}
+	switch (m.type) {
+	case HC_WIRE_SUP_CHALLENGE:
+		if (hc_wire_sup_build_hello(cl.frames[0], sizeof cl.frames[0], cl.supervisor,
+					    cl.key, m.nonce) == 0) {
+			print_line("error cannot build the hello");
+			cl.done = true;
+			break;
+		}
+		cl.released = 1;
+		lws_callback_on_writable(wsi);
+		break;
+	case HC_WIRE_SUP_WELCOME: print_line("welcome %s", m.supervisor); break;
+	case HC_WIRE_SUP_SNAPSHOT:
+		print_line("snapshot areas=%u groups=%u terminals=%u", m.area_count, m.group_count,
+			   m.terminal_count);
+		for (uint32_t i = 0; i < m.area_count; i++)
+			print_area(&m.areas[i].st);
+		for (uint32_t i = 0; i < m.group_count; i++)
+			print_group(m.groups[i].id, m.groups[i].occupancy, m.groups[i].capacity,
+				    m.groups[i].level, m.groups[i].restricted,
+				    m.groups[i].override);
+		release_all(wsi);
+		break;
+	case HC_WIRE_SUP_AREA: print_area(&m.area.st); break;
+	case HC_WIRE_SUP_GROUP:
+		print_group(m.group.id, m.group.occupancy, m.group.capacity, m.group.level,
+			    m.group.restricted, m.group.override);
+		break;
+	case HC_WIRE_SUP_TERMINAL: break;
+	case HC_WIRE_SUP_RESULT:
+		print_line("result %lld ok=%d error=%s", (long long)m.result.request,
+			   m.result.ok ? 1 : 0, m.result.error[0] != '\0' ? m.result.error : "-");
+		break;
+	}
+	hc_wire_sup_msg_free(&m);
+}
+
+static void on_map_frame(const char *text, size_t len)
+{
+	struct hc_area_feed_msg m;
+	char why[160] = "";
+	if (!hc_area_feed_parse(text, len, &m, why, sizeof why)) {
+		print_line("unparsed %s", why);
+		return;
+	}
+	switch (m.type) {
+	case HC_AREA_FEED_SNAPSHOT:
+		print_line("snapshot areas=%u groups=%u", m.area_count, m.group_count);
+		for (uint32_t i = 0; i < m.area_count; i++)
+			print_area(&m.areas[i]);
+		for (uint32_t i = 0; i < m.group_count; i++)
+			print_group(m.groups[i].id, m.groups[i].occupancy, m.groups[i].capacity,
+				    m.groups[i].level, m.groups[i].restricted,
+				    m.groups[i].override);
+		break;
+	case HC_AREA_FEED_AREA: print_area(&m.area); break;
+	case HC_AREA_FEED_GROUP:
+		print_group(m.group.id, m.group.occupancy, m.group.capacity, m.group.level,
+			    m.group.restricted, m.group.override);
+		break;
+	}
+	hc_area_feed_msg_free(&m);
+}
+
+static void on_frame(struct lws *wsi, const void *in, size_t len)
+{
+	char *grown = realloc(cl.rx, cl.rx_len + len + 1);
+	if (grown == NULL) {
+		print_line("error out of memory");
+		cl.done = true;
+		return;
+	}
+	cl.rx = grown;
+	memcpy(cl.rx + cl.rx_len, in, len);
+	cl.rx_len += len;
+	if (!lws_is_final_fragment(wsi))
+		return;
+	cl.rx[cl.rx_len] = '\0';
+	if (cl.role == ROLE_TERMINAL)
+		on_terminal_frame(wsi, cl.rx, cl.rx_len);
+	else if (cl.role == ROLE_SUPERVISOR)
+		on_supervisor_frame(wsi, cl.rx, cl.rx_len);
+	else
+		on_map_frame(cl.rx, cl.rx_len);
+	cl.rx_len = 0;
+}
+
+/* One released frame per writeable callback, in order. */
+static int send_next(struct lws *wsi)
+{
+	if (cl.sent >= cl.released)
+		return 0;
+	const char *text = cl.frames[cl.sent++];
+	size_t len = strlen(text);
+	unsigned char buf[LWS_PRE + FRAME_BYTES_MAX];
+	memcpy(buf + LWS_PRE, text, len);
+	if (lws_write(wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT) < (int)len)
+		return -1;
+	if (cl.sent < cl.released)
+		lws_callback_on_writable(wsi);
+	return 0;
+}
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+		    size_t len)
+{
+	(void)user;
+	switch (reason) {
+	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+		print_line("error %.*s", in ? (int)len : 0, in ? (const char *)in : "");
+		cl.done = true;
+		break;
+	case LWS_CALLBACK_CLIENT_ESTABLISHED:
+		if (cl.role == ROLE_TERMINAL) {
+			cl.released = 1; /* the hello */
+			lws_callback_on_writable(wsi);
+		}
+		break;
+	case LWS_CALLBACK_CLIENT_WRITEABLE: return send_next(wsi);
+	case LWS_CALLBACK_CLIENT_RECEIVE: on_frame(wsi, in, len); break;
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: {
+		const unsigned char *p = in;
+		int code = len >= 2 ? (p[0] << 8) | p[1] : 0;
+		print_line("close %d %.*s", code, len > 2 ? (int)len - 2 : 0,
+			   len > 2 ? (const char *)p + 2 : "");
+		break;
+	}
+	case LWS_CALLBACK_CLIENT_CLOSED:
+		print_line("closed");
+		cl.done = true;
+		break;
+	default: break;
+	}
+	return 0;
+}
+
+/* Ends the run: lws_service() may otherwise sleep until the next frame. */
+static void on_deadline(lws_sorted_usec_list_t *sul)
+{
+	(void)sul;
+	cl.done = true;
+	lws_cancel_service(client_ctx);
+}
+
+static char *next_frame(void)
+{
+	if (cl.frame_count >= FRAMES_MAX) {
+		fprintf(stderr, "hc_shared_roles: more than %d frames\n", FRAMES_MAX);
+		exit(2);
+	}
+	return cl.frames[cl.frame_count++];
+}
+
+static void add_batch(const char *spec)
+{
+	struct hc_msg_batch b = { 0 };
+	long long seq, entered, exited;
+	char tail;
+	if (sscanf(spec, "%lld,%lld,%lld%c", &seq, &entered, &exited, &tail) != 3)
+		usage();
+	b.seq = seq;
+	b.entered = entered;
+	b.exited = exited;
+	if (hc_proto_build_batch(next_frame(), FRAME_BYTES_MAX, &b) == 0)
+		usage();
+}
+
+static void add_override(const char *target, const char *id, const char *mode)
+{
+	enum hc_wire_override o;
+	if (strcmp(mode, "auto") == 0)
+		o = HC_WIRE_OVERRIDE_AUTO;
+	else if (strcmp(mode, "closed") == 0)
+		o = HC_WIRE_OVERRIDE_CLOSED;
+	else if (strcmp(mode, "open") == 0)
+		o = HC_WIRE_OVERRIDE_OPEN;
+	else
+		usage();
+	if (strcmp(target, "area") != 0 && strcmp(target, "group") != 0)
+		usage();
+	if (hc_wire_sup_build_override(next_frame(), FRAME_BYTES_MAX, ++cl.requests,
+				       strcmp(target, "group") == 0, id, o, "hc_shared_roles") == 0)
+		usage();
+}
+
+static void add_correct(const char *area, const char *delta)
+{
+	char *end;
+	long long d = strtoll(delta, &end, 10);
+	if (*end != '\0' || hc_wire_sup_build_correct(next_frame(), FRAME_BYTES_MAX, ++cl.requests,
+						      area, d, "hc_shared_roles") == 0)
+		usage();
+}
+
+int main(int argc, char **argv)
+{
+	const char *url = NULL;
+	long wait_ms = 5000;
+	cl.frame_count = 1; /* [0]: the hello, built below or on the challenge */
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int left = argc - i - 1;
+		if (strcmp(a, "--map") == 0) {
+			cl.role = ROLE_MAP;
+		} else if (left < 1) {
+			usage();
+		} else if (strcmp(a, "--url") == 0) {
+			url = argv[++i];
+		} else if (strcmp(a, "--wait-ms") == 0) {
+			wait_ms = strtol(argv[++i], NULL, 10);
+		} else if (strcmp(a, "--until") == 0) {
+			cl.until = argv[++i];
+		} else if (strcmp(a, "--terminal") == 0) {
+			cl.role = ROLE_TERMINAL;
+			cl.terminal = argv[++i];
+		} else if (strcmp(a, "--incarnation") == 0) {
+			cl.incarnation = argv[++i];
+		} else if (strcmp(a, "--batch") == 0) {
+			add_batch(argv[++i]);
+		} else if (strcmp(a, "--supervisor") == 0) {
+			cl.role = ROLE_SUPERVISOR;
+			cl.supervisor = argv[++i];
+		} else if (strcmp(a, "--key") == 0) {
+			cl.key = argv[++i];
+		} else if (strcmp(a, "--override") == 0 && left >= 3) {
+			add_override(argv[i + 1], argv[i + 2], argv[i + 3]);
+			i += 3;
+		} else if (strcmp(a, "--correct") == 0 && left >= 2) {
+			add_correct(argv[i + 1], argv[i + 2]);
+			i += 2;
+		} else {
+			usage();
+		}
+	}
+	if (url == NULL || cl.role == ROLE_NONE || wait_ms <= 0)
+		usage();
+	const char *proto = HC_PROTO_MAP;
+	if (cl.role == ROLE_TERMINAL) {
+		struct hc_msg_hello h = { 0 };
+		if (cl.incarnation == NULL || strlen(cl.terminal) > HC_ID_LEN_MAX ||
+		    !hc_proto_parse_incarnation(cl.incarnation, &h.incarnation))
+			usage();
+		memcpy(h.terminal, cl.terminal, strlen(cl.terminal) + 1);
+		if (hc_proto_build_hello(cl.frames[0], sizeof cl.frames[0], &h) == 0)
+			usage();
+		proto = HC_PROTO_TERMINAL;
+	} else if (cl.role == ROLE_SUPERVISOR) {
+		if (cl.key == NULL)
+			usage();
+		proto = HC_PROTO_SUPERVISOR;
+	} else {
+		cl.frame_count = 0; /* a map client sends nothing */
+	}
+
+	char urlbuf[256];
+	snprintf(urlbuf, sizeof urlbuf, "%s", url);
+	const char *scheme, *host, *path;
+	int port;
+	if (lws_parse_uri(urlbuf, &scheme, &host, &port, &path))
+		usage();
+	char pathbuf[128];
+	snprintf(pathbuf, sizeof pathbuf, "/%s", path);
+
+	lws_set_log_level(LLL_ERR, NULL);
+	static struct lws_protocols protocols[2];
+	protocols[0].name = proto;
+	protocols[0].callback = callback;
+	protocols[0].rx_buffer_size = 65536;
+
+	struct lws_context_creation_info info;
+	memset(&info, 0, sizeof info);
+	info.port = CONTEXT_PORT_NO_LISTEN;
+	info.protocols = protocols;
+	client_ctx = lws_create_context(&info);
+	if (client_ctx == NULL)
+		return 1;
+
+	struct lws_client_connect_info ci;
+	memset(&ci, 0, sizeof ci);
+	ci.context = client_ctx;
+	ci.address = host;
+	ci.port = port;
+	ci.path = pathbuf;
+	ci.host = host;
+	ci.origin = host;
+	ci.protocol = proto;
+	int rc = 1;
+	if (lws_client_connect_via_info(&ci) == NULL) {
+		print_line("error connect");
+		goto fail;
+	}
+	static lws_sorted_usec_list_t deadline;
+	lws_sul_schedule(client_ctx, 0, &deadline, on_deadline, wait_ms * LWS_US_PER_MS);
+	while (!cl.done)
+		if (lws_service(client_ctx, 0) < 0)
+			break;
+	rc = cl.until == NULL || cl.until_seen ? 0 : 1;
+fail:
+	lws_context_destroy(client_ctx);
+	free(cl.rx);
+	return rc;
+}
