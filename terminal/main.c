@@ -341,6 +341,10 @@ static bool validate_run(struct hc_term_settings *s, struct hc_link_config *lc,
 	return true;
 }
 
+/* `headcount-terminal run`: opens the journal, the station, the input and
+ * the display, runs the link until it ends, and closes them. One piece
+ * (about 65 lines) because it owns all four and releases them on its one
+ * fail path, in the reverse order of opening. */
 static int run_terminal(int argc, char **argv)
 {
 	struct hc_term_settings s;

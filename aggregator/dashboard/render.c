@@ -141,6 +141,9 @@ static void area_header(struct hc_screen *s, int row, const struct area_cols *c,
 		cell(s, row, &col, c->spark, "LAST HOUR", a, false);
 }
 
+/* One row of the area table. One piece (about 80 lines): the columns
+ * are drawn left to right in the order area_cols laid them out, and
+ * reading them in that order is the clearest check that they line up. */
 static void area_row(struct hc_screen *s, int row, const struct area_cols *c,
 		     const struct hc_model *m, const struct hc_view_row *r, bool selected,
 		     bool stale, int64_t now_ms)
@@ -405,6 +408,11 @@ static size_t door_order(const struct hc_model *m, const char *filter, uint32_t 
 	return nd;
 }
 
+/* Draws the whole frame, top to bottom: the title, the areas and
+ * groups, the doors, the alerts, the detail overlay and the status or
+ * prompt line. One piece (about 160 lines) because the blocks share the
+ * heights worked out at its start (rows the area table does not need go
+ * to the doors, then the alerts); the blocks read in screen order. */
 void hc_render(struct hc_screen *s, const struct hc_model *m, struct hc_ui *ui,
 	       int64_t now_ms, int64_t now_wall_ms, struct hc_layout *layout_out)
 {

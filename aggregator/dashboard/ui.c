@@ -230,6 +230,9 @@ static bool prompt_enter(struct hc_ui *ui, struct hc_action *out)
 	return false;
 }
 
+/* A key while a prompt is open: Esc cancels, a confirmation takes y or
+ * n, a text prompt (a number, a reason) edits its input and Enter
+ * submits it. One piece (about 60 lines): the prompt kinds side by side. */
 static bool prompt_key(struct hc_ui *ui, int key, struct hc_action *out)
 {
 	if (key == HC_KEY_ESC) {
@@ -294,6 +297,8 @@ static bool prompt_key(struct hc_ui *ui, int key, struct hc_action *out)
 	return false;
 }
 
+/* One piece (about 65 lines): the key map, one case per key, so every
+ * key's meaning is found in one switch. */
 bool hc_ui_key(struct hc_ui *ui, const struct hc_model *m, int key, int page,
 	       struct hc_action *out)
 {
