@@ -15,11 +15,14 @@
 
 ROLES=$HC_BUILD/tools/hc_shared_roles
 [ -x "$ROLES" ] || fail "$ROLES not built"
-# The tool links shared/'s archive and nothing else of the product.
-if command -v nm >/dev/null; then
-	nm "$ROLES" | grep -Eq ' [Tt] (hc_store_|hc_ledger_|hc_outbox_|hc_journal_|hc_server_)' &&
-		fail "$ROLES contains aggregator or terminal code"
-fi
+# The tool links shared/'s archive and no other part's: the Makefile's
+# link line for it names libhcshared.a and no other libhc*.a.
+link=$(make -s -n -B BUILD="$HC_BUILD" "$ROLES" 2>/dev/null | grep -- "-o $ROLES " || true)
+[ -n "$link" ] || fail "no link line for $ROLES in make -n"
+grep -q 'libhcshared\.a' <<<"$link" || fail "$ROLES does not link libhcshared.a: $link"
+grep -Eq 'libhc(aggregator|terminal|hw|dashboard)\.a' <<<"$link" &&
+	fail "$ROLES links more than shared/: $link"
+note "links: $(grep -Eo '[^ ]*libhc[a-z]*\.a' <<<"$link" | tr '\n' ' ')"
 
 port=$(free_port)
 cat >"$WORK/venue.ini" <<INI
