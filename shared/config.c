@@ -86,6 +86,7 @@ enum section_kind {
 	SEC_TERMINAL,
 	SEC_SUPERVISOR,
 	SEC_MQTT,
+	SEC_TLS,      /* keys handed to shared/config_tls.c */
 };
 
 enum key {
@@ -221,6 +222,7 @@ static struct key_lines *current_key_lines(struct loader *L)
 	case SEC_TERMINAL: return &L->terminal_keys[L->index];
 	case SEC_SUPERVISOR: return &L->supervisor_keys[L->index];
 	case SEC_MQTT: return &L->mqtt_keys;
+	case SEC_TLS:
 	case SEC_NONE:
 	case SEC_INVALID: break;
 	}
@@ -268,6 +270,15 @@ static void begin_section(struct loader *L, const char *kind, const char *id)
 		cfg->mqtt.line = line;
 		L->kind = SEC_MQTT;
 		snprintf(L->section_label, sizeof L->section_label, "mqtt");
+		return;
+	}
+
+	if (strcmp(kind, "tls") == 0) {
+		char m[200];
+		if (hc_config_tls_begin(&cfg->tls, id, line, m, sizeof m))
+			L->kind = SEC_TLS;
+		else
+			error_at(L, line, "%s", m);
 		return;
 	}
 
@@ -963,6 +974,13 @@ static int on_key(void *user, const char *section, const char *name,
 		return 1;
 	}
 
+	if (L->kind == SEC_TLS) {
+		char m[200];
+		if (!hc_config_tls_key(&L->cfg->tls, name, value, L->line, m, sizeof m))
+			error_at(L, L->line, "%s", m);
+		return 1;
+	}
+
 	enum key k = K_COUNT;
 	for (int i = 0; i < K_COUNT; i++) {
 		if (strcmp(name, keys[i].name) == 0 &&
@@ -1269,6 +1287,10 @@ static void resolve(struct loader *L)
 	resolve_database(L);
 	resolve_mqtt(L);
 	resolve_map(L);
+	int tls_line = 0;
+	char tls_msg[200];
+	if (!hc_config_tls_resolve(&cfg->tls, cfg->path, &tls_line, tls_msg, sizeof tls_msg))
+		error_at(L, tls_line, "%s", tls_msg);
 }
 
 /* ---- loading ----------------------------------------------------------- */
