@@ -35,7 +35,7 @@ include build/pkg.mk
 endif
 
 CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. $(SAN_FLAGS) $(PKG_CFLAGS)
-LDLIBS := $(PKG_LIBS) -lmbedcrypto -lpthread -lm
+LDLIBS := $(PKG_LIBS) -lmbedx509 -lmbedcrypto -lpthread -lm
 LDFLAGS := $(SAN_FLAGS)
 
 # One archive per part, each built from its directory by wildcard (a new
@@ -264,7 +264,7 @@ FUZZ_CONFIG := $(wildcard shared/config*.c)
 FUZZ_SRC_supervisor_cmd := $(FUZZ_BASE) $(FUZZ_CONFIG) aggregator/supervisor_cmd.c \
 	aggregator/restriction.c aggregator/levels.c
 FUZZ_SRC_venue_config := $(FUZZ_BASE) $(FUZZ_CONFIG)
-FUZZ_SRC_terminal_settings := $(FUZZ_BASE) terminal/settings.c
+FUZZ_SRC_terminal_settings := $(FUZZ_BASE) terminal/settings.c shared/tls_client.c
 FUZZ_SRC_http_route := $(FUZZ_BASE) aggregator/http_route.c
 fuzz_obj = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(1))
 FUZZ_BIN := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_TARGETS))

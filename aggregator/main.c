@@ -34,6 +34,7 @@
 
 #include "aggregator/history.h"
 #include "aggregator/ledger.h"
+#include "aggregator/make_ca.h"
 #include "aggregator/server.h"
 #include "aggregator/slots.h"
 #include "aggregator/store.h"
@@ -67,6 +68,7 @@ static void usage(FILE *out)
 		" [--listen HOST:PORT] [--sample-interval-s N] [--verbose]\n"
 		"       headcount-aggregator export --config venue.ini [--db PATH]"
 		" --from TIME --to TIME [--area ID] [--out FILE]\n"
+		"       headcount-aggregator make-ca DIR [--host NAME|IP]... [--days N]\n"
 		"  --config FILE          venue config (areas, terminals, thresholds)\n"
 		"  --db PATH              ledger database (overrides [venue] database)\n"
 		"  --listen HOST:PORT     address to serve on (overrides [venue] listen)\n"
@@ -339,6 +341,8 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 2 && strcmp(argv[1], "export") == 0)
 		return run_export(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "make-ca") == 0)
+		return hc_make_ca_main(argc - 1, argv + 1);
 	const char *config_path = NULL, *db_path = NULL, *listen = NULL;
 	long sample_interval_s = 0;
 	bool verbose = false;

@@ -55,6 +55,7 @@
 #include <mbedtls/entropy.h>
 
 #include "aggregator/history.h"
+#include "aggregator/tls_setup.h"
 #include "shared/clock.h"
 #include "shared/log.h"
 
@@ -746,6 +747,8 @@ struct hc_server *hc_server_new(struct hc_venue_cfg *cfg, struct hc_slots *sourc
 	info.keepalive_timeout = HC_HTTP_IDLE_TIMEOUT_S;
 	info.options |= LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
 	info.vhost_name = "headcount";
+	if (!hc_tls_server_setup(cfg, &info))
+		goto fail;
 	s->context = create_context(s, &info);
 	if (s->context == NULL) {
 		hc_error("server: cannot listen on %s:%u (lws_create_context failed;"

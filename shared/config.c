@@ -108,6 +108,7 @@ static struct key_lines *current_key_lines(struct loader *L)
 	case SEC_TERMINAL: return &L->terminal_keys[L->index];
 	case SEC_SUPERVISOR: return &L->supervisor_keys[L->index];
 	case SEC_MQTT: return &L->mqtt_keys;
+	case SEC_TLS:
 	case SEC_NONE:
 	case SEC_INVALID: break;
 	}
@@ -160,6 +161,15 @@ static void begin_section(struct loader *L, const char *kind, const char *id)
 		cfg->mqtt.line = line;
 		L->kind = SEC_MQTT;
 		snprintf(L->section_label, sizeof L->section_label, "mqtt");
+		return;
+	}
+
+	if (strcmp(kind, "tls") == 0) {
+		char m[200];
+		if (hc_config_tls_begin(&cfg->tls, id, line, m, sizeof m))
+			L->kind = SEC_TLS;
+		else
+			config_error_at(L, line, "%s", m);
 		return;
 	}
 
@@ -381,6 +391,13 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		return 1;
 	}
 
+	if (L->kind == SEC_TLS) {
+		char m[200];
+		if (!hc_config_tls_key(&L->cfg->tls, name, value, L->line, m, sizeof m))
+			config_error_at(L, L->line, "%s", m);
+		return 1;
+	}
+
 	enum key k = K_COUNT;
 	for (int i = 0; i < K_COUNT; i++) {
 		if (strcmp(name, keys[i].name) == 0 && (keys[i].sections & (1u << L->kind)) != 0) {
@@ -435,6 +452,10 @@ static void resolve(struct loader *L)
 	config_resolve_database(L);
 	config_resolve_mqtt(L);
 	config_resolve_map(L);
+	int tls_line = 0;
+	char tls_msg[200];
+	if (!hc_config_tls_resolve(&cfg->tls, cfg->path, &tls_line, tls_msg, sizeof tls_msg))
+		config_error_at(L, tls_line, "%s", tls_msg);
 }
 
 /* ---- loading ----------------------------------------------------------- */

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "shared/config_tls.h"
 #include "shared/limits.h"
 
 /* Capacity of one area, in people, whether given or computed from
@@ -142,6 +143,7 @@ struct hc_venue_cfg {
 	int supervisor_count;
 	struct hc_supervisor_cfg supervisors[HC_SUPERVISORS_MAX];
 	struct hc_mqtt_cfg mqtt;
+	struct hc_tls_cfg tls;       /* [tls]: enabled false for plain ws */
 };
 
 /* Where a config is wrong: "venue.ini:12: capacity must be ...". */

@@ -47,6 +47,7 @@ enum section_kind {
 	SEC_TERMINAL,
 	SEC_SUPERVISOR,
 	SEC_MQTT,
+	SEC_TLS,      /* keys handed to shared/config_tls.c */
 };
 
 enum key {

@@ -44,6 +44,7 @@
 #include "shared/limits.h"
 #include "shared/log.h"
 #include "shared/protocol.h"
+#include "shared/tls_client.h"
 
 #define LINK_TICK_US (100 * LWS_US_PER_MS)
 /* Reads of the input per loop turn at most: bounds one turn's work. */
@@ -205,7 +206,7 @@ static void connect_attempt(lws_sorted_usec_list_t *sul)
 	info.path = u->path;
 	info.host = u->host;
 	info.origin = u->host;
-	info.ssl_connection = u->tls ? LCCSCF_USE_SSL : 0;
+	info.ssl_connection = hc_tls_client_connect_flags(u->tls);
 	info.protocol = HC_PROTO_TERMINAL;
 	info.local_protocol_name = HC_PROTO_TERMINAL;
 	info.retry_and_idle_policy = &link_retry_policy;
@@ -400,11 +401,13 @@ static int callback_aggregator(struct lws *wsi, enum lws_callback_reasons reason
 	(void)user;
 
 	switch (reason) {
-	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR: {
 		/* Not reached at all: a refusal is no longer why. */
+		char why[512];
 		l->refusal = HC_REFUSAL_NONE;
-		link_lost(l, in != NULL ? (const char *)in : "connection error");
+		link_lost(l, hc_tls_client_explain(in, l->cfg->ca, why, sizeof why));
 		break;
+	}
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
 		hc_info("link: connected to %s:%d as terminal %s",
 			l->cfg->url.host, l->cfg->url.port, l->st->terminal_id);
@@ -605,8 +608,8 @@ int hc_link_run(const struct hc_link_config *cfg, struct hc_station *st,
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = link_protocols;
 	info.user = &l;
-	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
-		       (cfg->url.tls ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0);
+	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+	hc_tls_client_info(&info, cfg->ca);
 	l.ctx = lws_create_context(&info);
 	if (l.ctx == NULL) {
 		hc_error("link: creating the lws context failed");

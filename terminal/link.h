@@ -6,6 +6,7 @@
 #ifndef HC_TERMINAL_LINK_H
 #define HC_TERMINAL_LINK_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -28,6 +29,7 @@ bool hc_link_parse_url(const char *url, struct hc_link_url *out, char *err,
 
 struct hc_link_config {
 	struct hc_link_url url;
+	char ca[PATH_MAX];           /* venue CA for wss:// (shared/tls_client.h) */
 	bool exit_when_acked;        /* exit 0 once input ended and all acked */
 	bool verbose;                /* pass libwebsockets' notices to the log */
 };

@@ -36,6 +36,7 @@
 #include "terminal/journal.h"
 #include "terminal/link.h"
 #include "terminal/settings.h"
+#include "shared/tls_client.h"
 #include "terminal/station.h"
 
 #define EXIT_USAGE 2
@@ -57,6 +58,9 @@ static void usage(FILE *out)
 		"  --display line|screen|none[,leds][,lcd]\n"
 		"                           what the door sees (default line)\n"
 		"  --exit-when-acked        exit 0 once input ended and all is acked\n"
+		"  --ca PATH                venue CA certificate a wss:// aggregator must\n"
+		"                           chain to (needed for wss://)\n"
+		"  --ca-sha256 HEX          the CA's pin: refuse to start when ca differs\n"
 		"  --config FILE            read [terminal] settings from an INI file\n"
 		"  --verbose                debug logging\n",
 		HC_BATCH_INTERVAL_MS_MIN, HC_BATCH_INTERVAL_MS_MAX,
@@ -66,6 +70,7 @@ static void usage(FILE *out)
 enum {
 	OPT_ID = 1000, OPT_URL, OPT_JOURNAL, OPT_BATCH, OPT_INPUT,
 	OPT_DISPLAY, OPT_EXIT_ACKED, OPT_CONFIG, OPT_VERBOSE, OPT_HELP,
+	OPT_CA, OPT_CA_SHA256,
 };
 
 static const struct option long_options[] = {
@@ -79,6 +84,8 @@ static const struct option long_options[] = {
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "ca", required_argument, NULL, OPT_CA },
+	{ "ca-sha256", required_argument, NULL, OPT_CA_SHA256 },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -117,6 +124,10 @@ static bool parse_flags(int argc, char **argv, struct hc_term_settings *s,
 			ok = hc_term_settings_copy(s->display, sizeof s->display, optarg);
 		else if (c == OPT_EXIT_ACKED)
 			s->exit_when_acked = true;
+		else if (c == OPT_CA)
+			ok = hc_term_settings_copy(s->ca, sizeof s->ca, optarg);
+		else if (c == OPT_CA_SHA256)
+			ok = hc_term_settings_copy(s->ca_sha256, sizeof s->ca_sha256, optarg);
 		if (!ok) {
 			hc_error("value of %s too long", argv[optind - 1]);
 			return false;
@@ -295,6 +306,37 @@ static bool parse_hw(const struct hc_term_settings *s, struct hc_gpio_input_cfg 
 	return true;
 }
 
+/* The TLS settings (shared/tls_client.h): wss:// needs the venue CA; a
+ * pin must match the CA file. Fills lc->ca. */
+static bool validate_tls(const struct hc_term_settings *s, struct hc_link_config *lc)
+{
+	char err[PATH_MAX + 256];
+	if (lc->url.tls && s->ca[0] == '\0') {
+		hc_error("--url %s needs the venue CA to verify the aggregator: ca = PATH in"
+			 " the config or --ca PATH (the ca.crt headcount-aggregator make-ca"
+			 " wrote)", s->url);
+		return false;
+	}
+	if (s->ca_sha256[0] != '\0' && s->ca[0] == '\0') {
+		hc_error("ca_sha256 is given without ca: give the CA file it pins");
+		return false;
+	}
+	if (s->ca[0] == '\0')
+		return true;
+	if (!hc_tls_ca_load(s->ca, s->ca_sha256, NULL, err, sizeof err)) {
+		hc_error("%s", err);
+		return false;
+	}
+	if (!lc->url.tls)
+		hc_warn("ca is set but the url is ws://: the link is not encrypted and"
+			" the CA is not used (use wss://)");
+	if (!hc_term_settings_copy(lc->ca, sizeof lc->ca, s->ca)) {
+		hc_error("ca path too long");
+		return false;
+	}
+	return true;
+}
+
 /* Checks every run setting; fills the parsed forms. */
 static bool validate_run(struct hc_term_settings *s, struct hc_link_config *lc,
 			 int64_t *batch_interval_ms,
@@ -315,6 +357,8 @@ static bool validate_run(struct hc_term_settings *s, struct hc_link_config *lc,
 		hc_error("--url: %s", err);
 		return false;
 	}
+	if (!validate_tls(s, lc))
+		return false;
 	if (!parse_int64(s->batch_interval, HC_BATCH_INTERVAL_MS_MIN,
 			 HC_BATCH_INTERVAL_MS_MAX, batch_interval_ms)) {
 		hc_error("--batch-interval-ms \"%s\": expected %d..%d",

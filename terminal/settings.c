@@ -22,6 +22,7 @@
 #include <ini.h>
 
 #include "shared/log.h"
+#include "shared/tls_client.h"
 
 /* One load: the settings being filled and the first error's text. */
 struct ini_state {
@@ -72,6 +73,38 @@ static bool hw_key_set(struct hc_term_settings *s, const char *name, const char 
 	return false;
 }
 
+/* ca and ca_sha256 (shared/tls_client.h): copied, the pin's form
+ * checked, and once both are known the pin checked against the file, so
+ * that a wrong one is reported at its line. Returns inih's 1 or 0. */
+static int tls_key_set(struct ini_state *is, const char *name, const char *value)
+{
+	struct hc_term_settings *s = &is->s;
+	bool is_pin = strcmp(name, "ca_sha256") == 0;
+	char *dst = is_pin ? s->ca_sha256 : s->ca;
+	size_t cap = is_pin ? sizeof s->ca_sha256 : sizeof s->ca;
+	uint8_t pin[HC_TLS_PIN_BYTES];
+	if (!hc_term_settings_copy(dst, cap, value)) {
+		if (is->message[0] == '\0')
+			snprintf(is->message, sizeof is->message, "value of %s too long", name);
+		return 0;
+	}
+	if (is_pin && !hc_tls_pin_parse(value, pin)) {
+		if (is->message[0] == '\0')
+			snprintf(is->message, sizeof is->message,
+				 "ca_sha256 must be 64 hex digits (the CA pin make-ca printed)");
+		return 0;
+	}
+	if (s->ca[0] != '\0' && s->ca_sha256[0] != '\0') {
+		char err[PATH_MAX + 200];
+		if (!hc_tls_ca_load(s->ca, s->ca_sha256, NULL, err, sizeof err)) {
+			if (is->message[0] == '\0')
+				snprintf(is->message, sizeof is->message, "%.250s", err);
+			return 0;
+		}
+	}
+	return 1;
+}
+
 /* inih handler for the [terminal] section. */
 static int read_ini_key(void *user, const char *section, const char *name,
 			const char *value)
@@ -99,6 +132,8 @@ static int read_ini_key(void *user, const char *section, const char *name,
 		ok = hc_term_settings_copy(s->input, sizeof s->input, value);
 	else if (strcmp(name, "display") == 0)
 		ok = hc_term_settings_copy(s->display, sizeof s->display, value);
+	else if (strcmp(name, "ca") == 0 || strcmp(name, "ca_sha256") == 0)
+		return tls_key_set(is, name, value);
 	else if ((ok = hw_key_set(s, name, value, &known)), known)
 		;
 	else {

@@ -33,6 +33,12 @@ struct hc_term_settings {
 	char input[32];
 	char display[32];
 	char config[PATH_MAX];
+	/* TLS (docs/terminal.md, "TLS"): the venue CA's certificate that a
+	 * wss:// aggregator must chain to, and its optional pin. A file that
+	 * gives both is checked when read: a pin that does not match the CA
+	 * file is an error at the line of the later of the two keys. */
+	char ca[PATH_MAX];
+	char ca_sha256[160];
 	bool exit_when_acked;
 	bool verbose;
 	bool help;
@@ -42,7 +48,7 @@ struct hc_term_settings {
 bool hc_term_settings_copy(char *dst, size_t cap, const char *value);
 
 /* Reads the INI file at path into s: keys id, url, journal,
- * batch_interval_ms, input, display and the hardware keys of [terminal]. All or nothing: on
+ * batch_interval_ms, input, display, ca, ca_sha256 and the hardware keys of [terminal]. All or nothing: on
  * any error s is unchanged, the error is logged ("terminal.ini:3:
  * unknown key \"ids\" in [terminal]", "x.ini: cannot open: ...") and the
  * result is false. */

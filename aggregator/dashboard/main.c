@@ -63,7 +63,8 @@ static void on_signal(int sig)
 static void usage_exit(FILE *out, int status)
 {
 	fprintf(out,
-		"usage: headcount-dashboard [--url ws://HOST:PORT] --supervisor NAME\n"
+		"usage: headcount-dashboard [--url ws://HOST:PORT | --url wss://HOST:PORT\n"
+		"                           --ca PATH] --supervisor NAME\n"
 		"                           [--key-file PATH] [--ascii] [--no-colour]\n"
 		"       headcount-dashboard --help | --version\n"
 		"The key is read from --key-file, else from the file named by\n"
@@ -333,7 +334,7 @@ static void read_keys(struct app *a)
 int main(int argc, char **argv)
 {
 	static struct app a;
-	const char *url = "ws://127.0.0.1:8080", *key_file = NULL;
+	const char *url = "ws://127.0.0.1:8080", *key_file = NULL, *ca = NULL;
 	bool force_ascii = false, no_colour = getenv("NO_COLOR") != NULL;
 	a.supervisor = getenv("HC_SUPERVISOR");
 	if (hc_version_requested(argc, argv)) {
@@ -358,6 +359,8 @@ int main(int argc, char **argv)
 			url = v;
 		else if (strcmp(argv[i], "--supervisor") == 0)
 			a.supervisor = v;
+		else if (strcmp(argv[i], "--ca") == 0)
+			ca = v;
 		else if (strcmp(argv[i], "--key-file") == 0)
 			key_file = v;
 		else if (strcmp(argv[i], "--key") == 0) {
@@ -370,6 +373,11 @@ int main(int argc, char **argv)
 	}
 	if (a.supervisor == NULL || !hc_proto_valid_id(a.supervisor))
 		usage();
+	char tls_err[4400];
+	if (!hc_net_check_tls(url, ca, tls_err, sizeof tls_err)) {
+		fprintf(stderr, "headcount-dashboard: %s\n", tls_err);
+		return 2;
+	}
 	if (key_file == NULL)
 		key_file = getenv("HC_SUPERVISOR_KEY_FILE");
 	if (key_file != NULL ? !read_key_file(key_file, a.credential, sizeof a.credential)
@@ -416,7 +424,7 @@ int main(int argc, char **argv)
 	getmaxyx(stdscr, rows, cols);
 	if (!hc_screen_resize(&a.screen, rows, cols))
 		goto done;
-	a.net = hc_net_new(url, &cb, &a);
+	a.net = hc_net_new(url, ca, &cb, &a);
 	if (a.net == NULL)
 		goto done;
 	hc_model_disconnected(&a.model, 0);

@@ -8,6 +8,7 @@
  */
 #include "aggregator/dashboard/net.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include <libwebsockets.h>
 
 #include "shared/limits.h"
+#include "shared/tls_client.h"
 
 struct hc_net {
 	struct lws_context *ctx;
@@ -23,6 +25,8 @@ struct hc_net {
 	char host[128];
 	int port;
 	char path[128];
+	bool tls;                    /* wss:// */
+	char ca[PATH_MAX];           /* the venue CA (shared/tls_client.h) */
 	struct hc_net_callbacks cb;
 	void *arg;
 	char *rx;
@@ -85,6 +89,7 @@ static void connect_now(struct hc_net *n)
 	ci.host = n->host;
 	ci.origin = n->host;
 	ci.protocol = HC_PROTO_SUPERVISOR;
+	ci.ssl_connection = hc_tls_client_connect_flags(n->tls);
 	ci.userdata = n;
 	ci.pwsi = &n->wsi;
 	if (lws_client_connect_via_info(&ci) == NULL) {
@@ -128,9 +133,11 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		return 0;    /* starting up or being destroyed */
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR: {
-		char why[160];
-		snprintf(why, sizeof why, "cannot connect: %.*s", in ? (int)len : 0,
+		char why[512], lws_why[160];
+		snprintf(lws_why, sizeof lws_why, "%.*s", in ? (int)len : 0,
 			 in ? (const char *)in : "");
+		snprintf(why, sizeof why, "cannot connect: %.400s",
+			 hc_tls_client_explain(lws_why, n->ca, (char[400]){ 0 }, 400));
 		n->wsi = wsi;        /* so went_down reports it */
 		went_down(n, why);
 		return 0;
@@ -180,7 +187,26 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	}
 }
 
-struct hc_net *hc_net_new(const char *url, const struct hc_net_callbacks *cb, void *arg)
+bool hc_net_check_tls(const char *url, const char *ca_path, char *err, size_t err_len)
+{
+	bool tls = strncmp(url, "wss://", 6) == 0;
+	if (tls && (ca_path == NULL || ca_path[0] == '\0')) {
+		snprintf(err, err_len,
+			 "--url %s needs --ca PATH, the venue CA's certificate (the ca.crt"
+			 " headcount-aggregator make-ca wrote)", url);
+		return false;
+	}
+	if (ca_path == NULL || ca_path[0] == '\0')
+		return true;
+	if (!tls) {
+		snprintf(err, err_len, "--ca is for a wss:// --url, not %s", url);
+		return false;
+	}
+	return hc_tls_ca_load(ca_path, NULL, NULL, err, err_len);
+}
+
+struct hc_net *hc_net_new(const char *url, const char *ca_path,
+			  const struct hc_net_callbacks *cb, void *arg)
 {
 	struct hc_net *n = calloc(1, sizeof *n);
 	if (n == NULL)
@@ -190,11 +216,13 @@ struct hc_net *hc_net_new(const char *url, const struct hc_net_callbacks *cb, vo
 	const char *scheme, *host, *path;
 	int port;
 	if (lws_parse_uri(urlbuf, &scheme, &host, &port, &path) != 0 ||
-	    strcmp(scheme, "ws") != 0) {
-		fprintf(stderr, "headcount-dashboard: --url must be ws://HOST:PORT, not %s\n",
-			url);
+	    (strcmp(scheme, "ws") != 0 && strcmp(scheme, "wss") != 0)) {
+		fprintf(stderr, "headcount-dashboard: --url must be ws://HOST:PORT or"
+			" wss://HOST:PORT, not %s\n", url);
 		goto fail;
 	}
+	n->tls = strcmp(scheme, "wss") == 0;
+	snprintf(n->ca, sizeof n->ca, "%s", ca_path != NULL ? ca_path : "");
 	snprintf(n->host, sizeof n->host, "%s", host);
 	snprintf(n->path, sizeof n->path, "/%s", path);
 	n->port = port;
@@ -210,6 +238,7 @@ struct hc_net *hc_net_new(const char *url, const struct hc_net_callbacks *cb, vo
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = n->protocols;
 	info.user = n;
+	hc_tls_client_info(&info, n->ca);
 	n->ctx = lws_create_context(&info);
 	if (n->ctx == NULL) {
 		fprintf(stderr, "headcount-dashboard: cannot start libwebsockets\n");

@@ -29,8 +29,14 @@ struct hc_net_callbacks {
 
 struct hc_net;
 
-/* url: ws://HOST:PORT. NULL when lws cannot start. */
-struct hc_net *hc_net_new(const char *url, const struct hc_net_callbacks *cb, void *arg);
+/* url: ws://HOST:PORT, or wss://HOST:PORT verified against the venue CA
+ * at ca_path alone (shared/tls_client.h). NULL when lws cannot start. */
+struct hc_net *hc_net_new(const char *url, const char *ca_path,
+			  const struct hc_net_callbacks *cb, void *arg);
+
+/* Before the screen starts: wss:// has a ca_path that is a CA
+ * certificate; ws:// has none. False with the reason in err. */
+bool hc_net_check_tls(const char *url, const char *ca_path, char *err, size_t err_len);
 void hc_net_free(struct hc_net *n);
 
 /* Queues one text frame; false when the link is down or the queue full. */

@@ -105,6 +105,7 @@ struct bench {
 	int staff_port;              /* terminals connect here when nonzero */
 	uint32_t map_addresses;      /* > 0: map clients bind 127.0.0.2, .3, ... */
 	uint32_t map_address_next;
+	const char *ca;              /* --ca: wss://, verified against this CA */
 };
 
 extern struct bench *bench_global;

@@ -31,6 +31,7 @@
 #include "shared/clock.h"
 #include "shared/limits.h"
 #include "shared/log.h"
+#include "shared/tls_client.h"
 #include "tests/bench/bench.h"
 
 /* The tick that bounds each wait of lws_service(). */
@@ -125,6 +126,7 @@ bool bench_loop_init(struct bench *b, unsigned int fd_limit, bool use_libev)
 		info.options |= LWS_SERVER_OPTION_LIBEV;
 	}
 	b->uses_libev = libev.loop != NULL;
+	hc_tls_client_info(&info, b->ca);
 	b->context = lws_create_context(&info);
 	if (b->context == NULL) {
 		hc_error("bench: lws_create_context failed");
@@ -192,6 +194,7 @@ struct lws *bench_connect(struct bench *b, enum bench_proto proto, const char *p
 	ci.origin = b->host;
 	ci.ietf_version_or_minus_one = -1;
 	ci.userdata = user;
+	ci.ssl_connection = hc_tls_client_connect_flags(b->ca != NULL);
 	ci.local_protocol_name = b->protocols[proto].name;
 	/* No lws ping timer per connection: lws 4.1 keeps timers in one
 	 * sorted list, and inserting 10,000 of them made this client, not

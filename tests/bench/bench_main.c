@@ -64,6 +64,7 @@ struct options {
 	bool flood_load;
 	const char *ready_file;
 	const char *staff_url;
+	const char *ca;
 	uint32_t flood_maps;
 	uint32_t map_addresses;
 	int64_t churn_per_s;
@@ -82,6 +83,7 @@ static void usage(FILE *out)
 		"\n"
 		"common:\n"
 		"  --url ws://HOST:PORT      the aggregator (loopback only)\n"
+		"  --ca PATH                 with a wss:// --url: the venue CA to verify it\n"
 		"  --config FILE             its venue config\n"
 		"  --aggregator-pid PID      read its RSS and CPU from /proc/PID\n"
 		"  --json FILE               write every figure to FILE\n"
@@ -142,7 +144,7 @@ static bool parse_options(int argc, char **argv, struct options *o, bool *help)
 		O_TERMINALS, O_RATE, O_SECONDS, O_WARMUP, O_E2E, O_FOOTPRINT, O_INTERVAL,
 		O_TERMINAL_BIN, O_E2E_TERMINAL, O_RESTART_ROWS, O_RESTART_RUNS,
 		O_AGGREGATOR_BIN, O_RESTART_DB, O_VERBOSE, O_LOOP, O_HELP, O_FLOOD,
-		O_STAFF_URL, O_FLOOD_MAPS, O_MAP_ADDRESSES, O_CHURN, O_CHURN_ADDRESSES,
+		O_STAFF_URL, O_CA, O_FLOOD_MAPS, O_MAP_ADDRESSES, O_CHURN, O_CHURN_ADDRESSES,
 		O_FLOOD_LOAD, O_READY_FILE,
 	};
 	static const struct option options[] = {
@@ -174,6 +176,7 @@ static bool parse_options(int argc, char **argv, struct options *o, bool *help)
 		{ "flood-load", no_argument, NULL, O_FLOOD_LOAD },
 		{ "ready-file", required_argument, NULL, O_READY_FILE },
 		{ "staff-url", required_argument, NULL, O_STAFF_URL },
+		{ "ca", required_argument, NULL, O_CA },
 		{ "flood-maps", required_argument, NULL, O_FLOOD_MAPS },
 		{ "map-addresses", required_argument, NULL, O_MAP_ADDRESSES },
 		{ "churn-per-s", required_argument, NULL, O_CHURN },
@@ -237,6 +240,7 @@ static bool parse_options(int argc, char **argv, struct options *o, bool *help)
 		case O_FLOOD_LOAD: o->flood_load = true; break;
 		case O_READY_FILE: o->ready_file = optarg; break;
 		case O_STAFF_URL: o->staff_url = optarg; break;
+		case O_CA: o->ca = optarg; break;
 		case O_FLOOD_MAPS:
 			ok = parse_int(optarg, 0, 100000, &v);
 			o->flood_maps = (uint32_t)v;
@@ -285,8 +289,8 @@ static bool parse_url(const char *url, struct bench *b)
 	int port = 0;
 	snprintf(copy, sizeof copy, "%s", url);
 	if (lws_parse_uri(copy, &scheme, &host, &port, &path) != 0 ||
-	    strcmp(scheme, "ws") != 0 || port <= 0) {
-		fprintf(stderr, "headcount-bench: --url %s: expected ws://HOST:PORT\n", url);
+	    (strcmp(scheme, "ws") != 0 && strcmp(scheme, "wss") != 0) || port <= 0) {
+		fprintf(stderr, "headcount-bench: --url %s: expected ws://HOST:PORT or wss://\n", url);
 		return false;
 	}
 	if (strncmp(host, "127.", 4) != 0 && strcmp(host, "localhost") != 0 &&
@@ -422,6 +426,11 @@ int main(int argc, char **argv)
 	b.connect_window = o.connect_window;
 	if (!parse_url(o.url, &b))
 		return EXIT_USAGE;
+	if ((strncmp(o.url, "wss://", 6) == 0) != (o.ca != NULL)) {
+		fprintf(stderr, "headcount-bench: wss:// --url needs --ca PATH, ws:// takes none\n");
+		return EXIT_USAGE;
+	}
+	b.ca = o.ca;
 	if (o.staff_url != NULL) {
 		struct bench staff;
 		memset(&staff, 0, sizeof staff);

@@ -9,6 +9,9 @@
 #   2. ingest: 1,000 terminals, a ladder of offered rates from 5,000 to
 #      65,000 batches/s (5 s each) and one unlimited run, then 10 s at
 #      the highest rate that held (acked >= 97 % of offered, ack p99 < 20 ms)
+#   2b. ingest over TLS: the same 1,000 terminals over wss:// (a venue CA
+#      from make-ca, [tls] on the aggregator) at the rate that held in
+#      plain and unlimited, each beside the plain figure of that rate
 #   3. a real headcount-terminal: footprint (idle, pressing), then 20
 #      presses timed from its stdin to a map client
 #   4. restart: a 1,000,000-row ledger, exec to /healthz 200, three times
@@ -83,13 +86,18 @@ URL=ws://127.0.0.1:$PORT
 	done
 } > "$TMP/venue.ini"
 
+# The venue and how to reach it; phase 2b switches them to TLS.
+VENUE=$TMP/venue.ini
+HEALTH=(http://127.0.0.1:$PORT/healthz)
+BENCH_TLS=()
+
 start_aggregator() {  # name
 	rm -f "$TMP/$1.db" "$TMP/$1.db-wal" "$TMP/$1.db-shm"
-	"$AGGREGATOR" --config "$TMP/venue.ini" --db "$TMP/$1.db" \
+	"$AGGREGATOR" --config "$VENUE" --db "$TMP/$1.db" \
 		--listen "127.0.0.1:$PORT" > "$TMP/$1.aggregator.log" 2>&1 &
 	AGG_PID=$!
 	for _ in $(seq 1 200); do
-		if curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz"; then return 0; fi
+		if curl -sf -o /dev/null "${HEALTH[@]}"; then return 0; fi
 		sleep 0.05
 	done
 	echo "run-bench: the aggregator did not start; its log:" >&2
@@ -107,7 +115,7 @@ bench() {  # json-name, bench args...
 	local name=$1
 	shift
 	echo "run-bench: $name" >&2
-	timeout 300 "$BENCH" --url "$URL" --config "$TMP/venue.ini" --json "$TMP/$name.json" \
+	timeout 300 "$BENCH" --url "$URL" "${BENCH_TLS[@]}" --config "$VENUE" --json "$TMP/$name.json" \
 		--workdir "$TMP" "$@" > "$TMP/$name.txt"
 }
 
@@ -134,6 +142,22 @@ bench ingest-final --aggregator-pid "$AGG_PID" --terminals $TERMINALS \
 	--rate "$final_rate" --seconds "$FINAL_S"
 stop_aggregator
 
+# 2b. ingest over TLS, at the rate that held and unlimited
+"$AGGREGATOR" make-ca "$TMP/tls" > "$TMP/make-ca.log"
+{ cat "$TMP/venue.ini"
+  printf '\n[tls]\ncert = %s\nkey = %s\nca = %s\n' "$TMP/tls/server.crt" "$TMP/tls/server.key" "$TMP/tls/ca.crt"
+} > "$TMP/venue-tls.ini"
+VENUE=$TMP/venue-tls.ini HEALTH=(--cacert "$TMP/tls/ca.crt" "https://127.0.0.1:$PORT/healthz")
+BENCH_TLS=(--ca "$TMP/tls/ca.crt") URL=wss://127.0.0.1:$PORT
+start_aggregator ingest-tls
+TLS_RATES="$final_rate 0"
+for rate in $TLS_RATES; do
+	bench "ingest-tls-$rate" --aggregator-pid "$AGG_PID" --terminals $TERMINALS \
+		--rate "$rate" --seconds "$STEP_S"
+done
+stop_aggregator
+VENUE=$TMP/venue.ini HEALTH=("http://127.0.0.1:$PORT/healthz") BENCH_TLS=() URL=ws://127.0.0.1:$PORT
+
 # 3. a real terminal: footprint and end to end
 start_aggregator terminal
 bench terminal $FOOTPRINT --e2e-presses "$PRESSES" --batch-interval-ms 2000
@@ -147,9 +171,20 @@ elapsed=$(( $(date +%s) - start ))
 # results.json: every phase, the ingest ladder, all figures.
 ladder_files=()
 for rate in $RATES; do ladder_files+=("$TMP/ingest-$rate.json"); done
+tls_files=()
+for rate in $TLS_RATES; do tls_files+=("$TMP/ingest-tls-$rate.json"); done
+# the plain run at the same offered rate (final_rate came from the ladder
+# unless nothing held; then the final run is the plain one)
+plain_files=()
+for rate in $TLS_RATES; do
+	if [[ -f $TMP/ingest-$rate.json ]]; then plain_files+=("$TMP/ingest-$rate.json")
+	else plain_files+=("$TMP/ingest-final.json"); fi
+done
 jq -n --slurpfile storm "$TMP/storm.json" --slurpfile final "$TMP/ingest-final.json" \
 	--slurpfile term "$TMP/terminal.json" --slurpfile restart "$TMP/restart.json" \
 	--slurpfile ladder <(jq -s '.' "${ladder_files[@]}") \
+	--slurpfile tls <(jq -s 'map(.ingest)' "${tls_files[@]}") \
+	--slurpfile tlsplain <(jq -s 'map(.ingest)' "${plain_files[@]}") \
 	--argjson best "$best" --argjson elapsed "$elapsed" '
 	($ladder[0] | map(.ingest)) as $steps
 	| {
@@ -161,6 +196,9 @@ jq -n --slurpfile storm "$TMP/storm.json" --slurpfile final "$TMP/ingest-final.j
 		ingest: $final[0].ingest,
 		ingest_ladder: $steps,
 		ingest_sustained_max_per_s: $best,
+		ingest_tls: [range(0; $tls[0] | length) as $k
+			| { offered_per_s: $tls[0][$k].offered_per_s,
+			    plain: $tlsplain[0][$k], tls: $tls[0][$k] }],
 		terminal: $term[0].terminal,
 		e2e: $term[0].e2e,
 		restart: $restart[0].restart,
@@ -190,6 +228,14 @@ jq -n --slurpfile storm "$TMP/storm.json" --slurpfile final "$TMP/ingest-final.j
 			((.aggregator_cpu_ms_per_1000 // 0) * 100 | round / 100)] | @tsv)' \
 		"$OUT/results.json" | column -t -s $'\t'
 	jq -r '"highest offered rate that held (acked >= 97 %, p99 < 20 ms): \(.ingest_sustained_max_per_s) batches/s"' "$OUT/results.json"
+	echo
+	echo "ingest with TLS on (wss://, venue CA from make-ca) beside plain ws://, same 1,000 terminals:"
+	jq -r '(["offered/s","plain_acked/s","tls_acked/s","plain_p99_ms","tls_p99_ms","plain_cpu_ms/1000","tls_cpu_ms/1000"] | @tsv),
+		(.ingest_tls[] | [.offered_per_s, (.plain.acked_per_s | round), (.tls.acked_per_s | round),
+			(.plain.ack_p99_ms * 100 | round / 100), (.tls.ack_p99_ms * 100 | round / 100),
+			((.plain.aggregator_cpu_ms_per_1000 // 0) * 100 | round / 100),
+			((.tls.aggregator_cpu_ms_per_1000 // 0) * 100 | round / 100)] | @tsv)' \
+		"$OUT/results.json" | column -t -s $'\t'
 } > "$OUT/results.txt"
 
 cat "$OUT/results.txt"

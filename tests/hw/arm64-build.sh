@@ -36,7 +36,7 @@ fi
 ln -sf /usr/lib/aarch64-linux-gnu/libwebsockets.so.17 "$OUT/lib/libwebsockets.so"
 
 CFLAGS="-std=gnu11 -O2 -g -Wall -Wextra -Werror -I. -I$OUT/sysroot/usr/include $(pkg-config --cflags $PKGS)"
-LIBS="-L$OUT/lib -lwebsockets $(pkg-config --libs $PKGS) -lmbedcrypto -lpthread -lm"
+LIBS="-L$OUT/lib -lwebsockets $(pkg-config --libs $PKGS) -lmbedx509 -lmbedcrypto -lpthread -lm"
 
 # The terminal's sources: shared/, terminal/, hw/, and the pure ledger
 # core (aggregator/ledger.c) that the undo test feeds.

@@ -65,7 +65,8 @@ ft_seed() {
 }
 
 # ft_venue FILE DB T:AREA...: a venue config with one area per distinct
-# AREA and one terminal per T; records FT_AREA.
+# AREA and one terminal per T, with TLS on (lib.sh's tls_venue: the
+# scenario's URLs are then $HC_WS://); records FT_AREA.
 ft_venue() {
 	local file=$1 db=$2
 	shift 2
@@ -85,6 +86,7 @@ ft_venue() {
 			printf '[terminal %s]\narea = %s\n' "$t" "$a"
 		done
 	} >"$file"
+	tls_venue "$file"
 }
 
 # ft_feed FILE OFFSET: writes the lines of FILE after OFFSET to stdout,
@@ -111,7 +113,7 @@ ft_start_terminal() {
 	mkfifo "$fifo"
 	"$TERM_BIN" --id "$t" --url "$url" --journal "${FT_JOURNAL[$t]}" \
 		--batch-interval-ms "$FT_BATCH_MS" --display none --exit-when-acked \
-		"${FT_TERM_ARGS[@]}" <"$fifo" >>"$WORK/$t.log" 2>&1 &
+		"${HC_CA_ARGS[@]}" "${FT_TERM_ARGS[@]}" <"$fifo" >>"$WORK/$t.log" 2>&1 &
 	TPID[$t]=$!
 	HC_PIDS+=("${TPID[$t]}")
 	ft_feed "$WORK/$t.presses" "$offset" >"$fifo" 2>/dev/null &
@@ -137,7 +139,7 @@ ft_start_terminal_held() {
 	mkfifo "$fifo"
 	: >>"$WORK/$t.presses"
 	"$TERM_BIN" --id "$t" --url "$url" --journal "${FT_JOURNAL[$t]}" \
-		--batch-interval-ms "$FT_BATCH_MS" --exit-when-acked "$@" \
+		--batch-interval-ms "$FT_BATCH_MS" --exit-when-acked "${HC_CA_ARGS[@]}" "$@" \
 		<"$fifo" >>"$WORK/$t.log" 2>&1 &
 	TPID[$t]=$!
 	HC_PIDS+=("${TPID[$t]}")
@@ -259,7 +261,7 @@ ft_check_invariant() {
 	done
 
 	local area e x api_e api_x areas_json
-	areas_json=$(curl -sf "http://127.0.0.1:$port/api/areas") || fail "invariant: GET /api/areas failed"
+	areas_json=$(curl -sf "${HC_CURL_TLS[@]}" "$HC_HTTP://127.0.0.1:$port/api/areas") || fail "invariant: GET /api/areas failed"
 	while read -r area e x; do
 		api_e=$(jq -r --arg a "$area" '.[] | select(.id == $a) | .entered' <<<"$areas_json")
 		api_x=$(jq -r --arg a "$area" '.[] | select(.id == $a) | .exited' <<<"$areas_json")
@@ -346,7 +348,7 @@ ft_locked() { ! sqlite3 -cmd '.timeout 0' "$1" 'BEGIN IMMEDIATE; ROLLBACK;' >/de
 
 # ft_healthz PORT: "<http code> <body>" of GET /healthz.
 ft_healthz() {
-	curl -s -o "$WORK/healthz.json" -w '%{http_code}' "http://127.0.0.1:$1/healthz" || echo 000
+	curl -s "${HC_CURL_TLS[@]}" -o "$WORK/healthz.json" -w '%{http_code}' "$HC_HTTP://127.0.0.1:$1/healthz" || echo 000
 }
 
 # ft_rss_kb PID / ft_fds PID: resident memory and open descriptors.

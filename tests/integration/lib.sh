@@ -16,6 +16,15 @@ HC_PIDS=()
 
 HC_ON_EXIT=""  # extra shell code a test wants run on exit (e.g. tmux kill)
 
+# How clients reach the aggregator: plain unless the test called
+# tls_venue (below). HC_HTTP / HC_WS are the schemes, HC_CURL_TLS the
+# curl options and HC_CA_ARGS the terminal's, dashboard's and
+# hc_wsclient's options that go with them.
+HC_HTTP=http
+HC_WS=ws
+HC_CURL_TLS=()
+HC_CA_ARGS=()
+
 cleanup() {
 	local rc=$?
 	eval "$HC_ON_EXIT" 2>/dev/null || true
@@ -79,8 +88,8 @@ start_aggregator() {
 		>>"$WORK/aggregator.log" 2>&1 &
 	AGG_PID=$!
 	HC_PIDS+=("$AGG_PID")
-	wait_until 15 curl -sf "http://127.0.0.1:$port/healthz" ||
-		wait_until 1 curl -s "http://127.0.0.1:$port/healthz" ||
+	wait_until 15 curl -sf "${HC_CURL_TLS[@]}" "$HC_HTTP://127.0.0.1:$port/healthz" ||
+		wait_until 1 curl -s "${HC_CURL_TLS[@]}" "$HC_HTTP://127.0.0.1:$port/healthz" ||
 		fail "aggregator did not come up on port $port"
 }
 
@@ -92,7 +101,7 @@ kill9() {
 
 # api_area PORT AREA FIELD: one field of one area from GET /api/areas.
 api_area() {
-	curl -sf "http://127.0.0.1:$1/api/areas" |
+	curl -sf "${HC_CURL_TLS[@]}" "$HC_HTTP://127.0.0.1:$1/api/areas" |
 		jq -r --arg a "$2" --arg f "$3" '.[] | select(.id == $a) | .[$f]'
 }
 
@@ -104,4 +113,51 @@ status_field() {
 # write_presses FILE N SEED: N random lines "in"/"out" (60 % in).
 write_presses() {
 	awk -v n="$2" -v seed="$3" 'BEGIN { srand(seed); for (i = 0; i < n; i++) print (rand() < 0.6 ? "in" : "out") }' >"$1"
+}
+
+# ---- TLS (docs/security.md, "TLS on a venue LAN") ------------------------
+# A test CA and a server certificate for 127.0.0.1 and localhost, made
+# with `headcount-aggregator make-ca` once per build and reused by every
+# test of the run (under $HC_BUILD/test-tls). HC_TLS=0 runs the tests that
+# turn TLS on in plain ws instead (to compare times or isolate a failure).
+HC_TLS_DIR=${HC_TLS_DIR:-$HC_BUILD/test-tls}
+
+# tls_test_ca: makes $HC_TLS_DIR unless it is there and valid for at
+# least another day; safe when tests race (the first rename wins).
+tls_test_ca() {
+	if [ -f "$HC_TLS_DIR/server.crt" ] && [ -f "$HC_TLS_DIR/ca.crt" ] &&
+		openssl x509 -checkend 86400 -noout -in "$HC_TLS_DIR/server.crt" >/dev/null 2>&1; then
+		return 0
+	fi
+	local tmp
+	tmp=$(mktemp -d "$(dirname "$HC_TLS_DIR")/.test-tls.XXXXXX")
+	"$AGG" make-ca "$tmp/ca" --host 127.0.0.1 --host localhost >"$tmp/make-ca.log" 2>&1 ||
+		fail "make-ca failed: $(cat "$tmp/make-ca.log")"
+	rm -rf "$HC_TLS_DIR.old"
+	[ -d "$HC_TLS_DIR" ] && mv -T "$HC_TLS_DIR" "$HC_TLS_DIR.old" 2>/dev/null
+	mv -T "$tmp/ca" "$HC_TLS_DIR" 2>/dev/null || true
+	rm -rf "$tmp" "$HC_TLS_DIR.old"
+	[ -f "$HC_TLS_DIR/server.crt" ] || fail "no test certificate in $HC_TLS_DIR"
+}
+
+# tls_clients_on CA: clients use https/wss and trust CA only.
+tls_clients_on() {
+	HC_HTTP=https
+	HC_WS=wss
+	HC_CURL_TLS=(--cacert "$1")
+	HC_CA_ARGS=(--ca "$1")
+}
+
+# tls_venue CONFIG: turns TLS on for this test (unless HC_TLS=0): appends
+# [tls] with the test CA's files to CONFIG and points the helpers and
+# the $HC_WS / $HC_HTTP / HC_CA_ARGS the test hands its clients at wss
+# and https. Call it after writing CONFIG, before start_aggregator.
+tls_venue() {
+	[ "${HC_TLS:-1}" = 1 ] || return 0
+	tls_test_ca
+	local dir
+	dir=$(realpath "$HC_TLS_DIR")
+	printf '[tls]\ncert = %s/server.crt\nkey = %s/server.key\nca = %s/ca.crt\n' \
+		"$dir" "$dir" "$dir" >>"$1"
+	tls_clients_on "$dir/ca.crt"
 }

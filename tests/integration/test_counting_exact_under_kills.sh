@@ -35,6 +35,7 @@ area = north
 [terminal t3]
 area = south
 INI
+tls_venue "$WORK/venue.ini"
 
 declare -A TPID FPID
 i=0
@@ -48,7 +49,7 @@ start_terminal() {
 	local t=$1 offset=$2 fifo="$WORK/$t.fifo"
 	rm -f "$fifo"
 	mkfifo "$fifo"
-	"$TERM_BIN" --id "$t" --url "ws://127.0.0.1:$port" --journal "$WORK/$t.db" \
+	"$TERM_BIN" --id "$t" --url "$HC_WS://127.0.0.1:$port" "${HC_CA_ARGS[@]}" --journal "$WORK/$t.db" \
 		--batch-interval-ms 100 --display none --exit-when-acked \
 		<"$fifo" >>"$WORK/$t.log" 2>&1 &
 	TPID[$t]=$!

@@ -51,7 +51,7 @@ for p in "${pairs[@]}"; do
 	t=${p%%:*}
 	write_presses "$WORK/$t.presses" "$PRESSES" $((SEED + i))
 	i=$((i + 1))
-	ft_start_terminal "$t" "ws://127.0.0.1:$port" 0
+	ft_start_terminal "$t" "$HC_WS://127.0.0.1:$port" 0
 done
 
 # cuts T: "batch N cut" lines terminal T logged so far.

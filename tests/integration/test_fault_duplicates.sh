@@ -42,7 +42,7 @@ batch() { printf '{"type":"batch","seq":%d,"entered":%d,"exited":%d}' "$1" "$2" 
 ws() {
 	local out=$1
 	shift
-	"$WSCLIENT" --url "ws://127.0.0.1:$port" --proto headcount-terminal.v1 "$@" >"$out" 2>&1 ||
+	"$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$HC_WS://127.0.0.1:$port" --proto headcount-terminal.v1 "$@" >"$out" 2>&1 ||
 		fail "hc_wsclient failed: $(cat "$out")"
 }
 
@@ -79,7 +79,7 @@ note "2: acks $(acks "$WORK/c2.out")"
 [ "$(ack_of "$WORK/c2.out" 4)" = false ] || fail "2: seq 4 ack '$(ack_of "$WORK/c2.out" 4)', want false"
 [ "$(ack_of "$WORK/c2.out" 3)" = false ] || fail "2: seq 3 ack '$(ack_of "$WORK/c2.out" 3)', want false"
 [ "$(ledger_w1)" = "4 8 4" ] || fail "2: ledger for w1 is '$(ledger_w1)', want 4 rows entered 8 exited 4"
-miss=$(curl -s "http://127.0.0.1:$port/healthz" | jq -r '.terminals[] | select(.id == "w1") | .missing_seqs')
+miss=$(curl -s "${HC_CURL_TLS[@]}" "$HC_HTTP://127.0.0.1:$port/healthz" | jq -r '.terminals[] | select(.id == "w1") | .missing_seqs')
 [ "$miss" = 0 ] || fail "2: after seq 3 filled the gap, w1 missing_seqs=$miss"
 
 # 3. Replay everything on a new connection.
@@ -91,7 +91,7 @@ note "3: acks $(acks "$WORK/c3.out")"
 [ "$(ledger_w1)" = "4 8 4" ] || fail "3: replay changed the ledger: '$(ledger_w1)'"
 
 # 4. A second connection of the same terminal replaces the first.
-"$WSCLIENT" --url "ws://127.0.0.1:$port" --proto headcount-terminal.v1 --wait-ms 6000 \
+"$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$HC_WS://127.0.0.1:$port" --proto headcount-terminal.v1 --wait-ms 6000 \
 	--send "$(hello w1 "$INC")" >"$WORK/old.out" 2>&1 &
 old=$!
 HC_PIDS+=("$old")
@@ -110,8 +110,8 @@ write_presses "$WORK/t2.presses" 100 $((SEED + 1))
 FT_BATCH_MS=60
 FT_PACE_LINES=10
 FT_PACE_SLEEP=0.05
-ft_start_terminal t1 "ws://127.0.0.1:$port" 0
-ft_start_terminal t2 "ws://127.0.0.1:$port" 0
+ft_start_terminal t1 "$HC_WS://127.0.0.1:$port" 0
+ft_start_terminal t2 "$HC_WS://127.0.0.1:$port" 0
 ft_wait_terminals 60
 ft_check_fed t1
 T1_INC=$(status_field "$WORK/t1.db" incarnation)
@@ -139,7 +139,7 @@ note "5: ${#captured[@]} captured batches of t1 replayed twice (in order, revers
 ws "$WORK/c6.out" --wait-ms 1500 --send "$(hello w1 "$INC")" --send "$(batch 6 1 0)" --send "$(batch 9 0 1)"
 [ "$(ack_of "$WORK/c6.out" 6)" = false ] && [ "$(ack_of "$WORK/c6.out" 9)" = false ] ||
 	fail "6: acks '$(acks "$WORK/c6.out")', want 6 and 9 applied"
-health=$(curl -s "http://127.0.0.1:$port/healthz")
+health=$(curl -s "${HC_CURL_TLS[@]}" "$HC_HTTP://127.0.0.1:$port/healthz")
 miss=$(jq -r '.terminals[] | select(.id == "w1") | .missing_seqs' <<<"$health")
 total=$(jq -r '.missing_seqs_total' <<<"$health")
 [ "$miss" = 2 ] || fail "6: /healthz w1 missing_seqs=$miss, want 2 (seq 7 and 8): $health"

@@ -38,9 +38,9 @@ for t in ta tb tc; do
 	write_presses "$WORK/$t.presses" "$PRESSES" $((SEED + i))
 	i=$((i + 1))
 done
-ft_start_terminal ta "ws://127.0.0.1:$pa" 0
-ft_start_terminal tb "ws://127.0.0.1:$pb" 0
-ft_start_terminal tc "ws://127.0.0.1:$port" 0
+ft_start_terminal ta "$HC_WS://127.0.0.1:$pa" 0
+ft_start_terminal tb "$HC_WS://127.0.0.1:$pb" 0
+ft_start_terminal tc "$HC_WS://127.0.0.1:$port" 0
 
 connected() { grep -c 'link: connected to' "$WORK/$1.log" || true; }
 wait_until 10 grep -q 'link: connected to' "$WORK/ta.log" || fail "ta never connected through the proxy"

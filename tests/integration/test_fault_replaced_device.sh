@@ -27,7 +27,7 @@ start_aggregator "$WORK/venue.ini" "$port"
 # holds only this incarnation's presses.
 run_t1() {
 	write_presses "$WORK/t1.presses" "$1" $((SEED + RANDOM))
-	ft_start_terminal t1 "ws://127.0.0.1:$port" 0
+	ft_start_terminal t1 "$HC_WS://127.0.0.1:$port" 0
 }
 
 # replace_t1: remembers t1's journal sums, then deletes the journal.
@@ -38,7 +38,7 @@ replace_t1() {
 }
 
 write_presses "$WORK/t2.presses" 600 $((SEED + 7))
-FT_PACE_SLEEP=0.1 ft_start_terminal t2 "ws://127.0.0.1:$port" 0
+FT_PACE_SLEEP=0.1 ft_start_terminal t2 "$HC_WS://127.0.0.1:$port" 0
 run_t1 300
 wait "${TPID[t1]}" || fail "t1 (first journal) exited with an error"
 ft_check_fed t1

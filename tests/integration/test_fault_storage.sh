@@ -48,8 +48,8 @@ FT_BATCH_MS=200
 ft_venue "$WORK/venue.ini" "$db" t1:hall t2:yard
 start_aggregator "$WORK/venue.ini" "$port"
 FT_JOURNAL[t2]="$termfs/t2.db"
-ft_start_terminal_held t1 "ws://127.0.0.1:$port" --display none
-ft_start_terminal_held t2 "ws://127.0.0.1:$port" --display line
+ft_start_terminal_held t1 "$HC_WS://127.0.0.1:$port" --display none
+ft_start_terminal_held t2 "$HC_WS://127.0.0.1:$port" --display line
 
 ft_press t1 20
 ft_press t2 10

@@ -49,9 +49,9 @@ for t in t1 t2 t3; do
 	write_presses "$WORK/$t.presses" $((SOAK_S * RATE + 100)) $((SEED + i))
 	i=$((i + 1))
 done
-ft_start_terminal t1 "ws://127.0.0.1:$port" 0
-ft_start_terminal t2 "ws://127.0.0.1:$p2" 0
-ft_start_terminal t3 "ws://127.0.0.1:$p3" 0
+ft_start_terminal t1 "$HC_WS://127.0.0.1:$port" 0
+ft_start_terminal t2 "$HC_WS://127.0.0.1:$p2" 0
+ft_start_terminal t3 "$HC_WS://127.0.0.1:$p3" 0
 
 report() {
 	local t=$1 name pid

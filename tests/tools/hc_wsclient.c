@@ -31,6 +31,7 @@
 
 #include "aggregator/supervisor_cmd.h"
 #include "shared/clock.h"
+#include "shared/tls_client.h"
 
 #define SENDS_MAX 64
 
@@ -195,13 +196,13 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: hc_wsclient --url ws://HOST:PORT[/PATH] --proto NAME\n"
 		"       [--send JSON]... [--raw-bytes N] [--count N] [--wait-ms N]\n"
-		"       [--supervisor NAME --key KEY]\n");
+		"       [--supervisor NAME --key KEY] [--ca PATH (for wss://)]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	const char *url = NULL, *proto = NULL;
+	const char *url = NULL, *proto = NULL, *ca = NULL;
 	long wait_ms = 3000;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -224,6 +225,8 @@ int main(int argc, char **argv)
 			cl.supervisor = v;
 		else if (!strcmp(a, "--key"))
 			cl.key = v;
+		else if (!strcmp(a, "--ca"))
+			ca = v;
 		else
 			usage();
 		i++;
@@ -250,6 +253,12 @@ int main(int argc, char **argv)
 	memset(&info, 0, sizeof info);
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = protocols;
+	bool tls = strcmp(scheme, "wss") == 0;
+	if (tls != (ca != NULL)) {
+		fprintf(stderr, "hc_wsclient: wss:// needs --ca PATH, ws:// takes none\n");
+		return 2;
+	}
+	hc_tls_client_info(&info, ca);
 	struct lws_context *ctx = lws_create_context(&info);
 	if (!ctx)
 		return 1;
@@ -264,6 +273,7 @@ int main(int argc, char **argv)
 	ci.host = host;
 	ci.origin = host;
 	ci.protocol = proto;
+	ci.ssl_connection = hc_tls_client_connect_flags(tls);
 	if (!lws_client_connect_via_info(&ci)) {
 		print_line("error connect");
 		lws_context_destroy(ctx);
