@@ -47,6 +47,7 @@
  * "capacity = 300" would silently become part of the previous value.
  */
 #include "shared/config.h"
+#include "shared/config_passwords.h"
 
 #include <errno.h>
 #include <ini.h>
@@ -96,6 +97,7 @@ enum key {
 	K_USERNAME, K_PASSWORD,
 	K_MAP_WIDTH, K_MAP_HEIGHT, K_MAP_BACKGROUND, K_MAP_SHAPE, K_MAP_LABEL,
 	K_STAFF_LISTEN, K_CONNECTIONS_PER_ADDRESS, K_MAP_IDLE_TIMEOUT,
+	K_SUPERVISOR_PASSWORDS,
 	K_COUNT,
 };
 
@@ -142,6 +144,7 @@ static const struct {
 	[K_STAFF_LISTEN] = {"staff_listen", IN_VENUE},
 	[K_CONNECTIONS_PER_ADDRESS] = {"connections_per_address", IN_VENUE},
 	[K_MAP_IDLE_TIMEOUT] = {"map_idle_timeout_s", IN_VENUE},
+	[K_SUPERVISOR_PASSWORDS] = {"supervisor_passwords", IN_VENUE},
 };
 
 /* map_background: the image types a browser shows, by file extension. */
@@ -181,6 +184,8 @@ struct loader {
 	struct key_lines terminal_keys[HC_TERMINALS_MAX];
 	struct key_lines supervisor_keys[HC_SUPERVISORS_MAX];
 	struct key_lines mqtt_keys;
+
+	char err_scratch[200];      /* a message from a hook in another file */
 
 	/* the error to report: the one with the lowest line > 0 wins */
 	bool failed;
@@ -764,6 +769,8 @@ static bool apply_key(struct loader *L, enum key k, const char *value,
 			HC_MAP_IDLE_TIMEOUT_S_MAX);
 		return parse_int(value, HC_MAP_IDLE_TIMEOUT_S_MIN, HC_MAP_IDLE_TIMEOUT_S_MAX,
 				 &cfg->map_idle_timeout_s);
+	case K_SUPERVISOR_PASSWORDS:
+		return hc_config_passwords_key(cfg, value, range);
 	case K_DATABASE:
 		*range = "a file path";
 		if (value[0] == '\0' || strlen(value) >= sizeof cfg->database)
@@ -1104,8 +1111,11 @@ static void resolve_group(struct loader *L, int gi)
 static void resolve_supervisor(struct loader *L, int i)
 {
 	const struct hc_supervisor_cfg *sv = &L->cfg->supervisors[i];
-	if (!L->supervisor_keys[i].line[K_KEY])
-		error_at(L, sv->line, "supervisor '%s': key = <secret> is required", sv->id);
+	if (L->supervisor_keys[i].line[K_KEY])
+		error_at(L, L->supervisor_keys[i].line[K_KEY], "supervisor '%s': key = is no"
+			 " longer accepted: supervisors log in with a password; delete this line"
+			 " and run: headcount-aggregator passwd %s -c %s", sv->id, sv->id,
+			 L->cfg->path);
 }
 
 static void resolve_terminal(struct loader *L, int i)
@@ -1267,6 +1277,8 @@ static void resolve(struct loader *L)
 	if (cfg->area_count == 0)
 		error_at(L, 0, "no [area <id>] section: a venue needs at least one area");
 	resolve_database(L);
+	if (!hc_config_passwords_resolve(cfg, L->err_scratch, sizeof L->err_scratch))
+		error_at(L, L->venue_keys.line[K_SUPERVISOR_PASSWORDS], "%s", L->err_scratch);
 	resolve_mqtt(L);
 	resolve_map(L);
 }
