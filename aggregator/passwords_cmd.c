@@ -65,10 +65,10 @@ static bool prompt(const char *text, char *out, size_t cap)
 	quiet.c_lflag |= ECHONL;
 	fprintf(stderr, "%s", text);
 	fflush(stderr);
-	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) != 0)
+	if (tcsetattr(STDIN_FILENO, TCSADRAIN, &quiet) != 0)
 		return false;
 	bool ok = read_line(stdin, out, cap);
-	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &old) != 0)
+	if (tcsetattr(STDIN_FILENO, TCSADRAIN, &old) != 0)
 		ok = false;
 	return ok;
 }
