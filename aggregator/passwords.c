@@ -342,7 +342,8 @@ bool hc_passwords_set(const char *path, const struct hc_password_record *r,
 	tmp[0] = '\0';
 	int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0 || fsync(dfd) != 0) {
-		say(why, why_cap, "%s written, but its directory could not be synced: %s", path,
+		say(why, why_cap, "%s was replaced, but its directory could not be synced (%s):"
+		    " the change may not survive a power cut", path,
 		    strerror(errno));
 		if (dfd >= 0)
 			close(dfd);

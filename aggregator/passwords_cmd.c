@@ -194,7 +194,7 @@ int hc_passwd_main(int argc, char **argv)
 		goto done;
 	}
 	if (!hc_passwords_set(cfg->supervisor_passwords, &r, why, sizeof why)) {
-		fprintf(stderr, "passwd: %s; nothing changed\n", why);
+		fprintf(stderr, "passwd: %s\n", why);
 		goto done;
 	}
 	fprintf(stderr, "passwd: supervisor %s: password set in %s (PBKDF2-HMAC-SHA256, %ld"
