@@ -100,6 +100,22 @@ if command -v tmux >/dev/null; then
 	grep -q '^bob:pbkdf2-sha256:1000:' "$PWFILE" || fail "no record for bob after the prompt"
 	tmux kill-session -t "$pane"
 	note "passwd from a terminal: asked twice, nothing echoed, record written"
+	# The dashboard: the password from the file HC_SUPERVISOR_PASSWORD_FILE
+	# names, and typed at its prompt (not echoed).
+	tmux new-session -d -s "$pane" -x 100 -y 30 \
+		"HC_SUPERVISOR_PASSWORD_FILE=$WORK/new.password $HC_BUILD/headcount-dashboard --url $URL --supervisor alice 2>>$WORK/dash.err"
+	wait_until 15 pane_has "logged in as alice" ||
+		fail "dashboard with HC_SUPERVISOR_PASSWORD_FILE not logged in: $(tmux capture-pane -p -t "$pane")"
+	tmux kill-session -t "$pane"
+	tmux new-session -d -s "$pane" -x 100 -y 30 \
+		"$HC_BUILD/headcount-dashboard --url $URL --supervisor alice 2>>$WORK/dash.err"
+	wait_until 10 pane_has "password of supervisor alice:" || fail "no dashboard prompt"
+	tmux send-keys -t "$pane" "battery-staple" Enter
+	wait_until 15 pane_has "logged in as alice" ||
+		fail "dashboard with a typed password not logged in: $(tmux capture-pane -p -t "$pane")"
+	! pane_has "battery-staple" || fail "the dashboard echoed the password"
+	tmux kill-session -t "$pane"
+	note "dashboard: logged in from HC_SUPERVISOR_PASSWORD_FILE and from its prompt (not echoed)"
 	# The dashboard with a wrong password ends with the reason, not a retry loop.
 	tmux new-session -d -s "$pane" -x 100 -y 30 \
 		"$HC_BUILD/headcount-dashboard --url $URL --supervisor alice --password-file $WORK/wrong.password 2>$WORK/dash.err; echo dash-exit=\$? >$WORK/dash.rc; sleep 30"
