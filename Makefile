@@ -226,6 +226,7 @@ install: all
 	install -m 0644 aggregator/systemd/headcount.sysusers "$(DESTDIR)$(SYSUSERSDIR)/headcount.conf"
 	sed -e 's|^listen = 127.0.0.1:8080|listen = 0.0.0.0:8080|' \
 	    -e 's|^database = demo.db|database = /var/lib/headcount/ledger.db|' \
+	    -e 's|^supervisor_passwords = supervisors.passwd|supervisor_passwords = /var/lib/headcount/supervisors.passwd|' \
 		aggregator/demo/venue.ini > "$(DESTDIR)$(SYSCONFDIR)/headcount/venue.ini.example"
 	install -m 0644 terminal/terminal.example.ini "$(DESTDIR)$(SYSCONFDIR)/headcount/terminal.ini.example"
 	chmod 0644 "$(DESTDIR)$(SYSCONFDIR)/headcount/venue.ini.example"

@@ -6,6 +6,8 @@
  *   headcount-aggregator export --config venue.ini [--db PATH]
  *                        --from 2026-11-23T10:00Z --to 2026-11-23T18:00Z
  *                        [--area ID] [--out FILE]
+ *   headcount-aggregator passwd NAME -c venue.ini [--iterations N]
+ *                        (aggregator/passwords_cmd.c)
  *
  * Start-up: load the venue config (errors print "file:line: message",
  * exit 2), check the listen address (a host name: exit 2; an address not
@@ -35,6 +37,7 @@
 #include "aggregator/history.h"
 #include "aggregator/ledger.h"
 #include "aggregator/make_ca.h"
+#include "aggregator/passwords.h"
 #include "aggregator/server.h"
 #include "aggregator/slots.h"
 #include "aggregator/store.h"
@@ -69,6 +72,7 @@ static void usage(FILE *out)
 		"       headcount-aggregator export --config venue.ini [--db PATH]"
 		" --from TIME --to TIME [--area ID] [--out FILE]\n"
 		"       headcount-aggregator make-ca DIR [--host NAME|IP]... [--days N]\n"
+		"       headcount-aggregator passwd NAME -c venue.ini [--iterations N]\n"
 		"  --config FILE          venue config (areas, terminals, thresholds)\n"
 		"  --db PATH              ledger database (overrides [venue] database)\n"
 		"  --listen HOST:PORT     address to serve on (overrides [venue] listen)\n"
@@ -78,7 +82,9 @@ static void usage(FILE *out)
 		"  --version              print the version and exit\n"
 		"  --help                 print this and exit (also after a subcommand)\n"
 		"  export: CSV of the per-area history in [--from, --to), UTC times\n"
-		"          as 2026-11-23T10:00Z or 2026-11-23T10:00:30Z\n");
+		"          as 2026-11-23T10:00Z or 2026-11-23T10:00:30Z\n"
+		"  passwd: set supervisor NAME's password (asked twice on a terminal,\n"
+		"          else one line of stdin) in the supervisor_passwords file\n");
 }
 
 /* Parses "host:port" (port 1..65535) into the config's listen fields. */
@@ -343,6 +349,8 @@ int main(int argc, char **argv)
 		return run_export(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "make-ca") == 0)
 		return hc_make_ca_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "passwd") == 0)
+		return hc_passwd_main(argc - 1, argv + 1);
 	const char *config_path = NULL, *db_path = NULL, *listen = NULL;
 	long sample_interval_s = 0;
 	bool verbose = false;
@@ -395,6 +403,10 @@ int main(int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 
+	if (!hc_passwords_check_at_start(cfg, config_path)) {
+		hc_venue_free(cfg);
+		return EXIT_FAILURE;
+	}
 	int listen_rc = check_listen(cfg->listen_host, cfg->listen_port);
 	if (listen_rc != 0) {
 		hc_venue_free(cfg);

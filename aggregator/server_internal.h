@@ -36,6 +36,7 @@
 #include "aggregator/histogram.h"
 #include "aggregator/corrections.h"
 #include "aggregator/ledger.h"
+#include "aggregator/passwords.h"
 #include "aggregator/server.h"
 #include "aggregator/slots.h"
 #include "aggregator/store.h"
@@ -171,6 +172,7 @@ struct hc_supervisor_session {
 	char name[HC_ID_LEN_MAX + 1];
 	uint32_t source_slot;        /* "supervisor:<name>" in the ledger */
 	char nonce[HC_NONCE_HEX_LEN + 1];
+	struct hc_sup_login login;   /* hello to proof (aggregator/passwords.h) */
 
 	char rx[HC_SUPERVISOR_FRAME_BYTES_MAX + 1];
 	size_t rx_len;

@@ -3,8 +3,8 @@
  * the arithmetic of its effects (supervisor_cmd.h).
  *
  * Relies on: jansson (duplicate keys rejected, as for terminals), the
- * config's value rules (shared/config.h), mbedtls for HMAC-SHA256 and a
- * constant-time compare. Pure: no sockets, clocks or files.
+ * config's value rules (shared/config.h). Pure: no sockets, clocks or
+ * files. The login's cryptography is in aggregator/passwords.c.
  *
  * Two kinds of fault, kept apart on purpose: a frame that is not a
  * message of this role at all (not JSON, not an object, no known type,
@@ -24,8 +24,6 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <mbedtls/constant_time.h>
-#include <mbedtls/md.h>
 
 __attribute__((format(printf, 3, 4)))
 static enum hc_sup_verdict refuse(char *why, size_t cap, const char *fmt, ...)
@@ -97,20 +95,30 @@ static enum hc_sup_verdict parse_hello(json_t *root, struct hc_sup_cmd *cmd,
 				       struct hc_proto_error *err)
 {
 	json_t *name = json_object_get(root, "supervisor");
-	json_t *mac = json_object_get(root, "mac");
+	if (json_object_get(root, "mac") != NULL)
+		return close_with(err, HC_CLOSE_AUTH_FAILED,
+				  "key logins are gone: supervisors log in with a password;"
+				  " update the client (docs/protocol.md)");
 	if (!json_is_string(name))
 		return close_with(err, HC_CLOSE_BAD_FIELD, "hello.supervisor must be a string");
-	if (!json_is_string(mac))
-		return close_with(err, HC_CLOSE_BAD_FIELD, "hello.mac must be a string");
 	if (!hc_proto_valid_id(json_string_value(name)))
 		return close_with(err, HC_CLOSE_OUT_OF_RANGE,
 				  "hello.supervisor must be 1..%d characters of A-Z a-z 0-9 _ -",
 				  HC_ID_LEN_MAX);
-	if (!is_lower_hex(json_string_value(mac), HC_MAC_HEX_LEN))
-		return close_with(err, HC_CLOSE_OUT_OF_RANGE,
-				  "hello.mac must be %d lower-case hex digits", HC_MAC_HEX_LEN);
 	snprintf(cmd->supervisor, sizeof cmd->supervisor, "%s", json_string_value(name));
-	snprintf(cmd->mac, sizeof cmd->mac, "%s", json_string_value(mac));
+	return HC_SUP_ACCEPT;
+}
+
+static enum hc_sup_verdict parse_proof(json_t *root, struct hc_sup_cmd *cmd,
+				       struct hc_proto_error *err)
+{
+	json_t *proof = json_object_get(root, "proof");
+	if (!json_is_string(proof))
+		return close_with(err, HC_CLOSE_BAD_FIELD, "proof.proof must be a string");
+	if (!is_lower_hex(json_string_value(proof), HC_PROOF_HEX_LEN))
+		return close_with(err, HC_CLOSE_OUT_OF_RANGE,
+				  "proof.proof must be %d lower-case hex digits", HC_PROOF_HEX_LEN);
+	snprintf(cmd->proof, sizeof cmd->proof, "%s", json_string_value(proof));
 	return HC_SUP_ACCEPT;
 }
 
@@ -254,6 +262,11 @@ enum hc_sup_verdict hc_sup_parse(const char *buf, size_t len, struct hc_sup_cmd 
 		v = parse_hello(root, cmd, err);
 		goto done;
 	}
+	if (strcmp(t, "proof") == 0) {
+		cmd->type = HC_SUP_PROOF;
+		v = parse_proof(root, cmd, err);
+		goto done;
+	}
 	if (strcmp(t, "override") == 0)
 		cmd->type = HC_SUP_OVERRIDE;
 	else if (strcmp(t, "set_thresholds") == 0)
@@ -389,25 +402,4 @@ void hc_sup_correction_delta(int64_t entered, int64_t exited, int64_t target,
 	*d_entered = delta > 0 ? delta : 0;
 	*d_exited = delta < 0 ? -delta : 0;
 	assert(entered + *d_entered - exited - *d_exited == target);
-}
-
-bool hc_sup_mac_hex(const char *key, const char *nonce_hex, char out[HC_MAC_HEX_LEN + 1])
-{
-	const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
-	unsigned char mac[32];
-	if (md == NULL ||
-	    mbedtls_md_hmac(md, (const unsigned char *)key, strlen(key),
-			    (const unsigned char *)nonce_hex, strlen(nonce_hex), mac) != 0)
-		return false;
-	for (size_t i = 0; i < sizeof mac; i++)
-		snprintf(out + 2 * i, 3, "%02x", mac[i]);
-	return true;
-}
-
-bool hc_sup_mac_valid(const char *key, const char *nonce_hex, const char *mac_hex)
-{
-	char expected[HC_MAC_HEX_LEN + 1];
-	if (!hc_sup_mac_hex(key, nonce_hex, expected) || strlen(mac_hex) != HC_MAC_HEX_LEN)
-		return false;
-	return mbedtls_ct_memcmp(expected, mac_hex, HC_MAC_HEX_LEN) == 0;
 }

@@ -29,9 +29,9 @@
 /* Largest frame a supervisor may send. Commands are ~200 bytes. */
 #define HC_SUPERVISOR_FRAME_BYTES_MAX 4096
 
-/* An HMAC-SHA256 as lower-case hex, and the challenge nonce (16 random
- * bytes) as hex. */
-#define HC_MAC_HEX_LEN 64
+/* A login proof (32 bytes) as lower-case hex, and the challenge nonce
+ * (16 random bytes) as hex. */
+#define HC_PROOF_HEX_LEN 64
 #define HC_NONCE_HEX_LEN 32
 
 /* The largest occupancy a correction may set: the largest area capacity
@@ -43,6 +43,7 @@
 
 enum hc_sup_type {
 	HC_SUP_HELLO,
+	HC_SUP_PROOF,
 	HC_SUP_OVERRIDE,
 	HC_SUP_SET_THRESHOLDS,
 	HC_SUP_CORRECT,
@@ -64,7 +65,8 @@ struct hc_sup_cmd {
 	char request[HC_REQUEST_JSON_MAX + 1];  /* "request" as JSON text, "" if none */
 	/* hello */
 	char supervisor[HC_ID_LEN_MAX + 1];
-	char mac[HC_MAC_HEX_LEN + 1];
+	/* proof */
+	char proof[HC_PROOF_HEX_LEN + 1];
 	/* override, set_thresholds: target and id; correct: the area id */
 	enum hc_sup_target target;
 	char id[HC_ID_LEN_MAX + 1];
@@ -119,12 +121,5 @@ bool hc_adjustment_from_json(const char *text, struct hc_adjustment *out);
  * of the two deltas 0 and both >= 0. */
 void hc_sup_correction_delta(int64_t entered, int64_t exited, int64_t target,
 			     int64_t *d_entered, int64_t *d_exited);
-
-/* True when mac_hex is HMAC-SHA256(key, nonce_hex) in hex; the
- * comparison takes the same time wherever the first difference is. */
-bool hc_sup_mac_valid(const char *key, const char *nonce_hex, const char *mac_hex);
-
-/* Writes HMAC-SHA256(key, nonce_hex) as 64 hex digits + NUL into out. */
-bool hc_sup_mac_hex(const char *key, const char *nonce_hex, char out[HC_MAC_HEX_LEN + 1]);
 
 #endif

@@ -2,17 +2,25 @@
  * supervisor_role.c — the "headcount-supervisor.v1" WebSocket role: an
  * authenticated person who sees everything and steers the gates.
  *
- * Relies on: supervisor_cmd.c to parse and check every message and to
- * verify the HMAC, venue_state.c for the states, overrides, threshold
- * adjustments and JSON, server.c for records and the commands waiting
- * for storage, the server's ctr_drbg for challenges.
+ * Relies on: supervisor_cmd.c to parse and check every message,
+ * passwords.c for the password records and the proof check,
+ * login_limiter.c for failed logins per address, venue_state.c for the
+ * states, overrides, threshold adjustments and JSON, server.c for
+ * records and the commands waiting for storage, the server's ctr_drbg
+ * for challenges.
  *
- * A connection is sent {"type":"challenge","nonce":<32 hex>} at once and
- * must answer within HC_HELLO_TIMEOUT_S with {"type":"hello",
- * "supervisor":NAME,"mac":HEX(HMAC-SHA256(key, nonce))}; an unknown name
- * and a wrong mac are refused alike (4009, same text, the mac compared
- * in constant time and computed for a dummy key when the name is
- * unknown). Then it gets a welcome and a snapshot (areas with override
+ * Login (docs/protocol.md, "Authentication"): a connection is sent
+ * {"type":"challenge","nonce":<32 hex>} at once; it answers with
+ * {"type":"hello","supervisor":NAME}, gets {"type":"salt","salt":HEX,
+ * "iterations":N} (its password record's, or for a name without one a
+ * stand-in derived from a per-run secret, so both look and cost the
+ * same), and answers with {"type":"proof","proof":HEX}, all within
+ * HC_HELLO_TIMEOUT_S. A wrong proof and an unknown name are refused
+ * alike (4009, same text), logged with the name and the address, and
+ * counted against the address; an address over its failed logins
+ * (login_limiter.h) is closed with 4010 at its hello, before any check.
+ * The proof check is two hashes (the PBKDF2 runs on the client), so a
+ * login never holds up the loop. Then it gets a welcome and a snapshot (areas with override
  * and group, groups, terminals), then every change, conflated like the
  * map role. Commands (override, set_thresholds, correct) are answered
  * with a result: ok:false at once for a bad command, which changes
@@ -39,6 +47,11 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <mbedtls/md.h>
+#include <mbedtls/platform_util.h>
+
+#include "aggregator/login_limiter.h"
+#include "aggregator/passwords.h"
 
 #include "shared/clock.h"
 #include "shared/log.h"
@@ -46,9 +59,19 @@
 /* Room for one update message (an area, a group, a terminal, a result). */
 #define SUPERVISOR_TX_BYTES 4096
 
-/* Used when the name is unknown, so a wrong name costs the same time as
- * a wrong mac. */
-static const char dummy_key[] = "headcount-no-such-supervisor";
+/* Failed logins per peer address, for the whole process (one
+ * aggregator per process; the table is fixed-size, no allocation). */
+static struct hc_login_limiter login_limiter;
+static bool login_limiter_ready;
+
+/* The per-run secret that stand-in salts are derived from, so a name
+ * without a password gets the same salt at every attempt of a run and
+ * cannot be told from a real one by asking twice. */
+static unsigned char standin_secret[32];
+static bool standin_secret_ready;
+
+/* Logged once per run: logins over plain ws. */
+static bool plain_login_warned;
 
 static const char *name_of(const struct hc_supervisor_session *sv)
 {
@@ -322,18 +345,103 @@ static int do_correct(struct hc_server *s, struct hc_supervisor_session *sv,
 	return 0;
 }
 
+/* The record a name without a password is checked against: a salt
+ * that is stable for the run and a stored key no proof matches. */
+static bool standin_record(struct hc_server *s, const char *name,
+			   struct hc_password_record *r)
+{
+	if (!standin_secret_ready) {
+		char hex[2 * sizeof standin_secret + 1];
+		if (!hc_server_random_hex(s, hex, sizeof standin_secret) ||
+		    !hc_wire_sup_unhex(hex, standin_secret, sizeof standin_secret))
+			return false;
+		standin_secret_ready = true;
+	}
+	unsigned char mac[32];
+	const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+	memset(r, 0, sizeof *r);
+	snprintf(r->name, sizeof r->name, "%s", name);
+	r->iterations = HC_PASSWORD_ITERATIONS_DEFAULT;
+	if (md == NULL || mbedtls_md_hmac(md, standin_secret, sizeof standin_secret,
+					  (const unsigned char *)name, strlen(name), mac) != 0)
+		return false;
+	memcpy(r->salt, mac, sizeof r->salt);
+	memcpy(r->stored_key, mac, sizeof r->stored_key);   /* SHA-256(x) == this: never */
+	return true;
+}
+
 static int on_hello(struct hc_server *s, struct hc_supervisor_session *sv,
 		    const struct hc_sup_cmd *cmd)
 {
-	if (sv->ready)
+	if (sv->ready || sv->login.hello_seen)
 		return close_now(sv, HC_CLOSE_OUT_OF_ORDER, "hello sent twice");
-	int index = hc_venue_find_supervisor(s->cfg, cmd->supervisor);
-	const char *key = index >= 0 ? s->cfg->supervisors[index].key : dummy_key;
-	bool mac_ok = hc_sup_mac_valid(key, sv->nonce, cmd->mac);
-	if (index < 0 || !mac_ok)
-		return close_now(sv, HC_CLOSE_AUTH_FAILED, "unknown supervisor or wrong mac");
+	if (!login_limiter_ready) {
+		hc_login_limiter_init(&login_limiter);
+		login_limiter_ready = true;
+	}
+	int64_t retry_ms = 0;
+	if (!hc_login_limiter_allowed(&login_limiter, sv->peer, hc_mono_ms(), &retry_ms)) {
+		char reason[120];
+		snprintf(reason, sizeof reason, "too many failed logins from %.48s; try again in"
+			 " %" PRId64 " s", sv->peer, (retry_ms + 999) / 1000);
+		hc_warn("supervisor login refused: name %s, peer %s: over %d failed logins",
+			cmd->supervisor, sv->peer, HC_LOGIN_FAILURES_BURST);
+		return close_now(sv, HC_CLOSE_RATE_LIMITED, reason);
+	}
+	struct hc_sup_login *lg = &sv->login;
+	lg->hello_seen = true;
+	lg->known = false;
+	char why[PATH_MAX + 200];
+	if (hc_venue_find_supervisor(s->cfg, cmd->supervisor) >= 0) {
+		switch (hc_passwords_lookup(s->cfg->supervisor_passwords, cmd->supervisor,
+					    &lg->record, why, sizeof why)) {
+		case HC_PASSWORDS_FOUND: lg->known = true; break;
+		case HC_PASSWORDS_ERROR: hc_error("supervisor passwords: %s", why); break;
+		case HC_PASSWORDS_NOT_FOUND:
+		case HC_PASSWORDS_NO_FILE:
+			hc_warn("supervisor %s has no password in %s; set one with"
+				" headcount-aggregator passwd %s", cmd->supervisor,
+				s->cfg->supervisor_passwords, cmd->supervisor);
+			break;
+		}
+	}
+	if (!lg->known && !standin_record(s, cmd->supervisor, &lg->record))
+		return close_now(sv, HC_CLOSE_AUTH_FAILED, "cannot check logins now");
+	/* The record's own name is the one asked for (same letters). */
+	snprintf(lg->record.name, sizeof lg->record.name, "%s", cmd->supervisor);
+	lg->salt_pending = true;
+	lws_callback_on_writable(sv->wsi);
+	return 0;
+}
+
+static int on_proof(struct hc_server *s, struct hc_supervisor_session *sv,
+		    const struct hc_sup_cmd *cmd)
+{
+	struct hc_sup_login *lg = &sv->login;
+	if (sv->ready)
+		return close_now(sv, HC_CLOSE_OUT_OF_ORDER, "proof after login");
+	if (!lg->hello_seen)
+		return close_now(sv, HC_CLOSE_OUT_OF_ORDER, "send hello before the proof");
+	/* Checked whether or not the name is known: same work either way. */
+	bool proof_ok = hc_password_proof_valid(&lg->record, sv->nonce, cmd->proof);
+	const char *name = lg->record.name;
+	if (!(proof_ok && lg->known)) {
+		int64_t now_ms = hc_mono_ms();
+		hc_login_limiter_failed(&login_limiter, sv->peer, now_ms);
+		hc_warn("supervisor login failed: name %s, peer %s (%" PRIu32 " of %d failed"
+			" logins allowed from this address)", name, sv->peer,
+			hc_login_limiter_failures(&login_limiter, sv->peer, now_ms),
+			HC_LOGIN_FAILURES_BURST);
+		return close_now(sv, HC_CLOSE_AUTH_FAILED, "unknown supervisor or wrong password");
+	}
+	if (!plain_login_warned && !lws_is_ssl(sv->wsi)) {
+		plain_login_warned = true;
+		hc_warn("supervisor logins over plain ws: the password itself is never sent,"
+			" but whoever records the exchange can try to guess it offline; use TLS"
+			" for a real venue (plain ws is for a laptop-only demo)");
+	}
 	char source[HC_SOURCE_ID_LEN_MAX + 1];
-	snprintf(source, sizeof source, "supervisor:%s", cmd->supervisor);
+	snprintf(source, sizeof source, "supervisor:%s", name);
 	uint32_t slot = hc_slots_add(s->sources, source);
 	if (slot == HC_SLOT_NONE)
 		return close_now(sv, HC_CLOSE_AUTH_FAILED,
@@ -341,7 +449,8 @@ static int on_hello(struct hc_server *s, struct hc_supervisor_session *sv,
 	lws_sul_cancel(&sv->hello_sul);
 	sv->ready = true;
 	sv->source_slot = slot;
-	snprintf(sv->name, sizeof sv->name, "%s", cmd->supervisor);
+	snprintf(sv->name, sizeof sv->name, "%s", name);
+	mbedtls_platform_zeroize(&lg->record, sizeof lg->record);
 	sv->welcome_pending = true;
 	sv->snapshot_pending = true;
 	sv->next = s->supervisors;
@@ -387,6 +496,12 @@ static int on_message(struct hc_server *s, struct hc_supervisor_session *sv)
 		return close_now(sv, (uint16_t)err.code, err.reason);
 	if (cmd.type == HC_SUP_HELLO)
 		return on_hello(s, sv, &cmd);
+	if (cmd.type == HC_SUP_PROOF) {
+		/* The proof is the login's second half: it does not count
+		 * against the message budget (hello + 15 commands at once). */
+		sv->rate_tokens_milli += 1000;
+		return on_proof(s, sv, &cmd);
+	}
 	if (!sv->ready)
 		return close_now(sv, HC_CLOSE_OUT_OF_ORDER, "authenticate with hello first");
 	if (sv->result_len + sv->commands_waiting >= HC_SUPERVISOR_RESULTS_MAX) {
@@ -571,6 +686,14 @@ static int on_writeable(struct hc_server *s, struct hc_supervisor_session *sv)
 		sv->challenge_pending = false;
 		return write_json(sv, json_pack("{s:s, s:s}", "type", "challenge", "nonce",
 						sv->nonce));
+	}
+	if (sv->login.salt_pending) {
+		char salt[HC_WIRE_SUP_SALT_HEX_LEN + 1];
+		sv->login.salt_pending = false;
+		hc_password_salt_hex(&sv->login.record, salt);
+		return write_json(sv, json_pack("{s:s, s:s, s:I}", "type", "salt", "salt", salt,
+						"iterations",
+						(json_int_t)sv->login.record.iterations));
 	}
 	if (!sv->ready)
 		return 0;

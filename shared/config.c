@@ -53,6 +53,7 @@
  */
 #include "shared/config.h"
 #include "shared/config_internal.h"
+#include "shared/config_passwords.h"
 
 #include <errno.h>
 #include <ini.h>
@@ -97,6 +98,7 @@ static const struct {
 	[K_STAFF_LISTEN] = { "staff_listen", IN_VENUE },
 	[K_CONNECTIONS_PER_ADDRESS] = { "connections_per_address", IN_VENUE },
 	[K_MAP_IDLE_TIMEOUT] = { "map_idle_timeout_s", IN_VENUE },
+	[K_SUPERVISOR_PASSWORDS] = { "supervisor_passwords", IN_VENUE },
 };
 
 static struct key_lines *current_key_lines(struct loader *L)
@@ -319,6 +321,8 @@ static bool apply_key(struct loader *L, enum key k, const char *value, const cha
 			HC_MAP_IDLE_TIMEOUT_S_MAX);
 		return config_parse_int(value, HC_MAP_IDLE_TIMEOUT_S_MIN, HC_MAP_IDLE_TIMEOUT_S_MAX,
 					&cfg->map_idle_timeout_s);
+	case K_SUPERVISOR_PASSWORDS:
+		return hc_config_passwords_key(cfg, value, range);
 	case K_DATABASE:
 		*range = "a file path";
 		if (value[0] == '\0' || strlen(value) >= sizeof cfg->database)
@@ -450,6 +454,8 @@ static void resolve(struct loader *L)
 	if (cfg->area_count == 0)
 		config_error_at(L, 0, "no [area <id>] section: a venue needs at least one area");
 	config_resolve_database(L);
+	if (!hc_config_passwords_resolve(cfg, L->err_scratch, sizeof L->err_scratch))
+		config_error_at(L, L->venue_keys.line[K_SUPERVISOR_PASSWORDS], "%s", L->err_scratch);
 	config_resolve_mqtt(L);
 	config_resolve_map(L);
 	int tls_line = 0;

@@ -90,13 +90,14 @@ struct hc_terminal_cfg {
 };
 
 /* Supervisors: people who steer the venue over the supervisor role
- * (docs/protocol.md). Each authenticates with its key (HMAC-SHA256 of a
- * server challenge). */
+ * (docs/protocol.md). Each logs in with a password, kept as a salted
+ * PBKDF2-HMAC-SHA256 record in the supervisor passwords file
+ * (supervisor_passwords in [venue]; aggregator/passwords.h). */
 #define HC_SUPERVISORS_MAX 64
 
 struct hc_supervisor_cfg {
 	char id[HC_ID_LEN_MAX + 1];  /* the name the supervisor logs in with */
-	char key[65];                /* shared secret, 1..64 characters */
+	char key[65];                /* unused: a key = line is refused */
 	int line;
 };
 
@@ -127,6 +128,8 @@ struct hc_venue_cfg {
 	int64_t map_idle_timeout_s;  /* map client silent (no pong) this long: closed */
 	char database[PATH_MAX];     /* default headcount.db; a relative path is
 					 * made relative to the config file's dir */
+	char supervisor_passwords[PATH_MAX]; /* default supervisors.passwd, resolved
+					 * like database (shared/config_passwords.c) */
 	double density_per_m2;       /* venue default, 2.0 */
 	struct hc_thresholds thresholds; /* venue defaults */
 	int64_t map_width;           /* 0: no drawn plan, the page makes a grid */

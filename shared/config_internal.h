@@ -82,6 +82,7 @@ enum key {
 	K_STAFF_LISTEN,
 	K_CONNECTIONS_PER_ADDRESS,
 	K_MAP_IDLE_TIMEOUT,
+	K_SUPERVISOR_PASSWORDS,
 	K_COUNT,
 };
 
@@ -121,6 +122,8 @@ struct loader {
 	struct key_lines terminal_keys[HC_TERMINALS_MAX];
 	struct key_lines supervisor_keys[HC_SUPERVISORS_MAX];
 	struct key_lines mqtt_keys;
+
+	char err_scratch[200];      /* a message from a hook in another file */
 
 	/* the error to report: the one with the lowest line > 0 wins */
 	bool failed;

@@ -3,8 +3,8 @@
  * commands, and typed views of every message the aggregator sends.
  *
  * Relies on: jansson (parse with duplicate keys refused, build with
- * json_pack + json_dumpb), mbedtls for HMAC-SHA256, timegm for the UTC
- * times.
+ * json_pack + json_dumpb), mbedtls for PBKDF2-HMAC-SHA256 (pkcs5.h),
+ * HMAC-SHA256 and SHA-256, timegm for the UTC times.
  *
  * Promises: see wire_supervisor.h. A message whose required fields are
  * missing or of the wrong type is refused as a whole (the caller keeps
@@ -21,6 +21,9 @@
 
 #include <jansson.h>
 #include <mbedtls/md.h>
+#include <mbedtls/pkcs5.h>
+#include <mbedtls/platform_util.h>
+#include <mbedtls/sha256.h>
 
 static const char *const override_names[] = {
 	[HC_WIRE_OVERRIDE_AUTO] = "auto",
@@ -314,6 +317,20 @@ bool hc_wire_sup_parse(const char *buf, size_t len, struct hc_wire_sup_msg *out,
 		if (!ok)
 			refuse(why, why_cap, "challenge.nonce must be %d hex digits",
 			       HC_WIRE_SUP_NONCE_HEX_LEN);
+	} else if (strcmp(type, "salt") == 0) {
+		out->type = HC_WIRE_SUP_SALT;
+		int64_t iterations = 0;
+		unsigned char salt[HC_WIRE_SUP_SALT_BYTES];
+		ok = get_str(root, "salt", out->salt, sizeof out->salt, true) &&
+		     hc_wire_sup_unhex(out->salt, salt, sizeof salt) &&
+		     get_int(root, "iterations", &iterations) &&
+		     iterations >= HC_WIRE_SUP_ITERATIONS_MIN &&
+		     iterations <= HC_WIRE_SUP_ITERATIONS_MAX;
+		out->iterations = ok ? (uint32_t)iterations : 0;
+		if (!ok)
+			refuse(why, why_cap, "salt: salt must be %d hex digits and iterations"
+			       " %d..%d", HC_WIRE_SUP_SALT_HEX_LEN, HC_WIRE_SUP_ITERATIONS_MIN,
+			       HC_WIRE_SUP_ITERATIONS_MAX);
 	} else if (strcmp(type, "welcome") == 0) {
 		out->type = HC_WIRE_SUP_WELCOME;
 		ok = get_str(root, "supervisor", out->supervisor, sizeof out->supervisor, true);
@@ -376,15 +393,121 @@ bool hc_wire_sup_mac_hex(const char *key, const char *text,
 	return true;
 }
 
-size_t hc_wire_sup_build_hello(char *out, size_t cap, const char *supervisor,
-			       const char *credential, const char *nonce_hex)
+void hc_wire_sup_hex(const unsigned char *bytes, size_t n, char *out)
 {
-	char mac[HC_WIRE_SUP_MAC_HEX_LEN + 1];
-	if (!hc_proto_valid_id(supervisor) || !hc_wire_sup_mac_hex(credential, nonce_hex, mac))
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[bytes[i] >> 4];
+		out[2 * i + 1] = digits[bytes[i] & 0x0f];
+	}
+	out[2 * n] = '\0';
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+bool hc_wire_sup_unhex(const char *hex, unsigned char *out, size_t n)
+{
+	if (hex == NULL || strlen(hex) != 2 * n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return false;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return true;
+}
+
+bool hc_wire_sup_client_key(const char *password, const unsigned char *salt,
+			    size_t salt_len, uint32_t iterations,
+			    unsigned char client_key[HC_WIRE_SUP_KEY_BYTES])
+{
+	static const char label[] = "Client Key";
+	unsigned char salted[HC_WIRE_SUP_KEY_BYTES];
+	bool ok = false;
+	const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+	mbedtls_md_context_t ctx;
+	mbedtls_md_init(&ctx);
+	if (md == NULL || mbedtls_md_setup(&ctx, md, 1) != 0)
+		goto fail;
+	if (mbedtls_pkcs5_pbkdf2_hmac(&ctx, (const unsigned char *)password, strlen(password),
+				      salt, salt_len, iterations, sizeof salted, salted) != 0)
+		goto fail;
+	if (mbedtls_md_hmac(md, salted, sizeof salted, (const unsigned char *)label,
+			    strlen(label), client_key) != 0)
+		goto fail;
+	ok = true;
+fail:
+	mbedtls_md_free(&ctx);
+	mbedtls_platform_zeroize(salted, sizeof salted);
+	return ok;
+}
+
+bool hc_wire_sup_stored_key(const unsigned char client_key[HC_WIRE_SUP_KEY_BYTES],
+			    unsigned char stored_key[HC_WIRE_SUP_KEY_BYTES])
+{
+	return mbedtls_sha256_ret(client_key, HC_WIRE_SUP_KEY_BYTES, stored_key, 0) == 0;
+}
+
+bool hc_wire_sup_client_signature(const unsigned char stored_key[HC_WIRE_SUP_KEY_BYTES],
+				  const char *supervisor, const char *nonce_hex,
+				  const char *salt_hex, uint32_t iterations,
+				  unsigned char signature[HC_WIRE_SUP_KEY_BYTES])
+{
+	char auth[HC_WIRE_SUP_AUTH_MESSAGE_MAX];
+	int n = snprintf(auth, sizeof auth, "headcount-supervisor,%s,%s,%s,%u", supervisor,
+			 nonce_hex, salt_hex, (unsigned)iterations);
+	const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+	if (n < 0 || (size_t)n >= sizeof auth || md == NULL)
+		return false;
+	return mbedtls_md_hmac(md, stored_key, HC_WIRE_SUP_KEY_BYTES,
+			       (const unsigned char *)auth, (size_t)n, signature) == 0;
+}
+
+size_t hc_wire_sup_build_hello(char *out, size_t cap, const char *supervisor)
+{
+	if (!hc_proto_valid_id(supervisor))
 		return 0;
-	return dump(json_pack("{s:s, s:s, s:s}", "type", "hello", "supervisor", supervisor,
-			      "mac", mac),
-		    out, cap);
+	return dump(json_pack("{s:s, s:s}", "type", "hello", "supervisor", supervisor), out,
+		    cap);
+}
+
+size_t hc_wire_sup_build_proof(char *out, size_t cap, const char *supervisor,
+			       const char *password, const char *nonce_hex,
+			       const char *salt_hex, uint32_t iterations)
+{
+	unsigned char salt[HC_WIRE_SUP_SALT_BYTES], nonce[HC_WIRE_SUP_NONCE_HEX_LEN / 2];
+	unsigned char client_key[HC_WIRE_SUP_KEY_BYTES], stored[HC_WIRE_SUP_KEY_BYTES];
+	unsigned char sig[HC_WIRE_SUP_KEY_BYTES];
+	char hex[HC_WIRE_SUP_PROOF_HEX_LEN + 1];
+	size_t n = 0;
+	size_t pw_len = password ? strlen(password) : 0;
+	if (!hc_proto_valid_id(supervisor) || pw_len < 1 ||
+	    pw_len > HC_WIRE_SUP_PASSWORD_BYTES_MAX ||
+	    iterations < HC_WIRE_SUP_ITERATIONS_MIN || iterations > HC_WIRE_SUP_ITERATIONS_MAX ||
+	    !hc_wire_sup_unhex(salt_hex, salt, sizeof salt) ||
+	    !hc_wire_sup_unhex(nonce_hex, nonce, sizeof nonce))
+		return 0;
+	if (!hc_wire_sup_client_key(password, salt, sizeof salt, iterations, client_key) ||
+	    !hc_wire_sup_stored_key(client_key, stored) ||
+	    !hc_wire_sup_client_signature(stored, supervisor, nonce_hex, salt_hex, iterations,
+					  sig))
+		goto fail;
+	for (size_t i = 0; i < sizeof sig; i++)
+		sig[i] ^= client_key[i];
+	hc_wire_sup_hex(sig, sizeof sig, hex);
+	n = dump(json_pack("{s:s, s:s}", "type", "proof", "proof", hex), out, cap);
+fail:
+	mbedtls_platform_zeroize(client_key, sizeof client_key);
+	mbedtls_platform_zeroize(sig, sizeof sig);
+	return n;
 }
 
 size_t hc_wire_sup_build_override(char *out, size_t cap, int64_t request, bool group,

@@ -5,19 +5,29 @@
  * What lives here: everything a supervisor client (the dashboard, a test
  * tool, a third-party program) needs to speak "headcount-supervisor.v1"
  * (docs/protocol.md, "The supervisor role") with shared/ alone: the
- * answer to the challenge, override / set_thresholds / correct (by a
- * signed delta), and typed views of challenge, welcome, snapshot, area,
- * group, terminal and result.
+ * password login (hello, then a proof over the server's salt and
+ * nonce), override / set_thresholds / correct (by a signed delta), and
+ * typed views of challenge, salt, welcome, snapshot, area, group,
+ * terminal and result.
  *
- * Relies on: jansson for every byte of JSON, mbedtls for HMAC-SHA256,
- * shared/protocol.h for levels, ids and close codes.
+ * Relies on: jansson for every byte of JSON, mbedtls for
+ * PBKDF2-HMAC-SHA256, HMAC-SHA256 and SHA-256, shared/protocol.h for
+ * levels, ids and close codes.
  *
  * Promises: a parse that returns true has checked the type of every
  * field it fills; fields the aggregator added later are optional (their
- * has_* flag says whether they came), unknown fields are ignored. The
- * login takes a "credential": today the supervisor's key; when logins
- * move to passwords only hc_wire_sup_build_hello's derivation changes.
- * No sockets, clocks or files here.
+ * has_* flag says whether they came), unknown fields are ignored.
+ *
+ * The login is SCRAM's key schedule (RFC 5802) over our own JSON
+ * messages: SaltedPassword = PBKDF2-HMAC-SHA256(password, salt,
+ * iterations), ClientKey = HMAC(SaltedPassword, "Client Key"),
+ * StoredKey = SHA-256(ClientKey); the aggregator keeps only salt,
+ * iterations and StoredKey; the client proves it knows ClientKey with
+ * proof = ClientKey XOR HMAC(StoredKey, AuthMessage), where
+ * AuthMessage binds the name, the connection's nonce, the salt and the
+ * iterations. The password never leaves the client. The slow part
+ * (PBKDF2) runs here, on the client; checking a proof costs the
+ * aggregator two hashes. No sockets, clocks or files here.
  */
 #ifndef HC_WIRE_SUPERVISOR_H
 #define HC_WIRE_SUPERVISOR_H
@@ -39,6 +49,20 @@
 #define HC_WIRE_SUP_WHO_LEN_MAX 48
 #define HC_WIRE_SUP_VERSION_LEN_MAX 32
 #define HC_WIRE_SUP_ERROR_LEN_MAX 200
+/* Password login: salt (16 bytes) and keys (32 bytes) as hex. */
+#define HC_WIRE_SUP_SALT_BYTES 16
+#define HC_WIRE_SUP_SALT_HEX_LEN 32
+#define HC_WIRE_SUP_KEY_BYTES 32
+#define HC_WIRE_SUP_PROOF_HEX_LEN 64
+/* PBKDF2 iterations a client accepts from an aggregator (so a hostile
+ * server cannot make a client spin for hours). */
+#define HC_WIRE_SUP_ITERATIONS_MIN 1000
+#define HC_WIRE_SUP_ITERATIONS_MAX 10000000
+/* Passwords: 8..256 bytes. */
+#define HC_WIRE_SUP_PASSWORD_BYTES_MIN 8
+#define HC_WIRE_SUP_PASSWORD_BYTES_MAX 256
+/* Longest AuthMessage: name, nonce, salt, iterations and separators. */
+#define HC_WIRE_SUP_AUTH_MESSAGE_MAX 160
 
 enum hc_wire_override { HC_WIRE_OVERRIDE_AUTO, HC_WIRE_OVERRIDE_CLOSED, HC_WIRE_OVERRIDE_OPEN };
 
@@ -104,6 +128,7 @@ struct hc_wire_terminal {
 
 enum hc_wire_sup_type {
 	HC_WIRE_SUP_CHALLENGE,
+	HC_WIRE_SUP_SALT,
 	HC_WIRE_SUP_WELCOME,
 	HC_WIRE_SUP_SNAPSHOT,
 	HC_WIRE_SUP_AREA,
@@ -124,6 +149,8 @@ struct hc_wire_result {
 struct hc_wire_sup_msg {
 	enum hc_wire_sup_type type;
 	char nonce[HC_WIRE_SUP_NONCE_HEX_LEN + 1];        /* challenge */
+	char salt[HC_WIRE_SUP_SALT_HEX_LEN + 1];          /* salt */
+	uint32_t iterations;                              /* salt */
 	char supervisor[HC_ID_LEN_MAX + 1];               /* welcome */
 	char venue[HC_NAME_LEN_MAX + 1];                  /* snapshot */
 	struct hc_wire_area *areas;                       /* snapshot */
@@ -145,11 +172,44 @@ bool hc_wire_sup_parse(const char *buf, size_t len, struct hc_wire_sup_msg *out,
 		       char *why, size_t why_cap);
 void hc_wire_sup_msg_free(struct hc_wire_sup_msg *m);
 
-/* The hello answering a challenge: HMAC-SHA256(credential, nonce) as
- * hex. Builders write compact JSON (no NUL) and return its length, or 0
+/* The hello after the challenge: {"type":"hello","supervisor":NAME}.
+ * Builders write compact JSON (no NUL) and return its length, or 0
  * when cap is too small or a field is out of range. */
-size_t hc_wire_sup_build_hello(char *out, size_t cap, const char *supervisor,
-			       const char *credential, const char *nonce_hex);
+size_t hc_wire_sup_build_hello(char *out, size_t cap, const char *supervisor);
+
+/* The proof answering the salt message: {"type":"proof","proof":HEX}.
+ * Runs PBKDF2 (as slow as iterations make it). 0 when a value is out of
+ * range (password 1..HC_WIRE_SUP_PASSWORD_BYTES_MAX bytes, iterations
+ * HC_WIRE_SUP_ITERATIONS_MIN..MAX, hex of the right lengths). */
+size_t hc_wire_sup_build_proof(char *out, size_t cap, const char *supervisor,
+			       const char *password, const char *nonce_hex,
+			       const char *salt_hex, uint32_t iterations);
+
+/* ---- the key schedule, shared with the aggregator's password file ---- */
+
+/* ClientKey = HMAC-SHA256(PBKDF2-HMAC-SHA256(password, salt,
+ * iterations, 32), "Client Key"). False when mbedtls fails. */
+bool hc_wire_sup_client_key(const char *password, const unsigned char *salt,
+			    size_t salt_len, uint32_t iterations,
+			    unsigned char client_key[HC_WIRE_SUP_KEY_BYTES]);
+
+/* StoredKey = SHA-256(ClientKey). */
+bool hc_wire_sup_stored_key(const unsigned char client_key[HC_WIRE_SUP_KEY_BYTES],
+			    unsigned char stored_key[HC_WIRE_SUP_KEY_BYTES]);
+
+/* HMAC-SHA256(StoredKey, AuthMessage) with AuthMessage =
+ * "headcount-supervisor,NAME,NONCE,SALT,ITERATIONS" (hex in lower case,
+ * iterations in decimal). */
+bool hc_wire_sup_client_signature(const unsigned char stored_key[HC_WIRE_SUP_KEY_BYTES],
+				  const char *supervisor, const char *nonce_hex,
+				  const char *salt_hex, uint32_t iterations,
+				  unsigned char signature[HC_WIRE_SUP_KEY_BYTES]);
+
+/* Lower-case hex of n bytes into out (2n + 1 bytes). */
+void hc_wire_sup_hex(const unsigned char *bytes, size_t n, char *out);
+
+/* Reads exactly n bytes of lower-case hex (2n digits, nothing after). */
+bool hc_wire_sup_unhex(const char *hex, unsigned char *out, size_t n);
 
 /* override: target "area" or "group". */
 size_t hc_wire_sup_build_override(char *out, size_t cap, int64_t request, bool group,

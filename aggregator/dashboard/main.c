@@ -1,15 +1,19 @@
 /*
  * main.c — headcount-dashboard: the supervisors' full-screen client.
  *
- * The edge: arguments, the credential, ncursesw, the link (net.c). It
+ * The edge: arguments, the password, ncursesw, the link (net.c). It
  * translates keys into hc_ui_key(), frames into hc_model_apply(), and
  * copies the changed cells of each frame hc_render() draws to the
  * terminal. Everything that decides lives in the pure files beside it.
  *
  * Login (docs/dashboard.md): --supervisor NAME (or HC_SUPERVISOR) and
- * the supervisor's key from --key-file PATH, or from the file named by
- * HC_SUPERVISOR_KEY_FILE, or typed at a prompt with echo off. Never on
- * the command line, where other users of the machine could read it.
+ * the supervisor's password from --password-file PATH, or from the file
+ * named by HC_SUPERVISOR_PASSWORD_FILE, or typed at a prompt with echo
+ * off. Never on the command line, where other users of the machine
+ * could read it. The password never leaves this process: it answers the
+ * aggregator's salt with a proof (shared/wire_supervisor.h). A refused
+ * login (4009, or 4010 after too many) ends the dashboard with the
+ * reason instead of retrying into the limit.
  */
 #define _XOPEN_SOURCE_EXTENDED 1
 #define _GNU_SOURCE
@@ -38,7 +42,9 @@
 
 struct app {
 	const char *supervisor;
-	char credential[CREDENTIAL_BYTES_MAX];
+	char credential[CREDENTIAL_BYTES_MAX];    /* the password */
+	char nonce[HC_WIRE_SUP_NONCE_HEX_LEN + 1];
+	char refused[256];           /* why the login was refused: print at exit */
 	struct hc_net *net;
 	struct hc_model model;
 	struct hc_ui ui;
@@ -65,10 +71,10 @@ static void usage_exit(FILE *out, int status)
 	fprintf(out,
 		"usage: headcount-dashboard [--url ws://HOST:PORT | --url wss://HOST:PORT\n"
 		"                           --ca PATH] --supervisor NAME\n"
-		"                           [--key-file PATH] [--ascii] [--no-colour]\n"
+		"                           [--password-file PATH] [--ascii] [--no-colour]\n"
 		"       headcount-dashboard --help | --version\n"
-		"The key is read from --key-file, else from the file named by\n"
-		"HC_SUPERVISOR_KEY_FILE, else typed at a prompt (not echoed).\n");
+		"The password is read from --password-file, else from the file named by\n"
+		"HC_SUPERVISOR_PASSWORD_FILE, else typed at a prompt (not echoed).\n");
 	exit(status);
 }
 
@@ -78,41 +84,42 @@ static void usage(void)
 }
 
 /* Reads the first line of path into out (no newline). */
-static bool read_key_file(const char *path, char *out, size_t cap)
+static bool read_password_file(const char *path, char *out, size_t cap)
 {
 	FILE *f = fopen(path, "r");
 	if (f == NULL) {
-		fprintf(stderr, "headcount-dashboard: cannot read the key file %s: %s\n", path,
-			strerror(errno));
+		fprintf(stderr, "headcount-dashboard: cannot read the password file %s: %s\n",
+			path, strerror(errno));
 		return false;
 	}
 	bool ok = fgets(out, (int)cap, f) != NULL;
 	if (fclose(f) != 0)
 		ok = false;
 	if (!ok) {
-		fprintf(stderr, "headcount-dashboard: the key file %s is empty\n", path);
+		fprintf(stderr, "headcount-dashboard: the password file %s is empty\n", path);
 		return false;
 	}
 	out[strcspn(out, "\r\n")] = '\0';
 	if (out[0] == '\0') {
-		fprintf(stderr, "headcount-dashboard: the key file %s holds no key\n", path);
+		fprintf(stderr, "headcount-dashboard: the password file %s holds no password\n",
+			path);
 		return false;
 	}
 	return true;
 }
 
-/* Asks for the key on the terminal with echo off. */
-static bool prompt_key(const char *name, char *out, size_t cap)
+/* Asks for the password on the terminal with echo off. */
+static bool prompt_password(const char *name, char *out, size_t cap)
 {
 	FILE *tty = fopen("/dev/tty", "r+");
 	if (tty == NULL) {
-		fprintf(stderr, "headcount-dashboard: no terminal to ask for the key;"
-				" use --key-file\n");
+		fprintf(stderr, "headcount-dashboard: no terminal to ask for the password;"
+				" use --password-file\n");
 		return false;
 	}
 	struct termios old, quiet;
 	bool have_termios = tcgetattr(fileno(tty), &old) == 0;
-	fprintf(tty, "key of supervisor %s: ", name);
+	fprintf(tty, "password of supervisor %s: ", name);
 	fflush(tty);
 	if (have_termios) {
 		quiet = old;
@@ -146,10 +153,17 @@ static void on_frame(void *arg, const char *text, size_t len)
 	}
 	if (msg.type == HC_WIRE_SUP_CHALLENGE) {
 		char hello[512];
-		size_t n = hc_wire_sup_build_hello(hello, sizeof hello, a->supervisor,
-						   a->credential, msg.nonce);
+		snprintf(a->nonce, sizeof a->nonce, "%s", msg.nonce);
+		size_t n = hc_wire_sup_build_hello(hello, sizeof hello, a->supervisor);
 		if (n == 0 || !hc_net_send(a->net, hello, n))
 			hc_ui_say(&a->ui, true, "cannot answer the login challenge");
+	} else if (msg.type == HC_WIRE_SUP_SALT) {
+		char proof[512];     /* PBKDF2 with the aggregator's iterations: ~1 s */
+		size_t n = hc_wire_sup_build_proof(proof, sizeof proof, a->supervisor,
+						   a->credential, a->nonce, msg.salt,
+						   msg.iterations);
+		if (n == 0 || !hc_net_send(a->net, proof, n))
+			hc_ui_say(&a->ui, true, "cannot answer the login salt");
 	} else if (msg.type == HC_WIRE_SUP_RESULT) {
 		hc_ui_result(&a->ui, &msg.result);
 	} else {
@@ -176,9 +190,11 @@ static void on_down(void *arg, const char *why)
 {
 	struct app *a = arg;
 	hc_model_disconnected(&a->model, hc_wall_ms());
-	if (!a->welcomed && strstr(why, "4009") != NULL)
-		hc_ui_say(&a->ui, true, "login refused: wrong supervisor name or key (%s)", why);
-	else
+	if (!a->welcomed && (strstr(why, "4009") != NULL || strstr(why, "4010") != NULL)) {
+		/* Retrying a refused login only spends the address's tries. */
+		snprintf(a->refused, sizeof a->refused, "login refused (%s)", why);
+		a->quit = true;
+	} else
 		hc_ui_say(&a->ui, true, "%s; reconnecting", why);
 	a->dirty = true;
 }
@@ -334,7 +350,7 @@ static void read_keys(struct app *a)
 int main(int argc, char **argv)
 {
 	static struct app a;
-	const char *url = "ws://127.0.0.1:8080", *key_file = NULL, *ca = NULL;
+	const char *url = "ws://127.0.0.1:8080", *password_file = NULL, *ca = NULL;
 	bool force_ascii = false, no_colour = getenv("NO_COLOR") != NULL;
 	a.supervisor = getenv("HC_SUPERVISOR");
 	if (hc_version_requested(argc, argv)) {
@@ -361,11 +377,17 @@ int main(int argc, char **argv)
 			a.supervisor = v;
 		else if (strcmp(argv[i], "--ca") == 0)
 			ca = v;
-		else if (strcmp(argv[i], "--key-file") == 0)
-			key_file = v;
-		else if (strcmp(argv[i], "--key") == 0) {
-			fprintf(stderr, "headcount-dashboard: the key is never given on the command"
-					" line (others can read it there); use --key-file\n");
+		else if (strcmp(argv[i], "--password-file") == 0)
+			password_file = v;
+		else if (strcmp(argv[i], "--password") == 0) {
+			fprintf(stderr, "headcount-dashboard: the password is never given on the"
+					" command line (others can read it there); use"
+					" --password-file, HC_SUPERVISOR_PASSWORD_FILE or the prompt\n");
+			return 2;
+		} else if (strcmp(argv[i], "--key") == 0 || strcmp(argv[i], "--key-file") == 0) {
+			fprintf(stderr, "headcount-dashboard: %s: supervisors log in with a password"
+					" now (headcount-aggregator passwd); use --password-file\n",
+				argv[i]);
 			return 2;
 		} else
 			usage();
@@ -378,10 +400,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "headcount-dashboard: %s\n", tls_err);
 		return 2;
 	}
-	if (key_file == NULL)
-		key_file = getenv("HC_SUPERVISOR_KEY_FILE");
-	if (key_file != NULL ? !read_key_file(key_file, a.credential, sizeof a.credential)
-			     : !prompt_key(a.supervisor, a.credential, sizeof a.credential))
+	if (password_file == NULL)
+		password_file = getenv("HC_SUPERVISOR_PASSWORD_FILE");
+	if (password_file != NULL
+		    ? !read_password_file(password_file, a.credential, sizeof a.credential)
+		    : !prompt_password(a.supervisor, a.credential, sizeof a.credential))
 		return 1;
 
 	setlocale(LC_ALL, "");
@@ -445,9 +468,11 @@ int main(int argc, char **argv)
 			drawn_ms = now_ms;
 		}
 	}
-	rc = 0;
+	rc = a.refused[0] != '\0' ? 1 : 0;
 done:
 	endwin();
+	if (a.refused[0] != '\0')
+		fprintf(stderr, "headcount-dashboard: %s\n", a.refused);
 	hc_net_free(a.net);
 	hc_screen_free(&a.screen);
 	hc_model_free(&a.model);

@@ -49,9 +49,15 @@ fi
 mkdir -p "$work"
 cp "$root/aggregator/demo/venue.ini" "$work/venue.ini"
 cd "$work"
-# A supervisor for the demo's dashboard; its key only ever lives here.
-printf '\n[supervisor demo]\nkey = demo-only-key\n' >>venue.ini
-(umask 077 && printf 'demo-only-key\n' >supervisor.key)
+# A supervisor for the demo's dashboard; its password only ever lives
+# here (supervisor.password, 0600) and as a PBKDF2 record in
+# supervisors.passwd beside the demo's venue.ini.
+printf '\n[supervisor demo]\n' >>venue.ini
+(umask 077 && printf 'demo-only-password\n' >supervisor.password)
+if ! "$bin/headcount-aggregator" passwd demo -c venue.ini <supervisor.password >passwd.log 2>&1; then
+	echo "demo: cannot set the demo supervisor's password: $(tail -n 1 passwd.log)" >&2
+	exit 1
+fi
 
 pids=()
 stop_all() {
@@ -165,7 +171,7 @@ echo "demo: $n terminals pressing; state in $work (rm -rf it to start afresh); C
 if [ -t 0 ] && [ -t 1 ] && [ "${HC_DEMO_DASHBOARD:-1}" != 0 ] && [ -x "$bin/headcount-dashboard" ]; then
 	sleep 1
 	"$bin/headcount-dashboard" --url "ws://127.0.0.1:$port" --supervisor demo \
-		--key-file supervisor.key 2>dashboard.log
+		--password-file supervisor.password 2>dashboard.log
 	stop_all
 fi
 started=$SECONDS

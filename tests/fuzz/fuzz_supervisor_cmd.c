@@ -104,10 +104,12 @@ static void check_accepted(const struct hc_sup_cmd *cmd)
 	switch (cmd->type) {
 	case HC_SUP_HELLO:
 		CHECK(hc_proto_valid_id(cmd->supervisor));
-		CHECK(strlen(cmd->mac) == HC_MAC_HEX_LEN);
-		for (size_t i = 0; i < HC_MAC_HEX_LEN; i++)
-			CHECK((cmd->mac[i] >= '0' && cmd->mac[i] <= '9') ||
-			      (cmd->mac[i] >= 'a' && cmd->mac[i] <= 'f'));
+		return;
+	case HC_SUP_PROOF:
+		CHECK(strlen(cmd->proof) == HC_PROOF_HEX_LEN);
+		for (size_t i = 0; i < HC_PROOF_HEX_LEN; i++)
+			CHECK((cmd->proof[i] >= '0' && cmd->proof[i] <= '9') ||
+			      (cmd->proof[i] >= 'a' && cmd->proof[i] <= 'f'));
 		return;
 	case HC_SUP_OVERRIDE:
 		CHECK(cmd->target == HC_SUP_AREA || cmd->target == HC_SUP_GROUP);
@@ -163,7 +165,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case HC_SUP_CLOSE:
 		CHECK(err.code == HC_CLOSE_TOO_BIG || err.code == HC_CLOSE_BAD_JSON ||
 		      err.code == HC_CLOSE_UNKNOWN_TYPE || err.code == HC_CLOSE_BAD_FIELD ||
-		      err.code == HC_CLOSE_OUT_OF_RANGE);
+		      err.code == HC_CLOSE_OUT_OF_RANGE || err.code == HC_CLOSE_AUTH_FAILED);
 		check_printable(err.reason, sizeof err.reason, 120);
 		break;
 	default:

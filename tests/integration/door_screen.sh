@@ -39,8 +39,8 @@ area = booth
 [terminal k2]
 area = lawn
 [supervisor alice]
-key = correct-horse
 INI
+	set_supervisor_password "$WORK/venue.ini" alice correct-horse
 	start_aggregator "$WORK/venue.ini" "$1"
 }
 

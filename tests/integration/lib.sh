@@ -161,3 +161,13 @@ tls_venue() {
 		"$dir" "$dir" "$dir" >>"$1"
 	tls_clients_on "$dir/ca.crt"
 }
+
+# set_supervisor_password CONFIG NAME PASSWORD: sets NAME's password with
+# `headcount-aggregator passwd` (from stdin; 1000 PBKDF2 iterations, the
+# least allowed, so that tests log in quickly) and writes PASSWORD to
+# $WORK/NAME.password (mode 0600) for --password-file.
+set_supervisor_password() {
+	printf '%s\n' "$3" | "$AGG" passwd "$2" -c "$1" --iterations 1000 >>"$WORK/passwd.log" 2>&1 ||
+		fail "passwd $2 failed: $(tail -n 1 "$WORK/passwd.log")"
+	(umask 077 && printf '%s\n' "$3" >"$WORK/$2.password")
+}

@@ -39,10 +39,8 @@ area = hall
 [terminal t2]
 area = oh
 [supervisor alice]
-key = correct-horse
 INI
-printf 'correct-horse\n' >"$WORK/alice.key"
-chmod 600 "$WORK/alice.key"
+set_supervisor_password "$WORK/venue.ini" alice correct-horse
 start_aggregator "$WORK/venue.ini" "$port"
 
 export TMUX_TMPDIR=$WORK
@@ -51,7 +49,7 @@ door="hc-door-$$"
 tmux new-session -d -s "$door" -x 80 -y 24 \
 	"$TERM_BIN --id k1 --url ws://127.0.0.1:$port --journal $WORK/k1.db --batch-interval-ms 100 --input keyboard --display screen 2>$WORK/k1.log"
 tmux new-session -d -s "$dash" -x 100 -y 30 \
-	"$DASH --url ws://127.0.0.1:$port --supervisor alice --key-file $WORK/alice.key 2>$WORK/dashboard.log"
+	"$DASH --url ws://127.0.0.1:$port --supervisor alice --password-file $WORK/alice.password 2>$WORK/dashboard.log"
 HC_ON_EXIT='tmux kill-session -t "$dash"; tmux kill-session -t "$door"'
 
 # t2 presses ENTER 60 times over about 30 s, then stays connected.
@@ -163,7 +161,7 @@ wait_until 10 gone || fail "q did not quit the dashboard"
 # shown, still aligned.
 plain="hc-plain-$$"
 tmux new-session -d -s "$plain" -x 80 -y 24 \
-	"LC_ALL=C $DASH --url ws://127.0.0.1:$port --supervisor alice --key-file $WORK/alice.key --no-colour 2>>$WORK/dashboard.log"
+	"LC_ALL=C $DASH --url ws://127.0.0.1:$port --supervisor alice --password-file $WORK/alice.password --no-colour 2>>$WORK/dashboard.log"
 HC_ON_EXIT='tmux kill-session -t "$plain"; tmux kill-session -t "$door"'
 plain_has() { tmux capture-pane -p -t "$plain" | grep -q -- "$1"; }
 wait_until 10 plain_has "connected" || fail "the ASCII dashboard did not connect"

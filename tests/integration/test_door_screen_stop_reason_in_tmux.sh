@@ -18,7 +18,7 @@ URL="ws://127.0.0.1:$port"
 override() {
 	local out
 	out=$("$WSCLIENT" --url "$URL" --proto headcount-supervisor.v1 --supervisor alice \
-		--key correct-horse --wait-ms 1500 --send \
+		--password-file "$WORK/alice.password" --wait-ms 1500 --send \
 		"{\"type\":\"override\",\"target\":\"$1\",\"id\":\"$2\",\"mode\":\"$3\",\"reason\":\"test\",\"request\":1}")
 	grep -q '"type":"result","ok":true' <<<"$out" || fail "override $1 $2 $3 not answered ok: $out"
 }

@@ -53,7 +53,6 @@ area = north
 [terminal t3]
 area = south
 [supervisor boss]
-key = not-known-to-any-hostile-client
 INI
 start_aggregator "$WORK/venue.ini" "$port"
 FIRST_PID=$AGG_PID

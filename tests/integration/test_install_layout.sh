@@ -41,6 +41,8 @@ grep -q '@' "$dest/usr/lib/systemd/system/"*.service && fail "a unit kept an @pl
 grep -qx 'listen = 0.0.0.0:8080' "$dest/etc/headcount/venue.ini.example" || fail "example venue does not listen on 0.0.0.0:8080"
 grep -qx 'database = /var/lib/headcount/ledger.db' "$dest/etc/headcount/venue.ini.example" ||
 	fail "example venue's ledger is not in /var/lib/headcount"
+grep -qx 'supervisor_passwords = /var/lib/headcount/supervisors.passwd' "$dest/etc/headcount/venue.ini.example" ||
+	fail "example venue's supervisor passwords are not in /var/lib/headcount"
 note "installed $(find "$dest" -type f | wc -l) files"
 
 # The man pages render cleanly.

@@ -12,10 +12,10 @@ database = $WORK/agg.db
 [area hall]
 capacity = 300
 [supervisor alice]
-key = correct-horse
 INI
+set_supervisor_password "$WORK/venue.ini" alice correct-horse
 start_aggregator "$WORK/venue.ini" "$port"
-SUP=(--url "ws://127.0.0.1:$port" --proto headcount-supervisor.v1 --supervisor alice --key correct-horse)
+SUP=(--url "ws://127.0.0.1:$port" --proto headcount-supervisor.v1 --supervisor alice --password-file "$WORK/alice.password")
 
 # burst N: hello plus N commands (refused ones: answered at once, stored nowhere).
 burst() {

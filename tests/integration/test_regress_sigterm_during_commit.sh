@@ -43,8 +43,8 @@ capacity = 500
 [terminal t1]
 area = hall
 [supervisor alice]
-key = correct-horse
 INI
+set_supervisor_password "$WORK/venue.ini" alice correct-horse
 start_aggregator "$WORK/venue.ini" "$port"
 
 mkfifo "$WORK/t1.fifo"
@@ -81,7 +81,7 @@ unlock_ledger() {
 # override REQUEST: one supervisor override of hall; prints the session.
 override() {
 	"$WSCLIENT" --url "ws://127.0.0.1:$port" --proto headcount-supervisor.v1 \
-		--supervisor alice --key correct-horse --wait-ms 1000 \
+		--supervisor alice --password-file "$WORK/alice.password" --wait-ms 1000 \
 		--send '{"type":"override","target":"area","id":"hall","mode":"closed","reason":"test","request":'"$1"'}'
 }
 # stopped_cleanly: waits for the aggregator to exit after SIGTERM and

@@ -38,8 +38,8 @@ group = park
 [terminal t1]
 area = hall
 [supervisor alice]
-key = correct-horse
 INI
+set_supervisor_password "$WORK/venue.ini" alice correct-horse-battery
 start_aggregator "$WORK/venue.ini" "$port"
 URL="ws://127.0.0.1:$port"
 
@@ -81,7 +81,7 @@ watch_pid=$!
 HC_PIDS+=("$watch_pid")
 wait_until 5 grep -q '^group park' "$WORK/map-watch.out" || fail "watching map got no snapshot"
 want "$WORK/map-watch.out" '^area hall occupancy=3 .* restricted=0 ' "watching map's snapshot"
-"$ROLES" --url "$URL" --wait-ms 10000 --until "result 2 " --supervisor alice --key correct-horse \
+"$ROLES" --url "$URL" --wait-ms 10000 --until "result 2 " --supervisor alice --password-file "$WORK/alice.password" \
 	--override area hall closed --correct hall 4 >"$WORK/sup.out" ||
 	fail "supervisor: no result 2: $(cat "$WORK/sup.out")"
 want "$WORK/sup.out" '^welcome alice$' "supervisor welcome"

@@ -3,8 +3,8 @@
 # survive a restart, corrections recorded as ledger deltas, and bad
 # commands that change nothing.
 #
-#  - a right key is welcomed with a snapshot; a wrong mac or an unknown
-#    name is closed with 4009;
+#  - a right password is welcomed with a snapshot; a wrong password or an
+#    unknown name is closed with 4009;
 #  - override closed: a listening terminal and a map see restricted:true
 #    at once; release (auto): back to automatic, restricted:false;
 #  - set_thresholds capacity 400: answered ok, audited, in force at once
@@ -26,11 +26,11 @@ area = hall
 [terminal t2]
 area = hall
 [supervisor alice]
-key = correct-horse
 INI
+set_supervisor_password "$WORK/venue.ini" alice correct-horse
 start_aggregator "$WORK/venue.ini" "$port"
 URL="ws://127.0.0.1:$port"
-SUP=(--url "$URL" --proto headcount-supervisor.v1 --supervisor alice --key correct-horse)
+SUP=(--url "$URL" --proto headcount-supervisor.v1 --supervisor alice --password-file "$WORK/alice.password")
 
 # supervise WAIT_MS FRAMES...: one supervisor session; prints its output.
 supervise() {
@@ -46,11 +46,12 @@ out=$(supervise 1500)
 grep -q '"type":"welcome","supervisor":"alice"' <<<"$out" || fail "no welcome: $out"
 grep -q '"type":"snapshot".*"areas":\[.*"id":"hall".*"terminals":\[' <<<"$out" ||
 	fail "no snapshot of areas and terminals: $out"
-out=$("$WSCLIENT" --url "$URL" --proto headcount-supervisor.v1 --supervisor alice --key wrong --wait-ms 2000)
-grep -q '^close 4009 ' <<<"$out" || fail "wrong mac not closed with 4009: $out"
-out=$("$WSCLIENT" --url "$URL" --proto headcount-supervisor.v1 --supervisor mallory --key correct-horse --wait-ms 2000)
+(umask 077 && echo wrong-horse >"$WORK/wrong.password")
+out=$("$WSCLIENT" --url "$URL" --proto headcount-supervisor.v1 --supervisor alice --password-file "$WORK/wrong.password" --wait-ms 2000)
+grep -q '^close 4009 ' <<<"$out" || fail "wrong password not closed with 4009: $out"
+out=$("$WSCLIENT" --url "$URL" --proto headcount-supervisor.v1 --supervisor mallory --password-file "$WORK/alice.password" --wait-ms 2000)
 grep -q '^close 4009 ' <<<"$out" || fail "unknown supervisor not closed with 4009: $out"
-note "wrong mac and unknown name: $(grep '^close [0-9]' <<<"$out")"
+note "wrong password and unknown name: $(grep '^close [0-9]' <<<"$out")"
 
 # Listeners: a terminal of hall and a map.
 "$WSCLIENT" --url "$URL" --proto headcount-terminal.v1 --wait-ms 30000 \

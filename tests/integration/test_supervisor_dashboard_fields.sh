@@ -26,11 +26,11 @@ group = park
 [terminal t1]
 area = hall
 [supervisor alice]
-key = correct-horse
 INI
+set_supervisor_password "$WORK/venue.ini" alice correct-horse
 start_aggregator "$WORK/venue.ini" "$port" --sample-interval-s 1
 URL="ws://127.0.0.1:$port"
-SUP=(--url "$URL" --proto headcount-supervisor.v1 --supervisor alice --key correct-horse)
+SUP=(--url "$URL" --proto headcount-supervisor.v1 --supervisor alice --password-file "$WORK/alice.password")
 supervise() {
 	local wait=$1
 	shift

@@ -35,8 +35,8 @@ area = hall
 [terminal t4]
 area = hall
 [supervisor alice]
-key = correct-horse
 INI
+	set_supervisor_password "$1" alice correct-horse
 }
 
 # start_small CONFIG PORT: the aggregator with 150 descriptors; false
@@ -60,7 +60,7 @@ staff_served() {
 		grep -q '"type":"ack","seq":1' <<<"$out" || fail "$t batch not acked at $url: $out"
 	done
 	out=$("$WSCLIENT" --url "$url" --proto headcount-supervisor.v1 --supervisor alice \
-		--key correct-horse --wait-ms "${WAIT_MS:-1500}")
+		--password-file "$WORK/alice.password" --wait-ms "${WAIT_MS:-1500}")
 	grep -q '"type":"welcome","supervisor":"alice"' <<<"$out" || fail "supervisor not welcomed at $url: $out"
 }
 
@@ -100,7 +100,7 @@ out=$("$WSCLIENT" --url "ws://127.0.0.1:$port" --proto headcount-terminal.v1 --w
 	--send '{"type":"hello","terminal":"t1","incarnation":"00000000000000a2"}')
 grep -q '^close 4012 ' <<<"$out" || fail "terminal on the public port not closed with 4012: $out"
 out=$("$WSCLIENT" --url "ws://127.0.0.1:$port" --proto headcount-supervisor.v1 --supervisor alice \
-	--key correct-horse --wait-ms 1500)
+	--password-file "$WORK/alice.password" --wait-ms 1500)
 grep -q '^close 4012 ' <<<"$out" || fail "supervisor on the public port not closed with 4012: $out"
 out=$("$WSCLIENT" --url "ws://127.0.0.1:$sport" --proto headcount-map.v1 --wait-ms 1500)
 grep -q '^close 4012 ' <<<"$out" || fail "map client on the staff port not closed with 4012: $out"

@@ -7,9 +7,10 @@
  *   --terminal ID --incarnation HEX [--batch SEQ,ENTERED,EXITED]...
  *       hello (shared/protocol.c), then the batches once welcomed; prints
  *       welcome, every ack and every area the aggregator sends.
- *   --supervisor NAME --key KEY [--override area|group ID auto|closed|open]...
+ *   --supervisor NAME --password-file FILE [--override area|group ID auto|closed|open]...
  *       [--correct AREA DELTA]...
- *       answers the challenge (shared/wire_supervisor.c), then sends the
+ *       logs in (hello on the challenge, the proof on the salt:
+ *       shared/wire_supervisor.c), then sends the
  *       commands (request 1, 2, ...) once the snapshot came; prints
  *       welcome, the snapshot, areas, groups and every result.
  *   --map
@@ -56,7 +57,10 @@ struct client {
 	const char *terminal;
 	const char *incarnation;
 	const char *supervisor;
-	const char *key;
+	char password[257];
+	char nonce[HC_WIRE_SUP_NONCE_HEX_LEN + 1];
+	char proof[FRAME_BYTES_MAX]; /* sent before any frame once set */
+	bool proof_pending;
 	char frames[FRAMES_MAX][FRAME_BYTES_MAX]; /* [0] is the hello */
 	size_t frame_count;
 	size_t released; /* frames [0, released) may be sent */
@@ -93,7 +97,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: hc_shared_roles --url ws://HOST:PORT [--wait-ms N] [--until TEXT] ROLE\n"
 		"  ROLE: --terminal ID --incarnation HEX [--batch SEQ,ENTERED,EXITED]...\n"
-		"      | --supervisor NAME --key KEY [--override area|group ID MODE]...\n"
+		"      | --supervisor NAME --password-file FILE [--override area|group ID MODE]...\n"
 		"                                    [--correct AREA DELTA]...\n"
 		"      | --map\n");
 	exit(2);
@@ -154,13 +158,24 @@ static void on_supervisor_frame(struct lws *wsi, const char *text, size_t len)
 	}
 	switch (m.type) {
 	case HC_WIRE_SUP_CHALLENGE:
-		if (hc_wire_sup_build_hello(cl.frames[0], sizeof cl.frames[0], cl.supervisor,
-					    cl.key, m.nonce) == 0) {
+		snprintf(cl.nonce, sizeof cl.nonce, "%s", m.nonce);
+		if (hc_wire_sup_build_hello(cl.frames[0], sizeof cl.frames[0], cl.supervisor) ==
+		    0) {
 			print_line("error cannot build the hello");
 			cl.done = true;
 			break;
 		}
 		cl.released = 1;
+		lws_callback_on_writable(wsi);
+		break;
+	case HC_WIRE_SUP_SALT:
+		if (hc_wire_sup_build_proof(cl.proof, sizeof cl.proof, cl.supervisor, cl.password,
+					    cl.nonce, m.salt, m.iterations) == 0) {
+			print_line("error cannot build the proof");
+			cl.done = true;
+			break;
+		}
+		cl.proof_pending = true;
 		lws_callback_on_writable(wsi);
 		break;
 	case HC_WIRE_SUP_WELCOME: print_line("welcome %s", m.supervisor); break;
@@ -242,9 +257,15 @@ static void on_frame(struct lws *wsi, const void *in, size_t len)
 /* One released frame per writeable callback, in order. */
 static int send_next(struct lws *wsi)
 {
-	if (cl.sent >= cl.released)
+	const char *text;
+	if (cl.proof_pending) {
+		cl.proof_pending = false;
+		text = cl.proof;
+	} else if (cl.sent < cl.released) {
+		text = cl.frames[cl.sent++];
+	} else {
 		return 0;
-	const char *text = cl.frames[cl.sent++];
+	}
 	size_t len = strlen(text);
 	unsigned char buf[LWS_PRE + FRAME_BYTES_MAX];
 	memcpy(buf + LWS_PRE, text, len);
@@ -294,6 +315,18 @@ static void on_deadline(lws_sorted_usec_list_t *sul)
 	(void)sul;
 	cl.done = true;
 	lws_cancel_service(client_ctx);
+}
+
+/* The first line of path, without its newline: the supervisor's password. */
+static void read_password(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL || fgets(cl.password, sizeof cl.password, f) == NULL) {
+		fprintf(stderr, "hc_shared_roles: cannot read a password from %s\n", path);
+		exit(2);
+	}
+	fclose(f);
+	cl.password[strcspn(cl.password, "\r\n")] = '\0';
 }
 
 static char *next_frame(void)
@@ -374,8 +407,8 @@ int main(int argc, char **argv)
 		} else if (strcmp(a, "--supervisor") == 0) {
 			cl.role = ROLE_SUPERVISOR;
 			cl.supervisor = argv[++i];
-		} else if (strcmp(a, "--key") == 0) {
-			cl.key = argv[++i];
+		} else if (strcmp(a, "--password-file") == 0) {
+			read_password(argv[++i]);
 		} else if (strcmp(a, "--override") == 0 && left >= 3) {
 			add_override(argv[i + 1], argv[i + 2], argv[i + 3]);
 			i += 3;
@@ -399,7 +432,7 @@ int main(int argc, char **argv)
 			usage();
 		proto = HC_PROTO_TERMINAL;
 	} else if (cl.role == ROLE_SUPERVISOR) {
-		if (cl.key == NULL)
+		if (cl.password[0] == '\0')
 			usage();
 		proto = HC_PROTO_SUPERVISOR;
 	} else {

@@ -14,10 +14,13 @@
  * It stops by itself: after --wait-ms, after --count received frames, or
  * when the connection ends. Test-only; not installed.
  *
- * With --supervisor NAME --key KEY (the supervisor role) it waits for
- * the server's challenge, answers it with a hello carrying
- * HMAC-SHA256(KEY, nonce) (aggregator/supervisor_cmd.h, mbedtls), and
- * only then sends its --send frames.
+ * With --supervisor NAME --password-file FILE (the supervisor role) it
+ * logs in like the dashboard: waits for the server's challenge, answers
+ * with a hello naming the supervisor, answers the salt with the proof
+ * built from the password (shared/wire_supervisor.h), and only then
+ * sends its --send frames. --proof-hex HEX sends that proof instead
+ * (a malformed or forged one). --bind ADDR connects from that local
+ * address (127.0.0.N), for tests of limits per address.
  */
 #include <libwebsockets.h>
 #include <signal.h>
@@ -32,6 +35,7 @@
 #include "aggregator/supervisor_cmd.h"
 #include "shared/clock.h"
 #include "shared/tls_client.h"
+#include "shared/wire_supervisor.h"
 
 #define SENDS_MAX 64
 
@@ -47,10 +51,16 @@ struct client {
 	char *rx;                    /* reassembly of fragmented frames */
 	size_t rx_len;
 	const char *supervisor;      /* answer the challenge as this name */
-	const char *key;
+	char password[HC_WIRE_SUP_PASSWORD_BYTES_MAX + 2];
+	bool have_password;
+	const char *proof_hex;       /* send this proof instead of computing one */
+	char nonce[HC_WIRE_SUP_NONCE_HEX_LEN + 1];
 	char hello[256];             /* the answer, once the challenge came */
 	bool hello_ready;
 	bool hello_sent;
+	char proof[256];             /* the answer, once the salt came */
+	bool proof_ready;
+	bool proof_sent;
 };
 
 static struct client cl;
@@ -83,7 +93,13 @@ static int send_next(struct lws *wsi)
 		if (!cl.hello_ready)
 			return 0;        /* wait for the challenge */
 		cl.hello_sent = true;
-		if (write_text(wsi, cl.hello, strlen(cl.hello)))
+		return write_text(wsi, cl.hello, strlen(cl.hello)) ? -1 : 0;
+	}
+	if (cl.supervisor != NULL && !cl.proof_sent) {
+		if (!cl.proof_ready)
+			return 0;        /* wait for the salt */
+		cl.proof_sent = true;
+		if (write_text(wsi, cl.proof, strlen(cl.proof)))
 			return -1;
 		if (cl.sent < cl.send_count)
 			lws_callback_on_writable(wsi);
@@ -109,22 +125,48 @@ static int send_next(struct lws *wsi)
 	return 0;
 }
 
-/* Builds the hello that answers {"type":"challenge","nonce":...}. */
-static void answer_challenge(struct lws *wsi, const char *text)
+/* Answers the challenge with the hello and the salt with the proof. */
+static void answer_login(struct lws *wsi, const char *text)
 {
-	json_t *j = json_loads(text, 0, NULL);
-	const char *type = json_string_value(json_object_get(j, "type"));
-	const char *nonce = json_string_value(json_object_get(j, "nonce"));
-	char mac[HC_MAC_HEX_LEN + 1];
-	if (type != NULL && strcmp(type, "challenge") == 0 && nonce != NULL &&
-	    hc_sup_mac_hex(cl.key, nonce, mac)) {
-		snprintf(cl.hello, sizeof cl.hello,
-			 "{\"type\":\"hello\",\"supervisor\":\"%s\",\"mac\":\"%s\"}",
-			 cl.supervisor, mac);
-		cl.hello_ready = true;
-		lws_callback_on_writable(wsi);
+	struct hc_wire_sup_msg m;
+	char why[200];
+	if (!hc_wire_sup_parse(text, strlen(text), &m, why, sizeof why))
+		return;
+	size_t n = 0;
+	if (m.type == HC_WIRE_SUP_CHALLENGE && !cl.hello_ready) {
+		snprintf(cl.nonce, sizeof cl.nonce, "%s", m.nonce);
+		n = hc_wire_sup_build_hello(cl.hello, sizeof cl.hello - 1, cl.supervisor);
+		if (n > 0) {
+			cl.hello[n] = '\0';
+			cl.hello_ready = true;
+			lws_callback_on_writable(wsi);
+		}
+	} else if (m.type == HC_WIRE_SUP_SALT && cl.hello_ready && !cl.proof_ready) {
+		if (cl.proof_hex != NULL)
+			n = (size_t)snprintf(cl.proof, sizeof cl.proof,
+					     "{\"type\":\"proof\",\"proof\":\"%s\"}", cl.proof_hex);
+		else
+			n = hc_wire_sup_build_proof(cl.proof, sizeof cl.proof - 1, cl.supervisor,
+						    cl.password, cl.nonce, m.salt, m.iterations);
+		if (n > 0 && n < sizeof cl.proof) {
+			cl.proof[n] = '\0';
+			cl.proof_ready = true;
+			lws_callback_on_writable(wsi);
+		}
 	}
-	json_decref(j);
+	hc_wire_sup_msg_free(&m);
+}
+
+/* The first line of path, without its newline. */
+static bool read_password(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	bool ok = fgets(cl.password, sizeof cl.password, f) != NULL;
+	fclose(f);
+	cl.password[strcspn(cl.password, "\r\n")] = '\0';
+	return ok;
 }
 
 static void on_frame(struct lws *wsi, const void *in, size_t len)
@@ -139,8 +181,8 @@ static void on_frame(struct lws *wsi, const void *in, size_t len)
 		return;
 	cl.rx[cl.rx_len] = '\0';
 	print_line("recv %lld %s", (long long)hc_mono_us(), cl.rx);
-	if (cl.supervisor != NULL && !cl.hello_ready)
-		answer_challenge(wsi, cl.rx);
+	if (cl.supervisor != NULL && !cl.proof_ready)
+		answer_login(wsi, cl.rx);
 	cl.rx_len = 0;
 	if (cl.count_max && ++cl.received >= cl.count_max)
 		cl.done = true;
@@ -196,13 +238,14 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: hc_wsclient --url ws://HOST:PORT[/PATH] --proto NAME\n"
 		"       [--send JSON]... [--raw-bytes N] [--count N] [--wait-ms N]\n"
-		"       [--supervisor NAME --key KEY] [--ca PATH (for wss://)]\n");
+		"       [--supervisor NAME (--password-file FILE | --proof-hex HEX)]\n"
+		"       [--bind ADDR] [--ca PATH (for wss://)]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	const char *url = NULL, *proto = NULL, *ca = NULL;
+	const char *url = NULL, *proto = NULL, *ca = NULL, *bind_addr = NULL;
 	long wait_ms = 3000;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -223,15 +266,24 @@ int main(int argc, char **argv)
 			wait_ms = strtol(v, NULL, 10);
 		else if (!strcmp(a, "--supervisor"))
 			cl.supervisor = v;
-		else if (!strcmp(a, "--key"))
-			cl.key = v;
 		else if (!strcmp(a, "--ca"))
 			ca = v;
+		else if (!strcmp(a, "--password-file")) {
+			if (!read_password(v)) {
+				fprintf(stderr, "hc_wsclient: cannot read %s\n", v);
+				return 2;
+			}
+			cl.have_password = true;
+		} else if (!strcmp(a, "--proof-hex"))
+			cl.proof_hex = v;
+		else if (!strcmp(a, "--bind"))
+			bind_addr = v;
 		else
 			usage();
 		i++;
 	}
-	if (!url || !proto || (cl.supervisor != NULL) != (cl.key != NULL))
+	if (!url || !proto ||
+	    (cl.supervisor != NULL) != (cl.have_password || cl.proof_hex != NULL))
 		usage();
 
 	char urlbuf[256];
@@ -274,6 +326,7 @@ int main(int argc, char **argv)
 	ci.origin = host;
 	ci.protocol = proto;
 	ci.ssl_connection = hc_tls_client_connect_flags(tls);
+	ci.iface = bind_addr;        /* lws binds the client socket to it */
 	if (!lws_client_connect_via_info(&ci)) {
 		print_line("error connect");
 		lws_context_destroy(ctx);

@@ -76,21 +76,33 @@ static struct hc_venue_cfg *load_text(const char *text, struct hc_config_error *
 	return cfg;
 }
 
-static void supervisor_sections_need_a_key(void **state)
+static void supervisor_sections_refuse_a_key_and_find_their_passwords(void **state)
 {
 	(void)state;
 	struct hc_config_error err;
 	struct hc_venue_cfg *cfg = load_text("[area hall]\ncapacity = 9\n"
-					     "[supervisor alice]\nkey = s3cret\n", &err);
+					     "[supervisor alice]\n[supervisor bob]\n", &err);
 	assert_non_null(cfg);
-	assert_int_equal(cfg->supervisor_count, 1);
-	assert_int_equal(hc_venue_find_supervisor(cfg, "alice"), 0);
-	assert_string_equal(cfg->supervisors[0].key, "s3cret");
+	assert_int_equal(cfg->supervisor_count, 2);
+	assert_int_equal(hc_venue_find_supervisor(cfg, "bob"), 1);
+	/* The default passwords file sits beside the config. */
+	const char *tail = strrchr(cfg->supervisor_passwords, '/');
+	assert_non_null(tail);
+	assert_string_equal(tail, "/supervisors.passwd");
+	assert_int_equal(strncmp(cfg->supervisor_passwords, cfg->path,
+				 (size_t)(strrchr(cfg->path, '/') - cfg->path)), 0);
 	hc_venue_free(cfg);
-	cfg = load_text("[area hall]\ncapacity = 9\n[supervisor bob]\n", &err);
+	cfg = load_text("[venue]\nsupervisor_passwords = /var/lib/headcount/pw\n"
+			"[area hall]\ncapacity = 9\n", &err);
+	assert_non_null(cfg);
+	assert_string_equal(cfg->supervisor_passwords, "/var/lib/headcount/pw");
+	hc_venue_free(cfg);
+	/* The clear-text key of old configs is refused with the way out. */
+	cfg = load_text("[area hall]\ncapacity = 9\n[supervisor bob]\nkey = s3cret\n", &err);
 	assert_null(cfg);
-	assert_int_equal(err.line, 3);
-	assert_string_equal(err.message, "supervisor 'bob': key = <secret> is required");
+	assert_int_equal(err.line, 4);
+	assert_non_null(strstr(err.message, "supervisor 'bob': key = is no longer accepted"));
+	assert_non_null(strstr(err.message, "headcount-aggregator passwd bob -c "));
 	cfg = load_text("[area hall]\ncapacity = 9\n[supervisor bob]\narea = hall\n", &err);
 	assert_null(cfg);
 	assert_int_equal(err.line, 4);
@@ -124,7 +136,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(an_id_keeps_its_slot_whatever_is_added),
 		cmocka_unit_test(a_full_table_gives_no_slot_and_changes_nothing),
-		cmocka_unit_test(supervisor_sections_need_a_key),
+		cmocka_unit_test(supervisor_sections_refuse_a_key_and_find_their_passwords),
 		cmocka_unit_test(shared_threshold_rules_match_the_loader),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

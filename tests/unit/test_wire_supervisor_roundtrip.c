@@ -4,7 +4,9 @@
  *
  * Property: what shared/wire_supervisor builds, the aggregator's own
  * parser (aggregator/supervisor_cmd.c) accepts with the same values —
- * the hello's mac verifies, an override, a correction by a signed delta
+ * the hello names the supervisor and the proof built from the password
+ * and the salt verifies against the password record (and not for
+ * another password or nonce), an override, a correction by a signed delta
  * and a threshold change come out as sent; what the aggregator sends
  * (snapshot, area with its supervisor-only fields, terminal, result) is
  * parsed into the same figures; a message with a mistyped required field
@@ -14,10 +16,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "aggregator/passwords.h"
 #include "aggregator/supervisor_cmd.h"
 #include "shared/wire_supervisor.h"
 
@@ -32,20 +36,50 @@ static void parse_cmd(const char *text, size_t n, struct hc_sup_cmd *cmd)
 	}
 }
 
-static void test_hello_mac_verifies(void **state)
+static void test_login_proof_verifies(void **state)
 {
 	(void)state;
 	const char *nonce = "00112233445566778899aabbccddeeff";
-	char out[512];
-	size_t n = hc_wire_sup_build_hello(out, sizeof out, "alice", "correct-horse", nonce);
+	const unsigned char salt[HC_WIRE_SUP_SALT_BYTES] = { 1, 2, 3, 4, 5, 6, 7, 8,
+							     9, 10, 11, 12, 13, 14, 15, 16 };
+	char out[512], salt_hex[HC_WIRE_SUP_SALT_HEX_LEN + 1];
+	size_t n = hc_wire_sup_build_hello(out, sizeof out, "alice");
 	assert_true(n > 0);
 	struct hc_sup_cmd cmd;
 	parse_cmd(out, n, &cmd);
 	assert_int_equal(cmd.type, HC_SUP_HELLO);
 	assert_string_equal(cmd.supervisor, "alice");
-	assert_true(hc_sup_mac_valid("correct-horse", nonce, cmd.mac));
-	assert_false(hc_sup_mac_valid("wrong", nonce, cmd.mac));
-	assert_int_equal(hc_wire_sup_build_hello(out, sizeof out, "bad name", "k", nonce), 0);
+	assert_int_equal(hc_wire_sup_build_hello(out, sizeof out, "bad name"), 0);
+
+	struct hc_password_record r;
+	assert_true(hc_password_record_make("alice", "correct-horse", salt, 1000, &r));
+	hc_password_salt_hex(&r, salt_hex);
+	/* The salt message as the aggregator writes it, read by the client. */
+	char salt_msg[128];
+	snprintf(salt_msg, sizeof salt_msg, "{\"type\":\"salt\",\"salt\":\"%s\","
+		 "\"iterations\":1000}", salt_hex);
+	struct hc_wire_sup_msg m;
+	char why[200];
+	assert_true(hc_wire_sup_parse(salt_msg, strlen(salt_msg), &m, why, sizeof why));
+	assert_int_equal(m.type, HC_WIRE_SUP_SALT);
+	assert_int_equal(m.iterations, 1000);
+	n = hc_wire_sup_build_proof(out, sizeof out, "alice", "correct-horse", nonce, m.salt,
+				    m.iterations);
+	assert_true(n > 0);
+	parse_cmd(out, n, &cmd);
+	assert_int_equal(cmd.type, HC_SUP_PROOF);
+	assert_true(hc_password_proof_valid(&r, nonce, cmd.proof));
+	assert_false(hc_password_proof_valid(&r, "00112233445566778899aabbccddeefe", cmd.proof));
+	n = hc_wire_sup_build_proof(out, sizeof out, "alice", "correct-horsf", nonce, salt_hex,
+				    1000);
+	parse_cmd(out, n, &cmd);
+	assert_false(hc_password_proof_valid(&r, nonce, cmd.proof));
+	/* A hostile aggregator cannot make the client spin without end. */
+	assert_int_equal(hc_wire_sup_build_proof(out, sizeof out, "alice", "correct-horse", nonce,
+						 salt_hex, HC_WIRE_SUP_ITERATIONS_MAX + 1), 0);
+	snprintf(salt_msg, sizeof salt_msg, "{\"type\":\"salt\",\"salt\":\"%s\","
+		 "\"iterations\":999}", salt_hex);
+	assert_false(hc_wire_sup_parse(salt_msg, strlen(salt_msg), &m, why, sizeof why));
 }
 
 static void test_commands_round_trip(void **state)
@@ -168,7 +202,7 @@ static void test_mistyped_refused_whole(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hello_mac_verifies),
+		cmocka_unit_test(test_login_proof_verifies),
 		cmocka_unit_test(test_commands_round_trip),
 		cmocka_unit_test(test_snapshot_parses),
 		cmocka_unit_test(test_mistyped_refused_whole),
