@@ -8,6 +8,8 @@
 # another directory), one whose certificate is from the venue CA but for
 # the name other.example, not 127.0.0.1. Against each:
 #   - a terminal logs "TLS verification failed" with lws's reason
+#     (also when OpenSSL's default CA store, via SSL_CERT_FILE, holds the
+#     other CA: the system's CAs are never used)
 #     (unable to get local issuer certificate / IP address mismatch),
 #     counts nothing (the ledger has no row, /api/areas shows 0) and keeps
 #     its presses pending in its journal, retrying;
@@ -114,7 +116,9 @@ if command -v tmux >/dev/null; then
 fi
 
 start_wrong "$WORK/other.ini" "$WORK/other/ca.crt"
-"$TERM_BIN" --id t1 --url "wss://127.0.0.1:$port" --ca "$CA" --journal "$WORK/t1.db" \
+# SSL_CERT_FILE makes OpenSSL's default store (the "OS CAs") the other
+# CA: the terminal must still trust its --ca alone.
+SSL_CERT_FILE=$WORK/other/ca.crt "$TERM_BIN" --id t1 --url "wss://127.0.0.1:$port" --ca "$CA" --journal "$WORK/t1.db" \
 	--batch-interval-ms 100 --display none --exit-when-acked <"$WORK/t1.presses" \
 	>"$WORK/t1.log" 2>&1 &
 TPID=$!
