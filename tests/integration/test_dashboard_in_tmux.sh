@@ -17,6 +17,8 @@
 #    is still listed;
 #  - a resize to 130 columns redraws with the last-hour column; under
 #    LC_ALL=C with --no-colour only ASCII reaches the screen.
+# With TLS on (lib.sh's tls_venue): the door, the script-fed terminal and
+# the dashboard all connect over wss:// verified against the test CA.
 . "$(dirname "$0")/lib.sh"
 command -v tmux >/dev/null || { echo "SKIP: tmux not installed"; exit 77; }
 export LC_ALL=C.UTF-8
@@ -41,20 +43,21 @@ area = oh
 [supervisor alice]
 INI
 set_supervisor_password "$WORK/venue.ini" alice correct-horse
+tls_venue "$WORK/venue.ini"
 start_aggregator "$WORK/venue.ini" "$port"
 
 export TMUX_TMPDIR=$WORK
 dash="hc-dash-$$"
 door="hc-door-$$"
 tmux new-session -d -s "$door" -x 80 -y 24 \
-	"$TERM_BIN --id k1 --url ws://127.0.0.1:$port --journal $WORK/k1.db --batch-interval-ms 100 --input keyboard --display screen 2>$WORK/k1.log"
+	"$TERM_BIN --id k1 --url $HC_WS://127.0.0.1:$port ${HC_CA_ARGS[*]} --journal $WORK/k1.db --batch-interval-ms 100 --input keyboard --display screen 2>$WORK/k1.log"
 tmux new-session -d -s "$dash" -x 100 -y 30 \
-	"$DASH --url ws://127.0.0.1:$port --supervisor alice --password-file $WORK/alice.password 2>$WORK/dashboard.log"
+	"$DASH --url $HC_WS://127.0.0.1:$port ${HC_CA_ARGS[*]} --supervisor alice --password-file $WORK/alice.password 2>$WORK/dashboard.log"
 HC_ON_EXIT='tmux kill-session -t "$dash"; tmux kill-session -t "$door"'
 
 # t2 presses ENTER 60 times over about 30 s, then stays connected.
 { for _ in $(seq 1 60); do echo in; sleep 0.5; done; sleep 60; } |
-	"$TERM_BIN" --id t2 --url "ws://127.0.0.1:$port" --journal "$WORK/t2.db" \
+	"$TERM_BIN" --id t2 --url "$HC_WS://127.0.0.1:$port" "${HC_CA_ARGS[@]}" --journal "$WORK/t2.db" \
 		--batch-interval-ms 200 --input stdin --display none >"$WORK/t2.log" 2>&1 &
 HC_PIDS+=($!)
 
@@ -123,7 +126,7 @@ expect_screen "y/n"
 tmux send-keys -t "$dash" y
 expect_screen "correct Main hall by +5: ACCEPTED"
 want=$((before + 5))
-wait_until 10 bash -c "[ \"\$(curl -sf http://127.0.0.1:$port/api/areas | jq '.[] | select(.id==\"hall\") | .occupancy')\" = $want ]" ||
+wait_until 10 bash -c "[ \"\$(curl -sf ${HC_CURL_TLS[*]} $HC_HTTP://127.0.0.1:$port/api/areas | jq '.[] | select(.id==\"hall\") | .occupancy')\" = $want ]" ||
 	fail "hall occupancy $(api_area "$port" hall occupancy), want $want"
 expect_screen " $want/500"
 expect_screen "corrections +5 | adjusted $want"
@@ -161,7 +164,7 @@ wait_until 10 gone || fail "q did not quit the dashboard"
 # shown, still aligned.
 plain="hc-plain-$$"
 tmux new-session -d -s "$plain" -x 80 -y 24 \
-	"LC_ALL=C $DASH --url ws://127.0.0.1:$port --supervisor alice --password-file $WORK/alice.password --no-colour 2>>$WORK/dashboard.log"
+	"LC_ALL=C $DASH --url $HC_WS://127.0.0.1:$port ${HC_CA_ARGS[*]} --supervisor alice --password-file $WORK/alice.password --no-colour 2>>$WORK/dashboard.log"
 HC_ON_EXIT='tmux kill-session -t "$plain"; tmux kill-session -t "$door"'
 plain_has() { tmux capture-pane -p -t "$plain" | grep -q -- "$1"; }
 wait_until 10 plain_has "connected" || fail "the ASCII dashboard did not connect"

@@ -45,16 +45,17 @@ area = hall
 [supervisor alice]
 INI
 set_supervisor_password "$WORK/venue.ini" alice correct-horse
+tls_venue "$WORK/venue.ini"
 start_aggregator "$WORK/venue.ini" "$port"
 
 mkfifo "$WORK/t1.fifo"
-"$TERM_BIN" --id t1 --url "ws://127.0.0.1:$port" --journal "$WORK/t1.db" \
+"$TERM_BIN" --id t1 --url "$HC_WS://127.0.0.1:$port" "${HC_CA_ARGS[@]}" --journal "$WORK/t1.db" \
 	--batch-interval-ms 100 --display none --exit-when-acked \
 	<"$WORK/t1.fifo" >"$WORK/t1.log" 2>&1 &
 TERM_PID=$!
 HC_PIDS+=("$TERM_PID")
 exec 3>"$WORK/t1.fifo"
-online() { curl -sf "http://127.0.0.1:$port/healthz" | jq -e '.terminals_online == 1'; }
+online() { curl -sf "${HC_CURL_TLS[@]}" "$HC_HTTP://127.0.0.1:$port/healthz" | jq -e '.terminals_online == 1'; }
 wait_until 10 online || fail "terminal did not connect"
 
 # lock_ledger: a sqlite3 shell kept open on a pipe (fd 4) holds the
@@ -80,7 +81,7 @@ unlock_ledger() {
 }
 # override REQUEST: one supervisor override of hall; prints the session.
 override() {
-	"$WSCLIENT" --url "ws://127.0.0.1:$port" --proto headcount-supervisor.v1 \
+	"$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$HC_WS://127.0.0.1:$port" --proto headcount-supervisor.v1 \
 		--supervisor alice --password-file "$WORK/alice.password" --wait-ms 1000 \
 		--send '{"type":"override","target":"area","id":"hall","mode":"closed","reason":"test","request":'"$1"'}'
 }
@@ -105,7 +106,7 @@ lock_ledger
 
 echo in >&3
 in_flight() {
-	curl -s "http://127.0.0.1:$port/healthz" |
+	curl -s "${HC_CURL_TLS[@]}" "$HC_HTTP://127.0.0.1:$port/healthz" |
 		jq -e '.terminals[] | select(.id == "t1") | .batches_in_flight >= 1'
 }
 wait_until 10 in_flight || fail "the batch never reached the commit"
@@ -122,7 +123,7 @@ kill -TERM "$AGG_PID"
 # (FILTER_PROTOCOL_CONNECTION): closed without ever being established.
 sleep 1
 for proto in headcount-terminal.v1 headcount-map.v1 headcount-supervisor.v1; do
-	out=$("$WSCLIENT" --url "ws://127.0.0.1:$port" --proto "$proto" --wait-ms 1000 2>&1 || true)
+	out=$("$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$HC_WS://127.0.0.1:$port" --proto "$proto" --wait-ms 1000 2>&1 || true)
 	grep -q '^open' <<<"$out" && fail "$proto connection accepted while stopping: $out"
 done
 note "new connections refused while stopping"

@@ -31,22 +31,23 @@ area = hall
 [terminal door]
 area = hall
 INI
+tls_venue "$WORK/venue.ini"
 start_aggregator "$WORK/venue.ini" "$port"
-URL="ws://127.0.0.1:$port"
+URL="$HC_WS://127.0.0.1:$port"
 INC=00000000000000aa
 
 listen_as() { # NAME TERMINAL: a terminal-role client that only says hello
-	"$WSCLIENT" --url "$URL" --proto headcount-terminal.v1 --wait-ms 20000 \
+	"$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$URL" --proto headcount-terminal.v1 --wait-ms 20000 \
 		--send "{\"type\":\"hello\",\"terminal\":\"$2\",\"incarnation\":\"00000000000000b$3\"}" \
 		>"$WORK/$1.out" &
 	HC_PIDS+=($!)
 }
 listen_as t2 t2 2
 listen_as t3 t3 3
-"$WSCLIENT" --url "$URL" --proto headcount-map.v1 --wait-ms 20000 >"$WORK/map.out" &
+"$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$URL" --proto headcount-map.v1 --wait-ms 20000 >"$WORK/map.out" &
 HC_PIDS+=($!)
 mkfifo "$WORK/door.fifo"
-"$TERM_BIN" --id door --url "$URL" --journal "$WORK/door.db" --display line \
+"$TERM_BIN" --id door --url "$URL" "${HC_CA_ARGS[@]}" --journal "$WORK/door.db" --display line \
 	<"$WORK/door.fifo" >"$WORK/door.log" 2>&1 &
 HC_PIDS+=($!)
 exec 3>"$WORK/door.fifo"
@@ -59,7 +60,7 @@ wait_until 10 grep -q 'entry=OPEN' "$WORK/door.log" || fail "door never showed e
 # first_time FILE PATTERN: the monotonic us of the first received frame matching.
 first_time() { grep '^recv ' "$1" | grep -E -- "$2" | head -n 1 | cut -d' ' -f2; }
 
-"$WSCLIENT" --url "$URL" --proto headcount-terminal.v1 --wait-ms 3000 --count 4 \
+"$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$URL" --proto headcount-terminal.v1 --wait-ms 3000 --count 4 \
 	--send "{\"type\":\"hello\",\"terminal\":\"t1\",\"incarnation\":\"$INC\"}" \
 	--send '{"type":"batch","seq":1,"entered":5,"exited":0}' >"$WORK/t1a.out"
 ack1=$(first_time "$WORK/t1a.out" '"type":"ack"')
@@ -75,7 +76,7 @@ done
 note "closing: from t1's ack to the last receipt: $(( last - ack1 )) us"
 wait_until 5 grep -q 'entry=STOP' "$WORK/door.log" || fail "door never showed entry=STOP"
 
-"$WSCLIENT" --url "$URL" --proto headcount-terminal.v1 --wait-ms 3000 --count 3 \
+"$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$URL" --proto headcount-terminal.v1 --wait-ms 3000 --count 3 \
 	--send "{\"type\":\"hello\",\"terminal\":\"t1\",\"incarnation\":\"$INC\"}" \
 	--send '{"type":"batch","seq":2,"entered":0,"exited":3}' >"$WORK/t1b.out"
 ack2=$(first_time "$WORK/t1b.out" '"type":"ack"')

@@ -25,24 +25,25 @@ capacity = 50
 area = hall
 $2
 INI
+	tls_venue "$WORK/venue.ini"
 }
 write_config 10 "[terminal mover]
 area = hall
 [terminal gone]
 area = hall"
 start_aggregator "$WORK/venue.ini" "$port"
-URL="ws://127.0.0.1:$port"
+URL="$HC_WS://127.0.0.1:$port"
 agg_pid=$AGG_PID
 
 mkfifo "$WORK/door.fifo"
-"$TERM_BIN" --id door --url "$URL" --journal "$WORK/door.db" --batch-interval-ms 100 \
+"$TERM_BIN" --id door --url "$URL" "${HC_CA_ARGS[@]}" --journal "$WORK/door.db" --batch-interval-ms 100 \
 	--display line <"$WORK/door.fifo" >"$WORK/door.log" 2>&1 &
 HC_PIDS+=($!)
 exec 3>"$WORK/door.fifo"
-"$WSCLIENT" --url "$URL" --proto headcount-map.v1 --wait-ms 30000 >"$WORK/map.out" &
+"$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$URL" --proto headcount-map.v1 --wait-ms 30000 >"$WORK/map.out" &
 HC_PIDS+=($!)
 for t in mover gone; do
-	"$WSCLIENT" --url "$URL" --proto headcount-terminal.v1 --wait-ms 30000 \
+	"$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$URL" --proto headcount-terminal.v1 --wait-ms 30000 \
 		--send "{\"type\":\"hello\",\"terminal\":\"$t\",\"incarnation\":\"00000000000000aa\"}" \
 		>"$WORK/$t.out" &
 	HC_PIDS+=($!)
@@ -66,7 +67,7 @@ for _ in 1 2; do echo in >&3; done
 wait_until 10 grep -q 'occupancy=5 .*link=online .*pending=0' "$WORK/door.log" ||
 	fail "counting stopped after the refused reload"
 [ "$(api_area "$port" hall capacity)" = 10 ] || fail "capacity changed by a refused reload"
-[ "$(curl -sf "http://127.0.0.1:$port/api/areas" | jq length)" = 2 ] || fail "areas changed"
+[ "$(curl -sf "${HC_CURL_TLS[@]}" "$HC_HTTP://127.0.0.1:$port/api/areas" | jq length)" = 2 ] || fail "areas changed"
 
 # 2. A good config: capacity raised, a terminal added, one moved, one removed,
 #    and the database path changed (needs a restart).
@@ -89,7 +90,7 @@ wait_until 5 grep -q '"type":"area","id":"garden"' "$WORK/mover.out" ||
 	fail "moved terminal did not get garden's state"
 wait_until 5 grep -q '^close 4004 terminal removed from the venue config' "$WORK/gone.out" ||
 	fail "removed terminal not closed with 4004"
-out=$("$WSCLIENT" --url "$URL" --proto headcount-terminal.v1 --wait-ms 2000 --count 2 \
+out=$("$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$URL" --proto headcount-terminal.v1 --wait-ms 2000 --count 2 \
 	--send '{"type":"hello","terminal":"newcomer","incarnation":"00000000000000bb"}')
 grep -q '"type":"welcome","terminal":"newcomer","area":"garden"' <<<"$out" ||
 	fail "added terminal not welcome: $out"

@@ -28,9 +28,10 @@ area = hall
 [supervisor alice]
 INI
 set_supervisor_password "$WORK/venue.ini" alice correct-horse
+tls_venue "$WORK/venue.ini"
 start_aggregator "$WORK/venue.ini" "$port"
-URL="ws://127.0.0.1:$port"
-SUP=(--url "$URL" --proto headcount-supervisor.v1 --supervisor alice --password-file "$WORK/alice.password")
+URL="$HC_WS://127.0.0.1:$port"
+SUP=("${HC_CA_ARGS[@]}" --url "$URL" --proto headcount-supervisor.v1 --supervisor alice --password-file "$WORK/alice.password")
 
 # supervise WAIT_MS FRAMES...: one supervisor session; prints its output.
 supervise() {
@@ -47,17 +48,17 @@ grep -q '"type":"welcome","supervisor":"alice"' <<<"$out" || fail "no welcome: $
 grep -q '"type":"snapshot".*"areas":\[.*"id":"hall".*"terminals":\[' <<<"$out" ||
 	fail "no snapshot of areas and terminals: $out"
 (umask 077 && echo wrong-horse >"$WORK/wrong.password")
-out=$("$WSCLIENT" --url "$URL" --proto headcount-supervisor.v1 --supervisor alice --password-file "$WORK/wrong.password" --wait-ms 2000)
+out=$("$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$URL" --proto headcount-supervisor.v1 --supervisor alice --password-file "$WORK/wrong.password" --wait-ms 2000)
 grep -q '^close 4009 ' <<<"$out" || fail "wrong password not closed with 4009: $out"
-out=$("$WSCLIENT" --url "$URL" --proto headcount-supervisor.v1 --supervisor mallory --password-file "$WORK/alice.password" --wait-ms 2000)
+out=$("$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$URL" --proto headcount-supervisor.v1 --supervisor mallory --password-file "$WORK/alice.password" --wait-ms 2000)
 grep -q '^close 4009 ' <<<"$out" || fail "unknown supervisor not closed with 4009: $out"
 note "wrong password and unknown name: $(grep '^close [0-9]' <<<"$out")"
 
 # Listeners: a terminal of hall and a map.
-"$WSCLIENT" --url "$URL" --proto headcount-terminal.v1 --wait-ms 30000 \
+"$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$URL" --proto headcount-terminal.v1 --wait-ms 30000 \
 	--send '{"type":"hello","terminal":"t2","incarnation":"00000000000000b2"}' >"$WORK/t2.out" &
 HC_PIDS+=($!)
-"$WSCLIENT" --url "$URL" --proto headcount-map.v1 --wait-ms 30000 >"$WORK/map.out" &
+"$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$URL" --proto headcount-map.v1 --wait-ms 30000 >"$WORK/map.out" &
 HC_PIDS+=($!)
 wait_until 5 grep -q '"type":"area"' "$WORK/t2.out" || fail "t2 got no area"
 wait_until 5 grep -q '"type":"snapshot"' "$WORK/map.out" || fail "map got no snapshot"
@@ -114,7 +115,7 @@ out=$(supervise 1500 'this is not json')
 grep -q '^close 4000 ' <<<"$out" || fail "malformed JSON not closed with 4000: $out"
 
 # Correction to 120 after 7 counted by a terminal.
-"$WSCLIENT" --url "$URL" --proto headcount-terminal.v1 --wait-ms 2000 --count 3 \
+"$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$URL" --proto headcount-terminal.v1 --wait-ms 2000 --count 3 \
 	--send '{"type":"hello","terminal":"t1","incarnation":"00000000000000aa"}' \
 	--send '{"type":"batch","seq":1,"entered":9,"exited":2}' >/dev/null
 [ "$(api_area "$port" hall occupancy)" = 7 ] || fail "hall occupancy not 7 before the correction"

@@ -8,6 +8,8 @@
 # another directory), one whose certificate is from the venue CA but for
 # the name other.example, not 127.0.0.1. Against each:
 #   - a terminal logs "TLS verification failed" with lws's reason
+#     (also when OpenSSL's default CA store, via SSL_CERT_FILE, holds the
+#     other CA: the system's CAs are never used)
 #     (unable to get local issuer certificate / IP address mismatch),
 #     counts nothing (the ledger has no row, /api/areas shows 0) and keeps
 #     its presses pending in its journal, retrying;
@@ -45,7 +47,6 @@ capacity = 1000
 [terminal t1]
 area = hall
 [supervisor alice]
-key = correct-horse
 [tls]
 cert = $2/server.crt
 key = $2/server.key
@@ -95,7 +96,7 @@ check_refused() { # check_refused LABEL LWS_REASON
 	if [ -n "$HAVE_TMUX" ]; then
 		local sess="hc-tls-$$-$label"
 		tmux new-session -d -s "$sess" -x 250 -y 30 \
-			"$DASH --url wss://127.0.0.1:$port --ca $CA --supervisor alice --key-file $WORK/alice.key 2>>$WORK/dashboard.log"
+			"$DASH --url wss://127.0.0.1:$port --ca $CA --supervisor alice --password-file $WORK/alice.password 2>>$WORK/dashboard.log"
 		wait_until 10 sh -c "tmux capture-pane -p -t '$sess' | grep -q 'TLS verification failed'" ||
 			fail "$label: the dashboard did not show the refusal: $(tmux capture-pane -p -t "$sess")"
 		tmux kill-session -t "$sess"
@@ -109,12 +110,13 @@ if command -v tmux >/dev/null; then
 	HAVE_TMUX=1
 	export TMUX_TMPDIR=$WORK
 	HC_ON_EXIT='tmux kill-server'
-	printf 'correct-horse\n' >"$WORK/alice.key"
-	chmod 600 "$WORK/alice.key"
+	set_supervisor_password "$WORK/right.ini" alice correct-horse
 fi
 
 start_wrong "$WORK/other.ini" "$WORK/other/ca.crt"
-"$TERM_BIN" --id t1 --url "wss://127.0.0.1:$port" --ca "$CA" --journal "$WORK/t1.db" \
+# SSL_CERT_FILE makes OpenSSL's default store (the "OS CAs") the other
+# CA: the terminal must still trust its --ca alone.
+SSL_CERT_FILE=$WORK/other/ca.crt "$TERM_BIN" --id t1 --url "wss://127.0.0.1:$port" --ca "$CA" --journal "$WORK/t1.db" \
 	--batch-interval-ms 100 --display none --exit-when-acked <"$WORK/t1.presses" \
 	>"$WORK/t1.log" 2>&1 &
 TPID=$!

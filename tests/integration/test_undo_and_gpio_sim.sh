@@ -33,8 +33,9 @@ area = yard
 [terminal t3]
 area = old
 INI
+tls_venue "$WORK/venue.ini"
 start_aggregator "$WORK/venue.ini" "$port"
-URL="ws://127.0.0.1:$port"
+URL="$HC_WS://127.0.0.1:$port"
 
 # area_is AREA FIELD VALUE: GET /api/areas shows that value now.
 area_is() { [ "$(api_area "$port" "$1" "$2")" = "$3" ]; }
@@ -42,7 +43,7 @@ area_is() { [ "$(api_area "$port" "$1" "$2")" = "$3" ]; }
 # --- t1: undo before and after sending ---------------------------------
 fifo="$WORK/t1.fifo"
 mkfifo "$fifo"
-"$TERM_BIN" --id t1 --url "$URL" --journal "$WORK/t1.db" \
+"$TERM_BIN" --id t1 --url "$URL" "${HC_CA_ARGS[@]}" --journal "$WORK/t1.db" \
 	--batch-interval-ms 200 --display line --exit-when-acked \
 	<"$fifo" >"$WORK/t1.log" 2>&1 &
 T1=$!
@@ -110,7 +111,7 @@ undo release 7001
 undo press 7003
 undo release 7100
 EDGES
-"$TERM_BIN" --id t2 --url "$URL" --journal "$WORK/t2.db" --input gpio-sim \
+"$TERM_BIN" --id t2 --url "$URL" "${HC_CA_ARGS[@]}" --journal "$WORK/t2.db" --input gpio-sim \
 	--batch-interval-ms 200 --display none --exit-when-acked \
 	<"$WORK/edges.txt" >"$WORK/t2.log" 2>&1 &
 T2=$!
@@ -122,7 +123,7 @@ wait "$T2" || fail "t2 exited with $?"
 note "t2: bounces ignored, hold one press, presses one window apart both counted, undo button"
 
 # --- t3: a version 1 terminal still counts -----------------------------
-"$WSCLIENT" --url "$URL" --proto headcount-terminal.v1 --wait-ms 3000 \
+"$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$URL" --proto headcount-terminal.v1 --wait-ms 3000 \
 	--send '{"type":"hello","terminal":"t3","incarnation":"00000000000000a1"}' \
 	--send '{"type":"batch","seq":1,"entered":3,"exited":1}' >"$WORK/t3.log" 2>&1 ||
 	fail "v1 client failed"
