@@ -4,7 +4,7 @@
 #
 #   - with [tls]: GET /, /api/areas and /healthz answer 200 over https
 #     with curl --cacert (the venue CA) on the public port and on
-#     staff_listen; curl without the CA refuses the certificate; a plain
+#     staff_listen, and a terminal counts over wss:// on staff_listen; curl without the CA refuses the certificate; a plain
 #     http:// request to the TLS port gets no HTTP answer; the log names
 #     the CA pin, the same one make-ca printed;
 #   - without [tls]: one WARN line says traffic is unencrypted and fit
@@ -27,6 +27,8 @@ database = $WORK/agg.db
 staff_listen = 127.0.0.1:$staff
 [area hall]
 capacity = 100
+[terminal t1]
+area = hall
 INI
 }
 { base; printf '[tls]\ncert = %s/server.crt\nkey = %s/server.key\nca = %s/ca.crt\n' "$dir" "$dir" "$dir"; } >"$WORK/tls.ini"
@@ -43,6 +45,12 @@ done
 jq -e '.[0].id == "hall"' < <(curl -sf --cacert "$dir/ca.crt" "https://127.0.0.1:$port/api/areas") >/dev/null ||
 	fail "/api/areas over https is not the area list"
 note "https: /, /api/areas, /healthz 200 on the public port; /healthz 200 on staff_listen"
+
+printf 'in\nin\nout\n' | timeout 20 "$TERM_BIN" --id t1 --url "wss://127.0.0.1:$staff" --ca "$dir/ca.crt" \
+	--journal "$WORK/t1.db" --batch-interval-ms 100 --display none --exit-when-acked \
+	>"$WORK/t1.log" 2>&1 || fail "a terminal over wss:// to staff_listen did not finish: $(tail -3 "$WORK/t1.log")"
+[ "$(api_area "$port" hall occupancy)" = 1 ] || fail "the terminal on staff_listen was not counted"
+note "a terminal over wss:// on staff_listen: counted"
 
 if curl -s -o /dev/null "https://127.0.0.1:$port/healthz"; then
 	fail "curl without --cacert accepted the venue certificate"
