@@ -40,7 +40,7 @@
 
 #define PEM_BYTES_MAX 8192
 #define SAN_BYTES_MAX 4096
-#define HOST_LEN_MAX 253
+#define HOST_LEN_MAX  253
 
 struct host {
 	char text[HOST_LEN_MAX + 1];
@@ -195,8 +195,8 @@ static int san_der(const struct host *hosts, int count, unsigned char *buf, size
 		if ((rc = mbedtls_asn1_write_len(&p, buf, one)) < 0)
 			return -1;
 		one += (size_t)rc;
-		if ((rc = mbedtls_asn1_write_tag(&p, buf, MBEDTLS_ASN1_CONTEXT_SPECIFIC |
-						 (h->is_ip ? 7 : 2))) < 0)
+		if ((rc = mbedtls_asn1_write_tag(
+			     &p, buf, MBEDTLS_ASN1_CONTEXT_SPECIFIC | (h->is_ip ? 7 : 2))) < 0)
 			return -1;
 		one += (size_t)rc;
 		len += one;
@@ -204,8 +204,8 @@ static int san_der(const struct host *hosts, int count, unsigned char *buf, size
 	if ((rc = mbedtls_asn1_write_len(&p, buf, len)) < 0)
 		return -1;
 	len += (size_t)rc;
-	if ((rc = mbedtls_asn1_write_tag(&p, buf, MBEDTLS_ASN1_CONSTRUCTED |
-					 MBEDTLS_ASN1_SEQUENCE)) < 0)
+	if ((rc = mbedtls_asn1_write_tag(&p, buf,
+					 MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE)) < 0)
 		return -1;
 	len += (size_t)rc;
 	*der = p;
@@ -225,8 +225,8 @@ static int eku_der(unsigned char *buf, size_t cap, unsigned char **der)
 	if ((rc = mbedtls_asn1_write_len(&p, buf, len)) < 0)
 		return -1;
 	len += (size_t)rc;
-	if ((rc = mbedtls_asn1_write_tag(&p, buf, MBEDTLS_ASN1_CONSTRUCTED |
-					 MBEDTLS_ASN1_SEQUENCE)) < 0)
+	if ((rc = mbedtls_asn1_write_tag(&p, buf,
+					 MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE)) < 0)
 		return -1;
 	len += (size_t)rc;
 	*der = p;
@@ -355,7 +355,8 @@ int hc_make_ca_main(int argc, char **argv)
 			if (strcmp(a, "--days") == 0) {
 				char *end = NULL;
 				days = strtol(v, &end, 10);
-				if (end == v || *end != '\0' || days < 1 || days > HC_MAKE_CA_DAYS_MAX) {
+				if (end == v || *end != '\0' || days < 1 ||
+				    days > HC_MAKE_CA_DAYS_MAX) {
 					fprintf(stderr, "make-ca: --days %s: expected 1..%d\n", v,
 						HC_MAKE_CA_DAYS_MAX);
 					return 2;
@@ -363,12 +364,15 @@ int hc_make_ca_main(int argc, char **argv)
 				continue;
 			}
 			if (host_count == HC_MAKE_CA_HOSTS_MAX) {
-				fprintf(stderr, "make-ca: at most %d --host\n", HC_MAKE_CA_HOSTS_MAX);
+				fprintf(stderr, "make-ca: at most %d --host\n",
+					HC_MAKE_CA_HOSTS_MAX);
 				return 2;
 			}
 			if (!parse_host(v, &hosts[host_count])) {
-				fprintf(stderr, "make-ca: --host %s: expected a DNS name (letters,"
-					" digits, '-', '.') or an IPv4/IPv6 address\n", v);
+				fprintf(stderr,
+					"make-ca: --host %s: expected a DNS name (letters,"
+					" digits, '-', '.') or an IPv4/IPv6 address\n",
+					v);
 				return 2;
 			}
 			host_count++;
@@ -424,9 +428,11 @@ int hc_make_ca_main(int argc, char **argv)
 	char ca_name[512];
 	if (ca_reused) {
 		if (!exists(ca_crt)) {
-			fprintf(stderr, "make-ca: %s is there but %s is not: restore ca.crt"
+			fprintf(stderr,
+				"make-ca: %s is there but %s is not: restore ca.crt"
 				" from a copy (a terminal has one), or move ca.key away to make"
-				" a new CA\n", ca_key, ca_crt);
+				" a new CA\n",
+				ca_key, ca_crt);
 			goto fail;
 		}
 		rc = mbedtls_pk_parse_keyfile(&cakey, ca_key, NULL);
@@ -438,9 +444,11 @@ int hc_make_ca_main(int argc, char **argv)
 			goto fail;
 	} else {
 		if (exists(ca_crt)) {
-			fprintf(stderr, "make-ca: %s is there without its key %s: a CA whose"
+			fprintf(stderr,
+				"make-ca: %s is there without its key %s: a CA whose"
 				" key is lost cannot sign; move ca.crt away to make a new CA"
-				" (docs/security.md, \"When the CA key is lost\")\n", ca_crt, ca_key);
+				" (docs/security.md, \"When the CA key is lost\")\n",
+				ca_crt, ca_key);
 			goto fail;
 		}
 		char host[64] = "";
@@ -464,8 +472,8 @@ int hc_make_ca_main(int argc, char **argv)
 	char srv_name[HOST_LEN_MAX + 32];
 	snprintf(srv_name, sizeof srv_name, "CN=%s,O=headcount", hosts[0].text);
 	if (!new_key(&srvkey, &r) || !write_key(srv_key, &srvkey) ||
-	    !make_cert(srv_crt, &r, &srvkey, &cakey, srv_name, ca_name, false, (int)days,
-		       hosts, host_count))
+	    !make_cert(srv_crt, &r, &srvkey, &cakey, srv_name, ca_name, false, (int)days, hosts,
+		       host_count))
 		goto fail;
 
 	char pin[HC_TLS_PIN_HEX_LEN], err[PATH_MAX + 200];
@@ -479,13 +487,14 @@ int hc_make_ca_main(int argc, char **argv)
 	for (int i = 0; i < host_count; i++)
 		printf(" %s", hosts[i].text);
 	printf("\nCA pin:      %s\n\n", pin);
-	printf("# venue config (the aggregator):\n[tls]\ncert = %s\nkey = %s\nca = %s\n\n",
-	       srv_crt, srv_key, ca_crt);
+	printf("# venue config (the aggregator):\n[tls]\ncert = %s\nkey = %s\nca = %s\n\n", srv_crt,
+	       srv_key, ca_crt);
 	printf("# each terminal's [terminal] section (copy ca.crt to it):\n"
 	       "url = wss://%s:8080\nca = /etc/headcount/ca.crt\nca_sha256 = %s\n\n",
 	       hosts[0].text, pin);
 	printf("# the dashboard:\nheadcount-dashboard --url wss://%s:8080 --ca %s"
-	       " --supervisor NAME\n", hosts[0].text, ca_crt);
+	       " --supervisor NAME\n",
+	       hosts[0].text, ca_crt);
 	status = 0;
 fail:
 	mbedtls_pk_free(&srvkey);

@@ -58,8 +58,12 @@ void hc_tls_format_day(int64_t t_s, char out[16])
 static int64_t x509_time_s(const mbedtls_x509_time *t)
 {
 	struct tm tm = {
-		.tm_year = t->year - 1900, .tm_mon = t->mon - 1, .tm_mday = t->day,
-		.tm_hour = t->hour, .tm_min = t->min, .tm_sec = t->sec,
+		.tm_year = t->year - 1900,
+		.tm_mon = t->mon - 1,
+		.tm_mday = t->day,
+		.tm_hour = t->hour,
+		.tm_min = t->min,
+		.tm_sec = t->sec,
 	};
 	return (int64_t)timegm(&tm);
 }
@@ -75,8 +79,8 @@ static bool readable(const char *what, const char *path, const char *fix)
 	int e = errno;
 	if (e == EACCES)
 		hc_error("tls: %s %s cannot be read by this user (%s): give it to the"
-			 " service user (chown headcount %s; chmod 600 for a key)", what, path,
-			 strerror(e), path);
+			 " service user (chown headcount %s; chmod 600 for a key)",
+			 what, path, strerror(e), path);
 	else
 		hc_error("tls: %s %s cannot be opened (%s): %s", what, path, strerror(e), fix);
 	return false;
@@ -101,7 +105,8 @@ static bool check_files(const struct hc_tls_cfg *t, char pin[HC_TLS_PIN_HEX_LEN]
 	int rc = mbedtls_x509_crt_parse_file(&crt, t->cert);
 	if (rc != 0) {
 		mbedtls_strerror(rc, why, sizeof why);
-		hc_error("tls: certificate %s is not a PEM certificate (%s): %s", t->cert, why, fix);
+		hc_error("tls: certificate %s is not a PEM certificate (%s): %s", t->cert, why,
+			 fix);
 		goto fail;
 	}
 	int64_t now_s = (int64_t)time(NULL);
@@ -111,7 +116,8 @@ static bool check_files(const struct hc_tls_cfg *t, char pin[HC_TLS_PIN_HEX_LEN]
 	case HC_TLS_DATES_NOT_YET_VALID:
 		hc_tls_format_day(from_s, day);
 		hc_error("tls: certificate %s is valid only from %s (is this machine's clock"
-			 " right?): set the clock, or %s", t->cert, day, fix);
+			 " right?): set the clock, or %s",
+			 t->cert, day, fix);
 		goto fail;
 	case HC_TLS_DATES_EXPIRED:
 		hc_tls_format_day(to_s, day);
@@ -120,28 +126,29 @@ static bool check_files(const struct hc_tls_cfg *t, char pin[HC_TLS_PIN_HEX_LEN]
 	case HC_TLS_DATES_EXPIRES_SOON:
 		hc_tls_format_day(to_s, day);
 		hc_warn("tls: certificate %s expires on %s: make a new one before then"
-			" (headcount-aggregator make-ca)", t->cert, day);
+			" (headcount-aggregator make-ca)",
+			t->cert, day);
 		break;
-	case HC_TLS_DATES_OK:
-		break;
+	case HC_TLS_DATES_OK: break;
 	}
 	rc = mbedtls_pk_parse_keyfile(&key, t->key, NULL);
 	if (rc != 0) {
 		mbedtls_strerror(rc, why, sizeof why);
-		hc_error("tls: key %s is not an unencrypted PEM private key (%s): %s", t->key,
-			 why, fix);
+		hc_error("tls: key %s is not an unencrypted PEM private key (%s): %s", t->key, why,
+			 fix);
 		goto fail;
 	}
 	if (mbedtls_pk_check_pair(&crt.pk, &key) != 0) {
 		hc_error("tls: key %s does not belong to certificate %s: give the key that"
 			 " was made with that certificate (make-ca writes server.key beside"
-			 " server.crt)", t->key, t->cert);
+			 " server.crt)",
+			 t->key, t->cert);
 		goto fail;
 	}
 	struct stat st;
 	if (stat(t->key, &st) == 0 && (st.st_mode & 0077) != 0)
-		hc_warn("tls: key %s can be read by other users (mode %03o): chmod 600 %s",
-			t->key, (unsigned)(st.st_mode & 0777), t->key);
+		hc_warn("tls: key %s can be read by other users (mode %03o): chmod 600 %s", t->key,
+			(unsigned)(st.st_mode & 0777), t->key);
 	pin[0] = '\0';
 	if (t->ca[0] != '\0') {
 		char err[PATH_MAX + 200];
@@ -182,7 +189,8 @@ bool hc_tls_server_setup(const struct hc_venue_cfg *cfg, struct lws_context_crea
 	if (!t->enabled) {
 		hc_warn("tls: no [tls] in %s: all traffic (counts, supervisor commands and"
 			" keys) is unencrypted ws:// and http://, fit only for a demo on one"
-			" laptop; see docs/security.md to set up TLS", cfg->path);
+			" laptop; see docs/security.md to set up TLS",
+			cfg->path);
 		return true;
 	}
 	char pin[HC_TLS_PIN_HEX_LEN];
@@ -197,9 +205,11 @@ bool hc_tls_server_setup(const struct hc_venue_cfg *cfg, struct lws_context_crea
 	info->alpn = "http/1.1";
 	if (pin[0] != '\0')
 		hc_info("tls: https and wss only, certificate %s; venue CA %s, pin"
-			" (ca_sha256) %s", t->cert, t->ca, pin);
+			" (ca_sha256) %s",
+			t->cert, t->ca, pin);
 	else
 		hc_info("tls: https and wss only, certificate %s (no ca given: no pin to"
-			" show)", t->cert);
+			" show)",
+			t->cert);
 	return true;
 }

@@ -27,7 +27,7 @@ enum hc_tls_dates {
 	HC_TLS_DATES_OK,
 	HC_TLS_DATES_NOT_YET_VALID,
 	HC_TLS_DATES_EXPIRED,
-	HC_TLS_DATES_EXPIRES_SOON,   /* within HC_TLS_EXPIRY_WARN_DAYS */
+	HC_TLS_DATES_EXPIRES_SOON, /* within HC_TLS_EXPIRY_WARN_DAYS */
 };
 
 /* Pure: where now_s (seconds since the epoch) stands against a

@@ -11,8 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-bool hc_config_tls_begin(struct hc_tls_cfg *t, const char *id, int line, char *msg,
-			 size_t msg_len)
+bool hc_config_tls_begin(struct hc_tls_cfg *t, const char *id, int line, char *msg, size_t msg_len)
 {
 	if (id[0] != '\0') {
 		snprintf(msg, msg_len, "[tls] takes no id, got '%.40s'", id);
@@ -70,16 +69,16 @@ static bool join(char *path, const char *config_path)
 	if (path[0] == '\0' || path[0] == '/' || slash == NULL)
 		return true;
 	char joined[PATH_MAX];
-	int n = snprintf(joined, sizeof joined, "%.*s/%s", (int)(slash - config_path),
-			 config_path, path);
+	int n = snprintf(joined, sizeof joined, "%.*s/%s", (int)(slash - config_path), config_path,
+			 path);
 	if (n < 0 || (size_t)n >= sizeof joined)
 		return false;
 	memcpy(path, joined, (size_t)n + 1);
 	return true;
 }
 
-bool hc_config_tls_resolve(struct hc_tls_cfg *t, const char *config_path, int *line,
-			   char *msg, size_t msg_len)
+bool hc_config_tls_resolve(struct hc_tls_cfg *t, const char *config_path, int *line, char *msg,
+			   size_t msg_len)
 {
 	if (!t->enabled)
 		return true;
@@ -89,10 +88,14 @@ bool hc_config_tls_resolve(struct hc_tls_cfg *t, const char *config_path, int *l
 			 "tls: give cert and key (the files headcount-aggregator make-ca writes)");
 		return false;
 	}
-	struct { char *path; int line; const char *name; } paths[] = {
-		{ t->cert, t->cert_line, "cert" },
-		{ t->key, t->key_line, "key" },
-		{ t->ca, t->ca_line, "ca" },
+	struct {
+		char *path;
+		int line;
+		const char *name;
+	} paths[] = {
+		{t->cert, t->cert_line, "cert"},
+		{t->key, t->key_line, "key"},
+		{t->ca, t->ca_line, "ca"},
 	};
 	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
 		if (!join(paths[i].path, config_path)) {

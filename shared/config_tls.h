@@ -21,18 +21,17 @@
 #include <stddef.h>
 
 struct hc_tls_cfg {
-	bool enabled;                /* the section is present */
-	int line;                    /* of the [tls] header */
+	bool enabled; /* the section is present */
+	int line;     /* of the [tls] header */
 	char cert[PATH_MAX];
 	char key[PATH_MAX];
-	char ca[PATH_MAX];           /* "" when not given */
+	char ca[PATH_MAX]; /* "" when not given */
 	int cert_line, key_line, ca_line;
 };
 
 /* Starts the section "[tls <id>]" at line; false with a message (the
  * section given twice, an id given). */
-bool hc_config_tls_begin(struct hc_tls_cfg *t, const char *id, int line, char *msg,
-			 size_t msg_len);
+bool hc_config_tls_begin(struct hc_tls_cfg *t, const char *id, int line, char *msg, size_t msg_len);
 
 /* One "name = value" of [tls] at line; false with a message for an
  * unknown key, a key given twice, an empty or too long path. */
@@ -42,7 +41,7 @@ bool hc_config_tls_key(struct hc_tls_cfg *t, const char *name, const char *value
 /* After the file was read: cert and key must come together; relative
  * paths are joined to config_path's directory. False with the line the
  * error belongs to in *line and a message. */
-bool hc_config_tls_resolve(struct hc_tls_cfg *t, const char *config_path, int *line,
-			   char *msg, size_t msg_len);
+bool hc_config_tls_resolve(struct hc_tls_cfg *t, const char *config_path, int *line, char *msg,
+			   size_t msg_len);
 
 #endif

@@ -49,7 +49,7 @@ static int hex_value(char c)
 
 bool hc_tls_pin_parse(const char *text, uint8_t pin[HC_TLS_PIN_BYTES])
 {
-	static const char *const prefixes[] = { "sha256 fingerprint=", "sha256:" };
+	static const char *const prefixes[] = {"sha256 fingerprint=", "sha256:"};
 	const char *p = text;
 	while (*p == ' ' || *p == '\t')
 		p++;
@@ -96,26 +96,30 @@ bool hc_tls_ca_load(const char *path, const char *want_pin, char pin_out[HC_TLS_
 		if (f == NULL) {
 			snprintf(err, err_len,
 				 "CA certificate %s cannot be opened: %m (copy the venue CA's"
-				 " ca.crt from the aggregator's make-ca directory)", path);
+				 " ca.crt from the aggregator's make-ca directory)",
+				 path);
 			goto fail;
 		}
 		fclose(f);
 		mbedtls_strerror(rc, why, sizeof why);
 		snprintf(err, err_len,
 			 "CA certificate %s is not a PEM certificate (%s); use the ca.crt"
-			 " that headcount-aggregator make-ca wrote", path, why);
+			 " that headcount-aggregator make-ca wrote",
+			 path, why);
 		goto fail;
 	}
 	if (crt.next != NULL) {
 		snprintf(err, err_len,
 			 "CA file %s holds more than one certificate; give the venue CA's"
-			 " certificate alone", path);
+			 " certificate alone",
+			 path);
 		goto fail;
 	}
 	if (!crt.ca_istrue) {
 		snprintf(err, err_len,
 			 "%s is not a CA certificate (no basicConstraints CA:TRUE): give the"
-			 " venue CA's ca.crt, not the server's certificate", path);
+			 " venue CA's ca.crt, not the server's certificate",
+			 path);
 		goto fail;
 	}
 	uint8_t digest[HC_TLS_PIN_BYTES];
@@ -130,14 +134,16 @@ bool hc_tls_ca_load(const char *path, const char *want_pin, char pin_out[HC_TLS_
 		if (!hc_tls_pin_parse(want_pin, want)) {
 			snprintf(err, err_len,
 				 "ca_sha256 must be 64 hex digits (the pin make-ca printed), got"
-				 " '%.80s'", want_pin);
+				 " '%.80s'",
+				 want_pin);
 			goto fail;
 		}
 		if (memcmp(want, digest, sizeof digest) != 0) {
 			snprintf(err, err_len,
 				 "the CA file %s has pin %s, not the ca_sha256 given: this is not"
 				 " the venue CA that was pinned; copy the right ca.crt or the pin"
-				 " make-ca printed for it", path, have);
+				 " make-ca printed for it",
+				 path, have);
 			goto fail;
 		}
 	}
@@ -153,8 +159,8 @@ void hc_tls_client_info(struct lws_context_creation_info *info, const char *ca_p
 {
 	if (ca_path == NULL || ca_path[0] == '\0')
 		return;
-	info->options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
-			 LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
+	info->options |=
+		LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
 	info->client_ssl_ca_filepath = ca_path;
 }
 
@@ -190,7 +196,8 @@ const char *hc_tls_client_explain(const char *lws_error, const char *ca_path, ch
 		snprintf(out, out_len,
 			 "TLS verification failed: the aggregator's certificate is not one"
 			 " the venue CA %s signed for this host name or address; nothing is"
-			 " sent to it (lws: %.*s)", ca_path, (int)(n > 200 ? 200 : n), e);
+			 " sent to it (lws: %.*s)",
+			 ca_path, (int)(n > 200 ? 200 : n), e);
 	else
 		snprintf(out, out_len, "%.*s", (int)(n > 300 ? 300 : n), e);
 	return out;

@@ -10,8 +10,9 @@
 #      65,000 batches/s (5 s each) and one unlimited run, then 10 s at
 #      the highest rate that held (acked >= 97 % of offered, ack p99 < 20 ms)
 #   2b. ingest over TLS: the same 1,000 terminals over wss:// (a venue CA
-#      from make-ca, [tls] on the aggregator) at the rate that held in
-#      plain and unlimited, each beside the plain figure of that rate
+#      from make-ca, [tls] on the aggregator) at the ladder's lowest rate,
+#      the rate of the final run and unlimited, each beside the plain
+#      figure of that rate
 #   3. a real headcount-terminal: footprint (idle, pressing), then 20
 #      presses timed from its stdin to a map client
 #   4. restart: a 1,000,000-row ledger, exec to /healthz 200, three times
@@ -142,7 +143,7 @@ bench ingest-final --aggregator-pid "$AGG_PID" --terminals $TERMINALS \
 	--rate "$final_rate" --seconds "$FINAL_S"
 stop_aggregator
 
-# 2b. ingest over TLS, at the rate that held and unlimited
+# 2b. ingest over TLS, at the lowest rate, the final rate and unlimited
 "$AGGREGATOR" make-ca "$TMP/tls" > "$TMP/make-ca.log"
 { cat "$TMP/venue.ini"
   printf '\n[tls]\ncert = %s\nkey = %s\nca = %s\n' "$TMP/tls/server.crt" "$TMP/tls/server.key" "$TMP/tls/ca.crt"
@@ -150,7 +151,8 @@ stop_aggregator
 VENUE=$TMP/venue-tls.ini HEALTH=(--cacert "$TMP/tls/ca.crt" "https://127.0.0.1:$PORT/healthz")
 BENCH_TLS=(--ca "$TMP/tls/ca.crt") URL=wss://127.0.0.1:$PORT
 start_aggregator ingest-tls
-TLS_RATES="$final_rate 0"
+# the ladder's first (lowest) rate, the final rate and unlimited, each once
+TLS_RATES=$(printf '%s\n' "${RATES%% *}" "$final_rate" 0 | awk '!seen[$0]++' | tr '\n' ' ')
 for rate in $TLS_RATES; do
 	bench "ingest-tls-$rate" --aggregator-pid "$AGG_PID" --terminals $TERMINALS \
 		--rate "$rate" --seconds "$STEP_S"

@@ -4,14 +4,15 @@
 #
 #   - with [tls]: GET /, /api/areas and /healthz answer 200 over https
 #     with curl --cacert (the venue CA) on the public port and on
-#     staff_listen; curl without the CA refuses the certificate; a plain
+#     staff_listen, and a terminal counts over wss:// on staff_listen; curl without the CA refuses the certificate; a plain
 #     http:// request to the TLS port gets no HTTP answer; the log names
 #     the CA pin, the same one make-ca printed;
 #   - without [tls]: one WARN line says traffic is unencrypted and fit
 #     only for a laptop-only demo;
 #   - a missing key, a key of another certificate, a certificate the
-#     configured CA did not sign and an expired certificate (made with
-#     openssl, when installed) each stop it with exit status 1 and one
+#     configured CA did not sign, an expired certificate (made with
+#     openssl, when installed) and a key the user cannot read (as nobody,
+#     when run as root) each stop it with exit status 1 and one
 #     ERROR line naming the file and what to do, before any port opens.
 . "$(dirname "$0")/lib.sh"
 
@@ -27,6 +28,8 @@ database = $WORK/agg.db
 staff_listen = 127.0.0.1:$staff
 [area hall]
 capacity = 100
+[terminal t1]
+area = hall
 INI
 }
 { base; printf '[tls]\ncert = %s/server.crt\nkey = %s/server.key\nca = %s/ca.crt\n' "$dir" "$dir" "$dir"; } >"$WORK/tls.ini"
@@ -43,6 +46,12 @@ done
 jq -e '.[0].id == "hall"' < <(curl -sf --cacert "$dir/ca.crt" "https://127.0.0.1:$port/api/areas") >/dev/null ||
 	fail "/api/areas over https is not the area list"
 note "https: /, /api/areas, /healthz 200 on the public port; /healthz 200 on staff_listen"
+
+printf 'in\nin\nout\n' | timeout 20 "$TERM_BIN" --id t1 --url "wss://127.0.0.1:$staff" --ca "$dir/ca.crt" \
+	--journal "$WORK/t1.db" --batch-interval-ms 100 --display none --exit-when-acked \
+	>"$WORK/t1.log" 2>&1 || fail "a terminal over wss:// to staff_listen did not finish: $(tail -3 "$WORK/t1.log")"
+[ "$(api_area "$port" hall occupancy)" = 1 ] || fail "the terminal on staff_listen was not counted"
+note "a terminal over wss:// on staff_listen: counted"
 
 if curl -s -o /dev/null "https://127.0.0.1:$port/healthz"; then
 	fail "curl without --cacert accepted the venue certificate"
@@ -96,5 +105,29 @@ if command -v openssl >/dev/null; then
 		"certificate $WORK/expired.crt expired on [0-9-]*: make one with headcount-aggregator make-ca"
 else
 	note "openssl not installed: the expired certificate case is left out"
+fi
+
+# A key the service user cannot read (root's, 0600): as nobody.
+if [ "$(id -u)" = 0 ] && [ -z "${HC_TEST_NO_ROOT:-}" ] && command -v setpriv >/dev/null &&
+	id nobody >/dev/null 2>&1; then
+	chmod 711 "$WORK"
+	u=$WORK/as-nobody
+	mkdir "$u"
+	chown nobody "$u"
+	cp "$dir/server.crt" "$dir/server.key" "$u/"
+	chmod 644 "$u/server.crt"
+	chmod 600 "$u/server.key"
+	printf '[venue]\ndatabase = %s/agg.db\n[area hall]\ncapacity = 5\n[tls]\ncert = %s/server.crt\nkey = %s/server.key\n' \
+		"$u" "$u" "$u" >"$u/venue.ini"
+	chmod 644 "$u/venue.ini"
+	rc=0
+	timeout 20 setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+		"$AGG" --config "$u/venue.ini" --listen "127.0.0.1:$(free_port)" >"$WORK/unreadable.log" 2>&1 || rc=$?
+	[ "$rc" = 1 ] || fail "unreadable key: exit $rc ($(cat "$WORK/unreadable.log"))"
+	grep -q "ERROR tls: key $u/server.key cannot be read by this user (Permission denied): give it to the service user" \
+		"$WORK/unreadable.log" || fail "unreadable key: $(cat "$WORK/unreadable.log")"
+	note "unreadable key (run as nobody): exit 1, 'cannot be read by this user ... give it to the service user'"
+else
+	note "not root (or no setpriv/nobody): the unreadable key case is left out"
 fi
 echo "ok $TEST_NAME"

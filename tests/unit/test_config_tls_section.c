@@ -59,8 +59,10 @@ static void paths_are_read_and_joined_to_the_config_dir(void **state)
 {
 	struct venue_dir *d = *state;
 	struct hc_config_error err;
-	struct hc_venue_cfg *cfg = load(state, AREA "[tls]\ncert = tls/server.crt\n"
-					"key = /etc/headcount/server.key\nca = ca.crt\n", &err);
+	struct hc_venue_cfg *cfg = load(state,
+					AREA "[tls]\ncert = tls/server.crt\n"
+					     "key = /etc/headcount/server.key\nca = ca.crt\n",
+					&err);
 	if (cfg == NULL)
 		fail_msg("refused: line %d %s", err.line, err.message);
 	assert_true(cfg->tls.enabled);
@@ -105,8 +107,8 @@ int main(void)
 						venue_dir_setup, venue_dir_teardown),
 		cmocka_unit_test_setup_teardown(ca_is_optional, venue_dir_setup,
 						venue_dir_teardown),
-		cmocka_unit_test_setup_teardown(mistakes_are_refused_at_their_line,
-						venue_dir_setup, venue_dir_teardown),
+		cmocka_unit_test_setup_teardown(mistakes_are_refused_at_their_line, venue_dir_setup,
+						venue_dir_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
