@@ -14,7 +14,7 @@
 # Missing Debian packages are installed by .ci/install-deps.sh the first
 # time (build/pkg.mk records the pkg-config flags it found).
 
-PKGS := libwebsockets sqlite3 jansson inih ncursesw libgpiod libmosquitto
+PKGS := libwebsockets sqlite3 jansson inih ncursesw libgpiod libmosquitto libqrencode
 CC ?= cc
 
 ifeq ($(SAN),1)
@@ -33,7 +33,7 @@ include build/pkg.mk
 endif
 
 CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. $(SAN_FLAGS) $(PKG_CFLAGS)
-LDLIBS := $(PKG_LIBS) -lmbedcrypto -lpthread -lm
+LDLIBS := $(PKG_LIBS) -lmbedx509 -lmbedcrypto -lpthread -lm
 LDFLAGS := $(SAN_FLAGS)
 
 SHARED_SRC := $(wildcard shared/*.c)

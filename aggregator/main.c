@@ -37,6 +37,7 @@
 #include "aggregator/server.h"
 #include "aggregator/slots.h"
 #include "aggregator/store.h"
+#include "aggregator/enroll.h"
 #include "shared/clock.h"
 #include "shared/config.h"
 #include "shared/log.h"
@@ -67,6 +68,8 @@ static void usage(FILE *out)
 		" [--listen HOST:PORT] [--sample-interval-s N] [--verbose]\n"
 		"       headcount-aggregator export --config venue.ini [--db PATH]"
 		" --from TIME --to TIME [--area ID] [--out FILE]\n"
+		"       headcount-aggregator enroll|rotate|revoke TERMINAL --config venue.ini"
+		" [--url URL] [--ca FILE] [--no-qr]\n"
 		"  --config FILE          venue config (areas, terminals, thresholds)\n"
 		"  --db PATH              ledger database (overrides [venue] database)\n"
 		"  --listen HOST:PORT     address to serve on (overrides [venue] listen)\n"
@@ -76,7 +79,8 @@ static void usage(FILE *out)
 		"  --version              print the version and exit\n"
 		"  --help                 print this and exit (also after a subcommand)\n"
 		"  export: CSV of the per-area history in [--from, --to), UTC times\n"
-		"          as 2026-11-23T10:00Z or 2026-11-23T10:00:30Z\n");
+		"          as 2026-11-23T10:00Z or 2026-11-23T10:00:30Z\n"
+		"  enroll, rotate, revoke: a terminal's secret (docs/security.md)\n");
 }
 
 /* Parses "host:port" (port 1..65535) into the config's listen fields. */
@@ -339,6 +343,8 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 2 && strcmp(argv[1], "export") == 0)
 		return run_export(argc - 1, argv + 1);
+	if (hc_enroll_is_command(argc, argv))
+		return hc_enroll_main(argc - 1, argv + 1);
 	const char *config_path = NULL, *db_path = NULL, *listen = NULL;
 	long sample_interval_s = 0;
 	bool verbose = false;

@@ -47,6 +47,7 @@
  * "capacity = 300" would silently become part of the previous value.
  */
 #include "shared/config.h"
+#include "shared/config_auth.h"
 
 #include <errno.h>
 #include <ini.h>
@@ -963,6 +964,16 @@ static int on_key(void *user, const char *section, const char *name,
 		return 1;
 	}
 
+	if (L->kind == SEC_VENUE) {
+		char auth_msg[200];
+		enum hc_config_auth_result r =
+			hc_config_auth_key(L->cfg, name, value, L->line, auth_msg, sizeof auth_msg);
+		if (r == HC_CONFIG_AUTH_BAD)
+			error_at(L, L->line, "%s", auth_msg);
+		if (r != HC_CONFIG_AUTH_NOT_MINE)
+			return 1;
+	}
+
 	enum key k = K_COUNT;
 	for (int i = 0; i < K_COUNT; i++) {
 		if (strcmp(name, keys[i].name) == 0 &&
@@ -1267,6 +1278,10 @@ static void resolve(struct loader *L)
 	if (cfg->area_count == 0)
 		error_at(L, 0, "no [area <id>] section: a venue needs at least one area");
 	resolve_database(L);
+	char auth_msg[200];
+	int auth_line = 0;
+	if (!hc_config_auth_resolve(cfg, auth_msg, sizeof auth_msg, &auth_line))
+		error_at(L, auth_line, "%s", auth_msg);
 	resolve_mqtt(L);
 	resolve_map(L);
 }

@@ -142,6 +142,11 @@ struct hc_venue_cfg {
 	int supervisor_count;
 	struct hc_supervisor_cfg supervisors[HC_SUPERVISORS_MAX];
 	struct hc_mqtt_cfg mqtt;
+	/* terminal authentication (shared/config_auth.h) */
+	bool terminal_auth_off;      /* terminal_auth = off: no secrets asked */
+	char terminal_secrets[PATH_MAX]; /* the enrollment secrets file */
+	int terminal_auth_line;      /* lines of the keys, 0 if not given */
+	int terminal_secrets_line;
 };
 
 /* Where a config is wrong: "venue.ini:12: capacity must be ...". */

@@ -3,8 +3,10 @@
  *
  * One lws context without a listening port holds everything:
  *   - one client connection to the aggregator (subprotocol
- *     HC_PROTO_TERMINAL). On connect it sends hello, then batches from
- *     the outbox, one lws_write() per WRITEABLE callback. Acks are stored
+ *     HC_PROTO_TERMINAL). On connect it waits for the aggregator's
+ *     challenge, answers with a hello that proves the enrollment secret
+ *     (shared/terminal_auth.h; no proof without a secret), then batches from
+ *     the outbox, each with its MAC, one lws_write() per WRITEABLE callback. Acks are stored
  *     in the journal before the outbox hears of them (station.c). Area
  *     messages update the figure shown at the door.
  *   - reconnection forever: lws_retry_sul_schedule() with the backoff
@@ -44,6 +46,8 @@
 #include "shared/limits.h"
 #include "shared/log.h"
 #include "shared/protocol.h"
+#include "shared/terminal_auth.h"
+#include "terminal/settings.h"
 
 #define LINK_TICK_US (100 * LWS_US_PER_MS)
 /* Reads of the input per loop turn at most: bounds one turn's work. */
@@ -75,6 +79,10 @@ struct link {
 	struct lws *attempt_wsi;         /* connection being dialled */
 	bool attempt_pending;            /* dialling, outcome not seen yet */
 	bool established;
+	bool challenged;                 /* the aggregator's nonce came */
+	uint8_t nonce[32];
+	bool authenticating;             /* this connection has a secret */
+	uint8_t secret[32];
 	bool hello_sent;
 	uint16_t retry_count;
 	lws_sorted_usec_list_t sul_connect;
@@ -228,6 +236,9 @@ static void link_lost(struct link *l, const char *why)
 	l->attempt_pending = false;
 	l->established = false;
 	l->hello_sent = false;
+	l->challenged = false;
+	l->authenticating = false;
+	memset(l->secret, 0, sizeof l->secret);
 	hc_station_link(l->st, false, hc_mono_ms());
 	if (l->quit)
 		return; /* shutting down: lws closes the link */
@@ -271,6 +282,26 @@ static void log_peer_close(struct link *l, const unsigned char *in, size_t len)
 			code, reason_len, reason);
 }
 
+/* The secret for this connection: inline, or the secret file read
+ * now (so a rotated secret put in place is used without a restart).
+ * Without one the hello goes out without proof and the aggregator says
+ * why it refuses (unless terminal_auth is off there). */
+static void load_secret(struct link *l)
+{
+	l->authenticating = false;
+	if (l->cfg->has_secret) {
+		memcpy(l->secret, l->cfg->secret, sizeof l->secret);
+		l->authenticating = true;
+	} else if (l->cfg->secret_file[0] != '\0') {
+		char err[PATH_MAX + 100];
+		bool missing;
+		l->authenticating = hc_term_secret_read_file(l->cfg->secret_file, l->secret,
+							    &missing, err, sizeof err);
+		if (!l->authenticating)
+			hc_error("link: %s; saying hello without proof", err);
+	}
+}
+
 static void handle_message(struct link *l, const char *buf, size_t len)
 {
 	struct hc_msg msg;
@@ -281,6 +312,16 @@ static void handle_message(struct link *l, const char *buf, size_t len)
 		return;
 	}
 	switch (msg.type) {
+	case HC_MSG_CHALLENGE:
+		if (l->challenged) {
+			hc_warn("link: a second challenge from the aggregator ignored");
+			break;
+		}
+		memcpy(l->nonce, msg.u.challenge.nonce, sizeof l->nonce);
+		l->challenged = true;
+		load_secret(l);
+		lws_callback_on_writable(l->wsi);  /* the hello can go */
+		break;
 	case HC_MSG_WELCOME:
 		if (strcmp(msg.u.welcome.terminal, l->st->terminal_id) != 0)
 			hc_warn("link: welcome names terminal %s, we are %s",
@@ -350,6 +391,8 @@ static int write_next(struct link *l, struct lws *wsi)
 	size_t cap = sizeof buf - LWS_PRE;
 	size_t n;
 
+	if (!l->challenged)
+		return 0;                /* the hello answers the challenge */
 	if (!l->hello_sent) {
 		struct hc_msg_hello hello;
 		memset(&hello, 0, sizeof hello);
@@ -357,6 +400,10 @@ static int write_next(struct link *l, struct lws *wsi)
 			 l->st->terminal_id);
 		hello.incarnation = hc_journal_incarnation(l->st->journal);
 		snprintf(hello.version, sizeof hello.version, "%s", hc_version_tag());
+		if (l->authenticating &&
+		    !(hello.has_proof = hc_tauth_hello_proof(l->secret, l->nonce, hello.terminal,
+							     hello.incarnation, hello.proof)))
+			hc_error("link: cannot compute the hello proof");
 		n = hc_proto_build_hello(out, cap, &hello);
 		l->hello_sent = true;
 	} else {
@@ -378,6 +425,13 @@ static int write_next(struct link *l, struct lws *wsi)
 			.pending = held > 0 ? held : 0,
 			.storage_faults = l->st->storage_faults,
 		};
+		/* Bound to this connection's challenge: a resend after a
+		 * reconnect gets a fresh MAC, the batch itself is unchanged. */
+		if (l->authenticating &&
+		    !(m.has_mac = hc_tauth_batch_mac(l->secret, l->nonce, l->st->terminal_id,
+						     hc_journal_incarnation(l->st->journal), &m,
+						     m.mac)))
+			hc_error("link: cannot compute the batch mac");
 		n = hc_proto_build_batch(out, cap, &m);
 		hc_debug("link: sending batch %" PRId64, b->seq);
 	}
@@ -412,6 +466,7 @@ static int callback_aggregator(struct lws *wsi, enum lws_callback_reasons reason
 		l->attempt_pending = false;
 		l->established = true;
 		l->hello_sent = false;
+		l->challenged = false;
 		l->rx_len = 0;
 		l->rx_too_big = false;
 		hc_station_link(l->st, true, hc_mono_ms());
