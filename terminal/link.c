@@ -254,15 +254,18 @@ static void link_lost(struct link *l, const char *why)
 
 /* Logs the close code and reason the aggregator sent. 4xxx codes mean
  * this terminal is refused (e.g. 4004 unknown terminal): that must be
- * visible, so they are errors, and 4004 and 4006 are kept for the door's
- * screen to name; we keep retrying regardless. */
+ * visible, so they are errors, and 4004, 4006 and the authentication
+ * refusals (4020..4024) are kept for the door's screen to name; we keep
+ * retrying regardless. */
 static void log_peer_close(struct link *l, const unsigned char *in, size_t len)
 {
 	int code = len >= 2 ? (in[0] << 8) | in[1] : 0;
 	int reason_len = len > 2 ? (int)(len - 2) : 0;
 	const char *reason = len > 2 ? (const char *)in + 2 : "";
-	if (code == HC_CLOSE_UNKNOWN_TERMINAL || code == HC_CLOSE_REPLACED) {
-		l->refusal = code == HC_CLOSE_UNKNOWN_TERMINAL
+	bool auth = code >= HC_CLOSE_NOT_ENROLLED && code <= HC_CLOSE_OLD_PROTOCOL;
+	if (code == HC_CLOSE_UNKNOWN_TERMINAL || code == HC_CLOSE_REPLACED || auth) {
+		l->refusal = auth ? HC_REFUSAL_NOT_AUTHENTICATED
+			     : code == HC_CLOSE_UNKNOWN_TERMINAL
 				     ? HC_REFUSAL_UNKNOWN_TERMINAL
 				     : HC_REFUSAL_REPLACED;
 		l->refused_at_ms = hc_mono_ms();
@@ -275,6 +278,7 @@ static void log_peer_close(struct link *l, const unsigned char *in, size_t len)
 				 ? " (unknown terminal: check the venue config)"
 			 : code == HC_CLOSE_REPLACED
 				 ? " (another device uses this id)"
+			 : auth ? " (authentication: check the enrollment and the secret)"
 				 : "",
 			 reason_len, reason);
 	else
@@ -329,7 +333,8 @@ static void handle_message(struct link *l, const char *buf, size_t len)
 		hc_info("link: welcomed as terminal %s of area %s",
 			l->st->terminal_id, msg.u.welcome.area);
 		hc_station_welcomed(l->st, msg.u.welcome.area);
-		if (l->refusal == HC_REFUSAL_UNKNOWN_TERMINAL)
+		if (l->refusal == HC_REFUSAL_UNKNOWN_TERMINAL ||
+		    l->refusal == HC_REFUSAL_NOT_AUTHENTICATED)
 			l->refusal = HC_REFUSAL_NONE;
 		l->welcomed_since_refusal = true;
 		/* Only a welcome proves the link works: an aggregator that

@@ -180,3 +180,19 @@ printf 'in\nin\nin\n' | "$TERM_BIN" --id t4 --url "$URL" --journal "$WORK/t4.db"
 wait_until 5 test "$(entered)" = $((ENTERED + 3)) || fail "t4's presses not counted"
 grep -q "terminal t4 connected: .*, authenticated" "$WORK/aggregator.log" || fail "t4 not authenticated"
 note "headcount-terminal t4 with its secret file: 3 presses counted"
+
+# 9. A real terminal that is refused says so at the door (line display)
+# and keeps its presses: t3 is not enrolled.
+ENTERED=$(entered) ROWS=$(rows)
+{ printf 'in\n'; sleep 4; } | "$TERM_BIN" --id t3 --url "$URL" --journal "$WORK/t3.db" \
+	--batch-interval-ms 200 --display line >"$WORK/t3.out" 2>"$WORK/t3.log" &
+t3=$!
+HC_PIDS+=("$t3")
+wait_until 10 grep -q "refused=not-authenticated" "$WORK/t3.out" ||
+	fail "t3's door does not say it is refused: $(tail -n 3 "$WORK/t3.out")"
+grep -q "code 4020.*(authentication: check the enrollment and the secret)" "$WORK/t3.log" ||
+	fail "t3's log does not name the refusal: $(tail -n 3 "$WORK/t3.log")"
+kill9 "$t3"
+[ "$(rows)" = "$ROWS" ] && [ "$(entered)" = "$ENTERED" ] || fail "t3's press counted"
+[ "$(status_field "$WORK/t3.db" pending_in)" = 1 ] || fail "t3's press not kept: $("$TERM_BIN" status --journal "$WORK/t3.db")"
+note "t3 not enrolled: its door says refused=not-authenticated, its press waits in its journal"
