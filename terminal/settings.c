@@ -121,10 +121,15 @@ static int read_ini_key(void *user, const char *section, const char *name,
 			return 0;
 		}
 		memset(bytes, 0, sizeof bytes);
+		if (!inline_secret && value[0] == '\0') {
+			if (is->message[0] == '\0')
+				snprintf(is->message, sizeof is->message,
+					 "secret_file must name a file");
+			return 0;
+		}
 		ok = inline_secret ? hc_term_settings_copy(s->secret, sizeof s->secret, value)
-				   : value[0] != '\0' &&
-					     hc_term_settings_copy(s->secret_file,
-								   sizeof s->secret_file, value);
+				   : hc_term_settings_copy(s->secret_file, sizeof s->secret_file,
+							   value);
 	}
 	else if ((ok = hw_key_set(s, name, value, &known)), known)
 		;

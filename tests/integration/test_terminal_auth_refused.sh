@@ -196,3 +196,20 @@ kill9 "$t3"
 [ "$(rows)" = "$ROWS" ] && [ "$(entered)" = "$ENTERED" ] || fail "t3's press counted"
 [ "$(status_field "$WORK/t3.db" pending_in)" = 1 ] || fail "t3's press not kept: $("$TERM_BIN" status --journal "$WORK/t3.db")"
 note "t3 not enrolled: its door says refused=not-authenticated, its press waits in its journal"
+
+# 10. terminal_auth = off (a closed demo network): said loudly at
+# start-up, and a v1 terminal without any secret counts again.
+kill "$AGG_PID"
+wait "$AGG_PID" || true
+port2=$(free_port)
+sed -i 's/^\[venue\]$/[venue]\nterminal_auth = off/' "$WORK/venue.ini"
+: >"$WORK/aggregator.log"
+start_aggregator "$WORK/venue.ini" "$port2"
+grep -q "WARN TERMINAL AUTHENTICATION IS OFF (terminal_auth = off" "$WORK/aggregator.log" ||
+	fail "authentication off is not logged loudly: $(head -n 5 "$WORK/aggregator.log")"
+before=$(api_area "$port2" hall entered)
+out=$("$WSCLIENT" --url "ws://127.0.0.1:$port2" --proto headcount-terminal.v1 --wait-ms 3000 --count 3 \
+	--send "$(hello t3 00000000000000c3)" --send "$(batch 1 4)" 2>&1)
+grep -q '"type":"ack","seq":1,"duplicate":false' <<<"$out" || fail "v1 not served with auth off: $out"
+wait_until 5 test "$(api_area "$port2" hall entered)" = $((before + 4)) || fail "v1 batch not counted with auth off"
+note "terminal_auth = off: WARN at start-up, a v1 terminal without a secret counts"

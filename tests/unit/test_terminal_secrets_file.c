@@ -152,6 +152,10 @@ static void terminal_secret_keys(void **state)
 		"[terminal]\nsecret_file = /x\nsecret = 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n",
 		&s, err, sizeof err));
 	assert_string_equal(err, "t.ini:3: give either secret or secret_file, not both");
+	memset(&s, 0, sizeof s);
+	assert_false(hc_term_settings_load_text("t.ini", "[terminal]\nsecret_file =\n", &s, err,
+						sizeof err));
+	assert_string_equal(err, "t.ini:2: secret_file must name a file");
 
 	uint8_t out[32];
 	bool missing = false;
