@@ -221,11 +221,11 @@ FUZZ_TARGETS := terminal_proto supervisor_cmd venue_config terminal_settings htt
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. $(FUZZ_SAN) \
 	-fsanitize=fuzzer-no-link $(PKG_CFLAGS)
-FUZZ_BASE := shared/protocol.c shared/clock.c shared/log.c
+FUZZ_BASE := shared/protocol.c shared/terminal_auth.c shared/clock.c shared/log.c
 FUZZ_SRC_terminal_proto := $(FUZZ_BASE)
-FUZZ_SRC_supervisor_cmd := $(FUZZ_BASE) shared/config.c aggregator/supervisor_cmd.c \
+FUZZ_SRC_supervisor_cmd := $(FUZZ_BASE) shared/config.c shared/config_auth.c aggregator/supervisor_cmd.c \
 	aggregator/restriction.c aggregator/levels.c
-FUZZ_SRC_venue_config := $(FUZZ_BASE) shared/config.c
+FUZZ_SRC_venue_config := $(FUZZ_BASE) shared/config.c shared/config_auth.c
 FUZZ_SRC_terminal_settings := $(FUZZ_BASE) terminal/settings.c
 FUZZ_SRC_http_route := $(FUZZ_BASE) aggregator/http_route.c
 fuzz_obj = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(1))
