@@ -12,7 +12,7 @@ packages=(
 	gcc make pkg-config
 	libwebsockets-dev libsqlite3-dev libjansson-dev libinih-dev
 	libmbedtls-dev libncurses-dev libgpiod-dev libcmocka-dev
-	libev-dev libwebsockets-evlib-ev libmosquitto-dev
+	libev-dev libwebsockets-evlib-ev libmosquitto-dev libqrencode-dev
 	# sanitizer runtimes (make SAN=1, make SAN=thread)
 	libasan8 libubsan1 libtsan2
 	# tests and demo (e2fsprogs: chattr, for the immutable-file tests)

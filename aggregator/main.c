@@ -41,6 +41,7 @@
 #include "aggregator/server.h"
 #include "aggregator/slots.h"
 #include "aggregator/store.h"
+#include "aggregator/enroll.h"
 #include "shared/clock.h"
 #include "shared/config.h"
 #include "shared/log.h"
@@ -73,6 +74,8 @@ static void usage(FILE *out)
 		" --from TIME --to TIME [--area ID] [--out FILE]\n"
 		"       headcount-aggregator make-ca DIR [--host NAME|IP]... [--days N]\n"
 		"       headcount-aggregator passwd NAME -c venue.ini [--iterations N]\n"
+		"       headcount-aggregator enroll|rotate|revoke TERMINAL --config venue.ini"
+		" [--url URL] [--ca FILE] [--no-qr]\n"
 		"  --config FILE          venue config (areas, terminals, thresholds)\n"
 		"  --db PATH              ledger database (overrides [venue] database)\n"
 		"  --listen HOST:PORT     address to serve on (overrides [venue] listen)\n"
@@ -84,7 +87,8 @@ static void usage(FILE *out)
 		"  export: CSV of the per-area history in [--from, --to), UTC times\n"
 		"          as 2026-11-23T10:00Z or 2026-11-23T10:00:30Z\n"
 		"  passwd: set supervisor NAME's password (asked twice on a terminal,\n"
-		"          else one line of stdin) in the supervisor_passwords file\n");
+		"          else one line of stdin) in the supervisor_passwords file\n"
+		"  enroll, rotate, revoke: a terminal's secret (docs/security.md)\n");
 }
 
 /* Parses "host:port" (port 1..65535) into the config's listen fields. */
@@ -351,6 +355,8 @@ int main(int argc, char **argv)
 		return hc_make_ca_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "passwd") == 0)
 		return hc_passwd_main(argc - 1, argv + 1);
+	if (hc_enroll_is_command(argc, argv))
+		return hc_enroll_main(argc - 1, argv + 1);
 	const char *config_path = NULL, *db_path = NULL, *listen = NULL;
 	long sample_interval_s = 0;
 	bool verbose = false;

@@ -634,6 +634,9 @@ static void setup_protocols(struct hc_server *s)
 	 * never carry undo fields. */
 	s->protocols[HC_PROTOCOL_TERMINAL_V1] = s->protocols[HC_PROTOCOL_TERMINAL];
 	s->protocols[HC_PROTOCOL_TERMINAL_V1].name = HC_PROTO_TERMINAL_V1;
+	/* Older terminals reach the role to be told why they are refused. */
+	s->protocols[HC_PROTOCOL_TERMINAL_V2] = s->protocols[HC_PROTOCOL_TERMINAL];
+	s->protocols[HC_PROTOCOL_TERMINAL_V2].name = HC_PROTO_TERMINAL_V2;
 	s->protocols[HC_PROTOCOL_MAP] = (struct lws_protocols){
 		.name = HC_PROTO_MAP,
 		.callback = hc_map_callback,
@@ -691,7 +694,7 @@ struct hc_server *hc_server_new(struct hc_venue_cfg *cfg, struct hc_slots *sourc
 		hc_error("server: out of memory for %d terminals", cfg->terminal_count);
 		goto fail;
 	}
-	if (!drbg_start(s))
+	if (!drbg_start(s) || !hc_terminal_auth_start(s))
 		goto fail;
 	unsigned char inc_raw[8];
 	if (mbedtls_ctr_drbg_random(&((struct hc_drbg *)s->drbg)->ctr, inc_raw,
@@ -951,6 +954,7 @@ void hc_server_free(struct hc_server *s)
 	hc_slots_free(s->sources);
 	hc_slots_free(s->area_ids);
 	drbg_free(s);
+	hc_terminal_auth_stop(s);
 	hc_conn_limits_free(s->conn_limits);
 	free(s->terminals);
 	free(s->slot_term);

@@ -41,6 +41,7 @@
 #include "aggregator/slots.h"
 #include "aggregator/store.h"
 #include "aggregator/supervisor_cmd.h"
+#include "aggregator/terminal_secrets.h"
 #include "shared/config.h"
 #include "shared/limits.h"
 #include "shared/protocol.h"
@@ -50,6 +51,7 @@ enum {
 	HC_PROTOCOL_HTTP,
 	HC_PROTOCOL_TERMINAL,
 	HC_PROTOCOL_TERMINAL_V1,     /* same role, before batch undo fields */
+	HC_PROTOCOL_TERMINAL_V2,     /* same role, before authentication */
 	HC_PROTOCOL_MAP,
 	HC_PROTOCOL_SUPERVISOR,
 	HC_PROTOCOL_COUNT,
@@ -139,6 +141,13 @@ struct hc_terminal_session {
 	char close_reason[121];
 
 	lws_sorted_usec_list_t hello_sul;
+
+	/* authentication (terminal_role.c, protocol v3) */
+	uint8_t proto_version;       /* 1, 2 or 3: the subprotocol chosen */
+	bool challenge_pending;
+	bool authenticated;          /* hello proof checked */
+	uint8_t nonce[32];           /* this connection's challenge */
+	uint8_t secret[32];          /* the secret it proved, once authenticated */
 };
 
 /* Per-connection data of the map role. */
@@ -366,6 +375,8 @@ struct hc_server {
 	struct hc_adjust_entry adjustments[HC_SETTINGS_MAX];
 	int adjustment_count;
 	void *drbg;                               /* mbedtls ctr_drbg + entropy */
+	struct hc_terminal_secrets *terminal_secrets; /* enrolled terminals */
+	uint64_t nonce_counter;                   /* challenges drawn so far */
 	struct hc_corrections *corrections;       /* per area slot, for supervisors */
 
 	/* history */
@@ -506,8 +517,15 @@ int hc_terminal_callback(struct lws *wsi, enum lws_callback_reasons reason,
 void hc_terminal_route_ack(struct hc_server *s, const struct hc_ledger_row *row,
 			   bool ok, bool duplicate);
 
+/* terminal_role.c: reads the secrets file and logs whether terminals
+ * must authenticate; false (start-up refused) when it cannot be read. */
+bool hc_terminal_auth_start(struct hc_server *s);
+/* terminal_role.c: frees the secrets. */
+void hc_terminal_auth_stop(struct hc_server *s);
+
 /* terminal_role.c: after a reload, closes terminals no longer in the
- * config (4004) and re-welcomes those that moved to another area. */
+ * config (4004), re-reads the secrets file and closes terminals revoked
+ * or rotated (4023), and re-welcomes those that moved to another area. */
 void hc_terminal_sessions_reconfigured(struct hc_server *s);
 
 /* supervisor_role.c */

@@ -1,5 +1,6 @@
 /*
- * terminal_role.c — the "headcount-terminal.v1" WebSocket role.
+ * terminal_role.c — the terminal WebSocket role ("headcount-terminal.v3",
+ * and v1/v2 to refuse them with a reason).
  *
  * Relies on: shared/protocol.h to parse and build every message (a
  * message that parses is in range), the ledger for verdicts, server.c for
@@ -27,6 +28,19 @@
  * never held back; area states are conflated in time by venue_state.c.
  * A terminal is known by its source slot (slots.h), which a reload never
  * changes; its config entry is looked up through s->slot_term.
+ *
+ * Authentication (docs/security.md; the MACs in shared/terminal_auth.h):
+ * unless the venue says terminal_auth = off, a connection on v3 is first
+ * sent a challenge (a nonce of 24 CTR-DRBG bytes and a 64-bit counter,
+ * so never reused in a run; sent with terminal_auth = off too, unchecked
+ * then, so a v3 terminal always waits for it); its hello must carry HMAC(secret, nonce,
+ * id, incarnation) for the secret enrolled in the secrets file, and
+ * every batch a MAC over its fields bound to the same nonce, compared
+ * in constant time. Refusals, each closing only this connection with
+ * one WARN line and nothing stored: v1/v2 (4024), listed but not
+ * enrolled (4020), missing or wrong proof (4021), missing or wrong
+ * batch MAC (4022); a reload that revoked or rotated the secret closes
+ * the open connection (4023).
  */
 #include "aggregator/server_internal.h"
 
@@ -37,6 +51,7 @@
 
 #include "shared/clock.h"
 #include "shared/log.h"
+#include "shared/terminal_auth.h"
 
 /* Room for any message the aggregator sends to a terminal. */
 #define TERMINAL_TX_BYTES 1024
@@ -152,6 +167,32 @@ static int on_hello(struct hc_server *s, struct hc_terminal_session *t,
 		snprintf(reason, sizeof reason, "unknown terminal \"%s\"", m->terminal);
 		return close_now(s, t, HC_CLOSE_UNKNOWN_TERMINAL, reason);
 	}
+	if (!s->cfg->terminal_auth_off) {
+		char reason[120];
+		const uint8_t *secret = hc_terminal_secrets_find(s->terminal_secrets, m->terminal);
+		uint8_t expected[HC_TAUTH_MAC_BYTES];
+		if (secret == NULL) {
+			snprintf(reason, sizeof reason,
+				 "terminal \"%s\" is not enrolled (headcount-aggregator enroll)",
+				 m->terminal);
+			return close_now(s, t, HC_CLOSE_NOT_ENROLLED, reason);
+		}
+		if (!m->has_proof) {
+			snprintf(reason, sizeof reason,
+				 "hello.proof missing: terminal \"%s\" has no secret configured",
+				 m->terminal);
+			return close_now(s, t, HC_CLOSE_BAD_PROOF, reason);
+		}
+		if (!hc_tauth_hello_proof(secret, t->nonce, m->terminal, m->incarnation, expected) ||
+		    !hc_tauth_mac_equal(expected, m->proof)) {
+			snprintf(reason, sizeof reason,
+				 "hello.proof does not match the secret enrolled for \"%s\"",
+				 m->terminal);
+			return close_now(s, t, HC_CLOSE_BAD_PROOF, reason);
+		}
+		memcpy(t->secret, secret, sizeof t->secret);
+		t->authenticated = true;
+	}
 	lws_sul_cancel(&t->hello_sul);
 	t->state = HC_SESSION_READY;
 	t->slot = (uint32_t)s->term_slot[index];
@@ -174,8 +215,9 @@ static int on_hello(struct hc_server *s, struct hc_terminal_session *t,
 
 	char inc[HC_INCARNATION_HEX_LEN + 1];
 	hc_proto_format_incarnation(m->incarnation, inc);
-	hc_info("terminal %s connected: incarnation %s, peer %s, area %s",
-		m->terminal, inc, t->peer, s->cfg->terminals[index].area);
+	hc_info("terminal %s connected: incarnation %s, peer %s, area %s%s",
+		m->terminal, inc, t->peer, s->cfg->terminals[index].area,
+		t->authenticated ? ", authenticated" : ", NOT authenticated (terminal_auth = off)");
 	t->welcome_pending = true;
 	t->area_version_sent = 0;
 	lws_callback_on_writable(t->wsi);
@@ -194,6 +236,22 @@ static int on_batch(struct hc_server *s, struct hc_terminal_session *t,
 	const struct hc_terminal_cfg *tc = terminal_cfg_of(s, t);
 	if (tc == NULL)
 		return 0;                /* removed by a reload: closing */
+	if (t->authenticated) {
+		uint8_t expected[HC_TAUTH_MAC_BYTES];
+		char reason[120];
+		if (!m->has_mac) {
+			snprintf(reason, sizeof reason, "batch seq %" PRId64 ": batch.mac missing",
+				 m->seq);
+			return close_now(s, t, HC_CLOSE_BAD_MAC, reason);
+		}
+		if (!hc_tauth_batch_mac(t->secret, t->nonce, tc->id, t->incarnation, m, expected) ||
+		    !hc_tauth_mac_equal(expected, m->mac)) {
+			snprintf(reason, sizeof reason,
+				 "batch seq %" PRId64 ": mac does not match (altered, forged or"
+				 " from another connection)", m->seq);
+			return close_now(s, t, HC_CLOSE_BAD_MAC, reason);
+		}
+	}
 	struct hc_terminal_status *status = &s->terminals[t->slot];
 	if (m->has_status && (!status->has_status || status->pending != m->pending ||
 			      status->storage_faults != m->storage_faults)) {
@@ -330,6 +388,16 @@ static int on_writeable(struct hc_server *s, struct hc_terminal_session *t)
 				 (unsigned char *)reason, strlen(reason));
 		return -1;
 	}
+	if (t->challenge_pending) {
+		unsigned char cbuf[LWS_PRE + 160];
+		struct hc_msg_challenge c;
+		memcpy(c.nonce, t->nonce, sizeof c.nonce);
+		size_t clen = hc_proto_build_challenge((char *)cbuf + LWS_PRE, 160, &c);
+		t->challenge_pending = false;
+		if (clen == 0)
+			return -1;
+		return write_text(t->wsi, cbuf, clen);
+	}
 	if (t->state != HC_SESSION_READY)
 		return 0;
 	if (t->ping_pending) {
@@ -386,6 +454,22 @@ static int on_writeable(struct hc_server *s, struct hc_terminal_session *t)
 
 /* ---- connection life -------------------------------------------------- */
 
+/* A challenge: 24 bytes of the server's CTR-DRBG and the run's count
+ * of challenges (big-endian), so no two connections of one run ever
+ * share a nonce, and two runs share one with negligible probability. */
+static bool draw_nonce(struct hc_server *s, uint8_t nonce[HC_TAUTH_NONCE_BYTES])
+{
+	char hex[2 * 24 + 1];
+	if (!hc_server_random_hex(s, hex, 24) || !hc_tauth_hex_decode(hex, nonce, 24))
+		return false;
+	uint64_t n = ++s->nonce_counter;
+	for (int i = HC_TAUTH_NONCE_BYTES - 1; i >= 24; i--) {
+		nonce[i] = (uint8_t)(n & 0xff);
+		n >>= 8;
+	}
+	return true;
+}
+
 static void on_established(struct hc_server *s, struct hc_terminal_session *t,
 			   struct lws *wsi)
 {
@@ -395,9 +479,32 @@ static void on_established(struct hc_server *s, struct hc_terminal_session *t,
 	s->terminal_sessions++;
 	lws_sul_schedule(lws_get_context(wsi), 0, &t->hello_sul, hello_timeout_due,
 			 (lws_usec_t)HC_HELLO_TIMEOUT_S * LWS_USEC_PER_SEC);
-	if (!hc_server_role_allowed(s, wsi, true))
+	if (!hc_server_role_allowed(s, wsi, true)) {
 		close_later(s, t, HC_CLOSE_WRONG_LISTENER,
 			    "terminals connect to the staff listener (staff_listen)");
+		return;
+	}
+	const struct lws_protocols *p = lws_get_protocol(wsi);
+	const char *name = p != NULL && p->name != NULL ? p->name : "";
+	t->proto_version = strcmp(name, HC_PROTO_TERMINAL_V1) == 0   ? 1
+			   : strcmp(name, HC_PROTO_TERMINAL_V2) == 0 ? 2
+								     : 3;
+	if (t->proto_version < 3 && s->cfg->terminal_auth_off)
+		return;                  /* no challenge in v1 and v2 */
+	if (t->proto_version < 3) {
+		char reason[120];
+		snprintf(reason, sizeof reason,
+			 "%s has no authentication; this aggregator needs %s (update the terminal)",
+			 name, HC_PROTO_TERMINAL);
+		close_later(s, t, HC_CLOSE_OLD_PROTOCOL, reason);
+		return;
+	}
+	if (!draw_nonce(s, t->nonce)) {
+		close_later(s, t, HC_CLOSE_GOING_AWAY, "aggregator cannot draw a challenge");
+		return;
+	}
+	t->challenge_pending = true;
+	lws_callback_on_writable(wsi);
 }
 
 static void on_closed(struct hc_server *s, struct hc_terminal_session *t)
@@ -412,6 +519,7 @@ static void on_closed(struct hc_server *s, struct hc_terminal_session *t)
 	if (t == NULL || t->wsi == NULL)
 		return;
 	lws_sul_cancel(&t->hello_sul);
+	memset(t->secret, 0, sizeof t->secret);
 	assert(s->terminal_sessions > 0);
 	s->terminal_sessions--;
 	s->acks_queued -= t->ack_len;
@@ -431,8 +539,73 @@ static void on_closed(struct hc_server *s, struct hc_terminal_session *t)
 	hc_venue_state_terminal_changed(s, t->slot);
 }
 
+/* Reads the secrets file named by the config in force into s; keeps the
+ * old set when it cannot be read. */
+static bool load_secrets(struct hc_server *s, bool at_start)
+{
+	const struct hc_venue_cfg *cfg = s->base_cfg;  /* s->cfg is not built yet at start */
+	char err[PATH_MAX + 256];
+	bool missing = false;
+	struct hc_terminal_secrets *fresh =
+		hc_terminal_secrets_load(cfg->terminal_secrets, &missing, err, sizeof err);
+	if (fresh == NULL) {
+		hc_error("terminal secrets: %s%s", err,
+			 at_start ? "" : "; keeping the secrets read before");
+		return false;
+	}
+	hc_terminal_secrets_free(s->terminal_secrets);
+	s->terminal_secrets = fresh;
+	int enrolled = 0;
+	for (int i = 0; i < cfg->terminal_count; i++)
+		if (hc_terminal_secrets_find(fresh, cfg->terminals[i].id) != NULL)
+			enrolled++;
+	if (cfg->terminal_auth_off)
+		hc_warn("TERMINAL AUTHENTICATION IS OFF (terminal_auth = off in %s): any client"
+			" that knows a terminal id can count; fit only for a closed demo network",
+			cfg->path);
+	else
+		hc_info("terminal authentication on: %d of %d terminals enrolled in %s%s",
+			enrolled, cfg->terminal_count, cfg->terminal_secrets,
+			missing ? " (no such file yet: headcount-aggregator enroll TERMINAL)" : "");
+	return true;
+}
+
+bool hc_terminal_auth_start(struct hc_server *s)
+{
+	return load_secrets(s, true);
+}
+
+void hc_terminal_auth_stop(struct hc_server *s)
+{
+	hc_terminal_secrets_free(s->terminal_secrets);
+	s->terminal_secrets = NULL;
+}
+
+/* After a reload: a terminal whose secret is gone or changed, or that
+ * never authenticated while the venue now asks for it, is closed. */
+static void recheck_auth(struct hc_server *s, struct hc_terminal_session *t,
+			 const struct hc_terminal_cfg *tc)
+{
+	char reason[120];
+	if (s->cfg->terminal_auth_off)
+		return;
+	const uint8_t *secret = hc_terminal_secrets_find(s->terminal_secrets, tc->id);
+	if (!t->authenticated) {
+		close_later(s, t, HC_CLOSE_BAD_PROOF,
+			    "terminal authentication is now required; reconnect with a secret");
+	} else if (secret == NULL) {
+		snprintf(reason, sizeof reason, "terminal \"%s\" was revoked", tc->id);
+		close_later(s, t, HC_CLOSE_REVOKED, reason);
+	} else if (!hc_tauth_mac_equal(secret, t->secret)) {
+		snprintf(reason, sizeof reason, "terminal \"%s\" has a new secret (rotated)",
+			 tc->id);
+		close_later(s, t, HC_CLOSE_REVOKED, reason);
+	}
+}
+
 void hc_terminal_sessions_reconfigured(struct hc_server *s)
 {
+	load_secrets(s, false);
 	uint32_t count = hc_slots_count(s->sources);
 	for (uint32_t slot = 0; slot < count; slot++) {
 		struct hc_terminal_session *t = s->terminals[slot].session;
@@ -444,6 +617,9 @@ void hc_terminal_sessions_reconfigured(struct hc_server *s)
 				    "terminal removed from the venue config");
 			continue;
 		}
+		recheck_auth(s, t, tc);
+		if (t->close_pending)
+			continue;
 		if (strcmp(tc->area, t->area) != 0) {
 			hc_info("terminal %s moved from area %s to area %s", tc->id, t->area,
 				tc->area);

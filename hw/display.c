@@ -190,7 +190,9 @@ static void format_tail(const struct hc_display_state *s, char *out,
 			    : s->last_known ? "last" : "current";
 	const char *refused = s->refusal == HC_REFUSAL_UNKNOWN_TERMINAL
 				      ? "unknown-terminal"
-			      : s->refusal == HC_REFUSAL_REPLACED ? "replaced" : "-";
+			      : s->refusal == HC_REFUSAL_REPLACED ? "replaced"
+			      : s->refusal == HC_REFUSAL_NOT_AUTHENTICATED ? "not-authenticated"
+									   : "-";
 	snprintf(out, cap, " known=%s stop_by=%s refused=%s", known,
 		 s->have_figure && s->restricted && s->restricted_by[0] != '\0'
 			 ? s->restricted_by : "-",

@@ -25,6 +25,7 @@ enum hc_display_refusal {
 	HC_REFUSAL_NONE,
 	HC_REFUSAL_UNKNOWN_TERMINAL,         /* closed with 4004 */
 	HC_REFUSAL_REPLACED,                 /* closed with 4006 */
+	HC_REFUSAL_NOT_AUTHENTICATED,        /* closed with 4020..4024 */
 };
 
 struct hc_display_state {

@@ -225,6 +225,10 @@ static int banner_of(const struct hc_display_state *s, int cols, char *out,
 			snprintf(out, cap, "REFUSED: UNKNOWN TERMINAL");
 			return PAIR_STOP;
 		}
+		if (s->refusal == HC_REFUSAL_NOT_AUTHENTICATED) {
+			snprintf(out, cap, "REFUSED: NOT AUTHENTICATED");
+			return PAIR_STOP;
+		}
 		snprintf(out, cap, "WAITING FOR AGGREGATOR");
 		return PAIR_WARN;
 	}
@@ -266,6 +270,10 @@ static int warnings_of(const struct hc_display_state *s, bool wide,
 		snprintf(w[n++].text, sizeof w[0].text,
 			 "refused: unknown terminal %s%s", s->terminal_id,
 			 wide ? " (not in the venue config); retrying" : "");
+	else if (s->refusal == HC_REFUSAL_NOT_AUTHENTICATED)
+		snprintf(w[n++].text, sizeof w[0].text,
+			 "refused: %s not enrolled or wrong secret%s", s->terminal_id,
+			 wide ? " (enroll it, check its secret); retrying" : "");
 	else if (s->refusal == HC_REFUSAL_REPLACED)
 		snprintf(w[n++].text, sizeof w[0].text,
 			 "another device uses this id%s%s%s",

@@ -54,6 +54,7 @@
 #include "shared/config.h"
 #include "shared/config_internal.h"
 #include "shared/config_passwords.h"
+#include "shared/config_auth.h"
 
 #include <errno.h>
 #include <ini.h>
@@ -402,6 +403,16 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		return 1;
 	}
 
+	if (L->kind == SEC_VENUE) {
+		char auth_msg[200];
+		enum hc_config_auth_result r =
+			hc_config_auth_key(L->cfg, name, value, L->line, auth_msg, sizeof auth_msg);
+		if (r == HC_CONFIG_AUTH_BAD)
+			config_error_at(L, L->line, "%s", auth_msg);
+		if (r != HC_CONFIG_AUTH_NOT_MINE)
+			return 1;
+	}
+
 	enum key k = K_COUNT;
 	for (int i = 0; i < K_COUNT; i++) {
 		if (strcmp(name, keys[i].name) == 0 && (keys[i].sections & (1u << L->kind)) != 0) {
@@ -456,6 +467,10 @@ static void resolve(struct loader *L)
 	config_resolve_database(L);
 	if (!hc_config_passwords_resolve(cfg, L->err_scratch, sizeof L->err_scratch))
 		config_error_at(L, L->venue_keys.line[K_SUPERVISOR_PASSWORDS], "%s", L->err_scratch);
+	char auth_msg[200];
+	int auth_line = 0;
+	if (!hc_config_auth_resolve(cfg, auth_msg, sizeof auth_msg, &auth_line))
+		config_error_at(L, auth_line, "%s", auth_msg);
 	config_resolve_mqtt(L);
 	config_resolve_map(L);
 	int tls_line = 0;

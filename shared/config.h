@@ -147,6 +147,11 @@ struct hc_venue_cfg {
 	struct hc_supervisor_cfg supervisors[HC_SUPERVISORS_MAX];
 	struct hc_mqtt_cfg mqtt;
 	struct hc_tls_cfg tls;       /* [tls]: enabled false for plain ws */
+	/* terminal authentication (shared/config_auth.h) */
+	bool terminal_auth_off;      /* terminal_auth = off: no secrets asked */
+	char terminal_secrets[PATH_MAX]; /* the enrollment secrets file */
+	int terminal_auth_line;      /* lines of the keys, 0 if not given */
+	int terminal_secrets_line;
 };
 
 /* Where a config is wrong: "venue.ini:12: capacity must be ...". */

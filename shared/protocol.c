@@ -31,6 +31,7 @@
 
 #include "shared/clock.h"
 #include "shared/log.h"
+#include "shared/terminal_auth.h"
 
 /* Length of "2026-11-23T10:00:00.123Z". */
 #define UTC_TEXT_LEN 24
@@ -294,12 +295,33 @@ bool hc_proto_valid_version(const char *s)
 	return n >= 1;
 }
 
+/* An optional field of 32 bytes as 64 lower-case hex digits (a MAC or
+ * a nonce); *present says whether it was there. */
+static bool read_mac_optional(const json_t *obj, const char *msg, const char *field,
+			      bool *present, uint8_t out[32], struct hc_proto_error *err)
+{
+	const json_t *v = json_object_get(obj, field);
+	*present = false;
+	if (v == NULL)
+		return true;
+	if (!json_is_string(v))
+		return fail(err, HC_CLOSE_BAD_FIELD,
+			    "%s.%s must be a string of 64 lower-case hex digits", msg, field);
+	if (strlen(json_string_value(v)) != json_string_length(v) ||
+	    !hc_tauth_hex_decode(json_string_value(v), out, 32))
+		return fail(err, HC_CLOSE_OUT_OF_RANGE,
+			    "%s.%s must be 64 lower-case hex digits", msg, field);
+	*present = true;
+	return true;
+}
+
 static bool parse_hello(const json_t *j, struct hc_msg_hello *m,
 			struct hc_proto_error *err)
 {
 	memset(m, 0, sizeof *m);
 	if (!read_id(j, "hello", "terminal", m->terminal, err) ||
-	    !read_incarnation(j, &m->incarnation, err))
+	    !read_incarnation(j, &m->incarnation, err) ||
+	    !read_mac_optional(j, "hello", "proof", &m->has_proof, m->proof, err))
 		return false;
 	const json_t *v = json_object_get(j, "version");   /* optional */
 	if (v == NULL)
@@ -326,6 +348,8 @@ static bool parse_batch(const json_t *j, struct hc_msg_batch *m,
 	    !read_int_optional(j, "batch", "undo_exited", 0, HC_BATCH_DELTA_MAX,
 			       &m->undo_exited, err))
 		return false;
+	if (!read_mac_optional(j, "batch", "mac", &m->has_mac, m->mac, err))
+		return false;
 	int64_t total = m->entered + m->exited + m->undo_entered + m->undo_exited;
 	if (total == 0)
 		return fail(err, HC_CLOSE_OUT_OF_RANGE,
@@ -337,6 +361,19 @@ static bool parse_batch(const json_t *j, struct hc_msg_batch *m,
 	    !read_int(j, "batch", "storage_faults", 0, HC_SEQ_MAX, &m->storage_faults, err))
 		return false;
 	m->has_status = true;
+	return true;
+}
+
+static bool parse_challenge(const json_t *j, struct hc_msg_challenge *m,
+			    struct hc_proto_error *err)
+{
+	bool present;
+	memset(m, 0, sizeof *m);
+	if (!read_mac_optional(j, "challenge", "nonce", &present, m->nonce, err))
+		return false;
+	if (!present)
+		return fail(err, HC_CLOSE_BAD_FIELD,
+			    "challenge.nonce must be a string of 64 lower-case hex digits");
 	return true;
 }
 
@@ -489,6 +526,12 @@ static bool parse_area_msg(const json_t *j, struct hc_msg *m, struct hc_proto_er
 	return parse_area(j, &m->u.area, err);
 }
 
+static bool parse_challenge_msg(const json_t *j, struct hc_msg *m,
+				struct hc_proto_error *err)
+{
+	return parse_challenge(j, &m->u.challenge, err);
+}
+
 static const struct msg_kind from_terminal[] = {
 	{ "hello", HC_MSG_HELLO, parse_hello_msg },
 	{ "batch", HC_MSG_BATCH, parse_batch_msg },
@@ -496,6 +539,7 @@ static const struct msg_kind from_terminal[] = {
 };
 
 static const struct msg_kind from_aggregator[] = {
+	{ "challenge", HC_MSG_CHALLENGE, parse_challenge_msg },
 	{ "welcome", HC_MSG_WELCOME, parse_welcome_msg },
 	{ "ack", HC_MSG_ACK, parse_ack_msg },
 	{ "area", HC_MSG_AREA, parse_area_msg },
@@ -545,7 +589,8 @@ bool hc_proto_parse_from_aggregator(const char *buf, size_t len,
 				    struct hc_msg *out,
 				    struct hc_proto_error *err)
 {
-	return parse_directed(buf, len, from_aggregator, "an aggregator", "welcome, ack, area",
+	return parse_directed(buf, len, from_aggregator, "an aggregator",
+			      "challenge, welcome, ack, area",
 			      out, err);
 }
 
@@ -564,6 +609,14 @@ static size_t dump_into(json_t *j, char *out, size_t cap)
 	return need <= cap ? need : 0;
 }
 
+/* Adds field = 64 hex digits of v to j; false when out of memory. */
+static bool set_hex32(json_t *j, const char *field, const uint8_t v[32])
+{
+	char hex[65];
+	hc_tauth_hex_encode(v, 32, hex);
+	return json_object_set_new(j, field, json_string(hex)) == 0;
+}
+
 size_t hc_proto_build_hello(char *out, size_t cap, const struct hc_msg_hello *m)
 {
 	assert(hc_proto_valid_id(m->terminal));
@@ -577,6 +630,10 @@ size_t hc_proto_build_hello(char *out, size_t cap, const struct hc_msg_hello *m)
 			json_decref(j);
 			return 0;
 		}
+	}
+	if (j != NULL && m->has_proof && !set_hex32(j, "proof", m->proof)) {
+		json_decref(j);
+		return 0;
 	}
 	return dump_into(j, out, cap);
 }
@@ -617,6 +674,10 @@ size_t hc_proto_build_batch(char *out, size_t cap, const struct hc_msg_batch *m)
 			return 0;
 		}
 	}
+	if (j != NULL && m->has_mac && !set_hex32(j, "mac", m->mac)) {
+		json_decref(j);
+		return 0;
+	}
 	return dump_into(j, out, cap);
 }
 
@@ -636,6 +697,16 @@ size_t hc_proto_build_ack(char *out, size_t cap, const struct hc_msg_ack *m)
 				   "seq", (json_int_t)m->seq,
 				   "duplicate", (int)m->duplicate),
 			 out, cap);
+}
+
+size_t hc_proto_build_challenge(char *out, size_t cap, const struct hc_msg_challenge *m)
+{
+	json_t *j = json_pack("{s:s}", "type", "challenge");
+	if (j != NULL && !set_hex32(j, "nonce", m->nonce)) {
+		json_decref(j);
+		return 0;
+	}
+	return dump_into(j, out, cap);
 }
 
 json_t *hc_proto_area_json(const struct hc_area_state *a)

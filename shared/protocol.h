@@ -37,6 +37,12 @@ enum hc_close_code {
 	HC_CLOSE_RATE_LIMITED = 4010,    /* over the role's messages per second */
 	HC_CLOSE_IDLE = 4011,            /* map client silent (no pong) too long */
 	HC_CLOSE_WRONG_LISTENER = 4012,  /* role not served on this listener */
+	/* Terminal authentication (protocol v3, docs/security.md): */
+	HC_CLOSE_NOT_ENROLLED = 4020,    /* terminal listed but not enrolled */
+	HC_CLOSE_BAD_PROOF = 4021,       /* hello.proof missing or wrong secret */
+	HC_CLOSE_BAD_MAC = 4022,         /* batch.mac missing or does not match */
+	HC_CLOSE_REVOKED = 4023,         /* enrollment revoked or secret rotated */
+	HC_CLOSE_OLD_PROTOCOL = 4024,    /* terminal protocol without authentication */
 };
 
 /* Why a message was refused: close code plus a reason of at most 120
@@ -77,11 +83,16 @@ struct hc_area_state {
 	char restricted_by_name[HC_NAME_LEN_MAX + 1];
 };
 
-/* terminal -> aggregator: first message on a connection. */
+/* terminal -> aggregator: first message on a connection (after the
+ * challenge in protocol v3). proof is optional in the parse; the
+ * aggregator decides whether it is required. */
 struct hc_msg_hello {
 	char terminal[HC_ID_LEN_MAX + 1];
 	uint64_t incarnation;            /* 16 hex digits on the wire */
 	char version[HC_VERSION_LEN_MAX + 1];  /* optional: "" when not sent */
+	/* protocol v3: HMAC of the challenge (shared/terminal_auth.h) */
+	bool has_proof;
+	uint8_t proof[32];
 };
 
 /* terminal -> aggregator: presses since the previous batch, and undos
@@ -99,6 +110,15 @@ struct hc_msg_batch {
 	bool has_status;
 	int64_t pending;                 /* presses not yet acknowledged, 0..HC_SEQ_MAX */
 	int64_t storage_faults;          /* journal fault episodes since start, 0..HC_SEQ_MAX */
+	/* protocol v3: HMAC of every field above (shared/terminal_auth.h) */
+	bool has_mac;
+	uint8_t mac[32];
+};
+
+/* aggregator -> terminal (protocol v3): first message on a connection,
+ * the nonce the hello proof and every batch MAC are bound to. */
+struct hc_msg_challenge {
+	uint8_t nonce[32];
 };
 
 /* aggregator -> terminal: reply to hello, naming the terminal's area. */
@@ -120,6 +140,7 @@ enum hc_msg_type {
 	HC_MSG_WELCOME,
 	HC_MSG_ACK,
 	HC_MSG_AREA,
+	HC_MSG_CHALLENGE,
 };
 
 struct hc_msg {
@@ -130,6 +151,7 @@ struct hc_msg {
 		struct hc_msg_welcome welcome;
 		struct hc_msg_ack ack;
 		struct hc_area_state area;
+		struct hc_msg_challenge challenge;
 	} u;
 };
 
@@ -141,7 +163,8 @@ bool hc_proto_parse_from_terminal(const char *buf, size_t len,
 				  struct hc_msg *out,
 				  struct hc_proto_error *err);
 
-/* Parses a frame the aggregator sent to a terminal (welcome, ack, area). */
+/* Parses a frame the aggregator sent to a terminal (challenge, welcome,
+ * ack, area). */
 bool hc_proto_parse_from_aggregator(const char *buf, size_t len,
 				    struct hc_msg *out,
 				    struct hc_proto_error *err);
@@ -152,6 +175,8 @@ size_t hc_proto_build_hello(char *out, size_t cap, const struct hc_msg_hello *m)
 size_t hc_proto_build_batch(char *out, size_t cap, const struct hc_msg_batch *m);
 size_t hc_proto_build_welcome(char *out, size_t cap, const struct hc_msg_welcome *m);
 size_t hc_proto_build_ack(char *out, size_t cap, const struct hc_msg_ack *m);
+/* {"type":"challenge","nonce":"<64 hex>"} */
+size_t hc_proto_build_challenge(char *out, size_t cap, const struct hc_msg_challenge *m);
 /* The area object: id, name, entered, exited, occupancy, capacity, level,
  * restricted, updated_at (ISO 8601 UTC), and restricted_by (with
  * restricted_by_name for a group) only when a->restricted_by is set. New

@@ -3,8 +3,10 @@
  *
  * One lws context without a listening port holds everything:
  *   - one client connection to the aggregator (subprotocol
- *     HC_PROTO_TERMINAL). On connect it sends hello, then batches from
- *     the outbox, one lws_write() per WRITEABLE callback. Acks are stored
+ *     HC_PROTO_TERMINAL). On connect it waits for the aggregator's
+ *     challenge, answers with a hello that proves the enrollment secret
+ *     (shared/terminal_auth.h; no proof without a secret), then batches from
+ *     the outbox, each with its MAC, one lws_write() per WRITEABLE callback. Acks are stored
  *     in the journal before the outbox hears of them (station.c). Area
  *     messages update the figure shown at the door.
  *   - reconnection forever: lws_retry_sul_schedule() with the backoff
@@ -45,6 +47,8 @@
 #include "shared/log.h"
 #include "shared/protocol.h"
 #include "shared/tls_client.h"
+#include "shared/terminal_auth.h"
+#include "terminal/settings.h"
 
 #define LINK_TICK_US (100 * LWS_US_PER_MS)
 /* Reads of the input per loop turn at most: bounds one turn's work. */
@@ -76,6 +80,10 @@ struct link {
 	struct lws *attempt_wsi;         /* connection being dialled */
 	bool attempt_pending;            /* dialling, outcome not seen yet */
 	bool established;
+	bool challenged;                 /* the aggregator's nonce came */
+	uint8_t nonce[32];
+	bool authenticating;             /* this connection has a secret */
+	uint8_t secret[32];
 	bool hello_sent;
 	uint16_t retry_count;
 	lws_sorted_usec_list_t sul_connect;
@@ -229,6 +237,9 @@ static void link_lost(struct link *l, const char *why)
 	l->attempt_pending = false;
 	l->established = false;
 	l->hello_sent = false;
+	l->challenged = false;
+	l->authenticating = false;
+	memset(l->secret, 0, sizeof l->secret);
 	hc_station_link(l->st, false, hc_mono_ms());
 	if (l->quit)
 		return; /* shutting down: lws closes the link */
@@ -244,15 +255,18 @@ static void link_lost(struct link *l, const char *why)
 
 /* Logs the close code and reason the aggregator sent. 4xxx codes mean
  * this terminal is refused (e.g. 4004 unknown terminal): that must be
- * visible, so they are errors, and 4004 and 4006 are kept for the door's
- * screen to name; we keep retrying regardless. */
+ * visible, so they are errors, and 4004, 4006 and the authentication
+ * refusals (4020..4024) are kept for the door's screen to name; we keep
+ * retrying regardless. */
 static void log_peer_close(struct link *l, const unsigned char *in, size_t len)
 {
 	int code = len >= 2 ? (in[0] << 8) | in[1] : 0;
 	int reason_len = len > 2 ? (int)(len - 2) : 0;
 	const char *reason = len > 2 ? (const char *)in + 2 : "";
-	if (code == HC_CLOSE_UNKNOWN_TERMINAL || code == HC_CLOSE_REPLACED) {
-		l->refusal = code == HC_CLOSE_UNKNOWN_TERMINAL
+	bool auth = code >= HC_CLOSE_NOT_ENROLLED && code <= HC_CLOSE_OLD_PROTOCOL;
+	if (code == HC_CLOSE_UNKNOWN_TERMINAL || code == HC_CLOSE_REPLACED || auth) {
+		l->refusal = auth ? HC_REFUSAL_NOT_AUTHENTICATED
+			     : code == HC_CLOSE_UNKNOWN_TERMINAL
 				     ? HC_REFUSAL_UNKNOWN_TERMINAL
 				     : HC_REFUSAL_REPLACED;
 		l->refused_at_ms = hc_mono_ms();
@@ -265,11 +279,32 @@ static void log_peer_close(struct link *l, const unsigned char *in, size_t len)
 				 ? " (unknown terminal: check the venue config)"
 			 : code == HC_CLOSE_REPLACED
 				 ? " (another device uses this id)"
+			 : auth ? " (authentication: check the enrollment and the secret)"
 				 : "",
 			 reason_len, reason);
 	else
 		hc_warn("link: aggregator closed the link: code %d reason \"%.*s\"",
 			code, reason_len, reason);
+}
+
+/* The secret for this connection: inline, or the secret file read
+ * now (so a rotated secret put in place is used without a restart).
+ * Without one the hello goes out without proof and the aggregator says
+ * why it refuses (unless terminal_auth is off there). */
+static void load_secret(struct link *l)
+{
+	l->authenticating = false;
+	if (l->cfg->has_secret) {
+		memcpy(l->secret, l->cfg->secret, sizeof l->secret);
+		l->authenticating = true;
+	} else if (l->cfg->secret_file[0] != '\0') {
+		char err[PATH_MAX + 100];
+		bool missing;
+		l->authenticating = hc_term_secret_read_file(l->cfg->secret_file, l->secret,
+							    &missing, err, sizeof err);
+		if (!l->authenticating)
+			hc_error("link: %s; saying hello without proof", err);
+	}
 }
 
 static void handle_message(struct link *l, const char *buf, size_t len)
@@ -282,6 +317,16 @@ static void handle_message(struct link *l, const char *buf, size_t len)
 		return;
 	}
 	switch (msg.type) {
+	case HC_MSG_CHALLENGE:
+		if (l->challenged) {
+			hc_warn("link: a second challenge from the aggregator ignored");
+			break;
+		}
+		memcpy(l->nonce, msg.u.challenge.nonce, sizeof l->nonce);
+		l->challenged = true;
+		load_secret(l);
+		lws_callback_on_writable(l->wsi);  /* the hello can go */
+		break;
 	case HC_MSG_WELCOME:
 		if (strcmp(msg.u.welcome.terminal, l->st->terminal_id) != 0)
 			hc_warn("link: welcome names terminal %s, we are %s",
@@ -289,7 +334,8 @@ static void handle_message(struct link *l, const char *buf, size_t len)
 		hc_info("link: welcomed as terminal %s of area %s",
 			l->st->terminal_id, msg.u.welcome.area);
 		hc_station_welcomed(l->st, msg.u.welcome.area);
-		if (l->refusal == HC_REFUSAL_UNKNOWN_TERMINAL)
+		if (l->refusal == HC_REFUSAL_UNKNOWN_TERMINAL ||
+		    l->refusal == HC_REFUSAL_NOT_AUTHENTICATED)
 			l->refusal = HC_REFUSAL_NONE;
 		l->welcomed_since_refusal = true;
 		/* Only a welcome proves the link works: an aggregator that
@@ -351,6 +397,8 @@ static int write_next(struct link *l, struct lws *wsi)
 	size_t cap = sizeof buf - LWS_PRE;
 	size_t n;
 
+	if (!l->challenged)
+		return 0;                /* the hello answers the challenge */
 	if (!l->hello_sent) {
 		struct hc_msg_hello hello;
 		memset(&hello, 0, sizeof hello);
@@ -358,6 +406,10 @@ static int write_next(struct link *l, struct lws *wsi)
 			 l->st->terminal_id);
 		hello.incarnation = hc_journal_incarnation(l->st->journal);
 		snprintf(hello.version, sizeof hello.version, "%s", hc_version_tag());
+		if (l->authenticating &&
+		    !(hello.has_proof = hc_tauth_hello_proof(l->secret, l->nonce, hello.terminal,
+							     hello.incarnation, hello.proof)))
+			hc_error("link: cannot compute the hello proof");
 		n = hc_proto_build_hello(out, cap, &hello);
 		l->hello_sent = true;
 	} else {
@@ -379,6 +431,13 @@ static int write_next(struct link *l, struct lws *wsi)
 			.pending = held > 0 ? held : 0,
 			.storage_faults = l->st->storage_faults,
 		};
+		/* Bound to this connection's challenge: a resend after a
+		 * reconnect gets a fresh MAC, the batch itself is unchanged. */
+		if (l->authenticating &&
+		    !(m.has_mac = hc_tauth_batch_mac(l->secret, l->nonce, l->st->terminal_id,
+						     hc_journal_incarnation(l->st->journal), &m,
+						     m.mac)))
+			hc_error("link: cannot compute the batch mac");
 		n = hc_proto_build_batch(out, cap, &m);
 		hc_debug("link: sending batch %" PRId64, b->seq);
 	}
@@ -415,6 +474,7 @@ static int callback_aggregator(struct lws *wsi, enum lws_callback_reasons reason
 		l->attempt_pending = false;
 		l->established = true;
 		l->hello_sent = false;
+		l->challenged = false;
 		l->rx_len = 0;
 		l->rx_too_big = false;
 		hc_station_link(l->st, true, hc_mono_ms());

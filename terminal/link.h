@@ -8,7 +8,9 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <limits.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "hw/display.h"
 #include "hw/input.h"
@@ -32,6 +34,12 @@ struct hc_link_config {
 	char ca[PATH_MAX];           /* venue CA for wss:// (shared/tls_client.h) */
 	bool exit_when_acked;        /* exit 0 once input ended and all acked */
 	bool verbose;                /* pass libwebsockets' notices to the log */
+	/* The enrollment secret (docs/security.md): inline, or a file read
+	 * at each connection; neither: hello without proof (a venue with
+	 * terminal_auth = off). */
+	bool has_secret;
+	uint8_t secret[32];
+	char secret_file[PATH_MAX];  /* "" when none */
 };
 
 /* Runs the terminal until SIGINT/SIGTERM, a confirmed 'q' on the

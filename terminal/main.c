@@ -61,6 +61,8 @@ static void usage(FILE *out)
 		"  --ca PATH                venue CA certificate a wss:// aggregator must\n"
 		"                           chain to (needed for wss://)\n"
 		"  --ca-sha256 HEX          the CA's pin: refuse to start when ca differs\n"
+		"  --secret-file FILE       the enrollment secret (64 hex digits), read\n"
+		"                           at each connection\n"
 		"  --config FILE            read [terminal] settings from an INI file\n"
 		"  --verbose                debug logging\n",
 		HC_BATCH_INTERVAL_MS_MIN, HC_BATCH_INTERVAL_MS_MAX,
@@ -69,7 +71,7 @@ static void usage(FILE *out)
 
 enum {
 	OPT_ID = 1000, OPT_URL, OPT_JOURNAL, OPT_BATCH, OPT_INPUT,
-	OPT_DISPLAY, OPT_EXIT_ACKED, OPT_CONFIG, OPT_VERBOSE, OPT_HELP,
+	OPT_DISPLAY, OPT_EXIT_ACKED, OPT_SECRET_FILE, OPT_CONFIG, OPT_VERBOSE, OPT_HELP,
 	OPT_CA, OPT_CA_SHA256,
 };
 
@@ -81,6 +83,7 @@ static const struct option long_options[] = {
 	{ "input", required_argument, NULL, OPT_INPUT },
 	{ "display", required_argument, NULL, OPT_DISPLAY },
 	{ "exit-when-acked", no_argument, NULL, OPT_EXIT_ACKED },
+	{ "secret-file", required_argument, NULL, OPT_SECRET_FILE },
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -128,6 +131,10 @@ static bool parse_flags(int argc, char **argv, struct hc_term_settings *s,
 			ok = hc_term_settings_copy(s->ca, sizeof s->ca, optarg);
 		else if (c == OPT_CA_SHA256)
 			ok = hc_term_settings_copy(s->ca_sha256, sizeof s->ca_sha256, optarg);
+		else if (c == OPT_SECRET_FILE) {
+			ok = hc_term_settings_copy(s->secret_file, sizeof s->secret_file, optarg);
+			s->secret[0] = '\0';  /* the flag wins over the file's secret */
+		}
 		if (!ok) {
 			hc_error("value of %s too long", argv[optind - 1]);
 			return false;
@@ -337,6 +344,32 @@ static bool validate_tls(const struct hc_term_settings *s, struct hc_link_config
 	return true;
 }
 
+/* The enrollment secret into lc: inline (checked when the file was
+ * read), or the secret file, which must be well-formed when it exists
+ * and is read again at each connection. */
+static bool terminal_secret(const struct hc_term_settings *s, struct hc_link_config *lc)
+{
+	lc->has_secret = false;
+	lc->secret_file[0] = '\0';
+	if (s->secret[0] != '\0')
+		return (lc->has_secret = hc_term_secret_parse(s->secret, lc->secret));
+	if (s->secret_file[0] == '\0')
+		return true;
+	char err[PATH_MAX + 100];
+	bool missing;
+	uint8_t probe[32];
+	if (!hc_term_secret_read_file(s->secret_file, probe, &missing, err, sizeof err)) {
+		if (!missing) {
+			hc_error("%s", err);
+			return false;
+		}
+		hc_warn("%s; retrying at each connection", err);
+	}
+	memset(probe, 0, sizeof probe);
+	snprintf(lc->secret_file, sizeof lc->secret_file, "%s", s->secret_file);
+	return true;
+}
+
 /* Checks every run setting; fills the parsed forms. */
 static bool validate_run(struct hc_term_settings *s, struct hc_link_config *lc,
 			 int64_t *batch_interval_ms,
@@ -382,6 +415,8 @@ static bool validate_run(struct hc_term_settings *s, struct hc_link_config *lc,
 		hc_journal_default_path(s->id, s->journal, sizeof s->journal);
 	lc->exit_when_acked = s->exit_when_acked;
 	lc->verbose = s->verbose;
+	if (!terminal_secret(s, lc))
+		return false;
 	return true;
 }
 

@@ -7,6 +7,11 @@
  * indented line silently replaced the value of the key above (an
  * indented "display = screen" under journal became the journal path).
  *
+ * The enrollment secret: `secret = HEX` is checked here, at its line;
+ * `secret_file = PATH` is read by the link at each connection
+ * (hc_term_secret_read_file), so a rotated secret dropped into place is
+ * used without a restart.
+ *
  * Promises: the [terminal] section's keys are copied as text when
  * they fit their field; any other section or key, or a value too long,
  * is an error on its line; the first error found is the one reported,
@@ -23,6 +28,7 @@
 
 #include "shared/log.h"
 #include "shared/tls_client.h"
+#include "shared/terminal_auth.h"
 
 /* One load: the settings being filled and the first error's text. */
 struct ini_state {
@@ -134,6 +140,32 @@ static int read_ini_key(void *user, const char *section, const char *name,
 		ok = hc_term_settings_copy(s->display, sizeof s->display, value);
 	else if (strcmp(name, "ca") == 0 || strcmp(name, "ca_sha256") == 0)
 		return tls_key_set(is, name, value);
+	else if (strcmp(name, "secret") == 0 || strcmp(name, "secret_file") == 0) {
+		bool inline_secret = name[6] == '\0';
+		uint8_t bytes[32];
+		if ((inline_secret ? s->secret_file : s->secret)[0] != '\0') {
+			if (is->message[0] == '\0')
+				snprintf(is->message, sizeof is->message,
+					 "give either secret or secret_file, not both");
+			return 0;
+		}
+		if (inline_secret && !hc_term_secret_parse(value, bytes)) {
+			if (is->message[0] == '\0')
+				snprintf(is->message, sizeof is->message,
+					 "secret must be 64 lower-case hex digits (as enroll printed it)");
+			return 0;
+		}
+		memset(bytes, 0, sizeof bytes);
+		if (!inline_secret && value[0] == '\0') {
+			if (is->message[0] == '\0')
+				snprintf(is->message, sizeof is->message,
+					 "secret_file must name a file");
+			return 0;
+		}
+		ok = inline_secret ? hc_term_settings_copy(s->secret, sizeof s->secret, value)
+				   : hc_term_settings_copy(s->secret_file, sizeof s->secret_file,
+							   value);
+	}
 	else if ((ok = hw_key_set(s, name, value, &known)), known)
 		;
 	else {
@@ -167,6 +199,32 @@ static bool finish(const char *name, int rc, const struct ini_state *is,
 	}
 	*s = is->s;
 	return true;
+}
+
+bool hc_term_secret_parse(const char *hex, uint8_t out[32])
+{
+	return hc_tauth_hex_decode(hex, out, 32);
+}
+
+bool hc_term_secret_read_file(const char *path, uint8_t out[32], bool *missing, char *err,
+			      size_t err_cap)
+{
+	char line[128] = "";
+	*missing = false;
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		*missing = errno == ENOENT;
+		snprintf(err, err_cap, "%s: cannot open the secret file: %s", path, strerror(errno));
+		return false;
+	}
+	bool got = fgets(line, sizeof line, f) != NULL;
+	fclose(f);
+	line[strcspn(line, "\r\n")] = '\0';
+	bool ok = got && hc_term_secret_parse(line, out);
+	memset(line, 0, sizeof line);
+	if (!ok)
+		snprintf(err, err_cap, "%s:1: secret must be 64 lower-case hex digits", path);
+	return ok;
 }
 
 bool hc_term_settings_load_text(const char *name, const char *text,

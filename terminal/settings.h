@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Hardware keys of the [terminal] section (docs/terminal.md, GPIO and
  * LCD), kept as text like the others. */
@@ -39,6 +40,8 @@ struct hc_term_settings {
 	 * file is an error at the line of the later of the two keys. */
 	char ca[PATH_MAX];
 	char ca_sha256[160];
+	char secret[65];                 /* 64 hex digits, checked at load */
+	char secret_file[PATH_MAX];      /* read at each connection */
 	bool exit_when_acked;
 	bool verbose;
 	bool help;
@@ -59,5 +62,15 @@ bool hc_term_settings_load_file(const char *path, struct hc_term_settings *s);
  * log, word for word what hc_term_settings_load_file() would log. */
 bool hc_term_settings_load_text(const char *name, const char *text,
 				struct hc_term_settings *s, char *err, size_t err_cap);
+
+/* The enrollment secret in a secret_file: its first line, 64 lower-case
+ * hex digits (what `headcount-aggregator enroll` prints as secret).
+ * False with err "PATH: ..." or "PATH:1: ..."; *missing tells a file
+ * that does not exist (yet) from a malformed one. */
+bool hc_term_secret_read_file(const char *path, uint8_t out[32], bool *missing, char *err,
+			      size_t err_cap);
+
+/* secret (hex) into 32 bytes; false when it is not 64 lower-case hex. */
+bool hc_term_secret_parse(const char *hex, uint8_t out[32]);
 
 #endif

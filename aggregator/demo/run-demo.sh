@@ -58,6 +58,19 @@ if ! "$bin/headcount-aggregator" passwd demo -c venue.ini <supervisor.password >
 	echo "demo: cannot set the demo supervisor's password: $(tail -n 1 passwd.log)" >&2
 	exit 1
 fi
+# Terminal authentication stays on, as at a real venue: each door is
+# enrolled once (headcount-aggregator enroll; the secrets file is
+# terminal-secrets here) and its terminal reads terminal-ID.secret.
+for t in $(sed -n 's/^\[terminal \(.*\)\]$/\1/p' venue.ini); do
+	[ -s "terminal-$t.secret" ] && grep -q "^$t " terminal-secrets 2>/dev/null && continue
+	cmd=enroll
+	grep -q "^$t " terminal-secrets 2>/dev/null && cmd=rotate
+	out=$("$bin/headcount-aggregator" "$cmd" "$t" --config venue.ini --no-qr 2>enroll.log) || {
+		echo "demo: cannot enroll door $t: $(tail -n 1 enroll.log)" >&2
+		exit 1
+	}
+	(umask 077 && printf '%s\n' "$out" | sed -n 's/^secret = //p' >"terminal-$t.secret")
+done
 
 pids=()
 stop_all() {
@@ -158,7 +171,7 @@ for t in $terminals; do
 	: >"terminal-$t.screen"
 	rm -f "terminal-$t.in"
 	mkfifo "terminal-$t.in"
-	"$bin/headcount-terminal" --id "$t" --url "ws://127.0.0.1:$port" \
+	"$bin/headcount-terminal" --id "$t" --url "ws://127.0.0.1:$port" --secret-file "terminal-$t.secret" \
 		--journal "terminal-$t.db" --display line \
 		<"terminal-$t.in" >"terminal-$t.screen" 2>"terminal-$t.log" &
 	pids+=($!)

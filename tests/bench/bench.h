@@ -223,7 +223,8 @@ bool bench_storm_run(struct bench *b, struct bench_maps *m, uint32_t count);
 
 enum bench_term_state {
 	BENCH_TERM_CONNECTING,
-	BENCH_TERM_HELLO,            /* connected, hello to be sent */
+	BENCH_TERM_CHALLENGE,        /* connected, waiting for the challenge */
+	BENCH_TERM_HELLO,            /* hello to be sent */
 	BENCH_TERM_WAIT_WELCOME,
 	BENCH_TERM_READY,
 	BENCH_TERM_FAILED,
@@ -240,6 +241,9 @@ struct bench_term {
 	enum bench_term_state state;
 	const char *id;
 	uint64_t incarnation;
+	bool has_secret;             /* enrolled: proof and MACs (terminal_auth.h) */
+	uint8_t secret[32];
+	uint8_t nonce[32];           /* this connection's challenge */
 	int64_t next_seq;
 	uint32_t inflight;
 	struct bench_inflight slots[BENCH_WINDOW];

@@ -1,11 +1,13 @@
 /*
- * bench_terminals.c — terminal-role clients ("headcount-terminal.v1") and
+ * bench_terminals.c — terminal-role clients (HC_PROTO_TERMINAL) and
  * the ingest phase.
  *
  * Relies on: shared/protocol.h to build hello and batch and to parse
  * welcome, ack and area (the same code the real terminal uses), terminal
  * ids from the venue config (the aggregator refuses unknown ones),
- * bench_loop.c, bench_proc.c for the aggregator's CPU.
+ * bench_loop.c, bench_proc.c for the aggregator's CPU. Each terminal
+ * authenticates as a real one does (shared/terminal_auth.h) with its
+ * secret from the venue's secrets file, when it is enrolled there.
  *
  * Promises: each connection uses a fresh random incarnation and numbers
  * its batches 1, 2, 3, ...; it never has more than HC_INFLIGHT_BATCHES_MAX
@@ -23,7 +25,9 @@
 
 #include "shared/clock.h"
 #include "shared/log.h"
+#include "aggregator/terminal_secrets.h"
 #include "shared/protocol.h"
+#include "shared/terminal_auth.h"
 #include "tests/bench/bench.h"
 
 /* Ack latencies kept per ingest run at most. */
@@ -46,6 +50,10 @@ static bool send_hello(struct bench_term *t)
 	memset(&hello, 0, sizeof hello);
 	snprintf(hello.terminal, sizeof hello.terminal, "%s", t->id);
 	hello.incarnation = t->incarnation;
+	if (t->has_secret &&
+	    !(hello.has_proof = hc_tauth_hello_proof(t->secret, t->nonce, t->id, t->incarnation,
+						     hello.proof)))
+		return false;
 	char text[256];
 	size_t len = hc_proto_build_hello(text, sizeof text, &hello);
 	return len > 0 && bench_write_text(t->wsi, text, len);
@@ -68,6 +76,10 @@ static bool send_batch(struct bench_term *t)
 		batch.entered = 1;
 	else
 		batch.exited = 1;
+	if (t->has_secret &&
+	    !(batch.has_mac = hc_tauth_batch_mac(t->secret, t->nonce, t->id, t->incarnation,
+						 &batch, batch.mac)))
+		return false;
 	char text[256];
 	size_t len = hc_proto_build_batch(text, sizeof text, &batch);
 	if (len == 0 || !bench_write_text(t->wsi, text, len))
@@ -132,6 +144,13 @@ static void on_message(struct bench_term *t, const char *text, size_t len)
 		return;
 	}
 	switch (msg.type) {
+	case HC_MSG_CHALLENGE:
+		if (t->state == BENCH_TERM_CHALLENGE) {
+			memcpy(t->nonce, msg.u.challenge.nonce, sizeof t->nonce);
+			t->state = BENCH_TERM_HELLO;
+			lws_callback_on_writable(t->wsi);
+		}
+		break;
 	case HC_MSG_WELCOME:
 		if (t->state == BENCH_TERM_WAIT_WELCOME) {
 			t->state = BENCH_TERM_READY;
@@ -183,8 +202,7 @@ int bench_terminal_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		on_gone(t);
 		return 0;
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
-		t->state = BENCH_TERM_HELLO;
-		lws_callback_on_writable(wsi);
+		t->state = BENCH_TERM_CHALLENGE;    /* the hello answers it */
 		return 0;
 	case LWS_CALLBACK_CLIENT_WRITEABLE:
 		if (t->state == BENCH_TERM_HELLO) {
@@ -239,6 +257,13 @@ bool bench_terms_connect(struct bench *b, struct bench_terms *o, uint32_t count,
 		hc_error("bench: out of memory for %u terminals", count);
 		return false;
 	}
+	char err[PATH_MAX + 256];
+	struct hc_terminal_secrets *secrets =
+		hc_terminal_secrets_load(b->cfg->terminal_secrets, NULL, err, sizeof err);
+	if (secrets == NULL) {
+		hc_error("bench: %s", err);
+		return false;
+	}
 	o->count = count;
 	o->measuring_from_us = INT64_MAX;
 	o->measuring_until_us = INT64_MAX;
@@ -247,6 +272,10 @@ bool bench_terms_connect(struct bench *b, struct bench_terms *o, uint32_t count,
 		t->owner = o;
 		t->id = b->cfg->terminals[i].id;
 		t->incarnation = random_incarnation();
+		const uint8_t *secret = hc_terminal_secrets_find(secrets, t->id);
+		t->has_secret = secret != NULL;
+		if (secret != NULL)
+			memcpy(t->secret, secret, sizeof t->secret);
 		t->next_seq = 1;
 		t->area_entered = -1;
 		t->state = BENCH_TERM_CONNECTING;
@@ -261,6 +290,7 @@ bool bench_terms_connect(struct bench *b, struct bench_terms *o, uint32_t count,
 		       !b->interrupted && hc_mono_us() < deadline_us)
 			bench_service(b);
 	}
+	hc_terminal_secrets_free(secrets);
 	bench_loop_run(b, terms_settled, o, deadline_us);
 	return true;
 }

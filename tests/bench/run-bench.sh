@@ -86,6 +86,12 @@ URL=ws://127.0.0.1:$PORT
 		printf '\n[terminal b%d]\narea = a%d\n' "$t" $(( (t - 1) % 8 + 1 ))
 	done
 } > "$TMP/venue.ini"
+# Every terminal enrolled (the aggregator's secrets file, docs/security.md),
+# so ingest runs with terminal authentication on, as at a venue. Written
+# here in one go: a thousand `headcount-aggregator enroll` runs would
+# rewrite the file a thousand times.
+(umask 077 && head -c $((32 * TERMINALS)) /dev/urandom | od -An -v -tx1 | tr -d ' \n' |
+	fold -w 64 | awk '{ printf "b%d %s\n", NR, $0 }' > "$TMP/terminal-secrets")
 
 # The venue and how to reach it; phase 2b switches them to TLS.
 VENUE=$TMP/venue.ini

@@ -61,6 +61,9 @@ static void round_trip(const struct hc_msg *m, bool from_terminal)
 	case HC_MSG_WELCOME: n = hc_proto_build_welcome(frame, sizeof frame, &m->u.welcome); break;
 	case HC_MSG_ACK: n = hc_proto_build_ack(frame, sizeof frame, &m->u.ack); break;
 	case HC_MSG_AREA: n = hc_proto_build_area(frame, sizeof frame, &m->u.area); break;
+	case HC_MSG_CHALLENGE:
+		n = hc_proto_build_challenge(frame, sizeof frame, &m->u.challenge);
+		break;
 	}
 	CHECK(n > 0 && n <= sizeof frame);
 
@@ -77,11 +80,17 @@ static void round_trip(const struct hc_msg *m, bool from_terminal)
 	case HC_MSG_HELLO:
 		CHECK(strcmp(back.u.hello.terminal, m->u.hello.terminal) == 0);
 		CHECK(back.u.hello.incarnation == m->u.hello.incarnation);
+		CHECK(back.u.hello.has_proof == m->u.hello.has_proof);
+		CHECK(!m->u.hello.has_proof ||
+		      memcmp(back.u.hello.proof, m->u.hello.proof, sizeof m->u.hello.proof) == 0);
 		break;
 	case HC_MSG_BATCH:
 		CHECK(back.u.batch.seq == m->u.batch.seq);
 		CHECK(back.u.batch.entered == m->u.batch.entered);
 		CHECK(back.u.batch.exited == m->u.batch.exited);
+		CHECK(back.u.batch.has_mac == m->u.batch.has_mac);
+		CHECK(!m->u.batch.has_mac ||
+		      memcmp(back.u.batch.mac, m->u.batch.mac, sizeof m->u.batch.mac) == 0);
 		break;
 	case HC_MSG_WELCOME:
 		CHECK(strcmp(back.u.welcome.terminal, m->u.welcome.terminal) == 0);
@@ -93,6 +102,10 @@ static void round_trip(const struct hc_msg *m, bool from_terminal)
 		break;
 	case HC_MSG_AREA:
 		check_area_equal(&back.u.area, &m->u.area);
+		break;
+	case HC_MSG_CHALLENGE:
+		CHECK(memcmp(back.u.challenge.nonce, m->u.challenge.nonce,
+			     sizeof m->u.challenge.nonce) == 0);
 		break;
 	}
 }
@@ -128,6 +141,8 @@ static void check_ranges(const struct hc_msg *m)
 		CHECK((unsigned)a->level <= HC_LEVEL_FULL);
 		break;
 	}
+	case HC_MSG_CHALLENGE:
+		break;                   /* any 32 bytes */
 	}
 }
 

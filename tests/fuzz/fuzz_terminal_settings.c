@@ -93,6 +93,10 @@ static void round_trip(const struct hc_term_settings *s)
 		if (s->hw[k][0] != '\0' &&
 		    !put(text, sizeof text, &len, hc_term_hw_key_name((enum hc_term_hw_key)k), s->hw[k]))
 			return;
+	if ((s->secret[0] != '\0' && !put(text, sizeof text, &len, "secret", s->secret)) ||
+	    (s->secret_file[0] != '\0' &&
+	     !put(text, sizeof text, &len, "secret_file", s->secret_file)))
+		return;
 	struct hc_term_settings back;
 	defaults(&back);
 	char err[512];
@@ -109,6 +113,7 @@ static void round_trip(const struct hc_term_settings *s)
 	CHECK(strcmp(back.config, s->config) == 0);
 	for (int k = 0; k < HC_HW_KEY_COUNT; k++)
 		CHECK(strcmp(back.hw[k], s->hw[k]) == 0);
+	CHECK(strcmp(back.secret, s->secret) == 0 && strcmp(back.secret_file, s->secret_file) == 0);
 	CHECK(back.help == s->help && back.verbose == s->verbose &&
 	      back.exit_when_acked == s->exit_when_acked);
 }
@@ -136,6 +141,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(terminated(s.batch_interval, sizeof s.batch_interval));
 		CHECK(terminated(s.input, sizeof s.input));
 		CHECK(terminated(s.display, sizeof s.display));
+		CHECK(terminated(s.secret, sizeof s.secret));
+		CHECK(terminated(s.secret_file, sizeof s.secret_file));
+		CHECK(s.secret[0] == '\0' || s.secret_file[0] == '\0');
 		for (int k = 0; k < HC_HW_KEY_COUNT; k++)
 			CHECK(terminated(s.hw[k], sizeof s.hw[k]));
 		CHECK(strcmp(s.config, before.config) == 0);

@@ -79,11 +79,66 @@ wait_until() {
 	return 1
 }
 
-# start_aggregator CONFIG PORT [extra args]: starts it, waits for /healthz.
+# Terminal authentication is on in every test (docs/security.md).
+# enroll_terminals CONFIG enrolls each [terminal ID] of CONFIG that is not
+# enrolled yet (headcount-aggregator enroll), keeps each secret in
+# $WORK/secrets/ID (0600) and exports HC_TERMINAL_SECRETS, the
+# aggregator's secrets file, which hc_wsclient reads to authenticate.
+# $TERM_BIN is a wrapper that hands a terminal started with --id ID its
+# secret (--secret-file $WORK/secrets/ID, read at each connection, so a
+# terminal started before its enrollment picks it up). start_aggregator
+# calls enroll_terminals; a test that starts $AGG itself calls it first.
+# A venue with terminal_auth = off is left alone.
+HC_SECRETS_DIR=$WORK/secrets
+export HC_TERMINAL_SECRETS=${HC_TERMINAL_SECRETS:-}
+mkdir -p "$WORK/bin" "$HC_SECRETS_DIR"
+chmod 700 "$HC_SECRETS_DIR"
+TERM_BIN_REAL=$TERM_BIN
+cat >"$WORK/bin/headcount-terminal" <<WRAPPER
+#!/usr/bin/env bash
+# headcount-terminal with the secret of its --id (tests/integration/lib.sh)
+id=""
+prev=""
+for a in "\$@"; do
+	[ "\$prev" = --id ] && id=\$a
+	case \$a in --id=*) id=\${a#--id=} ;; --secret-file*) exec "$TERM_BIN_REAL" "\$@" ;; esac
+	prev=\$a
+done
+[ -n "\$id" ] && exec "$TERM_BIN_REAL" "\$@" --secret-file "$HC_SECRETS_DIR/\$id"
+exec "$TERM_BIN_REAL" "\$@"
+WRAPPER
+chmod +x "$WORK/bin/headcount-terminal"
+TERM_BIN=$WORK/bin/headcount-terminal
+
+enroll_terminals() {
+	local config=$1 id out path
+	grep -Eq '^[[:space:]]*terminal_auth[[:space:]]*[=:][[:space:]]*off' "$config" && return 0
+	# Never write secrets outside the test's directory (an example
+	# config whose ledger is in /var/lib): its terminals stay unenrolled.
+	local db
+	db=$(sed -n 's/^[[:space:]]*database[[:space:]]*[=:][[:space:]]*//p' "$config" | head -n 1)
+	case $db in /*) case $db in "$WORK"/*) ;; *) echo "enroll_terminals: $config keeps its ledger outside $WORK; not enrolled" >>"$WORK/enroll.log"; return 0 ;; esac ;; esac
+	for id in $(sed -n 's/^[[:space:]]*\[terminal[[:space:]]\{1,\}\([A-Za-z0-9_-]\{1,\}\)[[:space:]]*\].*/\1/p' "$config"); do
+		[ -s "$HC_SECRETS_DIR/$id" ] && continue
+		out=$("$AGG" enroll "$id" --config "$config" --no-qr 2>>"$WORK/enroll.log") || {
+			echo "enroll_terminals: enroll $id failed (see enroll.log)" >>"$WORK/enroll.log"
+			continue
+		}
+		path=$(printf '%s\n' "$out" | sed -n 's/^# terminal .* enrolled in \(.*\); its config.*/\1/p')
+		[ -n "$path" ] && HC_TERMINAL_SECRETS=$path
+		(umask 077 && printf '%s\n' "$out" | sed -n 's/^secret = //p' >"$HC_SECRETS_DIR/$id.tmp") &&
+			mv "$HC_SECRETS_DIR/$id.tmp" "$HC_SECRETS_DIR/$id"
+	done
+	export HC_TERMINAL_SECRETS
+}
+
+# start_aggregator CONFIG PORT [extra args]: enrolls its terminals
+# (enroll_terminals), starts it, waits for /healthz.
 # Sets AGG_PID. Appends to $WORK/aggregator.log.
 start_aggregator() {
 	local config=$1 port=$2
 	shift 2
+	enroll_terminals "$config"
 	"$AGG" --config "$config" --listen "127.0.0.1:$port" "$@" \
 		>>"$WORK/aggregator.log" 2>&1 &
 	AGG_PID=$!

@@ -40,7 +40,7 @@ expect() {
 	local code=$1
 	shift 2
 	local out
-	out=$("$WSCLIENT" --url "ws://127.0.0.1:$port" --proto headcount-terminal.v1 --wait-ms 3000 "$@")
+	out=$("$WSCLIENT" --url "ws://127.0.0.1:$port" --proto headcount-terminal.v3 --wait-ms 3000 "$@")
 	if ! grep -q "^close $code ." <<<"$out"; then
 		echo "$out" >&2
 		fail "expected close $code for: $*"

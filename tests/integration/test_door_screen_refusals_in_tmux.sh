@@ -25,6 +25,7 @@ wait_until 10 bash -c "[ \$(grep -c 'code 4004' '$WORK/k9.log') -ge 3 ]" ||
 note "k9: '$(door_screen "$u" | grep -o 'refused: unknown terminal k9.*' | sed 's/ *$//')', $(refusals) refusals so far, still retrying"
 # Added to the venue (SIGHUP reload): welcomed, the notice goes.
 printf '[terminal k9]\narea = lawn\n' >>"$WORK/venue.ini"
+enroll_terminals "$WORK/venue.ini"     # k9 needs its secret too
 kill -HUP "$AGG_PID"
 door_expect "$u" "ENTRY OPEN" 20
 door_expect_gone "$u" "refused:" 3

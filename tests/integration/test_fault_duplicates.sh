@@ -42,7 +42,7 @@ batch() { printf '{"type":"batch","seq":%d,"entered":%d,"exited":%d}' "$1" "$2" 
 ws() {
 	local out=$1
 	shift
-	"$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$HC_WS://127.0.0.1:$port" --proto headcount-terminal.v1 "$@" >"$out" 2>&1 ||
+	"$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$HC_WS://127.0.0.1:$port" --proto headcount-terminal.v3 "$@" >"$out" 2>&1 ||
 		fail "hc_wsclient failed: $(cat "$out")"
 }
 
@@ -91,7 +91,7 @@ note "3: acks $(acks "$WORK/c3.out")"
 [ "$(ledger_w1)" = "4 8 4" ] || fail "3: replay changed the ledger: '$(ledger_w1)'"
 
 # 4. A second connection of the same terminal replaces the first.
-"$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$HC_WS://127.0.0.1:$port" --proto headcount-terminal.v1 --wait-ms 6000 \
+"$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$HC_WS://127.0.0.1:$port" --proto headcount-terminal.v3 --wait-ms 6000 \
 	--send "$(hello w1 "$INC")" >"$WORK/old.out" 2>&1 &
 old=$!
 HC_PIDS+=("$old")

@@ -38,6 +38,7 @@ while [ "$sport" = "$port" ]; do sport=$(free_port); done
 } >"$WORK/venue.ini"
 # 20 + 3 terminals, no supervisor: 2 x 23 + 16 = 62 reserved.
 PUBLIC_BUDGET=$((AGG_FDS - 64 - 62))
+enroll_terminals "$WORK/venue.ini"
 bash -c 'ulimit -n "$1" && shift && exec "$@"' _ "$AGG_FDS" "$AGG" --config "$WORK/venue.ini" \
 	--listen "127.0.0.1:$port" >>"$WORK/aggregator.log" 2>&1 &
 AGG_PID=$!

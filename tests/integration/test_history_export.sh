@@ -23,7 +23,7 @@ capacity = 50
 area = hall
 INI
 start_aggregator "$WORK/venue.ini" "$port" --sample-interval-s 1
-"$WSCLIENT" --url "ws://127.0.0.1:$port" --proto headcount-terminal.v1 --wait-ms 2000 --count 3 \
+"$WSCLIENT" --url "ws://127.0.0.1:$port" --proto headcount-terminal.v3 --wait-ms 2000 --count 3 \
 	--send '{"type":"hello","terminal":"t1","incarnation":"00000000000000aa"}' \
 	--send '{"type":"batch","seq":1,"entered":9,"exited":2}' >/dev/null
 [ "$(api_area "$port" hall occupancy)" = 7 ] || fail "hall occupancy not 7"

@@ -66,7 +66,7 @@ jq -e '.width == 100 and .background == "/map/background" and .areas[0].shape.ki
 curl -sf "$BASE/" | cmp -s - aggregator/web/index.html || fail "/ is not aggregator/web/index.html"
 
 before=$(curl -sf -D - -o /dev/null "$BASE/api/areas" | awk -F': ' 'tolower($1) == "etag" { sub(/\r$/, "", $2); print $2 }')
-"$WSCLIENT" --url "ws://127.0.0.1:$port" --proto headcount-terminal.v1 --wait-ms 3000 --count 3 \
+"$WSCLIENT" --url "ws://127.0.0.1:$port" --proto headcount-terminal.v3 --wait-ms 3000 --count 3 \
 	--send '{"type":"hello","terminal":"t1","incarnation":"00000000000000aa"}' \
 	--send '{"type":"batch","seq":1,"entered":3,"exited":0}' >"$WORK/t1.out"
 grep -q '"type":"ack"' "$WORK/t1.out" || fail "no ack for the batch"

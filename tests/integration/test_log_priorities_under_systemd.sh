@@ -18,7 +18,7 @@ pid=$!
 HC_PIDS+=("$pid")
 wait_until 15 curl -sf "http://127.0.0.1:$port/healthz" || fail "aggregator did not start"
 # A terminal id the venue does not know: a WARN line.
-"$WSCLIENT" --url "ws://127.0.0.1:$port" --proto headcount-terminal.v1 --wait-ms 2000 \
+"$WSCLIENT" --url "ws://127.0.0.1:$port" --proto headcount-terminal.v3 --wait-ms 2000 \
 	--send '{"type":"hello","terminal":"nobody","incarnation":"00000000000000aa"}' >/dev/null 2>&1 || true
 kill "$pid"; wait "$pid" || true
 grep -q '^<6>aggregator INFO listening on ' "$WORK/journal.log" ||

@@ -123,7 +123,7 @@ MAP_PID=$!
 HC_PIDS+=("$MAP_PID")
 wait_until 10 grep -q '"type":"snapshot"' "$WORK/map.out" || fail "no snapshot over the WebSocket through nginx"
 grep -q '"occupancy":0' "$WORK/map.out" || fail "snapshot without occupancy 0: $(cat "$WORK/map.out")"
-"$WSCLIENT" --url "ws://127.0.0.1:$agg_port" --proto headcount-terminal.v1 --wait-ms 3000 --count 3 \
+"$WSCLIENT" --url "ws://127.0.0.1:$agg_port" --proto headcount-terminal.v3 --wait-ms 3000 --count 3 \
 	--send '{"type":"hello","terminal":"t1","incarnation":"00000000000000aa"}' \
 	--send '{"type":"batch","seq":1,"entered":7,"exited":0}' >"$WORK/t1.out"
 grep -q '"type":"ack"' "$WORK/t1.out" || fail "no ack for the press"

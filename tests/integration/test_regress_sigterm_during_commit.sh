@@ -122,7 +122,7 @@ kill -TERM "$AGG_PID"
 # While it stops, new WebSocket connections of every role are refused
 # (FILTER_PROTOCOL_CONNECTION): closed without ever being established.
 sleep 1
-for proto in headcount-terminal.v1 headcount-map.v1 headcount-supervisor.v1; do
+for proto in headcount-terminal.v3 headcount-map.v1 headcount-supervisor.v1; do
 	out=$("$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$HC_WS://127.0.0.1:$port" --proto "$proto" --wait-ms 1000 2>&1 || true)
 	grep -q '^open' <<<"$out" && fail "$proto connection accepted while stopping: $out"
 done

@@ -37,7 +37,7 @@ URL="$HC_WS://127.0.0.1:$port"
 INC=00000000000000aa
 
 listen_as() { # NAME TERMINAL: a terminal-role client that only says hello
-	"$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$URL" --proto headcount-terminal.v1 --wait-ms 20000 \
+	"$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$URL" --proto headcount-terminal.v3 --wait-ms 20000 \
 		--send "{\"type\":\"hello\",\"terminal\":\"$2\",\"incarnation\":\"00000000000000b$3\"}" \
 		>"$WORK/$1.out" &
 	HC_PIDS+=($!)
@@ -60,7 +60,7 @@ wait_until 10 grep -q 'entry=OPEN' "$WORK/door.log" || fail "door never showed e
 # first_time FILE PATTERN: the monotonic us of the first received frame matching.
 first_time() { grep '^recv ' "$1" | grep -E -- "$2" | head -n 1 | cut -d' ' -f2; }
 
-"$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$URL" --proto headcount-terminal.v1 --wait-ms 3000 --count 4 \
+"$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$URL" --proto headcount-terminal.v3 --wait-ms 3000 --count 4 \
 	--send "{\"type\":\"hello\",\"terminal\":\"t1\",\"incarnation\":\"$INC\"}" \
 	--send '{"type":"batch","seq":1,"entered":5,"exited":0}' >"$WORK/t1a.out"
 ack1=$(first_time "$WORK/t1a.out" '"type":"ack"')
@@ -76,7 +76,7 @@ done
 note "closing: from t1's ack to the last receipt: $(( last - ack1 )) us"
 wait_until 5 grep -q 'entry=STOP' "$WORK/door.log" || fail "door never showed entry=STOP"
 
-"$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$URL" --proto headcount-terminal.v1 --wait-ms 3000 --count 3 \
+"$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$URL" --proto headcount-terminal.v3 --wait-ms 3000 --count 3 \
 	--send "{\"type\":\"hello\",\"terminal\":\"t1\",\"incarnation\":\"$INC\"}" \
 	--send '{"type":"batch","seq":2,"entered":0,"exited":3}' >"$WORK/t1b.out"
 ack2=$(first_time "$WORK/t1b.out" '"type":"ack"')

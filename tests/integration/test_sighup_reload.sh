@@ -43,7 +43,7 @@ exec 3>"$WORK/door.fifo"
 "$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$URL" --proto headcount-map.v1 --wait-ms 30000 >"$WORK/map.out" &
 HC_PIDS+=($!)
 for t in mover gone; do
-	"$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$URL" --proto headcount-terminal.v1 --wait-ms 30000 \
+	"$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$URL" --proto headcount-terminal.v3 --wait-ms 30000 \
 		--send "{\"type\":\"hello\",\"terminal\":\"$t\",\"incarnation\":\"00000000000000aa\"}" \
 		>"$WORK/$t.out" &
 	HC_PIDS+=($!)
@@ -76,6 +76,7 @@ area = garden
 [terminal newcomer]
 area = garden"
 sed -i "s|^database = .*|database = $WORK/other.db|" "$WORK/venue.ini"
+enroll_terminals "$WORK/venue.ini"    # the newcomer's secret
 kill -HUP "$agg_pid"
 wait_until 5 grep -q 'INFO config reloaded: 2 areas, 3 terminals' "$WORK/aggregator.log" ||
 	fail "no 'config reloaded' line"
@@ -90,7 +91,7 @@ wait_until 5 grep -q '"type":"area","id":"garden"' "$WORK/mover.out" ||
 	fail "moved terminal did not get garden's state"
 wait_until 5 grep -q '^close 4004 terminal removed from the venue config' "$WORK/gone.out" ||
 	fail "removed terminal not closed with 4004"
-out=$("$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$URL" --proto headcount-terminal.v1 --wait-ms 2000 --count 2 \
+out=$("$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$URL" --proto headcount-terminal.v3 --wait-ms 2000 --count 2 \
 	--send '{"type":"hello","terminal":"newcomer","incarnation":"00000000000000bb"}')
 grep -q '"type":"welcome","terminal":"newcomer","area":"garden"' <<<"$out" ||
 	fail "added terminal not welcome: $out"

@@ -55,7 +55,7 @@ grep -q '^close 4009 ' <<<"$out" || fail "unknown supervisor not closed with 400
 note "wrong password and unknown name: $(grep '^close [0-9]' <<<"$out")"
 
 # Listeners: a terminal of hall and a map.
-"$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$URL" --proto headcount-terminal.v1 --wait-ms 30000 \
+"$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$URL" --proto headcount-terminal.v3 --wait-ms 30000 \
 	--send '{"type":"hello","terminal":"t2","incarnation":"00000000000000b2"}' >"$WORK/t2.out" &
 HC_PIDS+=($!)
 "$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$URL" --proto headcount-map.v1 --wait-ms 30000 >"$WORK/map.out" &
@@ -115,7 +115,7 @@ out=$(supervise 1500 'this is not json')
 grep -q '^close 4000 ' <<<"$out" || fail "malformed JSON not closed with 4000: $out"
 
 # Correction to 120 after 7 counted by a terminal.
-"$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$URL" --proto headcount-terminal.v1 --wait-ms 2000 --count 3 \
+"$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$URL" --proto headcount-terminal.v3 --wait-ms 2000 --count 3 \
 	--send '{"type":"hello","terminal":"t1","incarnation":"00000000000000aa"}' \
 	--send '{"type":"batch","seq":1,"entered":9,"exited":2}' >/dev/null
 [ "$(api_area "$port" hall occupancy)" = 7 ] || fail "hall occupancy not 7 before the correction"

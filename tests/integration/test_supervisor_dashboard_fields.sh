@@ -43,11 +43,11 @@ snapshot_jq() {
 	supervise 1200 | sed -n 's/^recv [0-9]* \({"type":"snapshot".*\)$/\1/p' | jq -r "$1"
 }
 
-"$WSCLIENT" --url "$URL" --proto headcount-terminal.v1 --wait-ms 2000 --count 3 \
+"$WSCLIENT" --url "$URL" --proto headcount-terminal.v3 --wait-ms 2000 --count 3 \
 	--send '{"type":"hello","terminal":"t1","incarnation":"00000000000000aa","version":"9.9.9-test"}' \
 	--send '{"type":"batch","seq":1,"entered":9,"exited":2,"pending":4,"storage_faults":1}' >/dev/null
 [ "$(api_area "$port" hall occupancy)" = 7 ] || fail "hall occupancy not 7"
-out=$("$WSCLIENT" --url "$URL" --proto headcount-terminal.v1 --wait-ms 2000 \
+out=$("$WSCLIENT" --url "$URL" --proto headcount-terminal.v3 --wait-ms 2000 \
 	--send '{"type":"hello","terminal":"t1","incarnation":"00000000000000aa","version":"9 9"}')
 grep -q '^close 4003 hello.version' <<<"$out" || fail "bad version not closed with 4003: $out"
 

@@ -42,6 +42,7 @@ INI
 # start_small CONFIG PORT: the aggregator with 150 descriptors; false
 # when it did not come up (a port taken meanwhile).
 start_small() {
+	enroll_terminals "$1"
 	bash -c 'ulimit -n 150 && exec "$0" "$@"' "$AGG" --config "$1" --listen "127.0.0.1:$2" \
 		>>"$WORK/aggregator.log" 2>&1 &
 	AGG_PID=$!
@@ -53,7 +54,7 @@ start_small() {
 staff_served() {
 	local url=$1 out
 	for t in t1 t2 t3 t4; do
-		out=$("$WSCLIENT" --url "$url" --proto headcount-terminal.v1 --wait-ms "${WAIT_MS:-1500}" \
+		out=$("$WSCLIENT" --url "$url" --proto headcount-terminal.v3 --wait-ms "${WAIT_MS:-1500}" \
 			--send "{\"type\":\"hello\",\"terminal\":\"$t\",\"incarnation\":\"00000000000000a1\"}" \
 			--send '{"type":"batch","seq":1,"entered":1,"exited":0}')
 		grep -q '"type":"welcome"' <<<"$out" || fail "$t not welcomed at $url: $out"
@@ -96,7 +97,7 @@ for try in 1 2 3; do
 done
 grep -q "terminals and supervisors: ws://127.0.0.1:$sport" "$WORK/aggregator.log" ||
 	fail "no log line for the staff listener"
-out=$("$WSCLIENT" --url "ws://127.0.0.1:$port" --proto headcount-terminal.v1 --wait-ms 1500 \
+out=$("$WSCLIENT" --url "ws://127.0.0.1:$port" --proto headcount-terminal.v3 --wait-ms 1500 \
 	--send '{"type":"hello","terminal":"t1","incarnation":"00000000000000a2"}')
 grep -q '^close 4012 ' <<<"$out" || fail "terminal on the public port not closed with 4012: $out"
 out=$("$WSCLIENT" --url "ws://127.0.0.1:$port" --proto headcount-supervisor.v1 --supervisor alice \

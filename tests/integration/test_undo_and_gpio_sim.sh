@@ -12,7 +12,8 @@
 # Checks GET /api/areas, the terminals' journals, and the ledger rows:
 # the undo after sending is a row of its own with undo_entered = 1, no row
 # was ever changed, and a version 1 terminal (hc_wsclient on
-# headcount-terminal.v1) still counts.
+# headcount-terminal.v1, without authentication) is refused with 4024
+# while the same batch from an authenticated v3 connection counts.
 . "$(dirname "$0")/lib.sh"
 
 port=$(free_port)
@@ -122,11 +123,17 @@ wait "$T2" || fail "t2 exited with $?"
 [ "$(api_area "$port" yard exited)" = 1 ] || fail "yard exited $(api_area "$port" yard exited), want 1 (held button)"
 note "t2: bounces ignored, hold one press, presses one window apart both counted, undo button"
 
-# --- t3: a version 1 terminal still counts -----------------------------
+# --- t3: a version 1 terminal is refused; v3 counts ---------------------
 "$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$URL" --proto headcount-terminal.v1 --wait-ms 3000 \
 	--send '{"type":"hello","terminal":"t3","incarnation":"00000000000000a1"}' \
-	--send '{"type":"batch","seq":1,"entered":3,"exited":1}' >"$WORK/t3.log" 2>&1 ||
+	--send '{"type":"batch","seq":1,"entered":3,"exited":1}' >"$WORK/t3-v1.log" 2>&1 ||
 	fail "v1 client failed"
-wait_until 10 area_is old entered 3 || fail "v1 terminal's batch not counted"
-note "t3: headcount-terminal.v1 batches still count"
+grep -q '^close 4024 ' "$WORK/t3-v1.log" || fail "v1 terminal not refused: $(cat "$WORK/t3-v1.log")"
+[ "$(api_area "$port" old entered)" = 0 ] || fail "v1 terminal's batch counted"
+"$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$URL" --proto headcount-terminal.v3 --wait-ms 3000 \
+	--send '{"type":"hello","terminal":"t3","incarnation":"00000000000000a1"}' \
+	--send '{"type":"batch","seq":1,"entered":3,"exited":1}' >"$WORK/t3.log" 2>&1 ||
+	fail "v3 client failed"
+wait_until 10 area_is old entered 3 || fail "v3 terminal's batch not counted"
+note "t3: headcount-terminal.v1 refused (4024), the same batch on v3 counts"
 echo "ok"

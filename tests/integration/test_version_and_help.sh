@@ -23,6 +23,9 @@ help_ok() { # BIN ARGS...: usage on stdout, exit 0, stderr empty
 }
 help_ok headcount-aggregator --help
 help_ok headcount-aggregator export --help
+help_ok headcount-aggregator enroll --help
+help_ok headcount-aggregator rotate --help
+help_ok headcount-aggregator revoke --help
 help_ok headcount-terminal --help
 help_ok headcount-terminal run --help
 help_ok headcount-terminal status --help

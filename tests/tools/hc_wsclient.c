@@ -21,6 +21,15 @@
  * sends its --send frames. --proof-hex HEX sends that proof instead
  * (a malformed or forged one). --bind ADDR connects from that local
  * address (127.0.0.N), for tests of limits per address.
+ *
+ * On the authenticated terminal role (headcount-terminal.v3) it waits
+ * for the challenge (neither printed nor counted), then adds the proof
+ * to a --send hello and a MAC to every --send batch
+ * (shared/terminal_auth.h) with the terminal's secret: --secret HEX, or
+ * the hello's terminal looked up in the aggregator's secrets file named
+ * by $HC_TERMINAL_SECRETS (tests/integration/lib.sh sets it). Frames
+ * given with --send-verbatim go out as they are; --print-sent prints
+ * "sent <text>" for each frame written, so a test can replay one.
  */
 #include <libwebsockets.h>
 #include <signal.h>
@@ -33,7 +42,10 @@
 #include <jansson.h>
 
 #include "aggregator/supervisor_cmd.h"
+#include "aggregator/terminal_secrets.h"
 #include "shared/clock.h"
+#include "shared/protocol.h"
+#include "shared/terminal_auth.h"
 #include "shared/tls_client.h"
 #include "shared/wire_supervisor.h"
 
@@ -41,7 +53,17 @@
 
 struct client {
 	const char *sends[SENDS_MAX];
+	bool verbatim[SENDS_MAX];
 	size_t send_count;
+	bool terminal_auth;          /* headcount-terminal.v3 */
+	bool challenged;
+	uint8_t nonce[32];
+	const char *secret_hex;      /* --secret */
+	bool has_secret;
+	uint8_t secret[32];
+	char terminal[HC_ID_LEN_MAX + 1];  /* of the hello sent */
+	uint64_t incarnation;
+	bool print_sent;
 	size_t sent;
 	size_t raw_bytes;            /* send one text frame of this many 'x' */
 	bool raw_sent;
@@ -54,7 +76,7 @@ struct client {
 	char password[HC_WIRE_SUP_PASSWORD_BYTES_MAX + 2];
 	bool have_password;
 	const char *proof_hex;       /* send this proof instead of computing one */
-	char nonce[HC_WIRE_SUP_NONCE_HEX_LEN + 1];
+	char sup_nonce[HC_WIRE_SUP_NONCE_HEX_LEN + 1]; /* the supervisor challenge's */
 	char hello[256];             /* the answer, once the challenge came */
 	bool hello_ready;
 	bool hello_sent;
@@ -87,8 +109,70 @@ static int write_text(struct lws *wsi, const char *text, size_t len)
 	return n < (int)len ? -1 : 0;
 }
 
+/* The secret for terminal id: --secret, or $HC_TERMINAL_SECRETS. */
+static bool find_secret(const char *id)
+{
+	if (cl.secret_hex != NULL)
+		return hc_tauth_hex_decode(cl.secret_hex, cl.secret, 32);
+	const char *path = getenv("HC_TERMINAL_SECRETS");
+	if (path == NULL || path[0] == '\0')
+		return false;
+	char err[512];
+	struct hc_terminal_secrets *s = hc_terminal_secrets_load(path, NULL, err, sizeof err);
+	if (s == NULL) {
+		fprintf(stderr, "hc_wsclient: %s\n", err);
+		return false;
+	}
+	const uint8_t *found = hc_terminal_secrets_find(s, id);
+	if (found != NULL)
+		memcpy(cl.secret, found, 32);
+	hc_terminal_secrets_free(s);
+	return found != NULL;
+}
+
+/* A --send frame with its proof or MAC added (a new string the caller
+ * frees), or NULL to send it as it is (not a hello or batch that
+ * parses, or no secret). */
+static char *authenticate(const char *text)
+{
+	struct hc_msg m;
+	struct hc_proto_error err;
+	if (!hc_proto_parse_from_terminal(text, strlen(text), &m, &err))
+		return NULL;
+	uint8_t mac[32];
+	const char *field;
+	if (m.type == HC_MSG_HELLO) {
+		snprintf(cl.terminal, sizeof cl.terminal, "%s", m.u.hello.terminal);
+		cl.incarnation = m.u.hello.incarnation;
+		cl.has_secret = find_secret(cl.terminal);
+		if (!cl.has_secret ||
+		    !hc_tauth_hello_proof(cl.secret, cl.nonce, cl.terminal, cl.incarnation, mac))
+			return NULL;
+		field = "proof";
+	} else if (m.type == HC_MSG_BATCH && cl.has_secret) {
+		if (!hc_tauth_batch_mac(cl.secret, cl.nonce, cl.terminal, cl.incarnation,
+					&m.u.batch, mac))
+			return NULL;
+		field = "mac";
+	} else {
+		return NULL;
+	}
+	char hex[65];
+	hc_tauth_hex_encode(mac, sizeof mac, hex);
+	json_t *j = json_loads(text, 0, NULL);
+	if (j == NULL || json_object_set_new(j, field, json_string(hex)) != 0) {
+		json_decref(j);
+		return NULL;
+	}
+	char *out = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	return out;
+}
+
 static int send_next(struct lws *wsi)
 {
+	if (cl.terminal_auth && !cl.challenged)
+		return 0;                /* the hello answers the challenge */
 	if (cl.supervisor != NULL && !cl.hello_sent) {
 		if (!cl.hello_ready)
 			return 0;        /* wait for the challenge */
@@ -116,8 +200,16 @@ static int send_next(struct lws *wsi)
 		return rc;
 	}
 	if (cl.sent < cl.send_count) {
+		bool verbatim = cl.verbatim[cl.sent];
 		const char *s = cl.sends[cl.sent++];
-		if (write_text(wsi, s, strlen(s)))
+		char *authed = cl.terminal_auth && !verbatim ? authenticate(s) : NULL;
+		if (authed != NULL)
+			s = authed;
+		if (cl.print_sent)
+			print_line("sent %s", s);
+		int rc = write_text(wsi, s, strlen(s));
+		free(authed);
+		if (rc)
 			return -1;
 	}
 	if (cl.sent < cl.send_count)
@@ -134,7 +226,7 @@ static void answer_login(struct lws *wsi, const char *text)
 		return;
 	size_t n = 0;
 	if (m.type == HC_WIRE_SUP_CHALLENGE && !cl.hello_ready) {
-		snprintf(cl.nonce, sizeof cl.nonce, "%s", m.nonce);
+		snprintf(cl.sup_nonce, sizeof cl.sup_nonce, "%s", m.nonce);
 		n = hc_wire_sup_build_hello(cl.hello, sizeof cl.hello - 1, cl.supervisor);
 		if (n > 0) {
 			cl.hello[n] = '\0';
@@ -147,7 +239,7 @@ static void answer_login(struct lws *wsi, const char *text)
 					     "{\"type\":\"proof\",\"proof\":\"%s\"}", cl.proof_hex);
 		else
 			n = hc_wire_sup_build_proof(cl.proof, sizeof cl.proof - 1, cl.supervisor,
-						    cl.password, cl.nonce, m.salt, m.iterations);
+						    cl.password, cl.sup_nonce, m.salt, m.iterations);
 		if (n > 0 && n < sizeof cl.proof) {
 			cl.proof[n] = '\0';
 			cl.proof_ready = true;
@@ -180,6 +272,18 @@ static void on_frame(struct lws *wsi, const void *in, size_t len)
 	if (!lws_is_final_fragment(wsi))
 		return;
 	cl.rx[cl.rx_len] = '\0';
+	if (cl.terminal_auth && !cl.challenged) {
+		struct hc_msg m;
+		struct hc_proto_error err;
+		if (hc_proto_parse_from_aggregator(cl.rx, cl.rx_len, &m, &err) &&
+		    m.type == HC_MSG_CHALLENGE) {
+			memcpy(cl.nonce, m.u.challenge.nonce, sizeof cl.nonce);
+			cl.challenged = true;
+			cl.rx_len = 0;
+			lws_callback_on_writable(wsi);
+			return;
+		}
+	}
 	print_line("recv %lld %s", (long long)hc_mono_us(), cl.rx);
 	if (cl.supervisor != NULL && !cl.proof_ready)
 		answer_login(wsi, cl.rx);
@@ -239,7 +343,8 @@ static void usage(void)
 		"usage: hc_wsclient --url ws://HOST:PORT[/PATH] --proto NAME\n"
 		"       [--send JSON]... [--raw-bytes N] [--count N] [--wait-ms N]\n"
 		"       [--supervisor NAME (--password-file FILE | --proof-hex HEX)]\n"
-		"       [--bind ADDR] [--ca PATH (for wss://)]\n");
+		"       [--bind ADDR] [--ca PATH (for wss://)] [--secret HEX]\n"
+		"       [--send-verbatim JSON]... [--print-sent 1]\n");
 	exit(2);
 }
 
@@ -258,6 +363,13 @@ int main(int argc, char **argv)
 			proto = v;
 		else if (!strcmp(a, "--send") && cl.send_count < SENDS_MAX)
 			cl.sends[cl.send_count++] = v;
+		else if (!strcmp(a, "--send-verbatim") && cl.send_count < SENDS_MAX) {
+			cl.verbatim[cl.send_count] = true;
+			cl.sends[cl.send_count++] = v;
+		} else if (!strcmp(a, "--secret"))
+			cl.secret_hex = v;
+		else if (!strcmp(a, "--print-sent"))
+			cl.print_sent = strcmp(v, "0") != 0;
 		else if (!strcmp(a, "--raw-bytes"))
 			cl.raw_bytes = strtoul(v, NULL, 10);
 		else if (!strcmp(a, "--count"))
@@ -285,6 +397,7 @@ int main(int argc, char **argv)
 	if (!url || !proto ||
 	    (cl.supervisor != NULL) != (cl.have_password || cl.proof_hex != NULL))
 		usage();
+	cl.terminal_auth = strcmp(proto, HC_PROTO_TERMINAL) == 0;
 
 	char urlbuf[256];
 	snprintf(urlbuf, sizeof urlbuf, "%s", url);

@@ -182,6 +182,9 @@ static void restriction_cause_reaches_the_display_while_restricted(void **state)
 	hc_display_format_line(&d, line, sizeof line);
 	assert_non_null(strstr(line, " entry=OPEN "));
 	assert_non_null(strstr(line, " stop_by=- refused=unknown-terminal"));
+	d.refusal = HC_REFUSAL_NOT_AUTHENTICATED;
+	hc_display_format_line(&d, line, sizeof line);
+	assert_non_null(strstr(line, " stop_by=- refused=not-authenticated"));
 }
 
 int main(void)

@@ -1,0 +1,162 @@
+/*
+ * terminal_auth.c — the terminal role's MACs (terminal_auth.h).
+ *
+ * Relies on: mbedtls' HMAC-SHA256 (mbedtls_md_hmac) and its
+ * constant-time compare (mbedtls_ct_memcmp, mbedtls 2.28's
+ * mbedtls/constant_time.h).
+ *
+ * Promises: the byte layouts in terminal_auth.h, exactly; every integer
+ * big-endian and fixed width, every string length-prefixed, so no two
+ * different field values give the same bytes.
+ */
+#include "shared/terminal_auth.h"
+
+#include <string.h>
+
+#include <mbedtls/constant_time.h>
+#include <mbedtls/md.h>
+
+static const char hello_label[] = "hc-terminal-hello";   /* + its NUL */
+static const char batch_label[] = "hc-terminal-batch";
+
+/* A cursor over the output buffer; ok turns false once it overflows. */
+struct writer {
+	uint8_t *p;
+	size_t len;
+	size_t cap;
+	bool ok;
+};
+
+static void put(struct writer *w, const void *src, size_t n)
+{
+	if (!w->ok || n > w->cap - w->len) {
+		w->ok = false;
+		return;
+	}
+	memcpy(w->p + w->len, src, n);
+	w->len += n;
+}
+
+static void put_u64(struct writer *w, uint64_t v)
+{
+	uint8_t be[8];
+	for (int i = 7; i >= 0; i--) {
+		be[i] = (uint8_t)(v & 0xff);
+		v >>= 8;
+	}
+	put(w, be, sizeof be);
+}
+
+/* label + NUL, nonce, terminal (length-prefixed), incarnation. */
+static void put_head(struct writer *w, const char *label, size_t label_size,
+		     const uint8_t nonce[HC_TAUTH_NONCE_BYTES], const char *terminal,
+		     uint64_t incarnation)
+{
+	if (!hc_proto_valid_id(terminal)) {
+		w->ok = false;
+		return;
+	}
+	uint8_t id_len = (uint8_t)strlen(terminal);   /* <= HC_ID_LEN_MAX */
+	put(w, label, label_size);
+	put(w, nonce, HC_TAUTH_NONCE_BYTES);
+	put(w, &id_len, 1);
+	put(w, terminal, id_len);
+	put_u64(w, incarnation);
+}
+
+size_t hc_tauth_hello_message(uint8_t *out, size_t cap,
+			      const uint8_t nonce[HC_TAUTH_NONCE_BYTES],
+			      const char *terminal, uint64_t incarnation)
+{
+	struct writer w = { .p = out, .cap = cap, .ok = true };
+	put_head(&w, hello_label, sizeof hello_label, nonce, terminal, incarnation);
+	return w.ok ? w.len : 0;
+}
+
+size_t hc_tauth_batch_message(uint8_t *out, size_t cap,
+			      const uint8_t nonce[HC_TAUTH_NONCE_BYTES],
+			      const char *terminal, uint64_t incarnation,
+			      const struct hc_msg_batch *b)
+{
+	struct writer w = { .p = out, .cap = cap, .ok = true };
+	put_head(&w, batch_label, sizeof batch_label, nonce, terminal, incarnation);
+	put_u64(&w, (uint64_t)b->seq);
+	put_u64(&w, (uint64_t)b->entered);
+	put_u64(&w, (uint64_t)b->exited);
+	put_u64(&w, (uint64_t)b->undo_entered);
+	put_u64(&w, (uint64_t)b->undo_exited);
+	uint8_t has_status = b->has_status ? 1 : 0;
+	put(&w, &has_status, 1);
+	put_u64(&w, b->has_status ? (uint64_t)b->pending : 0);
+	put_u64(&w, b->has_status ? (uint64_t)b->storage_faults : 0);
+	return w.ok ? w.len : 0;
+}
+
+/* Room for the longest message: the batch one with a 64-char id. */
+#define TAUTH_MESSAGE_MAX 256
+
+static bool hmac(const uint8_t secret[HC_TAUTH_SECRET_BYTES], const uint8_t *msg,
+		 size_t len, uint8_t out[HC_TAUTH_MAC_BYTES])
+{
+	const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+	return len > 0 && md != NULL &&
+	       mbedtls_md_hmac(md, secret, HC_TAUTH_SECRET_BYTES, msg, len, out) == 0;
+}
+
+bool hc_tauth_hello_proof(const uint8_t secret[HC_TAUTH_SECRET_BYTES],
+			  const uint8_t nonce[HC_TAUTH_NONCE_BYTES],
+			  const char *terminal, uint64_t incarnation,
+			  uint8_t out[HC_TAUTH_MAC_BYTES])
+{
+	uint8_t msg[TAUTH_MESSAGE_MAX];
+	size_t len = hc_tauth_hello_message(msg, sizeof msg, nonce, terminal, incarnation);
+	return hmac(secret, msg, len, out);
+}
+
+bool hc_tauth_batch_mac(const uint8_t secret[HC_TAUTH_SECRET_BYTES],
+			const uint8_t nonce[HC_TAUTH_NONCE_BYTES],
+			const char *terminal, uint64_t incarnation,
+			const struct hc_msg_batch *b, uint8_t out[HC_TAUTH_MAC_BYTES])
+{
+	uint8_t msg[TAUTH_MESSAGE_MAX];
+	size_t len = hc_tauth_batch_message(msg, sizeof msg, nonce, terminal, incarnation, b);
+	return hmac(secret, msg, len, out);
+}
+
+bool hc_tauth_mac_equal(const uint8_t a[HC_TAUTH_MAC_BYTES],
+			const uint8_t b[HC_TAUTH_MAC_BYTES])
+{
+	return mbedtls_ct_memcmp(a, b, HC_TAUTH_MAC_BYTES) == 0;
+}
+
+void hc_tauth_hex_encode(const uint8_t *in, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 0xf];
+	}
+	out[2 * n] = '\0';
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+bool hc_tauth_hex_decode(const char *hex, uint8_t *out, size_t n)
+{
+	if (strlen(hex) != 2 * n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return false;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return true;
+}
