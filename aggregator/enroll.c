@@ -220,6 +220,9 @@ int hc_enroll_main(int argc, char **argv)
 	if (cfg->terminal_auth_off)
 		fprintf(stderr, "%s: note: %s has terminal_auth = off, so the aggregator does not"
 				" ask for this secret until it is switched on\n", cmd, config_path);
+	/* With [tls] the venue CA is the one to pin, unless --ca names another. */
+	if (ca == NULL && cfg->tls.enabled && cfg->tls.ca[0] != '\0')
+		ca = cfg->tls.ca;
 	if (ca != NULL && !ca_pin(ca, pin))
 		goto done;
 	bool missing = false;
@@ -258,13 +261,15 @@ int hc_enroll_main(int argc, char **argv)
 		printf("# terminal %s revoked in %s\n", id, cfg->terminal_secrets);
 	} else {
 		char default_url[128];
-		snprintf(default_url, sizeof default_url, "ws://%s:%u", cfg->listen_host,
+		snprintf(default_url, sizeof default_url, "%s://%s:%u",
+			 cfg->tls.enabled ? "wss" : "ws", cfg->listen_host,
 			 (unsigned)cfg->listen_port);
 		char snippet[1024];
 		int n = snprintf(snippet, sizeof snippet,
 				 "[terminal]\nid = %s\nurl = %s\nsecret = %s\n%s%s%s", id,
 				 url != NULL ? url : default_url, secret_hex,
-				 pin[0] ? "ca_sha256 = " : "", pin, pin[0] ? "\n" : "");
+				 pin[0] ? "ca = /etc/headcount/ca.crt\nca_sha256 = " : "", pin,
+				 pin[0] ? "\n" : "");
 		printf("# terminal %s %s in %s; its config (keep it secret):\n%s",
 		       id, is_rotate ? "has a new secret" : "enrolled", cfg->terminal_secrets,
 		       snippet);
