@@ -85,6 +85,11 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 curl -sf "http://127.0.0.1:$PORT/metrics" | grep -E '^headcount_commit' || true
 db_bytes=$(stat -c %s "$TMP/ingest.db")
 wal_bytes=$(stat -c %s "$TMP/ingest.db-wal" 2>/dev/null || echo 0)
+# A graceful stop logs what the WAL checkpoints did (store_checkpoint.c).
+kill -TERM "$AGG_PID"
+wait "$AGG_PID" || true
+AGG_PID=""
+grep -h 'WAL checkpoints' "$TMP/aggregator.log" || true
 echo "load average before: $load_before, after: $load_after"
 echo "ledger file: $db_bytes bytes, WAL: $wal_bytes bytes"
 tmp_json=$(mktemp "$OUT/.ingest.XXXXXX")
