@@ -44,7 +44,7 @@ trap cleanup EXIT
 
 PORT=""
 for _ in $(seq 0 50); do
-	p=$(( 20000 + (RANDOM % 20000) ))
+	p=$(( 20000 + (RANDOM % 12000) ))  # below the ephemeral range (32768-)
 	if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then PORT=$p; break; fi
 done
 [[ -n $PORT ]] || { echo "run-ingest: no free port found" >&2; exit 1; }
