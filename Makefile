@@ -7,6 +7,9 @@
 #   make SAN=thread  the same, built with ThreadSanitizer in build/tsan
 #   make arm64    the terminal and its unit tests for a Raspberry Pi
 #                 (arm64 cross build into build/arm64; docs/terminal.md)
+#   make bench    the standard benchmark set (docs/performance.md)
+#   make bench-peers  the map fan-out against Mosquitto, same client
+#   make bench-stall  ingest at 10,000 batches/s for 60 s: the stall
 #   make fuzz FUZZ_SECONDS=N
 #                 every libFuzzer target (tests/fuzz/) for N seconds each,
 #                 built with clang in build/fuzz (docs/security.md)
