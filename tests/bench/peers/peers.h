@@ -9,7 +9,8 @@
  *                   handshake, MQTT 3.1.1 CONNECT/SUBSCRIBE/PUBLISH
  *   peers_subs.c    N subscribers on one epoll loop: connect storm,
  *                   reading, counting, per-update arrival times
- *   peers_source.c  the update source on its own thread: terminal
+ *   peers_source.c  the update source, run between the subscribers' loop
+ *                   turns on the same thread: terminal
  *                   batches (aggregator) or libmosquitto publishes
  *
  * Why a hand-rolled client: 10,000 subscribers must cost the load
