@@ -9,6 +9,9 @@
 #                 (arm64 cross build into build/arm64; docs/terminal.md)
 #   make lint     dependency rules, format and cppcheck (docs/hacking.md)
 #   make format   apply .clang-format to every tracked .c and .h
+#   make bench    the standard benchmark set (docs/performance.md)
+#   make bench-peers  the map fan-out against Mosquitto, same client
+#   make bench-stall  ingest at 10,000 batches/s for 60 s: the stall
 #   make fuzz FUZZ_SECONDS=N
 #                 every libFuzzer target (tests/fuzz/) for N seconds each,
 #                 built with clang in build/fuzz (docs/security.md)
@@ -55,6 +58,8 @@ SIM_SRC := $(wildcard tests/sim/*.c)
 # The supervisors' dashboard: its own archive plus shared/ alone.
 DASH_SRC := $(filter-out aggregator/dashboard/main.c,$(wildcard aggregator/dashboard/*.c))
 DASH_BENCH_SRC := $(wildcard tests/bench/dashboard/*.c)
+# The aggregator against Mosquitto (make bench-peers): shared/ alone.
+PEERS_SRC := $(wildcard tests/bench/peers/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -84,8 +89,8 @@ ifneq ($(SIM_SRC),)
 BINS += $(BUILD)/headcount-sim
 endif
 
-.PHONY: all test unit demo deps clean lint format soak bench install arm64 fuzz fuzz-build fuzz-merge
-all: $(BINS) $(UNIT_BIN) $(TOOL_BIN) $(DASH_BENCH_BIN)
+.PHONY: all test unit demo deps clean lint format soak bench bench-peers bench-stall install arm64 fuzz fuzz-build fuzz-merge
+all: $(BINS) $(UNIT_BIN) $(TOOL_BIN) $(DASH_BENCH_BIN) $(if $(PEERS_SRC),$(BUILD)/tools/bench_peers)
 
 build/pkg.mk: .ci/install-deps.sh Makefile
 	@bash .ci/install-deps.sh
@@ -147,6 +152,10 @@ $(BUILD)/tools/bench_dashboard%: $(BUILD)/obj/tests/bench/dashboard/bench_dashbo
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/tools/bench_peers: $(call obj,$(PEERS_SRC)) $(SHARED_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/headcount-aggregator: $(call obj,aggregator/main.c) $(AGG_LIB) $(SHARED_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -199,6 +208,15 @@ soak: all
 # The standard benchmark set; results in build/bench/ (docs/performance.md).
 bench: all
 	bash tests/bench/run-bench.sh
+
+# The map fan-out of the aggregator against Mosquitto's, same client and
+# updates; results in build/bench/peers.json (docs/performance.md).
+bench-peers: all
+	bash tests/bench/run-peers.sh
+
+# Ingest at 10,000 batches/s for 60 s: the stall figure (ack_gap_max_ms).
+bench-stall: all
+	bash tests/bench/run-ingest.sh
 
 # make install [PREFIX=/usr/local] [DESTDIR=] [SYSCONFDIR=/etc]: the
 # programs, their man pages, systemd units, the service user and example

@@ -1,5 +1,10 @@
 /*
- * store.c — the ledger table in SQLite: open, load at start-up, commit.
+ * store.c — the ledger database: schema and its upgrades, durability
+ * settings, the checks at open, the lock, close.
+ *
+ * The rest of the store: store_load.c (start-up loading, settings and
+ * history reads), store_commit.c (the group commit's transaction),
+ * store_checkpoint.c (WAL checkpoints off the commit thread).
  *
  * Relies on: SQLite 3 (WAL), the venue config for index <-> id mapping,
  * shared/protocol.h for the incarnation text form, shared/log.h.
@@ -30,14 +35,9 @@
  * positions (the config given to hc_store_open); with slot tables
  * (hc_store_use_slots) they are slots, stable across config reloads, and
  * loading gives ids found only in the database slots of their own.
- *
- * Loading streams the table in rowid order (a sequential scan) and maps
- * ids through hash indexes built from the config; one terminal's rows come
- * in commit order, nearly ascending by seq, so the ledger extends its
- * intervals in constant time. Target: serving again within about a
- * second with a million rows.
  */
 #include "aggregator/store.h"
+#include "aggregator/store_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -62,20 +62,6 @@
  * file on almost every commit (pread was ~9 % of the aggregator's CPU at
  * 40,000 batches/s). The cache fills only as the database grows. */
 #define HC_STORE_CACHE_KIB 16384
-
-enum record_stmt { ST_AUDIT, ST_OVERRIDE_SET, ST_OVERRIDE_DELETE, ST_ADJUSTMENT,
-		   ST_SAMPLE, ST_COUNT };
-
-struct hc_store {
-	sqlite3 *db;
-	sqlite3_stmt *insert;
-	sqlite3_stmt *records[ST_COUNT]; /* prepared on first use */
-	const struct hc_venue_cfg *cfg;
-	struct hc_slots *sources;    /* NULL: indexes are config positions */
-	struct hc_slots *areas;
-	int lock_fd;                 /* PATH.lock, flock()ed; -1: none */
-	char path[PATH_MAX];
-};
 
 static const char *const schema_sql =
 	"CREATE TABLE IF NOT EXISTS ledger ("
@@ -124,21 +110,6 @@ static const char *const schema_sql =
 	" exited INTEGER NOT NULL,"
 	" PRIMARY KEY(area, minute_ms));";
 
-static const char *const record_sql[ST_COUNT] = {
-	[ST_AUDIT] = "INSERT INTO audit (at_ms, who, action, target, detail_json, reason)"
-		     " VALUES (?1, ?2, ?3, ?4, ?5, ?6);",
-	[ST_OVERRIDE_SET] = "INSERT OR REPLACE INTO overrides"
-			    " (target, id, mode, who, at_ms, reason)"
-			    " VALUES (?1, ?2, ?3, ?4, ?5, ?6);",
-	[ST_OVERRIDE_DELETE] = "DELETE FROM overrides WHERE target = ?1 AND id = ?2;",
-	[ST_ADJUSTMENT] = "INSERT OR REPLACE INTO adjustments"
-			  " (target, id, settings_json, who, at_ms, reason)"
-			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6);",
-	[ST_SAMPLE] = "INSERT OR REPLACE INTO samples"
-		      " (area, minute_ms, occupancy, level, restricted, entered, exited)"
-		      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7);",
-};
-
 /* Schema 3 added the undo columns (a terminal's correcting deltas):
  * a version 1 or 2 database gains them, 0 in every older row. */
 static const char *const upgrade_to_3_sql =
@@ -151,17 +122,8 @@ static const char *const insert_sql =
 	" undo_entered, undo_exited)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9);";
 
-/* Table order (rowid), not index order: reading in the unique index's
- * order costs a table lookup per row (2 s for a million rows, measured)
- * where a plain scan takes 0.2 s. Rows of one terminal still arrive in
- * the order they were committed, so nearly ascending by seq, and the
- * ledger's interval insert stays at its constant-time tail case. */
-static const char *const load_sql =
-	"SELECT source, incarnation, seq, area, entered, exited,"
-	" undo_entered, undo_exited, received_at_ms FROM ledger;";
-
 /* "message (code N)" for the last error on db. */
-static void format_db_error(sqlite3 *db, int rc, const char *what, char *err,
+void hc_store_db_error(sqlite3 *db, int rc, const char *what, char *err,
 			    size_t err_cap)
 {
 	snprintf(err, err_cap, "%s: %s (code %d)", what,
@@ -169,17 +131,17 @@ static void format_db_error(sqlite3 *db, int rc, const char *what, char *err,
 }
 
 /* Column text of a row, "" when NULL. */
-static const char *column_text(sqlite3_stmt *st, int col)
+const char *hc_store_column_text(sqlite3_stmt *st, int col)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);
 	return t ? (const char *)t : "";
 }
 
-static bool exec_sql(sqlite3 *db, const char *sql, char *err, size_t err_cap)
+bool hc_store_exec(sqlite3 *db, const char *sql, char *err, size_t err_cap)
 {
 	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
-		format_db_error(db, rc, sql, err, err_cap);
+		hc_store_db_error(db, rc, sql, err, err_cap);
 		return false;
 	}
 	return true;
@@ -199,7 +161,7 @@ static bool read_user_version(sqlite3 *db, int *version, char *err, size_t err_c
 	sqlite3_finalize(st);
 	return true;
 fail:
-	format_db_error(db, rc, "PRAGMA user_version", err, err_cap);
+	hc_store_db_error(db, rc, "PRAGMA user_version", err, err_cap);
 	sqlite3_finalize(st);
 	return false;
 }
@@ -224,7 +186,7 @@ static bool ensure_schema(sqlite3 *db, char *err, size_t err_cap)
 	snprintf(sql, sizeof sql, "BEGIN IMMEDIATE; %s %s PRAGMA user_version = %d; COMMIT;",
 		 version >= 1 ? upgrade_to_3_sql : "", schema_sql,
 		 HC_STORE_SCHEMA_VERSION);
-	if (!exec_sql(db, sql, err, err_cap)) {
+	if (!hc_store_exec(db, sql, err, err_cap)) {
 		sqlite3_exec(db, "ROLLBACK;", NULL, NULL, NULL);
 		return false;
 	}
@@ -385,13 +347,13 @@ struct hc_store *hc_store_open(const char *path, const struct hc_venue_cfg *cfg,
 		    SQLITE_OPEN_NOMUTEX;
 	int rc = sqlite3_open_v2(path, &s->db, flags, NULL);
 	if (rc != SQLITE_OK) {
-		format_db_error(s->db, rc, "open", err, err_cap);
+		hc_store_db_error(s->db, rc, "open", err, err_cap);
 		goto fail;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	rc = sqlite3_busy_timeout(s->db, 5000);
 	if (rc != SQLITE_OK) {
-		format_db_error(s->db, rc, "busy_timeout", err, err_cap);
+		hc_store_db_error(s->db, rc, "busy_timeout", err, err_cap);
 		goto fail;
 	}
 	if (sqlite3_db_readonly(s->db, "main") == 1) {
@@ -401,22 +363,25 @@ struct hc_store *hc_store_open(const char *path, const struct hc_venue_cfg *cfg,
 			 " writable and start again");
 		goto fail;
 	}
-	if (!exec_sql(s->db, "PRAGMA journal_mode=WAL;", err, err_cap))
+	if (!hc_store_exec(s->db, "PRAGMA journal_mode=WAL;", err, err_cap))
 		goto fail;
 	char pragmas[160];
 	snprintf(pragmas, sizeof pragmas,
 		 "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-%d;",
 		 HC_STORE_CACHE_KIB);
-	if (!exec_sql(s->db, pragmas, err, err_cap))
+	if (!hc_store_exec(s->db, pragmas, err, err_cap))
 		goto fail;
 	if (!ensure_schema(s->db, err, err_cap) || !probe_write(s->db, err, err_cap))
 		goto fail;
 	rc = sqlite3_prepare_v3(s->db, insert_sql, -1, SQLITE_PREPARE_PERSISTENT, &s->insert,
 				NULL);
 	if (rc != SQLITE_OK) {
-		format_db_error(s->db, rc, "prepare insert", err, err_cap);
+		hc_store_db_error(s->db, rc, "prepare insert", err, err_cap);
 		goto fail;
 	}
+	/* Checkpoints leave the commit path (store_checkpoint.h). */
+	if (plain_file)
+		s->checkpointer = hc_checkpointer_attach(s->db, path);
 	return s;
 fail:
 	hc_store_close(s);
@@ -430,7 +395,7 @@ static bool read_pragma(sqlite3 *db, const char *sql, char *out, size_t cap)
 	bool ok = sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
 		  sqlite3_step(st) == SQLITE_ROW;
 	if (ok)
-		snprintf(out, cap, "%s", column_text(st, 0));
+		snprintf(out, cap, "%s", hc_store_column_text(st, 0));
 	sqlite3_finalize(st);
 	return ok;
 }
@@ -450,6 +415,7 @@ void hc_store_close(struct hc_store *s)
 {
 	if (s == NULL)
 		return;
+	hc_checkpointer_detach(s->checkpointer);
 	sqlite3_finalize(s->insert);
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->records[i]);
@@ -464,407 +430,12 @@ void hc_store_close(struct hc_store *s)
 	free(s);
 }
 
-/* ---- loading ---------------------------------------------------------- */
-
-/* Remembers ids already warned about, so each is logged once. */
-struct warned_ids {
-	char ids[64][HC_NAME_LEN_MAX + HC_ID_LEN_MAX + 2];
-	int len;
-	bool overflow_said;
-};
-
-static void warn_unknown_once(struct warned_ids *w, const char *kind,
-			      const char *id, const char *path)
+bool hc_store_checkpoint_stats(struct hc_store *s, struct hc_checkpoint_stats *out)
 {
-	for (int i = 0; i < w->len; i++)
-		if (strcmp(w->ids[i], id) == 0)
-			return;
-	if (w->len == (int)(sizeof w->ids / sizeof w->ids[0])) {
-		if (!w->overflow_said)
-			hc_warn("store %s: more unknown ids than are worth listing",
-				path);
-		w->overflow_said = true;
-		return;
-	}
-	snprintf(w->ids[w->len++], sizeof w->ids[0], "%s", id);
-	hc_warn("store %s: ledger rows of %s \"%s\", not in the venue config",
-		path, kind, id);
-}
-
-
-/* An open-addressing hash of config ids to their index, so a row's
- * source and area are found in constant time whatever the row order. */
-struct id_index {
-	const char **ids;            /* slot -> id, NULL when empty */
-	uint32_t *indexes;           /* slot -> index in the config */
-	size_t mask;
-};
-
-static uint64_t hash_id(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;     /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
-/* Builds the index of count ids, each at (char *)base + i * stride. */
-static bool id_index_build(struct id_index *x, const char *base, size_t stride,
-			   int count)
-{
-	size_t slots = 16;
-	while (slots < 2 * (size_t)count)
-		slots *= 2;
-	x->ids = calloc(slots, sizeof *x->ids);
-	x->indexes = calloc(slots, sizeof *x->indexes);
-	x->mask = slots - 1;
-	if (x->ids == NULL || x->indexes == NULL)
+	if (s->checkpointer == NULL)
 		return false;
-	for (int i = 0; i < count; i++) {
-		const char *id = base + (size_t)i * stride;
-		size_t slot = hash_id(id) & x->mask;
-		while (x->ids[slot] != NULL)
-			slot = (slot + 1) & x->mask;
-		x->ids[slot] = id;
-		x->indexes[slot] = (uint32_t)i;
-	}
+	*out = hc_checkpointer_stats(s->checkpointer);
 	return true;
-}
-
-/* Index of id, or UINT32_MAX. */
-static uint32_t id_index_find(const struct id_index *x, const char *id)
-{
-	for (size_t slot = hash_id(id) & x->mask; x->ids[slot] != NULL;
-	     slot = (slot + 1) & x->mask)
-		if (strcmp(x->ids[slot], id) == 0)
-			return x->indexes[slot];
-	return UINT32_MAX;
-}
-
-static void id_index_free(struct id_index *x)
-{
-	free(x->ids);
-	free(x->indexes);
-}
-
-/* Loading state: the id indexes, the warned ids, and lookups cached from
- * the previous row (consecutive rows often share them). */
-struct loader {
-	struct id_index terminals;
-	struct id_index areas;
-	struct slots_view {
-		struct hc_slots *sources;  /* NULL: map to config positions */
-		struct hc_slots *areas;
-	} slots;
-	struct warned_ids warned;
-	char last_source[HC_NAME_LEN_MAX + HC_ID_LEN_MAX + 2];
-	uint32_t last_terminal;
-	bool last_source_known;      /* a terminal of the config */
-	bool last_area_known;
-	char last_inc_text[HC_INCARNATION_HEX_LEN + 1];
-	uint64_t last_inc;
-	char last_area[HC_ID_LEN_MAX + 1];
-	uint32_t last_area_index;
-};
-
-/* Index (config position or slot) of a row's source. Supervisors'
- * corrections are expected sources and are not warned about. */
-static uint32_t loader_terminal(struct loader *ld, const char *source, const char *path)
-{
-	if (strcmp(source, ld->last_source) != 0) {
-		snprintf(ld->last_source, sizeof ld->last_source, "%s", source);
-		ld->last_terminal = id_index_find(&ld->terminals, source);
-		ld->last_source_known = ld->last_terminal != UINT32_MAX;
-		if (!ld->last_source_known) {
-			ld->last_terminal = HC_LEDGER_NO_TERMINAL;
-			if (strncmp(source, "supervisor:", 11) != 0)
-				warn_unknown_once(&ld->warned, "source", source, path);
-		}
-		if (ld->slots.sources != NULL) {
-			uint32_t slot = hc_slots_add(ld->slots.sources, source);
-			ld->last_terminal = slot == HC_SLOT_NONE ? HC_LEDGER_NO_TERMINAL : slot;
-		}
-	}
-	return ld->last_terminal;
-}
-
-static uint64_t loader_incarnation(struct loader *ld, const char *text)
-{
-	if (strcmp(text, ld->last_inc_text) != 0) {
-		snprintf(ld->last_inc_text, sizeof ld->last_inc_text, "%s", text);
-		/* Not a terminal's (a correction's): seqs are not tracked. */
-		if (!hc_proto_parse_incarnation(text, &ld->last_inc))
-			ld->last_inc = 0;
-	}
-	return ld->last_inc;
-}
-
-static uint32_t loader_area(struct loader *ld, const char *area, const char *path)
-{
-	if (ld->last_area_index == UINT32_MAX - 1 || strcmp(area, ld->last_area) != 0) {
-		snprintf(ld->last_area, sizeof ld->last_area, "%s", area);
-		ld->last_area_index = id_index_find(&ld->areas, area);
-		ld->last_area_known = ld->last_area_index != UINT32_MAX;
-		if (!ld->last_area_known) {
-			ld->last_area_index = HC_LEDGER_NO_AREA;
-			warn_unknown_once(&ld->warned, "area", area, path);
-		}
-		if (ld->slots.areas != NULL) {
-			uint32_t slot = hc_slots_add(ld->slots.areas, area);
-			ld->last_area_index = slot == HC_SLOT_NONE ? HC_LEDGER_NO_AREA : slot;
-		}
-	}
-	return ld->last_area_index;
-}
-
-bool hc_store_load(struct hc_store *s, struct hc_ledger *l,
-		   struct hc_store_load_stats *stats, char *err, size_t err_cap)
-{
-	sqlite3_stmt *st = NULL;
-	struct loader *ld = calloc(1, sizeof *ld);
-	memset(stats, 0, sizeof *stats);
-	if (ld == NULL ||
-	    !id_index_build(&ld->terminals, s->cfg->terminals[0].id,
-			    sizeof s->cfg->terminals[0], s->cfg->terminal_count) ||
-	    !id_index_build(&ld->areas, s->cfg->areas[0].id, sizeof s->cfg->areas[0],
-			    s->cfg->area_count)) {
-		snprintf(err, err_cap, "out of memory");
-		goto fail;
-	}
-	ld->last_terminal = HC_LEDGER_NO_TERMINAL;
-	ld->last_area_index = UINT32_MAX - 1;     /* nothing cached yet */
-	ld->slots.sources = s->sources;
-	ld->slots.areas = s->areas;
-	int rc = sqlite3_prepare_v2(s->db, load_sql, -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		format_db_error(s->db, rc, "prepare load", err, err_cap);
-		goto fail;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *source = column_text(st, 0);
-		struct hc_ledger_row row = {
-			.terminal_index = loader_terminal(ld, source, s->path),
-			.incarnation = loader_incarnation(ld, column_text(st, 1)),
-			.seq = sqlite3_column_int64(st, 2),
-			.area_index = loader_area(ld, column_text(st, 3), s->path),
-			.entered = sqlite3_column_int64(st, 4),
-			.exited = sqlite3_column_int64(st, 5),
-			.undo_entered = sqlite3_column_int64(st, 6),
-			.undo_exited = sqlite3_column_int64(st, 7),
-			.received_at_ms = sqlite3_column_int64(st, 8),
-		};
-		stats->rows++;
-		if (row.entered < 0 || row.exited < 0 || row.seq < 1 ||
-		    row.undo_entered < 0 || row.undo_exited < 0) {
-			snprintf(err, err_cap,
-				 "row of %s seq %" PRId64 " has a negative count or seq",
-				 source, row.seq);
-			goto fail;
-		}
-		if (!ld->last_source_known)
-			stats->rows_unknown_source++;
-		if (!ld->last_area_known)
-			stats->rows_unknown_area++;
-		hc_ledger_load_row(l, &row);
-	}
-	if (rc != SQLITE_DONE) {
-		format_db_error(s->db, rc, "load", err, err_cap);
-		goto fail;
-	}
-	sqlite3_finalize(st);
-	id_index_free(&ld->terminals);
-	id_index_free(&ld->areas);
-	free(ld);
-	return true;
-fail:
-	sqlite3_finalize(st);
-	if (ld != NULL) {
-		id_index_free(&ld->terminals);
-		id_index_free(&ld->areas);
-	}
-	free(ld);
-	return false;
-}
-
-/* ---- commit ----------------------------------------------------------- */
-
-/* Binds and runs the prepared insert for one row. */
-static int insert_row(struct hc_store *s, const struct hc_ledger_row *row,
-		      bool *inserted)
-{
-	const struct hc_venue_cfg *cfg = s->cfg;
-	const char *source, *area;
-	if (s->sources != NULL) {
-		if (row->terminal_index >= hc_slots_count(s->sources) ||
-		    row->area_index >= hc_slots_count(s->areas))
-			return SQLITE_MISUSE;
-		source = hc_slots_id(s->sources, row->terminal_index);
-		area = hc_slots_id(s->areas, row->area_index);
-	} else {
-		if (row->terminal_index >= (uint32_t)cfg->terminal_count ||
-		    row->area_index >= (uint32_t)cfg->area_count)
-			return SQLITE_MISUSE;
-		source = cfg->terminals[row->terminal_index].id;
-		area = cfg->areas[row->area_index].id;
-	}
-	char inc[HC_INCARNATION_HEX_LEN + 1];
-	hc_proto_format_incarnation(row->incarnation, inc);
-	sqlite3_stmt *st = s->insert;
-	int rc;
-	if ((rc = sqlite3_reset(st)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_text(st, 2, inc, -1, SQLITE_TRANSIENT)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_int64(st, 3, row->seq)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_text(st, 4, area, -1, SQLITE_STATIC)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_int64(st, 5, row->entered)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_int64(st, 6, row->exited)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_int64(st, 7, row->received_at_ms)) != SQLITE_OK)
-		return rc;
-	if (sqlite3_bind_parameter_count(st) >= 9 && /* schema 3 */
-	    ((rc = sqlite3_bind_int64(st, 8, row->undo_entered)) != SQLITE_OK ||
-	     (rc = sqlite3_bind_int64(st, 9, row->undo_exited)) != SQLITE_OK))
-		return rc;
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE)
-		return rc;
-	*inserted = sqlite3_changes(s->db) == 1;
-	sqlite3_reset(st);
-	return SQLITE_OK;
-}
-
-/* The prepared statement for a record kind, prepared on first use. */
-static sqlite3_stmt *record_stmt(struct hc_store *s, enum record_stmt which, int *rc)
-{
-	if (s->records[which] == NULL)
-		*rc = sqlite3_prepare_v3(s->db, record_sql[which], -1,
-					 SQLITE_PREPARE_PERSISTENT, &s->records[which], NULL);
-	return s->records[which];
-}
-
-/* Binds text parameters 1..n of st from texts (NULL: skip). */
-static int bind_texts(sqlite3_stmt *st, const char *const *texts, int n)
-{
-	for (int i = 0; i < n; i++) {
-		if (texts[i] == NULL)
-			continue;
-		int rc = sqlite3_bind_text(st, i + 1, texts[i], -1, SQLITE_STATIC);
-		if (rc != SQLITE_OK)
-			return rc;
-	}
-	return SQLITE_OK;
-}
-
-/* Writes one record with its kind's statement. */
-static int write_record(struct hc_store *s, const struct hc_store_record *r)
-{
-	int rc = SQLITE_OK;
-	sqlite3_stmt *st = NULL;
-	switch (r->kind) {
-	case HC_RECORD_AUDIT: {
-		char target[sizeof r->target + sizeof r->id + 1];
-		snprintf(target, sizeof target, "%s:%s", r->target, r->id);
-		st = record_stmt(s, ST_AUDIT, &rc);
-		if (st == NULL)
-			return rc;
-		const char *texts[] = { NULL, r->who, r->action, target, r->text, r->reason };
-		sqlite3_reset(st);
-		if ((rc = sqlite3_bind_int64(st, 1, r->at_ms)) != SQLITE_OK ||
-		    (rc = bind_texts(st, texts, 6)) != SQLITE_OK)
-			return rc;
-		rc = sqlite3_step(st);
-		break;
-	}
-	case HC_RECORD_OVERRIDE: {
-		bool release = strcmp(r->text, "auto") == 0;
-		st = record_stmt(s, release ? ST_OVERRIDE_DELETE : ST_OVERRIDE_SET, &rc);
-		if (st == NULL)
-			return rc;
-		const char *texts[] = { r->target, r->id, r->text, r->who, NULL, r->reason };
-		sqlite3_reset(st);
-		if ((rc = bind_texts(st, texts, release ? 2 : 6)) != SQLITE_OK ||
-		    (!release && (rc = sqlite3_bind_int64(st, 5, r->at_ms)) != SQLITE_OK))
-			return rc;
-		rc = sqlite3_step(st);
-		break;
-	}
-	case HC_RECORD_ADJUSTMENT: {
-		st = record_stmt(s, ST_ADJUSTMENT, &rc);
-		if (st == NULL)
-			return rc;
-		const char *texts[] = { r->target, r->id, r->text, r->who, NULL, r->reason };
-		sqlite3_reset(st);
-		if ((rc = bind_texts(st, texts, 6)) != SQLITE_OK ||
-		    (rc = sqlite3_bind_int64(st, 5, r->at_ms)) != SQLITE_OK)
-			return rc;
-		rc = sqlite3_step(st);
-		break;
-	}
-	case HC_RECORD_SAMPLE: {
-		st = record_stmt(s, ST_SAMPLE, &rc);
-		if (st == NULL)
-			return rc;
-		sqlite3_reset(st);
-		if ((rc = sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC)) != SQLITE_OK ||
-		    (rc = sqlite3_bind_int64(st, 2, r->minute_ms)) != SQLITE_OK ||
-		    (rc = sqlite3_bind_int64(st, 3, r->occupancy)) != SQLITE_OK ||
-		    (rc = sqlite3_bind_text(st, 4, r->level, -1, SQLITE_STATIC)) != SQLITE_OK ||
-		    (rc = sqlite3_bind_int(st, 5, r->restricted ? 1 : 0)) != SQLITE_OK ||
-		    (rc = sqlite3_bind_int64(st, 6, r->entered)) != SQLITE_OK ||
-		    (rc = sqlite3_bind_int64(st, 7, r->exited)) != SQLITE_OK)
-			return rc;
-		rc = sqlite3_step(st);
-		break;
-	}
-	default:
-		return SQLITE_MISUSE;
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
-bool hc_store_commit(struct hc_store *s, const struct hc_ledger_row *rows,
-		     size_t n, bool *inserted, char *err, size_t err_cap)
-{
-	return hc_store_commit_job(s, rows, n, inserted, NULL, 0, err, err_cap);
-}
-
-bool hc_store_commit_job(struct hc_store *s, const struct hc_ledger_row *rows,
-			 size_t n, bool *inserted,
-			 const struct hc_store_record *records, size_t n_records,
-			 char *err, size_t err_cap)
-{
-	int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE;", NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
-		format_db_error(s->db, rc, "begin", err, err_cap);
-		goto fail;
-	}
-	for (size_t i = 0; i < n; i++) {
-		rc = insert_row(s, &rows[i], &inserted[i]);
-		if (rc != SQLITE_OK) {
-			format_db_error(s->db, rc, "insert", err, err_cap);
-			goto fail;
-		}
-	}
-	for (size_t i = 0; i < n_records; i++) {
-		rc = write_record(s, &records[i]);
-		if (rc != SQLITE_OK) {
-			format_db_error(s->db, rc, "record", err, err_cap);
-			goto fail;
-		}
-	}
-	rc = sqlite3_exec(s->db, "COMMIT;", NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
-		format_db_error(s->db, rc, "commit", err, err_cap);
-		goto fail;
-	}
-	return true;
-fail:
-	sqlite3_reset(s->insert);
-	if (!sqlite3_get_autocommit(s->db))
-		sqlite3_exec(s->db, "ROLLBACK;", NULL, NULL, NULL);
-	for (size_t i = 0; i < n; i++)
-		inserted[i] = false;
-	return false;
 }
 
 void hc_store_use_slots(struct hc_store *s, struct hc_slots *sources,
@@ -872,116 +443,4 @@ void hc_store_use_slots(struct hc_store *s, struct hc_slots *sources,
 {
 	s->sources = sources;
 	s->areas = areas;
-}
-
-/* ---- settings and history --------------------------------------------- */
-
-/* Reads one settings table (overrides or adjustments) into fn. */
-static bool load_setting_table(struct hc_store *s, const char *sql,
-			       enum hc_store_record_kind kind,
-			       void (*fn)(void *arg, const struct hc_store_record *r),
-			       void *arg, char *err, size_t err_cap)
-{
-	sqlite3_stmt *st = NULL;
-	struct hc_store_record *r = calloc(1, sizeof *r);
-	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK || r == NULL) {
-		format_db_error(s->db, rc, sql, err, err_cap);
-		goto fail;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(r, 0, sizeof *r);
-		r->kind = kind;
-		snprintf(r->target, sizeof r->target, "%s", column_text(st, 0));
-		snprintf(r->id, sizeof r->id, "%s", column_text(st, 1));
-		snprintf(r->text, sizeof r->text, "%s", column_text(st, 2));
-		snprintf(r->who, sizeof r->who, "%s", column_text(st, 3));
-		r->at_ms = sqlite3_column_int64(st, 4);
-		snprintf(r->reason, sizeof r->reason, "%s", column_text(st, 5));
-		fn(arg, r);
-	}
-	if (rc != SQLITE_DONE) {
-		format_db_error(s->db, rc, sql, err, err_cap);
-		goto fail;
-	}
-	sqlite3_finalize(st);
-	free(r);
-	return true;
-fail:
-	sqlite3_finalize(st);
-	free(r);
-	return false;
-}
-
-bool hc_store_load_settings(struct hc_store *s,
-			    void (*fn)(void *arg, const struct hc_store_record *r),
-			    void *arg, char *err, size_t err_cap)
-{
-	return load_setting_table(s, "SELECT target, id, mode, who, at_ms, reason"
-				  " FROM overrides ORDER BY at_ms;",
-				  HC_RECORD_OVERRIDE, fn, arg, err, err_cap) &&
-	       load_setting_table(s, "SELECT target, id, settings_json, who, at_ms, reason"
-				  " FROM adjustments ORDER BY at_ms;",
-				  HC_RECORD_ADJUSTMENT, fn, arg, err, err_cap);
-}
-
-bool hc_store_export_samples(const char *path, int64_t from_ms, int64_t to_ms,
-			     const char *area, FILE *out, int64_t *rows_out,
-			     char *err, size_t err_cap)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	*rows_out = 0;
-	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
-	if (rc != SQLITE_OK) {
-		format_db_error(db, rc, "open", err, err_cap);
-		goto fail;
-	}
-	sqlite3_busy_timeout(db, 5000);
-	const char *sql =
-		"SELECT area, minute_ms, occupancy, level, restricted, entered, exited"
-		" FROM samples WHERE minute_ms >= ?1 AND minute_ms < ?2"
-		" AND (?3 IS NULL OR area = ?3) ORDER BY area, minute_ms;";
-	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		format_db_error(db, rc, "read samples (is this a headcount database?)",
-				err, err_cap);
-		goto fail;
-	}
-	if ((rc = sqlite3_bind_int64(st, 1, from_ms)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_int64(st, 2, to_ms)) != SQLITE_OK ||
-	    (rc = area ? sqlite3_bind_text(st, 3, area, -1, SQLITE_STATIC)
-		       : sqlite3_bind_null(st, 3)) != SQLITE_OK) {
-		format_db_error(db, rc, "bind", err, err_cap);
-		goto fail;
-	}
-	if (fprintf(out, "%s\n", HC_HISTORY_CSV_HEADER) < 0) {
-		snprintf(err, err_cap, "write: %s", strerror(errno));
-		goto fail;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		char line[256];
-		size_t len = hc_history_csv_row(line, sizeof line, column_text(st, 0),
-						sqlite3_column_int64(st, 1),
-						sqlite3_column_int64(st, 2), column_text(st, 3),
-						sqlite3_column_int(st, 4) != 0,
-						sqlite3_column_int64(st, 5),
-						sqlite3_column_int64(st, 6));
-		if (len == 0 || fwrite(line, 1, len, out) != len) {
-			snprintf(err, err_cap, "write: %s", len ? strerror(errno) : "line too long");
-			goto fail;
-		}
-		(*rows_out)++;
-	}
-	if (rc != SQLITE_DONE) {
-		format_db_error(db, rc, "read samples", err, err_cap);
-		goto fail;
-	}
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return true;
-fail:
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return false;
 }

@@ -38,6 +38,7 @@
 
 #include "aggregator/ledger.h"
 #include "aggregator/slots.h"
+#include "aggregator/store_checkpoint.h"
 #include "shared/config.h"
 
 /* Schema version kept in PRAGMA user_version. Version 1 (the ledger
@@ -101,6 +102,10 @@ bool hc_store_durability(struct hc_store *s, char *journal_mode, size_t cap,
 			 int *synchronous);
 
 void hc_store_close(struct hc_store *s);
+
+/* What the WAL checkpoints did so far (store_checkpoint.h); false when
+ * SQLite checkpoints by itself (a file: URI or :memory:). */
+bool hc_store_checkpoint_stats(struct hc_store *s, struct hc_checkpoint_stats *out);
 
 /* From now on row indexes are slots of these tables (which must outlive
  * the store), and loading gives ids found only in the database slots of

@@ -38,7 +38,7 @@ EXIT_SKIP=77
 
 # What runs under ThreadSanitizer: the committer and store unit tests and
 # the integration tests whose aggregator commits under kills and faults.
-TSAN_UNIT="test_committer_handoff test_store_durability test_durability_settings"
+TSAN_UNIT="test_committer_handoff test_store_durability test_durability_settings test_store_checkpoint_off_commit_path"
 TSAN_INTEGRATION="test_counting_exact_under_kills test_fault_crashes test_fault_storage test_supervisor_commands test_operator_mistakes test_operator_mistakes_storage"
 
 passed=0

@@ -272,6 +272,8 @@ struct bench_terms {
 	int64_t measuring_until_us;  /* ... and acked before this are sampled */
 	int64_t acked_in_window;
 	int64_t area_messages_in_window; /* area messages received in it */
+	int64_t ack_last_in_window_us;   /* the latest ack of any terminal in it */
+	int64_t ack_gap_max_us;      /* longest time without any ack in it (stall) */
 	struct bench_samples ack_us;
 };
 

@@ -117,6 +117,13 @@ static void on_ack(struct bench_term *t, const struct hc_msg_ack *ack)
 		if (now_us >= o->measuring_from_us && now_us < o->measuring_until_us) {
 			bench_samples_add(&o->ack_us, now_us - slot->sent_us);
 			o->acked_in_window++;
+			/* The stall figure: the longest gap between two acks of
+			 * any terminal (from the window's start for the first). */
+			int64_t prev_us = o->ack_last_in_window_us ? o->ack_last_in_window_us
+								   : o->measuring_from_us;
+			if (now_us - prev_us > o->ack_gap_max_us)
+				o->ack_gap_max_us = now_us - prev_us;
+			o->ack_last_in_window_us = now_us;
 		}
 		slot->seq = 0;
 		t->inflight--;
@@ -432,6 +439,8 @@ bool bench_ingest_run(struct bench *b, uint32_t terminals, int64_t rate_per_s,
 	bench_figure(phase, "ack_p50_ms", (double)lat.p50 / 1000.0, "ms", "", -1);
 	bench_figure(phase, "ack_p99_ms", (double)lat.p99 / 1000.0, "ms", "< 20", p99_ok);
 	bench_figure(phase, "ack_max_ms", (double)lat.max / 1000.0, "ms", "", -1);
+	bench_figure(phase, "ack_gap_max_ms", (double)o.ack_gap_max_us / 1000.0, "ms", "< 100",
+		     o.acked_in_window > 0 && o.ack_gap_max_us < 100000);
 	bench_detail(phase, "ack_ms", bench_summary_json(&lat, 1000.0));
 	bench_figure(phase, "area_messages_per_s", (double)o.area_messages_in_window / window_s,
 		     "msg/s", "", -1);
