@@ -246,7 +246,7 @@ enum hc_passwords_status hc_passwords_lookup(const char *path, const char *name,
 {
 	char *text = NULL;
 	struct stat st;
-	struct hc_password_record scratch;
+	struct hc_password_record scratch = { 0 };
 	enum hc_passwords_status rc = read_file(path, &text, &st, why, why_cap);
 	if (rc != HC_PASSWORDS_FOUND)
 		return rc;

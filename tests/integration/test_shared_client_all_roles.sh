@@ -49,12 +49,12 @@ want() { # FILE LINE-REGEX WHAT
 
 # Terminal: hello, batch, ack; the resend is a duplicate.
 "$ROLES" --url "$URL" --wait-ms 10000 --until "ack 1 " \
-	--terminal t1 --incarnation 00000000000000a1 --batch 1,5,2 >"$WORK/t1.out" ||
+	--terminal t1 --incarnation 00000000000000a1 --secret-file "$HC_SECRETS_DIR/t1" --batch 1,5,2 >"$WORK/t1.out" ||
 	fail "terminal: no ack 1: $(cat "$WORK/t1.out")"
 want "$WORK/t1.out" '^welcome t1 hall$' "terminal welcome"
 want "$WORK/t1.out" '^ack 1 duplicate=0$' "terminal ack"
 "$ROLES" --url "$URL" --wait-ms 10000 --until "ack 1 " \
-	--terminal t1 --incarnation 00000000000000a1 --batch 1,5,2 >"$WORK/t1-again.out" ||
+	--terminal t1 --incarnation 00000000000000a1 --secret-file "$HC_SECRETS_DIR/t1" --batch 1,5,2 >"$WORK/t1-again.out" ||
 	fail "terminal resend: no ack 1: $(cat "$WORK/t1-again.out")"
 want "$WORK/t1-again.out" '^ack 1 duplicate=1$' "terminal resend"
 note "terminal: welcome t1 hall, ack 1 new, the resend a duplicate"
@@ -95,7 +95,7 @@ note "map watching: $(grep '^area hall occupancy=7 ' "$WORK/map-watch.out" | hea
 
 # The terminal sees the same state after welcome, and its next batch is acked.
 "$ROLES" --url "$URL" --wait-ms 10000 --until "ack 2 " \
-	--terminal t1 --incarnation 00000000000000a1 --batch 2,1,0 >"$WORK/t1-2.out" ||
+	--terminal t1 --incarnation 00000000000000a1 --secret-file "$HC_SECRETS_DIR/t1" --batch 2,1,0 >"$WORK/t1-2.out" ||
 	fail "terminal: no ack 2: $(cat "$WORK/t1-2.out")"
 want "$WORK/t1-2.out" '^area hall occupancy=7 entered=9 exited=2 capacity=300 level=low restricted=1 restricted_by=override$' "terminal area"
 want "$WORK/t1-2.out" '^ack 2 duplicate=0$' "terminal ack 2"

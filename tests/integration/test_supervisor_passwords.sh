@@ -182,7 +182,7 @@ for c in "${cmds[@]}"; do
 	type=$(jq -r .type <<<"$c")
 	out=$("$WSCLIENT" --url "$URL" --proto headcount-map.v1 --wait-ms 1500 --send "$c")
 	grep -q '^close 4001 ' <<<"$out" || fail "map client sending $type not closed with 4001: $out"
-	out=$("$WSCLIENT" --url "$URL" --proto headcount-terminal.v1 --wait-ms 1500 \
+	out=$("$WSCLIENT" --url "$URL" --proto headcount-terminal.v3 --wait-ms 1500 \
 		--send '{"type":"hello","terminal":"t1","incarnation":"00000000000000c1"}' --send "$c")
 	# (the welcome may or may not be written before the close)
 	grep -q "^close 4001 type \"$type\" is not a terminal message" <<<"$out" ||

@@ -35,7 +35,7 @@ run_term() { # run_term CONFIG_TEXT [FLAGS...]: exit status, output in $WORK/ter
 	shift
 	local rc=0
 	printf 'in\nin\n' | timeout 20 "$TERM_BIN" --config "$WORK/terminal.ini" --journal "$WORK/t1.db" \
-		--batch-interval-ms 100 --display none --exit-when-acked "$@" >"$WORK/term.out" 2>&1 || rc=$?
+		--batch-interval-ms 100 --display none --exit-when-acked --secret-file "$HC_SECRETS_DIR/t1" "$@" >"$WORK/term.out" 2>&1 || rc=$?
 	echo "$rc"
 }
 base="[terminal]

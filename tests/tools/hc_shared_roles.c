@@ -4,8 +4,10 @@
  * nothing of aggregator/, terminal/ or hw/; tests/lint/deps.rules checks
  * its includes).
  *
- *   --terminal ID --incarnation HEX [--batch SEQ,ENTERED,EXITED]...
- *       hello (shared/protocol.c), then the batches once welcomed; prints
+ *   --terminal ID --incarnation HEX --secret-file FILE [--batch SEQ,ENTERED,EXITED]...
+ *       answers the challenge with a hello carrying its proof, then sends
+ *       the batches, each with its MAC (shared/protocol.c,
+ *       shared/terminal_auth.c), once welcomed; prints
  *       welcome, every ack and every area the aggregator sends.
  *   --supervisor NAME --password-file FILE [--override area|group ID auto|closed|open]...
  *       [--correct AREA DELTA]...
@@ -45,6 +47,7 @@
 #include "shared/limits.h"
 #include "shared/protocol.h"
 #include "shared/wire_area.h"
+#include "shared/terminal_auth.h"
 #include "shared/wire_supervisor.h"
 
 #define FRAMES_MAX 64
@@ -58,6 +61,11 @@ struct client {
 	const char *incarnation;
 	const char *supervisor;
 	char password[257];
+	uint8_t secret[HC_TAUTH_SECRET_BYTES]; /* the terminal's enrollment secret */
+	bool has_secret;
+	struct hc_msg_hello hello;
+	struct hc_msg_batch batches[FRAMES_MAX];
+	size_t batch_count;
 	char nonce[HC_WIRE_SUP_NONCE_HEX_LEN + 1];
 	char proof[FRAME_BYTES_MAX]; /* sent before any frame once set */
 	bool proof_pending;
@@ -96,7 +104,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: hc_shared_roles --url ws://HOST:PORT [--wait-ms N] [--until TEXT] ROLE\n"
-		"  ROLE: --terminal ID --incarnation HEX [--batch SEQ,ENTERED,EXITED]...\n"
+		"  ROLE: --terminal ID --incarnation HEX [--secret-file FILE] [--batch SEQ,ENTERED,EXITED]...\n"
 		"      | --supervisor NAME --password-file FILE [--override area|group ID MODE]...\n"
 		"                                    [--correct AREA DELTA]...\n"
 		"      | --map\n");
@@ -126,6 +134,32 @@ static void release_all(struct lws *wsi)
 	lws_callback_on_writable(wsi);
 }
 
+/* The answer to the terminal challenge: the hello with its proof in
+ * frames[0], then every batch with its MAC, all bound to nonce. */
+static bool sign_terminal_frames(const uint8_t nonce[HC_TAUTH_NONCE_BYTES])
+{
+	struct hc_msg_hello h = cl.hello;
+	if (cl.has_secret) {
+		if (!hc_tauth_hello_proof(cl.secret, nonce, h.terminal, h.incarnation, h.proof))
+			return false;
+		h.has_proof = true;
+	}
+	if (hc_proto_build_hello(cl.frames[0], sizeof cl.frames[0], &h) == 0)
+		return false;
+	for (size_t i = 0; i < cl.batch_count; i++) {
+		struct hc_msg_batch b = cl.batches[i];
+		if (cl.has_secret) {
+			if (!hc_tauth_batch_mac(cl.secret, nonce, h.terminal, h.incarnation, &b,
+						b.mac))
+				return false;
+			b.has_mac = true;
+		}
+		if (hc_proto_build_batch(cl.frames[1 + i], FRAME_BYTES_MAX, &b) == 0)
+			return false;
+	}
+	return true;
+}
+
 static void on_terminal_frame(struct lws *wsi, const char *text, size_t len)
 {
 	struct hc_msg m;
@@ -135,6 +169,15 @@ static void on_terminal_frame(struct lws *wsi, const char *text, size_t len)
 		return;
 	}
 	switch (m.type) {
+	case HC_MSG_CHALLENGE:
+		if (!sign_terminal_frames(m.u.challenge.nonce)) {
+			print_line("error cannot sign the hello and batches");
+			cl.done = true;
+			break;
+		}
+		cl.released = 1; /* the hello */
+		lws_callback_on_writable(wsi);
+		break;
 	case HC_MSG_WELCOME:
 		print_line("welcome %s %s", m.u.welcome.terminal, m.u.welcome.area);
 		release_all(wsi);
@@ -286,11 +329,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		cl.done = true;
 		break;
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
-		if (cl.role == ROLE_TERMINAL) {
-			cl.released = 1; /* the hello */
-			lws_callback_on_writable(wsi);
-		}
-		break;
+		break; /* a terminal answers the challenge; a supervisor too */
 	case LWS_CALLBACK_CLIENT_WRITEABLE: return send_next(wsi);
 	case LWS_CALLBACK_CLIENT_RECEIVE: on_frame(wsi, in, len); break;
 	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: {
@@ -329,6 +368,24 @@ static void read_password(const char *path)
 	cl.password[strcspn(cl.password, "\r\n")] = '\0';
 }
 
+/* The terminal's secret: the first line of path, 64 hex digits. */
+static void read_secret(const char *path)
+{
+	char line[HC_TAUTH_HEX_LEN + 8] = "";
+	FILE *f = fopen(path, "r");
+	if (f == NULL || fgets(line, sizeof line, f) == NULL) {
+		fprintf(stderr, "hc_shared_roles: cannot read a secret from %s\n", path);
+		exit(2);
+	}
+	fclose(f);
+	line[strcspn(line, "\r\n")] = '\0';
+	if (!hc_tauth_hex_decode(line, cl.secret, sizeof cl.secret)) {
+		fprintf(stderr, "hc_shared_roles: %s does not hold 64 hex digits\n", path);
+		exit(2);
+	}
+	cl.has_secret = true;
+}
+
 static char *next_frame(void)
 {
 	if (cl.frame_count >= FRAMES_MAX) {
@@ -348,8 +405,8 @@ static void add_batch(const char *spec)
 	b.seq = seq;
 	b.entered = entered;
 	b.exited = exited;
-	if (hc_proto_build_batch(next_frame(), FRAME_BYTES_MAX, &b) == 0)
-		usage();
+	next_frame(); /* built and signed once the challenge came */
+	cl.batches[cl.batch_count++] = b;
 }
 
 static void add_override(const char *target, const char *id, const char *mode)
@@ -407,6 +464,8 @@ int main(int argc, char **argv)
 		} else if (strcmp(a, "--supervisor") == 0) {
 			cl.role = ROLE_SUPERVISOR;
 			cl.supervisor = argv[++i];
+		} else if (strcmp(a, "--secret-file") == 0) {
+			read_secret(argv[++i]);
 		} else if (strcmp(a, "--password-file") == 0) {
 			read_password(argv[++i]);
 		} else if (strcmp(a, "--override") == 0 && left >= 3) {
@@ -428,8 +487,7 @@ int main(int argc, char **argv)
 		    !hc_proto_parse_incarnation(cl.incarnation, &h.incarnation))
 			usage();
 		memcpy(h.terminal, cl.terminal, strlen(cl.terminal) + 1);
-		if (hc_proto_build_hello(cl.frames[0], sizeof cl.frames[0], &h) == 0)
-			usage();
+		cl.hello = h; /* sent, with its proof, on the challenge */
 		proto = HC_PROTO_TERMINAL;
 	} else if (cl.role == ROLE_SUPERVISOR) {
 		if (cl.password[0] == '\0')
