@@ -3,7 +3,12 @@
  *
  * Relies on: venue_state.c (area states, their versions, and their
  * messages and the snapshot, each serialised once per version and
- * written as the same bytes to every map client).
+ * written as the same bytes to every map client), handed to the map
+ * side through the latest-state table of map_feed.h (hc_map_publish on
+ * the loop thread, hc_map_take on the map side's thread: the public
+ * thread with a staff listener, the loop thread without; public_side.h).
+ * Everything else here runs on the map side's thread and reads only its
+ * view of that table.
  *
  * On connect a map client gets {"type":"snapshot","areas":[...],
  * "groups":[...]}, then {"type":"area",...} or {"type":"group",...} for
@@ -19,13 +24,15 @@
  * Limits (docs/aggregator.md, *Limits*): one timer pings every map
  * client each third of map_idle_timeout_s and closes with 4011 one that
  * has sent nothing, not even a pong, for the whole timeout. Map clients
- * hold at most s->map_sessions_max connections, which leaves the share
- * reserved for terminals and supervisors; with a staff listener they are
- * served on the public listener only (4012 on the staff one). A
+ * hold at most the map budget (handed over with the states), which
+ * leaves the share reserved for terminals and supervisors; with a staff
+ * listener they are served on the public listener only (the staff one
+ * closes them with 4012, public_side.c). On the loop thread a
  * publication wakes map clients HC_MAP_WAKE_PER_TURN per loop turn
  * (hc_map_wake_all), the first slice in the turn that published, the
  * rest from server.c's loop (which skips a turn for queued acks), so
- * 10,000 map writes never hold a terminal's ack back in one long turn.
+ * 10,000 map writes never hold a terminal's ack back in one long turn;
+ * on the public thread all are woken at once.
  *
  * A client that reads too slowly (its socket's unsent bytes above a
  * bound) gets no frame until it catches up, and one that stays behind
@@ -47,6 +54,13 @@
 #include "shared/clock.h"
 #include "shared/log.h"
 
+/* The map side a map connection belongs to (the protocol's user). */
+static struct hc_public *side_of(struct lws *wsi)
+{
+	const struct lws_protocols *proto = lws_get_protocol(wsi);
+	return proto != NULL ? proto->user : NULL;
+}
+
 static int close_now(struct hc_map_session *m, uint16_t code, const char *reason)
 {
 	hc_warn("map %s: closing %u: %s", m->peer, code, reason);
@@ -55,56 +69,56 @@ static int close_now(struct hc_map_session *m, uint16_t code, const char *reason
 	return -1;
 }
 
-/* Version of entry k: areas first, then groups. */
-static uint64_t version_of(const struct hc_server *s, uint32_t k)
+/* Version of entry k of the view: areas first, then groups. */
+static uint64_t version_of(const struct hc_public *p, uint32_t k)
 {
-	uint32_t areas = (uint32_t)s->cfg->area_count;
-	return k < areas ? s->areas[k].version : s->groups[k - areas].version;
+	return p->view.entries[k].version;
 }
 
-static uint32_t entry_count(const struct hc_server *s)
+static uint32_t entry_count(const struct hc_public *p)
 {
-	return (uint32_t)(s->cfg->area_count + s->cfg->group_count);
+	return p->view.area_count + p->view.group_count;
 }
 
 /* Sizes the version array for the current config; a new generation
  * means indexes moved, so the client gets a whole snapshot. */
-static bool follow_generation(struct hc_server *s, struct hc_map_session *m)
+static bool follow_generation(struct hc_public *p, struct hc_map_session *m)
 {
-	if (m->generation == s->generation && m->versions_sent != NULL)
+	if (m->generation == p->view.generation && m->versions_sent != NULL)
 		return true;
-	uint32_t n = entry_count(s);
+	uint32_t n = entry_count(p);
 	uint64_t *v = realloc(m->versions_sent, (n ? n : 1) * sizeof *v);
 	if (v == NULL)
 		return false;
 	m->versions_sent = v;
 	m->versions_len = n;
-	m->generation = s->generation;
+	m->generation = p->view.generation;
 	m->cursor = 0;
 	m->snapshot_pending = true;
 	return true;
 }
 
-static int write_snapshot(struct hc_server *s, struct hc_map_session *m)
+static int write_snapshot(struct hc_public *p, struct hc_map_session *m)
 {
-	size_t len = 0;
-	unsigned char *buf = hc_venue_snapshot_message(s, &len);
-	if (buf == NULL)
-		return -1;
+	const struct hc_feed_msg *snap = &p->view.snapshot;
+	if (snap->buf == NULL)
+		return 0;            /* none yet: the first publication brings it */
 	for (uint32_t k = 0; k < m->versions_len; k++)
-		m->versions_sent[k] = version_of(s, k);
+		m->versions_sent[k] = version_of(p, k);
 	m->snapshot_pending = false;
-	return lws_write(m->wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT) < (int)len ? -1 : 0;
+	return lws_write(m->wsi, snap->buf + LWS_PRE, snap->len, LWS_WRITE_TEXT) < (int)snap->len
+		       ? -1
+		       : 0;
 }
 
 /* Index of the next entry (round robin from the cursor) whose version
  * moved since it was sent, or -1. */
-static int next_changed(const struct hc_server *s, const struct hc_map_session *m)
+static int next_changed(const struct hc_public *p, const struct hc_map_session *m)
 {
 	uint32_t count = m->versions_len;
 	for (uint32_t k = 0; k < count; k++) {
 		uint32_t i = (m->cursor + k) % count;
-		if (version_of(s, i) != m->versions_sent[i])
+		if (version_of(p, i) != m->versions_sent[i])
 			return (int)i;
 	}
 	return -1;
@@ -128,10 +142,10 @@ static void close_later(struct hc_map_session *m, uint16_t code, const char *rea
  * per-connection timers in one sorted list). */
 static void idle_due(lws_sorted_usec_list_t *sul)
 {
-	struct hc_server *s = lws_container_of(sul, struct hc_server, map_idle_sul);
-	int64_t idle_ms = s->cfg->map_idle_timeout_s * 1000;
+	struct hc_public *p = lws_container_of(sul, struct hc_public, idle_sul);
+	int64_t idle_ms = p->view.settings.idle_timeout_s * 1000;
 	int64_t now_ms = hc_mono_ms();
-	for (struct hc_map_session *m = s->maps; m != NULL; m = m->next) {
+	for (struct hc_map_session *m = p->maps; m != NULL; m = m->next) {
 		if (now_ms - m->heard_at_mono_ms >= idle_ms) {
 			char reason[80];
 			snprintf(reason, sizeof reason, "silent for %" PRId64 " s (no pong)",
@@ -141,28 +155,85 @@ static void idle_due(lws_sorted_usec_list_t *sul)
 			m->ping_pending = true;
 		}
 	}
-	hc_map_wake_all(s);          /* in slices, like a publication */
-	hc_map_idle_start(s);
+	hc_map_wake_all(p);          /* in slices, like a publication */
+	hc_map_idle_start(p);
 }
 
-void hc_map_wake_all(struct hc_server *s)
+void hc_map_wake_all(struct hc_public *p)
 {
-	s->map_wake_next = s->maps;
-	hc_map_wake_step(s);
+	p->wake_next = p->maps;
+	hc_map_wake_step(p);
 }
 
-void hc_map_wake_step(struct hc_server *s)
+void hc_map_wake_step(struct hc_public *p)
 {
-	for (uint32_t n = 0; n < HC_MAP_WAKE_PER_TURN && s->map_wake_next != NULL; n++) {
-		lws_callback_on_writable(s->map_wake_next->wsi);
-		s->map_wake_next = s->map_wake_next->next;
+	for (uint32_t n = 0; n < p->wake_per_turn && p->wake_next != NULL; n++) {
+		lws_callback_on_writable(p->wake_next->wsi);
+		p->wake_next = p->wake_next->next;
 	}
 }
 
-void hc_map_idle_start(struct hc_server *s)
+void hc_map_idle_start(struct hc_public *p)
 {
-	lws_sul_schedule(s->context, 0, &s->map_idle_sul, idle_due,
-			 (lws_usec_t)s->cfg->map_idle_timeout_s * LWS_USEC_PER_SEC / 3);
+	int64_t idle_s = p->view.settings.idle_timeout_s > 0 ? p->view.settings.idle_timeout_s
+							     : HC_MAP_IDLE_TIMEOUT_S_DEFAULT;
+	p->idle_started = true;
+	lws_sul_schedule(p->context, 0, &p->idle_sul, idle_due,
+			 (lws_usec_t)idle_s * LWS_USEC_PER_SEC / 3);
+}
+
+uint32_t hc_map_sessions(const struct hc_public *p)
+{
+	return atomic_load(&p->map_sessions);
+}
+
+void hc_map_publish(struct hc_server *s)
+{
+	struct hc_public *p = &s->pub;
+	struct hc_map_settings set = {
+		.idle_timeout_s = s->cfg->map_idle_timeout_s,
+		.sessions_max = s->map_sessions_max,
+		.stopping = s->stopping,
+		.closing_all = s->closing_all,
+	};
+	snprintf(set.background, sizeof set.background, "%s", s->cfg->map_background);
+	snprintf(set.background_type, sizeof set.background_type, "%s",
+		 s->cfg->map_background_type);
+	uint32_t areas = (uint32_t)s->cfg->area_count;
+	uint32_t n = areas + (uint32_t)s->cfg->group_count;
+	/* Serialised before the lock is taken (each at most once per
+	 * version); under the lock only bytes are copied. */
+	size_t snap_len = 0;
+	unsigned char *snap = hc_venue_snapshot_message(s, &snap_len);
+	uint64_t snap_key = s->publish_clock ? s->publish_clock : 1;
+	hc_map_feed_begin(&p->feed, s->generation, areas, (uint32_t)s->cfg->group_count, &set);
+	for (uint32_t k = 0; k < n; k++) {
+		uint64_t v = k < areas ? s->areas[k].version : s->groups[k - areas].version;
+		if (hc_map_feed_version(&p->feed, k) == v)
+			continue;
+		size_t len = 0;
+		unsigned char *buf = k < areas ? hc_venue_area_message(s, (int)k, &len)
+					       : hc_venue_group_message(s, (int)(k - areas), &len);
+		if (buf == NULL || !hc_map_feed_put(&p->feed, k, v, buf + LWS_PRE, len))
+			hc_error("map: cannot hand entry %u to the map side (out of memory)", k);
+	}
+	if (snap != NULL && hc_map_feed_version(&p->feed, HC_FEED_ENTRIES_MAX) != snap_key &&
+	    !hc_map_feed_put(&p->feed, HC_FEED_ENTRIES_MAX, snap_key, snap + LWS_PRE, snap_len))
+		hc_error("map: cannot hand the snapshot to the map side (out of memory)");
+	hc_map_feed_end(&p->feed);
+	if (p->threaded)
+		lws_cancel_service(p->context);
+	else
+		hc_map_take(p);
+}
+
+void hc_map_take(struct hc_public *p)
+{
+	if (!hc_map_feed_take(&p->feed, &p->view))
+		return;
+	if (!p->idle_started)
+		hc_map_idle_start(p);
+	hc_map_wake_all(p);
 }
 
 /* Bytes written to the client's socket that it has not taken yet. */
@@ -179,12 +250,12 @@ static void recheck_due(lws_sorted_usec_list_t *sul);
 /* Asks for a look at a client that is behind in HC_MAP_RECHECK_MS: its
  * socket may never become writeable again, so the writeable callback
  * alone cannot notice that it stalled. */
-static void schedule_recheck(struct hc_server *s, struct hc_map_session *m)
+static void schedule_recheck(struct hc_public *p, struct hc_map_session *m)
 {
 	if (m->recheck_scheduled)
 		return;
 	m->recheck_scheduled = true;
-	lws_sul_schedule(s->context, 0, &m->recheck_sul, recheck_due,
+	lws_sul_schedule(p->context, 0, &m->recheck_sul, recheck_due,
 			 HC_MAP_RECHECK_MS * LWS_US_PER_MS);
 }
 
@@ -205,7 +276,7 @@ static void recheck_due(lws_sorted_usec_list_t *sul)
 		lws_callback_on_writable(m->wsi); /* caught up: send what it missed */
 		break;
 	case HC_MAP_FLOW_WAIT:
-		schedule_recheck(hc_server_of(m->wsi), m);
+		schedule_recheck(side_of(m->wsi), m);
 		break;
 	case HC_MAP_FLOW_DROP:
 		drop_stalled(m);
@@ -222,14 +293,14 @@ static void cap_send_buffer(struct hc_map_session *m)
 		hc_debug("map %s: SO_SNDBUF: %m", m->peer);
 }
 
-static int on_writeable(struct hc_server *s, struct hc_map_session *m)
+static int on_writeable(struct hc_public *p, struct hc_map_session *m)
 {
 	if (m->close_pending) {
 		lws_close_reason(m->wsi, (enum lws_close_status)m->close_code,
 				 (unsigned char *)m->close_reason, strlen(m->close_reason));
 		return -1;
 	}
-	if (s->closing_all) {
+	if (p->view.settings.closing_all) {
 		const char *reason = "aggregator shutting down";
 		lws_close_reason(m->wsi, LWS_CLOSE_STATUS_GOINGAWAY, (unsigned char *)reason,
 				 strlen(reason));
@@ -239,7 +310,7 @@ static int on_writeable(struct hc_server *s, struct hc_map_session *m)
 	case HC_MAP_FLOW_WRITE:
 		break;
 	case HC_MAP_FLOW_WAIT:
-		schedule_recheck(s, m);
+		schedule_recheck(p, m);
 		return 0;
 	case HC_MAP_FLOW_DROP:
 		drop_stalled(m);
@@ -256,29 +327,25 @@ static int on_writeable(struct hc_server *s, struct hc_map_session *m)
 		lws_callback_on_writable(m->wsi);  /* whatever else waits */
 		return 0;
 	}
-	if (!follow_generation(s, m)) {
+	if (!follow_generation(p, m)) {
 		hc_error("map %s: out of memory", m->peer);
 		return -1;
 	}
 	if (m->snapshot_pending) {
-		if (write_snapshot(s, m) < 0)
+		if (write_snapshot(p, m) < 0)
 			return -1;
 	} else {
-		int i = next_changed(s, m);
+		int i = next_changed(p, m);
 		if (i < 0)
 			return 0;
-		size_t len = 0;
-		unsigned char *buf = i < s->cfg->area_count
-					     ? hc_venue_area_message(s, i, &len)
-					     : hc_venue_group_message(s, i - s->cfg->area_count, &len);
-		if (buf == NULL)
-			return -1;
-		m->versions_sent[i] = version_of(s, (uint32_t)i);
+		const struct hc_feed_msg *msg = &p->view.entries[i];
+		m->versions_sent[i] = msg->version;
 		m->cursor = (uint32_t)(i + 1);
-		if (lws_write(m->wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT) < (int)len)
+		if (msg->buf != NULL &&
+		    lws_write(m->wsi, msg->buf + LWS_PRE, msg->len, LWS_WRITE_TEXT) < (int)msg->len)
 			return -1;
 	}
-	if (next_changed(s, m) >= 0)
+	if (!m->snapshot_pending && next_changed(p, m) >= 0)
 		lws_callback_on_writable(m->wsi);
 	return 0;
 }
@@ -286,47 +353,47 @@ static int on_writeable(struct hc_server *s, struct hc_map_session *m)
 int hc_map_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		    void *in, size_t len)
 {
-	struct hc_server *s = hc_server_of(wsi);
+	struct hc_public *p = side_of(wsi);
 	struct hc_map_session *m = user;
 	(void)in;
 	(void)len;
+	if (p == NULL)
+		return 0;
 
 	switch (reason) {
-	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		if (s->stopping)
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
+		if (p->view.settings.stopping)
 			return -1;
-		if (s->map_sessions >= s->map_sessions_max) {
+		uint32_t open = atomic_load(&p->map_sessions);
+		if (open >= p->view.settings.sessions_max) {
 			/* The rest is reserved for terminals and supervisors. */
 			char peer[64];
 			hc_server_peer_address(wsi, peer, sizeof peer);
-			hc_warn("map %s: refused: %u map clients is the map budget", peer,
-				s->map_sessions);
+			hc_warn("map %s: refused: %u map clients is the map budget", peer, open);
 			return -1;
 		}
 		return 0;
+	}
 	case LWS_CALLBACK_ESTABLISHED:
 		m->wsi = wsi;
 		hc_server_peer_address(wsi, m->peer, sizeof m->peer);
 		m->heard_at_mono_ms = hc_mono_ms();
-		m->generation = s->generation;
-		m->versions_len = entry_count(s);
+		m->generation = p->view.generation;
+		m->versions_len = entry_count(p);
 		m->versions_sent = calloc(m->versions_len ? m->versions_len : 1,
 					  sizeof *m->versions_sent);
 		if (m->versions_sent == NULL) {
 			hc_error("map %s: out of memory", m->peer);
 			return -1;
 		}
-		s->map_sessions++;
+		atomic_fetch_add(&p->map_sessions, 1);
 		cap_send_buffer(m);
-		m->next = s->maps;
-		if (s->maps != NULL)
-			s->maps->prev = m;
-		s->maps = m;
+		m->next = p->maps;
+		if (p->maps != NULL)
+			p->maps->prev = m;
+		p->maps = m;
 		m->listed = true;
 		m->snapshot_pending = true;
-		if (!hc_server_role_allowed(s, wsi, false))
-			close_later(m, HC_CLOSE_WRONG_LISTENER,
-				    "map clients connect to the public port, not staff_listen");
 		lws_callback_on_writable(wsi);
 		return 0;
 	case LWS_CALLBACK_RECEIVE_PONG:
@@ -342,7 +409,7 @@ int hc_map_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 			return 0;
 		return close_now(m, HC_CLOSE_UNKNOWN_TYPE, "map clients send nothing");
 	case LWS_CALLBACK_SERVER_WRITEABLE:
-		return m != NULL && m->versions_sent != NULL ? on_writeable(s, m) : 0;
+		return m != NULL && m->versions_sent != NULL ? on_writeable(p, m) : 0;
 	case LWS_CALLBACK_CLOSED:
 		if (m == NULL)
 			return 0;
@@ -351,12 +418,12 @@ int hc_map_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 			m->recheck_scheduled = false;
 		}
 		if (m->listed) {
-			if (s->map_wake_next == m)
-				s->map_wake_next = m->next;
+			if (p->wake_next == m)
+				p->wake_next = m->next;
 			if (m->prev != NULL)
 				m->prev->next = m->next;
 			else
-				s->maps = m->next;
+				p->maps = m->next;
 			if (m->next != NULL)
 				m->next->prev = m->prev;
 			m->listed = false;
@@ -365,8 +432,8 @@ int hc_map_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		 * to the WebSocket role before the handshake): versions_sent is
 		 * set only once ESTABLISHED counted the session. */
 		if (m->versions_sent != NULL) {
-			assert(s->map_sessions > 0);
-			s->map_sessions--;
+			assert(atomic_load(&p->map_sessions) > 0);
+			atomic_fetch_sub(&p->map_sessions, 1);
 			free(m->versions_sent);
 			m->versions_sent = NULL;
 		}

@@ -108,7 +108,7 @@ static void wake_everyone(struct hc_server *s)
 {
 	lws_callback_on_writable_all_protocol(s->context, &s->protocols[HC_PROTOCOL_TERMINAL]);
 	lws_callback_on_writable_all_protocol(s->context, &s->protocols[HC_PROTOCOL_TERMINAL_V1]);
-	hc_map_wake_all(s);
+	hc_map_publish(s);
 	hc_venue_state_wake_supervisors(s);
 }
 
@@ -124,7 +124,7 @@ static void wake_for_areas(struct hc_server *s, const bool *changed)
 		if (t != NULL)
 			lws_callback_on_writable(t->wsi);
 	}
-	hc_map_wake_all(s);
+	hc_map_publish(s);
 	hc_venue_state_wake_supervisors(s);
 }
 
