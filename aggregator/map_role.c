@@ -111,17 +111,16 @@ static int write_snapshot(struct hc_public *p, struct hc_map_session *m)
 		       : 0;
 }
 
+static uint64_t view_version(const void *ctx, uint32_t k)
+{
+	return version_of(ctx, k);
+}
+
 /* Index of the next entry (round robin from the cursor) whose version
- * moved since it was sent, or -1. */
+ * moved since it was sent, or -1 (the conflation core decides). */
 static int next_changed(const struct hc_public *p, const struct hc_map_session *m)
 {
-	uint32_t count = m->versions_len;
-	for (uint32_t k = 0; k < count; k++) {
-		uint32_t i = (m->cursor + k) % count;
-		if (version_of(p, i) != m->versions_sent[i])
-			return (int)i;
-	}
-	return -1;
+	return hc_conflation_next(m->versions_len, m->cursor, m->versions_sent, view_version, p);
 }
 
 /* Closes from outside this connection's callbacks: at its next

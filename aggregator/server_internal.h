@@ -35,6 +35,7 @@
 #include <libwebsockets.h>
 
 #include "aggregator/committer.h"
+#include "aggregator/conflation.h"
 #include "aggregator/conn_limits.h"
 #include "aggregator/congestion.h"
 #include "aggregator/histogram.h"
@@ -237,15 +238,15 @@ struct hc_terminal_status {
 
 /* One area's pushed (published) state and its version, bumped on every
  * publication. The ledger may be ahead of the published state by an
- * occupancy-only change waiting for HC_OCCUPANCY_PUSH_INTERVAL_MS
- * (deferred). valid_through_commit: the published state holds every
+ * occupancy-only change waiting for its bucket's next token (deferred,
+ * aggregator/conflation.h). valid_through_commit: the published state holds every
  * batch of commits up to this one (terminals never get an area state
  * older than an ack they were sent). */
 struct hc_area_slot {
 	struct hc_area_state state;
 	enum hc_override override;
 	uint64_t version;
-	int64_t published_at_mono_ms;
+	struct hc_push_bucket bucket;
 	bool deferred;
 	uint64_t valid_through_commit;
 };
@@ -265,7 +266,7 @@ struct hc_group_state {
 struct hc_group_slot {
 	struct hc_group_state state;
 	uint64_t version;
-	int64_t published_at_mono_ms;
+	struct hc_push_bucket bucket;
 	bool deferred;
 };
 
