@@ -45,6 +45,7 @@
 #include "aggregator/web_assets.h"
 #include "shared/clock.h"
 #include "shared/log.h"
+#include "shared/wire_map.h"
 
 /* Bytes of body written per writeable callback. */
 #define HTTP_CHUNK_BYTES 16384
@@ -405,7 +406,8 @@ int hc_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 	case LWS_CALLBACK_ESTABLISHED: {
 		/* A WebSocket without one of our subprotocols lands here. */
 		const char *reason_text = "subprotocol must be " HC_PROTO_TERMINAL ", "
-					  HC_PROTO_TERMINAL_V1 ", " HC_PROTO_MAP " or " HC_PROTO_SUPERVISOR;
+					  HC_PROTO_TERMINAL_V1 ", " HC_PROTO_MAP ", " HC_PROTO_MAP_V2 " or "
+					  HC_PROTO_SUPERVISOR;
 		hc_warn("websocket without a known subprotocol: closing 1008");
 		lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
 				 (unsigned char *)reason_text, strlen(reason_text));

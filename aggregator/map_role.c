@@ -53,6 +53,7 @@
 #include "aggregator/map_backpressure.h"
 #include "shared/clock.h"
 #include "shared/log.h"
+#include "shared/wire_map.h"
 
 /* The map side a map connection belongs to (the protocol's user). */
 static struct hc_public *side_of(struct lws *wsi)
@@ -106,6 +107,7 @@ static int write_snapshot(struct hc_public *p, struct hc_map_session *m)
 	for (uint32_t k = 0; k < m->versions_len; k++)
 		m->versions_sent[k] = version_of(p, k);
 	m->snapshot_pending = false;
+	m->at_serial = p->view.serial;
 	return lws_write(m->wsi, snap->buf + LWS_PRE, snap->len, LWS_WRITE_TEXT) < (int)snap->len
 		       ? -1
 		       : 0;
@@ -226,10 +228,45 @@ void hc_map_publish(struct hc_server *s)
 		hc_map_take(p);
 }
 
+/* headcount-map.v2: the frame of this take, every entry whose version
+ * moved (before: the versions the view held). Built once, for every v2
+ * client that had everything before the take. */
+static void build_tick(struct hc_public *p, const uint64_t *before, uint32_t before_n,
+		       uint64_t before_serial, uint64_t before_generation)
+{
+	p->tick_from = 0;
+	p->tick_count = 0;
+	if (p->v2_sessions == 0 || before_generation != p->view.generation)
+		return;              /* a new generation: v2 clients get a snapshot */
+	uint32_t n = entry_count(p);
+	if (n != before_n || !hc_wire_map_update_begin(&p->tick, LWS_PRE))
+		return;
+	for (uint32_t k = 0; k < n; k++) {
+		const struct hc_feed_msg *msg = &p->view.entries[k];
+		if (msg->version == before[k] || msg->buf == NULL)
+			continue;
+		if (!hc_wire_map_update_add(&p->tick, msg->buf + LWS_PRE, msg->len))
+			return;
+		p->tick_entries[p->tick_count++] = k;
+	}
+	if (!hc_wire_map_update_end(&p->tick)) {
+		p->tick_count = 0;
+		return;
+	}
+	p->tick_from = before_serial;
+}
+
 void hc_map_take(struct hc_public *p)
 {
+	uint64_t before[HC_FEED_ENTRIES_MAX];
+	uint32_t before_n = entry_count(p);
+	uint64_t before_serial = p->view.serial;
+	uint64_t before_generation = p->view.generation;
+	for (uint32_t k = 0; k < before_n; k++)
+		before[k] = p->view.entries[k].version;
 	if (!hc_map_feed_take(&p->feed, &p->view))
 		return;
+	build_tick(p, before, before_n, before_serial, before_generation);
 	if (!p->idle_started)
 		hc_map_idle_start(p);
 	hc_map_wake_all(p);
@@ -292,6 +329,44 @@ static void cap_send_buffer(struct hc_map_session *m)
 		hc_debug("map %s: SO_SNDBUF: %m", m->peer);
 }
 
+/* headcount-map.v2: one frame with every entry that moved since the
+ * client's last frame: the shared frame of the last take when it had
+ * everything before it (the common case: no per-client work but the
+ * write), otherwise one assembled for it (it was behind). */
+static int write_update(struct hc_public *p, struct hc_map_session *m)
+{
+	if (m->at_serial == p->view.serial)
+		return 0;
+	const struct hc_wire_map_update *u;
+	if (m->at_serial != 0 && m->at_serial == p->tick_from) {
+		for (uint32_t t = 0; t < p->tick_count; t++) {
+			uint32_t k = p->tick_entries[t];
+			m->versions_sent[k] = version_of(p, k);
+		}
+		u = &p->tick;
+		if (p->tick_count == 0)
+			u = NULL;
+	} else {
+		if (!hc_wire_map_update_begin(&p->scratch, LWS_PRE))
+			return -1;
+		for (int i = next_changed(p, m); i >= 0; i = next_changed(p, m)) {
+			const struct hc_feed_msg *msg = &p->view.entries[i];
+			m->versions_sent[i] = msg->version;
+			m->cursor = (uint32_t)(i + 1);
+			if (msg->buf != NULL &&
+			    !hc_wire_map_update_add(&p->scratch, msg->buf + LWS_PRE, msg->len))
+				return -1;
+		}
+		if (!hc_wire_map_update_end(&p->scratch))
+			return -1;
+		u = p->scratch.count > 0 ? &p->scratch : NULL;
+	}
+	m->at_serial = p->view.serial;
+	if (u == NULL)
+		return 0;
+	return lws_write(m->wsi, u->buf + LWS_PRE, u->len, LWS_WRITE_TEXT) < (int)u->len ? -1 : 0;
+}
+
 static int on_writeable(struct hc_public *p, struct hc_map_session *m)
 {
 	if (m->close_pending) {
@@ -333,6 +408,8 @@ static int on_writeable(struct hc_public *p, struct hc_map_session *m)
 	if (m->snapshot_pending) {
 		if (write_snapshot(p, m) < 0)
 			return -1;
+	} else if (m->v2) {
+		return write_update(p, m);
 	} else {
 		int i = next_changed(p, m);
 		if (i < 0)
@@ -386,6 +463,9 @@ int hc_map_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 			return -1;
 		}
 		atomic_fetch_add(&p->map_sessions, 1);
+		m->v2 = strcmp(lws_get_protocol(wsi)->name, HC_PROTO_MAP_V2) == 0;
+		if (m->v2)
+			p->v2_sessions++;
 		cap_send_buffer(m);
 		m->next = p->maps;
 		if (p->maps != NULL)
@@ -433,6 +513,8 @@ int hc_map_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		if (m->versions_sent != NULL) {
 			assert(atomic_load(&p->map_sessions) > 0);
 			atomic_fetch_sub(&p->map_sessions, 1);
+			if (m->v2)
+				p->v2_sessions--;
 			free(m->versions_sent);
 			m->versions_sent = NULL;
 		}

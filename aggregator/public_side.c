@@ -349,6 +349,8 @@ void hc_public_free(struct hc_public *p)
 		pthread_mutex_destroy(&p->relay.lock);
 		p->relay_ready = false;
 	}
+	hc_wire_map_update_free(&p->tick);
+	hc_wire_map_update_free(&p->scratch);
 	if (p->feed_ready) {
 		hc_map_feed_destroy(&p->feed);
 		hc_map_table_free(&p->view);

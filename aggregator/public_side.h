@@ -39,6 +39,7 @@
 
 #include "aggregator/conn_limits.h"
 #include "aggregator/map_feed.h"
+#include "shared/wire_map.h"
 
 /* HTTP requests of the public thread waiting for the loop thread at
  * once; one more is answered 503 at once (bounded hand-off). */
@@ -97,6 +98,16 @@ struct hc_public {
 	lws_sorted_usec_list_t idle_sul;
 	lws_sorted_usec_list_t tick_sul;  /* libev only */
 	bool idle_started;
+	/* headcount-map.v2: the frame of the last take (every entry it
+	 * changed), written as the same bytes to every v2 client that had
+	 * everything before it; tick_from is the view serial it starts at
+	 * (0: none). scratch: a frame for a client that was further behind. */
+	struct hc_wire_map_update tick;
+	uint64_t tick_from;
+	uint32_t tick_entries[HC_FEED_ENTRIES_MAX];
+	uint32_t tick_count;
+	struct hc_wire_map_update scratch;
+	uint32_t v2_sessions;
 
 	/* Either thread. */
 	atomic_uint map_sessions;

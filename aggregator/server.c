@@ -63,6 +63,7 @@
 #include "aggregator/history.h"
 #include "shared/clock.h"
 #include "shared/log.h"
+#include "shared/wire_map.h"
 
 /* The server's random source: seeded once from the system's entropy. */
 struct hc_drbg {
@@ -701,6 +702,9 @@ static void setup_protocols(struct hc_server *s)
 		.rx_buffer_size = HC_SUPERVISOR_FRAME_BYTES_MAX,
 		.tx_packet_size = HC_MAP_TX_PACKET_BYTES,
 	};
+	/* The same role, one update frame per push tick (shared/wire_map.h). */
+	s->protocols[HC_PROTOCOL_MAP_V2] = s->protocols[HC_PROTOCOL_MAP];
+	s->protocols[HC_PROTOCOL_MAP_V2].name = HC_PROTO_MAP_V2;
 	/* protocols[HC_PROTOCOL_COUNT] stays zero: the terminator. */
 }
 
@@ -716,16 +720,18 @@ static void setup_public_protocols(struct hc_server *s)
 	struct lws_protocols *pp = s->public_protocols;
 	pp[HC_PROTOCOL_HTTP].callback = hc_public_http_callback;
 	for (int k = HC_PROTOCOL_TERMINAL; k < HC_PROTOCOL_COUNT; k++) {
-		if (k == HC_PROTOCOL_MAP)
+		if (k == HC_PROTOCOL_MAP || k == HC_PROTOCOL_MAP_V2)
 			continue;
 		pp[k].callback = hc_wrong_listener_callback;
 		pp[k].per_session_data_size = 0;
 		pp[k].user = k == HC_PROTOCOL_SUPERVISOR ? &s->wrong_supervisor
 							 : &s->wrong_terminal;
 	}
-	s->protocols[HC_PROTOCOL_MAP].callback = hc_wrong_listener_callback;
-	s->protocols[HC_PROTOCOL_MAP].per_session_data_size = 0;
-	s->protocols[HC_PROTOCOL_MAP].user = &s->wrong_map;
+	for (int k = HC_PROTOCOL_MAP; k <= HC_PROTOCOL_MAP_V2; k += HC_PROTOCOL_MAP_V2 - HC_PROTOCOL_MAP) {
+		s->protocols[k].callback = hc_wrong_listener_callback;
+		s->protocols[k].per_session_data_size = 0;
+		s->protocols[k].user = &s->wrong_map;
+	}
 }
 
 /* Fills the creation info of a context listening on host:port: the one

@@ -57,6 +57,7 @@ enum {
 	HC_PROTOCOL_TERMINAL_V1,     /* same role, before batch undo fields */
 	HC_PROTOCOL_MAP,
 	HC_PROTOCOL_SUPERVISOR,
+	HC_PROTOCOL_MAP_V2,          /* map role, one frame per push tick */
 	HC_PROTOCOL_COUNT,
 };
 
@@ -168,6 +169,8 @@ struct hc_map_session {
 	int64_t behind_since_ms;     /* not reading fast enough since (0: no) */
 	bool recheck_scheduled;
 	lws_sorted_usec_list_t recheck_sul; /* only while behind */
+	bool v2;                     /* headcount-map.v2: update frames */
+	uint64_t at_serial;          /* v2: view serial it has all of (0: none) */
 };
 
 /* Per-connection data of the supervisor role. */
