@@ -62,6 +62,8 @@ static struct hc_public *side_of(struct lws *wsi)
 	return proto != NULL ? proto->user : NULL;
 }
 
+static void note_written(struct hc_map_session *m, size_t len);
+
 static int close_now(struct hc_map_session *m, uint16_t code, const char *reason)
 {
 	hc_warn("map %s: closing %u: %s", m->peer, code, reason);
@@ -108,6 +110,7 @@ static int write_snapshot(struct hc_public *p, struct hc_map_session *m)
 		m->versions_sent[k] = version_of(p, k);
 	m->snapshot_pending = false;
 	m->at_serial = p->view.serial;
+	note_written(m, snap->len);
 	return lws_write(m->wsi, snap->buf + LWS_PRE, snap->len, LWS_WRITE_TEXT) < (int)snap->len
 		       ? -1
 		       : 0;
@@ -281,6 +284,33 @@ static int64_t unsent_bytes(struct lws *wsi)
 	return n;
 }
 
+/* Bytes a WebSocket frame of len payload bytes puts on the socket at
+ * most (header of up to 10 bytes; servers do not mask). */
+#define FRAME_OVERHEAD_BYTES 10
+
+/* The client's unsent bytes, or an upper bound of them without a system
+ * call: what was unsent at the last look plus everything written since
+ * (the queue only shrinks otherwise). Looked up (SIOCOUTQ) only when
+ * that bound could be over HC_MAP_UNSENT_BYTES_MAX, so a client that
+ * reads keeps up at one ioctl per ~16 KiB written instead of one per
+ * frame; the flow decision is the same as with the exact figure. */
+static int64_t unsent_upper_bound(struct hc_map_session *m)
+{
+	int64_t bound = m->unsent_at_look + m->written_since_look;
+	if (m->looked && bound <= HC_MAP_UNSENT_BYTES_MAX)
+		return bound;
+	m->unsent_at_look = unsent_bytes(m->wsi);
+	m->written_since_look = 0;
+	m->looked = true;
+	return m->unsent_at_look;
+}
+
+/* Counts a frame written to the client (for unsent_upper_bound). */
+static void note_written(struct hc_map_session *m, size_t len)
+{
+	m->written_since_look += (int64_t)len + FRAME_OVERHEAD_BYTES;
+}
+
 static void recheck_due(lws_sorted_usec_list_t *sul);
 
 /* Asks for a look at a client that is behind in HC_MAP_RECHECK_MS: its
@@ -307,7 +337,8 @@ static void recheck_due(lws_sorted_usec_list_t *sul)
 {
 	struct hc_map_session *m = lws_container_of(sul, struct hc_map_session, recheck_sul);
 	m->recheck_scheduled = false;
-	switch (hc_map_flow_decide(unsent_bytes(m->wsi), hc_mono_ms(), &m->behind_since_ms)) {
+	m->looked = false;           /* an exact look */
+	switch (hc_map_flow_decide(unsent_upper_bound(m), hc_mono_ms(), &m->behind_since_ms)) {
 	case HC_MAP_FLOW_WRITE:
 		lws_callback_on_writable(m->wsi); /* caught up: send what it missed */
 		break;
@@ -364,6 +395,7 @@ static int write_update(struct hc_public *p, struct hc_map_session *m)
 	m->at_serial = p->view.serial;
 	if (u == NULL)
 		return 0;
+	note_written(m, u->len);
 	return lws_write(m->wsi, u->buf + LWS_PRE, u->len, LWS_WRITE_TEXT) < (int)u->len ? -1 : 0;
 }
 
@@ -380,7 +412,7 @@ static int on_writeable(struct hc_public *p, struct hc_map_session *m)
 				 strlen(reason));
 		return -1;
 	}
-	switch (hc_map_flow_decide(unsent_bytes(m->wsi), hc_mono_ms(), &m->behind_since_ms)) {
+	switch (hc_map_flow_decide(unsent_upper_bound(m), hc_mono_ms(), &m->behind_since_ms)) {
 	case HC_MAP_FLOW_WRITE:
 		break;
 	case HC_MAP_FLOW_WAIT:
@@ -396,6 +428,7 @@ static int on_writeable(struct hc_public *p, struct hc_map_session *m)
 		unsigned char ping[LWS_PRE + 1];
 		ping[LWS_PRE] = 'm';
 		m->ping_pending = false;
+		note_written(m, 1);
 		if (lws_write(m->wsi, ping + LWS_PRE, 1, LWS_WRITE_PING) < 1)
 			return -1;
 		lws_callback_on_writable(m->wsi);  /* whatever else waits */
@@ -417,9 +450,12 @@ static int on_writeable(struct hc_public *p, struct hc_map_session *m)
 		const struct hc_feed_msg *msg = &p->view.entries[i];
 		m->versions_sent[i] = msg->version;
 		m->cursor = (uint32_t)(i + 1);
-		if (msg->buf != NULL &&
-		    lws_write(m->wsi, msg->buf + LWS_PRE, msg->len, LWS_WRITE_TEXT) < (int)msg->len)
-			return -1;
+		if (msg->buf != NULL) {
+			note_written(m, msg->len);
+			if (lws_write(m->wsi, msg->buf + LWS_PRE, msg->len, LWS_WRITE_TEXT) <
+			    (int)msg->len)
+				return -1;
+		}
 	}
 	if (!m->snapshot_pending && next_changed(p, m) >= 0)
 		lws_callback_on_writable(m->wsi);

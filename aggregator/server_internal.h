@@ -169,6 +169,9 @@ struct hc_map_session {
 	int64_t behind_since_ms;     /* not reading fast enough since (0: no) */
 	bool recheck_scheduled;
 	lws_sorted_usec_list_t recheck_sul; /* only while behind */
+	bool looked;                 /* unsent_at_look is valid */
+	int64_t unsent_at_look;      /* SIOCOUTQ at the last look */
+	int64_t written_since_look;  /* bytes written since (upper bound) */
 	bool v2;                     /* headcount-map.v2: update frames */
 	uint64_t at_serial;          /* v2: view serial it has all of (0: none) */
 };
