@@ -10,11 +10,16 @@
  * One entry per (listener, address) with at least one connection open,
  * in a chained hash table; an entry is freed when its last connection
  * goes, so the table holds at most as many entries as connections.
+ *
+ * Thread-safe: with a staff listener the public listener is served by a
+ * context on a thread of its own, and both count in this one table (the
+ * per-address limit spans them), so every call takes the table's lock.
  */
 #include "aggregator/conn_limits.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -36,6 +41,7 @@ struct addr_entry {
 };
 
 struct hc_conn_limits {
+	pthread_mutex_t lock;        /* held by every call */
 	struct addr_entry *buckets[BUCKETS];
 	uint32_t per_address_max;
 	uint32_t budget[HC_LISTENER_COUNT];
@@ -100,6 +106,10 @@ struct hc_conn_limits *hc_conn_limits_new(uint32_t per_address_max,
 	struct hc_conn_limits *l = calloc(1, sizeof *l);
 	if (l == NULL)
 		return NULL;
+	if (pthread_mutex_init(&l->lock, NULL) != 0) {
+		free(l);
+		return NULL;
+	}
 	hc_conn_limits_set(l, per_address_max, budget);
 	return l;
 }
@@ -116,15 +126,18 @@ void hc_conn_limits_free(struct hc_conn_limits *l)
 			e = next;
 		}
 	}
+	pthread_mutex_destroy(&l->lock);
 	free(l);
 }
 
 void hc_conn_limits_set(struct hc_conn_limits *l, uint32_t per_address_max,
 			const uint32_t budget[HC_LISTENER_COUNT])
 {
+	pthread_mutex_lock(&l->lock);
 	l->per_address_max = per_address_max;
 	for (int i = 0; i < HC_LISTENER_COUNT; i++)
 		l->budget[i] = budget[i];
+	pthread_mutex_unlock(&l->lock);
 }
 
 /* Logs the refusals since the last line, at most once a second. */
@@ -147,8 +160,8 @@ static void note_refusal(struct hc_conn_limits *l, enum hc_listener which,
 	l->refusal_logged_at_ms = now_ms;
 }
 
-bool hc_conn_limits_admit(struct hc_conn_limits *l, enum hc_listener which,
-			  const struct lws_filter_network_conn_args *a)
+static bool admit_locked(struct hc_conn_limits *l, enum hc_listener which,
+			 const struct lws_filter_network_conn_args *a)
 {
 	char why[120];
 	if (l->open[which] >= l->budget[which]) {
@@ -173,7 +186,7 @@ bool hc_conn_limits_admit(struct hc_conn_limits *l, enum hc_listener which,
 	return true;
 }
 
-void hc_conn_limits_opened(struct hc_conn_limits *l, enum hc_listener which, struct lws *wsi)
+static void opened_locked(struct hc_conn_limits *l, enum hc_listener which, struct lws *wsi)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;
@@ -204,7 +217,7 @@ void hc_conn_limits_opened(struct hc_conn_limits *l, enum hc_listener which, str
 	lws_set_opaque_user_data(wsi, e);
 }
 
-void hc_conn_limits_closed(struct hc_conn_limits *l, struct lws *wsi)
+static void closed_locked(struct hc_conn_limits *l, struct lws *wsi)
 {
 	struct addr_entry *e = lws_get_opaque_user_data(wsi);
 	if (e == NULL)
@@ -223,7 +236,33 @@ void hc_conn_limits_closed(struct hc_conn_limits *l, struct lws *wsi)
 	free(e);
 }
 
-uint32_t hc_conn_limits_open(const struct hc_conn_limits *l, enum hc_listener which)
+bool hc_conn_limits_admit(struct hc_conn_limits *l, enum hc_listener which,
+			  const struct lws_filter_network_conn_args *a)
 {
-	return l->open[which];
+	pthread_mutex_lock(&l->lock);
+	bool ok = admit_locked(l, which, a);
+	pthread_mutex_unlock(&l->lock);
+	return ok;
+}
+
+void hc_conn_limits_opened(struct hc_conn_limits *l, enum hc_listener which, struct lws *wsi)
+{
+	pthread_mutex_lock(&l->lock);
+	opened_locked(l, which, wsi);
+	pthread_mutex_unlock(&l->lock);
+}
+
+void hc_conn_limits_closed(struct hc_conn_limits *l, struct lws *wsi)
+{
+	pthread_mutex_lock(&l->lock);
+	closed_locked(l, wsi);
+	pthread_mutex_unlock(&l->lock);
+}
+
+uint32_t hc_conn_limits_open(struct hc_conn_limits *l, enum hc_listener which)
+{
+	pthread_mutex_lock(&l->lock);
+	uint32_t n = l->open[which];
+	pthread_mutex_unlock(&l->lock);
+	return n;
 }

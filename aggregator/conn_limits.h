@@ -55,6 +55,6 @@ void hc_conn_limits_opened(struct hc_conn_limits *l, enum hc_listener which, str
 void hc_conn_limits_closed(struct hc_conn_limits *l, struct lws *wsi);
 
 /* Connections open on a listener now. */
-uint32_t hc_conn_limits_open(const struct hc_conn_limits *l, enum hc_listener which);
+uint32_t hc_conn_limits_open(struct hc_conn_limits *l, enum hc_listener which);
 
 #endif

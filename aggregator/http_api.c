@@ -26,7 +26,10 @@
  *
  * This protocol is also the vhost's first entry, so it receives
  * LWS_CALLBACK_EVENT_WAIT_CANCELLED: the committer's wake-up, which is
- * handled here exactly once per wake.
+ * handled here exactly once per wake, as are HTTP requests relayed from
+ * the public thread (public_side.h): their answers are built here, on
+ * the loop thread, by the same code (hc_http_build_answer) and sent by
+ * the public thread (hc_http_send_answer).
  */
 #include "aggregator/server_internal.h"
 #include "aggregator/http_route.h"
@@ -42,6 +45,7 @@
 #include "aggregator/web_assets.h"
 #include "shared/clock.h"
 #include "shared/log.h"
+#include "shared/wire_map.h"
 
 /* Bytes of body written per writeable callback. */
 #define HTTP_CHUNK_BYTES 16384
@@ -49,9 +53,6 @@
 /* Room for a response's headers: lws adds about 450 bytes of security
  * headers (Content-Security-Policy and others) to each. */
 #define HTTP_HEADERS_BYTES 1024
-
-/* Longest If-None-Match value looked at; a longer one matches nothing. */
-#define IF_NONE_MATCH_BYTES_MAX 1024
 
 static const char PUBLIC_CACHE[] = "public, max-age=1";
 
@@ -140,12 +141,11 @@ static json_t *error_json(const char *message)
 
 /* Picks the response for a request (aggregator/http_route.c decides
  * which): status and JSON body (stolen). */
-static json_t *route(const struct hc_server *s, struct lws *wsi, const char *path,
+static json_t *route(const struct hc_server *s, bool is_get, const char *path,
 		     unsigned int *status)
 {
-	struct hc_http_route r = hc_http_route_pick(
-		path, strlen(path), lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0,
-		s->stopping, s->storage_failing);
+	struct hc_http_route r = hc_http_route_pick(path, strlen(path), is_get, s->stopping,
+						    s->storage_failing);
 	*status = r.status;
 	switch (r.resource) {
 	case HC_HTTP_AREAS: return areas_json(s);
@@ -156,16 +156,15 @@ static json_t *route(const struct hc_server *s, struct lws *wsi, const char *pat
 	}
 }
 
-/* True when the request's If-None-Match matches etag. */
-static bool request_matches(struct lws *wsi, const char *etag)
+/* The request's If-None-Match into out ("" when absent or too long). */
+static void copy_if_none_match(struct lws *wsi, char *out, size_t cap)
 {
+	out[0] = '\0';
 	int n = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH);
-	if (n <= 0 || n >= IF_NONE_MATCH_BYTES_MAX)
-		return false;
-	char value[IF_NONE_MATCH_BYTES_MAX];
-	if (lws_hdr_copy(wsi, value, sizeof value, WSI_TOKEN_HTTP_IF_NONE_MATCH) < 0)
-		return false;
-	return hc_http_if_none_match(value, etag);
+	if (n <= 0 || (size_t)n >= cap)
+		return;
+	if (lws_hdr_copy(wsi, out, (int)cap, WSI_TOKEN_HTTP_IF_NONE_MATCH) < 0)
+		out[0] = '\0';
 }
 
 /* Adds the headers of a public read-only answer: caching, CORS and the
@@ -205,11 +204,13 @@ static int send_not_modified(struct lws *wsi, const char *etag)
  * callback that sends the body. A public 200 gets its ETag, and a
  * request that already holds it gets 304 instead. */
 static int start_body(struct hc_http_session *h, struct lws *wsi, unsigned int status,
-		      const char *content_type, char *text, size_t len, bool public_read)
+		      const char *content_type, char *text, size_t len, bool public_read,
+		      const char *if_none_match)
 {
 	char etag[HC_ETAG_LEN + 1] = "";
 	public_read = public_read && status == HTTP_STATUS_OK;
-	if (public_read && hc_http_etag(text, len, etag) && request_matches(wsi, etag)) {
+	if (public_read && hc_http_etag(text, len, etag) && if_none_match[0] != '\0' &&
+	    hc_http_if_none_match(if_none_match, etag)) {
 		free(text);
 		return send_not_modified(wsi, etag);
 	}
@@ -233,19 +234,6 @@ static int start_body(struct hc_http_session *h, struct lws *wsi, unsigned int s
 	return 0;
 }
 
-/* GET /metrics: the Prometheus text format (docs/operations.md). */
-static int begin_metrics(struct hc_server *s, struct hc_http_session *h, struct lws *wsi)
-{
-	size_t len = 0;
-	char *text = hc_metrics_text(s, &len);
-	if (text == NULL) {
-		hc_error("http /metrics: cannot build the response (out of memory)");
-		return -1;
-	}
-	return start_body(h, wsi, HTTP_STATUS_OK, "text/plain; version=0.0.4; charset=utf-8",
-			  text, len, false);
-}
-
 /* A file of the map page (compiled in), or NULL. */
 static const struct hc_web_asset *find_asset(const char *path)
 {
@@ -255,66 +243,108 @@ static const struct hc_web_asset *find_asset(const char *path)
 	return NULL;
 }
 
-static int begin_asset(struct hc_http_session *h, struct lws *wsi,
-		       const struct hc_web_asset *a)
-{
-	char *copy = malloc(a->len ? a->len : 1);
-	if (copy == NULL) {
-		hc_error("http %s: out of memory", a->path);
-		return -1;
-	}
-	memcpy(copy, a->data, a->len);
-	return start_body(h, wsi, HTTP_STATUS_OK, a->content_type, copy, a->len, true);
-}
-
 /* GET /map/background: the venue's map_background file, sent by lws
  * piece by piece from the loop (never read whole). */
-static int begin_background(const struct hc_server *s, struct lws *wsi)
+static int begin_background(struct lws *wsi, const char *file, const char *type)
 {
 	unsigned char extra[HTTP_HEADERS_BYTES];
 	unsigned char *p = extra, *end = extra + sizeof extra - 1;
 	if (add_public_headers(wsi, NULL, &p, end))
 		return -1;
-	int n = lws_serve_http_file(wsi, s->cfg->map_background, s->cfg->map_background_type,
-				    (const char *)extra, (int)(p - extra));
+	int n = lws_serve_http_file(wsi, file, type, (const char *)extra, (int)(p - extra));
 	if (n < 0) {
-		hc_warn("http %s: cannot send %s", HC_MAP_BACKGROUND_PATH, s->cfg->map_background);
+		hc_warn("http %s: cannot send %s", HC_MAP_BACKGROUND_PATH, file);
 		return -1;
 	}
 	/* > 0: sent at once; the transaction ends here. */
 	return n > 0 && lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
-static int begin_response(struct hc_server *s, struct hc_http_session *h,
-			  struct lws *wsi, const char *path)
+int hc_http_serve_file(struct hc_http_session *h, struct lws *wsi, const char *path,
+		       const char *background, const char *background_type)
 {
-	if (strcmp(path, "/metrics") == 0 && !s->stopping &&
-	    lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0)
-		return begin_metrics(s, h, wsi);
-	if (!s->stopping && lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0) {
-		const struct hc_web_asset *a = find_asset(path);
-		if (a != NULL)
-			return begin_asset(h, wsi, a);
-		if (strcmp(path, HC_MAP_BACKGROUND_PATH) == 0 && s->cfg->map_background[0])
-			return begin_background(s, wsi);
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0)
+		return 1;
+	const struct hc_web_asset *a = find_asset(path);
+	if (a != NULL) {
+		char *copy = malloc(a->len ? a->len : 1);
+		if (copy == NULL) {
+			hc_error("http %s: out of memory", a->path);
+			return -1;
+		}
+		memcpy(copy, a->data, a->len);
+		char inm[HC_IF_NONE_MATCH_BYTES_MAX];
+		copy_if_none_match(wsi, inm, sizeof inm);
+		return start_body(h, wsi, HTTP_STATUS_OK, a->content_type, copy, a->len, true,
+				  inm);
+	}
+	if (strcmp(path, HC_MAP_BACKGROUND_PATH) == 0 && background[0] != '\0')
+		return begin_background(wsi, background, background_type);
+	return 1;
+}
+
+bool hc_http_build_answer(const struct hc_server *s, const char *path, bool is_get,
+			  struct hc_http_answer *a)
+{
+	memset(a, 0, sizeof *a);
+	if (strcmp(path, "/metrics") == 0 && !s->stopping && is_get) {
+		/* The Prometheus text format (docs/operations.md). */
+		a->body = hc_metrics_text(s, &a->len);
+		if (a->body == NULL) {
+			hc_error("http /metrics: cannot build the response (out of memory)");
+			return false;
+		}
+		a->status = HTTP_STATUS_OK;
+		a->content_type = "text/plain; version=0.0.4; charset=utf-8";
+		return true;
 	}
 	unsigned int status = HTTP_STATUS_INTERNAL_SERVER_ERROR;
-	json_t *body = route(s, wsi, path, &status);
+	json_t *body = route(s, is_get, path, &status);
 	if (body == NULL) {
 		hc_error("http %s: cannot build the response (out of memory)", path);
-		return -1;
+		return false;
 	}
 	char *text = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
 	if (text == NULL) {
 		hc_error("http %s: cannot serialize the response", path);
-		return -1;
+		return false;
 	}
 	/* The body ends in a newline where json_dumps put its NUL. */
 	size_t len = strlen(text);
 	text[len] = '\n';
-	bool public_read = strncmp(path, "/api/", 5) == 0;
-	return start_body(h, wsi, status, "application/json", text, len + 1, public_read);
+	a->status = status;
+	a->content_type = "application/json";
+	a->body = text;
+	a->len = len + 1;
+	a->public_read = strncmp(path, "/api/", 5) == 0;
+	return true;
+}
+
+int hc_http_send_answer(struct hc_http_session *h, struct lws *wsi,
+			struct hc_http_answer *a, const char *if_none_match)
+{
+	char *body = a->body;
+	a->body = NULL;
+	return start_body(h, wsi, a->status, a->content_type, body, a->len, a->public_read,
+			  if_none_match);
+}
+
+static int begin_response(struct hc_server *s, struct hc_http_session *h,
+			  struct lws *wsi, const char *path)
+{
+	if (!s->stopping) {
+		int n = hc_http_serve_file(h, wsi, path, s->cfg->map_background,
+					   s->cfg->map_background_type);
+		if (n != 1)
+			return n;
+	}
+	struct hc_http_answer a;
+	if (!hc_http_build_answer(s, path, lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0, &a))
+		return -1;
+	char inm[HC_IF_NONE_MATCH_BYTES_MAX];
+	copy_if_none_match(wsi, inm, sizeof inm);
+	return hc_http_send_answer(h, wsi, &a, inm);
 }
 
 static int write_body(struct hc_http_session *h, struct lws *wsi)
@@ -354,6 +384,8 @@ int hc_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 		struct hc_server *s = hc_server_of(wsi);
 		if (s != NULL && s->committer != NULL)
 			hc_server_collect_commit(s);
+		if (s != NULL && s->pub.threaded)
+			hc_public_serve_relayed(s);
 		return 0;
 	}
 	case LWS_CALLBACK_HTTP:
@@ -374,7 +406,8 @@ int hc_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 	case LWS_CALLBACK_ESTABLISHED: {
 		/* A WebSocket without one of our subprotocols lands here. */
 		const char *reason_text = "subprotocol must be " HC_PROTO_TERMINAL ", "
-					  HC_PROTO_TERMINAL_V1 ", " HC_PROTO_MAP " or " HC_PROTO_SUPERVISOR;
+					  HC_PROTO_TERMINAL_V1 ", " HC_PROTO_MAP ", " HC_PROTO_MAP_V2 " or "
+					  HC_PROTO_SUPERVISOR;
 		hc_warn("websocket without a known subprotocol: closing 1008");
 		lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
 				 (unsigned char *)reason_text, strlen(reason_text));

@@ -3,7 +3,12 @@
  *
  * Relies on: venue_state.c (area states, their versions, and their
  * messages and the snapshot, each serialised once per version and
- * written as the same bytes to every map client).
+ * written as the same bytes to every map client), handed to the map
+ * side through the latest-state table of map_feed.h (hc_map_publish on
+ * the loop thread, hc_map_take on the map side's thread: the public
+ * thread with a staff listener, the loop thread without; public_side.h).
+ * Everything else here runs on the map side's thread and reads only its
+ * view of that table.
  *
  * On connect a map client gets {"type":"snapshot","areas":[...],
  * "groups":[...]}, then {"type":"area",...} or {"type":"group",...} for
@@ -19,13 +24,15 @@
  * Limits (docs/aggregator.md, *Limits*): one timer pings every map
  * client each third of map_idle_timeout_s and closes with 4011 one that
  * has sent nothing, not even a pong, for the whole timeout. Map clients
- * hold at most s->map_sessions_max connections, which leaves the share
- * reserved for terminals and supervisors; with a staff listener they are
- * served on the public listener only (4012 on the staff one). A
+ * hold at most the map budget (handed over with the states), which
+ * leaves the share reserved for terminals and supervisors; with a staff
+ * listener they are served on the public listener only (the staff one
+ * closes them with 4012, public_side.c). On the loop thread a
  * publication wakes map clients HC_MAP_WAKE_PER_TURN per loop turn
  * (hc_map_wake_all), the first slice in the turn that published, the
  * rest from server.c's loop (which skips a turn for queued acks), so
- * 10,000 map writes never hold a terminal's ack back in one long turn.
+ * 10,000 map writes never hold a terminal's ack back in one long turn;
+ * on the public thread all are woken at once.
  *
  * A client that reads too slowly (its socket's unsent bytes above a
  * bound) gets no frame until it catches up, and one that stays behind
@@ -46,6 +53,16 @@
 #include "aggregator/map_backpressure.h"
 #include "shared/clock.h"
 #include "shared/log.h"
+#include "shared/wire_map.h"
+
+/* The map side a map connection belongs to (the protocol's user). */
+static struct hc_public *side_of(struct lws *wsi)
+{
+	const struct lws_protocols *proto = lws_get_protocol(wsi);
+	return proto != NULL ? proto->user : NULL;
+}
+
+static void note_written(struct hc_map_session *m, size_t len);
 
 static int close_now(struct hc_map_session *m, uint16_t code, const char *reason)
 {
@@ -55,59 +72,60 @@ static int close_now(struct hc_map_session *m, uint16_t code, const char *reason
 	return -1;
 }
 
-/* Version of entry k: areas first, then groups. */
-static uint64_t version_of(const struct hc_server *s, uint32_t k)
+/* Version of entry k of the view: areas first, then groups. */
+static uint64_t version_of(const struct hc_public *p, uint32_t k)
 {
-	uint32_t areas = (uint32_t)s->cfg->area_count;
-	return k < areas ? s->areas[k].version : s->groups[k - areas].version;
+	return p->view.entries[k].version;
 }
 
-static uint32_t entry_count(const struct hc_server *s)
+static uint32_t entry_count(const struct hc_public *p)
 {
-	return (uint32_t)(s->cfg->area_count + s->cfg->group_count);
+	return p->view.area_count + p->view.group_count;
 }
 
 /* Sizes the version array for the current config; a new generation
  * means indexes moved, so the client gets a whole snapshot. */
-static bool follow_generation(struct hc_server *s, struct hc_map_session *m)
+static bool follow_generation(struct hc_public *p, struct hc_map_session *m)
 {
-	if (m->generation == s->generation && m->versions_sent != NULL)
+	if (m->generation == p->view.generation && m->versions_sent != NULL)
 		return true;
-	uint32_t n = entry_count(s);
+	uint32_t n = entry_count(p);
 	uint64_t *v = realloc(m->versions_sent, (n ? n : 1) * sizeof *v);
 	if (v == NULL)
 		return false;
 	m->versions_sent = v;
 	m->versions_len = n;
-	m->generation = s->generation;
+	m->generation = p->view.generation;
 	m->cursor = 0;
 	m->snapshot_pending = true;
 	return true;
 }
 
-static int write_snapshot(struct hc_server *s, struct hc_map_session *m)
+static int write_snapshot(struct hc_public *p, struct hc_map_session *m)
 {
-	size_t len = 0;
-	unsigned char *buf = hc_venue_snapshot_message(s, &len);
-	if (buf == NULL)
-		return -1;
+	const struct hc_feed_msg *snap = &p->view.snapshot;
+	if (snap->buf == NULL)
+		return 0;            /* none yet: the first publication brings it */
 	for (uint32_t k = 0; k < m->versions_len; k++)
-		m->versions_sent[k] = version_of(s, k);
+		m->versions_sent[k] = version_of(p, k);
 	m->snapshot_pending = false;
-	return lws_write(m->wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT) < (int)len ? -1 : 0;
+	m->at_serial = p->view.serial;
+	note_written(m, snap->len);
+	return lws_write(m->wsi, snap->buf + LWS_PRE, snap->len, LWS_WRITE_TEXT) < (int)snap->len
+		       ? -1
+		       : 0;
+}
+
+static uint64_t view_version(const void *ctx, uint32_t k)
+{
+	return version_of(ctx, k);
 }
 
 /* Index of the next entry (round robin from the cursor) whose version
- * moved since it was sent, or -1. */
-static int next_changed(const struct hc_server *s, const struct hc_map_session *m)
+ * moved since it was sent, or -1 (the conflation core decides). */
+static int next_changed(const struct hc_public *p, const struct hc_map_session *m)
 {
-	uint32_t count = m->versions_len;
-	for (uint32_t k = 0; k < count; k++) {
-		uint32_t i = (m->cursor + k) % count;
-		if (version_of(s, i) != m->versions_sent[i])
-			return (int)i;
-	}
-	return -1;
+	return hc_conflation_next(m->versions_len, m->cursor, m->versions_sent, view_version, p);
 }
 
 /* Closes from outside this connection's callbacks: at its next
@@ -128,10 +146,10 @@ static void close_later(struct hc_map_session *m, uint16_t code, const char *rea
  * per-connection timers in one sorted list). */
 static void idle_due(lws_sorted_usec_list_t *sul)
 {
-	struct hc_server *s = lws_container_of(sul, struct hc_server, map_idle_sul);
-	int64_t idle_ms = s->cfg->map_idle_timeout_s * 1000;
+	struct hc_public *p = lws_container_of(sul, struct hc_public, idle_sul);
+	int64_t idle_ms = p->view.settings.idle_timeout_s * 1000;
 	int64_t now_ms = hc_mono_ms();
-	for (struct hc_map_session *m = s->maps; m != NULL; m = m->next) {
+	for (struct hc_map_session *m = p->maps; m != NULL; m = m->next) {
 		if (now_ms - m->heard_at_mono_ms >= idle_ms) {
 			char reason[80];
 			snprintf(reason, sizeof reason, "silent for %" PRId64 " s (no pong)",
@@ -141,28 +159,120 @@ static void idle_due(lws_sorted_usec_list_t *sul)
 			m->ping_pending = true;
 		}
 	}
-	hc_map_wake_all(s);          /* in slices, like a publication */
-	hc_map_idle_start(s);
+	hc_map_wake_all(p);          /* in slices, like a publication */
+	hc_map_idle_start(p);
 }
 
-void hc_map_wake_all(struct hc_server *s)
+void hc_map_wake_all(struct hc_public *p)
 {
-	s->map_wake_next = s->maps;
-	hc_map_wake_step(s);
+	p->wake_next = p->maps;
+	hc_map_wake_step(p);
 }
 
-void hc_map_wake_step(struct hc_server *s)
+void hc_map_wake_step(struct hc_public *p)
 {
-	for (uint32_t n = 0; n < HC_MAP_WAKE_PER_TURN && s->map_wake_next != NULL; n++) {
-		lws_callback_on_writable(s->map_wake_next->wsi);
-		s->map_wake_next = s->map_wake_next->next;
+	for (uint32_t n = 0; n < p->wake_per_turn && p->wake_next != NULL; n++) {
+		lws_callback_on_writable(p->wake_next->wsi);
+		p->wake_next = p->wake_next->next;
 	}
 }
 
-void hc_map_idle_start(struct hc_server *s)
+void hc_map_idle_start(struct hc_public *p)
 {
-	lws_sul_schedule(s->context, 0, &s->map_idle_sul, idle_due,
-			 (lws_usec_t)s->cfg->map_idle_timeout_s * LWS_USEC_PER_SEC / 3);
+	int64_t idle_s = p->view.settings.idle_timeout_s > 0 ? p->view.settings.idle_timeout_s
+							     : HC_MAP_IDLE_TIMEOUT_S_DEFAULT;
+	p->idle_started = true;
+	lws_sul_schedule(p->context, 0, &p->idle_sul, idle_due,
+			 (lws_usec_t)idle_s * LWS_USEC_PER_SEC / 3);
+}
+
+uint32_t hc_map_sessions(const struct hc_public *p)
+{
+	return atomic_load(&p->map_sessions);
+}
+
+void hc_map_publish(struct hc_server *s)
+{
+	struct hc_public *p = &s->pub;
+	struct hc_map_settings set = {
+		.idle_timeout_s = s->cfg->map_idle_timeout_s,
+		.sessions_max = s->map_sessions_max,
+		.stopping = s->stopping,
+		.closing_all = s->closing_all,
+	};
+	snprintf(set.background, sizeof set.background, "%s", s->cfg->map_background);
+	snprintf(set.background_type, sizeof set.background_type, "%s",
+		 s->cfg->map_background_type);
+	uint32_t areas = (uint32_t)s->cfg->area_count;
+	uint32_t n = areas + (uint32_t)s->cfg->group_count;
+	/* Serialised before the lock is taken (each at most once per
+	 * version); under the lock only bytes are copied. */
+	size_t snap_len = 0;
+	unsigned char *snap = hc_venue_snapshot_message(s, &snap_len);
+	uint64_t snap_key = s->publish_clock ? s->publish_clock : 1;
+	hc_map_feed_begin(&p->feed, s->generation, areas, (uint32_t)s->cfg->group_count, &set);
+	for (uint32_t k = 0; k < n; k++) {
+		uint64_t v = k < areas ? s->areas[k].version : s->groups[k - areas].version;
+		if (hc_map_feed_version(&p->feed, k) == v)
+			continue;
+		size_t len = 0;
+		unsigned char *buf = k < areas ? hc_venue_area_message(s, (int)k, &len)
+					       : hc_venue_group_message(s, (int)(k - areas), &len);
+		if (buf == NULL || !hc_map_feed_put(&p->feed, k, v, buf + LWS_PRE, len))
+			hc_error("map: cannot hand entry %u to the map side (out of memory)", k);
+	}
+	if (snap != NULL && hc_map_feed_version(&p->feed, HC_FEED_ENTRIES_MAX) != snap_key &&
+	    !hc_map_feed_put(&p->feed, HC_FEED_ENTRIES_MAX, snap_key, snap + LWS_PRE, snap_len))
+		hc_error("map: cannot hand the snapshot to the map side (out of memory)");
+	hc_map_feed_end(&p->feed);
+	if (p->threaded)
+		lws_cancel_service(p->context);
+	else
+		hc_map_take(p);
+}
+
+/* headcount-map.v2: the frame of this take, every entry whose version
+ * moved (before: the versions the view held). Built once, for every v2
+ * client that had everything before the take. */
+static void build_tick(struct hc_public *p, const uint64_t *before, uint32_t before_n,
+		       uint64_t before_serial, uint64_t before_generation)
+{
+	p->tick_from = 0;
+	p->tick_count = 0;
+	if (p->v2_sessions == 0 || before_generation != p->view.generation)
+		return;              /* a new generation: v2 clients get a snapshot */
+	uint32_t n = entry_count(p);
+	if (n != before_n || !hc_wire_map_update_begin(&p->tick, LWS_PRE))
+		return;
+	for (uint32_t k = 0; k < n; k++) {
+		const struct hc_feed_msg *msg = &p->view.entries[k];
+		if (msg->version == before[k] || msg->buf == NULL)
+			continue;
+		if (!hc_wire_map_update_add(&p->tick, msg->buf + LWS_PRE, msg->len))
+			return;
+		p->tick_entries[p->tick_count++] = k;
+	}
+	if (!hc_wire_map_update_end(&p->tick)) {
+		p->tick_count = 0;
+		return;
+	}
+	p->tick_from = before_serial;
+}
+
+void hc_map_take(struct hc_public *p)
+{
+	uint64_t before[HC_FEED_ENTRIES_MAX];
+	uint32_t before_n = entry_count(p);
+	uint64_t before_serial = p->view.serial;
+	uint64_t before_generation = p->view.generation;
+	for (uint32_t k = 0; k < before_n; k++)
+		before[k] = p->view.entries[k].version;
+	if (!hc_map_feed_take(&p->feed, &p->view))
+		return;
+	build_tick(p, before, before_n, before_serial, before_generation);
+	if (!p->idle_started)
+		hc_map_idle_start(p);
+	hc_map_wake_all(p);
 }
 
 /* Bytes written to the client's socket that it has not taken yet. */
@@ -174,17 +284,44 @@ static int64_t unsent_bytes(struct lws *wsi)
 	return n;
 }
 
+/* Bytes a WebSocket frame of len payload bytes puts on the socket at
+ * most (header of up to 10 bytes; servers do not mask). */
+#define FRAME_OVERHEAD_BYTES 10
+
+/* The client's unsent bytes, or an upper bound of them without a system
+ * call: what was unsent at the last look plus everything written since
+ * (the queue only shrinks otherwise). Looked up (SIOCOUTQ) only when
+ * that bound could be over HC_MAP_UNSENT_BYTES_MAX, so a client that
+ * reads keeps up at one ioctl per ~16 KiB written instead of one per
+ * frame; the flow decision is the same as with the exact figure. */
+static int64_t unsent_upper_bound(struct hc_map_session *m)
+{
+	int64_t bound = m->unsent_at_look + m->written_since_look;
+	if (m->looked && bound <= HC_MAP_UNSENT_BYTES_MAX)
+		return bound;
+	m->unsent_at_look = unsent_bytes(m->wsi);
+	m->written_since_look = 0;
+	m->looked = true;
+	return m->unsent_at_look;
+}
+
+/* Counts a frame written to the client (for unsent_upper_bound). */
+static void note_written(struct hc_map_session *m, size_t len)
+{
+	m->written_since_look += (int64_t)len + FRAME_OVERHEAD_BYTES;
+}
+
 static void recheck_due(lws_sorted_usec_list_t *sul);
 
 /* Asks for a look at a client that is behind in HC_MAP_RECHECK_MS: its
  * socket may never become writeable again, so the writeable callback
  * alone cannot notice that it stalled. */
-static void schedule_recheck(struct hc_server *s, struct hc_map_session *m)
+static void schedule_recheck(struct hc_public *p, struct hc_map_session *m)
 {
 	if (m->recheck_scheduled)
 		return;
 	m->recheck_scheduled = true;
-	lws_sul_schedule(s->context, 0, &m->recheck_sul, recheck_due,
+	lws_sul_schedule(p->context, 0, &m->recheck_sul, recheck_due,
 			 HC_MAP_RECHECK_MS * LWS_US_PER_MS);
 }
 
@@ -200,12 +337,13 @@ static void recheck_due(lws_sorted_usec_list_t *sul)
 {
 	struct hc_map_session *m = lws_container_of(sul, struct hc_map_session, recheck_sul);
 	m->recheck_scheduled = false;
-	switch (hc_map_flow_decide(unsent_bytes(m->wsi), hc_mono_ms(), &m->behind_since_ms)) {
+	m->looked = false;           /* an exact look */
+	switch (hc_map_flow_decide(unsent_upper_bound(m), hc_mono_ms(), &m->behind_since_ms)) {
 	case HC_MAP_FLOW_WRITE:
 		lws_callback_on_writable(m->wsi); /* caught up: send what it missed */
 		break;
 	case HC_MAP_FLOW_WAIT:
-		schedule_recheck(hc_server_of(m->wsi), m);
+		schedule_recheck(side_of(m->wsi), m);
 		break;
 	case HC_MAP_FLOW_DROP:
 		drop_stalled(m);
@@ -222,24 +360,63 @@ static void cap_send_buffer(struct hc_map_session *m)
 		hc_debug("map %s: SO_SNDBUF: %m", m->peer);
 }
 
-static int on_writeable(struct hc_server *s, struct hc_map_session *m)
+/* headcount-map.v2: one frame with every entry that moved since the
+ * client's last frame: the shared frame of the last take when it had
+ * everything before it (the common case: no per-client work but the
+ * write), otherwise one assembled for it (it was behind). */
+static int write_update(struct hc_public *p, struct hc_map_session *m)
+{
+	if (m->at_serial == p->view.serial)
+		return 0;
+	const struct hc_wire_map_update *u;
+	if (m->at_serial != 0 && m->at_serial == p->tick_from) {
+		for (uint32_t t = 0; t < p->tick_count; t++) {
+			uint32_t k = p->tick_entries[t];
+			m->versions_sent[k] = version_of(p, k);
+		}
+		u = &p->tick;
+		if (p->tick_count == 0)
+			u = NULL;
+	} else {
+		if (!hc_wire_map_update_begin(&p->scratch, LWS_PRE))
+			return -1;
+		for (int i = next_changed(p, m); i >= 0; i = next_changed(p, m)) {
+			const struct hc_feed_msg *msg = &p->view.entries[i];
+			m->versions_sent[i] = msg->version;
+			m->cursor = (uint32_t)(i + 1);
+			if (msg->buf != NULL &&
+			    !hc_wire_map_update_add(&p->scratch, msg->buf + LWS_PRE, msg->len))
+				return -1;
+		}
+		if (!hc_wire_map_update_end(&p->scratch))
+			return -1;
+		u = p->scratch.count > 0 ? &p->scratch : NULL;
+	}
+	m->at_serial = p->view.serial;
+	if (u == NULL)
+		return 0;
+	note_written(m, u->len);
+	return lws_write(m->wsi, u->buf + LWS_PRE, u->len, LWS_WRITE_TEXT) < (int)u->len ? -1 : 0;
+}
+
+static int on_writeable(struct hc_public *p, struct hc_map_session *m)
 {
 	if (m->close_pending) {
 		lws_close_reason(m->wsi, (enum lws_close_status)m->close_code,
 				 (unsigned char *)m->close_reason, strlen(m->close_reason));
 		return -1;
 	}
-	if (s->closing_all) {
+	if (p->view.settings.closing_all) {
 		const char *reason = "aggregator shutting down";
 		lws_close_reason(m->wsi, LWS_CLOSE_STATUS_GOINGAWAY, (unsigned char *)reason,
 				 strlen(reason));
 		return -1;
 	}
-	switch (hc_map_flow_decide(unsent_bytes(m->wsi), hc_mono_ms(), &m->behind_since_ms)) {
+	switch (hc_map_flow_decide(unsent_upper_bound(m), hc_mono_ms(), &m->behind_since_ms)) {
 	case HC_MAP_FLOW_WRITE:
 		break;
 	case HC_MAP_FLOW_WAIT:
-		schedule_recheck(s, m);
+		schedule_recheck(p, m);
 		return 0;
 	case HC_MAP_FLOW_DROP:
 		drop_stalled(m);
@@ -251,34 +428,36 @@ static int on_writeable(struct hc_server *s, struct hc_map_session *m)
 		unsigned char ping[LWS_PRE + 1];
 		ping[LWS_PRE] = 'm';
 		m->ping_pending = false;
+		note_written(m, 1);
 		if (lws_write(m->wsi, ping + LWS_PRE, 1, LWS_WRITE_PING) < 1)
 			return -1;
 		lws_callback_on_writable(m->wsi);  /* whatever else waits */
 		return 0;
 	}
-	if (!follow_generation(s, m)) {
+	if (!follow_generation(p, m)) {
 		hc_error("map %s: out of memory", m->peer);
 		return -1;
 	}
 	if (m->snapshot_pending) {
-		if (write_snapshot(s, m) < 0)
+		if (write_snapshot(p, m) < 0)
 			return -1;
+	} else if (m->v2) {
+		return write_update(p, m);
 	} else {
-		int i = next_changed(s, m);
+		int i = next_changed(p, m);
 		if (i < 0)
 			return 0;
-		size_t len = 0;
-		unsigned char *buf = i < s->cfg->area_count
-					     ? hc_venue_area_message(s, i, &len)
-					     : hc_venue_group_message(s, i - s->cfg->area_count, &len);
-		if (buf == NULL)
-			return -1;
-		m->versions_sent[i] = version_of(s, (uint32_t)i);
+		const struct hc_feed_msg *msg = &p->view.entries[i];
+		m->versions_sent[i] = msg->version;
 		m->cursor = (uint32_t)(i + 1);
-		if (lws_write(m->wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT) < (int)len)
-			return -1;
+		if (msg->buf != NULL) {
+			note_written(m, msg->len);
+			if (lws_write(m->wsi, msg->buf + LWS_PRE, msg->len, LWS_WRITE_TEXT) <
+			    (int)msg->len)
+				return -1;
+		}
 	}
-	if (next_changed(s, m) >= 0)
+	if (!m->snapshot_pending && next_changed(p, m) >= 0)
 		lws_callback_on_writable(m->wsi);
 	return 0;
 }
@@ -286,47 +465,50 @@ static int on_writeable(struct hc_server *s, struct hc_map_session *m)
 int hc_map_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		    void *in, size_t len)
 {
-	struct hc_server *s = hc_server_of(wsi);
+	struct hc_public *p = side_of(wsi);
 	struct hc_map_session *m = user;
 	(void)in;
 	(void)len;
+	if (p == NULL)
+		return 0;
 
 	switch (reason) {
-	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		if (s->stopping)
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
+		if (p->view.settings.stopping)
 			return -1;
-		if (s->map_sessions >= s->map_sessions_max) {
+		uint32_t open = atomic_load(&p->map_sessions);
+		if (open >= p->view.settings.sessions_max) {
 			/* The rest is reserved for terminals and supervisors. */
 			char peer[64];
 			hc_server_peer_address(wsi, peer, sizeof peer);
-			hc_warn("map %s: refused: %u map clients is the map budget", peer,
-				s->map_sessions);
+			hc_warn("map %s: refused: %u map clients is the map budget", peer, open);
 			return -1;
 		}
 		return 0;
+	}
 	case LWS_CALLBACK_ESTABLISHED:
 		m->wsi = wsi;
 		hc_server_peer_address(wsi, m->peer, sizeof m->peer);
 		m->heard_at_mono_ms = hc_mono_ms();
-		m->generation = s->generation;
-		m->versions_len = entry_count(s);
+		m->generation = p->view.generation;
+		m->versions_len = entry_count(p);
 		m->versions_sent = calloc(m->versions_len ? m->versions_len : 1,
 					  sizeof *m->versions_sent);
 		if (m->versions_sent == NULL) {
 			hc_error("map %s: out of memory", m->peer);
 			return -1;
 		}
-		s->map_sessions++;
+		atomic_fetch_add(&p->map_sessions, 1);
+		m->v2 = strcmp(lws_get_protocol(wsi)->name, HC_PROTO_MAP_V2) == 0;
+		if (m->v2)
+			p->v2_sessions++;
 		cap_send_buffer(m);
-		m->next = s->maps;
-		if (s->maps != NULL)
-			s->maps->prev = m;
-		s->maps = m;
+		m->next = p->maps;
+		if (p->maps != NULL)
+			p->maps->prev = m;
+		p->maps = m;
 		m->listed = true;
 		m->snapshot_pending = true;
-		if (!hc_server_role_allowed(s, wsi, false))
-			close_later(m, HC_CLOSE_WRONG_LISTENER,
-				    "map clients connect to the public port, not staff_listen");
 		lws_callback_on_writable(wsi);
 		return 0;
 	case LWS_CALLBACK_RECEIVE_PONG:
@@ -342,7 +524,7 @@ int hc_map_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 			return 0;
 		return close_now(m, HC_CLOSE_UNKNOWN_TYPE, "map clients send nothing");
 	case LWS_CALLBACK_SERVER_WRITEABLE:
-		return m != NULL && m->versions_sent != NULL ? on_writeable(s, m) : 0;
+		return m != NULL && m->versions_sent != NULL ? on_writeable(p, m) : 0;
 	case LWS_CALLBACK_CLOSED:
 		if (m == NULL)
 			return 0;
@@ -351,12 +533,12 @@ int hc_map_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 			m->recheck_scheduled = false;
 		}
 		if (m->listed) {
-			if (s->map_wake_next == m)
-				s->map_wake_next = m->next;
+			if (p->wake_next == m)
+				p->wake_next = m->next;
 			if (m->prev != NULL)
 				m->prev->next = m->next;
 			else
-				s->maps = m->next;
+				p->maps = m->next;
 			if (m->next != NULL)
 				m->next->prev = m->prev;
 			m->listed = false;
@@ -365,8 +547,10 @@ int hc_map_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		 * to the WebSocket role before the handshake): versions_sent is
 		 * set only once ESTABLISHED counted the session. */
 		if (m->versions_sent != NULL) {
-			assert(s->map_sessions > 0);
-			s->map_sessions--;
+			assert(atomic_load(&p->map_sessions) > 0);
+			atomic_fetch_sub(&p->map_sessions, 1);
+			if (m->v2)
+				p->v2_sessions--;
 			free(m->versions_sent);
 			m->versions_sent = NULL;
 		}

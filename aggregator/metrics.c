@@ -108,7 +108,7 @@ static void process_metrics(struct hc_prom_text *t, const struct hc_server *s)
 		const char *role;
 		uint32_t n;
 	} roles[] = { { "terminal", s->terminal_sessions },
-		      { "map", s->map_sessions },
+		      { "map", hc_map_sessions(&s->pub) },
 		      { "supervisor", s->supervisor_sessions } };
 	for (size_t r = 0; r < ARRAY_LEN(roles); r++) {
 		struct hc_prom_label l = { "role", roles[r].role };

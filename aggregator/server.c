@@ -34,6 +34,12 @@
  *   - no lws ping timer per connection (lws 4.1 keeps timers in one
  *     sorted list): TCP keepalive cleans up vanished peers, and one timer
  *     pings every terminal and supervisor connection each HC_PING_AFTER_S;
+ *   - with staff_listen the public listener is a second context on a
+ *     thread of its own (public_side.h): map clients, the page, /api/...,
+ *     /healthz and /metrics use the second core, fed area states through
+ *     a bounded latest-state hand-off; the ledger stays single-writer on
+ *     the loop thread. Both contexts' creation info is filled in one
+ *     place (fill_context_info);
  *   - SIGHUP only sets a flag and wakes the loop (lws_cancel_service);
  *     the reload runs in the loop's own turn. A broken file changes
  *     nothing; a good one is swapped in without closing any connection
@@ -58,6 +64,7 @@
 #include "aggregator/tls_setup.h"
 #include "shared/clock.h"
 #include "shared/log.h"
+#include "shared/wire_map.h"
 
 /* The server's random source: seeded once from the system's entropy. */
 struct hc_drbg {
@@ -140,6 +147,7 @@ void hc_server_apply_limits(struct hc_server *s)
 	}
 	s->map_sessions_max = fds - reserve;
 	hc_conn_limits_set(s->conn_limits, s->cfg->connections_per_address, budget);
+	hc_map_publish(s);           /* the map side's budget and idle timeout */
 }
 
 /* ---- commit pipeline -------------------------------------------------- */
@@ -468,17 +476,21 @@ void hc_server_reload(struct hc_server *s)
 /* The libev calls the loop needs, looked up at run time (dlopen), as lws
  * itself opens its event-lib plugin: the program has no link dependency
  * on libev and falls back to poll() where it is missing. One aggregator
- * per process, so one loop. */
+ * per process, so one loop per context: the loop thread's, and the
+ * public thread's with a staff listener. */
 static struct {
 	void *lib;
 	struct ev_loop *(*loop_new)(unsigned int flags);
 	int (*run)(struct ev_loop *loop, int flags);
 	void (*loop_destroy)(struct ev_loop *loop);
 	struct ev_loop *loop;
+	struct ev_loop *public_loop;
 } libev;
 
 static void libev_close(void)
 {
+	if (libev.public_loop != NULL)
+		libev.loop_destroy(libev.public_loop);
 	if (libev.loop != NULL)
 		libev.loop_destroy(libev.loop);
 	if (libev.lib != NULL)
@@ -518,6 +530,23 @@ static int service_once(struct hc_server *s)
 	return lws_service(s->context, 0);
 }
 
+int hc_server_service_public(struct hc_public *p)
+{
+	if (p->ev_loop != NULL) {
+		libev.run(p->ev_loop, EVRUN_ONCE);
+		return 0;
+	}
+	return lws_service(p->context, 0);
+}
+
+/* The public context's HC_LIBEV_TICK_MS timer (public thread). */
+static void public_tick_due(lws_sorted_usec_list_t *sul)
+{
+	struct hc_public *p = lws_container_of(sul, struct hc_public, tick_sul);
+	lws_sul_schedule(p->context, 0, &p->tick_sul, public_tick_due,
+			 HC_LIBEV_TICK_MS * LWS_US_PER_MS);
+}
+
 /* Every HC_PING_AFTER_S: one WebSocket ping to each terminal and
  * supervisor connection (a few thousand at most; map clients get none).
  * One timer for all of them instead of lws's per-connection ping timer,
@@ -547,6 +576,31 @@ static void tick_due(lws_sorted_usec_list_t *sul)
 	struct hc_server *s = lws_container_of(sul, struct hc_server, tick_sul);
 	lws_sul_schedule(s->context, 0, &s->tick_sul, tick_due,
 			 HC_LIBEV_TICK_MS * LWS_US_PER_MS);
+}
+
+/* Creates the public context on a libev loop of its own when the loop
+ * thread's context runs on libev, otherwise on lws's poll() loop. */
+static struct lws_context *create_public_context(struct hc_server *s,
+						 struct lws_context_creation_info *info)
+{
+	void *foreign_loops[1];
+	if (libev.loop != NULL)
+		libev.public_loop = libev.loop_new(EVBACKEND_EPOLL);
+	if (libev.public_loop != NULL) {
+		foreign_loops[0] = libev.public_loop;
+		info->foreign_loops = foreign_loops;
+		info->options |= LWS_SERVER_OPTION_LIBEV;
+		struct lws_context *ctx = lws_create_context(info);
+		if (ctx != NULL) {
+			s->pub.ev_loop = libev.public_loop;
+			return ctx;
+		}
+		libev.loop_destroy(libev.public_loop);
+		libev.public_loop = NULL;
+		info->foreign_loops = NULL;
+		info->options &= ~(uint64_t)LWS_SERVER_OPTION_LIBEV;
+	}
+	return lws_create_context(info);
 }
 
 /* Creates the context on libev when it loads and lws's libev plugin
@@ -643,6 +697,7 @@ static void setup_protocols(struct hc_server *s)
 		.per_session_data_size = sizeof(struct hc_map_session),
 		.rx_buffer_size = HC_MAP_RX_BYTES,
 		.tx_packet_size = HC_MAP_TX_PACKET_BYTES,
+		.user = &s->pub,
 	};
 	s->protocols[HC_PROTOCOL_SUPERVISOR] = (struct lws_protocols){
 		.name = HC_PROTO_SUPERVISOR,
@@ -651,7 +706,70 @@ static void setup_protocols(struct hc_server *s)
 		.rx_buffer_size = HC_SUPERVISOR_FRAME_BYTES_MAX,
 		.tx_packet_size = HC_MAP_TX_PACKET_BYTES,
 	};
+	/* The same role, one update frame per push tick (shared/wire_map.h). */
+	s->protocols[HC_PROTOCOL_MAP_V2] = s->protocols[HC_PROTOCOL_MAP];
+	s->protocols[HC_PROTOCOL_MAP_V2].name = HC_PROTO_MAP_V2;
 	/* protocols[HC_PROTOCOL_COUNT] stays zero: the terminator. */
+}
+
+/* With a staff listener: the public context serves HTTP (relayed) and
+ * map clients, and closes terminals and supervisors with 4012; the main
+ * context (staff port) closes map clients with 4012. */
+static void setup_public_protocols(struct hc_server *s)
+{
+	s->wrong_terminal.reason = "terminals connect to the staff listener (staff_listen)";
+	s->wrong_supervisor.reason = "supervisors connect to the staff listener (staff_listen)";
+	s->wrong_map.reason = "map clients connect to the public port, not staff_listen";
+	memcpy(s->public_protocols, s->protocols, sizeof s->protocols);
+	struct lws_protocols *pp = s->public_protocols;
+	pp[HC_PROTOCOL_HTTP].callback = hc_public_http_callback;
+	for (int k = HC_PROTOCOL_TERMINAL; k < HC_PROTOCOL_COUNT; k++) {
+		if (k == HC_PROTOCOL_MAP || k == HC_PROTOCOL_MAP_V2)
+			continue;
+		pp[k].callback = hc_wrong_listener_callback;
+		pp[k].per_session_data_size = 0;
+		pp[k].user = k == HC_PROTOCOL_SUPERVISOR ? &s->wrong_supervisor
+							 : &s->wrong_terminal;
+	}
+	for (int k = HC_PROTOCOL_MAP; k <= HC_PROTOCOL_MAP_V2; k += HC_PROTOCOL_MAP_V2 - HC_PROTOCOL_MAP) {
+		s->protocols[k].callback = hc_wrong_listener_callback;
+		s->protocols[k].per_session_data_size = 0;
+		s->protocols[k].user = &s->wrong_map;
+	}
+}
+
+/* Fills the creation info of a context listening on host:port: the one
+ * place both contexts' info is built (what one needs, both get). */
+static void fill_context_info(struct hc_server *s, struct lws_context_creation_info *info,
+			      const char *host, uint16_t port, const char *vhost_name,
+			      const struct lws_protocols *protocols, void *user)
+{
+	memset(info, 0, sizeof *info);
+	info->port = port;
+	info->iface = host;
+	/* lws 4.1 with IPv6 binds an IPv4 literal as the wildcard address;
+	 * an IPv4 socket binds exactly the address asked for. */
+	if (strchr(host, ':') == NULL)
+		info->options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+	info->protocols = protocols;
+	info->user = user;
+	info->retry_and_idle_policy = &s->idle_policy;
+	info->ka_time = HC_SERVER_PING_AFTER_S;
+	info->ka_probes = HC_SERVER_KEEPALIVE_PROBES;
+	info->ka_interval = (HC_SERVER_HANGUP_AFTER_S - HC_SERVER_PING_AFTER_S) /
+			    HC_SERVER_KEEPALIVE_PROBES;
+	info->fd_limit_per_thread = s->fd_limit;
+	/* Limits (docs/aggregator.md, *Limits*): the whole request within
+	 * the handshake timeout (lws's timer runs from accept and is not
+	 * renewed per byte), its headers within HC_HTTP_HEADER_BYTES_MAX,
+	 * kept-alive HTTP connections idle at most HC_HTTP_IDLE_TIMEOUT_S. */
+	info->timeout_secs = HC_HANDSHAKE_TIMEOUT_S;
+	info->timeout_secs_ah_idle = HC_HANDSHAKE_TIMEOUT_S;
+	info->max_http_header_data = HC_HTTP_HEADER_BYTES_MAX;
+	info->keepalive_timeout = HC_HTTP_IDLE_TIMEOUT_S;
+	info->options |= LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
+	info->vhost_name = vhost_name;
+	hc_tls_server_apply(s->base_cfg, info);
 }
 
 struct hc_server *hc_server_new(struct hc_venue_cfg *cfg, struct hc_slots *sources,
@@ -723,69 +841,67 @@ struct hc_server *hc_server_new(struct hc_venue_cfg *cfg, struct hc_slots *sourc
 		.secs_since_valid_ping = 0,
 		.secs_since_valid_hangup = 0,
 	};
-	struct lws_context_creation_info info;
-	memset(&info, 0, sizeof info);
-	info.port = opt->listen_port;
-	info.iface = s->listen_host;
-	/* lws 4.1 with IPv6 binds an IPv4 literal as the wildcard address;
-	 * an IPv4 socket binds exactly the address asked for. */
-	if (strchr(s->listen_host, ':') == NULL)
-		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
-	info.protocols = s->protocols;
-	info.user = s;
-	info.retry_and_idle_policy = &s->idle_policy;
-	info.ka_time = HC_SERVER_PING_AFTER_S;
-	info.ka_probes = HC_SERVER_KEEPALIVE_PROBES;
-	info.ka_interval = (HC_SERVER_HANGUP_AFTER_S - HC_SERVER_PING_AFTER_S) /
-			   HC_SERVER_KEEPALIVE_PROBES;
 	s->fd_limit = raise_fd_limit();
-	info.fd_limit_per_thread = s->fd_limit;
-	/* Limits (docs/aggregator.md, *Limits*): the whole request within
-	 * the handshake timeout (lws's timer runs from accept and is not
-	 * renewed per byte), its headers within HC_HTTP_HEADER_BYTES_MAX,
-	 * kept-alive HTTP connections idle at most HC_HTTP_IDLE_TIMEOUT_S. */
-	info.timeout_secs = HC_HANDSHAKE_TIMEOUT_S;
-	info.timeout_secs_ah_idle = HC_HANDSHAKE_TIMEOUT_S;
-	info.max_http_header_data = HC_HTTP_HEADER_BYTES_MAX;
-	info.keepalive_timeout = HC_HTTP_IDLE_TIMEOUT_S;
-	info.options |= LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
-	info.vhost_name = "headcount";
-	if (!hc_tls_server_setup(cfg, &info))
-		goto fail;
-	s->context = create_context(s, &info);
-	if (s->context == NULL) {
-		hc_error("server: cannot listen on %s:%u (lws_create_context failed;"
-			 " is the port in use?)", s->listen_host, s->listen_port);
+	if (!hc_map_feed_init(&s->pub.feed, LWS_PRE)) {
+		hc_error("server: cannot set up the map side's hand-off");
 		goto fail;
 	}
-	hc_info("event loop: %s", s->loop_name);
-	s->public_vhost = lws_get_vhost_by_name(s->context, "headcount");
-	if (cfg->staff_listen_port != 0) {
+	s->pub.feed_ready = true;
+	/* TLS (aggregator/tls_setup.c): the files are checked once, here;
+	 * every context below gets the same certificate and key. */
+	if (!hc_tls_server_check(cfg))
+		goto fail;
+	bool staff = cfg->staff_listen_port != 0;
+	struct lws_context_creation_info info;
+	if (staff) {
+		/* Two contexts: staff (this thread) and public (its own). */
 		snprintf(s->staff_listen_host, sizeof s->staff_listen_host, "%s",
 			 cfg->staff_listen_host);
 		s->staff_listen_port = cfg->staff_listen_port;
-		struct lws_context_creation_info vi = info;
-		vi.foreign_loops = NULL;
-		vi.port = s->staff_listen_port;
-		vi.iface = s->staff_listen_host;
-		vi.vhost_name = "headcount-staff";
-		vi.options &= ~(uint64_t)(LWS_SERVER_OPTION_LIBEV | LWS_SERVER_OPTION_DISABLE_IPV6);
-		if (strchr(s->staff_listen_host, ':') == NULL)
-			vi.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
-		s->staff_vhost = lws_create_vhost(s->context, &vi);
-		if (s->staff_vhost == NULL) {
+		setup_public_protocols(s);
+		fill_context_info(s, &info, s->staff_listen_host, s->staff_listen_port,
+				  "headcount-staff", s->protocols, s);
+		s->context = create_context(s, &info);
+		if (s->context == NULL) {
 			hc_error("server: cannot listen on %s:%u for terminals and supervisors"
 				 " (staff_listen; is the port in use?)", s->staff_listen_host,
 				 s->staff_listen_port);
 			goto fail;
 		}
+		s->staff_vhost = lws_get_vhost_by_name(s->context, "headcount-staff");
+		fill_context_info(s, &info, s->listen_host, s->listen_port, "headcount",
+				  s->public_protocols, &s->pub);
+		s->pub.context = create_public_context(s, &info);
+		if (s->pub.context == NULL) {
+			hc_error("server: cannot listen on %s:%u (lws_create_context failed;"
+				 " is the port in use?)", s->listen_host, s->listen_port);
+			goto fail;
+		}
+		s->public_vhost = lws_get_vhost_by_name(s->pub.context, "headcount");
+		s->pub.threaded = true;
+		s->pub.wake_per_turn = UINT32_MAX;
+	} else {
+		fill_context_info(s, &info, s->listen_host, s->listen_port, "headcount",
+				  s->protocols, s);
+		s->context = create_context(s, &info);
+		if (s->context == NULL) {
+			hc_error("server: cannot listen on %s:%u (lws_create_context failed;"
+				 " is the port in use?)", s->listen_host, s->listen_port);
+			goto fail;
+		}
+		s->public_vhost = lws_get_vhost_by_name(s->context, "headcount");
+		s->pub.context = s->context;
+		s->pub.wake_per_turn = HC_MAP_WAKE_PER_TURN;
 	}
+	s->pub.main_context = s->context;
+	hc_info("event loop: %s", s->loop_name);
 	uint32_t no_budget[HC_LISTENER_COUNT] = { 0, 0 };
 	s->conn_limits = hc_conn_limits_new(cfg->connections_per_address, no_budget);
 	if (s->conn_limits == NULL) {
 		hc_error("server: out of memory for the connection limits");
 		goto fail;
 	}
+	s->pub.limits = s->conn_limits;
 	lws_sul_schedule(s->context, 0, &s->ping_sul, ping_due,
 			 (lws_usec_t)HC_PING_AFTER_S * LWS_USEC_PER_SEC);
 	if (libev.loop != NULL)
@@ -803,12 +919,19 @@ struct hc_server *hc_server_new(struct hc_venue_cfg *cfg, struct hc_slots *sourc
 		goto fail;
 	hc_venue_state_offer_all_to_bridge(s);
 	hc_server_apply_limits(s);
-	hc_map_idle_start(s);
 	/* From here the store belongs to the committer's thread. */
 	s->committer = hc_committer_start(store, wake_loop, s);
 	if (s->committer == NULL)
 		goto fail;
 	hc_venue_state_start_samples(s);
+	if (s->pub.threaded) {
+		/* Before the thread runs: its context is nobody's yet. */
+		if (s->pub.ev_loop != NULL)
+			lws_sul_schedule(s->pub.context, 0, &s->pub.tick_sul, public_tick_due,
+					 HC_LIBEV_TICK_MS * LWS_US_PER_MS);
+		if (!hc_public_start(&s->pub))
+			goto fail;
+	}
 	return s;
 fail:
 	hc_server_free(s);
@@ -865,7 +988,7 @@ static bool acks_flushed(const struct hc_server *s)
 
 static bool sessions_closed(const struct hc_server *s)
 {
-	return s->terminal_sessions == 0 && s->map_sessions == 0 &&
+	return s->terminal_sessions == 0 && hc_map_sessions(&s->pub) == 0 &&
 	       s->supervisor_sessions == 0;
 }
 
@@ -881,11 +1004,13 @@ int hc_server_run(struct hc_server *s)
 			hc_error("server: lws_service failed; stopping");
 			break;
 		}
-		/* Map clients of a publication are woken a slice per turn;
-		 * a turn with acks queued yields to them once. */
-		if (s->acks_queued == 0 || s->map_wake_yielded) {
+		/* Map clients of a publication on this thread are woken a
+		 * slice per turn; a turn with acks queued yields to them once. */
+		if (s->pub.threaded) {
+			/* their own thread wakes them */
+		} else if (s->acks_queued == 0 || s->map_wake_yielded) {
 			s->map_wake_yielded = false;
-			hc_map_wake_step(s);
+			hc_map_wake_step(&s->pub);
 		} else {
 			s->map_wake_yielded = true;
 		}
@@ -897,6 +1022,7 @@ int hc_server_run(struct hc_server *s)
 
 	hc_info("stopping: refusing new connections, finishing the commit in flight");
 	s->stopping = true;
+	hc_map_publish(s);           /* the map side refuses new clients too */
 	s->commit_retry_at_mono_ms = 0;
 	hc_server_kick_commit(s);
 	service_until(s, commits_finished, HC_SHUTDOWN_COMMIT_MS);
@@ -908,7 +1034,7 @@ int hc_server_run(struct hc_server *s)
 	s->closing_all = true;
 	lws_callback_on_writable_all_protocol(s->context, &s->protocols[HC_PROTOCOL_TERMINAL]);
 	lws_callback_on_writable_all_protocol(s->context, &s->protocols[HC_PROTOCOL_TERMINAL_V1]);
-	lws_callback_on_writable_all_protocol(s->context, &s->protocols[HC_PROTOCOL_MAP]);
+	hc_map_publish(s);           /* and closes its map clients */
 	hc_venue_state_wake_supervisors(s);
 	service_until(s, sessions_closed, HC_SHUTDOWN_FLUSH_MS);
 	hc_info("stopped: %" PRId64 " ledger rows", hc_ledger_row_count(s->ledger));
@@ -929,6 +1055,18 @@ void hc_server_free(struct hc_server *s)
 	}
 	hc_mqtt_bridge_stop(s->mqtt);
 	s->mqtt = NULL;
+	/* The public thread wakes the loop thread's context and services its
+	 * own: joined before either context goes. Its context is then
+	 * destroyed here, before the main one it relays to. */
+	hc_public_stop(&s->pub);
+	if (s->pub.threaded && s->pub.context != NULL) {
+		lws_sul_cancel(&s->pub.idle_sul);
+		lws_sul_cancel(&s->pub.tick_sul);
+		lws_context_destroy(s->pub.context);
+	}
+	if (s->pub.context == s->context && s->context != NULL)
+		lws_sul_cancel(&s->pub.idle_sul);
+	s->pub.context = NULL;
 	if (s->context != NULL) {
 		lws_sul_cancel(&s->congestion_sul);
 		lws_sul_cancel(&s->publish_sul);
@@ -936,15 +1074,17 @@ void hc_server_free(struct hc_server *s)
 		lws_sul_cancel(&s->ping_sul);
 		lws_sul_cancel(&s->commit_retry_sul);
 		lws_sul_cancel(&s->sample_sul);
-		lws_sul_cancel(&s->map_idle_sul);
 		lws_context_destroy(s->context);
 		s->context = NULL;
 	}
 	if (libev.loop != NULL) {
-		/* Let lws release its watchers on our loop, then drop it. */
+		/* Let lws release its watchers on our loops, then drop them. */
+		if (libev.public_loop != NULL)
+			libev.run(libev.public_loop, EVRUN_NOWAIT);
 		libev.run(libev.loop, EVRUN_NOWAIT);
 		libev_close();
 	}
+	hc_public_free(&s->pub);
 	hc_store_close(s->store);
 	hc_venue_state_free(s);
 	hc_ledger_free(s->ledger);

@@ -9,6 +9,8 @@
  *                     the effective config, history samples
  *   terminal_role.c   the terminal WebSocket role
  *   map_role.c        the read-only map WebSocket role
+ *   map_feed.c        the latest-state hand-off to the map side
+ *   public_side.c     the public context's thread and HTTP relay
  *   supervisor_role.c the authenticated supervisor WebSocket role
  *   http_api.c        GET /api/areas, /api/groups and /healthz
  *
@@ -18,8 +20,10 @@
  * the current config (s->cfg), which a reload may renumber. s->term_slot
  * / s->slot_term and s->area_slot / s->slot_area translate.
  *
- * Everything here runs on the loop thread, except the committer's wake()
- * and the signal handlers' request flags.
+ * Everything here runs on the loop thread, except the committer's wake(),
+ * the signal handlers' request flags and, with a staff listener, the
+ * public side (s->pub, public_side.h), whose thread reads only what
+ * public_side.h lists.
  */
 #ifndef HC_SERVER_INTERNAL_H
 #define HC_SERVER_INTERNAL_H
@@ -31,9 +35,11 @@
 #include <libwebsockets.h>
 
 #include "aggregator/committer.h"
+#include "aggregator/conflation.h"
 #include "aggregator/conn_limits.h"
 #include "aggregator/congestion.h"
 #include "aggregator/histogram.h"
+#include "aggregator/public_side.h"
 #include "aggregator/corrections.h"
 #include "aggregator/ledger.h"
 #include "aggregator/passwords.h"
@@ -54,6 +60,7 @@ enum {
 	HC_PROTOCOL_TERMINAL_V2,     /* same role, before authentication */
 	HC_PROTOCOL_MAP,
 	HC_PROTOCOL_SUPERVISOR,
+	HC_PROTOCOL_MAP_V2,          /* map role, one frame per push tick */
 	HC_PROTOCOL_COUNT,
 };
 
@@ -62,8 +69,10 @@ enum {
 #define HC_ACK_QUEUE_MAX (2 * HC_INFLIGHT_BATCHES_MAX)
 
 /* Map clients woken to write per loop turn when a state is published
- * (hc_map_wake_all): between two slices the loop serves whatever else is
- * ready, so terminals' acks wait behind at most this many map writes. */
+ * (hc_map_wake_all) while they share the loop thread with terminals:
+ * between two slices the loop serves whatever else is ready, so
+ * terminals' acks wait behind at most this many map writes. On the
+ * public thread of their own they are all woken at once. */
 #define HC_MAP_WAKE_PER_TURN 25
 
 /* Map clients send nothing; this is enough for a close frame. */
@@ -170,6 +179,11 @@ struct hc_map_session {
 	int64_t behind_since_ms;     /* not reading fast enough since (0: no) */
 	bool recheck_scheduled;
 	lws_sorted_usec_list_t recheck_sul; /* only while behind */
+	bool looked;                 /* unsent_at_look is valid */
+	int64_t unsent_at_look;      /* SIOCOUTQ at the last look */
+	int64_t written_since_look;  /* bytes written since (upper bound) */
+	bool v2;                     /* headcount-map.v2: update frames */
+	uint64_t at_serial;          /* v2: view serial it has all of (0: none) */
 };
 
 /* Per-connection data of the supervisor role. */
@@ -211,11 +225,19 @@ struct hc_supervisor_session {
 	lws_sorted_usec_list_t hello_sul;
 };
 
+/* Longest If-None-Match value looked at; a longer one matches nothing. */
+#define HC_IF_NONE_MATCH_BYTES_MAX 1024
+
 /* Per-request data of plain HTTP. */
 struct hc_http_session {
 	char *body;
 	size_t body_len;
 	size_t body_sent;
+	/* Public thread only: a request relayed to the loop thread. */
+	int relay_slot;              /* index in the relay + 1; 0: none */
+	bool answer_ready;           /* answer holds it, headers not sent */
+	struct hc_http_answer answer;
+	char if_none_match[HC_IF_NONE_MATCH_BYTES_MAX];
 };
 
 /* What the aggregator knows about each terminal, by source slot. */
@@ -233,15 +255,15 @@ struct hc_terminal_status {
 
 /* One area's pushed (published) state and its version, bumped on every
  * publication. The ledger may be ahead of the published state by an
- * occupancy-only change waiting for HC_OCCUPANCY_PUSH_INTERVAL_MS
- * (deferred). valid_through_commit: the published state holds every
+ * occupancy-only change waiting for its bucket's next token (deferred,
+ * aggregator/conflation.h). valid_through_commit: the published state holds every
  * batch of commits up to this one (terminals never get an area state
  * older than an ack they were sent). */
 struct hc_area_slot {
 	struct hc_area_state state;
 	enum hc_override override;
 	uint64_t version;
-	int64_t published_at_mono_ms;
+	struct hc_push_bucket bucket;
 	bool deferred;
 	uint64_t valid_through_commit;
 };
@@ -261,7 +283,7 @@ struct hc_group_state {
 struct hc_group_slot {
 	struct hc_group_state state;
 	uint64_t version;
-	int64_t published_at_mono_ms;
+	struct hc_push_bucket bucket;
 	bool deferred;
 };
 
@@ -322,8 +344,15 @@ struct hc_server {
 	struct hc_committer *committer;
 	struct hc_congestion *congestion;
 	struct hc_mqtt_bridge *mqtt;              /* NULL without [mqtt] */
-	struct lws_context *context;
+	struct lws_context *context;              /* the loop thread's */
 	struct lws_protocols protocols[HC_PROTOCOL_COUNT + 1];
+	/* With a staff listener: the public context's roles, and the closers
+	 * of roles a listener does not serve. */
+	struct lws_protocols public_protocols[HC_PROTOCOL_COUNT + 1];
+	struct hc_wrong_listener wrong_terminal;
+	struct hc_wrong_listener wrong_supervisor;
+	struct hc_wrong_listener wrong_map;
+	struct hc_public pub;                     /* the map side */
 	lws_retry_bo_t idle_policy;
 	char listen_host[64];
 	uint16_t listen_port;
@@ -334,10 +363,7 @@ struct hc_server {
 	unsigned int fd_limit;                    /* RLIMIT_NOFILE in effect */
 	struct hc_conn_limits *conn_limits;
 	uint32_t map_sessions_max;                /* map budget: never the reserve */
-	struct hc_map_session *maps;              /* every map connection */
-	struct hc_map_session *map_wake_next;     /* next to wake; NULL: none */
 	bool map_wake_yielded;                    /* last turn skipped for acks */
-	lws_sorted_usec_list_t map_idle_sul;
 
 	struct hc_area_slot areas[HC_AREAS_MAX];  /* by config position */
 	struct hc_group_slot groups[HC_GROUPS_MAX];
@@ -396,7 +422,6 @@ struct hc_server {
 	int64_t commit_retry_at_mono_ms;          /* no commit before this */
 	uint32_t terminals_online;
 	uint32_t terminal_sessions;
-	uint32_t map_sessions;
 	uint64_t acks_queued;
 
 	/* shutdown and reload */
@@ -427,14 +452,22 @@ int hc_server_conn_event(struct hc_server *s, struct lws *wsi,
 /* server.c: sets the connection budgets from the config in force. */
 void hc_server_apply_limits(struct hc_server *s);
 
+/* map_role.c, loop thread: hands the published states (and the map
+ * side's settings) to the map side and wakes it. */
+void hc_map_publish(struct hc_server *s);
+/* map_role.c, map side's thread: takes what hc_map_publish handed over
+ * into the view and, when anything changed, wakes every map client. */
+void hc_map_take(struct hc_public *p);
 /* map_role.c: starts the idle timer of map clients. */
-void hc_map_idle_start(struct hc_server *s);
-/* map_role.c: asks every map client to write, HC_MAP_WAKE_PER_TURN of
- * them now and as many more after each loop turn (hc_map_wake_step), so
- * a terminal's ack never waits behind more than that many map writes. */
-void hc_map_wake_all(struct hc_server *s);
+void hc_map_idle_start(struct hc_public *p);
+/* map_role.c: asks every map client to write, p->wake_per_turn of them
+ * now and as many more after each loop turn (hc_map_wake_step), so a
+ * terminal's ack never waits behind more than that many map writes. */
+void hc_map_wake_all(struct hc_public *p);
 /* map_role.c: the next slice of a wake begun by hc_map_wake_all. */
-void hc_map_wake_step(struct hc_server *s);
+void hc_map_wake_step(struct hc_public *p);
+/* map_role.c, any thread: map connections open now. */
+uint32_t hc_map_sessions(const struct hc_public *p);
 
 /* server.c: submits staged rows when the committer is idle. */
 void hc_server_kick_commit(struct hc_server *s);
@@ -546,5 +579,39 @@ int hc_map_callback(struct lws *wsi, enum lws_callback_reasons reason,
 /* http_api.c */
 int hc_http_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		     void *user, void *in, size_t len);
+/* http_api.c, loop thread: the answer to a request that is not one of
+ * the page's files (the API, /healthz, /metrics, the errors). False
+ * when out of memory. */
+bool hc_http_build_answer(const struct hc_server *s, const char *path, bool is_get,
+			  struct hc_http_answer *a);
+/* http_api.c, either thread (from the connection's own callback): sends
+ * a's headers (or 304 when if_none_match holds its ETag) and starts its
+ * body; takes a->body. */
+int hc_http_send_answer(struct hc_http_session *h, struct lws *wsi,
+			struct hc_http_answer *a, const char *if_none_match);
+/* http_api.c, either thread: serves path when it is one of the page's
+ * compiled-in files or background (the map_background file, "" if
+ * none): 1 when it is not one, else what the callback returns. */
+int hc_http_serve_file(struct hc_http_session *h, struct lws *wsi, const char *path,
+		       const char *background, const char *background_type);
+
+/* public_side.c */
+/* The public context's HTTP role (relays to the loop thread). */
+int hc_public_http_callback(struct lws *wsi, enum lws_callback_reasons reason,
+			    void *user, void *in, size_t len);
+/* Closes a role the listener does not serve (protocol user: its
+ * struct hc_wrong_listener) with 4012. */
+int hc_wrong_listener_callback(struct lws *wsi, enum lws_callback_reasons reason,
+			       void *user, void *in, size_t len);
+/* Loop thread: answers the HTTP requests the public thread relayed. */
+void hc_public_serve_relayed(struct hc_server *s);
+/* Loop thread: starts the public thread (the context exists). */
+bool hc_public_start(struct hc_public *p);
+/* Loop thread: stops and joins the public thread (no-op if none). */
+void hc_public_stop(struct hc_public *p);
+/* Loop thread, once both contexts are destroyed: frees the hand-offs. */
+void hc_public_free(struct hc_public *p);
+/* server.c, public thread: one turn of the public context's loop. */
+int hc_server_service_public(struct hc_public *p);
 
 #endif

@@ -607,14 +607,16 @@ static bool follow_generation(struct hc_server *s, struct hc_supervisor_session 
 	return true;
 }
 
+static uint64_t server_version(const void *ctx, uint32_t k)
+{
+	return version_of(ctx, k);
+}
+
+/* The next entry this supervisor has not seen (aggregator/conflation.h). */
 static int next_changed(const struct hc_server *s, const struct hc_supervisor_session *sv)
 {
-	for (uint32_t k = 0; k < sv->versions_len; k++) {
-		uint32_t i = (sv->cursor + k) % sv->versions_len;
-		if (version_of(s, i) != sv->versions_sent[i])
-			return (int)i;
-	}
-	return -1;
+	return hc_conflation_next(sv->versions_len, sv->cursor, sv->versions_sent,
+				  server_version, s);
 }
 
 /* Writes a JSON value as one text message. */

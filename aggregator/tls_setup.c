@@ -183,7 +183,7 @@ fail:
 	return ok;
 }
 
-bool hc_tls_server_setup(const struct hc_venue_cfg *cfg, struct lws_context_creation_info *info)
+bool hc_tls_server_check(const struct hc_venue_cfg *cfg)
 {
 	const struct hc_tls_cfg *t = &cfg->tls;
 	if (!t->enabled) {
@@ -198,11 +198,6 @@ bool hc_tls_server_setup(const struct hc_venue_cfg *cfg, struct lws_context_crea
 		return false;
 	snprintf(served_cert, sizeof served_cert, "%s", t->cert);
 	snprintf(served_key, sizeof served_key, "%s", t->key);
-	info->options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-	info->ssl_cert_filepath = served_cert;
-	info->ssl_private_key_filepath = served_key;
-	/* WebSocket and our HTTP handler speak HTTP/1.1; never offer h2. */
-	info->alpn = "http/1.1";
 	if (pin[0] != '\0')
 		hc_info("tls: https and wss only, certificate %s; venue CA %s, pin"
 			" (ca_sha256) %s",
@@ -212,4 +207,15 @@ bool hc_tls_server_setup(const struct hc_venue_cfg *cfg, struct lws_context_crea
 			" show)",
 			t->cert);
 	return true;
+}
+
+void hc_tls_server_apply(const struct hc_venue_cfg *cfg, struct lws_context_creation_info *info)
+{
+	if (!cfg->tls.enabled)
+		return;
+	info->options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	info->ssl_cert_filepath = served_cert;
+	info->ssl_private_key_filepath = served_key;
+	/* WebSocket and our HTTP handler speak HTTP/1.1; never offer h2. */
+	info->alpn = "http/1.1";
 }

@@ -40,13 +40,17 @@ void hc_tls_format_day(int64_t t_s, char out[16]);
 /* With [tls] in cfg: checks cert, key and ca (each readable; the cert a
  * PEM certificate within its dates; the key a PEM private key that
  * belongs to the cert; the cert signed by ca when ca is given), logs what
- * is served and the CA pin, and fills info (SSL global init, certificate,
- * key, ALPN http/1.1) so that the context's listener and every vhost made
- * from a copy of info (staff_listen) serve TLS only. False after logging
- * one error line that says what to do.
- * Without [tls]: logs the warning that traffic is unencrypted and leaves
- * info alone; true. info points at copies of the paths held here (one
- * server per process), so cfg may be replaced by a reload. */
-bool hc_tls_server_setup(const struct hc_venue_cfg *cfg, struct lws_context_creation_info *info);
+ * is served and the CA pin, and keeps copies of the paths for
+ * hc_tls_server_apply (one server per process, so cfg may be replaced by
+ * a reload). False after logging one error line that says what to do.
+ * Without [tls]: logs the warning that traffic is unencrypted; true.
+ * Called once, before any context is made. */
+bool hc_tls_server_check(const struct hc_venue_cfg *cfg);
+
+/* Fills info (SSL global init, the checked certificate and key, ALPN
+ * http/1.1) so that the context made from it serves TLS only; nothing
+ * without [tls]. Called for every context (the staff and the public one
+ * with staff_listen), after hc_tls_server_check returned true. */
+void hc_tls_server_apply(const struct hc_venue_cfg *cfg, struct lws_context_creation_info *info);
 
 #endif

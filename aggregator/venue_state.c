@@ -20,10 +20,11 @@
  *     it (hc_venue_state_refresh). A change of level, restriction,
  *     override, name or capacity is published and the writes requested
  *     in that turn. An occupancy-only change is published at once when
- *     the area (group) published nothing for HC_OCCUPANCY_PUSH_INTERVAL_MS,
- *     otherwise it is deferred to the end of that interval and then
- *     published with the latest totals (time conflation: at most one
- *     occupancy push per area per interval, never a backlog);
+ *     the area's (group's) token bucket holds a token, otherwise it is
+ *     deferred until the next token and then published with the latest
+ *     totals (aggregator/conflation.h decides; about
+ *     HC_OCCUPANCY_PUSH_RATE_PER_S per second per area at most, never a
+ *     backlog);
  *   - each published area, group and snapshot message is serialised once
  *     per version and the same bytes are written to every receiver;
  *   - an area's valid_through_commit says which commits its published
@@ -108,7 +109,7 @@ static void wake_everyone(struct hc_server *s)
 {
 	lws_callback_on_writable_all_protocol(s->context, &s->protocols[HC_PROTOCOL_TERMINAL]);
 	lws_callback_on_writable_all_protocol(s->context, &s->protocols[HC_PROTOCOL_TERMINAL_V1]);
-	hc_map_wake_all(s);
+	hc_map_publish(s);
 	hc_venue_state_wake_supervisors(s);
 }
 
@@ -124,7 +125,7 @@ static void wake_for_areas(struct hc_server *s, const bool *changed)
 		if (t != NULL)
 			lws_callback_on_writable(t->wsi);
 	}
-	hc_map_wake_all(s);
+	hc_map_publish(s);
 	hc_venue_state_wake_supervisors(s);
 }
 
@@ -174,12 +175,6 @@ static bool group_state_equal(const struct hc_group_state *a, const struct hc_gr
 	       a->override == b->override;
 }
 
-/* True when an occupancy-only change of something published at
- * published_at_mono_ms must wait (time conflation). */
-static bool occupancy_push_waits(int64_t published_at_mono_ms, int64_t now_mono_ms)
-{
-	return now_mono_ms - published_at_mono_ms < HC_OCCUPANCY_PUSH_INTERVAL_MS;
-}
 
 /* Recomputes area i; true when a new state was published (its version is
  * bumped). An occupancy-only change inside the push interval leaves the
@@ -214,7 +209,9 @@ static bool refresh_area(struct hc_server *s, int i, int64_t now_wall_ms,
 			      next.capacity == slot->state.capacity &&
 			      strcmp(next.id, slot->state.id) == 0 &&
 			      strcmp(next.name, slot->state.name) == 0;
-	if (occupancy_only && occupancy_push_waits(slot->published_at_mono_ms, now_mono_ms)) {
+	if (!hc_conflation_publish_now(&slot->bucket,
+				       occupancy_only ? HC_CHANGE_OCCUPANCY : HC_CHANGE_GATE,
+				       now_mono_ms)) {
 		slot->deferred = true;
 		return false;
 	}
@@ -222,7 +219,6 @@ static bool refresh_area(struct hc_server *s, int i, int64_t now_wall_ms,
 	slot->state = next;
 	slot->override = override;
 	slot->version = next_publication(s);
-	slot->published_at_mono_ms = now_mono_ms;
 	slot->deferred = false;
 	slot->valid_through_commit = s->commits_collected;
 	if (gate_moved && !quiet)
@@ -257,14 +253,15 @@ static bool refresh_group(struct hc_server *s, int g, int64_t now_wall_ms,
 			      next.capacity == slot->state.capacity &&
 			      strcmp(next.id, slot->state.id) == 0 &&
 			      strcmp(next.name, slot->state.name) == 0;
-	if (occupancy_only && occupancy_push_waits(slot->published_at_mono_ms, now_mono_ms)) {
+	if (!hc_conflation_publish_now(&slot->bucket,
+				       occupancy_only ? HC_CHANGE_OCCUPANCY : HC_CHANGE_GATE,
+				       now_mono_ms)) {
 		slot->deferred = true;
 		return false;
 	}
 	next.updated_at_ms = now_wall_ms;
 	slot->state = next;
 	slot->version = next_publication(s);
-	slot->published_at_mono_ms = now_mono_ms;
 	slot->deferred = false;
 	if (gate_moved && !quiet)
 		hc_info("group %s: occupancy %" PRId64 " of %" PRId64 ", level %s%s", next.id,
@@ -284,14 +281,16 @@ static void publish_timer_due(lws_sorted_usec_list_t *sul)
 static void schedule_publish_timer(struct hc_server *s, int64_t now_mono_ms)
 {
 	int64_t due_ms = INT64_MAX;
-	for (int i = 0; i < s->cfg->area_count; i++)
-		if (s->areas[i].deferred &&
-		    s->areas[i].published_at_mono_ms + HC_OCCUPANCY_PUSH_INTERVAL_MS < due_ms)
-			due_ms = s->areas[i].published_at_mono_ms + HC_OCCUPANCY_PUSH_INTERVAL_MS;
-	for (int g = 0; g < s->cfg->group_count; g++)
-		if (s->groups[g].deferred &&
-		    s->groups[g].published_at_mono_ms + HC_OCCUPANCY_PUSH_INTERVAL_MS < due_ms)
-			due_ms = s->groups[g].published_at_mono_ms + HC_OCCUPANCY_PUSH_INTERVAL_MS;
+	for (int i = 0; i < s->cfg->area_count; i++) {
+		int64_t due = hc_conflation_due_ms(&s->areas[i].bucket, now_mono_ms);
+		if (s->areas[i].deferred && due < due_ms)
+			due_ms = due;
+	}
+	for (int g = 0; g < s->cfg->group_count; g++) {
+		int64_t due = hc_conflation_due_ms(&s->groups[g].bucket, now_mono_ms);
+		if (s->groups[g].deferred && due < due_ms)
+			due_ms = due;
+	}
 	if (due_ms == INT64_MAX) {
 		lws_sul_cancel(&s->publish_sul);
 		return;

@@ -67,11 +67,20 @@
 #define HC_SERVER_PING_AFTER_S 30
 #define HC_SERVER_HANGUP_AFTER_S 60
 
-/* An area's or group's occupancy-only change (no level, restriction or
- * override change) is pushed at most once per this interval: the first
- * at once, later ones at the end of the interval with the latest state.
- * Level and restriction changes always go out in the same loop turn. */
-#define HC_OCCUPANCY_PUSH_INTERVAL_MS 250
+/* An area's or group's occupancy-only changes (no level, restriction or
+ * override change) are published through a token bucket per area and
+ * group (aggregator/conflation.h), refilled at HC_OCCUPANCY_PUSH_RATE_PER_S
+ * and holding at most HC_OCCUPANCY_PUSH_BURST_MILLI thousandths of a
+ * token (1.5 pushes). A change with a whole token there goes out at once;
+ * one without waits for the next token and then goes out with the latest
+ * state. So updates at up to the rate, with up to half an interval of
+ * jitter, are never delayed; in any span S at most 2 + (S - 125 ms) /
+ * 250 ms pushes go out; level and restriction changes always go out in
+ * the same loop turn. */
+#define HC_OCCUPANCY_PUSH_RATE_PER_S 4
+#define HC_OCCUPANCY_PUSH_BURST_MILLI 1500
+/* The refill interval of one token (the long-run spacing of pushes). */
+#define HC_OCCUPANCY_PUSH_INTERVAL_MS (1000 / HC_OCCUPANCY_PUSH_RATE_PER_S)
 
 /* Reconnect backoff: first retry, cap, and jitter. */
 #define HC_RECONNECT_MS_MIN 250

@@ -38,8 +38,8 @@ EXIT_SKIP=77
 
 # What runs under ThreadSanitizer: the committer and store unit tests and
 # the integration tests whose aggregator commits under kills and faults.
-TSAN_UNIT="test_committer_handoff test_store_durability test_durability_settings test_store_checkpoint_off_commit_path"
-TSAN_INTEGRATION="test_counting_exact_under_kills test_fault_crashes test_fault_storage test_supervisor_commands test_operator_mistakes test_operator_mistakes_storage"
+TSAN_UNIT="test_committer_handoff test_store_durability test_durability_settings test_store_checkpoint_off_commit_path test_map_feed_handoff test_conn_limits_threads"
+TSAN_INTEGRATION="test_counting_exact_under_kills test_fault_crashes test_fault_storage test_supervisor_commands test_operator_mistakes test_operator_mistakes_storage test_public_thread_serves_map_and_http test_terminals_never_starve_reserved_share"
 
 passed=0
 failed=0
