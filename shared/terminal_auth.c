@@ -10,6 +10,7 @@
  * different field values give the same bytes.
  */
 #include "shared/terminal_auth.h"
+#include "shared/hex.h"
 
 #include <string.h>
 
@@ -131,32 +132,10 @@ bool hc_tauth_mac_equal(const uint8_t a[HC_TAUTH_MAC_BYTES],
 
 void hc_tauth_hex_encode(const uint8_t *in, size_t n, char *out)
 {
-	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 0xf];
-	}
-	out[2 * n] = '\0';
-}
-
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
+	hc_hex_encode(in, n, out);
 }
 
 bool hc_tauth_hex_decode(const char *hex, uint8_t *out, size_t n)
 {
-	if (strlen(hex) != 2 * n)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return false;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return true;
+	return hc_hex_decode(hex, out, n);
 }

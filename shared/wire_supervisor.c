@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE /* timegm */
 #include "shared/wire_supervisor.h"
+#include "shared/hex.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -395,34 +396,12 @@ bool hc_wire_sup_mac_hex(const char *key, const char *text,
 
 void hc_wire_sup_hex(const unsigned char *bytes, size_t n, char *out)
 {
-	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[bytes[i] >> 4];
-		out[2 * i + 1] = digits[bytes[i] & 0x0f];
-	}
-	out[2 * n] = '\0';
-}
-
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
+	hc_hex_encode(bytes, n, out);
 }
 
 bool hc_wire_sup_unhex(const char *hex, unsigned char *out, size_t n)
 {
-	if (hex == NULL || strlen(hex) != 2 * n)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return false;
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return true;
+	return hc_hex_decode(hex, out, n);
 }
 
 bool hc_wire_sup_client_key(const char *password, const unsigned char *salt,

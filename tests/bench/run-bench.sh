@@ -13,6 +13,9 @@
 #      from make-ca, [tls] on the aggregator) at the ladder's lowest rate,
 #      the rate of the final run and unlimited, each beside the plain
 #      figure of that rate
+#   2c. the same rates with terminal authentication off (terminal_auth =
+#      off: no proof, no MACs), so that the table shows ingest with
+#      authentication off, on (ws://) and on with TLS (wss://)
 #   3. a real headcount-terminal: footprint (idle, pressing), then 20
 #      presses timed from its stdin to a map client
 #   4. restart: a 1,000,000-row ledger, exec to /healthz 200, three times
@@ -166,6 +169,17 @@ done
 stop_aggregator
 VENUE=$TMP/venue.ini HEALTH=("http://127.0.0.1:$PORT/healthz") BENCH_TLS=() URL=ws://127.0.0.1:$PORT
 
+# 2c. the same rates with terminal authentication off: what it costs
+sed 's/^\[venue\]$/[venue]\nterminal_auth = off/' "$TMP/venue.ini" > "$TMP/venue-noauth.ini"
+VENUE=$TMP/venue-noauth.ini
+start_aggregator ingest-noauth
+for rate in $TLS_RATES; do
+	bench "ingest-noauth-$rate" --aggregator-pid "$AGG_PID" --terminals $TERMINALS \
+		--rate "$rate" --seconds "$STEP_S"
+done
+stop_aggregator
+VENUE=$TMP/venue.ini
+
 # 3. a real terminal: footprint and end to end
 start_aggregator terminal
 bench terminal $FOOTPRINT --e2e-presses "$PRESSES" --batch-interval-ms 2000
@@ -181,6 +195,8 @@ ladder_files=()
 for rate in $RATES; do ladder_files+=("$TMP/ingest-$rate.json"); done
 tls_files=()
 for rate in $TLS_RATES; do tls_files+=("$TMP/ingest-tls-$rate.json"); done
+noauth_files=()
+for rate in $TLS_RATES; do noauth_files+=("$TMP/ingest-noauth-$rate.json"); done
 # the plain run at the same offered rate (final_rate came from the ladder
 # unless nothing held; then the final run is the plain one)
 plain_files=()
@@ -193,6 +209,7 @@ jq -n --slurpfile storm "$TMP/storm.json" --slurpfile final "$TMP/ingest-final.j
 	--slurpfile ladder <(jq -s '.' "${ladder_files[@]}") \
 	--slurpfile tls <(jq -s 'map(.ingest)' "${tls_files[@]}") \
 	--slurpfile tlsplain <(jq -s 'map(.ingest)' "${plain_files[@]}") \
+	--slurpfile noauth <(jq -s 'map(.ingest)' "${noauth_files[@]}") \
 	--argjson best "$best" --argjson elapsed "$elapsed" '
 	($ladder[0] | map(.ingest)) as $steps
 	| {
@@ -206,7 +223,8 @@ jq -n --slurpfile storm "$TMP/storm.json" --slurpfile final "$TMP/ingest-final.j
 		ingest_sustained_max_per_s: $best,
 		ingest_tls: [range(0; $tls[0] | length) as $k
 			| { offered_per_s: $tls[0][$k].offered_per_s,
-			    plain: $tlsplain[0][$k], tls: $tls[0][$k] }],
+			    noauth: $noauth[0][$k], plain: $tlsplain[0][$k],
+			    tls: $tls[0][$k] }],
 		terminal: $term[0].terminal,
 		e2e: $term[0].e2e,
 		restart: $restart[0].restart,
@@ -237,10 +255,14 @@ jq -n --slurpfile storm "$TMP/storm.json" --slurpfile final "$TMP/ingest-final.j
 		"$OUT/results.json" | column -t -s $'\t'
 	jq -r '"highest offered rate that held (acked >= 97 %, p99 < 20 ms): \(.ingest_sustained_max_per_s) batches/s"' "$OUT/results.json"
 	echo
-	echo "ingest with TLS on (wss://, venue CA from make-ca) beside plain ws://, same 1,000 terminals:"
-	jq -r '(["offered/s","plain_acked/s","tls_acked/s","plain_p99_ms","tls_p99_ms","plain_cpu_ms/1000","tls_cpu_ms/1000"] | @tsv),
-		(.ingest_tls[] | [.offered_per_s, (.plain.acked_per_s | round), (.tls.acked_per_s | round),
+	echo "ingest, same 1,000 terminals: authentication off (noauth), on over ws:// (auth),"
+	echo "and on over TLS (auth+tls: wss://, venue CA from make-ca):"
+	jq -r '(["offered/s","noauth_acked/s","auth_acked/s","auth+tls_acked/s","noauth_p99_ms","auth_p99_ms","auth+tls_p99_ms","noauth_cpu_ms/1000","auth_cpu_ms/1000","auth+tls_cpu_ms/1000"] | @tsv),
+		(.ingest_tls[] | [.offered_per_s, (.noauth.acked_per_s | round),
+			(.plain.acked_per_s | round), (.tls.acked_per_s | round),
+			(.noauth.ack_p99_ms * 100 | round / 100),
 			(.plain.ack_p99_ms * 100 | round / 100), (.tls.ack_p99_ms * 100 | round / 100),
+			((.noauth.aggregator_cpu_ms_per_1000 // 0) * 100 | round / 100),
 			((.plain.aggregator_cpu_ms_per_1000 // 0) * 100 | round / 100),
 			((.tls.aggregator_cpu_ms_per_1000 // 0) * 100 | round / 100)] | @tsv)' \
 		"$OUT/results.json" | column -t -s $'\t'

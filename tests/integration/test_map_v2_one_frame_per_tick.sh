@@ -38,13 +38,13 @@ v2=$!
 wait_until 5 grep -q '"type":"snapshot"' "$WORK/v1.out" || fail "v1 client got no snapshot"
 wait_until 5 grep -q '"type":"snapshot"' "$WORK/v2.out" || fail "v2 client got no snapshot"
 
-out=$("$WSCLIENT" --url "$URL" --proto headcount-terminal.v1 --wait-ms 3000 --count 3 \
+out=$("$WSCLIENT" --url "$URL" --proto headcount-terminal.v3 --wait-ms 3000 --count 3 \
 	--send '{"type":"hello","terminal":"t1","incarnation":"00000000000000d1"}' \
 	--send '{"type":"batch","seq":1,"entered":3,"exited":0}')
 grep -q '"type":"ack"' <<<"$out" || fail "t1 got no ack: $out"
 wait_until 5 grep -q '"type":"update"' "$WORK/v2.out" || fail "v2 client got no update frame"
 sleep 0.5
-out=$("$WSCLIENT" --url "$URL" --proto headcount-terminal.v1 --wait-ms 3000 --count 3 \
+out=$("$WSCLIENT" --url "$URL" --proto headcount-terminal.v3 --wait-ms 3000 --count 3 \
 	--send '{"type":"hello","terminal":"t2","incarnation":"00000000000000d2"}' \
 	--send '{"type":"batch","seq":1,"entered":4,"exited":0}')
 grep -q '"type":"ack"' <<<"$out" || fail "t2 got no ack: $out"

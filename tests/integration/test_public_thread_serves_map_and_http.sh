@@ -30,6 +30,7 @@ resume_at = 0.6
 [terminal t1]
 area = hall
 INI
+	enroll_terminals "$WORK/venue.ini"
 	"$AGG" --config "$WORK/venue.ini" --listen "127.0.0.1:$port" >>"$WORK/aggregator.log" 2>&1 &
 	AGG_PID=$!
 	HC_PIDS+=("$AGG_PID")
@@ -48,7 +49,7 @@ wait_until 10 grep -q '"type":"snapshot"' "$WORK/map1.out" || fail "map client g
 grep '"type":"snapshot"' "$WORK/map1.out" | grep -q '"occupancy":0' ||
 	fail "snapshot does not show an empty hall: $(cat "$WORK/map1.out")"
 
-out=$("$WSCLIENT" --url "ws://127.0.0.1:$sport" --proto headcount-terminal.v1 --wait-ms 3000 \
+out=$("$WSCLIENT" --url "ws://127.0.0.1:$sport" --proto headcount-terminal.v3 --wait-ms 3000 \
 	--count 3 --send '{"type":"hello","terminal":"t1","incarnation":"00000000000000c1"}' \
 	--send '{"type":"batch","seq":1,"entered":5,"exited":0}')
 grep -q '"type":"ack"' <<<"$out" || fail "t1 got no ack on the staff port: $out"
