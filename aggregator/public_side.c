@@ -16,9 +16,12 @@
  * sends it from the connection's writeable callback. A connection that
  * closes meanwhile abandons its job; the answer is then dropped.
  */
+#define _GNU_SOURCE /* SCHED_IDLE */
 #include "aggregator/server_internal.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -26,11 +29,14 @@
 
 #include "shared/log.h"
 
-/* The public thread runs this much nicer than the loop thread (Linux
- * nice is per thread): when both want a core, as on a 2-core box under
- * a flood of map clients, the scheduler gives the loop thread — acks to
- * the doors — about ten times the public thread's share. */
-#define HC_PUBLIC_THREAD_NICE 10
+/* The public thread runs under SCHED_IDLE: it has a core whenever one is
+ * free, and the moment the loop thread (acks to the doors) or the commit
+ * thread wants one, they get it. On a 2-core box under a flood of map
+ * clients a nice value alone (10 or 19) still left the doors' ack p99 at
+ * 2 to 2.5 times the unloaded one; SCHED_IDLE keeps it within 1.5
+ * (docs/security.md, *Flood*). Where SCHED_IDLE is refused, the thread
+ * runs this much nicer instead. */
+#define HC_PUBLIC_THREAD_NICE 19
 
 static struct hc_public *public_of(struct lws *wsi)
 {
@@ -298,12 +304,16 @@ static void *public_main(void *arg)
 {
 	struct hc_public *p = arg;
 	pid_t tid = (pid_t)syscall(SYS_gettid);
+	struct sched_param idle = { .sched_priority = 0 };
+	if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle) == 0)
+		goto scheduled;
 	errno = 0;
 	int nice_now = getpriority(PRIO_PROCESS, (id_t)tid);
 	if ((nice_now != -1 || errno == 0) &&
 	    setpriority(PRIO_PROCESS, (id_t)tid, nice_now + HC_PUBLIC_THREAD_NICE) != 0)
 		hc_warn("public listener: cannot lower its thread's priority: %s",
 			strerror(errno));
+scheduled:
 	hc_map_take(p);              /* the states published before the start */
 	while (!atomic_load(&p->quit)) {
 		if (hc_server_service_public(p) < 0) {
