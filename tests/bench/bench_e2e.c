@@ -21,10 +21,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "aggregator/terminal_secrets.h"
 #include "shared/clock.h"
+#include "shared/hex.h"
 #include "shared/log.h"
 #include "tests/bench/bench.h"
 
@@ -154,6 +157,30 @@ static bool measure_end_to_end(struct e2e *e, uint32_t presses)
 	return ok;
 }
 
+/* Writes terminal id's enrollment secret (from the venue's secrets file)
+ * to path, mode 0600, for the terminal's --secret-file. False when the
+ * terminal is not enrolled (it then runs without one) or on an error. */
+static bool write_secret_file(const struct bench *b, const char *id, const char *path)
+{
+	char err[512];
+	struct hc_terminal_secrets *secrets =
+		hc_terminal_secrets_load(b->cfg->terminal_secrets, NULL, err, sizeof err);
+	if (secrets == NULL)
+		return false;
+	const uint8_t *secret = hc_terminal_secrets_find(secrets, id);
+	bool ok = false;
+	if (secret != NULL) {
+		char hex[2 * 32 + 1];
+		hc_hex_encode(secret, 32, hex);
+		FILE *f = fopen(path, "w");
+		ok = f != NULL && fchmod(fileno(f), 0600) == 0 && fprintf(f, "%s\n", hex) > 0;
+		if (f != NULL && fclose(f) != 0)
+			ok = false;
+	}
+	hc_terminal_secrets_free(secrets);
+	return ok;
+}
+
 bool bench_e2e_run(struct bench *b, const struct bench_e2e_options *o)
 {
 	struct e2e e;
@@ -191,9 +218,13 @@ bool bench_e2e_run(struct bench *b, const struct bench_e2e_options *o)
 		goto done;
 	}
 	e.base_entered = e.maps.maps[0].watched_entered;
+	char secret_path[4200];
+	snprintf(secret_path, sizeof secret_path, "%s/e2e-%s.secret", b->workdir, tc->id);
+	bool enrolled = write_secret_file(b, tc->id, secret_path);
 	char *argv[] = { (char *)o->terminal_bin, "run", "--id", (char *)tc->id, "--url", url,
 			 "--journal", journal, "--batch-interval-ms", interval,
-			 "--input", "stdin", "--display", "none", NULL };
+			 "--input", "stdin", "--display", "none",
+			 enrolled ? "--secret-file" : NULL, secret_path, NULL };
 	e.pid = bench_spawn(argv, &e.stdin_fd, log_path);
 	if (e.pid < 0)
 		goto done;
