@@ -37,8 +37,8 @@ struct hc_committer {
 	enum job_state state;
 	bool stopping;
 
-	struct hc_ledger_row *rows;      /* HC_COMMIT_BATCHES_MAX */
-	bool *inserted;                  /* HC_COMMIT_BATCHES_MAX */
+	struct hc_ledger_row *rows; /* HC_COMMIT_BATCHES_MAX */
+	bool *inserted;		    /* HC_COMMIT_BATCHES_MAX */
 	size_t n;
 	struct hc_store_record *records; /* HC_COMMIT_RECORDS_MAX */
 	size_t n_records;
@@ -63,8 +63,8 @@ static void *worker_main(void *arg)
 
 		char error[256] = "";
 		int64_t start_us = hc_mono_us();
-		bool ok = hc_store_commit_job(c->store, c->rows, c->n, c->inserted,
-					      c->records, c->n_records, error, sizeof error);
+		bool ok = hc_store_commit_job(c->store, c->rows, c->n, c->inserted, c->records,
+					      c->n_records, error, sizeof error);
 		int64_t commit_us = hc_mono_us() - start_us;
 
 		pthread_mutex_lock(&c->lock);
@@ -82,8 +82,8 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-struct hc_committer *hc_committer_start(struct hc_store *store,
-					hc_committer_wake_fn wake, void *wake_arg)
+struct hc_committer *hc_committer_start(struct hc_store *store, hc_committer_wake_fn wake,
+					void *wake_arg)
 {
 	struct hc_committer *c = calloc(1, sizeof *c);
 	if (c == NULL) {
@@ -142,18 +142,15 @@ fail_alloc:
 	return NULL;
 }
 
-bool hc_committer_submit(struct hc_committer *c, const struct hc_ledger_row *rows,
-			 size_t n)
+bool hc_committer_submit(struct hc_committer *c, const struct hc_ledger_row *rows, size_t n)
 {
 	return hc_committer_submit_job(c, rows, n, NULL, 0);
 }
 
-bool hc_committer_submit_job(struct hc_committer *c, const struct hc_ledger_row *rows,
-			     size_t n, const struct hc_store_record *records,
-			     size_t n_records)
+bool hc_committer_submit_job(struct hc_committer *c, const struct hc_ledger_row *rows, size_t n,
+			     const struct hc_store_record *records, size_t n_records)
 {
-	if (n + n_records == 0 || n > HC_COMMIT_BATCHES_MAX ||
-	    n_records > HC_COMMIT_RECORDS_MAX)
+	if (n + n_records == 0 || n > HC_COMMIT_BATCHES_MAX || n_records > HC_COMMIT_RECORDS_MAX)
 		return false;
 	pthread_mutex_lock(&c->lock);
 	bool idle = c->state == JOB_IDLE && !c->stopping;

@@ -41,25 +41,23 @@ struct hc_commit_result {
 	size_t n;
 	const struct hc_store_record *records;
 	size_t n_records;
-	char error[256];             /* "" when ok */
-	int64_t commit_us;           /* time the commit took */
+	char error[256];   /* "" when ok */
+	int64_t commit_us; /* time the commit took */
 };
 
 /* Starts the worker; it uses store from now on (the caller must not).
  * Returns NULL (and logs) when the thread cannot be started. */
-struct hc_committer *hc_committer_start(struct hc_store *store,
-					hc_committer_wake_fn wake, void *wake_arg);
+struct hc_committer *hc_committer_start(struct hc_store *store, hc_committer_wake_fn wake,
+					void *wake_arg);
 
 /* Hands n rows (n <= HC_COMMIT_BATCHES_MAX) to the worker. Only when idle:
  * returns false while a job is in flight or its result is uncollected. */
-bool hc_committer_submit(struct hc_committer *c, const struct hc_ledger_row *rows,
-			 size_t n);
+bool hc_committer_submit(struct hc_committer *c, const struct hc_ledger_row *rows, size_t n);
 
 /* The same with records (n + n_records >= 1, n_records <=
  * HC_COMMIT_RECORDS_MAX). */
-bool hc_committer_submit_job(struct hc_committer *c, const struct hc_ledger_row *rows,
-			     size_t n, const struct hc_store_record *records,
-			     size_t n_records);
+bool hc_committer_submit_job(struct hc_committer *c, const struct hc_ledger_row *rows, size_t n,
+			     const struct hc_store_record *records, size_t n_records);
 
 /* True, with the result, once the job submitted last is done; the
  * committer is idle again afterwards. False while running or idle. */

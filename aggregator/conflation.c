@@ -16,14 +16,13 @@ static int64_t tokens_at(const struct hc_push_bucket *b, int64_t now_ms)
 		return BURST_MILLI;
 	int64_t elapsed_ms = now_ms > b->refilled_at_ms ? now_ms - b->refilled_at_ms : 0;
 	/* rate per second = rate milli-tokens per millisecond */
-	if (elapsed_ms >= BURST_MILLI)   /* long idle: full (and no overflow) */
+	if (elapsed_ms >= BURST_MILLI) /* long idle: full (and no overflow) */
 		return BURST_MILLI;
 	int64_t t = b->tokens_milli + elapsed_ms * HC_OCCUPANCY_PUSH_RATE_PER_S;
 	return t < BURST_MILLI ? t : BURST_MILLI;
 }
 
-bool hc_conflation_publish_now(struct hc_push_bucket *b, enum hc_change change,
-			       int64_t now_ms)
+bool hc_conflation_publish_now(struct hc_push_bucket *b, enum hc_change change, int64_t now_ms)
 {
 	int64_t t = tokens_at(b, now_ms);
 	bool has_token = t >= TOKEN_MILLI;

@@ -36,20 +36,19 @@
 
 /* One area's or group's publication budget. Zeroed: full (first use). */
 struct hc_push_bucket {
-	bool primed;                 /* false: full, never used */
-	int64_t tokens_milli;        /* tokens x 1000 */
+	bool primed;	      /* false: full, never used */
+	int64_t tokens_milli; /* tokens x 1000 */
 	int64_t refilled_at_ms;
 };
 
 enum hc_change {
-	HC_CHANGE_OCCUPANCY,         /* only entered/exited/occupancy moved */
-	HC_CHANGE_GATE,              /* level, restriction, override, name, capacity */
+	HC_CHANGE_OCCUPANCY, /* only entered/exited/occupancy moved */
+	HC_CHANGE_GATE,	     /* level, restriction, override, name, capacity */
 };
 
 /* Decides a change at now_ms: true to publish now (a token is taken if
  * there is one), false to wait (occupancy-only and no token). */
-bool hc_conflation_publish_now(struct hc_push_bucket *b, enum hc_change change,
-			       int64_t now_ms);
+bool hc_conflation_publish_now(struct hc_push_bucket *b, enum hc_change change, int64_t now_ms);
 
 /* When a waiting occupancy-only change may be published: the first
  * millisecond at which the bucket holds a token (now_ms when it does). */

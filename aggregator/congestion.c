@@ -26,14 +26,14 @@
 
 struct area_state {
 	int64_t occupancy;
-	int group_index;                 /* -1 when in no group */
-	enum hc_level level;             /* as of the last evaluate() */
+	int group_index;		   /* -1 when in no group */
+	enum hc_level level;		   /* as of the last evaluate() */
 	struct hc_restriction restriction; /* the area's own machine */
-	bool effective_restricted;       /* own || group's, last evaluate() */
+	bool effective_restricted;	   /* own || group's, last evaluate() */
 };
 
 struct group_state {
-	int64_t occupancy;               /* sum of its areas, last evaluate() */
+	int64_t occupancy; /* sum of its areas, last evaluate() */
 	enum hc_level level;
 	struct hc_restriction restriction;
 };
@@ -114,14 +114,13 @@ void hc_congestion_free(struct hc_congestion *c)
 
 /* Carries state over to cfg by id. Built in locals and copied back, so
  * an area may move to another index (or another group) safely. */
-void hc_congestion_reconfigure(struct hc_congestion *c,
-			       const struct hc_venue_cfg *cfg)
+void hc_congestion_reconfigure(struct hc_congestion *c, const struct hc_venue_cfg *cfg)
 {
 	assert(c != NULL);
 	assert_cfg_bounds(cfg);
 	const struct hc_venue_cfg *old = c->cfg;
-	struct area_state areas[HC_AREAS_MAX] = {0};
-	struct group_state groups[HC_GROUPS_MAX] = {0};
+	struct area_state areas[HC_AREAS_MAX] = { 0 };
+	struct group_state groups[HC_GROUPS_MAX] = { 0 };
 
 	for (int g = 0; g < cfg->group_count; g++) {
 		int prev = find_group(old, cfg->groups[g].id);
@@ -145,8 +144,7 @@ void hc_congestion_reconfigure(struct hc_congestion *c,
 	c->cfg = cfg;
 }
 
-void hc_congestion_set_occupancy(struct hc_congestion *c, int area_index,
-				 int64_t occupancy)
+void hc_congestion_set_occupancy(struct hc_congestion *c, int area_index, int64_t occupancy)
 {
 	assert(c != NULL);
 	assert(area_index >= 0 && area_index < c->cfg->area_count);
@@ -175,8 +173,8 @@ static bool evaluate_group(struct hc_congestion *c, int g, int64_t now_ms)
 	const struct hc_group_cfg *cfg = &c->cfg->groups[g];
 	struct group_state *s = &c->groups[g];
 	enum hc_level level = hc_level_for(s->occupancy, cfg->capacity, &cfg->thresholds);
-	bool restriction_changed = hc_restriction_step(
-	    &s->restriction, s->occupancy, cfg->capacity, &cfg->thresholds, now_ms);
+	bool restriction_changed = hc_restriction_step(&s->restriction, s->occupancy, cfg->capacity,
+						       &cfg->thresholds, now_ms);
 	bool level_changed = level != s->level;
 	s->level = level;
 	return level_changed || restriction_changed;
@@ -189,8 +187,7 @@ static bool evaluate_area(struct hc_congestion *c, int i, int64_t now_ms)
 	const struct hc_area_cfg *cfg = &c->cfg->areas[i];
 	struct area_state *s = &c->areas[i];
 	enum hc_level level = hc_level_for(s->occupancy, cfg->capacity, &cfg->thresholds);
-	hc_restriction_step(&s->restriction, s->occupancy, cfg->capacity,
-			    &cfg->thresholds, now_ms);
+	hc_restriction_step(&s->restriction, s->occupancy, cfg->capacity, &cfg->thresholds, now_ms);
 	bool effective = s->restriction.restricted;
 	if (s->group_index >= 0)
 		effective = effective || c->groups[s->group_index].restriction.restricted;
@@ -200,8 +197,8 @@ static bool evaluate_area(struct hc_congestion *c, int i, int64_t now_ms)
 	return changed;
 }
 
-size_t hc_congestion_evaluate(struct hc_congestion *c, int64_t now_ms,
-			      bool *area_changed, bool *group_changed)
+size_t hc_congestion_evaluate(struct hc_congestion *c, int64_t now_ms, bool *area_changed,
+			      bool *group_changed)
 {
 	assert(c != NULL);
 	size_t changed_count = 0;
@@ -223,8 +220,7 @@ size_t hc_congestion_evaluate(struct hc_congestion *c, int64_t now_ms,
 	return changed_count;
 }
 
-void hc_congestion_override_area(struct hc_congestion *c, int area_index,
-				 enum hc_override o)
+void hc_congestion_override_area(struct hc_congestion *c, int area_index, enum hc_override o)
 {
 	assert(c != NULL);
 	assert(area_index >= 0 && area_index < c->cfg->area_count);
@@ -233,8 +229,7 @@ void hc_congestion_override_area(struct hc_congestion *c, int area_index,
 	c->areas[area_index].restriction.override = o;
 }
 
-void hc_congestion_override_group(struct hc_congestion *c, int group_index,
-				  enum hc_override o)
+void hc_congestion_override_group(struct hc_congestion *c, int group_index, enum hc_override o)
 {
 	assert(c != NULL);
 	assert(group_index >= 0 && group_index < c->cfg->group_count);

@@ -29,25 +29,21 @@ void hc_congestion_free(struct hc_congestion *c);
  * groups keep their occupancy, restriction state and override by id;
  * new ones start open. Call evaluate afterwards. The previous cfg is read
  * here (to match ids), so free it only after this returns. */
-void hc_congestion_reconfigure(struct hc_congestion *c,
-			       const struct hc_venue_cfg *cfg);
+void hc_congestion_reconfigure(struct hc_congestion *c, const struct hc_venue_cfg *cfg);
 
 /* Sets an area's current occupancy (max(0, entered - exited)). */
-void hc_congestion_set_occupancy(struct hc_congestion *c, int area_index,
-				 int64_t occupancy);
+void hc_congestion_set_occupancy(struct hc_congestion *c, int area_index, int64_t occupancy);
 
 /* Re-evaluates every group and area at now_ms. For each area whose level
  * or effective restriction changed, sets area_changed[i] (array of
  * cfg->area_count, may be NULL); likewise group_changed. Returns the
  * number of areas plus groups that changed. */
-size_t hc_congestion_evaluate(struct hc_congestion *c, int64_t now_ms,
-			      bool *area_changed, bool *group_changed);
+size_t hc_congestion_evaluate(struct hc_congestion *c, int64_t now_ms, bool *area_changed,
+			      bool *group_changed);
 
 /* Supervisor override of one area or group; evaluate afterwards. */
-void hc_congestion_override_area(struct hc_congestion *c, int area_index,
-				 enum hc_override o);
-void hc_congestion_override_group(struct hc_congestion *c, int group_index,
-				  enum hc_override o);
+void hc_congestion_override_area(struct hc_congestion *c, int area_index, enum hc_override o);
+void hc_congestion_override_group(struct hc_congestion *c, int group_index, enum hc_override o);
 
 int64_t hc_congestion_area_occupancy(const struct hc_congestion *c, int i);
 enum hc_level hc_congestion_area_level(const struct hc_congestion *c, int i);

@@ -41,7 +41,7 @@ struct addr_entry {
 };
 
 struct hc_conn_limits {
-	pthread_mutex_t lock;        /* held by every call */
+	pthread_mutex_t lock; /* held by every call */
 	struct addr_entry *buckets[BUCKETS];
 	uint32_t per_address_max;
 	uint32_t budget[HC_LISTENER_COUNT];

@@ -29,7 +29,7 @@ struct area_log {
 	int64_t corrected_entered;
 	int64_t corrected_exited;
 	struct correction ring[HC_CORRECTIONS_SHOWN];
-	uint32_t next;               /* ring write position */
+	uint32_t next; /* ring write position */
 	uint32_t len;
 	int64_t samples[HC_RECENT_SAMPLES];
 	uint32_t sample_next;
@@ -141,8 +141,9 @@ bool hc_corrections_load_samples(struct hc_corrections *c, const char *path,
 		sqlite3_reset(st);
 		if ((rc = sqlite3_bind_text(st, 1, hc_slots_id(area_ids, slot), -1,
 					    SQLITE_STATIC)) != SQLITE_OK ||
-		    (rc = sqlite3_bind_int64(st, 2, now_ms - (int64_t)HC_RECENT_SAMPLES *
-							     interval_ms)) != SQLITE_OK)
+		    (rc = sqlite3_bind_int64(st, 2,
+					     now_ms - (int64_t)HC_RECENT_SAMPLES * interval_ms)) !=
+			    SQLITE_OK)
 			goto fail;
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 			hc_corrections_sample(c, slot, sqlite3_column_int64(st, 0),
@@ -195,7 +196,8 @@ bool hc_corrections_to_json(const struct hc_corrections *c, uint32_t area_slot, 
 		goto fail;
 	for (uint32_t k = 0; k < a->len; k++) {
 		const struct correction *e =
-			&a->ring[(a->next + HC_CORRECTIONS_SHOWN - a->len + k) % HC_CORRECTIONS_SHOWN];
+			&a->ring[(a->next + HC_CORRECTIONS_SHOWN - a->len + k) %
+				 HC_CORRECTIONS_SHOWN];
 		char at[32];
 		hc_format_utc(e->at_ms, at, sizeof at);
 		if (json_array_append_new(list, json_pack("{s:s, s:s, s:I, s:s}", "who", e->who,
@@ -212,7 +214,7 @@ bool hc_corrections_to_json(const struct hc_corrections *c, uint32_t area_slot, 
 	if (json_object_set_new(o, "corrected_entered", json_integer(a->corrected_entered)) ||
 	    json_object_set_new(o, "corrected_exited", json_integer(a->corrected_exited)) ||
 	    json_object_set_new(o, "corrections", list) || json_object_set_new(o, "history", hist))
-		return false;    /* set_new took the references */
+		return false; /* set_new took the references */
 	if (a->has_minute &&
 	    (json_object_set_new(o, "minute_entered", json_integer(a->minute_entered)) ||
 	     json_object_set_new(o, "minute_exited", json_integer(a->minute_exited))))

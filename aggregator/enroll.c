@@ -61,8 +61,7 @@ bool hc_enroll_is_command(int argc, char **argv)
 
 static void usage(FILE *out, const char *cmd)
 {
-	fprintf(out,
-		"usage: headcount-aggregator %s TERMINAL --config venue.ini [--db PATH]%s\n",
+	fprintf(out, "usage: headcount-aggregator %s TERMINAL --config venue.ini [--db PATH]%s\n",
 		cmd, strcmp(cmd, "revoke") == 0 ? "" : " [--url URL] [--ca FILE] [--no-qr]");
 }
 
@@ -117,16 +116,19 @@ static void print_qr(const char *text)
 	}
 	int w = qr->width, full = w + 2 * QR_QUIET_MODULES;
 	/* dark(x, y) with the quiet zone around the symbol. */
-#define DARK(x, y)                                                                   \
-	((x) >= QR_QUIET_MODULES && (y) >= QR_QUIET_MODULES &&                        \
-	 (x) < w + QR_QUIET_MODULES && (y) < w + QR_QUIET_MODULES &&                   \
-	 (qr->data[((y) - QR_QUIET_MODULES) * w + ((x) - QR_QUIET_MODULES)] & 1))
+#define DARK(x, y)                                                                           \
+	((x) >= QR_QUIET_MODULES && (y) >= QR_QUIET_MODULES && (x) < w + QR_QUIET_MODULES && \
+	 (y) < w + QR_QUIET_MODULES &&                                                       \
+	 (qr->data[((y)-QR_QUIET_MODULES) * w + ((x)-QR_QUIET_MODULES)] & 1))
 	for (int y = 0; y < full; y += 2) {
 		for (int x = 0; x < full; x++) {
 			bool top = DARK(x, y), bottom = y + 1 < full && DARK(x, y + 1);
 			/* Light modules are drawn as blocks: dark text on a light
 			 * code would invert it on a dark terminal. */
-			fputs(!top && !bottom ? "\u2588" : !top ? "\u2580" : !bottom ? "\u2584" : " ",
+			fputs(!top && !bottom ? "\u2588"
+			      : !top	      ? "\u2580"
+			      : !bottom	      ? "\u2584"
+					      : " ",
 			      stdout);
 		}
 		putchar('\n');
@@ -158,9 +160,10 @@ static void signal_running(const char *database)
 	close(fd);
 	long pid = n > 0 ? strtol(buf, NULL, 10) : 0;
 	if (pid <= 1 || kill((pid_t)pid, SIGHUP) != 0) {
-		fprintf(stderr, "enroll: cannot signal the running aggregator (pid %ld, %s): "
-				"send it SIGHUP to apply the change\n", pid,
-			pid <= 1 ? "unreadable lock file" : strerror(errno));
+		fprintf(stderr,
+			"enroll: cannot signal the running aggregator (pid %ld, %s): "
+			"send it SIGHUP to apply the change\n",
+			pid, pid <= 1 ? "unreadable lock file" : strerror(errno));
 		return;
 	}
 	printf("# the running aggregator (pid %ld) was told to reload (SIGHUP)\n", pid);
@@ -213,13 +216,17 @@ int hc_enroll_main(int argc, char **argv)
 		return EXIT_ENROLL_USAGE;
 	}
 	if (hc_venue_find_terminal(cfg, id) < 0) {
-		fprintf(stderr, "%s: unknown terminal \"%s\": %s has no [terminal %s] section"
-				" (add it first); nothing changed\n", cmd, id, config_path, id);
+		fprintf(stderr,
+			"%s: unknown terminal \"%s\": %s has no [terminal %s] section"
+			" (add it first); nothing changed\n",
+			cmd, id, config_path, id);
 		goto done;
 	}
 	if (cfg->terminal_auth_off)
-		fprintf(stderr, "%s: note: %s has terminal_auth = off, so the aggregator does not"
-				" ask for this secret until it is switched on\n", cmd, config_path);
+		fprintf(stderr,
+			"%s: note: %s has terminal_auth = off, so the aggregator does not"
+			" ask for this secret until it is switched on\n",
+			cmd, config_path);
 	/* With [tls] the venue CA is the one to pin, unless --ca names another. */
 	if (ca == NULL && cfg->tls.enabled && cfg->tls.ca[0] != '\0')
 		ca = cfg->tls.ca;
@@ -238,8 +245,10 @@ int hc_enroll_main(int argc, char **argv)
 		goto done;
 	}
 	if (enrolled && !is_revoke && !is_rotate) {
-		fprintf(stderr, "%s: terminal \"%s\" is already enrolled; use rotate for a new"
-				" secret; nothing changed\n", cmd, id);
+		fprintf(stderr,
+			"%s: terminal \"%s\" is already enrolled; use rotate for a new"
+			" secret; nothing changed\n",
+			cmd, id);
 		goto done;
 	}
 	if (is_revoke) {
@@ -270,9 +279,8 @@ int hc_enroll_main(int argc, char **argv)
 				 url != NULL ? url : default_url, secret_hex,
 				 pin[0] ? "ca = /etc/headcount/ca.crt\nca_sha256 = " : "", pin,
 				 pin[0] ? "\n" : "");
-		printf("# terminal %s %s in %s; its config (keep it secret):\n%s",
-		       id, is_rotate ? "has a new secret" : "enrolled", cfg->terminal_secrets,
-		       snippet);
+		printf("# terminal %s %s in %s; its config (keep it secret):\n%s", id,
+		       is_rotate ? "has a new secret" : "enrolled", cfg->terminal_secrets, snippet);
 		if (!no_qr && n > 0 && (size_t)n < sizeof snippet)
 			print_qr(snippet);
 		mbedtls_platform_zeroize(snippet, sizeof snippet);

@@ -13,9 +13,11 @@
 #include <stdint.h>
 
 /* Upper bounds in microseconds; observations above the last go to +Inf. */
-#define HC_HISTOGRAM_BOUNDS_US                                                 \
-	{ 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000,     \
-	  500000, 1000000, 2500000, 5000000 }
+#define HC_HISTOGRAM_BOUNDS_US                                                                    \
+	{                                                                                         \
+		250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, \
+			2500000, 5000000                                                          \
+	}
 #define HC_HISTOGRAM_BUCKETS 14
 
 struct hc_histogram {

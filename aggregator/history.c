@@ -32,12 +32,14 @@ bool hc_history_parse_utc(const char *text, int64_t *out_ms)
 	int year, mon, day, hour, min, sec = 0, used = 0;
 	size_t len = strlen(text);
 	if (len == 17) {
-		if (sscanf(text, "%4d-%2d-%2dT%2d:%2dZ%n", &year, &mon, &day, &hour,
-			   &min, &used) != 5 || used != 17)
+		if (sscanf(text, "%4d-%2d-%2dT%2d:%2dZ%n", &year, &mon, &day, &hour, &min, &used) !=
+			    5 ||
+		    used != 17)
 			return false;
 	} else if (len == 20) {
-		if (sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &year, &mon, &day, &hour,
-			   &min, &sec, &used) != 6 || used != 20)
+		if (sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &year, &mon, &day, &hour, &min, &sec,
+			   &used) != 6 ||
+		    used != 20)
 			return false;
 	} else {
 		return false;
@@ -52,8 +54,12 @@ bool hc_history_parse_utc(const char *text, int64_t *out_ms)
 	if (mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 59)
 		return false;
 	struct tm tm = {
-		.tm_year = year - 1900, .tm_mon = mon - 1, .tm_mday = day,
-		.tm_hour = hour, .tm_min = min, .tm_sec = sec,
+		.tm_year = year - 1900,
+		.tm_mon = mon - 1,
+		.tm_mday = day,
+		.tm_hour = hour,
+		.tm_min = min,
+		.tm_sec = sec,
 	};
 	time_t t = timegm(&tm);
 	/* timegm normalises 02-30 to 03-02: refuse dates that moved. */
@@ -94,12 +100,12 @@ int64_t hc_history_during(int64_t total_now, int64_t total_at_start)
 }
 
 size_t hc_history_csv_row(char *out, size_t cap, const char *area, int64_t minute_ms,
-			  int64_t occupancy, const char *level, bool restricted,
-			  int64_t entered, int64_t exited)
+			  int64_t occupancy, const char *level, bool restricted, int64_t entered,
+			  int64_t exited)
 {
 	char when[32];
 	hc_history_format_utc(minute_ms, when, sizeof when);
-	int n = snprintf(out, cap, "%s,%s,%" PRId64 ",%s,%d,%" PRId64 ",%" PRId64 "\n",
-			 area, when, occupancy, level, restricted ? 1 : 0, entered, exited);
+	int n = snprintf(out, cap, "%s,%s,%" PRId64 ",%s,%d,%" PRId64 ",%" PRId64 "\n", area, when,
+			 occupancy, level, restricted ? 1 : 0, entered, exited);
 	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
 }

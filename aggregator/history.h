@@ -53,7 +53,7 @@ int64_t hc_history_during(int64_t total_now, int64_t total_at_start);
 /* One CSV line (with "\n") for a sample; returns its length, or 0 when
  * cap is too small. restricted is written 1 or 0. */
 size_t hc_history_csv_row(char *out, size_t cap, const char *area, int64_t minute_ms,
-			  int64_t occupancy, const char *level, bool restricted,
-			  int64_t entered, int64_t exited);
+			  int64_t occupancy, const char *level, bool restricted, int64_t entered,
+			  int64_t exited);
 
 #endif

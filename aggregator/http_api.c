@@ -89,9 +89,9 @@ static json_t *groups_json(const struct hc_server *s)
 		if (o != NULL) {
 			json_object_del(o, "type");
 			/* Polled, so not conflated: the ledger's figure now. */
-			json_object_set_new(o, "occupancy",
-					    json_integer(hc_congestion_group_occupancy(
-						    s->congestion, g)));
+			json_object_set_new(
+				o, "occupancy",
+				json_integer(hc_congestion_group_occupancy(s->congestion, g)));
 		}
 		if (o == NULL || json_array_append_new(arr, o) != 0) {
 			json_decref(arr);
@@ -122,16 +122,14 @@ static json_t *health_json(const struct hc_server *s)
 		}
 	}
 	bool ok = !s->storage_failing;
-	return json_pack("{s:s, s:s, s:s, s:o, s:I, s:o, s:I, s:I, s:I}",
-			 "status", ok ? "ok" : "degraded",
-			 "venue", s->cfg->name,
-			 "storage", ok ? "ok" : s->storage_error,
-			 "last_commit_error_at", utc_or_null(s->storage_error_at_wall_ms),
-			 "terminals_online", (json_int_t)s->terminals_online,
-			 "terminals", terminals,
-			 "missing_seqs_total", (json_int_t)missing_total(s),
-			 "ledger_rows", (json_int_t)hc_ledger_row_count(s->ledger),
-			 "uptime_s", (json_int_t)((hc_mono_ms() - s->started_mono_ms) / 1000));
+	return json_pack("{s:s, s:s, s:s, s:o, s:I, s:o, s:I, s:I, s:I}", "status",
+			 ok ? "ok" : "degraded", "venue", s->cfg->name, "storage",
+			 ok ? "ok" : s->storage_error, "last_commit_error_at",
+			 utc_or_null(s->storage_error_at_wall_ms), "terminals_online",
+			 (json_int_t)s->terminals_online, "terminals", terminals,
+			 "missing_seqs_total", (json_int_t)missing_total(s), "ledger_rows",
+			 (json_int_t)hc_ledger_row_count(s->ledger), "uptime_s",
+			 (json_int_t)((hc_mono_ms() - s->started_mono_ms) / 1000));
 }
 
 static json_t *error_json(const char *message)
@@ -141,8 +139,7 @@ static json_t *error_json(const char *message)
 
 /* Picks the response for a request (aggregator/http_route.c decides
  * which): status and JSON body (stolen). */
-static json_t *route(const struct hc_server *s, bool is_get, const char *path,
-		     unsigned int *status)
+static json_t *route(const struct hc_server *s, bool is_get, const char *path, unsigned int *status)
 {
 	struct hc_http_route r = hc_http_route_pick(path, strlen(path), is_get, s->stopping,
 						    s->storage_failing);
@@ -223,10 +220,10 @@ static int start_body(struct hc_http_session *h, struct lws *wsi, unsigned int s
 	unsigned char *end = headers + sizeof headers - 1;
 	if (lws_add_http_common_headers(wsi, status, content_type, h->body_len, &p, end))
 		return -1;
-	if (public_read ? add_public_headers(wsi, etag, &p, end)
-			: lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
-						       (const unsigned char *)"no-store", 8,
-						       &p, end))
+	if (public_read
+		    ? add_public_headers(wsi, etag, &p, end)
+		    : lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
+						   (const unsigned char *)"no-store", 8, &p, end))
 		return -1;
 	if (lws_finalize_write_http_header(wsi, start, &p, end))
 		return -1;
@@ -275,8 +272,7 @@ int hc_http_serve_file(struct hc_http_session *h, struct lws *wsi, const char *p
 		memcpy(copy, a->data, a->len);
 		char inm[HC_IF_NONE_MATCH_BYTES_MAX];
 		copy_if_none_match(wsi, inm, sizeof inm);
-		return start_body(h, wsi, HTTP_STATUS_OK, a->content_type, copy, a->len, true,
-				  inm);
+		return start_body(h, wsi, HTTP_STATUS_OK, a->content_type, copy, a->len, true, inm);
 	}
 	if (strcmp(path, HC_MAP_BACKGROUND_PATH) == 0 && background[0] != '\0')
 		return begin_background(wsi, background, background_type);
@@ -321,8 +317,8 @@ bool hc_http_build_answer(const struct hc_server *s, const char *path, bool is_g
 	return true;
 }
 
-int hc_http_send_answer(struct hc_http_session *h, struct lws *wsi,
-			struct hc_http_answer *a, const char *if_none_match)
+int hc_http_send_answer(struct hc_http_session *h, struct lws *wsi, struct hc_http_answer *a,
+			const char *if_none_match)
 {
 	char *body = a->body;
 	a->body = NULL;
@@ -330,8 +326,8 @@ int hc_http_send_answer(struct hc_http_session *h, struct lws *wsi,
 			  if_none_match);
 }
 
-static int begin_response(struct hc_server *s, struct hc_http_session *h,
-			  struct lws *wsi, const char *path)
+static int begin_response(struct hc_server *s, struct hc_http_session *h, struct lws *wsi,
+			  const char *path)
 {
 	if (!s->stopping) {
 		int n = hc_http_serve_file(h, wsi, path, s->cfg->map_background,
@@ -356,8 +352,7 @@ static int write_body(struct hc_http_session *h, struct lws *wsi)
 	bool last = n == left;
 	unsigned char buf[LWS_PRE + HTTP_CHUNK_BYTES];
 	memcpy(buf + LWS_PRE, h->body + h->body_sent, n);
-	if (lws_write(wsi, buf + LWS_PRE, n,
-		      last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) < (int)n)
+	if (lws_write(wsi, buf + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) < (int)n)
 		return -1;
 	h->body_sent += n;
 	if (!last) {
@@ -369,8 +364,8 @@ static int write_body(struct hc_http_session *h, struct lws *wsi)
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
-int hc_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
-		     void *in, size_t len)
+int hc_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+		     size_t len)
 {
 	struct hc_http_session *h = user;
 
@@ -392,8 +387,7 @@ int hc_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 		if (h == NULL)
 			return -1;
 		return begin_response(hc_server_of(wsi), h, wsi, (const char *)in);
-	case LWS_CALLBACK_HTTP_WRITEABLE:
-		return h != NULL ? write_body(h, wsi) : -1;
+	case LWS_CALLBACK_HTTP_WRITEABLE: return h != NULL ? write_body(h, wsi) : -1;
 	case LWS_CALLBACK_CLOSED_HTTP:
 		/* A peer that closes before its request line is complete (a port
 		 * scan, a load balancer's TCP check) has no session: lws never
@@ -405,15 +399,14 @@ int hc_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 		return 0;
 	case LWS_CALLBACK_ESTABLISHED: {
 		/* A WebSocket without one of our subprotocols lands here. */
-		const char *reason_text = "subprotocol must be " HC_PROTO_TERMINAL ", "
-					  HC_PROTO_TERMINAL_V1 ", " HC_PROTO_MAP ", " HC_PROTO_MAP_V2 " or "
-					  HC_PROTO_SUPERVISOR;
+		const char *reason_text = "subprotocol must be " HC_PROTO_TERMINAL
+					  ", " HC_PROTO_TERMINAL_V1 ", " HC_PROTO_MAP
+					  ", " HC_PROTO_MAP_V2 " or " HC_PROTO_SUPERVISOR;
 		hc_warn("websocket without a known subprotocol: closing 1008");
 		lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
 				 (unsigned char *)reason_text, strlen(reason_text));
 		return -1;
 	}
-	default:
-		return lws_callback_http_dummy(wsi, reason, user, in, len);
+	default: return lws_callback_http_dummy(wsi, reason, user, in, len);
 	}
 }

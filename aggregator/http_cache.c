@@ -59,7 +59,7 @@ bool hc_http_if_none_match(const char *header, const char *etag)
 	bool matched = false;
 	for (;;) {
 		p = skip_ows(p);
-		if (*p == ',') {             /* empty list elements are allowed */
+		if (*p == ',') { /* empty list elements are allowed */
 			p++;
 			continue;
 		}

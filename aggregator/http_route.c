@@ -47,6 +47,7 @@ struct hc_http_route hc_http_route_pick(const char *path, size_t path_len, bool 
 			return (struct hc_http_route){ paths[i].resource, status, NULL };
 		}
 	}
-	return error_route(STATUS_NOT_FOUND,
-			   "no such path; try /, /api/areas, /api/groups, /api/venue, /healthz or /metrics");
+	return error_route(
+		STATUS_NOT_FOUND,
+		"no such path; try /, /api/areas, /api/groups, /api/venue, /healthz or /metrics");
 }

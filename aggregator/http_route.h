@@ -18,17 +18,17 @@
 #include <stddef.h>
 
 enum hc_http_resource {
-	HC_HTTP_AREAS,               /* GET /api/areas */
-	HC_HTTP_GROUPS,              /* GET /api/groups */
-	HC_HTTP_HEALTHZ,             /* GET /healthz */
-	HC_HTTP_VENUE,               /* GET /api/venue: the map's geometry */
-	HC_HTTP_ERROR,               /* the error text below, as {"error":...} */
+	HC_HTTP_AREAS,	 /* GET /api/areas */
+	HC_HTTP_GROUPS,	 /* GET /api/groups */
+	HC_HTTP_HEALTHZ, /* GET /healthz */
+	HC_HTTP_VENUE,	 /* GET /api/venue: the map's geometry */
+	HC_HTTP_ERROR,	 /* the error text below, as {"error":...} */
 };
 
 struct hc_http_route {
 	enum hc_http_resource resource;
-	unsigned int status;         /* 200, 404, 405 or 503 */
-	const char *error;           /* HC_HTTP_ERROR: a static sentence; else NULL */
+	unsigned int status; /* 200, 404, 405 or 503 */
+	const char *error;   /* HC_HTTP_ERROR: a static sentence; else NULL */
 };
 
 /* The request's facts: is_get when the method is GET; stopping while the

@@ -37,11 +37,11 @@ struct seq_interval {
 
 struct incarnation {
 	uint64_t id;
-	struct seq_interval *applied;    /* sorted, disjoint, non-adjacent */
+	struct seq_interval *applied; /* sorted, disjoint, non-adjacent */
 	size_t applied_len;
 	size_t applied_cap;
-	int64_t applied_count;           /* distinct seqs in applied */
-	int64_t *pending;                /* sorted, distinct */
+	int64_t applied_count; /* distinct seqs in applied */
+	int64_t *pending;      /* sorted, distinct */
 	size_t pending_len;
 	size_t pending_cap;
 };
@@ -50,8 +50,8 @@ struct terminal {
 	struct incarnation *incs;
 	size_t len;
 	size_t cap;
-	int64_t day_start_ms;            /* UTC day of the totals below */
-	int64_t day_entered;             /* rows received that day */
+	int64_t day_start_ms; /* UTC day of the totals below */
+	int64_t day_entered;  /* rows received that day */
 	int64_t day_exited;
 };
 
@@ -71,12 +71,12 @@ struct hc_ledger {
 	uint32_t terminal_count;
 	int64_t *area_entered;
 	int64_t *area_exited;
-	int64_t *area_undo_entered;  /* sums of undo deltas */
+	int64_t *area_undo_entered; /* sums of undo deltas */
 	int64_t *area_undo_exited;
 	struct terminal *terminals;
-	int64_t row_count;               /* applied rows, all sources */
+	int64_t row_count; /* applied rows, all sources */
 
-	struct hc_ledger_row *staged;    /* FIFO ring */
+	struct hc_ledger_row *staged; /* FIFO ring */
 	size_t staged_head;
 	size_t staged_len;
 	size_t staged_cap;
@@ -93,8 +93,7 @@ static void *grow(void *p, size_t n, size_t size)
 {
 	void *q = realloc(p, n * size);
 	if (q == NULL) {
-		fprintf(stderr, "ledger: out of memory growing to %zu x %zu bytes\n",
-			n, size);
+		fprintf(stderr, "ledger: out of memory growing to %zu x %zu bytes\n", n, size);
 		abort();
 	}
 	return q;
@@ -111,10 +110,9 @@ struct hc_ledger *hc_ledger_new(uint32_t area_count, uint32_t terminal_count)
 	l->area_exited = calloc(area_count ? area_count : 1, sizeof(int64_t));
 	l->area_undo_entered = calloc(area_count ? area_count : 1, sizeof(int64_t));
 	l->area_undo_exited = calloc(area_count ? area_count : 1, sizeof(int64_t));
-	l->terminals = calloc(terminal_count ? terminal_count : 1,
-			      sizeof(struct terminal));
-	if (!l->area_entered || !l->area_exited || !l->area_undo_entered ||
-	    !l->area_undo_exited || !l->terminals) {
+	l->terminals = calloc(terminal_count ? terminal_count : 1, sizeof(struct terminal));
+	if (!l->area_entered || !l->area_exited || !l->area_undo_entered || !l->area_undo_exited ||
+	    !l->terminals) {
 		hc_ledger_free(l);
 		return NULL;
 	}
@@ -147,8 +145,7 @@ void hc_ledger_free(struct hc_ledger *l)
 
 /* ---- incarnations and their seq sets ---------------------------------- */
 
-static struct incarnation *find_incarnation(const struct hc_ledger *l,
-					    uint32_t terminal_index,
+static struct incarnation *find_incarnation(const struct hc_ledger *l, uint32_t terminal_index,
 					    uint64_t incarnation)
 {
 	if (terminal_index >= l->terminal_count)
@@ -160,8 +157,7 @@ static struct incarnation *find_incarnation(const struct hc_ledger *l,
 	return NULL;
 }
 
-static struct incarnation *get_incarnation(struct hc_ledger *l,
-					   uint32_t terminal_index,
+static struct incarnation *get_incarnation(struct hc_ledger *l, uint32_t terminal_index,
 					   uint64_t incarnation)
 {
 	assert(terminal_index < l->terminal_count);
@@ -229,8 +225,7 @@ static bool applied_insert(struct incarnation *inc, int64_t seq)
 	} else {
 		if (inc->applied_len == inc->applied_cap) {
 			inc->applied_cap = inc->applied_cap ? inc->applied_cap * 2 : 4;
-			inc->applied = grow(inc->applied, inc->applied_cap,
-					    sizeof *inc->applied);
+			inc->applied = grow(inc->applied, inc->applied_cap, sizeof *inc->applied);
 		}
 		memmove(&inc->applied[i + 1], &inc->applied[i],
 			(inc->applied_len - i) * sizeof *inc->applied);
@@ -325,8 +320,7 @@ void hc_ledger_load_row(struct hc_ledger *l, const struct hc_ledger_row *row)
 	assert(l != NULL && row != NULL);
 	assert(row->area_index < l->area_count || row->area_index == HC_LEDGER_NO_AREA);
 	if (row->terminal_index != HC_LEDGER_NO_TERMINAL) {
-		struct incarnation *inc =
-			get_incarnation(l, row->terminal_index, row->incarnation);
+		struct incarnation *inc = get_incarnation(l, row->terminal_index, row->incarnation);
 		/* The store's unique index makes a second copy impossible. */
 		if (!applied_insert(inc, row->seq))
 			return;
@@ -336,8 +330,7 @@ void hc_ledger_load_row(struct hc_ledger *l, const struct hc_ledger_row *row)
 
 /* ---- receive, stage, commit ------------------------------------------- */
 
-enum hc_ledger_verdict hc_ledger_receive(struct hc_ledger *l,
-					 const struct hc_ledger_row *row)
+enum hc_ledger_verdict hc_ledger_receive(struct hc_ledger *l, const struct hc_ledger_row *row)
 {
 	assert(l != NULL && row != NULL);
 	assert(row->terminal_index < l->terminal_count);
@@ -346,8 +339,7 @@ enum hc_ledger_verdict hc_ledger_receive(struct hc_ledger *l,
 	assert(row->entered >= 0 && row->exited >= 0);
 	assert(row->undo_entered >= 0 && row->undo_exited >= 0);
 
-	struct incarnation *inc =
-		get_incarnation(l, row->terminal_index, row->incarnation);
+	struct incarnation *inc = get_incarnation(l, row->terminal_index, row->incarnation);
 	if (applied_contains(inc, row->seq))
 		return HC_LEDGER_DUPLICATE;
 	if (pending_contains(inc, row->seq))
@@ -370,8 +362,7 @@ enum hc_ledger_verdict hc_ledger_receive(struct hc_ledger *l,
 	return HC_LEDGER_STAGED;
 }
 
-size_t hc_ledger_take_staged(struct hc_ledger *l, struct hc_ledger_row *rows,
-			     size_t max)
+size_t hc_ledger_take_staged(struct hc_ledger *l, struct hc_ledger_row *rows, size_t max)
 {
 	assert(l != NULL);
 	if (l->job_open || l->staged_len == 0 || max == 0)
@@ -405,11 +396,11 @@ bool hc_ledger_job_open(const struct hc_ledger *l)
 void hc_ledger_commit_done(struct hc_ledger *l, bool ok, const bool *inserted)
 {
 	assert(l != NULL && l->job_open);
-	(void)inserted;              /* the edge's business: duplicate acks */
+	(void)inserted; /* the edge's business: duplicate acks */
 	for (size_t i = 0; i < l->job_len; i++) {
 		const struct hc_ledger_row *row = &l->job[i];
-		struct incarnation *inc =
-			find_incarnation(l, row->terminal_index, row->incarnation);
+		struct incarnation *inc = find_incarnation(l, row->terminal_index,
+							   row->incarnation);
 		assert(inc != NULL);
 		pending_remove(inc, row->seq);
 		if (!ok)
@@ -429,8 +420,8 @@ void hc_ledger_commit_done(struct hc_ledger *l, bool ok, const bool *inserted)
 
 /* ---- queries ---------------------------------------------------------- */
 
-void hc_ledger_area_totals(const struct hc_ledger *l, uint32_t area_index,
-			   int64_t *entered, int64_t *exited)
+void hc_ledger_area_totals(const struct hc_ledger *l, uint32_t area_index, int64_t *entered,
+			   int64_t *exited)
 {
 	assert(area_index < l->area_count);
 	int64_t in = l->area_entered[area_index] - l->area_undo_entered[area_index];
@@ -439,8 +430,8 @@ void hc_ledger_area_totals(const struct hc_ledger *l, uint32_t area_index,
 	*exited = out > 0 ? out : 0;
 }
 
-void hc_ledger_area_undone(const struct hc_ledger *l, uint32_t area_index,
-			   int64_t *undo_entered, int64_t *undo_exited)
+void hc_ledger_area_undone(const struct hc_ledger *l, uint32_t area_index, int64_t *undo_entered,
+			   int64_t *undo_exited)
 {
 	assert(area_index < l->area_count);
 	*undo_entered = l->area_undo_entered[area_index];
@@ -459,15 +450,13 @@ static struct hc_ledger_seq_stats stats_of(const struct incarnation *inc)
 	return s;
 }
 
-struct hc_ledger_seq_stats hc_ledger_seq_stats(const struct hc_ledger *l,
-					       uint32_t terminal_index,
+struct hc_ledger_seq_stats hc_ledger_seq_stats(const struct hc_ledger *l, uint32_t terminal_index,
 					       uint64_t incarnation)
 {
 	return stats_of(find_incarnation(l, terminal_index, incarnation));
 }
 
-int64_t hc_ledger_terminal_missing(const struct hc_ledger *l,
-				   uint32_t terminal_index)
+int64_t hc_ledger_terminal_missing(const struct hc_ledger *l, uint32_t terminal_index)
 {
 	if (terminal_index >= l->terminal_count)
 		return 0;
@@ -486,12 +475,10 @@ int64_t hc_ledger_missing_total(const struct hc_ledger *l)
 	return missing;
 }
 
-int64_t hc_ledger_seq_highest_known(const struct hc_ledger *l,
-				    uint32_t terminal_index,
+int64_t hc_ledger_seq_highest_known(const struct hc_ledger *l, uint32_t terminal_index,
 				    uint64_t incarnation)
 {
-	const struct incarnation *inc =
-		find_incarnation(l, terminal_index, incarnation);
+	const struct incarnation *inc = find_incarnation(l, terminal_index, incarnation);
 	if (inc == NULL)
 		return 0;
 	int64_t highest = applied_highest(inc);
@@ -505,11 +492,10 @@ int64_t hc_ledger_row_count(const struct hc_ledger *l)
 	return l->row_count;
 }
 
-bool hc_ledger_contains(const struct hc_ledger *l, uint32_t terminal_index,
-			uint64_t incarnation, int64_t seq)
+bool hc_ledger_contains(const struct hc_ledger *l, uint32_t terminal_index, uint64_t incarnation,
+			int64_t seq)
 {
-	const struct incarnation *inc =
-		find_incarnation(l, terminal_index, incarnation);
+	const struct incarnation *inc = find_incarnation(l, terminal_index, incarnation);
 	return inc != NULL && applied_contains(inc, seq);
 }
 

@@ -47,20 +47,20 @@ struct hc_ledger_row {
 	 * delta of its own, subtracted from the totals, never an overwrite. */
 	int64_t undo_entered;
 	int64_t undo_exited;
-	int64_t received_at_ms;      /* wall clock, recorded with the row */
+	int64_t received_at_ms; /* wall clock, recorded with the row */
 };
 
 enum hc_ledger_verdict {
-	HC_LEDGER_STAGED,            /* new: will be acked after its commit */
-	HC_LEDGER_DUPLICATE,         /* durable already: ack again now */
-	HC_LEDGER_PENDING,           /* staged or committing: ack follows */
+	HC_LEDGER_STAGED,    /* new: will be acked after its commit */
+	HC_LEDGER_DUPLICATE, /* durable already: ack again now */
+	HC_LEDGER_PENDING,   /* staged or committing: ack follows */
 };
 
 /* Per (terminal, incarnation) sequence health, for gap reporting. */
 struct hc_ledger_seq_stats {
-	int64_t seq_highest;         /* highest applied seq, 0 if none */
-	int64_t applied;             /* number of distinct seqs applied */
-	int64_t missing;             /* seqs below seq_highest never applied */
+	int64_t seq_highest; /* highest applied seq, 0 if none */
+	int64_t applied;     /* number of distinct seqs applied */
+	int64_t missing;     /* seqs below seq_highest never applied */
 };
 
 struct hc_ledger;
@@ -72,14 +72,12 @@ void hc_ledger_free(struct hc_ledger *l);
 void hc_ledger_load_row(struct hc_ledger *l, const struct hc_ledger_row *row);
 
 /* A batch arrived. The row must be valid (protocol.c checked ranges). */
-enum hc_ledger_verdict hc_ledger_receive(struct hc_ledger *l,
-					 const struct hc_ledger_row *row);
+enum hc_ledger_verdict hc_ledger_receive(struct hc_ledger *l, const struct hc_ledger_row *row);
 
 /* Moves up to max staged rows (oldest first) into the commit job and
  * copies them to rows. Only one job may be open: returns 0 while the
  * previous job has not been passed to hc_ledger_commit_done(). */
-size_t hc_ledger_take_staged(struct hc_ledger *l, struct hc_ledger_row *rows,
-			     size_t max);
+size_t hc_ledger_take_staged(struct hc_ledger *l, struct hc_ledger_row *rows, size_t max);
 
 /* Number of rows waiting for the next job. */
 size_t hc_ledger_staged_count(const struct hc_ledger *l);
@@ -100,34 +98,31 @@ void hc_ledger_commit_done(struct hc_ledger *l, bool ok, const bool *inserted);
  * own presses, so these stay >= 0; should a faulty terminal send more
  * undos than presses, each is held at 0 rather than go negative (the
  * rows still show what was sent). */
-void hc_ledger_area_totals(const struct hc_ledger *l, uint32_t area_index,
-			   int64_t *entered, int64_t *exited);
+void hc_ledger_area_totals(const struct hc_ledger *l, uint32_t area_index, int64_t *entered,
+			   int64_t *exited);
 
 /* Sums of the undo deltas alone (what was taken back) of an area. */
-void hc_ledger_area_undone(const struct hc_ledger *l, uint32_t area_index,
-			   int64_t *undo_entered, int64_t *undo_exited);
+void hc_ledger_area_undone(const struct hc_ledger *l, uint32_t area_index, int64_t *undo_entered,
+			   int64_t *undo_exited);
 
 /* Sequence health of one terminal incarnation (zeros if unknown). */
-struct hc_ledger_seq_stats hc_ledger_seq_stats(const struct hc_ledger *l,
-					       uint32_t terminal_index,
+struct hc_ledger_seq_stats hc_ledger_seq_stats(const struct hc_ledger *l, uint32_t terminal_index,
 					       uint64_t incarnation);
 
 /* Sum of missing seqs over all incarnations of all terminals. */
 int64_t hc_ledger_missing_total(const struct hc_ledger *l);
 
 /* True when (terminal, incarnation, seq) is durable in the ledger. */
-bool hc_ledger_contains(const struct hc_ledger *l, uint32_t terminal_index,
-			uint64_t incarnation, int64_t seq);
+bool hc_ledger_contains(const struct hc_ledger *l, uint32_t terminal_index, uint64_t incarnation,
+			int64_t seq);
 
 /* Sum of missing seqs over all incarnations of one terminal. */
-int64_t hc_ledger_terminal_missing(const struct hc_ledger *l,
-				   uint32_t terminal_index);
+int64_t hc_ledger_terminal_missing(const struct hc_ledger *l, uint32_t terminal_index);
 
 /* Highest seq of a terminal incarnation that is applied, staged or
  * committing (0 if none): the edge compares a new batch's seq with it to
  * report a sequence gap as the batch arrives. */
-int64_t hc_ledger_seq_highest_known(const struct hc_ledger *l,
-				    uint32_t terminal_index,
+int64_t hc_ledger_seq_highest_known(const struct hc_ledger *l, uint32_t terminal_index,
 				    uint64_t incarnation);
 
 /* ENTER and EXIT presses of one source in the rows applied with a

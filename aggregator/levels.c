@@ -74,8 +74,7 @@ int64_t hc_threshold_people_floor(double fraction, int64_t capacity)
 	return people;
 }
 
-enum hc_level hc_level_for(int64_t occupancy, int64_t capacity,
-			   const struct hc_thresholds *t)
+enum hc_level hc_level_for(int64_t occupancy, int64_t capacity, const struct hc_thresholds *t)
 {
 	assert(t != NULL);
 	assert(occupancy >= 0);

@@ -25,7 +25,6 @@ int64_t hc_threshold_people(double fraction, int64_t capacity);
 int64_t hc_threshold_people_floor(double fraction, int64_t capacity);
 
 /* The level for this occupancy. A capacity of 0 means unlimited: low. */
-enum hc_level hc_level_for(int64_t occupancy, int64_t capacity,
-			   const struct hc_thresholds *t);
+enum hc_level hc_level_for(int64_t occupancy, int64_t capacity, const struct hc_thresholds *t);
 
 #endif

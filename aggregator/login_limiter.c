@@ -34,8 +34,8 @@ static const struct hc_login_limiter_entry *find(const struct hc_login_limiter *
 	return NULL;
 }
 
-bool hc_login_limiter_allowed(const struct hc_login_limiter *l, const char *address,
-			      int64_t now_ms, int64_t *retry_after_ms)
+bool hc_login_limiter_allowed(const struct hc_login_limiter *l, const char *address, int64_t now_ms,
+			      int64_t *retry_after_ms)
 {
 	const struct hc_login_limiter_entry *e = find(l, address);
 	if (e == NULL || e->tat_ms - now_ms <= SLACK_MS)

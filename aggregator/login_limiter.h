@@ -37,8 +37,8 @@
 #define HC_LOGIN_ADDRESS_LEN_MAX 63
 
 struct hc_login_limiter_entry {
-	char address[HC_LOGIN_ADDRESS_LEN_MAX + 1];   /* "" when free */
-	int64_t tat_ms;        /* failures left = burst - ceil((tat - now) / refill) */
+	char address[HC_LOGIN_ADDRESS_LEN_MAX + 1]; /* "" when free */
+	int64_t tat_ms; /* failures left = burst - ceil((tat - now) / refill) */
 };
 
 struct hc_login_limiter {
@@ -50,8 +50,8 @@ void hc_login_limiter_init(struct hc_login_limiter *l);
 
 /* True when address may try a login at now_ms. When not, *retry_after_ms
  * (if given) is how long until it may (always >= 1). */
-bool hc_login_limiter_allowed(const struct hc_login_limiter *l, const char *address,
-			      int64_t now_ms, int64_t *retry_after_ms);
+bool hc_login_limiter_allowed(const struct hc_login_limiter *l, const char *address, int64_t now_ms,
+			      int64_t *retry_after_ms);
 
 /* Records one failed login of address at now_ms. */
 void hc_login_limiter_failed(struct hc_login_limiter *l, const char *address, int64_t now_ms);

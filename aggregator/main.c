@@ -67,43 +67,40 @@ static void on_reload_signal(int sig)
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: headcount-aggregator --config venue.ini [--db PATH]"
-		" [--listen HOST:PORT] [--sample-interval-s N] [--verbose]\n"
-		"       headcount-aggregator export --config venue.ini [--db PATH]"
-		" --from TIME --to TIME [--area ID] [--out FILE]\n"
-		"       headcount-aggregator make-ca DIR [--host NAME|IP]... [--days N]\n"
-		"       headcount-aggregator passwd NAME -c venue.ini [--iterations N]\n"
-		"       headcount-aggregator enroll|rotate|revoke TERMINAL --config venue.ini"
-		" [--url URL] [--ca FILE] [--no-qr]\n"
-		"  --config FILE          venue config (areas, terminals, thresholds)\n"
-		"  --db PATH              ledger database (overrides [venue] database)\n"
-		"  --listen HOST:PORT     address to serve on (overrides [venue] listen)\n"
-		"  --sample-interval-s N  history sample interval, 1..3600 (default 60;\n"
-		"                         other values are for tests)\n"
-		"  --verbose              debug lines and libwebsockets notices\n"
-		"  --version              print the version and exit\n"
-		"  --help                 print this and exit (also after a subcommand)\n"
-		"  export: CSV of the per-area history in [--from, --to), UTC times\n"
-		"          as 2026-11-23T10:00Z or 2026-11-23T10:00:30Z\n"
-		"  passwd: set supervisor NAME's password (asked twice on a terminal,\n"
-		"          else one line of stdin) in the supervisor_passwords file\n"
-		"  enroll, rotate, revoke: a terminal's secret (docs/security.md)\n");
+	fprintf(out, "usage: headcount-aggregator --config venue.ini [--db PATH]"
+		     " [--listen HOST:PORT] [--sample-interval-s N] [--verbose]\n"
+		     "       headcount-aggregator export --config venue.ini [--db PATH]"
+		     " --from TIME --to TIME [--area ID] [--out FILE]\n"
+		     "       headcount-aggregator make-ca DIR [--host NAME|IP]... [--days N]\n"
+		     "       headcount-aggregator passwd NAME -c venue.ini [--iterations N]\n"
+		     "       headcount-aggregator enroll|rotate|revoke TERMINAL --config venue.ini"
+		     " [--url URL] [--ca FILE] [--no-qr]\n"
+		     "  --config FILE          venue config (areas, terminals, thresholds)\n"
+		     "  --db PATH              ledger database (overrides [venue] database)\n"
+		     "  --listen HOST:PORT     address to serve on (overrides [venue] listen)\n"
+		     "  --sample-interval-s N  history sample interval, 1..3600 (default 60;\n"
+		     "                         other values are for tests)\n"
+		     "  --verbose              debug lines and libwebsockets notices\n"
+		     "  --version              print the version and exit\n"
+		     "  --help                 print this and exit (also after a subcommand)\n"
+		     "  export: CSV of the per-area history in [--from, --to), UTC times\n"
+		     "          as 2026-11-23T10:00Z or 2026-11-23T10:00:30Z\n"
+		     "  passwd: set supervisor NAME's password (asked twice on a terminal,\n"
+		     "          else one line of stdin) in the supervisor_passwords file\n"
+		     "  enroll, rotate, revoke: a terminal's secret (docs/security.md)\n");
 }
 
 /* Parses "host:port" (port 1..65535) into the config's listen fields. */
 static bool parse_listen(const char *text, struct hc_venue_cfg *cfg)
 {
 	const char *colon = strrchr(text, ':');
-	if (colon == NULL || colon == text ||
-	    (size_t)(colon - text) >= sizeof cfg->listen_host)
+	if (colon == NULL || colon == text || (size_t)(colon - text) >= sizeof cfg->listen_host)
 		return false;
 	char *end = NULL;
 	long port = strtol(colon + 1, &end, 10);
 	if (end == colon + 1 || *end != '\0' || port < 1 || port > 65535)
 		return false;
-	snprintf(cfg->listen_host, sizeof cfg->listen_host, "%.*s",
-		 (int)(colon - text), text);
+	snprintf(cfg->listen_host, sizeof cfg->listen_host, "%.*s", (int)(colon - text), text);
 	cfg->listen_port = (uint16_t)port;
 	return true;
 }
@@ -160,7 +157,8 @@ static int check_listen(const char *host, uint16_t port)
 			 host, port, port, port);
 	else if (e == EACCES)
 		hc_error("listen %s:%u: not allowed to bind port %u (ports below 1024 need"
-			 " privileges); choose a port of 1024 or more", host, port, port);
+			 " privileges); choose a port of 1024 or more",
+			 host, port, port);
 	else
 		hc_error("listen %s:%u: bind: %s", host, port, strerror(e));
 	return EXIT_FAILURE;
@@ -208,9 +206,8 @@ static bool make_slots(const struct hc_venue_cfg *cfg, struct hc_slots **sources
 
 /* Opens the store and loads it into a new ledger indexed by the slot
  * tables. Exits 1 on failure. */
-static struct hc_ledger *load_ledger(const struct hc_venue_cfg *cfg,
-				     struct hc_slots *sources, struct hc_slots *areas,
-				     struct hc_store **store_out)
+static struct hc_ledger *load_ledger(const struct hc_venue_cfg *cfg, struct hc_slots *sources,
+				     struct hc_slots *areas, struct hc_store **store_out)
 {
 	char err[512] = "";
 	struct hc_store *store = hc_store_open(cfg->database, cfg, err, sizeof err);
@@ -232,8 +229,8 @@ static struct hc_ledger *load_ledger(const struct hc_venue_cfg *cfg,
 	}
 	hc_info("loaded %" PRId64 " ledger rows from %s in %" PRId64 " ms"
 		" (%" PRId64 " of sources and %" PRId64 " of areas not in the config)",
-		stats.rows, cfg->database, hc_mono_ms() - start_ms,
-		stats.rows_unknown_source, stats.rows_unknown_area);
+		stats.rows, cfg->database, hc_mono_ms() - start_ms, stats.rows_unknown_source,
+		stats.rows_unknown_area);
 	*store_out = store;
 	return ledger;
 fail:
@@ -261,14 +258,10 @@ static int run_export(int argc, char **argv)
 	const char *config_path = NULL, *db_path = NULL, *from = NULL, *to = NULL;
 	const char *area = NULL, *out_path = NULL;
 	static const struct option options[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "from", required_argument, NULL, 'f' },
-		{ "to", required_argument, NULL, 't' },
-		{ "area", required_argument, NULL, 'a' },
-		{ "out", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{ "config", required_argument, NULL, 'c' }, { "db", required_argument, NULL, 'd' },
+		{ "from", required_argument, NULL, 'f' },   { "to", required_argument, NULL, 't' },
+		{ "area", required_argument, NULL, 'a' },   { "out", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },	    { NULL, 0, NULL, 0 },
 	};
 	int opt;
 	optind = 1;

@@ -40,7 +40,7 @@
 
 #define PEM_BYTES_MAX 8192
 #define SAN_BYTES_MAX 4096
-#define HOST_LEN_MAX  253
+#define HOST_LEN_MAX 253
 
 struct host {
 	char text[HOST_LEN_MAX + 1];
@@ -278,27 +278,30 @@ static bool make_cert(const char *path, struct rng *r, mbedtls_pk_context *subje
 	if (rc == 0)
 		rc = mbedtls_x509write_crt_set_authority_key_identifier(&crt);
 	if (rc == 0)
-		rc = mbedtls_x509write_crt_set_key_usage(
-			&crt, is_ca ? (MBEDTLS_X509_KU_KEY_CERT_SIGN | MBEDTLS_X509_KU_CRL_SIGN)
-				    : MBEDTLS_X509_KU_DIGITAL_SIGNATURE);
+		rc = mbedtls_x509write_crt_set_key_usage(&crt,
+							 is_ca ? (MBEDTLS_X509_KU_KEY_CERT_SIGN |
+								  MBEDTLS_X509_KU_CRL_SIGN)
+							       : MBEDTLS_X509_KU_DIGITAL_SIGNATURE);
 	if (rc != 0) {
 		say_mbedtls("cannot fill in a certificate", rc);
 		goto fail;
 	}
 	if (!is_ca) {
 		int n = san_der(hosts, host_count, san, sizeof san, &der);
-		if (n < 0 || mbedtls_x509write_crt_set_extension(
-				     &crt, MBEDTLS_OID_SUBJECT_ALT_NAME,
-				     MBEDTLS_OID_SIZE(MBEDTLS_OID_SUBJECT_ALT_NAME), 0, der,
-				     (size_t)n) != 0) {
+		if (n < 0 ||
+		    mbedtls_x509write_crt_set_extension(&crt, MBEDTLS_OID_SUBJECT_ALT_NAME,
+							MBEDTLS_OID_SIZE(
+								MBEDTLS_OID_SUBJECT_ALT_NAME),
+							0, der, (size_t)n) != 0) {
 			fprintf(stderr, "make-ca: cannot encode the certificate's names\n");
 			goto fail;
 		}
 		n = eku_der(eku, sizeof eku, &der);
-		if (n < 0 || mbedtls_x509write_crt_set_extension(
-				     &crt, MBEDTLS_OID_EXTENDED_KEY_USAGE,
-				     MBEDTLS_OID_SIZE(MBEDTLS_OID_EXTENDED_KEY_USAGE), 0, der,
-				     (size_t)n) != 0) {
+		if (n < 0 ||
+		    mbedtls_x509write_crt_set_extension(&crt, MBEDTLS_OID_EXTENDED_KEY_USAGE,
+							MBEDTLS_OID_SIZE(
+								MBEDTLS_OID_EXTENDED_KEY_USAGE),
+							0, der, (size_t)n) != 0) {
 			fprintf(stderr, "make-ca: cannot encode the certificate's key usage\n");
 			goto fail;
 		}

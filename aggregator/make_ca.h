@@ -17,9 +17,9 @@
 #define HC_AGGREGATOR_MAKE_CA_H
 
 /* Days the CA and a server certificate are valid by default. */
-#define HC_MAKE_CA_CA_DAYS     3650
+#define HC_MAKE_CA_CA_DAYS 3650
 #define HC_MAKE_CA_SERVER_DAYS 825
-#define HC_MAKE_CA_DAYS_MAX    3650
+#define HC_MAKE_CA_DAYS_MAX 3650
 /* Names and addresses one server certificate may carry. */
 #define HC_MAKE_CA_HOSTS_MAX 16
 

@@ -5,8 +5,7 @@
 
 #include <assert.h>
 
-enum hc_map_flow hc_map_flow_decide(int64_t unsent_bytes, int64_t now_ms,
-				    int64_t *behind_since_ms)
+enum hc_map_flow hc_map_flow_decide(int64_t unsent_bytes, int64_t now_ms, int64_t *behind_since_ms)
 {
 	assert(now_ms > 0);
 	if (unsent_bytes <= HC_MAP_UNSENT_BYTES_MAX) {

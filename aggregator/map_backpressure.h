@@ -28,15 +28,14 @@
 #define HC_MAP_RECHECK_MS 1000
 
 enum hc_map_flow {
-	HC_MAP_FLOW_WRITE,   /* not behind: write the next frame */
-	HC_MAP_FLOW_WAIT,    /* behind: write nothing now, look again later */
-	HC_MAP_FLOW_DROP,    /* behind for HC_MAP_STALL_MS: close it */
+	HC_MAP_FLOW_WRITE, /* not behind: write the next frame */
+	HC_MAP_FLOW_WAIT,  /* behind: write nothing now, look again later */
+	HC_MAP_FLOW_DROP,  /* behind for HC_MAP_STALL_MS: close it */
 };
 
 /* Decides for a client with unsent_bytes in its send queue. behind_since_ms
  * is when it fell behind (0: it was not), updated in place: set when it
  * falls behind, cleared when it catches up. */
-enum hc_map_flow hc_map_flow_decide(int64_t unsent_bytes, int64_t now_ms,
-				    int64_t *behind_since_ms);
+enum hc_map_flow hc_map_flow_decide(int64_t unsent_bytes, int64_t now_ms, int64_t *behind_since_ms);
 
 #endif

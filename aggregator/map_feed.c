@@ -89,8 +89,7 @@ void hc_map_feed_end(struct hc_map_feed *f)
 }
 
 /* Copies src into dst unless dst already holds that version. */
-static bool msg_follow(struct hc_feed_msg *dst, const struct hc_feed_msg *src,
-		       size_t headroom)
+static bool msg_follow(struct hc_feed_msg *dst, const struct hc_feed_msg *src, size_t headroom)
 {
 	if (dst->version == src->version && (dst->buf != NULL || src->buf == NULL))
 		return true;

@@ -42,18 +42,18 @@ struct hc_feed_msg {
 
 /* What the map side needs of the config and the server's state. */
 struct hc_map_settings {
-	int64_t idle_timeout_s;      /* map_idle_timeout_s */
-	uint32_t sessions_max;       /* the map budget */
-	bool stopping;               /* refuse new map clients and pages */
-	bool closing_all;            /* close every map client (1001) */
-	char background[PATH_MAX];   /* map_background file, "" if none */
+	int64_t idle_timeout_s;	   /* map_idle_timeout_s */
+	uint32_t sessions_max;	   /* the map budget */
+	bool stopping;		   /* refuse new map clients and pages */
+	bool closing_all;	   /* close every map client (1001) */
+	char background[PATH_MAX]; /* map_background file, "" if none */
 	char background_type[64];
 };
 
 /* Areas first (entries 0 .. area_count-1), then groups. */
 struct hc_map_table {
-	uint64_t serial;             /* moves with every put */
-	uint64_t generation;         /* moves when indexes renumber */
+	uint64_t serial;     /* moves with every put */
+	uint64_t generation; /* moves when indexes renumber */
 	uint32_t area_count;
 	uint32_t group_count;
 	struct hc_feed_msg entries[HC_FEED_ENTRIES_MAX];
@@ -63,7 +63,7 @@ struct hc_map_table {
 
 struct hc_map_feed {
 	pthread_mutex_t lock;
-	size_t headroom;             /* bytes before each payload */
+	size_t headroom; /* bytes before each payload */
 	struct hc_map_table latest;
 };
 

@@ -105,7 +105,7 @@ static int write_snapshot(struct hc_public *p, struct hc_map_session *m)
 {
 	const struct hc_feed_msg *snap = &p->view.snapshot;
 	if (snap->buf == NULL)
-		return 0;            /* none yet: the first publication brings it */
+		return 0; /* none yet: the first publication brings it */
 	for (uint32_t k = 0; k < m->versions_len; k++)
 		m->versions_sent[k] = version_of(p, k);
 	m->snapshot_pending = false;
@@ -159,7 +159,7 @@ static void idle_due(lws_sorted_usec_list_t *sul)
 			m->ping_pending = true;
 		}
 	}
-	hc_map_wake_all(p);          /* in slices, like a publication */
+	hc_map_wake_all(p); /* in slices, like a publication */
 	hc_map_idle_start(p);
 }
 
@@ -240,7 +240,7 @@ static void build_tick(struct hc_public *p, const uint64_t *before, uint32_t bef
 	p->tick_from = 0;
 	p->tick_count = 0;
 	if (p->v2_sessions == 0 || before_generation != p->view.generation)
-		return;              /* a new generation: v2 clients get a snapshot */
+		return; /* a new generation: v2 clients get a snapshot */
 	uint32_t n = entry_count(p);
 	if (n != before_n || !hc_wire_map_update_begin(&p->tick, LWS_PRE))
 		return;
@@ -337,17 +337,13 @@ static void recheck_due(lws_sorted_usec_list_t *sul)
 {
 	struct hc_map_session *m = lws_container_of(sul, struct hc_map_session, recheck_sul);
 	m->recheck_scheduled = false;
-	m->looked = false;           /* an exact look */
+	m->looked = false; /* an exact look */
 	switch (hc_map_flow_decide(unsent_upper_bound(m), hc_mono_ms(), &m->behind_since_ms)) {
 	case HC_MAP_FLOW_WRITE:
 		lws_callback_on_writable(m->wsi); /* caught up: send what it missed */
 		break;
-	case HC_MAP_FLOW_WAIT:
-		schedule_recheck(side_of(m->wsi), m);
-		break;
-	case HC_MAP_FLOW_DROP:
-		drop_stalled(m);
-		break;
+	case HC_MAP_FLOW_WAIT: schedule_recheck(side_of(m->wsi), m); break;
+	case HC_MAP_FLOW_DROP: drop_stalled(m); break;
 	}
 }
 
@@ -413,14 +409,9 @@ static int on_writeable(struct hc_public *p, struct hc_map_session *m)
 		return -1;
 	}
 	switch (hc_map_flow_decide(unsent_upper_bound(m), hc_mono_ms(), &m->behind_since_ms)) {
-	case HC_MAP_FLOW_WRITE:
-		break;
-	case HC_MAP_FLOW_WAIT:
-		schedule_recheck(p, m);
-		return 0;
-	case HC_MAP_FLOW_DROP:
-		drop_stalled(m);
-		return 0;
+	case HC_MAP_FLOW_WRITE: break;
+	case HC_MAP_FLOW_WAIT: schedule_recheck(p, m); return 0;
+	case HC_MAP_FLOW_DROP: drop_stalled(m); return 0;
 	}
 	if (m->ping_pending) {
 		/* A one-byte payload: lws 4.1 clients answer an empty ping with
@@ -431,7 +422,7 @@ static int on_writeable(struct hc_public *p, struct hc_map_session *m)
 		note_written(m, 1);
 		if (lws_write(m->wsi, ping + LWS_PRE, 1, LWS_WRITE_PING) < 1)
 			return -1;
-		lws_callback_on_writable(m->wsi);  /* whatever else waits */
+		lws_callback_on_writable(m->wsi); /* whatever else waits */
 		return 0;
 	}
 	if (!follow_generation(p, m)) {
@@ -462,8 +453,8 @@ static int on_writeable(struct hc_public *p, struct hc_map_session *m)
 	return 0;
 }
 
-int hc_map_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
-		    void *in, size_t len)
+int hc_map_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+		    size_t len)
 {
 	struct hc_public *p = side_of(wsi);
 	struct hc_map_session *m = user;
@@ -555,7 +546,6 @@ int hc_map_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 			m->versions_sent = NULL;
 		}
 		return 0;
-	default:
-		return 0;
+	default: return 0;
 	}
 }

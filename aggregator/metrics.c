@@ -27,11 +27,15 @@ static void area_metrics(struct hc_prom_text *t, const struct hc_server *s)
 	static const struct {
 		const char *name, *type, *help;
 	} families[] = {
-		{ "headcount_area_entered_total", "counter", "People counted in, doors and corrections." },
-		{ "headcount_area_exited_total", "counter", "People counted out, doors and corrections." },
-		{ "headcount_area_occupancy", "gauge", "People inside now: max(0, entered - exited)." },
+		{ "headcount_area_entered_total", "counter",
+		  "People counted in, doors and corrections." },
+		{ "headcount_area_exited_total", "counter",
+		  "People counted out, doors and corrections." },
+		{ "headcount_area_occupancy", "gauge",
+		  "People inside now: max(0, entered - exited)." },
 		{ "headcount_area_capacity", "gauge", "The area's configured capacity." },
-		{ "headcount_area_level", "gauge", "Congestion level: 0 low, 1 moderate, 2 crowded, 3 full." },
+		{ "headcount_area_level", "gauge",
+		  "Congestion level: 0 low, 1 moderate, 2 crowded, 3 full." },
 		{ "headcount_area_restricted", "gauge", "1 while entry is restricted (STOP)." },
 	};
 	for (size_t f = 0; f < ARRAY_LEN(families); f++) {
@@ -40,8 +44,8 @@ static void area_metrics(struct hc_prom_text *t, const struct hc_server *s)
 			struct hc_area_state a;
 			hc_venue_area_live(s, i, &a);
 			struct hc_prom_label l = { "area", a.id };
-			int64_t v[] = { a.entered, a.exited, a.occupancy, a.capacity,
-					(int64_t)a.level, a.restricted ? 1 : 0 };
+			int64_t v[] = { a.entered,  a.exited,	      a.occupancy,
+					a.capacity, (int64_t)a.level, a.restricted ? 1 : 0 };
 			hc_prom_int(t, families[f].name, &l, 1, v[f]);
 		}
 	}
@@ -88,10 +92,10 @@ static void terminal_metrics(struct hc_prom_text *t, const struct hc_server *s)
 						    ? (int64_t)st->session->awaiting_commit +
 							      st->session->ack_len
 						    : 0;
-			int64_t v[] = { st->session != NULL ? 1 : 0,
-					st->last_seen_wall_ms / 1000, in_flight,
-					hc_ledger_terminal_missing(s->ledger, slot) };
-			struct hc_prom_label l[2] = { { "terminal", tc->id }, { "area", tc->area } };
+			int64_t v[] = { st->session != NULL ? 1 : 0, st->last_seen_wall_ms / 1000,
+					in_flight, hc_ledger_terminal_missing(s->ledger, slot) };
+			struct hc_prom_label l[2] = { { "terminal", tc->id },
+						      { "area", tc->area } };
 			hc_prom_int(t, families[f].name, l, 2, v[f]);
 		}
 	}
@@ -122,7 +126,8 @@ static void process_metrics(struct hc_prom_text *t, const struct hc_server *s)
 	hc_prom_int(t, "headcount_storage_failing", NULL, 0, s->storage_failing ? 1 : 0);
 	hc_prom_family(t, "headcount_ledger_rows", "gauge", "Rows in the ledger.");
 	hc_prom_int(t, "headcount_ledger_rows", NULL, 0, hc_ledger_row_count(s->ledger));
-	hc_prom_family(t, "headcount_uptime_seconds", "gauge", "Seconds since the aggregator started.");
+	hc_prom_family(t, "headcount_uptime_seconds", "gauge",
+		       "Seconds since the aggregator started.");
 	hc_prom_int(t, "headcount_uptime_seconds", NULL, 0,
 		    (hc_mono_ms() - s->started_mono_ms) / 1000);
 }

@@ -65,7 +65,8 @@ static void on_connect(struct mosquitto *mosq, void *arg, int rc)
 	pthread_cond_broadcast(&b->wake);
 	pthread_mutex_unlock(&b->lock);
 	hc_info("mqtt: connected to %s:%u (connection %" PRIu64 "); publishing every retained"
-		" state under %s/", b->cfg.host, b->cfg.port, n, b->cfg.topic_prefix);
+		" state under %s/",
+		b->cfg.host, b->cfg.port, n, b->cfg.topic_prefix);
 }
 
 static void on_disconnect(struct mosquitto *mosq, void *arg, int rc)

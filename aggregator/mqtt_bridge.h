@@ -40,10 +40,10 @@ void hc_mqtt_bridge_offer(struct hc_mqtt_bridge *b, const char *kind, const char
 
 struct hc_mqtt_bridge_stats {
 	bool connected;
-	uint64_t connects;           /* successful CONNACKs */
+	uint64_t connects; /* successful CONNACKs */
 	uint64_t publications;
 	uint64_t confirmations;
-	bool settled;                /* the broker holds every newest state */
+	bool settled; /* the broker holds every newest state */
 };
 void hc_mqtt_bridge_stats(struct hc_mqtt_bridge *b, struct hc_mqtt_bridge_stats *out);
 

@@ -30,7 +30,8 @@
 #include "shared/log.h"
 
 #define SCHEME "pbkdf2-sha256"
-#define HEADER "# headcount supervisor passwords: written by headcount-aggregator passwd." \
+#define HEADER                                                                      \
+	"# headcount supervisor passwords: written by headcount-aggregator passwd." \
 	" Mode 0600. Salted PBKDF2-HMAC-SHA256; no password is kept.\n"
 
 bool hc_password_record_parse(const char *line, struct hc_password_record *out)
@@ -42,7 +43,10 @@ bool hc_password_record_parse(const char *line, struct hc_password_record *out)
 		return false;
 	/* Fields are split by hand: sscanf's %[ ] would accept overlong ones. */
 	const char *p = line;
-	struct { char *dst; size_t cap; } f[] = {
+	struct {
+		char *dst;
+		size_t cap;
+	} f[] = {
 		{ name, sizeof name }, { scheme, sizeof scheme }, { iter, sizeof iter },
 		{ salt, sizeof salt }, { key, sizeof key },
 	};
@@ -63,7 +67,7 @@ bool hc_password_record_parse(const char *line, struct hc_password_record *out)
 	    !hc_wire_sup_unhex(salt, out->salt, sizeof out->salt) ||
 	    !hc_wire_sup_unhex(key, out->stored_key, sizeof out->stored_key))
 		return false;
-	memcpy(out->name, name, strlen(name) + 1);   /* valid: at most HC_ID_LEN_MAX */
+	memcpy(out->name, name, strlen(name) + 1); /* valid: at most HC_ID_LEN_MAX */
 	out->iterations = (uint32_t)n;
 	return true;
 }
@@ -79,14 +83,14 @@ bool hc_password_record_format(const struct hc_password_record *r, char *out, si
 	char salt[HC_WIRE_SUP_SALT_HEX_LEN + 1], key[HC_WIRE_SUP_PROOF_HEX_LEN + 1];
 	hc_password_salt_hex(r, salt);
 	hc_wire_sup_hex(r->stored_key, sizeof r->stored_key, key);
-	int n = snprintf(out, cap, "%s:" SCHEME ":%" PRIu32 ":%s:%s", r->name, r->iterations,
-			 salt, key);
+	int n = snprintf(out, cap, "%s:" SCHEME ":%" PRIu32 ":%s:%s", r->name, r->iterations, salt,
+			 key);
 	return n > 0 && (size_t)n < cap;
 }
 
 bool hc_password_record_make(const char *name, const char *password,
-			     const unsigned char salt[HC_WIRE_SUP_SALT_BYTES],
-			     uint32_t iterations, struct hc_password_record *out)
+			     const unsigned char salt[HC_WIRE_SUP_SALT_BYTES], uint32_t iterations,
+			     struct hc_password_record *out)
 {
 	unsigned char client_key[HC_WIRE_SUP_KEY_BYTES];
 	memset(out, 0, sizeof *out);
@@ -120,7 +124,7 @@ bool hc_password_proof_valid(const struct hc_password_record *r, const char *non
 	bool sig_ok = hc_wire_sup_client_signature(r->stored_key, r->name, nonce_hex, salt,
 						   r->iterations, sig);
 	for (size_t i = 0; i < sizeof proof; i++)
-		proof[i] ^= sig[i];          /* ClientKey, if the proof is right */
+		proof[i] ^= sig[i]; /* ClientKey, if the proof is right */
 	bool hash_ok = hc_wire_sup_stored_key(proof, stored);
 	int diff = mbedtls_ct_memcmp(stored, r->stored_key, sizeof stored);
 	mbedtls_platform_zeroize(proof, sizeof proof);
@@ -129,8 +133,7 @@ bool hc_password_proof_valid(const struct hc_password_record *r, const char *non
 
 /* ---- the file ------------------------------------------------------------ */
 
-__attribute__((format(printf, 3, 4)))
-static bool say(char *why, size_t cap, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static bool say(char *why, size_t cap, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -145,16 +148,17 @@ static bool mode_ok(const char *path, const struct stat *st, char *why, size_t c
 	if (!S_ISREG(st->st_mode))
 		return say(why, cap, "%s is not a regular file", path);
 	if ((st->st_mode & 077) != 0)
-		return say(why, cap, "%s is open to group or others (mode %04o); it holds"
-			   " password hashes: chmod 600 %s", path,
-			   (unsigned)(st->st_mode & 07777), path);
+		return say(why, cap,
+			   "%s is open to group or others (mode %04o); it holds"
+			   " password hashes: chmod 600 %s",
+			   path, (unsigned)(st->st_mode & 07777), path);
 	return true;
 }
 
 /* Reads the whole file into a NUL-ended heap buffer (*text); *st gets
  * its fstat. HC_PASSWORDS_NO_FILE when it does not exist. */
-static enum hc_passwords_status read_file(const char *path, char **text, struct stat *st,
-					  char *why, size_t cap)
+static enum hc_passwords_status read_file(const char *path, char **text, struct stat *st, char *why,
+					  size_t cap)
 {
 	*text = NULL;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -186,7 +190,8 @@ static enum hc_passwords_status read_file(const char *path, char **text, struct 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			say(why, cap, "cannot read %s: %s", path, n < 0 ? strerror(errno) : "short");
+			say(why, cap, "cannot read %s: %s", path,
+			    n < 0 ? strerror(errno) : "short");
 			goto fail;
 		}
 		got += (size_t)n;
@@ -217,9 +222,10 @@ static bool each_record(const char *path, char *text,
 			continue;
 		struct hc_password_record r;
 		if (!hc_password_record_parse(line, &r))
-			return say(why, cap, "%s:%d: not a password record (NAME:" SCHEME
-				   ":ITERATIONS:SALT:KEY); set it again with passwd", path,
-				   line_no);
+			return say(why, cap,
+				   "%s:%d: not a password record (NAME:" SCHEME
+				   ":ITERATIONS:SALT:KEY); set it again with passwd",
+				   path, line_no);
 		each(&r, ctx);
 	}
 	return true;
@@ -241,8 +247,8 @@ static void find_one(const struct hc_password_record *r, void *ctx)
 }
 
 enum hc_passwords_status hc_passwords_lookup(const char *path, const char *name,
-					     struct hc_password_record *out,
-					     char *why, size_t why_cap)
+					     struct hc_password_record *out, char *why,
+					     size_t why_cap)
 {
 	char *text = NULL;
 	struct stat st;
@@ -272,7 +278,7 @@ static void write_one(const struct hc_password_record *r, void *ctx)
 	char line[HC_PASSWORD_LINE_MAX];
 	if (strcmp(r->name, w->replace->name) == 0) {
 		if (w->replaced)
-			return;              /* a duplicate line: keep one */
+			return; /* a duplicate line: keep one */
 		r = w->replace;
 		w->replaced = true;
 	}
@@ -280,8 +286,8 @@ static void write_one(const struct hc_password_record *r, void *ctx)
 		w->failed = true;
 }
 
-bool hc_passwords_set(const char *path, const struct hc_password_record *r,
-		      char *why, size_t why_cap)
+bool hc_passwords_set(const char *path, const struct hc_password_record *r, char *why,
+		      size_t why_cap)
 {
 	char *text = NULL;
 	struct stat st = { 0 };
@@ -299,7 +305,7 @@ bool hc_passwords_set(const char *path, const struct hc_password_record *r,
 		say(why, why_cap, "%s: path too long", path);
 		goto fail;
 	}
-	fd = mkstemp(tmp);           /* mode 0600 */
+	fd = mkstemp(tmp); /* mode 0600 */
 	if (fd < 0) {
 		say(why, why_cap, "cannot create a file beside %s: %s", path, strerror(errno));
 		tmp[0] = '\0';
@@ -308,8 +314,8 @@ bool hc_passwords_set(const char *path, const struct hc_password_record *r,
 	if (fchmod(fd, 0600) != 0 ||
 	    (existed && (st.st_uid != geteuid() || st.st_gid != getegid()) &&
 	     fchown(fd, st.st_uid, st.st_gid) != 0)) {
-		say(why, why_cap, "cannot give %s the mode 0600 and the owner of %s: %s", tmp,
-		    path, strerror(errno));
+		say(why, why_cap, "cannot give %s the mode 0600 and the owner of %s: %s", tmp, path,
+		    strerror(errno));
 		goto fail;
 	}
 	out = fdopen(fd, "w");
@@ -317,7 +323,7 @@ bool hc_passwords_set(const char *path, const struct hc_password_record *r,
 		say(why, why_cap, "fdopen %s: %s", tmp, strerror(errno));
 		goto fail;
 	}
-	fd = -1;                     /* out owns it */
+	fd = -1; /* out owns it */
 	struct rewrite_ctx w = { .out = out, .replace = r };
 	if (fputs(HEADER, out) < 0)
 		w.failed = true;
@@ -342,9 +348,10 @@ bool hc_passwords_set(const char *path, const struct hc_password_record *r,
 	tmp[0] = '\0';
 	int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0 || fsync(dfd) != 0) {
-		say(why, why_cap, "%s was replaced, but its directory could not be synced (%s):"
-		    " the change may not survive a power cut", path,
-		    strerror(errno));
+		say(why, why_cap,
+		    "%s was replaced, but its directory could not be synced (%s):"
+		    " the change may not survive a power cut",
+		    path, strerror(errno));
 		if (dfd >= 0)
 			close(dfd);
 		goto fail;
@@ -376,8 +383,8 @@ bool hc_passwords_check_at_start(const struct hc_venue_cfg *cfg, const char *con
 		if (rc == HC_PASSWORDS_NO_FILE ||
 		    hc_passwords_lookup(path, name, NULL, why, sizeof why) != HC_PASSWORDS_FOUND)
 			hc_warn("supervisor %s has no password in %s and cannot log in; set one"
-				" with: headcount-aggregator passwd %s -c %s", name, path, name,
-				config_path);
+				" with: headcount-aggregator passwd %s -c %s",
+				name, path, name, config_path);
 	}
 	return true;
 }

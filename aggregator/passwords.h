@@ -51,8 +51,8 @@ struct hc_password_record {
  * the name has no password, so both cost the same). */
 struct hc_sup_login {
 	bool hello_seen;
-	bool salt_pending;           /* the salt message is still to be written */
-	bool known;                  /* record is the supervisor's own */
+	bool salt_pending; /* the salt message is still to be written */
+	bool known;	   /* record is the supervisor's own */
 	struct hc_password_record record;
 };
 
@@ -65,8 +65,8 @@ bool hc_password_record_format(const struct hc_password_record *r, char *out, si
 /* Derives name's record from password, salt and iterations (PBKDF2:
  * slow by design). False when a value is out of range or mbedtls fails. */
 bool hc_password_record_make(const char *name, const char *password,
-			     const unsigned char salt[HC_WIRE_SUP_SALT_BYTES],
-			     uint32_t iterations, struct hc_password_record *out);
+			     const unsigned char salt[HC_WIRE_SUP_SALT_BYTES], uint32_t iterations,
+			     struct hc_password_record *out);
 
 /* The salt as hex, for the salt message and the AuthMessage. */
 void hc_password_salt_hex(const struct hc_password_record *r,
@@ -80,20 +80,20 @@ bool hc_password_proof_valid(const struct hc_password_record *r, const char *non
 
 enum hc_passwords_status {
 	HC_PASSWORDS_FOUND,
-	HC_PASSWORDS_NOT_FOUND,      /* the file has no record of the name */
-	HC_PASSWORDS_NO_FILE,        /* the file does not exist */
-	HC_PASSWORDS_ERROR,          /* unreadable, mode too open, a bad line: why */
+	HC_PASSWORDS_NOT_FOUND, /* the file has no record of the name */
+	HC_PASSWORDS_NO_FILE,	/* the file does not exist */
+	HC_PASSWORDS_ERROR,	/* unreadable, mode too open, a bad line: why */
 };
 
 /* Looks name up in the file at path (name NULL: only checks the file). */
 enum hc_passwords_status hc_passwords_lookup(const char *path, const char *name,
-					     struct hc_password_record *out,
-					     char *why, size_t why_cap);
+					     struct hc_password_record *out, char *why,
+					     size_t why_cap);
 
 /* Sets r in the file at path (adding or replacing r->name), atomically
  * as promised above; creates the file (0600) when there is none. */
-bool hc_passwords_set(const char *path, const struct hc_password_record *r,
-		      char *why, size_t why_cap);
+bool hc_passwords_set(const char *path, const struct hc_password_record *r, char *why,
+		      size_t why_cap);
 
 /* Start-up: ERROR and false when the passwords file exists but cannot
  * be used (mode, a bad line); a WARN per supervisor without a password.

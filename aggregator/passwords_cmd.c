@@ -30,11 +30,12 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: headcount-aggregator passwd NAME -c venue.ini [--iterations N]\n"
-		   "  sets the password of supervisor NAME (a [supervisor NAME] section of\n"
-		   "  venue.ini) in the config's supervisor_passwords file. From a terminal\n"
-		   "  it asks twice with echo off; otherwise it reads one line from stdin.\n"
-		   "  --iterations N  PBKDF2-HMAC-SHA256 iterations (default %d, at least %d)\n",
+	fprintf(f,
+		"usage: headcount-aggregator passwd NAME -c venue.ini [--iterations N]\n"
+		"  sets the password of supervisor NAME (a [supervisor NAME] section of\n"
+		"  venue.ini) in the config's supervisor_passwords file. From a terminal\n"
+		"  it asks twice with echo off; otherwise it reads one line from stdin.\n"
+		"  --iterations N  PBKDF2-HMAC-SHA256 iterations (default %d, at least %d)\n",
 		HC_PASSWORD_ITERATIONS_DEFAULT, HC_WIRE_SUP_ITERATIONS_MIN);
 }
 
@@ -48,7 +49,7 @@ static bool read_line(FILE *f, char *out, size_t cap)
 	if (n > 0 && out[n - 1] == '\n')
 		out[--n] = '\0';
 	else if (n == cap - 1 && !feof(f))
-		return false;            /* longer than cap: refuse, do not cut */
+		return false; /* longer than cap: refuse, do not cut */
 	if (n > 0 && out[n - 1] == '\r')
 		out[--n] = '\0';
 	return true;
@@ -101,7 +102,7 @@ int hc_passwd_main(int argc, char **argv)
 	int opt;
 	char *end = NULL;
 	optind = 1;
-	opterr = 0;                  /* our own message names the option */
+	opterr = 0; /* our own message names the option */
 	while ((opt = getopt_long(argc, argv, ":c:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'c': config_path = optarg; break;
@@ -111,8 +112,9 @@ int hc_passwd_main(int argc, char **argv)
 			if (end == optarg || *end != '\0' || errno != 0 ||
 			    iterations < HC_WIRE_SUP_ITERATIONS_MIN ||
 			    iterations > HC_WIRE_SUP_ITERATIONS_MAX) {
-				fprintf(stderr, "passwd: --iterations %s: expected %d..%d\n", optarg,
-					HC_WIRE_SUP_ITERATIONS_MIN, HC_WIRE_SUP_ITERATIONS_MAX);
+				fprintf(stderr, "passwd: --iterations %s: expected %d..%d\n",
+					optarg, HC_WIRE_SUP_ITERATIONS_MIN,
+					HC_WIRE_SUP_ITERATIONS_MAX);
 				return EXIT_USAGE;
 			}
 			break;
@@ -129,9 +131,10 @@ int hc_passwd_main(int argc, char **argv)
 	/* getopt_long moved the operands to the end: NAME is the only one. */
 	const char *name = optind < argc ? argv[optind++] : NULL;
 	if (name == NULL || config_path == NULL || optind != argc) {
-		fprintf(stderr, "passwd: %s\n", name == NULL ? "the supervisor's NAME is required"
-					     : config_path == NULL ? "-c venue.ini is required"
-					     : "one NAME only");
+		fprintf(stderr, "passwd: %s\n",
+			name == NULL	      ? "the supervisor's NAME is required"
+			: config_path == NULL ? "-c venue.ini is required"
+					      : "one NAME only");
 		usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -149,8 +152,10 @@ int hc_passwd_main(int argc, char **argv)
 	char why[PATH_MAX + 200];
 	pw[0] = again[0] = '\0';
 	if (hc_venue_find_supervisor(cfg, name) < 0) {
-		fprintf(stderr, "passwd: no supervisor '%s' in %s; add a [supervisor %s] section"
-			" first\n", name, config_path, name);
+		fprintf(stderr,
+			"passwd: no supervisor '%s' in %s; add a [supervisor %s] section"
+			" first\n",
+			name, config_path, name);
 		rc = EXIT_USAGE;
 		goto done;
 	}
@@ -172,15 +177,18 @@ int hc_passwd_main(int argc, char **argv)
 			goto done;
 		}
 	} else if (!read_line(stdin, pw, sizeof pw)) {
-		fprintf(stderr, "passwd: no password line on standard input (or one over %d"
-			" bytes); nothing changed\n", HC_WIRE_SUP_PASSWORD_BYTES_MAX);
+		fprintf(stderr,
+			"passwd: no password line on standard input (or one over %d"
+			" bytes); nothing changed\n",
+			HC_WIRE_SUP_PASSWORD_BYTES_MAX);
 		goto done;
 	}
 	size_t len = strlen(pw);
 	if (len < HC_WIRE_SUP_PASSWORD_BYTES_MIN || len > HC_WIRE_SUP_PASSWORD_BYTES_MAX) {
-		fprintf(stderr, "passwd: a password has %d..%d bytes (this one has %zu); nothing"
-			" changed\n", HC_WIRE_SUP_PASSWORD_BYTES_MIN, HC_WIRE_SUP_PASSWORD_BYTES_MAX,
-			len);
+		fprintf(stderr,
+			"passwd: a password has %d..%d bytes (this one has %zu); nothing"
+			" changed\n",
+			HC_WIRE_SUP_PASSWORD_BYTES_MIN, HC_WIRE_SUP_PASSWORD_BYTES_MAX, len);
 		goto done;
 	}
 	unsigned char salt[HC_WIRE_SUP_SALT_BYTES];
@@ -197,9 +205,10 @@ int hc_passwd_main(int argc, char **argv)
 		fprintf(stderr, "passwd: %s\n", why);
 		goto done;
 	}
-	fprintf(stderr, "passwd: supervisor %s: password set in %s (PBKDF2-HMAC-SHA256, %ld"
-		" iterations); it counts from the next login\n", name,
-		cfg->supervisor_passwords, iterations);
+	fprintf(stderr,
+		"passwd: supervisor %s: password set in %s (PBKDF2-HMAC-SHA256, %ld"
+		" iterations); it counts from the next login\n",
+		name, cfg->supervisor_passwords, iterations);
 	rc = 0;
 done:
 	mbedtls_platform_zeroize(pw, sizeof pw);

@@ -50,7 +50,7 @@ static void append(struct hc_prom_text *t, const char *s, size_t n)
 }
 
 static void appendf(struct hc_prom_text *t, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3)));
 
 static void appendf(struct hc_prom_text *t, const char *fmt, ...)
 {
@@ -82,8 +82,7 @@ static void append_escaped(struct hc_prom_text *t, const char *s, bool quotes)
 	}
 }
 
-void hc_prom_family(struct hc_prom_text *t, const char *name, const char *type,
-		    const char *help)
+void hc_prom_family(struct hc_prom_text *t, const char *name, const char *type, const char *help)
 {
 	appendf(t, "# HELP %s ", name);
 	append_escaped(t, help, false);
@@ -107,15 +106,15 @@ static void append_series(struct hc_prom_text *t, const char *name,
 	append(t, "}", 1);
 }
 
-void hc_prom_int(struct hc_prom_text *t, const char *name,
-		 const struct hc_prom_label *labels, size_t n_labels, int64_t value)
+void hc_prom_int(struct hc_prom_text *t, const char *name, const struct hc_prom_label *labels,
+		 size_t n_labels, int64_t value)
 {
 	append_series(t, name, labels, n_labels);
 	appendf(t, " %" PRId64 "\n", value);
 }
 
-void hc_prom_double(struct hc_prom_text *t, const char *name,
-		    const struct hc_prom_label *labels, size_t n_labels, double value)
+void hc_prom_double(struct hc_prom_text *t, const char *name, const struct hc_prom_label *labels,
+		    size_t n_labels, double value)
 {
 	append_series(t, name, labels, n_labels);
 	appendf(t, " %.9g\n", value);

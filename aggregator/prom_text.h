@@ -17,10 +17,10 @@
 #include "aggregator/histogram.h"
 
 struct hc_prom_text {
-	char *buf;       /* NUL-terminated while !failed */
+	char *buf; /* NUL-terminated while !failed */
 	size_t len;
 	size_t cap;
-	bool failed;     /* out of memory: the text is incomplete */
+	bool failed; /* out of memory: the text is incomplete */
 };
 
 /* One label; value is escaped on output. */
@@ -33,14 +33,13 @@ void hc_prom_init(struct hc_prom_text *t);
 void hc_prom_free(struct hc_prom_text *t);
 
 /* "# HELP name help" and "# TYPE name type" (counter, gauge, histogram). */
-void hc_prom_family(struct hc_prom_text *t, const char *name, const char *type,
-		    const char *help);
+void hc_prom_family(struct hc_prom_text *t, const char *name, const char *type, const char *help);
 
 /* One sample line: name{labels} value. */
-void hc_prom_int(struct hc_prom_text *t, const char *name,
-		 const struct hc_prom_label *labels, size_t n_labels, int64_t value);
-void hc_prom_double(struct hc_prom_text *t, const char *name,
-		    const struct hc_prom_label *labels, size_t n_labels, double value);
+void hc_prom_int(struct hc_prom_text *t, const char *name, const struct hc_prom_label *labels,
+		 size_t n_labels, int64_t value);
+void hc_prom_double(struct hc_prom_text *t, const char *name, const struct hc_prom_label *labels,
+		    size_t n_labels, double value);
 
 /* name_bucket{le=...} for every bound and +Inf, name_sum (seconds) and
  * name_count, from a histogram in microseconds. */

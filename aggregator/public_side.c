@@ -182,8 +182,9 @@ static int answer_at_once(struct hc_http_session *h, struct lws *wsi, unsigned i
 	char *body = strdup(text);
 	if (body == NULL || n <= 0)
 		return -1;
-	struct hc_http_answer a = { .status = status, .content_type = "application/json",
-				    .body = body, .len = (size_t)n };
+	struct hc_http_answer a = {
+		.status = status, .content_type = "application/json", .body = body, .len = (size_t)n
+	};
 	return hc_http_send_answer(h, wsi, &a, "");
 }
 
@@ -214,8 +215,8 @@ static int public_request(struct hc_public *p, struct hc_http_session *h, struct
 	return 0;
 }
 
-int hc_public_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
-			    void *in, size_t len)
+int hc_public_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+			    size_t len)
 {
 	struct hc_public *p = public_of(wsi);
 	struct hc_http_session *h = user;
@@ -224,7 +225,7 @@ int hc_public_http_callback(struct lws *wsi, enum lws_callback_reasons reason, v
 	case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
 		/* wsi is the listen socket's; user the accepted peer. */
 		return p == NULL || hc_conn_limits_admit(p->limits, HC_LISTENER_PUBLIC, user) ? 0
-											     : -1;
+											      : -1;
 	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
 		if (p != NULL)
 			hc_conn_limits_opened(p->limits, HC_LISTENER_PUBLIC, wsi);
@@ -264,15 +265,14 @@ int hc_public_http_callback(struct lws *wsi, enum lws_callback_reasons reason, v
 	case LWS_CALLBACK_ESTABLISHED:
 		/* A WebSocket without one of our subprotocols. */
 		return hc_http_callback(wsi, reason, user, in, len);
-	default:
-		return lws_callback_http_dummy(wsi, reason, user, in, len);
+	default: return lws_callback_http_dummy(wsi, reason, user, in, len);
 	}
 }
 
 /* ---- roles a listener does not serve ------------------------------------ */
 
-int hc_wrong_listener_callback(struct lws *wsi, enum lws_callback_reasons reason,
-			       void *user, void *in, size_t len)
+int hc_wrong_listener_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+			       void *in, size_t len)
 {
 	(void)user;
 	(void)in;
@@ -280,9 +280,7 @@ int hc_wrong_listener_callback(struct lws *wsi, enum lws_callback_reasons reason
 	const struct lws_protocols *proto = lws_get_protocol(wsi);
 	const struct hc_wrong_listener *w = proto != NULL ? proto->user : NULL;
 	switch (reason) {
-	case LWS_CALLBACK_ESTABLISHED:
-		lws_callback_on_writable(wsi);
-		return 0;
+	case LWS_CALLBACK_ESTABLISHED: lws_callback_on_writable(wsi); return 0;
 	case LWS_CALLBACK_SERVER_WRITEABLE: {
 		const char *text = w != NULL ? w->reason : "not served on this listener";
 		char peer[64];
@@ -293,8 +291,7 @@ int hc_wrong_listener_callback(struct lws *wsi, enum lws_callback_reasons reason
 				 (unsigned char *)text, strlen(text));
 		return -1;
 	}
-	default:
-		return 0;          /* whatever it sends is ignored */
+	default: return 0; /* whatever it sends is ignored */
 	}
 }
 
@@ -311,10 +308,9 @@ static void *public_main(void *arg)
 	int nice_now = getpriority(PRIO_PROCESS, (id_t)tid);
 	if ((nice_now != -1 || errno == 0) &&
 	    setpriority(PRIO_PROCESS, (id_t)tid, nice_now + HC_PUBLIC_THREAD_NICE) != 0)
-		hc_warn("public listener: cannot lower its thread's priority: %s",
-			strerror(errno));
+		hc_warn("public listener: cannot lower its thread's priority: %s", strerror(errno));
 scheduled:
-	hc_map_take(p);              /* the states published before the start */
+	hc_map_take(p); /* the states published before the start */
 	while (!atomic_load(&p->quit)) {
 		if (hc_server_service_public(p) < 0) {
 			hc_error("public listener: lws_service failed; its thread stops");

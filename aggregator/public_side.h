@@ -50,22 +50,22 @@
 /* An HTTP answer built on the loop thread (http_api.c). */
 struct hc_http_answer {
 	unsigned int status;
-	const char *content_type;    /* a string constant */
-	char *body;                  /* malloc'd, len bytes */
+	const char *content_type; /* a string constant */
+	char *body;		  /* malloc'd, len bytes */
 	size_t len;
-	bool public_read;            /* caching headers and ETag */
+	bool public_read; /* caching headers and ETag */
 };
 
 enum hc_relay_state {
 	HC_RELAY_FREE,
-	HC_RELAY_ASKED,              /* waits for the loop thread */
-	HC_RELAY_BUILDING,           /* the loop thread builds its answer */
-	HC_RELAY_ANSWERED,           /* the answer waits for the public thread */
+	HC_RELAY_ASKED,	   /* waits for the loop thread */
+	HC_RELAY_BUILDING, /* the loop thread builds its answer */
+	HC_RELAY_ANSWERED, /* the answer waits for the public thread */
 };
 
 struct hc_relay_job {
 	enum hc_relay_state state;
-	bool abandoned;              /* its connection closed meanwhile */
+	bool abandoned; /* its connection closed meanwhile */
 	char path[HC_HTTP_RELAY_PATH_BYTES];
 	bool is_get;
 	struct hc_http_answer answer;
@@ -81,22 +81,22 @@ struct hc_map_session;
 
 struct hc_public {
 	/* Fixed before the first connection. */
-	struct lws_context *context;      /* serves the map clients */
+	struct lws_context *context;	  /* serves the map clients */
 	struct lws_context *main_context; /* the loop thread's */
 	struct hc_conn_limits *limits;
-	bool threaded;                    /* context has a thread of its own */
-	void *ev_loop;                    /* libev loop of context, or NULL */
-	uint32_t wake_per_turn;           /* map clients woken per loop turn */
+	bool threaded;		/* context has a thread of its own */
+	void *ev_loop;		/* libev loop of context, or NULL */
+	uint32_t wake_per_turn; /* map clients woken per loop turn */
 
-	struct hc_map_feed feed;          /* loop thread -> map side */
-	struct hc_http_relay relay;       /* threaded only */
+	struct hc_map_feed feed;    /* loop thread -> map side */
+	struct hc_http_relay relay; /* threaded only */
 
 	/* The map side's thread only. */
 	struct hc_map_table view;
-	struct hc_map_session *maps;      /* every map connection */
+	struct hc_map_session *maps;	  /* every map connection */
 	struct hc_map_session *wake_next; /* next to wake; NULL: none */
 	lws_sorted_usec_list_t idle_sul;
-	lws_sorted_usec_list_t tick_sul;  /* libev only */
+	lws_sorted_usec_list_t tick_sul; /* libev only */
 	bool idle_started;
 	/* headcount-map.v2: the frame of the last take (every entry it
 	 * changed), written as the same bytes to every v2 client that had
@@ -111,11 +111,11 @@ struct hc_public {
 
 	/* Either thread. */
 	atomic_uint map_sessions;
-	atomic_bool quit;                 /* the public thread stops */
+	atomic_bool quit; /* the public thread stops */
 	pthread_t thread;
-	bool thread_started;              /* loop thread only */
-	bool relay_ready;                 /* relay.lock initialised */
-	bool feed_ready;                  /* feed initialised */
+	bool thread_started; /* loop thread only */
+	bool relay_ready;    /* relay.lock initialised */
+	bool feed_ready;     /* feed initialised */
 };
 
 /* A second WebSocket role table entry for roles that the listener does

@@ -65,8 +65,7 @@ void hc_restriction_init(struct hc_restriction *r)
 /* True once hold_ms has passed since the automatic restriction began.
  * A clock that went backwards (now before auto_since_ms) has not passed
  * the hold. */
-static bool hold_has_passed(const struct hc_restriction *r, int64_t hold_ms,
-			    int64_t now_ms)
+static bool hold_has_passed(const struct hc_restriction *r, int64_t hold_ms, int64_t now_ms)
 {
 	if (now_ms < r->auto_since_ms)
 		return false;
@@ -74,9 +73,8 @@ static bool hold_has_passed(const struct hc_restriction *r, int64_t hold_ms,
 }
 
 /* Advances the automatic state (what the thresholds alone say). */
-static void step_automatic(struct hc_restriction *r, int64_t occupancy,
-			   int64_t capacity, const struct hc_thresholds *t,
-			   int64_t now_ms)
+static void step_automatic(struct hc_restriction *r, int64_t occupancy, int64_t capacity,
+			   const struct hc_thresholds *t, int64_t now_ms)
 {
 	if (capacity == 0) {
 		/* Unlimited: nothing to restrict, and no hold to honour. */
@@ -95,8 +93,7 @@ static void step_automatic(struct hc_restriction *r, int64_t occupancy,
 	/* Checked after a reopening too: with resume_at >= restrict_at (a
 	 * config that should not exist) the gate must still never stand open
 	 * at or over the restrict threshold; it closes again with a new hold. */
-	if (!r->auto_restricted &&
-	    occupancy >= hc_threshold_people(t->restrict_at, capacity)) {
+	if (!r->auto_restricted && occupancy >= hc_threshold_people(t->restrict_at, capacity)) {
 		r->auto_restricted = true;
 		r->auto_since_ms = now_ms;
 		r->hold_expired = hold_has_passed(r, t->hold_ms, now_ms);
@@ -107,19 +104,15 @@ static void step_automatic(struct hc_restriction *r, int64_t occupancy,
 static bool effective_state(const struct hc_restriction *r)
 {
 	switch (r->override) {
-	case HC_OVERRIDE_FORCE_CLOSED:
-		return true;
-	case HC_OVERRIDE_FORCE_OPEN:
-		return false;
-	case HC_OVERRIDE_AUTO:
-		break;
+	case HC_OVERRIDE_FORCE_CLOSED: return true;
+	case HC_OVERRIDE_FORCE_OPEN: return false;
+	case HC_OVERRIDE_AUTO: break;
 	}
 	return r->auto_restricted;
 }
 
-bool hc_restriction_step(struct hc_restriction *r, int64_t occupancy,
-			 int64_t capacity, const struct hc_thresholds *t,
-			 int64_t now_ms)
+bool hc_restriction_step(struct hc_restriction *r, int64_t occupancy, int64_t capacity,
+			 const struct hc_thresholds *t, int64_t now_ms)
 {
 	assert(r != NULL);
 	assert(t != NULL);
@@ -137,9 +130,8 @@ bool hc_restriction_step(struct hc_restriction *r, int64_t occupancy,
 	return r->restricted != was_restricted;
 }
 
-bool hc_restriction_override(struct hc_restriction *r, enum hc_override o,
-			     int64_t occupancy, int64_t capacity,
-			     const struct hc_thresholds *t, int64_t now_ms)
+bool hc_restriction_override(struct hc_restriction *r, enum hc_override o, int64_t occupancy,
+			     int64_t capacity, const struct hc_thresholds *t, int64_t now_ms)
 {
 	assert(r != NULL);
 	assert((size_t)o < OVERRIDE_COUNT);
@@ -147,8 +139,7 @@ bool hc_restriction_override(struct hc_restriction *r, enum hc_override o,
 	return hc_restriction_step(r, occupancy, capacity, t, now_ms);
 }
 
-int64_t hc_restriction_deadline_ms(const struct hc_restriction *r,
-				   const struct hc_thresholds *t)
+int64_t hc_restriction_deadline_ms(const struct hc_restriction *r, const struct hc_thresholds *t)
 {
 	assert(r != NULL);
 	assert(t != NULL);

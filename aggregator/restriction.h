@@ -23,11 +23,11 @@ enum hc_override {
 };
 
 struct hc_restriction {
-	bool restricted;             /* effective state shown at the doors */
-	bool auto_restricted;        /* what the thresholds alone say */
-	int64_t auto_since_ms;       /* when auto_restricted last became true */
+	bool restricted;       /* effective state shown at the doors */
+	bool auto_restricted;  /* what the thresholds alone say */
+	int64_t auto_since_ms; /* when auto_restricted last became true */
 	enum hc_override override;
-	bool hold_expired;           /* step() saw now - auto_since_ms >= hold_ms
+	bool hold_expired; /* step() saw now - auto_since_ms >= hold_ms
 	                              * (so no deadline is pending) */
 };
 
@@ -40,21 +40,18 @@ void hc_restriction_init(struct hc_restriction *r);
 
 /* Re-evaluates with the current occupancy and time. Returns true when
  * the effective state (restricted) changed. */
-bool hc_restriction_step(struct hc_restriction *r, int64_t occupancy,
-			 int64_t capacity, const struct hc_thresholds *t,
-			 int64_t now_ms);
+bool hc_restriction_step(struct hc_restriction *r, int64_t occupancy, int64_t capacity,
+			 const struct hc_thresholds *t, int64_t now_ms);
 
 /* Sets or releases an override, then re-evaluates like step(). */
-bool hc_restriction_override(struct hc_restriction *r, enum hc_override o,
-			     int64_t occupancy, int64_t capacity,
-			     const struct hc_thresholds *t, int64_t now_ms);
+bool hc_restriction_override(struct hc_restriction *r, enum hc_override o, int64_t occupancy,
+			     int64_t capacity, const struct hc_thresholds *t, int64_t now_ms);
 
 /* Earliest time at which step() could change the state without a new
  * count (the hold expiring), or INT64_MAX when nothing is waiting:
  * auto_since_ms + hold_ms while auto-restricted and the last step() was
  * before the hold expired. Also reported during an override, since the
  * automatic state keeps being tracked underneath it. */
-int64_t hc_restriction_deadline_ms(const struct hc_restriction *r,
-				   const struct hc_thresholds *t);
+int64_t hc_restriction_deadline_ms(const struct hc_restriction *r, const struct hc_thresholds *t);
 
 #endif

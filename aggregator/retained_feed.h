@@ -32,24 +32,24 @@ struct hc_feed_topic {
 	char topic[HC_FEED_TOPIC_BYTES_MAX + 1];
 	char payload[HC_FEED_PAYLOAD_BYTES_MAX];
 	size_t payload_len;
-	uint64_t version;            /* bumped by every offer */
-	uint64_t confirmed_version;  /* the broker holds this one (0: none) */
-	uint64_t inflight_version;   /* sent, unconfirmed (0: none) */
-	int inflight_mid;            /* the publication's message id */
+	uint64_t version;	    /* bumped by every offer */
+	uint64_t confirmed_version; /* the broker holds this one (0: none) */
+	uint64_t inflight_version;  /* sent, unconfirmed (0: none) */
+	int inflight_mid;	    /* the publication's message id */
 };
 
 struct hc_feed {
 	struct hc_feed_topic topics[HC_FEED_TOPICS_MAX];
 	size_t topic_count;
-	size_t inflight;             /* topics with inflight_version != 0 */
-	size_t inflight_max;         /* 1..HC_FEED_INFLIGHT_MAX */
+	size_t inflight;     /* topics with inflight_version != 0 */
+	size_t inflight_max; /* 1..HC_FEED_INFLIGHT_MAX */
 	bool connected;
-	size_t cursor;               /* round robin start of the next search */
+	size_t cursor; /* round robin start of the next search */
 	/* Confirmations that arrived before hc_feed_sent() recorded their
 	 * mid (the broker can answer before the publishing call returns). */
 	int early_mids[HC_FEED_INFLIGHT_MAX];
 	size_t early_count;
-	uint64_t offers;             /* counters, for logs and tests */
+	uint64_t offers; /* counters, for logs and tests */
 	uint64_t publications;
 	uint64_t confirmations;
 };
@@ -59,8 +59,7 @@ void hc_feed_init(struct hc_feed *f, size_t inflight_max);
 /* The loop offers the newest payload of topic; returns false (nothing
  * changed) when the topic table is full or topic/payload is too long. An
  * identical payload is not a change. */
-bool hc_feed_offer(struct hc_feed *f, const char *topic, const char *payload,
-		   size_t len);
+bool hc_feed_offer(struct hc_feed *f, const char *topic, const char *payload, size_t len);
 
 /* What to publish now: the index of a topic whose newest version the
  * broker does not hold and that is not in flight, or -1 (disconnected,

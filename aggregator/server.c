@@ -94,9 +94,8 @@ void hc_server_peer_address(struct lws *wsi, char *out, size_t cap)
 
 enum hc_listener hc_server_listener_of(const struct hc_server *s, struct lws *wsi)
 {
-	return s->staff_vhost != NULL && lws_get_vhost(wsi) == s->staff_vhost
-		       ? HC_LISTENER_STAFF
-		       : HC_LISTENER_PUBLIC;
+	return s->staff_vhost != NULL && lws_get_vhost(wsi) == s->staff_vhost ? HC_LISTENER_STAFF
+									      : HC_LISTENER_PUBLIC;
 }
 
 bool hc_server_role_allowed(const struct hc_server *s, struct lws *wsi, bool staff_role)
@@ -106,31 +105,29 @@ bool hc_server_role_allowed(const struct hc_server *s, struct lws *wsi, bool sta
 	return (hc_server_listener_of(s, wsi) == HC_LISTENER_STAFF) == staff_role;
 }
 
-int hc_server_conn_event(struct hc_server *s, struct lws *wsi,
-			 enum lws_callback_reasons reason, void *user)
+int hc_server_conn_event(struct hc_server *s, struct lws *wsi, enum lws_callback_reasons reason,
+			 void *user)
 {
 	if (s == NULL || s->conn_limits == NULL)
 		return 0;
 	switch (reason) {
 	case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
 		/* wsi is the listen socket's; user the accepted peer. */
-		return hc_conn_limits_admit(s->conn_limits, hc_server_listener_of(s, wsi),
-					    user) ? 0 : -1;
+		return hc_conn_limits_admit(s->conn_limits, hc_server_listener_of(s, wsi), user)
+			       ? 0
+			       : -1;
 	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
 		hc_conn_limits_opened(s->conn_limits, hc_server_listener_of(s, wsi), wsi);
 		return 0;
-	case LWS_CALLBACK_WSI_DESTROY:
-		hc_conn_limits_closed(s->conn_limits, wsi);
-		return 0;
-	default:
-		return 0;
+	case LWS_CALLBACK_WSI_DESTROY: hc_conn_limits_closed(s->conn_limits, wsi); return 0;
+	default: return 0;
 	}
 }
 
 void hc_server_apply_limits(struct hc_server *s)
 {
 	uint32_t fds = s->fd_limit > 2 * HC_FDS_SPARE ? s->fd_limit - HC_FDS_SPARE
-						     : s->fd_limit / 2;
+						      : s->fd_limit / 2;
 	uint32_t reserve = 2u * (uint32_t)(s->cfg->terminal_count + s->cfg->supervisor_count) +
 			   HC_STAFF_CONNECTIONS_SPARE;
 	if (reserve > fds / 2)
@@ -147,7 +144,7 @@ void hc_server_apply_limits(struct hc_server *s)
 	}
 	s->map_sessions_max = fds - reserve;
 	hc_conn_limits_set(s->conn_limits, s->cfg->connections_per_address, budget);
-	hc_map_publish(s);           /* the map side's budget and idle timeout */
+	hc_map_publish(s); /* the map side's budget and idle timeout */
 }
 
 /* ---- commit pipeline -------------------------------------------------- */
@@ -261,16 +258,14 @@ static struct hc_pending_command *pending_of_row(struct hc_server *s,
 		return NULL;
 	for (int k = 0; k < HC_PENDING_COMMANDS_MAX; k++) {
 		struct hc_pending_command *p = &s->pending[k];
-		if (p->token != 0 && p->has_row &&
-		    p->row.terminal_index == row->terminal_index &&
+		if (p->token != 0 && p->has_row && p->row.terminal_index == row->terminal_index &&
 		    p->row.incarnation == row->incarnation && p->row.seq == row->seq)
 			return p;
 	}
 	return NULL;
 }
 
-bool hc_server_queue_records(struct hc_server *s, const struct hc_store_record *r,
-			     size_t n)
+bool hc_server_queue_records(struct hc_server *s, const struct hc_store_record *r, size_t n)
 {
 	if (n > HC_COMMIT_RECORDS_MAX - s->record_count)
 		return false;
@@ -309,7 +304,7 @@ void hc_server_collect_commit(struct hc_server *s)
 	s->job_row_count = 0;
 	if (r.ok) {
 		note_commit_success(s, &r);
-		s->commits_collected++;  /* acks below carry this commit's number */
+		s->commits_collected++; /* acks below carry this commit's number */
 	} else {
 		note_commit_failure(s, &r);
 	}
@@ -320,7 +315,8 @@ void hc_server_collect_commit(struct hc_server *s)
 		if (p == NULL) {
 			hc_terminal_route_ack(s, row, r.ok, r.ok && !r.inserted[i]);
 			uint32_t slot = row->terminal_index;
-			if (r.ok && slot < HC_SOURCE_SLOTS_MAX && s->terminals[slot].session != NULL)
+			if (r.ok && slot < HC_SOURCE_SLOTS_MAX &&
+			    s->terminals[slot].session != NULL)
 				hc_venue_state_terminal_changed(s, slot);
 		} else if (r.ok) {
 			pending_part_done(s, p->token);
@@ -373,8 +369,7 @@ bool hc_server_random_hex(struct hc_server *s, char *out, size_t bytes)
 {
 	unsigned char raw[64];
 	struct hc_drbg *d = s->drbg;
-	if (bytes > sizeof raw || d == NULL ||
-	    mbedtls_ctr_drbg_random(&d->ctr, raw, bytes) != 0)
+	if (bytes > sizeof raw || d == NULL || mbedtls_ctr_drbg_random(&d->ctr, raw, bytes) != 0)
 		return false;
 	for (size_t i = 0; i < bytes; i++)
 		snprintf(out + 2 * i, 3, "%02x", raw[i]);
@@ -438,7 +433,8 @@ void hc_server_reload(struct hc_server *s)
 	if (!s->listen_from_cli && (strcmp(cfg->listen_host, running->listen_host) != 0 ||
 				    cfg->listen_port != running->listen_port))
 		hc_warn("reload: listen changed to %s:%u; that needs a restart (still serving"
-			" %s:%u)", cfg->listen_host, cfg->listen_port, running->listen_host,
+			" %s:%u)",
+			cfg->listen_host, cfg->listen_port, running->listen_host,
 			running->listen_port);
 	if (!s->db_from_cli && strcmp(cfg->database, running->database) != 0)
 		hc_warn("reload: database changed to %s; that needs a restart (still using %s)",
@@ -448,8 +444,7 @@ void hc_server_reload(struct hc_server *s)
 		hc_warn("reload: staff_listen changed; that needs a restart (still as before)");
 	memcpy(cfg->listen_host, running->listen_host, sizeof cfg->listen_host);
 	cfg->listen_port = running->listen_port;
-	memcpy(cfg->staff_listen_host, running->staff_listen_host,
-	       sizeof cfg->staff_listen_host);
+	memcpy(cfg->staff_listen_host, running->staff_listen_host, sizeof cfg->staff_listen_host);
 	cfg->staff_listen_port = running->staff_listen_port;
 	memcpy(cfg->database, running->database, sizeof cfg->database);
 
@@ -467,8 +462,7 @@ void hc_server_reload(struct hc_server *s)
 	hc_terminal_sessions_reconfigured(s);
 	hc_supervisor_sessions_reconfigured(s);
 	hc_server_apply_limits(s);
-	hc_info("config reloaded: %d areas, %d terminals", cfg->area_count,
-		cfg->terminal_count);
+	hc_info("config reloaded: %d areas, %d terminals", cfg->area_count, cfg->terminal_count);
 }
 
 /* ---- event loop --------------------------------------------------------- */
@@ -574,8 +568,7 @@ static void ping_due(lws_sorted_usec_list_t *sul)
 static void tick_due(lws_sorted_usec_list_t *sul)
 {
 	struct hc_server *s = lws_container_of(sul, struct hc_server, tick_sul);
-	lws_sul_schedule(s->context, 0, &s->tick_sul, tick_due,
-			 HC_LIBEV_TICK_MS * LWS_US_PER_MS);
+	lws_sul_schedule(s->context, 0, &s->tick_sul, tick_due, HC_LIBEV_TICK_MS * LWS_US_PER_MS);
 }
 
 /* Creates the public context on a libev loop of its own when the loop
@@ -640,8 +633,9 @@ static void lws_log_to_hc(int level, const char *line)
 	size_t len = strlen(line);
 	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 		len--;
-	enum hc_log_level l = level & LLL_ERR ? HC_LOG_ERROR :
-			      level & LLL_WARN ? HC_LOG_WARN : HC_LOG_DEBUG;
+	enum hc_log_level l = level & LLL_ERR	 ? HC_LOG_ERROR
+			      : level & LLL_WARN ? HC_LOG_WARN
+						 : HC_LOG_DEBUG;
 	hc_log(l, "lws: %.*s", (int)len, line);
 }
 
@@ -658,8 +652,8 @@ static unsigned int raise_fd_limit(void)
 		rlim_t want = rl.rlim_max;
 		rl.rlim_cur = want;
 		if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
-			hc_warn("setrlimit(RLIMIT_NOFILE, %llu): %s",
-				(unsigned long long)want, strerror(errno));
+			hc_warn("setrlimit(RLIMIT_NOFILE, %llu): %s", (unsigned long long)want,
+				strerror(errno));
 			getrlimit(RLIMIT_NOFILE, &rl);
 		}
 	}
@@ -731,7 +725,8 @@ static void setup_public_protocols(struct hc_server *s)
 		pp[k].user = k == HC_PROTOCOL_SUPERVISOR ? &s->wrong_supervisor
 							 : &s->wrong_terminal;
 	}
-	for (int k = HC_PROTOCOL_MAP; k <= HC_PROTOCOL_MAP_V2; k += HC_PROTOCOL_MAP_V2 - HC_PROTOCOL_MAP) {
+	for (int k = HC_PROTOCOL_MAP; k <= HC_PROTOCOL_MAP_V2;
+	     k += HC_PROTOCOL_MAP_V2 - HC_PROTOCOL_MAP) {
 		s->protocols[k].callback = hc_wrong_listener_callback;
 		s->protocols[k].per_session_data_size = 0;
 		s->protocols[k].user = &s->wrong_map;
@@ -815,8 +810,8 @@ struct hc_server *hc_server_new(struct hc_venue_cfg *cfg, struct hc_slots *sourc
 	if (!drbg_start(s) || !hc_terminal_auth_start(s))
 		goto fail;
 	unsigned char inc_raw[8];
-	if (mbedtls_ctr_drbg_random(&((struct hc_drbg *)s->drbg)->ctr, inc_raw,
-				    sizeof inc_raw) != 0) {
+	if (mbedtls_ctr_drbg_random(&((struct hc_drbg *)s->drbg)->ctr, inc_raw, sizeof inc_raw) !=
+	    0) {
 		hc_error("random: cannot draw the correction incarnation");
 		goto fail;
 	}
@@ -828,8 +823,8 @@ struct hc_server *hc_server_new(struct hc_venue_cfg *cfg, struct hc_slots *sourc
 		goto fail;
 	}
 
-	lws_set_log_level(opt->verbose ? LLL_ERR | LLL_WARN | LLL_NOTICE
-				       : LLL_ERR | LLL_WARN, lws_log_to_hc);
+	lws_set_log_level(opt->verbose ? LLL_ERR | LLL_WARN | LLL_NOTICE : LLL_ERR | LLL_WARN,
+			  lws_log_to_hc);
 	setup_protocols(s);
 	/* Dead peers are found by TCP keepalive (kernel timers: probe after
 	 * HC_SERVER_PING_AFTER_S of silence, drop by HC_SERVER_HANGUP_AFTER_S).
@@ -864,8 +859,8 @@ struct hc_server *hc_server_new(struct hc_venue_cfg *cfg, struct hc_slots *sourc
 		s->context = create_context(s, &info);
 		if (s->context == NULL) {
 			hc_error("server: cannot listen on %s:%u for terminals and supervisors"
-				 " (staff_listen; is the port in use?)", s->staff_listen_host,
-				 s->staff_listen_port);
+				 " (staff_listen; is the port in use?)",
+				 s->staff_listen_host, s->staff_listen_port);
 			goto fail;
 		}
 		s->staff_vhost = lws_get_vhost_by_name(s->context, "headcount-staff");
@@ -874,7 +869,8 @@ struct hc_server *hc_server_new(struct hc_venue_cfg *cfg, struct hc_slots *sourc
 		s->pub.context = create_public_context(s, &info);
 		if (s->pub.context == NULL) {
 			hc_error("server: cannot listen on %s:%u (lws_create_context failed;"
-				 " is the port in use?)", s->listen_host, s->listen_port);
+				 " is the port in use?)",
+				 s->listen_host, s->listen_port);
 			goto fail;
 		}
 		s->public_vhost = lws_get_vhost_by_name(s->pub.context, "headcount");
@@ -886,7 +882,8 @@ struct hc_server *hc_server_new(struct hc_venue_cfg *cfg, struct hc_slots *sourc
 		s->context = create_context(s, &info);
 		if (s->context == NULL) {
 			hc_error("server: cannot listen on %s:%u (lws_create_context failed;"
-				 " is the port in use?)", s->listen_host, s->listen_port);
+				 " is the port in use?)",
+				 s->listen_host, s->listen_port);
 			goto fail;
 		}
 		s->public_vhost = lws_get_vhost_by_name(s->context, "headcount");
@@ -968,8 +965,8 @@ static void service_until(struct hc_server *s, bool (*done)(const struct hc_serv
 		 * at exit) and the time the job in flight met the bound was
 		 * left to chance. */
 		if (lws_dll2_is_detached(&s->commit_retry_sul.list))
-			lws_sul_schedule(s->context, 0, &s->commit_retry_sul,
-					 commit_retry_due, 50 * LWS_US_PER_MS);
+			lws_sul_schedule(s->context, 0, &s->commit_retry_sul, commit_retry_due,
+					 50 * LWS_US_PER_MS);
 		if (service_once(s) < 0)
 			break;
 	}
@@ -996,8 +993,8 @@ int hc_server_run(struct hc_server *s)
 {
 	if (s->staff_vhost != NULL)
 		hc_info("terminals and supervisors: ws://%s:%u (staff_listen); map clients"
-			" and HTTP only on the public port", s->staff_listen_host,
-			s->staff_listen_port);
+			" and HTTP only on the public port",
+			s->staff_listen_host, s->staff_listen_port);
 	hc_info("listening on http://%s:%u", s->listen_host, s->listen_port);
 	while (!s->stop_requested) {
 		if (service_once(s) < 0) {
@@ -1022,19 +1019,20 @@ int hc_server_run(struct hc_server *s)
 
 	hc_info("stopping: refusing new connections, finishing the commit in flight");
 	s->stopping = true;
-	hc_map_publish(s);           /* the map side refuses new clients too */
+	hc_map_publish(s); /* the map side refuses new clients too */
 	s->commit_retry_at_mono_ms = 0;
 	hc_server_kick_commit(s);
 	service_until(s, commits_finished, HC_SHUTDOWN_COMMIT_MS);
 	if (!commits_finished(s))
 		hc_error("stopping: commit did not finish within %d ms; its batches stay"
-			 " unacknowledged and will be resent", HC_SHUTDOWN_COMMIT_MS);
+			 " unacknowledged and will be resent",
+			 HC_SHUTDOWN_COMMIT_MS);
 	service_until(s, acks_flushed, HC_SHUTDOWN_FLUSH_MS);
 
 	s->closing_all = true;
 	lws_callback_on_writable_all_protocol(s->context, &s->protocols[HC_PROTOCOL_TERMINAL]);
 	lws_callback_on_writable_all_protocol(s->context, &s->protocols[HC_PROTOCOL_TERMINAL_V1]);
-	hc_map_publish(s);           /* and closes its map clients */
+	hc_map_publish(s); /* and closes its map clients */
 	hc_venue_state_wake_supervisors(s);
 	service_until(s, sessions_closed, HC_SHUTDOWN_FLUSH_MS);
 	hc_info("stopped: %" PRId64 " ledger rows", hc_ledger_row_count(s->ledger));

@@ -22,13 +22,13 @@
 struct hc_server;
 
 struct hc_server_options {
-	const char *listen_host;     /* address to bind, e.g. "127.0.0.1" */
+	const char *listen_host; /* address to bind, e.g. "127.0.0.1" */
 	uint16_t listen_port;
-	bool verbose;                /* lws notices and DEBUG lines */
-	const char *config_path;     /* read again on reload */
-	bool db_from_cli;            /* --db / --listen given: a reload keeps them */
+	bool verbose;		 /* lws notices and DEBUG lines */
+	const char *config_path; /* read again on reload */
+	bool db_from_cli;	 /* --db / --listen given: a reload keeps them */
 	bool listen_from_cli;
-	int64_t sample_interval_ms;  /* history samples; 0: the default minute */
+	int64_t sample_interval_ms; /* history samples; 0: the default minute */
 };
 
 /* Creates the lws context and starts listening; takes ownership of cfg,

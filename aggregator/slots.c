@@ -16,16 +16,16 @@
 
 struct hc_slots {
 	uint32_t capacity;
-	_Atomic uint32_t count;      /* release on add, acquire on read */
-	uint32_t id_stride;          /* id_len_max + 1 */
-	char *ids;                   /* capacity x id_stride */
-	uint32_t *hash;              /* hash_mask + 1 entries: slot + 1, 0 empty */
+	_Atomic uint32_t count; /* release on add, acquire on read */
+	uint32_t id_stride;	/* id_len_max + 1 */
+	char *ids;		/* capacity x id_stride */
+	uint32_t *hash;		/* hash_mask + 1 entries: slot + 1, 0 empty */
 	uint32_t hash_mask;
 };
 
 static uint64_t hash_id(const char *s)
 {
-	uint64_t h = 1469598103934665603ULL;     /* FNV-1a */
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
 	for (; *s; s++)
 		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
 	return h;

@@ -63,52 +63,51 @@
  * 40,000 batches/s). The cache fills only as the database grows. */
 #define HC_STORE_CACHE_KIB 16384
 
-static const char *const schema_sql =
-	"CREATE TABLE IF NOT EXISTS ledger ("
-	" id INTEGER PRIMARY KEY,"
-	" source TEXT NOT NULL,"
-	" incarnation TEXT NOT NULL,"
-	" seq INTEGER NOT NULL,"
-	" area TEXT NOT NULL,"
-	" entered INTEGER NOT NULL,"
-	" exited INTEGER NOT NULL,"
-	" received_at_ms INTEGER NOT NULL,"
-	" undo_entered INTEGER NOT NULL DEFAULT 0,"
-	" undo_exited INTEGER NOT NULL DEFAULT 0,"
-	" UNIQUE(source, incarnation, seq));"
-	"CREATE TABLE IF NOT EXISTS audit ("
-	" id INTEGER PRIMARY KEY,"
-	" at_ms INTEGER NOT NULL,"
-	" who TEXT NOT NULL,"
-	" action TEXT NOT NULL,"
-	" target TEXT NOT NULL,"
-	" detail_json TEXT NOT NULL,"
-	" reason TEXT NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS overrides ("
-	" target TEXT NOT NULL,"
-	" id TEXT NOT NULL,"
-	" mode TEXT NOT NULL,"
-	" who TEXT NOT NULL,"
-	" at_ms INTEGER NOT NULL,"
-	" reason TEXT NOT NULL,"
-	" PRIMARY KEY(target, id));"
-	"CREATE TABLE IF NOT EXISTS adjustments ("
-	" target TEXT NOT NULL,"
-	" id TEXT NOT NULL,"
-	" settings_json TEXT NOT NULL,"
-	" who TEXT NOT NULL,"
-	" at_ms INTEGER NOT NULL,"
-	" reason TEXT NOT NULL,"
-	" PRIMARY KEY(target, id));"
-	"CREATE TABLE IF NOT EXISTS samples ("
-	" area TEXT NOT NULL,"
-	" minute_ms INTEGER NOT NULL,"
-	" occupancy INTEGER NOT NULL,"
-	" level TEXT NOT NULL,"
-	" restricted INTEGER NOT NULL,"
-	" entered INTEGER NOT NULL,"
-	" exited INTEGER NOT NULL,"
-	" PRIMARY KEY(area, minute_ms));";
+static const char *const schema_sql = "CREATE TABLE IF NOT EXISTS ledger ("
+				      " id INTEGER PRIMARY KEY,"
+				      " source TEXT NOT NULL,"
+				      " incarnation TEXT NOT NULL,"
+				      " seq INTEGER NOT NULL,"
+				      " area TEXT NOT NULL,"
+				      " entered INTEGER NOT NULL,"
+				      " exited INTEGER NOT NULL,"
+				      " received_at_ms INTEGER NOT NULL,"
+				      " undo_entered INTEGER NOT NULL DEFAULT 0,"
+				      " undo_exited INTEGER NOT NULL DEFAULT 0,"
+				      " UNIQUE(source, incarnation, seq));"
+				      "CREATE TABLE IF NOT EXISTS audit ("
+				      " id INTEGER PRIMARY KEY,"
+				      " at_ms INTEGER NOT NULL,"
+				      " who TEXT NOT NULL,"
+				      " action TEXT NOT NULL,"
+				      " target TEXT NOT NULL,"
+				      " detail_json TEXT NOT NULL,"
+				      " reason TEXT NOT NULL);"
+				      "CREATE TABLE IF NOT EXISTS overrides ("
+				      " target TEXT NOT NULL,"
+				      " id TEXT NOT NULL,"
+				      " mode TEXT NOT NULL,"
+				      " who TEXT NOT NULL,"
+				      " at_ms INTEGER NOT NULL,"
+				      " reason TEXT NOT NULL,"
+				      " PRIMARY KEY(target, id));"
+				      "CREATE TABLE IF NOT EXISTS adjustments ("
+				      " target TEXT NOT NULL,"
+				      " id TEXT NOT NULL,"
+				      " settings_json TEXT NOT NULL,"
+				      " who TEXT NOT NULL,"
+				      " at_ms INTEGER NOT NULL,"
+				      " reason TEXT NOT NULL,"
+				      " PRIMARY KEY(target, id));"
+				      "CREATE TABLE IF NOT EXISTS samples ("
+				      " area TEXT NOT NULL,"
+				      " minute_ms INTEGER NOT NULL,"
+				      " occupancy INTEGER NOT NULL,"
+				      " level TEXT NOT NULL,"
+				      " restricted INTEGER NOT NULL,"
+				      " entered INTEGER NOT NULL,"
+				      " exited INTEGER NOT NULL,"
+				      " PRIMARY KEY(area, minute_ms));";
 
 /* Schema 3 added the undo columns (a terminal's correcting deltas):
  * a version 1 or 2 database gains them, 0 in every older row. */
@@ -123,8 +122,7 @@ static const char *const insert_sql =
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9);";
 
 /* "message (code N)" for the last error on db. */
-void hc_store_db_error(sqlite3 *db, int rc, const char *what, char *err,
-			    size_t err_cap)
+void hc_store_db_error(sqlite3 *db, int rc, const char *what, char *err, size_t err_cap)
 {
 	snprintf(err, err_cap, "%s: %s (code %d)", what,
 		 db ? sqlite3_errmsg(db) : sqlite3_errstr(rc), rc);
@@ -175,8 +173,7 @@ static bool ensure_schema(sqlite3 *db, char *err, size_t err_cap)
 	if (version == HC_STORE_SCHEMA_VERSION)
 		return true;
 	if (version > HC_STORE_SCHEMA_VERSION) {
-		snprintf(err, err_cap,
-			 "database schema version %d is newer than this program's %d",
+		snprintf(err, err_cap, "database schema version %d is newer than this program's %d",
 			 version, HC_STORE_SCHEMA_VERSION);
 		return false;
 	}
@@ -184,8 +181,7 @@ static bool ensure_schema(sqlite3 *db, char *err, size_t err_cap)
 	/* A database made before schema 3 has a ledger table without the
 	 * undo columns; CREATE ... IF NOT EXISTS leaves it as it is. */
 	snprintf(sql, sizeof sql, "BEGIN IMMEDIATE; %s %s PRAGMA user_version = %d; COMMIT;",
-		 version >= 1 ? upgrade_to_3_sql : "", schema_sql,
-		 HC_STORE_SCHEMA_VERSION);
+		 version >= 1 ? upgrade_to_3_sql : "", schema_sql, HC_STORE_SCHEMA_VERSION);
 	if (!hc_store_exec(db, sql, err, err_cap)) {
 		sqlite3_exec(db, "ROLLBACK;", NULL, NULL, NULL);
 		return false;
@@ -207,7 +203,8 @@ static bool check_directory(const char *path, char *err, size_t err_cap)
 		if (errno == ENOENT)
 			snprintf(err, err_cap,
 				 "directory %s does not exist; create it (mkdir -p %s)"
-				 " or point --db / [venue] database elsewhere", dir, dir);
+				 " or point --db / [venue] database elsewhere",
+				 dir, dir);
 		else
 			snprintf(err, err_cap, "directory %s: %s", dir, strerror(errno));
 		return false;
@@ -221,12 +218,13 @@ static bool check_directory(const char *path, char *err, size_t err_cap)
 		if (e == EROFS)
 			snprintf(err, err_cap,
 				 "directory %s is on a read-only file system; remount it"
-				 " read-write or put the database on a writable disk", dir);
+				 " read-write or put the database on a writable disk",
+				 dir);
 		else if (e == EPERM)
 			snprintf(err, err_cap,
 				 "directory %s is not writable (%s: is it immutable?"
-				 " lsattr -d shows an i; chattr -i clears it)", dir,
-				 strerror(e));
+				 " lsattr -d shows an i; chattr -i clears it)",
+				 dir, strerror(e));
 		else
 			snprintf(err, err_cap,
 				 "directory %s is not writable (%s); SQLite creates the"
@@ -250,19 +248,22 @@ static bool check_file_writable(const char *path, char *err, size_t err_cap)
 	}
 	int e = errno;
 	if (e == ENOENT)
-		return true;             /* created by SQLite */
+		return true; /* created by SQLite */
 	if (e == EPERM)
 		snprintf(err, err_cap,
 			 "database file %s cannot be opened for writing (%s: is it"
 			 " immutable? lsattr shows an i; chattr -i clears it)",
 			 path, strerror(e));
 	else if (e == EROFS)
-		snprintf(err, err_cap, "database file %s is on a read-only file system;"
-			 " remount it read-write or move the database", path);
+		snprintf(err, err_cap,
+			 "database file %s is on a read-only file system;"
+			 " remount it read-write or move the database",
+			 path);
 	else
 		snprintf(err, err_cap,
 			 "database file %s cannot be opened for writing (%s); make it"
-			 " writable for this user", path, strerror(e));
+			 " writable for this user",
+			 path, strerror(e));
 	return false;
 }
 
@@ -322,8 +323,8 @@ static bool probe_write(sqlite3 *db, char *err, size_t err_cap)
 	return true;
 }
 
-struct hc_store *hc_store_open(const char *path, const struct hc_venue_cfg *cfg,
-			       char *err, size_t err_cap)
+struct hc_store *hc_store_open(const char *path, const struct hc_venue_cfg *cfg, char *err,
+			       size_t err_cap)
 {
 	struct hc_store *s = calloc(1, sizeof *s);
 	if (s == NULL) {
@@ -373,8 +374,7 @@ struct hc_store *hc_store_open(const char *path, const struct hc_venue_cfg *cfg,
 		goto fail;
 	if (!ensure_schema(s->db, err, err_cap) || !probe_write(s->db, err, err_cap))
 		goto fail;
-	rc = sqlite3_prepare_v3(s->db, insert_sql, -1, SQLITE_PREPARE_PERSISTENT, &s->insert,
-				NULL);
+	rc = sqlite3_prepare_v3(s->db, insert_sql, -1, SQLITE_PREPARE_PERSISTENT, &s->insert, NULL);
 	if (rc != SQLITE_OK) {
 		hc_store_db_error(s->db, rc, "prepare insert", err, err_cap);
 		goto fail;
@@ -400,8 +400,7 @@ static bool read_pragma(sqlite3 *db, const char *sql, char *out, size_t cap)
 	return ok;
 }
 
-bool hc_store_durability(struct hc_store *s, char *journal_mode, size_t cap,
-			 int *synchronous)
+bool hc_store_durability(struct hc_store *s, char *journal_mode, size_t cap, int *synchronous)
 {
 	char sync_text[16];
 	if (!read_pragma(s->db, "PRAGMA journal_mode;", journal_mode, cap) ||
@@ -422,11 +421,11 @@ void hc_store_close(struct hc_store *s)
 	if (s->db != NULL) {
 		int rc = sqlite3_close(s->db);
 		if (rc != SQLITE_OK)
-			hc_error("store %s: close: %s (code %d)", s->path,
-				 sqlite3_errmsg(s->db), rc);
+			hc_error("store %s: close: %s (code %d)", s->path, sqlite3_errmsg(s->db),
+				 rc);
 	}
 	if (s->lock_fd >= 0)
-		close(s->lock_fd);       /* releases the flock */
+		close(s->lock_fd); /* releases the flock */
 	free(s);
 }
 
@@ -438,8 +437,7 @@ bool hc_store_checkpoint_stats(struct hc_store *s, struct hc_checkpoint_stats *o
 	return true;
 }
 
-void hc_store_use_slots(struct hc_store *s, struct hc_slots *sources,
-			struct hc_slots *areas)
+void hc_store_use_slots(struct hc_store *s, struct hc_slots *sources, struct hc_slots *areas)
 {
 	s->sources = sources;
 	s->areas = areas;

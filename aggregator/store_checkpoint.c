@@ -28,16 +28,16 @@
 #include "shared/log.h"
 
 struct hc_checkpointer {
-	sqlite3 *writer;             /* the store's connection (commit thread) */
-	sqlite3 *db;                 /* the checkpointer's own connection */
+	sqlite3 *writer; /* the store's connection (commit thread) */
+	sqlite3 *db;	 /* the checkpointer's own connection */
 	char *path;
 	pthread_t thread;
 	bool started;
 	bool start_failed;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	bool requested;              /* a pass is wanted */
-	bool running;                /* a pass is under way */
+	bool requested; /* a pass is wanted */
+	bool running;	/* a pass is under way */
 	bool stopping;
 	struct hc_checkpoint_stats stats;
 };
@@ -88,7 +88,8 @@ static bool start_thread(struct hc_checkpointer *c)
 		rc = sqlite3_exec(c->db, "PRAGMA synchronous=FULL;", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		hc_warn("store: checkpointer connection to %s: %s (code %d); checkpoints stay"
-			" on the commit thread", c->path, c->db ? sqlite3_errmsg(c->db) : "", rc);
+			" on the commit thread",
+			c->path, c->db ? sqlite3_errmsg(c->db) : "", rc);
 		goto fail;
 	}
 	sigset_t all, old;
@@ -200,7 +201,8 @@ void hc_checkpointer_detach(struct hc_checkpointer *c)
 	if (c->db != NULL) {
 		int rc = sqlite3_close(c->db);
 		if (rc != SQLITE_OK)
-			hc_error("store: checkpointer close: %s (code %d)", sqlite3_errmsg(c->db), rc);
+			hc_error("store: checkpointer close: %s (code %d)", sqlite3_errmsg(c->db),
+				 rc);
 	}
 	pthread_cond_destroy(&c->cond);
 	pthread_mutex_destroy(&c->lock);

@@ -40,10 +40,10 @@ struct hc_checkpointer;
 
 /* What the checkpoints did so far (read on any thread). */
 struct hc_checkpoint_stats {
-	int64_t passes;              /* background passes */
-	int64_t catch_ups;           /* tails copied on the commit thread */
-	int64_t catch_up_us_max;     /* the longest of those */
-	int64_t pass_us_max;         /* the longest background pass */
+	int64_t passes;		 /* background passes */
+	int64_t catch_ups;	 /* tails copied on the commit thread */
+	int64_t catch_up_us_max; /* the longest of those */
+	int64_t pass_us_max;	 /* the longest background pass */
 };
 
 /* Takes over checkpointing of db (the store's connection, opened on

@@ -50,8 +50,7 @@ static const char *const record_sql[ST_COUNT] = {
 /* ---- commit ----------------------------------------------------------- */
 
 /* Binds and runs the prepared insert for one row. */
-static int insert_row(struct hc_store *s, const struct hc_ledger_row *row,
-		      bool *inserted)
+static int insert_row(struct hc_store *s, const struct hc_ledger_row *row, bool *inserted)
 {
 	const struct hc_venue_cfg *cfg = s->cfg;
 	const char *source, *area;
@@ -97,8 +96,8 @@ static int insert_row(struct hc_store *s, const struct hc_ledger_row *row,
 static sqlite3_stmt *record_stmt(struct hc_store *s, enum record_stmt which, int *rc)
 {
 	if (s->records[which] == NULL)
-		*rc = sqlite3_prepare_v3(s->db, record_sql[which], -1,
-					 SQLITE_PREPARE_PERSISTENT, &s->records[which], NULL);
+		*rc = sqlite3_prepare_v3(s->db, record_sql[which], -1, SQLITE_PREPARE_PERSISTENT,
+					 &s->records[which], NULL);
 	return s->records[which];
 }
 
@@ -176,22 +175,20 @@ static int write_record(struct hc_store *s, const struct hc_store_record *r)
 		rc = sqlite3_step(st);
 		break;
 	}
-	default:
-		return SQLITE_MISUSE;
+	default: return SQLITE_MISUSE;
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-bool hc_store_commit(struct hc_store *s, const struct hc_ledger_row *rows,
-		     size_t n, bool *inserted, char *err, size_t err_cap)
+bool hc_store_commit(struct hc_store *s, const struct hc_ledger_row *rows, size_t n, bool *inserted,
+		     char *err, size_t err_cap)
 {
 	return hc_store_commit_job(s, rows, n, inserted, NULL, 0, err, err_cap);
 }
 
-bool hc_store_commit_job(struct hc_store *s, const struct hc_ledger_row *rows,
-			 size_t n, bool *inserted,
-			 const struct hc_store_record *records, size_t n_records,
+bool hc_store_commit_job(struct hc_store *s, const struct hc_ledger_row *rows, size_t n,
+			 bool *inserted, const struct hc_store_record *records, size_t n_records,
 			 char *err, size_t err_cap)
 {
 	int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE;", NULL, NULL, NULL);

@@ -17,18 +17,24 @@
 #include "aggregator/store.h"
 #include "aggregator/store_checkpoint.h"
 
-enum record_stmt { ST_AUDIT, ST_OVERRIDE_SET, ST_OVERRIDE_DELETE, ST_ADJUSTMENT,
-		   ST_SAMPLE, ST_COUNT };
+enum record_stmt {
+	ST_AUDIT,
+	ST_OVERRIDE_SET,
+	ST_OVERRIDE_DELETE,
+	ST_ADJUSTMENT,
+	ST_SAMPLE,
+	ST_COUNT
+};
 
 struct hc_store {
 	sqlite3 *db;
 	sqlite3_stmt *insert;
 	sqlite3_stmt *records[ST_COUNT]; /* prepared on first use */
 	const struct hc_venue_cfg *cfg;
-	struct hc_slots *sources;    /* NULL: indexes are config positions */
+	struct hc_slots *sources; /* NULL: indexes are config positions */
 	struct hc_slots *areas;
 	struct hc_checkpointer *checkpointer; /* NULL: SQLite checkpoints itself */
-	int lock_fd;                 /* PATH.lock, flock()ed; -1: none */
+	int lock_fd;			      /* PATH.lock, flock()ed; -1: none */
 	char path[PATH_MAX];
 };
 

@@ -39,9 +39,8 @@
  * where a plain scan takes 0.2 s. Rows of one terminal still arrive in
  * the order they were committed, so nearly ascending by seq, and the
  * ledger's interval insert stays at its constant-time tail case. */
-static const char *const load_sql =
-	"SELECT source, incarnation, seq, area, entered, exited,"
-	" undo_entered, undo_exited, received_at_ms FROM ledger;";
+static const char *const load_sql = "SELECT source, incarnation, seq, area, entered, exited,"
+				    " undo_entered, undo_exited, received_at_ms FROM ledger;";
 
 /* ---- loading ---------------------------------------------------------- */
 
@@ -52,44 +51,41 @@ struct warned_ids {
 	bool overflow_said;
 };
 
-static void warn_unknown_once(struct warned_ids *w, const char *kind,
-			      const char *id, const char *path)
+static void warn_unknown_once(struct warned_ids *w, const char *kind, const char *id,
+			      const char *path)
 {
 	for (int i = 0; i < w->len; i++)
 		if (strcmp(w->ids[i], id) == 0)
 			return;
 	if (w->len == (int)(sizeof w->ids / sizeof w->ids[0])) {
 		if (!w->overflow_said)
-			hc_warn("store %s: more unknown ids than are worth listing",
-				path);
+			hc_warn("store %s: more unknown ids than are worth listing", path);
 		w->overflow_said = true;
 		return;
 	}
 	snprintf(w->ids[w->len++], sizeof w->ids[0], "%s", id);
-	hc_warn("store %s: ledger rows of %s \"%s\", not in the venue config",
-		path, kind, id);
+	hc_warn("store %s: ledger rows of %s \"%s\", not in the venue config", path, kind, id);
 }
 
 
 /* An open-addressing hash of config ids to their index, so a row's
  * source and area are found in constant time whatever the row order. */
 struct id_index {
-	const char **ids;            /* slot -> id, NULL when empty */
-	uint32_t *indexes;           /* slot -> index in the config */
+	const char **ids;  /* slot -> id, NULL when empty */
+	uint32_t *indexes; /* slot -> index in the config */
 	size_t mask;
 };
 
 static uint64_t hash_id(const char *s)
 {
-	uint64_t h = 1469598103934665603ULL;     /* FNV-1a */
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
 	for (; *s; s++)
 		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
 	return h;
 }
 
 /* Builds the index of count ids, each at (char *)base + i * stride. */
-static bool id_index_build(struct id_index *x, const char *base, size_t stride,
-			   int count)
+static bool id_index_build(struct id_index *x, const char *base, size_t stride, int count)
 {
 	size_t slots = 16;
 	while (slots < 2 * (size_t)count)
@@ -113,8 +109,7 @@ static bool id_index_build(struct id_index *x, const char *base, size_t stride,
 /* Index of id, or UINT32_MAX. */
 static uint32_t id_index_find(const struct id_index *x, const char *id)
 {
-	for (size_t slot = hash_id(id) & x->mask; x->ids[slot] != NULL;
-	     slot = (slot + 1) & x->mask)
+	for (size_t slot = hash_id(id) & x->mask; x->ids[slot] != NULL; slot = (slot + 1) & x->mask)
 		if (strcmp(x->ids[slot], id) == 0)
 			return x->indexes[slot];
 	return UINT32_MAX;
@@ -132,13 +127,13 @@ struct loader {
 	struct id_index terminals;
 	struct id_index areas;
 	struct slots_view {
-		struct hc_slots *sources;  /* NULL: map to config positions */
+		struct hc_slots *sources; /* NULL: map to config positions */
 		struct hc_slots *areas;
 	} slots;
 	struct warned_ids warned;
 	char last_source[HC_NAME_LEN_MAX + HC_ID_LEN_MAX + 2];
 	uint32_t last_terminal;
-	bool last_source_known;      /* a terminal of the config */
+	bool last_source_known; /* a terminal of the config */
 	bool last_area_known;
 	char last_inc_text[HC_INCARNATION_HEX_LEN + 1];
 	uint64_t last_inc;
@@ -196,22 +191,22 @@ static uint32_t loader_area(struct loader *ld, const char *area, const char *pat
 	return ld->last_area_index;
 }
 
-bool hc_store_load(struct hc_store *s, struct hc_ledger *l,
-		   struct hc_store_load_stats *stats, char *err, size_t err_cap)
+bool hc_store_load(struct hc_store *s, struct hc_ledger *l, struct hc_store_load_stats *stats,
+		   char *err, size_t err_cap)
 {
 	sqlite3_stmt *st = NULL;
 	struct loader *ld = calloc(1, sizeof *ld);
 	memset(stats, 0, sizeof *stats);
 	if (ld == NULL ||
-	    !id_index_build(&ld->terminals, s->cfg->terminals[0].id,
-			    sizeof s->cfg->terminals[0], s->cfg->terminal_count) ||
+	    !id_index_build(&ld->terminals, s->cfg->terminals[0].id, sizeof s->cfg->terminals[0],
+			    s->cfg->terminal_count) ||
 	    !id_index_build(&ld->areas, s->cfg->areas[0].id, sizeof s->cfg->areas[0],
 			    s->cfg->area_count)) {
 		snprintf(err, err_cap, "out of memory");
 		goto fail;
 	}
 	ld->last_terminal = HC_LEDGER_NO_TERMINAL;
-	ld->last_area_index = UINT32_MAX - 1;     /* nothing cached yet */
+	ld->last_area_index = UINT32_MAX - 1; /* nothing cached yet */
 	ld->slots.sources = s->sources;
 	ld->slots.areas = s->areas;
 	int rc = sqlite3_prepare_v2(s->db, load_sql, -1, &st, NULL);
@@ -233,11 +228,11 @@ bool hc_store_load(struct hc_store *s, struct hc_ledger *l,
 			.received_at_ms = sqlite3_column_int64(st, 8),
 		};
 		stats->rows++;
-		if (row.entered < 0 || row.exited < 0 || row.seq < 1 ||
-		    row.undo_entered < 0 || row.undo_exited < 0) {
+		if (row.entered < 0 || row.exited < 0 || row.seq < 1 || row.undo_entered < 0 ||
+		    row.undo_exited < 0) {
 			snprintf(err, err_cap,
-				 "row of %s seq %" PRId64 " has a negative count or seq",
-				 source, row.seq);
+				 "row of %s seq %" PRId64 " has a negative count or seq", source,
+				 row.seq);
 			goto fail;
 		}
 		if (!ld->last_source_known)
@@ -268,10 +263,9 @@ fail:
 /* ---- settings and history --------------------------------------------- */
 
 /* Reads one settings table (overrides or adjustments) into fn. */
-static bool load_setting_table(struct hc_store *s, const char *sql,
-			       enum hc_store_record_kind kind,
-			       void (*fn)(void *arg, const struct hc_store_record *r),
-			       void *arg, char *err, size_t err_cap)
+static bool load_setting_table(struct hc_store *s, const char *sql, enum hc_store_record_kind kind,
+			       void (*fn)(void *arg, const struct hc_store_record *r), void *arg,
+			       char *err, size_t err_cap)
 {
 	sqlite3_stmt *st = NULL;
 	struct hc_store_record *r = calloc(1, sizeof *r);
@@ -305,20 +299,21 @@ fail:
 }
 
 bool hc_store_load_settings(struct hc_store *s,
-			    void (*fn)(void *arg, const struct hc_store_record *r),
-			    void *arg, char *err, size_t err_cap)
+			    void (*fn)(void *arg, const struct hc_store_record *r), void *arg,
+			    char *err, size_t err_cap)
 {
-	return load_setting_table(s, "SELECT target, id, mode, who, at_ms, reason"
+	return load_setting_table(s,
+				  "SELECT target, id, mode, who, at_ms, reason"
 				  " FROM overrides ORDER BY at_ms;",
 				  HC_RECORD_OVERRIDE, fn, arg, err, err_cap) &&
-	       load_setting_table(s, "SELECT target, id, settings_json, who, at_ms, reason"
+	       load_setting_table(s,
+				  "SELECT target, id, settings_json, who, at_ms, reason"
 				  " FROM adjustments ORDER BY at_ms;",
 				  HC_RECORD_ADJUSTMENT, fn, arg, err, err_cap);
 }
 
-bool hc_store_export_samples(const char *path, int64_t from_ms, int64_t to_ms,
-			     const char *area, FILE *out, int64_t *rows_out,
-			     char *err, size_t err_cap)
+bool hc_store_export_samples(const char *path, int64_t from_ms, int64_t to_ms, const char *area,
+			     FILE *out, int64_t *rows_out, char *err, size_t err_cap)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
@@ -329,14 +324,13 @@ bool hc_store_export_samples(const char *path, int64_t from_ms, int64_t to_ms,
 		goto fail;
 	}
 	sqlite3_busy_timeout(db, 5000);
-	const char *sql =
-		"SELECT area, minute_ms, occupancy, level, restricted, entered, exited"
-		" FROM samples WHERE minute_ms >= ?1 AND minute_ms < ?2"
-		" AND (?3 IS NULL OR area = ?3) ORDER BY area, minute_ms;";
+	const char *sql = "SELECT area, minute_ms, occupancy, level, restricted, entered, exited"
+			  " FROM samples WHERE minute_ms >= ?1 AND minute_ms < ?2"
+			  " AND (?3 IS NULL OR area = ?3) ORDER BY area, minute_ms;";
 	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
 	if (rc != SQLITE_OK) {
-		hc_store_db_error(db, rc, "read samples (is this a headcount database?)",
-				err, err_cap);
+		hc_store_db_error(db, rc, "read samples (is this a headcount database?)", err,
+				  err_cap);
 		goto fail;
 	}
 	if ((rc = sqlite3_bind_int64(st, 1, from_ms)) != SQLITE_OK ||
@@ -354,12 +348,14 @@ bool hc_store_export_samples(const char *path, int64_t from_ms, int64_t to_ms,
 		char line[256];
 		size_t len = hc_history_csv_row(line, sizeof line, hc_store_column_text(st, 0),
 						sqlite3_column_int64(st, 1),
-						sqlite3_column_int64(st, 2), hc_store_column_text(st, 3),
+						sqlite3_column_int64(st, 2),
+						hc_store_column_text(st, 3),
 						sqlite3_column_int(st, 4) != 0,
 						sqlite3_column_int64(st, 5),
 						sqlite3_column_int64(st, 6));
 		if (len == 0 || fwrite(line, 1, len, out) != len) {
-			snprintf(err, err_cap, "write: %s", len ? strerror(errno) : "line too long");
+			snprintf(err, err_cap, "write: %s",
+				 len ? strerror(errno) : "line too long");
 			goto fail;
 		}
 		(*rows_out)++;

@@ -25,8 +25,8 @@
 
 #include <jansson.h>
 
-__attribute__((format(printf, 3, 4)))
-static enum hc_sup_verdict refuse(char *why, size_t cap, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static enum hc_sup_verdict refuse(char *why, size_t cap,
+									const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -40,9 +40,8 @@ static enum hc_sup_verdict refuse(char *why, size_t cap, const char *fmt, ...)
  * unknown type, jansson's "near '<byte>'"): every byte outside printable
  * ASCII becomes '?', as in protocol.c, so a cut UTF-8 sequence or a
  * control byte never reaches the close frame. */
-__attribute__((format(printf, 3, 4)))
-static enum hc_sup_verdict close_with(struct hc_proto_error *err, enum hc_close_code code,
-				      const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static enum hc_sup_verdict
+close_with(struct hc_proto_error *err, enum hc_close_code code, const char *fmt, ...)
 {
 	err->code = code;
 	va_list ap;
@@ -123,8 +122,8 @@ static enum hc_sup_verdict parse_proof(json_t *root, struct hc_sup_cmd *cmd,
 }
 
 /* reason: 1..HC_REASON_BYTES_MAX bytes, required for every command. */
-static enum hc_sup_verdict read_reason(json_t *root, const char *type,
-				       struct hc_sup_cmd *cmd, char *why, size_t cap)
+static enum hc_sup_verdict read_reason(json_t *root, const char *type, struct hc_sup_cmd *cmd,
+				       char *why, size_t cap)
 {
 	json_t *r = json_object_get(root, "reason");
 	if (!json_is_string(r) || json_string_length(r) < 1 ||
@@ -137,8 +136,8 @@ static enum hc_sup_verdict read_reason(json_t *root, const char *type,
 }
 
 /* "target" and "id" of override and set_thresholds. */
-static enum hc_sup_verdict read_target(json_t *root, const char *type,
-				       struct hc_sup_cmd *cmd, char *why, size_t cap)
+static enum hc_sup_verdict read_target(json_t *root, const char *type, struct hc_sup_cmd *cmd,
+				       char *why, size_t cap)
 {
 	json_t *target = json_object_get(root, "target");
 	json_t *id = json_object_get(root, "id");
@@ -156,8 +155,8 @@ static enum hc_sup_verdict read_target(json_t *root, const char *type,
 	return HC_SUP_ACCEPT;
 }
 
-static enum hc_sup_verdict parse_override(json_t *root, struct hc_sup_cmd *cmd,
-					  char *why, size_t cap)
+static enum hc_sup_verdict parse_override(json_t *root, struct hc_sup_cmd *cmd, char *why,
+					  size_t cap)
 {
 	enum hc_sup_verdict v = read_target(root, "override", cmd, why, cap);
 	if (v != HC_SUP_ACCEPT)
@@ -168,8 +167,8 @@ static enum hc_sup_verdict parse_override(json_t *root, struct hc_sup_cmd *cmd,
 	return read_reason(root, "override", cmd, why, cap);
 }
 
-static enum hc_sup_verdict parse_set_thresholds(json_t *root, struct hc_sup_cmd *cmd,
-						char *why, size_t cap)
+static enum hc_sup_verdict parse_set_thresholds(json_t *root, struct hc_sup_cmd *cmd, char *why,
+						size_t cap)
 {
 	enum hc_sup_verdict v = read_target(root, "set_thresholds", cmd, why, cap);
 	if (v != HC_SUP_ACCEPT)
@@ -196,13 +195,14 @@ static enum hc_sup_verdict parse_set_thresholds(json_t *root, struct hc_sup_cmd 
 		any = true;
 	}
 	if (!any)
-		return refuse(why, cap, "set_thresholds needs at least one of capacity,"
+		return refuse(why, cap,
+			      "set_thresholds needs at least one of capacity,"
 			      " moderate_at, crowded_at, full_at, restrict_at, resume_at, hold_s");
 	return read_reason(root, "set_thresholds", cmd, why, cap);
 }
 
-static enum hc_sup_verdict parse_correct(json_t *root, struct hc_sup_cmd *cmd,
-					 char *why, size_t cap)
+static enum hc_sup_verdict parse_correct(json_t *root, struct hc_sup_cmd *cmd, char *why,
+					 size_t cap)
 {
 	json_t *area = json_object_get(root, "area");
 	json_t *occupancy = json_object_get(root, "occupancy");
@@ -218,9 +218,10 @@ static enum hc_sup_verdict parse_correct(json_t *root, struct hc_sup_cmd *cmd,
 		if (!json_is_integer(delta) || json_integer_value(delta) == 0 ||
 		    json_integer_value(delta) > HC_CORRECT_OCCUPANCY_MAX ||
 		    json_integer_value(delta) < -HC_CORRECT_OCCUPANCY_MAX)
-			return refuse(why, cap, "correct.delta must be a non-zero integer"
-				      " -%lld..%lld", HC_CORRECT_OCCUPANCY_MAX,
-				      HC_CORRECT_OCCUPANCY_MAX);
+			return refuse(why, cap,
+				      "correct.delta must be a non-zero integer"
+				      " -%lld..%lld",
+				      HC_CORRECT_OCCUPANCY_MAX, HC_CORRECT_OCCUPANCY_MAX);
 		cmd->has_delta = true;
 		cmd->delta = json_integer_value(delta);
 		return read_reason(root, "correct", cmd, why, cap);
@@ -233,8 +234,8 @@ static enum hc_sup_verdict parse_correct(json_t *root, struct hc_sup_cmd *cmd,
 	return read_reason(root, "correct", cmd, why, cap);
 }
 
-enum hc_sup_verdict hc_sup_parse(const char *buf, size_t len, struct hc_sup_cmd *cmd,
-				 char *why, size_t why_cap, struct hc_proto_error *err)
+enum hc_sup_verdict hc_sup_parse(const char *buf, size_t len, struct hc_sup_cmd *cmd, char *why,
+				 size_t why_cap, struct hc_proto_error *err)
 {
 	memset(cmd, 0, sizeof *cmd);
 	why[0] = '\0';
@@ -278,8 +279,10 @@ enum hc_sup_verdict hc_sup_parse(const char *buf, size_t len, struct hc_sup_cmd 
 		goto done;
 	}
 	if (!read_request(root, cmd)) {
-		v = refuse(why, why_cap, "request must be a string or an integer of at most"
-			   " %d characters", HC_REQUEST_JSON_MAX - 3);
+		v = refuse(why, why_cap,
+			   "request must be a string or an integer of at most"
+			   " %d characters",
+			   HC_REQUEST_JSON_MAX - 3);
 		goto done;
 	}
 	switch (cmd->type) {
@@ -292,8 +295,8 @@ done:
 	return v;
 }
 
-bool hc_sup_check_target(const struct hc_venue_cfg *cfg, enum hc_sup_target target,
-			 const char *id, int *index, char *why, size_t why_cap)
+bool hc_sup_check_target(const struct hc_venue_cfg *cfg, enum hc_sup_target target, const char *id,
+			 int *index, char *why, size_t why_cap)
 {
 	*index = target == HC_SUP_GROUP ? hc_venue_find_group(cfg, id)
 					: hc_venue_find_area(cfg, id);
@@ -317,9 +320,8 @@ void hc_adjustment_merge(struct hc_adjustment *into, const struct hc_adjustment 
 	}
 }
 
-bool hc_adjustment_apply(const struct hc_adjustment *a, bool is_group,
-			 struct hc_thresholds *t, int64_t *capacity,
-			 char *why, size_t why_cap)
+bool hc_adjustment_apply(const struct hc_adjustment *a, bool is_group, struct hc_thresholds *t,
+			 int64_t *capacity, char *why, size_t why_cap)
 {
 	struct hc_thresholds next = *t;
 	const char *range = "";
@@ -328,8 +330,8 @@ bool hc_adjustment_apply(const struct hc_adjustment *a, bool is_group,
 		return false;
 	}
 	for (int k = 0; k < HC_THRESHOLD_KEY_COUNT; k++) {
-		if (a->has[k] && !hc_threshold_set(&next, (enum hc_threshold_key)k,
-						   a->value[k], &range)) {
+		if (a->has[k] &&
+		    !hc_threshold_set(&next, (enum hc_threshold_key)k, a->value[k], &range)) {
 			snprintf(why, why_cap, "%s must be %s, got %g",
 				 hc_threshold_key_name((enum hc_threshold_key)k), range,
 				 a->value[k]);
@@ -377,7 +379,8 @@ bool hc_adjustment_from_json(const char *text, struct hc_adjustment *out)
 	const char *key;
 	json_t *v;
 	if (ok) {
-		json_object_foreach(o, key, v) {
+		json_object_foreach(o, key, v)
+		{
 			enum hc_threshold_key k;
 			if (strcmp(key, "capacity") == 0 && json_is_integer(v)) {
 				out->has_capacity = true;
@@ -394,8 +397,8 @@ bool hc_adjustment_from_json(const char *text, struct hc_adjustment *out)
 	return ok;
 }
 
-void hc_sup_correction_delta(int64_t entered, int64_t exited, int64_t target,
-			     int64_t *d_entered, int64_t *d_exited)
+void hc_sup_correction_delta(int64_t entered, int64_t exited, int64_t target, int64_t *d_entered,
+			     int64_t *d_exited)
 {
 	assert(entered >= 0 && exited >= 0 && target >= 0);
 	int64_t delta = target - (entered - exited);

@@ -99,8 +99,8 @@ static void close_later(struct hc_supervisor_session *sv, uint16_t code, const c
 
 static void hello_timeout_due(lws_sorted_usec_list_t *sul)
 {
-	struct hc_supervisor_session *sv =
-		lws_container_of(sul, struct hc_supervisor_session, hello_sul);
+	struct hc_supervisor_session *sv = lws_container_of(sul, struct hc_supervisor_session,
+							    hello_sul);
 	if (sv->ready)
 		return;
 	char reason[64];
@@ -146,8 +146,8 @@ static int refuse(struct hc_server *s, struct hc_supervisor_session *sv,
 
 /* The audit record of a command. */
 static void audit_record(const struct hc_supervisor_session *sv, const struct hc_sup_cmd *cmd,
-			 const char *action, const char *detail_json, uint64_t token,
-			 int64_t at_ms, struct hc_store_record *r)
+			 const char *action, const char *detail_json, uint64_t token, int64_t at_ms,
+			 struct hc_store_record *r)
 {
 	memset(r, 0, sizeof *r);
 	r->kind = HC_RECORD_AUDIT;
@@ -200,13 +200,12 @@ static int do_override(struct hc_server *s, struct hc_supervisor_session *sv,
 	}
 	sv->commands_waiting++;
 
-	struct hc_override_entry e = { .target = cmd->target, .mode = cmd->mode,
-				       .at_ms = now_ms };
+	struct hc_override_entry e = { .target = cmd->target, .mode = cmd->mode, .at_ms = now_ms };
 	snprintf(e.id, sizeof e.id, "%s", cmd->id);
 	snprintf(e.who, sizeof e.who, "%s", recs[1].who);
 	snprintf(e.reason, sizeof e.reason, "%s", cmd->reason);
-	hc_info("supervisor %s: override %s %s %s: %s", sv->name,
-		hc_sup_target_name(cmd->target), cmd->id, mode, cmd->reason);
+	hc_info("supervisor %s: override %s %s %s: %s", sv->name, hc_sup_target_name(cmd->target),
+		cmd->id, mode, cmd->reason);
 	hc_venue_state_set_override(s, &e);
 	hc_venue_state_refresh(s);
 	hc_server_kick_commit(s);
@@ -226,8 +225,8 @@ static int do_set_thresholds(struct hc_server *s, struct hc_supervisor_session *
 	if (!hc_venue_state_base_values(s, cmd->target, cmd->id, &t, &capacity))
 		return refuse(s, sv, cmd, "target not in the config file");
 	struct hc_adjustment merged = { 0 };
-	const struct hc_adjust_entry *existing =
-		hc_venue_state_find_adjustment(s, cmd->target, cmd->id);
+	const struct hc_adjust_entry *existing = hc_venue_state_find_adjustment(s, cmd->target,
+										cmd->id);
 	if (existing != NULL)
 		merged = existing->adj;
 	else if (s->adjustment_count == HC_SETTINGS_MAX)
@@ -257,12 +256,12 @@ static int do_set_thresholds(struct hc_server *s, struct hc_supervisor_session *
 	}
 	sv->commands_waiting++;
 	bool merged_ok = hc_venue_state_merge_adjustment(s, cmd->target, cmd->id, &cmd->set);
-	(void)merged_ok;             /* room was checked above */
+	(void)merged_ok; /* room was checked above */
 	hc_info("supervisor %s: set_thresholds %s %s %s: %s", sv->name,
 		hc_sup_target_name(cmd->target), cmd->id, set_json, cmd->reason);
 	if (!hc_venue_state_apply_config(s, false, why, sizeof why))
-		hc_error("supervisor %s: threshold change saved but not applied: %s",
-			 sv->name, why);
+		hc_error("supervisor %s: threshold change saved but not applied: %s", sv->name,
+			 why);
 	hc_server_kick_commit(s);
 	return 0;
 }
@@ -278,8 +277,10 @@ static int do_correct(struct hc_server *s, struct hc_supervisor_session *sv,
 	for (int k = 0; k < HC_PENDING_COMMANDS_MAX; k++) {
 		const struct hc_pending_command *q = &s->pending[k];
 		if (q->token != 0 && q->has_row && q->row.area_index == area_slot) {
-			snprintf(why, sizeof why, "a correction of area %s is still being saved;"
-				 " try again in a moment", cmd->id);
+			snprintf(why, sizeof why,
+				 "a correction of area %s is still being saved;"
+				 " try again in a moment",
+				 cmd->id);
 			return refuse(s, sv, cmd, why);
 		}
 	}
@@ -289,8 +290,10 @@ static int do_correct(struct hc_server *s, struct hc_supervisor_session *sv,
 	if (cmd->has_delta) {
 		int64_t now = entered > exited ? entered - exited : 0;
 		if (now + cmd->delta < 0) {
-			snprintf(why, sizeof why, "correct.delta %" PRId64 " would take area %s"
-				 " below 0 (it holds %" PRId64 ")", cmd->delta, cmd->id, now);
+			snprintf(why, sizeof why,
+				 "correct.delta %" PRId64 " would take area %s"
+				 " below 0 (it holds %" PRId64 ")",
+				 cmd->delta, cmd->id, now);
 			return refuse(s, sv, cmd, why);
 		}
 		d_entered = cmd->delta > 0 ? cmd->delta : 0;
@@ -305,8 +308,8 @@ static int do_correct(struct hc_server *s, struct hc_supervisor_session *sv,
 		.terminal_index = sv->source_slot,
 		.area_index = area_slot,
 		.incarnation = s->run_incarnation,
-		.seq = hc_ledger_seq_highest_known(s->ledger, sv->source_slot,
-						   s->run_incarnation) + 1,
+		.seq = hc_ledger_seq_highest_known(s->ledger, sv->source_slot, s->run_incarnation) +
+		       1,
 		.entered = d_entered,
 		.exited = d_exited,
 		.received_at_ms = now_ms,
@@ -319,9 +322,8 @@ static int do_correct(struct hc_server *s, struct hc_supervisor_session *sv,
 	int64_t before = entered > exited ? entered - exited : 0;
 	char detail[256];
 	snprintf(detail, sizeof detail,
-		 "{\"occupancy_before\":%" PRId64 ",\"occupancy\":%" PRId64
-		 ",\"entered\":%" PRId64 ",\"exited\":%" PRId64
-		 ",\"incarnation\":\"%s\",\"seq\":%" PRId64 "}",
+		 "{\"occupancy_before\":%" PRId64 ",\"occupancy\":%" PRId64 ",\"entered\":%" PRId64
+		 ",\"exited\":%" PRId64 ",\"incarnation\":\"%s\",\"seq\":%" PRId64 "}",
 		 before, target, d_entered, d_exited, inc, has_row ? row.seq : 0);
 	struct hc_store_record audit;
 	audit_record(sv, cmd, "correct", detail, p->token, now_ms, &audit);
@@ -338,17 +340,16 @@ static int do_correct(struct hc_server *s, struct hc_supervisor_session *sv,
 		hc_corrections_add(s->corrections, area_slot, audit.who, now_ms, d_entered,
 				   d_exited, cmd->reason);
 	}
-	hc_info("supervisor %s: correct area %s from %" PRId64 " to %" PRId64
-		" (entered +%" PRId64 ", exited +%" PRId64 "): %s", sv->name, cmd->id, before,
-		target, d_entered, d_exited, cmd->reason);
+	hc_info("supervisor %s: correct area %s from %" PRId64 " to %" PRId64 " (entered +%" PRId64
+		", exited +%" PRId64 "): %s",
+		sv->name, cmd->id, before, target, d_entered, d_exited, cmd->reason);
 	hc_server_kick_commit(s);
 	return 0;
 }
 
 /* The record a name without a password is checked against: a salt
  * that is stable for the run and a stored key no proof matches. */
-static bool standin_record(struct hc_server *s, const char *name,
-			   struct hc_password_record *r)
+static bool standin_record(struct hc_server *s, const char *name, struct hc_password_record *r)
 {
 	if (!standin_secret_ready) {
 		char hex[2 * sizeof standin_secret + 1];
@@ -366,7 +367,7 @@ static bool standin_record(struct hc_server *s, const char *name,
 					  (const unsigned char *)name, strlen(name), mac) != 0)
 		return false;
 	memcpy(r->salt, mac, sizeof r->salt);
-	memcpy(r->stored_key, mac, sizeof r->stored_key);   /* SHA-256(x) == this: never */
+	memcpy(r->stored_key, mac, sizeof r->stored_key); /* SHA-256(x) == this: never */
 	return true;
 }
 
@@ -382,8 +383,10 @@ static int on_hello(struct hc_server *s, struct hc_supervisor_session *sv,
 	int64_t retry_ms = 0;
 	if (!hc_login_limiter_allowed(&login_limiter, sv->peer, hc_mono_ms(), &retry_ms)) {
 		char reason[120];
-		snprintf(reason, sizeof reason, "too many failed logins from %.48s; try again in"
-			 " %" PRId64 " s", sv->peer, (retry_ms + 999) / 1000);
+		snprintf(reason, sizeof reason,
+			 "too many failed logins from %.48s; try again in"
+			 " %" PRId64 " s",
+			 sv->peer, (retry_ms + 999) / 1000);
 		hc_warn("supervisor login refused: name %s, peer %s: over %d failed logins",
 			cmd->supervisor, sv->peer, HC_LOGIN_FAILURES_BURST);
 		return close_now(sv, HC_CLOSE_RATE_LIMITED, reason);
@@ -400,8 +403,8 @@ static int on_hello(struct hc_server *s, struct hc_supervisor_session *sv,
 		case HC_PASSWORDS_NOT_FOUND:
 		case HC_PASSWORDS_NO_FILE:
 			hc_warn("supervisor %s has no password in %s; set one with"
-				" headcount-aggregator passwd %s", cmd->supervisor,
-				s->cfg->supervisor_passwords, cmd->supervisor);
+				" headcount-aggregator passwd %s",
+				cmd->supervisor, s->cfg->supervisor_passwords, cmd->supervisor);
 			break;
 		}
 	}
@@ -429,8 +432,8 @@ static int on_proof(struct hc_server *s, struct hc_supervisor_session *sv,
 		int64_t now_ms = hc_mono_ms();
 		hc_login_limiter_failed(&login_limiter, sv->peer, now_ms);
 		hc_warn("supervisor login failed: name %s, peer %s (%" PRIu32 " of %d failed"
-			" logins allowed from this address)", name, sv->peer,
-			hc_login_limiter_failures(&login_limiter, sv->peer, now_ms),
+			" logins allowed from this address)",
+			name, sv->peer, hc_login_limiter_failures(&login_limiter, sv->peer, now_ms),
 			HC_LOGIN_FAILURES_BURST);
 		return close_now(sv, HC_CLOSE_AUTH_FAILED, "unknown supervisor or wrong password");
 	}
@@ -485,10 +488,10 @@ static int on_message(struct hc_server *s, struct hc_supervisor_session *sv)
 	struct hc_proto_error err;
 	char why[200];
 	if (!rate_take(sv))
-		return close_now(sv, HC_CLOSE_RATE_LIMITED,
-				 "more than " HC_STR(HC_SUPERVISOR_MESSAGES_BURST_MAX)
-				 " messages at once or " HC_STR(HC_SUPERVISOR_MESSAGES_PER_S_MAX)
-				 " per second");
+		return close_now(
+			sv, HC_CLOSE_RATE_LIMITED,
+			"more than " HC_STR(HC_SUPERVISOR_MESSAGES_BURST_MAX) " messages at once or " HC_STR(
+				HC_SUPERVISOR_MESSAGES_PER_S_MAX) " per second");
 	if (lws_frame_is_binary(sv->wsi))
 		return close_now(sv, HC_CLOSE_BAD_JSON, "binary frames are not accepted");
 	enum hc_sup_verdict v = hc_sup_parse(sv->rx, sv->rx_len, &cmd, why, sizeof why, &err);
@@ -522,8 +525,8 @@ static int on_message(struct hc_server *s, struct hc_supervisor_session *sv)
 	}
 }
 
-static int on_receive(struct hc_server *s, struct hc_supervisor_session *sv,
-		      const void *in, size_t len)
+static int on_receive(struct hc_server *s, struct hc_supervisor_session *sv, const void *in,
+		      size_t len)
 {
 	if (sv->close_pending)
 		return 0;
@@ -555,7 +558,7 @@ static uint64_t version_of(const struct hc_server *s, uint32_t k)
 {
 	uint32_t areas = (uint32_t)s->cfg->area_count;
 	uint32_t groups = (uint32_t)s->cfg->group_count;
-	if (k < areas)   /* plus what only supervisors see: corrections, last hour */
+	if (k < areas) /* plus what only supervisors see: corrections, last hour */
 		return s->areas[k].version +
 		       hc_corrections_version(s->corrections, (uint32_t)s->area_slot[k]);
 	if (k < areas + groups)
@@ -615,8 +618,8 @@ static uint64_t server_version(const void *ctx, uint32_t k)
 /* The next entry this supervisor has not seen (aggregator/conflation.h). */
 static int next_changed(const struct hc_server *s, const struct hc_supervisor_session *sv)
 {
-	return hc_conflation_next(sv->versions_len, sv->cursor, sv->versions_sent,
-				  server_version, s);
+	return hc_conflation_next(sv->versions_len, sv->cursor, sv->versions_sent, server_version,
+				  s);
 }
 
 /* Writes a JSON value as one text message. */
@@ -650,7 +653,8 @@ static json_t *snapshot_json(struct hc_server *s, struct hc_supervisor_session *
 		json_t *o = hc_venue_group_json(s, g);
 		if (o != NULL) {
 			json_object_del(o, "type");
-			if (!hc_venue_override_who_json(s, HC_SUP_GROUP, s->groups[g].state.id, o)) {
+			if (!hc_venue_override_who_json(s, HC_SUP_GROUP, s->groups[g].state.id,
+							o)) {
 				json_decref(o);
 				o = NULL;
 			}
@@ -667,8 +671,8 @@ static json_t *snapshot_json(struct hc_server *s, struct hc_supervisor_session *
 		json_decref(terminals);
 		return NULL;
 	}
-	return json_pack("{s:s, s:s, s:o, s:o, s:o}", "type", "snapshot", "venue",
-			 s->cfg->name, "areas", areas, "groups", groups, "terminals", terminals);
+	return json_pack("{s:s, s:s, s:o, s:o, s:o}", "type", "snapshot", "venue", s->cfg->name,
+			 "areas", areas, "groups", groups, "terminals", terminals);
 }
 
 static int on_writeable(struct hc_server *s, struct hc_supervisor_session *sv)
@@ -686,16 +690,16 @@ static int on_writeable(struct hc_server *s, struct hc_supervisor_session *sv)
 	}
 	if (sv->challenge_pending) {
 		sv->challenge_pending = false;
-		return write_json(sv, json_pack("{s:s, s:s}", "type", "challenge", "nonce",
-						sv->nonce));
+		return write_json(sv,
+				  json_pack("{s:s, s:s}", "type", "challenge", "nonce", sv->nonce));
 	}
 	if (sv->login.salt_pending) {
 		char salt[HC_WIRE_SUP_SALT_HEX_LEN + 1];
 		sv->login.salt_pending = false;
 		hc_password_salt_hex(&sv->login.record, salt);
-		return write_json(sv, json_pack("{s:s, s:s, s:I}", "type", "salt", "salt", salt,
-						"iterations",
-						(json_int_t)sv->login.record.iterations));
+		return write_json(sv,
+				  json_pack("{s:s, s:s, s:I}", "type", "salt", "salt", salt,
+					    "iterations", (json_int_t)sv->login.record.iterations));
 	}
 	if (!sv->ready)
 		return 0;
@@ -704,7 +708,7 @@ static int on_writeable(struct hc_server *s, struct hc_supervisor_session *sv)
 		sv->ping_pending = false;
 		if (lws_write(sv->wsi, ping + LWS_PRE, 0, LWS_WRITE_PING) < 0)
 			return -1;
-		lws_callback_on_writable(sv->wsi);  /* whatever else waits */
+		lws_callback_on_writable(sv->wsi); /* whatever else waits */
 		return 0;
 	}
 	if (!follow_generation(s, sv))
@@ -712,8 +716,8 @@ static int on_writeable(struct hc_server *s, struct hc_supervisor_session *sv)
 	int rc = 0;
 	if (sv->welcome_pending) {
 		sv->welcome_pending = false;
-		rc = write_json(sv, json_pack("{s:s, s:s}", "type", "welcome", "supervisor",
-					      sv->name));
+		rc = write_json(sv,
+				json_pack("{s:s, s:s}", "type", "welcome", "supervisor", sv->name));
 	} else if (sv->snapshot_pending) {
 		sv->snapshot_pending = false;
 		rc = write_json(sv, snapshot_json(s, sv));
@@ -742,8 +746,7 @@ static int on_writeable(struct hc_server *s, struct hc_supervisor_session *sv)
 
 /* ---- connection life -------------------------------------------------- */
 
-static int on_established(struct hc_server *s, struct hc_supervisor_session *sv,
-			  struct lws *wsi)
+static int on_established(struct hc_server *s, struct hc_supervisor_session *sv, struct lws *wsi)
 {
 	sv->wsi = wsi;
 	hc_server_peer_address(wsi, sv->peer, sizeof sv->peer);
@@ -801,26 +804,21 @@ void hc_supervisor_sessions_reconfigured(struct hc_server *s)
 				    "supervisor removed from the venue config");
 }
 
-int hc_supervisor_callback(struct lws *wsi, enum lws_callback_reasons reason,
-			   void *user, void *in, size_t len)
+int hc_supervisor_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+			   size_t len)
 {
 	struct hc_server *s = hc_server_of(wsi);
 	struct hc_supervisor_session *sv = user;
 
 	switch (reason) {
-	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		return s->stopping ? -1 : 0;
-	case LWS_CALLBACK_ESTABLISHED:
-		return on_established(s, sv, wsi);
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: return s->stopping ? -1 : 0;
+	case LWS_CALLBACK_ESTABLISHED: return on_established(s, sv, wsi);
 	case LWS_CALLBACK_RECEIVE:
 		/* Only an established connection has a session to read into. */
 		return sv != NULL && sv->wsi != NULL ? on_receive(s, sv, in, len) : -1;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return sv != NULL && sv->wsi != NULL ? on_writeable(s, sv) : 0;
-	case LWS_CALLBACK_CLOSED:
-		on_closed(s, sv);
-		return 0;
-	default:
-		return 0;
+	case LWS_CALLBACK_CLOSED: on_closed(s, sv); return 0;
+	default: return 0;
 	}
 }

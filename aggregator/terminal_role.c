@@ -56,8 +56,7 @@
 /* Room for any message the aggregator sends to a terminal. */
 #define TERMINAL_TX_BYTES 1024
 
-static const char *terminal_id_of(const struct hc_server *s,
-				  const struct hc_terminal_session *t)
+static const char *terminal_id_of(const struct hc_server *s, const struct hc_terminal_session *t)
 {
 	return t->state == HC_SESSION_READY ? hc_slots_id(s->sources, t->slot) : "?";
 }
@@ -71,27 +70,26 @@ static const struct hc_terminal_cfg *terminal_cfg_of(const struct hc_server *s,
 	return i >= 0 ? &s->cfg->terminals[i] : NULL;
 }
 
-static void log_close(const struct hc_server *s, const struct hc_terminal_session *t,
-		      uint16_t code, const char *reason)
+static void log_close(const struct hc_server *s, const struct hc_terminal_session *t, uint16_t code,
+		      const char *reason)
 {
-	hc_warn("terminal %s %s: closing %u: %s", terminal_id_of(s, t), t->peer,
-		code, reason);
+	hc_warn("terminal %s %s: closing %u: %s", terminal_id_of(s, t), t->peer, code, reason);
 }
 
 /* Closes from inside a callback of this connection: the caller returns -1. */
-static int close_now(struct hc_server *s, struct hc_terminal_session *t,
-		     uint16_t code, const char *reason)
+static int close_now(struct hc_server *s, struct hc_terminal_session *t, uint16_t code,
+		     const char *reason)
 {
 	log_close(s, t, code, reason);
-	lws_close_reason(t->wsi, (enum lws_close_status)code,
-			 (unsigned char *)reason, strlen(reason));
+	lws_close_reason(t->wsi, (enum lws_close_status)code, (unsigned char *)reason,
+			 strlen(reason));
 	return -1;
 }
 
 /* Closes from outside this connection's callbacks: at its next
  * writeable callback. */
-static void close_later(struct hc_server *s, struct hc_terminal_session *t,
-			uint16_t code, const char *reason)
+static void close_later(struct hc_server *s, struct hc_terminal_session *t, uint16_t code,
+			const char *reason)
 {
 	if (t->close_pending)
 		return;
@@ -104,8 +102,8 @@ static void close_later(struct hc_server *s, struct hc_terminal_session *t,
 
 static void hello_timeout_due(lws_sorted_usec_list_t *sul)
 {
-	struct hc_terminal_session *t =
-		lws_container_of(sul, struct hc_terminal_session, hello_sul);
+	struct hc_terminal_session *t = lws_container_of(sul, struct hc_terminal_session,
+							 hello_sul);
 	if (t->state != HC_SESSION_AWAITING_HELLO)
 		return;
 	char reason[64];
@@ -115,8 +113,8 @@ static void hello_timeout_due(lws_sorted_usec_list_t *sul)
 
 /* Queues an ack. commit: the commit that applied the batch (0 for a
  * duplicate, whose effect any figure the terminal gets already holds). */
-static void queue_ack(struct hc_server *s, struct hc_terminal_session *t,
-		      int64_t seq, bool duplicate, uint64_t commit)
+static void queue_ack(struct hc_server *s, struct hc_terminal_session *t, int64_t seq,
+		      bool duplicate, uint64_t commit)
 {
 	/* A resend of a batch whose ack is still queued (its link stalled)
 	 * needs no second ack: one would count twice against the window. */
@@ -140,8 +138,8 @@ static void queue_ack(struct hc_server *s, struct hc_terminal_session *t,
 	lws_callback_on_writable(t->wsi);
 }
 
-void hc_terminal_route_ack(struct hc_server *s, const struct hc_ledger_row *row,
-			   bool ok, bool duplicate)
+void hc_terminal_route_ack(struct hc_server *s, const struct hc_ledger_row *row, bool ok,
+			   bool duplicate)
 {
 	if (row->terminal_index >= HC_SOURCE_SLOTS_MAX)
 		return;
@@ -183,7 +181,8 @@ static int on_hello(struct hc_server *s, struct hc_terminal_session *t,
 				 m->terminal);
 			return close_now(s, t, HC_CLOSE_BAD_PROOF, reason);
 		}
-		if (!hc_tauth_hello_proof(secret, t->nonce, m->terminal, m->incarnation, expected) ||
+		if (!hc_tauth_hello_proof(secret, t->nonce, m->terminal, m->incarnation,
+					  expected) ||
 		    !hc_tauth_mac_equal(expected, m->proof)) {
 			snprintf(reason, sizeof reason,
 				 "hello.proof does not match the secret enrolled for \"%s\"",
@@ -215,8 +214,8 @@ static int on_hello(struct hc_server *s, struct hc_terminal_session *t,
 
 	char inc[HC_INCARNATION_HEX_LEN + 1];
 	hc_proto_format_incarnation(m->incarnation, inc);
-	hc_info("terminal %s connected: incarnation %s, peer %s, area %s%s",
-		m->terminal, inc, t->peer, s->cfg->terminals[index].area,
+	hc_info("terminal %s connected: incarnation %s, peer %s, area %s%s", m->terminal, inc,
+		t->peer, s->cfg->terminals[index].area,
 		t->authenticated ? ", authenticated" : ", NOT authenticated (terminal_auth = off)");
 	t->welcome_pending = true;
 	t->area_version_sent = 0;
@@ -231,11 +230,11 @@ static int on_batch(struct hc_server *s, struct hc_terminal_session *t,
 	if (t->state != HC_SESSION_READY)
 		return close_now(s, t, HC_CLOSE_OUT_OF_ORDER, "batch before hello");
 	if (s->stopping)
-		return 0;                /* not staged, not acked: resent later */
+		return 0; /* not staged, not acked: resent later */
 
 	const struct hc_terminal_cfg *tc = terminal_cfg_of(s, t);
 	if (tc == NULL)
-		return 0;                /* removed by a reload: closing */
+		return 0; /* removed by a reload: closing */
 	if (t->authenticated) {
 		uint8_t expected[HC_TAUTH_MAC_BYTES];
 		char reason[120];
@@ -248,14 +247,15 @@ static int on_batch(struct hc_server *s, struct hc_terminal_session *t,
 		    !hc_tauth_mac_equal(expected, m->mac)) {
 			snprintf(reason, sizeof reason,
 				 "batch seq %" PRId64 ": mac does not match (altered, forged or"
-				 " from another connection)", m->seq);
+				 " from another connection)",
+				 m->seq);
 			return close_now(s, t, HC_CLOSE_BAD_MAC, reason);
 		}
 	}
 	struct hc_terminal_status *status = &s->terminals[t->slot];
 	if (m->has_status && (!status->has_status || status->pending != m->pending ||
 			      status->storage_faults != m->storage_faults)) {
-		status->has_status = true;   /* shown to supervisors, not counted */
+		status->has_status = true; /* shown to supervisors, not counted */
 		status->pending = m->pending;
 		status->storage_faults = m->storage_faults;
 		hc_venue_state_terminal_changed(s, t->slot);
@@ -272,7 +272,7 @@ static int on_batch(struct hc_server *s, struct hc_terminal_session *t,
 		.received_at_ms = hc_wall_ms(),
 	};
 	int64_t highest_known = hc_ledger_seq_highest_known(s->ledger, row.terminal_index,
-							 row.incarnation);
+							    row.incarnation);
 	enum hc_ledger_verdict v = hc_ledger_receive(s->ledger, &row);
 	switch (v) {
 	case HC_LEDGER_DUPLICATE:
@@ -284,8 +284,8 @@ static int on_batch(struct hc_server *s, struct hc_terminal_session *t,
 			char inc[HC_INCARNATION_HEX_LEN + 1];
 			hc_proto_format_incarnation(t->incarnation, inc);
 			hc_warn("terminal %s incarnation %s: seq gap: got %" PRId64
-				" after %" PRId64 " (%" PRId64 " missing)", tc->id, inc,
-				m->seq, highest_known, m->seq - highest_known - 1);
+				" after %" PRId64 " (%" PRId64 " missing)",
+				tc->id, inc, m->seq, highest_known, m->seq - highest_known - 1);
 		}
 		/* Only new batches count against the window: resends of a
 		 * batch in flight (PENDING) or stored (DUPLICATE) are what a
@@ -319,19 +319,15 @@ static int on_message(struct hc_server *s, struct hc_terminal_session *t)
 	if (t->state == HC_SESSION_READY)
 		s->terminals[t->slot].last_seen_wall_ms = hc_wall_ms();
 	switch (msg.type) {
-	case HC_MSG_HELLO:
-		return on_hello(s, t, &msg.u.hello);
-	case HC_MSG_BATCH:
-		return on_batch(s, t, &msg.u.batch);
-	default:
-		return close_now(s, t, HC_CLOSE_UNKNOWN_TYPE,
-				 "type not sent by terminals");
+	case HC_MSG_HELLO: return on_hello(s, t, &msg.u.hello);
+	case HC_MSG_BATCH: return on_batch(s, t, &msg.u.batch);
+	default: return close_now(s, t, HC_CLOSE_UNKNOWN_TYPE, "type not sent by terminals");
 	}
 }
 
 /* Appends a piece of a message; handles it when complete. */
-static int on_receive(struct hc_server *s, struct hc_terminal_session *t,
-		      const void *in, size_t len)
+static int on_receive(struct hc_server *s, struct hc_terminal_session *t, const void *in,
+		      size_t len)
 {
 	if (t->close_pending)
 		return 0;
@@ -384,8 +380,8 @@ static int on_writeable(struct hc_server *s, struct hc_terminal_session *t)
 	}
 	if (s->closing_all) {
 		const char *reason = "aggregator shutting down";
-		lws_close_reason(t->wsi, LWS_CLOSE_STATUS_GOINGAWAY,
-				 (unsigned char *)reason, strlen(reason));
+		lws_close_reason(t->wsi, LWS_CLOSE_STATUS_GOINGAWAY, (unsigned char *)reason,
+				 strlen(reason));
 		return -1;
 	}
 	if (t->challenge_pending) {
@@ -405,7 +401,7 @@ static int on_writeable(struct hc_server *s, struct hc_terminal_session *t)
 		t->ping_pending = false;
 		if (lws_write(t->wsi, ping + LWS_PRE, 0, LWS_WRITE_PING) < 0)
 			return -1;
-		lws_callback_on_writable(t->wsi);  /* whatever else waits */
+		lws_callback_on_writable(t->wsi); /* whatever else waits */
 		return 0;
 	}
 
@@ -441,8 +437,7 @@ static int on_writeable(struct hc_server *s, struct hc_terminal_session *t)
 		return 0;
 	}
 	if (len == 0) {
-		hc_error("terminal %s: message does not fit %d bytes", tc->id,
-			 TERMINAL_TX_BYTES);
+		hc_error("terminal %s: message does not fit %d bytes", tc->id, TERMINAL_TX_BYTES);
 		return -1;
 	}
 	if (write_text(t->wsi, buf, len) < 0)
@@ -470,8 +465,7 @@ static bool draw_nonce(struct hc_server *s, uint8_t nonce[HC_TAUTH_NONCE_BYTES])
 	return true;
 }
 
-static void on_established(struct hc_server *s, struct hc_terminal_session *t,
-			   struct lws *wsi)
+static void on_established(struct hc_server *s, struct hc_terminal_session *t, struct lws *wsi)
 {
 	t->wsi = wsi;
 	t->state = HC_SESSION_AWAITING_HELLO;
@@ -490,7 +484,7 @@ static void on_established(struct hc_server *s, struct hc_terminal_session *t,
 			   : strcmp(name, HC_PROTO_TERMINAL_V2) == 0 ? 2
 								     : 3;
 	if (t->proto_version < 3 && s->cfg->terminal_auth_off)
-		return;                  /* no challenge in v1 and v2 */
+		return; /* no challenge in v1 and v2 */
 	if (t->proto_version < 3) {
 		char reason[120];
 		snprintf(reason, sizeof reason,
@@ -543,11 +537,11 @@ static void on_closed(struct hc_server *s, struct hc_terminal_session *t)
  * old set when it cannot be read. */
 static bool load_secrets(struct hc_server *s, bool at_start)
 {
-	const struct hc_venue_cfg *cfg = s->base_cfg;  /* s->cfg is not built yet at start */
+	const struct hc_venue_cfg *cfg = s->base_cfg; /* s->cfg is not built yet at start */
 	char err[PATH_MAX + 256];
 	bool missing = false;
-	struct hc_terminal_secrets *fresh =
-		hc_terminal_secrets_load(cfg->terminal_secrets, &missing, err, sizeof err);
+	struct hc_terminal_secrets *fresh = hc_terminal_secrets_load(cfg->terminal_secrets,
+								     &missing, err, sizeof err);
 	if (fresh == NULL) {
 		hc_error("terminal secrets: %s%s", err,
 			 at_start ? "" : "; keeping the secrets read before");
@@ -564,8 +558,8 @@ static bool load_secrets(struct hc_server *s, bool at_start)
 			" that knows a terminal id can count; fit only for a closed demo network",
 			cfg->path);
 	else
-		hc_info("terminal authentication on: %d of %d terminals enrolled in %s%s",
-			enrolled, cfg->terminal_count, cfg->terminal_secrets,
+		hc_info("terminal authentication on: %d of %d terminals enrolled in %s%s", enrolled,
+			cfg->terminal_count, cfg->terminal_secrets,
 			missing ? " (no such file yet: headcount-aggregator enroll TERMINAL)" : "");
 	return true;
 }
@@ -631,27 +625,21 @@ void hc_terminal_sessions_reconfigured(struct hc_server *s)
 	}
 }
 
-int hc_terminal_callback(struct lws *wsi, enum lws_callback_reasons reason,
-			 void *user, void *in, size_t len)
+int hc_terminal_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+			 size_t len)
 {
 	struct hc_server *s = hc_server_of(wsi);
 	struct hc_terminal_session *t = user;
 
 	switch (reason) {
-	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		return s->stopping ? -1 : 0;
-	case LWS_CALLBACK_ESTABLISHED:
-		on_established(s, t, wsi);
-		return 0;
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: return s->stopping ? -1 : 0;
+	case LWS_CALLBACK_ESTABLISHED: on_established(s, t, wsi); return 0;
 	case LWS_CALLBACK_RECEIVE:
 		/* Only an established connection has a session to read into. */
 		return t != NULL && t->wsi != NULL ? on_receive(s, t, in, len) : -1;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return t != NULL && t->wsi != NULL ? on_writeable(s, t) : 0;
-	case LWS_CALLBACK_CLOSED:
-		on_closed(s, t);
-		return 0;
-	default:
-		return 0;
+	case LWS_CALLBACK_CLOSED: on_closed(s, t); return 0;
+	default: return 0;
 	}
 }

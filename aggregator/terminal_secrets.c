@@ -82,8 +82,7 @@ bool hc_terminal_secrets_remove(struct hc_terminal_secrets *s, const char *id)
 	for (uint32_t i = 0; i < s->count; i++) {
 		if (strcmp(s->items[i].id, id) != 0)
 			continue;
-		memmove(&s->items[i], &s->items[i + 1],
-			(s->count - i - 1) * sizeof s->items[0]);
+		memmove(&s->items[i], &s->items[i + 1], (s->count - i - 1) * sizeof s->items[0]);
 		s->count--;
 		mbedtls_platform_zeroize(&s->items[s->count], sizeof s->items[0]);
 		return true;
@@ -92,25 +91,25 @@ bool hc_terminal_secrets_remove(struct hc_terminal_secrets *s, const char *id)
 }
 
 /* One non-comment line "<id> <hex>" (newline stripped). */
-static bool parse_line(struct hc_terminal_secrets *s, char *line, const char *path,
-		       int lineno, char *err, size_t err_cap)
+static bool parse_line(struct hc_terminal_secrets *s, char *line, const char *path, int lineno,
+		       char *err, size_t err_cap)
 {
 	char *space = strchr(line, ' ');
 	uint8_t secret[HC_TAUTH_SECRET_BYTES];
 	if (space == NULL) {
-		snprintf(err, err_cap, "%s:%d: expected \"<terminal id> <64 hex digits>\"",
-			 path, lineno);
+		snprintf(err, err_cap, "%s:%d: expected \"<terminal id> <64 hex digits>\"", path,
+			 lineno);
 		return false;
 	}
 	*space = '\0';
 	if (!hc_proto_valid_id(line)) {
-		snprintf(err, err_cap, "%s:%d: terminal id must be 1..%d chars [A-Za-z0-9_-]",
-			 path, lineno, HC_ID_LEN_MAX);
+		snprintf(err, err_cap, "%s:%d: terminal id must be 1..%d chars [A-Za-z0-9_-]", path,
+			 lineno, HC_ID_LEN_MAX);
 		return false;
 	}
 	if (!hc_tauth_hex_decode(space + 1, secret, sizeof secret)) {
-		snprintf(err, err_cap, "%s:%d: secret of %s must be 64 lower-case hex digits",
-			 path, lineno, line);
+		snprintf(err, err_cap, "%s:%d: secret of %s must be 64 lower-case hex digits", path,
+			 lineno, line);
 		return false;
 	}
 	if (hc_terminal_secrets_find(s, line) != NULL) {
@@ -125,8 +124,8 @@ static bool parse_line(struct hc_terminal_secrets *s, char *line, const char *pa
 	return ok;
 }
 
-struct hc_terminal_secrets *hc_terminal_secrets_load(const char *path, bool *missing,
-						     char *err, size_t err_cap)
+struct hc_terminal_secrets *hc_terminal_secrets_load(const char *path, bool *missing, char *err,
+						     size_t err_cap)
 {
 	struct hc_terminal_secrets *s = secrets_new();
 	FILE *f = NULL;
@@ -157,7 +156,8 @@ struct hc_terminal_secrets *hc_terminal_secrets_load(const char *path, bool *mis
 	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
 		snprintf(err, err_cap,
 			 "%s: mode %03o lets group or others read the terminal secrets;"
-			 " refused (chmod 600 %s)", path, (unsigned)(st.st_mode & 0777), path);
+			 " refused (chmod 600 %s)",
+			 path, (unsigned)(st.st_mode & 0777), path);
 		close(fd);
 		goto fail;
 	}
@@ -196,8 +196,8 @@ fail:
 	return NULL;
 }
 
-bool hc_terminal_secrets_save(const char *path, const struct hc_terminal_secrets *s,
-			      char *err, size_t err_cap)
+bool hc_terminal_secrets_save(const char *path, const struct hc_terminal_secrets *s, char *err,
+			      size_t err_cap)
 {
 	char tmp[PATH_MAX + 16];
 	char dir[PATH_MAX];
@@ -207,7 +207,7 @@ bool hc_terminal_secrets_save(const char *path, const struct hc_terminal_secrets
 		snprintf(err, err_cap, "%s: path too long", path);
 		return false;
 	}
-	fd = mkstemp(tmp);            /* created 0600 */
+	fd = mkstemp(tmp); /* created 0600 */
 	if (fd < 0) {
 		snprintf(err, err_cap, "%s: cannot create a temporary file beside it: %s", path,
 			 strerror(errno));
@@ -217,7 +217,7 @@ bool hc_terminal_secrets_save(const char *path, const struct hc_terminal_secrets
 		snprintf(err, err_cap, "%s: %s", tmp, strerror(errno));
 		goto fail;
 	}
-	fd = -1;                      /* f owns it */
+	fd = -1; /* f owns it */
 	fprintf(f, "# headcount terminal enrollment secrets: <terminal id> <secret>.\n"
 		   "# Written by headcount-aggregator enroll/rotate/revoke; keep it 0600.\n");
 	for (uint32_t i = 0; i < s->count; i++) {

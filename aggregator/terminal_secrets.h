@@ -34,12 +34,12 @@ struct hc_terminal_secrets {
  * true when missing is not NULL). False with err ("PATH:LINE: ...")
  * when it cannot be read, is readable by group or others, or a line is
  * malformed or repeats an id. */
-struct hc_terminal_secrets *hc_terminal_secrets_load(const char *path, bool *missing,
-						     char *err, size_t err_cap);
+struct hc_terminal_secrets *hc_terminal_secrets_load(const char *path, bool *missing, char *err,
+						     size_t err_cap);
 
 /* Writes the set to path atomically, mode 0600. */
-bool hc_terminal_secrets_save(const char *path, const struct hc_terminal_secrets *s,
-			      char *err, size_t err_cap);
+bool hc_terminal_secrets_save(const char *path, const struct hc_terminal_secrets *s, char *err,
+			      size_t err_cap);
 
 /* The secret of a terminal, or NULL when it is not enrolled. */
 const uint8_t *hc_terminal_secrets_find(const struct hc_terminal_secrets *s, const char *id);

@@ -58,11 +58,11 @@ static json_t *shape_json(const struct hc_map_shape *sh)
 {
 	switch (sh->kind) {
 	case HC_MAP_SHAPE_RECT:
-		return json_pack("{s:s,s:f,s:f,s:f,s:f}", "kind", "rect", "x", sh->p[0].x,
-				 "y", sh->p[0].y, "w", sh->w, "h", sh->h);
+		return json_pack("{s:s,s:f,s:f,s:f,s:f}", "kind", "rect", "x", sh->p[0].x, "y",
+				 sh->p[0].y, "w", sh->w, "h", sh->h);
 	case HC_MAP_SHAPE_CIRCLE:
-		return json_pack("{s:s,s:f,s:f,s:f}", "kind", "circle", "cx", sh->p[0].x,
-				 "cy", sh->p[0].y, "r", sh->r);
+		return json_pack("{s:s,s:f,s:f,s:f}", "kind", "circle", "cx", sh->p[0].x, "cy",
+				 sh->p[0].y, "r", sh->r);
 	case HC_MAP_SHAPE_POLYGON: {
 		json_t *pts = json_array();
 		for (uint32_t i = 0; pts != NULL && i < sh->point_count; i++) {
@@ -73,8 +73,7 @@ static json_t *shape_json(const struct hc_map_shape *sh)
 		}
 		return pts ? json_pack("{s:s,s:o}", "kind", "polygon", "points", pts) : NULL;
 	}
-	case HC_MAP_SHAPE_NONE:
-		break;
+	case HC_MAP_SHAPE_NONE: break;
 	}
 	return json_null();
 }
@@ -123,13 +122,12 @@ json_t *hc_venue_map_json(const struct hc_venue_cfg *cfg)
 		width = cols * cell_w + HC_MAP_CELL_GAP;
 
 	json_t *areas = json_array(), *groups = json_array();
-	json_t *root = json_pack("{s:s,s:I,s:I,s:o,s:o,s:o}", "name", cfg->name,
-				 "width", (json_int_t)width, "height", (json_int_t)height,
-				 "background",
+	json_t *root = json_pack("{s:s,s:I,s:I,s:o,s:o,s:o}", "name", cfg->name, "width",
+				 (json_int_t)width, "height", (json_int_t)height, "background",
 				 cfg->map_background[0] ? json_string(HC_MAP_BACKGROUND_PATH)
 							: json_null(),
-				 "areas", areas ? json_incref(areas) : json_null(),
-				 "groups", groups ? json_incref(groups) : json_null());
+				 "areas", areas ? json_incref(areas) : json_null(), "groups",
+				 groups ? json_incref(groups) : json_null());
 	if (root == NULL || areas == NULL || groups == NULL)
 		goto fail;
 
@@ -148,9 +146,9 @@ json_t *hc_venue_map_json(const struct hc_venue_cfg *cfg)
 			sh.p[0].y = (double)(band_top + HC_MAP_CELL_GAP +
 					     row * (HC_MAP_CELL_HEIGHT + HC_MAP_CELL_GAP));
 		}
-		json_t *o = placed_json(json_pack("{s:s,s:s,s:I,s:o,s:b}", "id", a->id,
-						  "name", a->name, "capacity",
-						  (json_int_t)a->capacity, "group",
+		json_t *o = placed_json(json_pack("{s:s,s:s,s:I,s:o,s:b}", "id", a->id, "name",
+						  a->name, "capacity", (json_int_t)a->capacity,
+						  "group",
 						  a->group[0] ? json_string(a->group) : json_null(),
 						  "generated", generated),
 					&sh, false);
@@ -169,8 +167,8 @@ json_t *hc_venue_map_json(const struct hc_venue_cfg *cfg)
 		}
 		if (members == NULL)
 			goto fail;
-		json_t *o = placed_json(json_pack("{s:s,s:s,s:o}", "id", gc->id, "name",
-						  gc->name, "areas", members),
+		json_t *o = placed_json(json_pack("{s:s,s:s,s:o}", "id", gc->id, "name", gc->name,
+						  "areas", members),
 					&gc->shape, true);
 		if (o == NULL || json_array_append_new(groups, o) != 0)
 			goto fail;

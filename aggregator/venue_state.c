@@ -132,18 +132,16 @@ static void wake_for_areas(struct hc_server *s, const bool *changed)
 static bool area_state_equal(const struct hc_area_state *a, const struct hc_area_state *b)
 {
 	return strcmp(a->id, b->id) == 0 && strcmp(a->name, b->name) == 0 &&
-	       a->entered == b->entered && a->exited == b->exited &&
-	       a->occupancy == b->occupancy && a->capacity == b->capacity &&
-	       a->level == b->level && a->restricted == b->restricted &&
-	       strcmp(a->restricted_by, b->restricted_by) == 0 &&
+	       a->entered == b->entered && a->exited == b->exited && a->occupancy == b->occupancy &&
+	       a->capacity == b->capacity && a->level == b->level &&
+	       a->restricted == b->restricted && strcmp(a->restricted_by, b->restricted_by) == 0 &&
 	       strcmp(a->restricted_by_name, b->restricted_by_name) == 0;
 }
 
 /* Fills next's restricted_by (and the group's name) from why the gate
  * of area i is shut: its own gate first (override or count), else its
  * group's (override or count). Empty while the area is open. */
-static void set_restricted_by(const struct hc_server *s, int i,
-			      struct hc_area_state *next)
+static void set_restricted_by(const struct hc_server *s, int i, struct hc_area_state *next)
 {
 	next->restricted_by[0] = '\0';
 	next->restricted_by_name[0] = '\0';
@@ -159,36 +157,33 @@ static void set_restricted_by(const struct hc_server *s, int i,
 	int g = hc_congestion_area_group(s->congestion, i);
 	if (g < 0)
 		return; /* cannot happen: effective = own || group's */
-	bool forced = hc_congestion_group_override(s->congestion, g) ==
-		      HC_OVERRIDE_FORCE_CLOSED;
+	bool forced = hc_congestion_group_override(s->congestion, g) == HC_OVERRIDE_FORCE_CLOSED;
 	snprintf(next->restricted_by, sizeof next->restricted_by, "%s%s",
 		 forced ? "group_override:" : "group:", s->cfg->groups[g].id);
-	snprintf(next->restricted_by_name, sizeof next->restricted_by_name,
-		 "%s", s->cfg->groups[g].name);
+	snprintf(next->restricted_by_name, sizeof next->restricted_by_name, "%s",
+		 s->cfg->groups[g].name);
 }
 
 static bool group_state_equal(const struct hc_group_state *a, const struct hc_group_state *b)
 {
 	return strcmp(a->id, b->id) == 0 && strcmp(a->name, b->name) == 0 &&
-	       a->occupancy == b->occupancy && a->capacity == b->capacity &&
-	       a->level == b->level && a->restricted == b->restricted &&
-	       a->override == b->override;
+	       a->occupancy == b->occupancy && a->capacity == b->capacity && a->level == b->level &&
+	       a->restricted == b->restricted && a->override == b->override;
 }
 
 
 /* Recomputes area i; true when a new state was published (its version is
  * bumped). An occupancy-only change inside the push interval leaves the
  * published state as it is and marks the area deferred. */
-static bool refresh_area(struct hc_server *s, int i, int64_t now_wall_ms,
-			 int64_t now_mono_ms, bool quiet)
+static bool refresh_area(struct hc_server *s, int i, int64_t now_wall_ms, int64_t now_mono_ms,
+			 bool quiet)
 {
 	const struct hc_area_cfg *ac = &s->cfg->areas[i];
 	struct hc_area_slot *slot = &s->areas[i];
 	struct hc_area_state next = slot->state;
 	snprintf(next.id, sizeof next.id, "%s", ac->id);
 	snprintf(next.name, sizeof next.name, "%s", ac->name);
-	hc_ledger_area_totals(s->ledger, (uint32_t)s->area_slot[i], &next.entered,
-			      &next.exited);
+	hc_ledger_area_totals(s->ledger, (uint32_t)s->area_slot[i], &next.entered, &next.exited);
 	next.occupancy = occupancy_of(next.entered, next.exited);
 	next.capacity = ac->capacity;
 	next.level = hc_congestion_area_level(s->congestion, i);
@@ -203,8 +198,7 @@ static bool refresh_area(struct hc_server *s, int i, int64_t now_wall_ms,
 	bool gate_moved = next.level != slot->state.level ||
 			  next.restricted != slot->state.restricted ||
 			  strcmp(next.restricted_by, slot->state.restricted_by) != 0 ||
-			  strcmp(next.restricted_by_name,
-				 slot->state.restricted_by_name) != 0;
+			  strcmp(next.restricted_by_name, slot->state.restricted_by_name) != 0;
 	bool occupancy_only = !gate_moved && override == slot->override &&
 			      next.capacity == slot->state.capacity &&
 			      strcmp(next.id, slot->state.id) == 0 &&
@@ -230,8 +224,8 @@ static bool refresh_area(struct hc_server *s, int i, int64_t now_wall_ms,
 
 /* Recomputes group g; true when a new state was published (deferred
  * like an area's when only the occupancy moved). */
-static bool refresh_group(struct hc_server *s, int g, int64_t now_wall_ms,
-			  int64_t now_mono_ms, bool quiet)
+static bool refresh_group(struct hc_server *s, int g, int64_t now_wall_ms, int64_t now_mono_ms,
+			  bool quiet)
 {
 	const struct hc_group_cfg *gc = &s->cfg->groups[g];
 	struct hc_group_slot *slot = &s->groups[g];
@@ -304,8 +298,7 @@ static void schedule_publish_timer(struct hc_server *s, int64_t now_mono_ms)
 
 /* Hands the published states marked in changed / group_changed to the
  * MQTT bridge (the same bytes the map role sends); NULL marks: all. */
-static void offer_to_bridge(struct hc_server *s, const bool *changed,
-			    const bool *group_changed)
+static void offer_to_bridge(struct hc_server *s, const bool *changed, const bool *group_changed)
 {
 	if (s->mqtt == NULL)
 		return;
@@ -424,8 +417,7 @@ static bool cache_store_json(struct hc_msg_cache *c, uint64_t key, json_t *value
 void hc_venue_area_live(const struct hc_server *s, int i, struct hc_area_state *out)
 {
 	*out = s->areas[i].state;
-	hc_ledger_area_totals(s->ledger, (uint32_t)s->area_slot[i], &out->entered,
-			      &out->exited);
+	hc_ledger_area_totals(s->ledger, (uint32_t)s->area_slot[i], &out->entered, &out->exited);
 	out->occupancy = occupancy_of(out->entered, out->exited);
 }
 
@@ -476,8 +468,7 @@ static json_t *snapshot_json(const struct hc_server *s)
 	}
 	if (areas == NULL || groups == NULL)
 		goto fail;
-	return json_pack("{s:s, s:o, s:o}", "type", "snapshot", "areas", areas, "groups",
-			 groups);
+	return json_pack("{s:s, s:o, s:o}", "type", "snapshot", "areas", areas, "groups", groups);
 fail:
 	json_decref(areas);
 	json_decref(groups);
@@ -503,11 +494,9 @@ unsigned char *hc_venue_snapshot_message(struct hc_server *s, size_t *len)
 
 /* ---- overrides and adjustments ------------------------------------------ */
 
-static int target_index(const struct hc_venue_cfg *cfg, enum hc_sup_target target,
-			const char *id)
+static int target_index(const struct hc_venue_cfg *cfg, enum hc_sup_target target, const char *id)
 {
-	return target == HC_SUP_GROUP ? hc_venue_find_group(cfg, id)
-				      : hc_venue_find_area(cfg, id);
+	return target == HC_SUP_GROUP ? hc_venue_find_group(cfg, id) : hc_venue_find_area(cfg, id);
 }
 
 /* Applies one remembered override to the congestion state, if its
@@ -541,8 +530,7 @@ void hc_venue_state_set_override(struct hc_server *s, const struct hc_override_e
 }
 
 struct hc_adjust_entry *hc_venue_state_find_adjustment(struct hc_server *s,
-						       enum hc_sup_target target,
-						       const char *id)
+						       enum hc_sup_target target, const char *id)
 {
 	for (int k = 0; k < s->adjustment_count; k++)
 		if (s->adjustments[k].target == target && strcmp(s->adjustments[k].id, id) == 0)
@@ -550,8 +538,8 @@ struct hc_adjust_entry *hc_venue_state_find_adjustment(struct hc_server *s,
 	return NULL;
 }
 
-bool hc_venue_state_merge_adjustment(struct hc_server *s, enum hc_sup_target target,
-				     const char *id, const struct hc_adjustment *adj)
+bool hc_venue_state_merge_adjustment(struct hc_server *s, enum hc_sup_target target, const char *id,
+				     const struct hc_adjustment *adj)
 {
 	struct hc_adjust_entry *e = hc_venue_state_find_adjustment(s, target, id);
 	if (e == NULL) {
@@ -608,8 +596,8 @@ static struct hc_venue_cfg *build_effective(struct hc_server *s)
 
 /* Gives every terminal and area of cfg a slot (ids keep theirs), or
  * fails without adding any when the tables would overflow. */
-static bool ensure_slots(struct hc_server *s, const struct hc_venue_cfg *cfg,
-			 char *why, size_t why_cap)
+static bool ensure_slots(struct hc_server *s, const struct hc_venue_cfg *cfg, char *why,
+			 size_t why_cap)
 {
 	uint32_t new_sources = 0, new_areas = 0;
 	for (int i = 0; i < cfg->terminal_count; i++)
@@ -617,13 +605,15 @@ static bool ensure_slots(struct hc_server *s, const struct hc_venue_cfg *cfg,
 	for (int i = 0; i < cfg->area_count; i++)
 		new_areas += hc_slots_find(s->area_ids, cfg->areas[i].id) == HC_SLOT_NONE;
 	if (new_sources > hc_slots_capacity(s->sources) - hc_slots_count(s->sources)) {
-		snprintf(why, why_cap, "more than %u distinct terminal ids since start;"
+		snprintf(why, why_cap,
+			 "more than %u distinct terminal ids since start;"
 			 " restart the aggregator to take this config",
 			 hc_slots_capacity(s->sources));
 		return false;
 	}
 	if (new_areas > hc_slots_capacity(s->area_ids) - hc_slots_count(s->area_ids)) {
-		snprintf(why, why_cap, "more than %u distinct area ids since start;"
+		snprintf(why, why_cap,
+			 "more than %u distinct area ids since start;"
 			 " restart the aggregator to take this config",
 			 hc_slots_capacity(s->area_ids));
 		return false;
@@ -674,7 +664,7 @@ static bool carry_states_by_id(struct hc_server *s, const struct hc_venue_cfg *p
 			s->areas[i] = areas[old];
 		} else {
 			memset(&s->areas[i], 0, sizeof s->areas[i]);
-			s->areas[i].state.level = (enum hc_level)-1;
+			s->areas[i].state.level = (enum hc_level) - 1;
 		}
 	}
 	for (int g = 0; g < cfg->group_count; g++) {
@@ -683,7 +673,7 @@ static bool carry_states_by_id(struct hc_server *s, const struct hc_venue_cfg *p
 			s->groups[g] = groups[old];
 		} else {
 			memset(&s->groups[g], 0, sizeof s->groups[g]);
-			s->groups[g].state.level = (enum hc_level)-1;
+			s->groups[g].state.level = (enum hc_level) - 1;
 		}
 	}
 	free(areas);
@@ -691,8 +681,7 @@ static bool carry_states_by_id(struct hc_server *s, const struct hc_venue_cfg *p
 	return ok;
 }
 
-bool hc_venue_state_apply_config(struct hc_server *s, bool renumbered, char *why,
-				 size_t why_cap)
+bool hc_venue_state_apply_config(struct hc_server *s, bool renumbered, char *why, size_t why_cap)
 {
 	struct hc_venue_cfg *next = build_effective(s);
 	if (next == NULL) {
@@ -758,8 +747,9 @@ bool hc_venue_state_init(struct hc_server *s)
 	for (int i = 0; i < s->cfg->area_count; i++) {
 		const struct hc_area_state *a = &s->areas[i].state;
 		hc_info("area %s: entered %" PRId64 ", exited %" PRId64 ", occupancy %" PRId64
-			" of %" PRId64 ", %s%s", a->id, a->entered, a->exited, a->occupancy,
-			a->capacity, hc_level_name(a->level), a->restricted ? ", restricted" : "");
+			" of %" PRId64 ", %s%s",
+			a->id, a->entered, a->exited, a->occupancy, a->capacity,
+			hc_level_name(a->level), a->restricted ? ", restricted" : "");
 	}
 	return true;
 }
@@ -816,7 +806,8 @@ bool hc_venue_override_who_json(const struct hc_server *s, enum hc_sup_target ta
 		const struct hc_override_entry *e = &s->overrides[k];
 		if (e->target == target && e->mode != HC_OVERRIDE_AUTO && strcmp(e->id, id) == 0)
 			return json_object_set_new(o, "override_by", json_string(e->who)) == 0 &&
-			       json_object_set_new(o, "override_reason", json_string(e->reason)) == 0;
+			       json_object_set_new(o, "override_reason", json_string(e->reason)) ==
+				       0;
 	}
 	return true;
 }
@@ -830,17 +821,11 @@ json_t *hc_venue_group_json(const struct hc_server *s, int g)
 			json_array_append_new(areas, json_string(s->cfg->areas[i].id));
 	if (areas == NULL)
 		return NULL;
-	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:b, s:s, s:o, s:o}",
-			 "type", "group",
-			 "id", st->id,
-			 "name", st->name,
-			 "occupancy", (json_int_t)st->occupancy,
-			 "capacity", (json_int_t)st->capacity,
-			 "level", hc_level_name(st->level),
-			 "restricted", st->restricted,
-			 "override", hc_override_name(st->override),
-			 "areas", areas,
-			 "updated_at", utc_or_null(st->updated_at_ms));
+	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:b, s:s, s:o, s:o}", "type", "group",
+			 "id", st->id, "name", st->name, "occupancy", (json_int_t)st->occupancy,
+			 "capacity", (json_int_t)st->capacity, "level", hc_level_name(st->level),
+			 "restricted", st->restricted, "override", hc_override_name(st->override),
+			 "areas", areas, "updated_at", utc_or_null(st->updated_at_ms));
 }
 
 json_t *hc_venue_terminal_json(const struct hc_server *s, int i)
@@ -855,7 +840,7 @@ json_t *hc_venue_terminal_json(const struct hc_server *s, int i)
 		hc_proto_format_incarnation(st->incarnation, hex);
 		incarnation = json_string(hex);
 		struct hc_ledger_seq_stats seq = hc_ledger_seq_stats(s->ledger, slot,
-								      st->incarnation);
+								     st->incarnation);
 		last_seq = json_integer(seq.seq_highest);
 	}
 	int64_t in_flight = st->session != NULL
@@ -863,17 +848,13 @@ json_t *hc_venue_terminal_json(const struct hc_server *s, int i)
 				    : 0;
 	int64_t today_in, today_out;
 	hc_ledger_terminal_today(s->ledger, slot, hc_wall_ms(), &today_in, &today_out);
-	json_t *o = json_pack("{s:s, s:s, s:b, s:o, s:o, s:o, s:I, s:I, s:I, s:I}",
-			 "id", tc->id,
-			 "area", tc->area,
-			 "online", st->session != NULL,
-			 "last_seen", utc_or_null(st->last_seen_wall_ms),
-			 "incarnation", incarnation,
-			 "last_seq", last_seq,
-			 "missing_seqs", (json_int_t)hc_ledger_terminal_missing(s->ledger, slot),
-			 "batches_in_flight", (json_int_t)in_flight,
-			 "entered_today", (json_int_t)today_in,
-			 "exited_today", (json_int_t)today_out);
+	json_t *o = json_pack("{s:s, s:s, s:b, s:o, s:o, s:o, s:I, s:I, s:I, s:I}", "id", tc->id,
+			      "area", tc->area, "online", st->session != NULL, "last_seen",
+			      utc_or_null(st->last_seen_wall_ms), "incarnation", incarnation,
+			      "last_seq", last_seq, "missing_seqs",
+			      (json_int_t)hc_ledger_terminal_missing(s->ledger, slot),
+			      "batches_in_flight", (json_int_t)in_flight, "entered_today",
+			      (json_int_t)today_in, "exited_today", (json_int_t)today_out);
 	/* What the terminal said about itself, once it said it. */
 	if (o != NULL && st->reported_version[0] != '\0' &&
 	    json_object_set_new(o, "version", json_string(st->reported_version)) != 0)
@@ -910,7 +891,7 @@ static void sample_due(lws_sorted_usec_list_t *sul)
 	struct hc_server *s = lws_container_of(sul, struct hc_server, sample_sul);
 	int64_t boundary_ms = s->sample_boundary_ms;
 	int64_t now_wall_ms = hc_wall_ms();
-	if (now_wall_ms < boundary_ms) {          /* early: wait for it */
+	if (now_wall_ms < boundary_ms) { /* early: wait for it */
 		lws_sul_schedule(s->context, 0, &s->sample_sul, sample_due,
 				 (boundary_ms - now_wall_ms) * LWS_US_PER_MS);
 		return;
@@ -944,9 +925,10 @@ static void sample_due(lws_sorted_usec_list_t *sul)
 			hc_server_kick_commit(s);
 		else
 			hc_warn("history: storage is behind; the samples of the interval"
-				" ending at %" PRId64 " are dropped", boundary_ms);
+				" ending at %" PRId64 " are dropped",
+				boundary_ms);
 		free(recs);
-		hc_venue_state_wake_supervisors(s);   /* their last hour moved */
+		hc_venue_state_wake_supervisors(s); /* their last hour moved */
 	}
 	schedule_sample(s, now_wall_ms > boundary_ms ? now_wall_ms : boundary_ms);
 }

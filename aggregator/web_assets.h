@@ -12,8 +12,8 @@
 #include <stddef.h>
 
 struct hc_web_asset {
-	const char *path;            /* URL path: "/", "/map.js", ... */
-	const char *content_type;    /* with charset for text */
+	const char *path;	  /* URL path: "/", "/map.js", ... */
+	const char *content_type; /* with charset for text */
 	const unsigned char *data;
 	size_t len;
 };

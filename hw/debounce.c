@@ -13,8 +13,7 @@
 
 #define NS_PER_MS INT64_C(1000000)
 
-void hc_debounce_init(struct hc_debounce *d, size_t line_count,
-		      int64_t window_ms)
+void hc_debounce_init(struct hc_debounce *d, size_t line_count, int64_t window_ms)
 {
 	assert(line_count >= 1 && line_count <= HC_DEBOUNCE_LINES_MAX);
 	assert(window_ms >= 0);
@@ -30,8 +29,7 @@ void hc_debounce_set_level(struct hc_debounce *d, size_t line, bool active)
 	d->lines[line].raw_active = active;
 }
 
-bool hc_debounce_edge(struct hc_debounce *d, size_t line, bool active,
-		      int64_t ts_ns)
+bool hc_debounce_edge(struct hc_debounce *d, size_t line, bool active, int64_t ts_ns)
 {
 	assert(line < d->line_count);
 	struct hc_debounce_line *l = &d->lines[line];

@@ -31,11 +31,11 @@
 #define HC_DEBOUNCE_LINES_MAX 3
 
 struct hc_debounce_line {
-	bool accepted_any;           /* some edge was accepted */
-	bool active;                 /* debounced level */
-	bool raw_active;             /* level of the last edge, even a bounce */
-	int64_t accepted_at_ns;      /* timestamp of the last accepted edge */
-	int64_t bounces;             /* edges ignored, for the log */
+	bool accepted_any;	/* some edge was accepted */
+	bool active;		/* debounced level */
+	bool raw_active;	/* level of the last edge, even a bounce */
+	int64_t accepted_at_ns; /* timestamp of the last accepted edge */
+	int64_t bounces;	/* edges ignored, for the log */
 };
 
 struct hc_debounce {
@@ -46,8 +46,7 @@ struct hc_debounce {
 
 /* line_count lines (1..HC_DEBOUNCE_LINES_MAX), all released; window_ms
  * 0 turns debouncing off (every active edge after a release counts). */
-void hc_debounce_init(struct hc_debounce *d, size_t line_count,
-		      int64_t window_ms);
+void hc_debounce_init(struct hc_debounce *d, size_t line_count, int64_t window_ms);
 
 /* The level a line had when it was opened: a button held down at start
  * counts only after it was released and pressed again. */
@@ -55,7 +54,6 @@ void hc_debounce_set_level(struct hc_debounce *d, size_t line, bool active);
 
 /* One edge: line went active (pressed) or not at ts_ns. Returns true
  * when this edge is a press. */
-bool hc_debounce_edge(struct hc_debounce *d, size_t line, bool active,
-		      int64_t ts_ns);
+bool hc_debounce_edge(struct hc_debounce *d, size_t line, bool active, int64_t ts_ns);
 
 #endif

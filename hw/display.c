@@ -19,10 +19,10 @@
 
 bool hc_display_line_open(struct hc_display *d, char *err, size_t err_len);
 bool hc_display_screen_open(struct hc_display *d, char *err, size_t err_len);
-bool hc_display_leds_open(const struct hc_hw_output_cfg *hw,
-			  struct hc_display *d, char *err, size_t err_len);
-bool hc_display_lcd_open(const struct hc_hw_output_cfg *hw,
-			 struct hc_display *d, char *err, size_t err_len);
+bool hc_display_leds_open(const struct hc_hw_output_cfg *hw, struct hc_display *d, char *err,
+			  size_t err_len);
+bool hc_display_lcd_open(const struct hc_hw_output_cfg *hw, struct hc_display *d, char *err,
+			 size_t err_len);
 
 /* Parts a display spec may combine: a base and two hardware outputs. */
 #define DISPLAY_PARTS_MAX 3
@@ -63,8 +63,7 @@ static void composite_close(struct hc_display *d)
 
 /* Splits spec at commas into at most DISPLAY_PARTS_MAX names; checks
  * that the first is a base backend and the rest distinct outputs. */
-static bool split_spec(const char *spec, char names[DISPLAY_PARTS_MAX][16],
-		       size_t *count)
+static bool split_spec(const char *spec, char names[DISPLAY_PARTS_MAX][16], size_t *count)
 {
 	*count = 0;
 	const char *p = spec;
@@ -81,8 +80,7 @@ static bool split_spec(const char *spec, char names[DISPLAY_PARTS_MAX][16],
 		p = comma + 1;
 	}
 	const char *base = names[0];
-	if (strcmp(base, "line") != 0 && strcmp(base, "screen") != 0 &&
-	    strcmp(base, "none") != 0)
+	if (strcmp(base, "line") != 0 && strcmp(base, "screen") != 0 && strcmp(base, "none") != 0)
 		return false;
 	for (size_t i = 1; i < *count; i++) {
 		if (strcmp(names[i], "leds") != 0 && strcmp(names[i], "lcd") != 0)
@@ -101,8 +99,8 @@ bool hc_display_known(const char *spec)
 	return split_spec(spec, names, &n);
 }
 
-bool hc_display_open_with(const char *spec, const struct hc_hw_output_cfg *hw,
-			  struct hc_display *d, char *err, size_t err_len)
+bool hc_display_open_with(const char *spec, const struct hc_hw_output_cfg *hw, struct hc_display *d,
+			  char *err, size_t err_len)
 {
 	char names[DISPLAY_PARTS_MAX][16];
 	size_t n;
@@ -112,8 +110,10 @@ bool hc_display_open_with(const char *spec, const struct hc_hw_output_cfg *hw,
 		hw = &defaults;
 	}
 	if (!split_spec(spec, names, &n)) {
-		snprintf(err, err_len, "unknown display \"%s\" (expected line, "
-			 "screen or none, optionally with ,leds and ,lcd)", spec);
+		snprintf(err, err_len,
+			 "unknown display \"%s\" (expected line, "
+			 "screen or none, optionally with ,leds and ,lcd)",
+			 spec);
 		return false;
 	}
 	if (n == 1)
@@ -161,8 +161,7 @@ static void none_close(struct hc_display *d)
 	(void)d;
 }
 
-bool hc_display_open(const char *backend, struct hc_display *d, char *err,
-		     size_t err_len)
+bool hc_display_open(const char *backend, struct hc_display *d, char *err, size_t err_len)
 {
 	memset(d, 0, sizeof *d);
 	if (strcmp(backend, "line") == 0)
@@ -175,32 +174,27 @@ bool hc_display_open(const char *backend, struct hc_display *d, char *err,
 		d->close = none_close;
 		return true;
 	}
-	snprintf(err, err_len,
-		 "unknown display backend \"%s\" (expected line, screen or none)",
+	snprintf(err, err_len, "unknown display backend \"%s\" (expected line, screen or none)",
 		 backend);
 	return false;
 }
 
 /* The keys after storage=, added later than the others: whether the
  * state is current, why entry is shut, why the link is refused. */
-static void format_tail(const struct hc_display_state *s, char *out,
-			size_t cap)
+static void format_tail(const struct hc_display_state *s, char *out, size_t cap)
 {
-	const char *known = !s->have_figure ? "none"
-			    : s->last_known ? "last" : "current";
-	const char *refused = s->refusal == HC_REFUSAL_UNKNOWN_TERMINAL
-				      ? "unknown-terminal"
-			      : s->refusal == HC_REFUSAL_REPLACED ? "replaced"
+	const char *known = !s->have_figure ? "none" : s->last_known ? "last" : "current";
+	const char *refused = s->refusal == HC_REFUSAL_UNKNOWN_TERMINAL	   ? "unknown-terminal"
+			      : s->refusal == HC_REFUSAL_REPLACED	   ? "replaced"
 			      : s->refusal == HC_REFUSAL_NOT_AUTHENTICATED ? "not-authenticated"
 									   : "-";
 	snprintf(out, cap, " known=%s stop_by=%s refused=%s", known,
-		 s->have_figure && s->restricted && s->restricted_by[0] != '\0'
-			 ? s->restricted_by : "-",
+		 s->have_figure && s->restricted && s->restricted_by[0] != '\0' ? s->restricted_by
+										: "-",
 		 refused);
 }
 
-void hc_display_format_line(const struct hc_display_state *s, char *out,
-			    size_t cap)
+void hc_display_format_line(const struct hc_display_state *s, char *out, size_t cap)
 {
 	char tail[96];
 	format_tail(s, tail, sizeof tail);
@@ -211,16 +205,13 @@ void hc_display_format_line(const struct hc_display_state *s, char *out,
 		snprintf(out, cap,
 			 "%s area=%s occupancy=- capacity=- level=- entry=- "
 			 "link=%s figure=none pending=%" PRId64 " storage=%s%s",
-			 s->terminal_id, area, link, s->pending_presses,
-			 storage, tail);
+			 s->terminal_id, area, link, s->pending_presses, storage, tail);
 		return;
 	}
 	snprintf(out, cap,
 		 "%s area=%s occupancy=%" PRId64 " capacity=%" PRId64
-		 " level=%s entry=%s link=%s figure=%s pending=%" PRId64
-		 " storage=%s%s",
+		 " level=%s entry=%s link=%s figure=%s pending=%" PRId64 " storage=%s%s",
 		 s->terminal_id, area, s->occupancy_shown, s->capacity,
-		 s->level != NULL ? s->level : "?",
-		 s->restricted ? "STOP" : "OPEN", link,
+		 s->level != NULL ? s->level : "?", s->restricted ? "STOP" : "OPEN", link,
 		 s->stale ? "stale" : "fresh", s->pending_presses, storage, tail);
 }

@@ -34,21 +34,19 @@
 struct lcd {
 	int fd;
 	char shown[HC_LCD_ROWS][HC_LCD_COLS + 1];
-	bool valid[HC_LCD_ROWS];     /* shown[] is what the LCD holds */
+	bool valid[HC_LCD_ROWS]; /* shown[] is what the LCD holds */
 	bool failed;
 };
 
 static void sleep_us(uint32_t us)
 {
-	struct timespec ts = { .tv_sec = us / 1000000,
-			       .tv_nsec = (long)(us % 1000000) * 1000 };
+	struct timespec ts = { .tv_sec = us / 1000000, .tv_nsec = (long)(us % 1000000) * 1000 };
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
 }
 
 /* Writes steps; false (logged once) when the bus refuses. */
-static bool write_steps(struct lcd *l, const struct hc_lcd_step *steps,
-			size_t n)
+static bool write_steps(struct lcd *l, const struct hc_lcd_step *steps, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		ssize_t w = write(l->fd, steps[i].bytes, steps[i].count);
@@ -96,8 +94,8 @@ static void lcd_close(struct hc_display *d)
 	d->priv = NULL;
 }
 
-bool hc_display_lcd_open(const struct hc_hw_output_cfg *hw,
-			 struct hc_display *d, char *err, size_t err_len)
+bool hc_display_lcd_open(const struct hc_hw_output_cfg *hw, struct hc_display *d, char *err,
+			 size_t err_len)
 {
 	struct lcd *l = calloc(1, sizeof *l);
 	if (l == NULL) {
@@ -106,9 +104,10 @@ bool hc_display_lcd_open(const struct hc_hw_output_cfg *hw,
 	}
 	l->fd = open(hw->lcd_i2c, O_RDWR | O_CLOEXEC);
 	if (l->fd < 0) {
-		snprintf(err, err_len, "lcd: cannot open %s: %s (is I2C enabled: "
-			 "dtparam=i2c_arm=on, user in group i2c?)", hw->lcd_i2c,
-			 strerror(errno));
+		snprintf(err, err_len,
+			 "lcd: cannot open %s: %s (is I2C enabled: "
+			 "dtparam=i2c_arm=on, user in group i2c?)",
+			 hw->lcd_i2c, strerror(errno));
 		goto fail;
 	}
 	if (ioctl(l->fd, I2C_SLAVE, (unsigned long)hw->lcd_address) < 0) {
@@ -119,7 +118,8 @@ bool hc_display_lcd_open(const struct hc_hw_output_cfg *hw,
 	struct hc_lcd_step steps[HC_LCD_STEPS_MAX];
 	size_t n = hc_hd44780_init(steps, true);
 	if (!write_steps(l, steps, n)) {
-		snprintf(err, err_len, "lcd: no PCF8574 answers at 0x%02x on %s "
+		snprintf(err, err_len,
+			 "lcd: no PCF8574 answers at 0x%02x on %s "
 			 "(i2cdetect -y 1 lists addresses)",
 			 (unsigned)hw->lcd_address, hw->lcd_i2c);
 		goto fail;

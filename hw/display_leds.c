@@ -31,9 +31,9 @@ enum { OUT_GREEN, OUT_RED, OUT_BUZZER, OUT_COUNT };
 struct leds {
 	struct gpiod_chip *chip;
 	struct gpiod_line *lines[OUT_COUNT];
-	int values[OUT_COUNT];       /* last value set, -1 unknown */
+	int values[OUT_COUNT]; /* last value set, -1 unknown */
 	struct hc_pattern pattern;
-	bool failed;                 /* a set failed: logged once */
+	bool failed; /* a set failed: logged once */
 };
 
 static void set_output(struct leds *l, int which, bool on)
@@ -42,8 +42,7 @@ static void set_output(struct leds *l, int which, bool on)
 		return;
 	if (gpiod_line_set_value(l->lines[which], on ? 1 : 0) != 0) {
 		if (!l->failed)
-			hc_error("leds: setting an output line failed: %s",
-				 strerror(errno));
+			hc_error("leds: setting an output line failed: %s", strerror(errno));
 		l->failed = true;
 		return;
 	}
@@ -82,12 +81,11 @@ static void leds_close(struct hc_display *d)
 	d->priv = NULL;
 }
 
-bool hc_display_leds_open(const struct hc_hw_output_cfg *hw,
-			  struct hc_display *d, char *err, size_t err_len)
+bool hc_display_leds_open(const struct hc_hw_output_cfg *hw, struct hc_display *d, char *err,
+			  size_t err_len)
 {
 	static const char *const names[OUT_COUNT] = { "green", "red", "buzzer" };
-	const int32_t offsets[OUT_COUNT] = { hw->line_green, hw->line_red,
-					     hw->line_buzzer };
+	const int32_t offsets[OUT_COUNT] = { hw->line_green, hw->line_red, hw->line_buzzer };
 	struct leds *l = calloc(1, sizeof *l);
 	if (l == NULL) {
 		snprintf(err, err_len, "leds: out of memory");
@@ -95,20 +93,18 @@ bool hc_display_leds_open(const struct hc_hw_output_cfg *hw,
 	}
 	l->chip = gpiod_chip_open_lookup(hw->chip);
 	if (l->chip == NULL) {
-		snprintf(err, err_len, "leds: cannot open chip \"%s\": %s",
-			 hw->chip, strerror(errno));
+		snprintf(err, err_len, "leds: cannot open chip \"%s\": %s", hw->chip,
+			 strerror(errno));
 		goto fail;
 	}
 	for (int i = 0; i < OUT_COUNT; i++) {
 		l->values[i] = -1;
 		if (offsets[i] < 0)
 			continue;
-		struct gpiod_line *line =
-			gpiod_chip_get_line(l->chip, (unsigned)offsets[i]);
-		if (line == NULL ||
-		    gpiod_line_request_output(line, LEDS_CONSUMER, 0) != 0) {
-			snprintf(err, err_len, "leds: %s line %d (%s): %s",
-				 hw->chip, offsets[i], names[i], strerror(errno));
+		struct gpiod_line *line = gpiod_chip_get_line(l->chip, (unsigned)offsets[i]);
+		if (line == NULL || gpiod_line_request_output(line, LEDS_CONSUMER, 0) != 0) {
+			snprintf(err, err_len, "leds: %s line %d (%s): %s", hw->chip, offsets[i],
+				 names[i], strerror(errno));
 			goto fail;
 		}
 		l->lines[i] = line;

@@ -154,8 +154,8 @@ static bool draw_big(int y, const char *text)
 	int x0 = (COLS - width) / 2;
 	for (int row = 0; row < BIG_ROWS; row++) {
 		for (size_t i = 0; text[i] != '\0'; i++) {
-			const char *g = text[i] == ' '
-				? "    " : big_glyphs[glyph_index(text[i])][row];
+			const char *g = text[i] == ' ' ? "    "
+						       : big_glyphs[glyph_index(text[i])][row];
 			for (int col = 0; col < BIG_COLS; col++) {
 				int x = x0 + (int)i * BIG_COLS + col;
 				if (g[col] == '#')
@@ -184,15 +184,15 @@ static void format_age(int64_t age_s, char *out, size_t cap)
 	else if (age_s < 3600)
 		snprintf(out, cap, "%" PRId64 " min ago", age_s / 60);
 	else
-		snprintf(out, cap, "%" PRId64 " h %02" PRId64 " min ago",
-			 age_s / 3600, age_s / 60 % 60);
+		snprintf(out, cap, "%" PRId64 " h %02" PRId64 " min ago", age_s / 3600,
+			 age_s / 60 % 60);
 }
 
 /* Why entry is restricted, e.g. "The park full", "closed by
  * supervisor", with the group's name cut to name_cols columns; "" when
  * the aggregator did not say. */
-static void format_stop_reason(const struct hc_display_state *s,
-			       int name_cols, char *out, size_t cap)
+static void format_stop_reason(const struct hc_display_state *s, int name_cols, char *out,
+			       size_t cap)
 {
 	const char *by = s->restricted_by;
 	const char *group = s->restricted_by_name;
@@ -216,8 +216,7 @@ static void format_stop_reason(const struct hc_display_state *s,
 
 /* The banner's text and colour for s, in the longest form that fits
  * cols columns: a reason or an age is never cut off mid-word. */
-static int banner_of(const struct hc_display_state *s, int cols, char *out,
-		     size_t cap)
+static int banner_of(const struct hc_display_state *s, int cols, char *out, size_t cap)
 {
 	char reason[TEXT_MAX / 2 + 32];
 	if (!s->have_figure) {
@@ -247,8 +246,8 @@ static int banner_of(const struct hc_display_state *s, int cols, char *out,
 		snprintf(out, cap, "ENTRY OPEN");
 		return PAIR_OPEN;
 	}
-	format_stop_reason(s, cols - text_width("STOP:  closed by supervisor"),
-			   reason, sizeof reason);
+	format_stop_reason(s, cols - text_width("STOP:  closed by supervisor"), reason,
+			   sizeof reason);
 	if (reason[0] != '\0')
 		snprintf(out, cap, "STOP: %s", reason);
 	else
@@ -262,39 +261,34 @@ struct warning {
 };
 
 /* The warning lines for s, most important first; returns how many. */
-static int warnings_of(const struct hc_display_state *s, bool wide,
-		       struct warning w[WARNINGS_MAX])
+static int warnings_of(const struct hc_display_state *s, bool wide, struct warning w[WARNINGS_MAX])
 {
 	int n = 0;
 	if (s->refusal == HC_REFUSAL_UNKNOWN_TERMINAL)
-		snprintf(w[n++].text, sizeof w[0].text,
-			 "refused: unknown terminal %s%s", s->terminal_id,
-			 wide ? " (not in the venue config); retrying" : "");
+		snprintf(w[n++].text, sizeof w[0].text, "refused: unknown terminal %s%s",
+			 s->terminal_id, wide ? " (not in the venue config); retrying" : "");
 	else if (s->refusal == HC_REFUSAL_NOT_AUTHENTICATED)
 		snprintf(w[n++].text, sizeof w[0].text,
 			 "refused: %s not enrolled or wrong secret%s", s->terminal_id,
 			 wide ? " (enroll it, check its secret); retrying" : "");
 	else if (s->refusal == HC_REFUSAL_REPLACED)
-		snprintf(w[n++].text, sizeof w[0].text,
-			 "another device uses this id%s%s%s",
-			 wide ? " (" : "", wide ? s->terminal_id : "",
-			 wide ? "); retrying" : "");
+		snprintf(w[n++].text, sizeof w[0].text, "another device uses this id%s%s%s",
+			 wide ? " (" : "", wide ? s->terminal_id : "", wide ? "); retrying" : "");
 	if (n > 0)
 		w[n - 1].pair = PAIR_STOP;
 	if (s->storage_fault) {
-		snprintf(w[n].text, sizeof w[0].text, "%s", wide
-			 ? "STORAGE FAULT: presses kept in memory, retrying; "
-			   "tell a supervisor"
-			 : "STORAGE FAULT: tell a supervisor");
+		snprintf(w[n].text, sizeof w[0].text, "%s",
+			 wide ? "STORAGE FAULT: presses kept in memory, retrying; "
+				"tell a supervisor"
+			      : "STORAGE FAULT: tell a supervisor");
 		w[n++].pair = PAIR_STOP;
 	}
 	if (!s->have_figure || s->stale) {
 		snprintf(w[n].text, sizeof w[0].text, "%s",
-			 s->have_figure
-				 ? (wide ? "FIGURE STALE: link lost, occupancy "
-					   "may be out of date"
-					 : "FIGURE STALE: may be out of date")
-				 : "NO FIGURE YET: occupancy unknown");
+			 s->have_figure ? (wide ? "FIGURE STALE: link lost, occupancy "
+						  "may be out of date"
+						: "FIGURE STALE: may be out of date")
+					: "NO FIGURE YET: occupancy unknown");
 		w[n++].pair = PAIR_WARN;
 	}
 	return n;
@@ -306,7 +300,8 @@ static int warnings_of(const struct hc_display_state *s, bool wide,
 static void draw_header(const struct hc_display_state *s)
 {
 	const char *area = s->area_name[0] != '\0' ? s->area_name
-			   : s->area_id[0] != '\0' ? s->area_id : "(no area yet)";
+			   : s->area_id[0] != '\0' ? s->area_id
+						   : "(no area yet)";
 	char right[HC_ID_LEN_MAX + 16];
 	snprintf(right, sizeof right, "terminal %s", s->terminal_id);
 	int area_w = text_width(area);
@@ -329,8 +324,7 @@ static void draw_header(const struct hc_display_state *s)
 
 /* The link, the figure in plain text (so it reads out of a capture and
  * at any size), the level and the presses not yet acknowledged. */
-static void draw_status(int y, const struct hc_display_state *s,
-			const char *figure, bool wide)
+static void draw_status(int y, const struct hc_display_state *s, const char *figure, bool wide)
 {
 	int pair = s->online ? PAIR_OK : PAIR_STOP;
 	const char *level = s->have_figure && s->level ? s->level : "-";
@@ -339,12 +333,11 @@ static void draw_status(int y, const struct hc_display_state *s,
 	attroff(COLOR_PAIR(pair) | A_BOLD);
 	char rest[TEXT_MAX];
 	if (wide)
-		snprintf(rest, sizeof rest,
-			 "   %s   level: %s   not yet acknowledged: %" PRId64,
+		snprintf(rest, sizeof rest, "   %s   level: %s   not yet acknowledged: %" PRId64,
 			 figure, level, s->pending_presses);
 	else
-		snprintf(rest, sizeof rest, "  %s  %s  unacked: %" PRId64,
-			 figure, level, s->pending_presses);
+		snprintf(rest, sizeof rest, "  %s  %s  unacked: %" PRId64, figure, level,
+			 s->pending_presses);
 	put(y, x, rest);
 }
 
@@ -355,30 +348,30 @@ static void draw_last_row(const struct hc_display_state *s, bool wide)
 	if (s->quit_asking) {
 		attron(COLOR_PAIR(PAIR_WARN) | A_BOLD);
 		mvhline(y, 0, ' ', COLS);
-		put(y, 0, wide ? "quit? y/n   y (or q): quit   n: keep counting"
-			       : "quit? y/n  (presses still count)");
+		put(y, 0,
+		    wide ? "quit? y/n   y (or q): quit   n: keep counting"
+			 : "quit? y/n  (presses still count)");
 		attroff(COLOR_PAIR(PAIR_WARN) | A_BOLD);
 		return;
 	}
-	put(y, 0, wide ? "i / + / Up: ENTER   o / - / Down: EXIT   u: UNDO   q: quit"
-		       : "i/+ ENTER  o/- EXIT  u UNDO  q quit");
+	put(y, 0,
+	    wide ? "i / + / Up: ENTER   o / - / Down: EXIT   u: UNDO   q: quit"
+		 : "i/+ ENTER  o/- EXIT  u UNDO  q quit");
 }
 
 /* Below SCREEN_COLS_MIN x SCREEN_ROWS_MIN: say so, and still give the
  * figure and the entry state on the next line. */
-static void draw_too_small(const struct hc_display_state *s,
-			   const char *figure, const char *banner)
+static void draw_too_small(const struct hc_display_state *s, const char *figure, const char *banner)
 {
 	char line[TEXT_MAX + 64];
-	snprintf(line, sizeof line, "window too small: %dx%d needed",
-		 SCREEN_COLS_MIN, SCREEN_ROWS_MIN);
+	snprintf(line, sizeof line, "window too small: %dx%d needed", SCREEN_COLS_MIN,
+		 SCREEN_ROWS_MIN);
 	attron(A_BOLD);
 	put(0, 0, line);
 	attroff(A_BOLD);
 	if (LINES < 2)
 		return;
-	snprintf(line, sizeof line, "%s %s%s", figure, banner,
-		 s->online ? "" : " OFFLINE");
+	snprintf(line, sizeof line, "%s %s%s", figure, banner, s->online ? "" : " OFFLINE");
 	put(1, 0, line);
 }
 
@@ -387,8 +380,8 @@ static void draw(const struct hc_display_state *s)
 	erase();
 	char figure[48];
 	if (s->have_figure)
-		snprintf(figure, sizeof figure, "%" PRId64 " / %" PRId64,
-			 s->occupancy_shown, s->capacity);
+		snprintf(figure, sizeof figure, "%" PRId64 " / %" PRId64, s->occupancy_shown,
+			 s->capacity);
 	else
 		snprintf(figure, sizeof figure, "- / -");
 	char banner[TEXT_MAX];
@@ -440,14 +433,13 @@ static void draw(const struct hc_display_state *s)
 static bool follow_resize(void)
 {
 	struct winsize ws;
-	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0 || ws.ws_row == 0 ||
-	    ws.ws_col == 0)
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0 || ws.ws_row == 0 || ws.ws_col == 0)
 		return false;
 	if (!is_term_resized(ws.ws_row, ws.ws_col))
 		return false;
 	if (resizeterm(ws.ws_row, ws.ws_col) != OK) {
-		hc_warn("display screen: resizing to %ux%u failed",
-			(unsigned)ws.ws_col, (unsigned)ws.ws_row);
+		hc_warn("display screen: resizing to %ux%u failed", (unsigned)ws.ws_col,
+			(unsigned)ws.ws_row);
 		return false;
 	}
 	return true;

@@ -21,20 +21,17 @@ static void nibble(uint8_t *out, uint8_t high_nibble, uint8_t flags)
 	out[1] = b;
 }
 
-struct hc_lcd_step hc_hd44780_byte(uint8_t value, bool rs, bool backlight,
-				   uint32_t delay_us)
+struct hc_lcd_step hc_hd44780_byte(uint8_t value, bool rs, bool backlight, uint32_t delay_us)
 {
 	struct hc_lcd_step s = { .count = 4, .delay_us = delay_us };
-	uint8_t flags = (uint8_t)((rs ? HC_PCF_RS : 0) |
-				  (backlight ? HC_PCF_BACKLIGHT : 0));
+	uint8_t flags = (uint8_t)((rs ? HC_PCF_RS : 0) | (backlight ? HC_PCF_BACKLIGHT : 0));
 	nibble(&s.bytes[0], value, flags);
 	nibble(&s.bytes[2], (uint8_t)(value << 4), flags);
 	return s;
 }
 
 /* A lone nibble step (only during the reset sequence). */
-static struct hc_lcd_step lone_nibble(uint8_t high_nibble, bool backlight,
-				      uint32_t delay_us)
+static struct hc_lcd_step lone_nibble(uint8_t high_nibble, bool backlight, uint32_t delay_us)
 {
 	struct hc_lcd_step s = { .count = 2, .delay_us = delay_us };
 	nibble(s.bytes, high_nibble, backlight ? HC_PCF_BACKLIGHT : 0);
@@ -59,13 +56,12 @@ size_t hc_hd44780_init(struct hc_lcd_step *steps, bool backlight)
 	return n;
 }
 
-size_t hc_hd44780_line(struct hc_lcd_step *steps, unsigned row,
-		       const char *text, bool backlight)
+size_t hc_hd44780_line(struct hc_lcd_step *steps, unsigned row, const char *text, bool backlight)
 {
 	assert(row < HC_LCD_ROWS);
 	size_t n = 0;
-	steps[n++] = hc_hd44780_byte((uint8_t)(HC_LCD_SET_DDRAM | (row ? 0x40 : 0x00)),
-				     false, backlight, DELAY_CMD_US);
+	steps[n++] = hc_hd44780_byte((uint8_t)(HC_LCD_SET_DDRAM | (row ? 0x40 : 0x00)), false,
+				     backlight, DELAY_CMD_US);
 	bool ended = false;
 	for (unsigned col = 0; col < HC_LCD_COLS; col++) {
 		unsigned char c = ended ? ' ' : (unsigned char)text[col];

@@ -30,23 +30,22 @@
 
 /* HD44780 commands used here. */
 #define HC_LCD_CLEAR 0x01
-#define HC_LCD_ENTRY_LEFT 0x06       /* entry mode: increment, no shift */
-#define HC_LCD_DISPLAY_ON 0x0c       /* display on, cursor and blink off */
+#define HC_LCD_ENTRY_LEFT 0x06 /* entry mode: increment, no shift */
+#define HC_LCD_DISPLAY_ON 0x0c /* display on, cursor and blink off */
 #define HC_LCD_FUNCTION_4BIT_2LINE 0x28
-#define HC_LCD_SET_DDRAM 0x80        /* | address: row 0 at 0x00, row 1 at 0x40 */
+#define HC_LCD_SET_DDRAM 0x80 /* | address: row 0 at 0x00, row 1 at 0x40 */
 
 /* Steps one call produces at most (a line: address + 16 characters). */
 #define HC_LCD_STEPS_MAX 24
 
 struct hc_lcd_step {
 	uint8_t bytes[4];
-	uint8_t count;               /* 2 (one nibble) or 4 (one byte) */
-	uint32_t delay_us;           /* to wait after writing them */
+	uint8_t count;	   /* 2 (one nibble) or 4 (one byte) */
+	uint32_t delay_us; /* to wait after writing them */
 };
 
 /* One LCD byte (command when !rs, character when rs) as one step. */
-struct hc_lcd_step hc_hd44780_byte(uint8_t value, bool rs, bool backlight,
-				   uint32_t delay_us);
+struct hc_lcd_step hc_hd44780_byte(uint8_t value, bool rs, bool backlight, uint32_t delay_us);
 
 /* The power-on initialisation into 4-bit mode, 2 lines, display on,
  * cleared. Fills steps, returns how many (<= HC_LCD_STEPS_MAX). */
@@ -55,7 +54,6 @@ size_t hc_hd44780_init(struct hc_lcd_step *steps, bool backlight);
 /* Writes text (exactly HC_LCD_COLS characters are sent: shorter text is
  * padded with blanks; bytes outside printable ASCII become '?') on row
  * 0 or 1. Returns the number of steps. */
-size_t hc_hd44780_line(struct hc_lcd_step *steps, unsigned row,
-		       const char *text, bool backlight);
+size_t hc_hd44780_line(struct hc_lcd_step *steps, unsigned row, const char *text, bool backlight);
 
 #endif

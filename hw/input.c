@@ -13,10 +13,10 @@
 
 bool hc_input_stdin_open(struct hc_input *in, char *err, size_t err_len);
 bool hc_input_keyboard_open(struct hc_input *in, char *err, size_t err_len);
-bool hc_input_gpiod_open(const struct hc_gpio_input_cfg *cfg,
-			 struct hc_input *in, char *err, size_t err_len);
-bool hc_input_gpiosim_open(const struct hc_gpio_input_cfg *cfg,
-			   struct hc_input *in, char *err, size_t err_len);
+bool hc_input_gpiod_open(const struct hc_gpio_input_cfg *cfg, struct hc_input *in, char *err,
+			 size_t err_len);
+bool hc_input_gpiosim_open(const struct hc_gpio_input_cfg *cfg, struct hc_input *in, char *err,
+			   size_t err_len);
 
 void hc_gpio_input_cfg_default(struct hc_gpio_input_cfg *c)
 {
@@ -32,13 +32,12 @@ void hc_gpio_input_cfg_default(struct hc_gpio_input_cfg *c)
 
 bool hc_input_known(const char *backend)
 {
-	return strcmp(backend, "stdin") == 0 ||
-	       strcmp(backend, "keyboard") == 0 ||
+	return strcmp(backend, "stdin") == 0 || strcmp(backend, "keyboard") == 0 ||
 	       strcmp(backend, "gpio") == 0 || strcmp(backend, "gpio-sim") == 0;
 }
 
-bool hc_input_open(const char *backend, const struct hc_gpio_input_cfg *gpio,
-		   struct hc_input *in, char *err, size_t err_len)
+bool hc_input_open(const char *backend, const struct hc_gpio_input_cfg *gpio, struct hc_input *in,
+		   char *err, size_t err_len)
 {
 	struct hc_gpio_input_cfg defaults;
 	if (gpio == NULL) {
@@ -57,6 +56,7 @@ bool hc_input_open(const char *backend, const struct hc_gpio_input_cfg *gpio,
 		return hc_input_gpiosim_open(gpio, in, err, err_len);
 	snprintf(err, err_len,
 		 "unknown input backend \"%s\" (expected stdin, keyboard, "
-		 "gpio or gpio-sim)", backend);
+		 "gpio or gpio-sim)",
+		 backend);
 	return false;
 }

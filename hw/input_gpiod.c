@@ -65,30 +65,27 @@ static const char *key_name(enum hc_key k)
 }
 
 /* Drains one line's queued events through the debouncer into keys. */
-static bool read_line_events(struct gpiod_input *g, size_t idx,
-			     enum hc_key *keys, size_t max, size_t *n)
+static bool read_line_events(struct gpiod_input *g, size_t idx, enum hc_key *keys, size_t max,
+			     size_t *n)
 {
 	struct gpiod_line_event ev[GPIOD_EVENTS_PER_READ];
-	int got = gpiod_line_event_read_multiple(g->lines[idx], ev,
-						 GPIOD_EVENTS_PER_READ);
+	int got = gpiod_line_event_read_multiple(g->lines[idx], ev, GPIOD_EVENTS_PER_READ);
 	if (got < 0) {
-		hc_error("input gpio: reading events of line %d (%s) failed: %s",
-			 g->offsets[idx], key_name(g->keys[idx]),
-			 strerror(errno));
+		hc_error("input gpio: reading events of line %d (%s) failed: %s", g->offsets[idx],
+			 key_name(g->keys[idx]), strerror(errno));
 		return false;
 	}
 	for (int i = 0; i < got; i++) {
 		bool active = ev[i].event_type == GPIOD_LINE_EVENT_RISING_EDGE;
-		int64_t ts_ns = (int64_t)ev[i].ts.tv_sec * 1000000000 +
-				(int64_t)ev[i].ts.tv_nsec;
+		int64_t ts_ns = (int64_t)ev[i].ts.tv_sec * 1000000000 + (int64_t)ev[i].ts.tv_nsec;
 		if (hc_debounce_edge(&g->deb, idx, active, ts_ns) && *n < max)
 			keys[(*n)++] = g->keys[idx];
 	}
 	return true;
 }
 
-static enum hc_input_status gpiod_read(struct hc_input *in, enum hc_key *keys,
-				       size_t max, size_t *n)
+static enum hc_input_status gpiod_read(struct hc_input *in, enum hc_key *keys, size_t max,
+				       size_t *n)
 {
 	struct gpiod_input *g = in->priv;
 	struct epoll_event ready[HC_DEBOUNCE_LINES_MAX];
@@ -102,8 +99,7 @@ static enum hc_input_status gpiod_read(struct hc_input *in, enum hc_key *keys,
 	}
 	for (int i = 0; i < r; i++) {
 		size_t idx = ready[i].data.u32;
-		if (idx >= g->count ||
-		    !read_line_events(g, idx, keys, max, n))
+		if (idx >= g->count || !read_line_events(g, idx, keys, max, n))
 			return HC_INPUT_ERROR;
 	}
 	return HC_INPUT_OK;
@@ -117,14 +113,13 @@ static void gpiod_close(struct hc_input *in)
 
 /* Requests one button line and adds its event fd to the epoll set. */
 static bool request_button(struct gpiod_input *g, const struct hc_gpio_input_cfg *cfg,
-			   int32_t offset, enum hc_key key, char *err,
-			   size_t err_len)
+			   int32_t offset, enum hc_key key, char *err, size_t err_len)
 {
 	size_t idx = g->count;
 	struct gpiod_line *line = gpiod_chip_get_line(g->chip, (unsigned)offset);
 	if (line == NULL) {
-		snprintf(err, err_len, "input gpio: %s: no line %d for %s: %s",
-			 cfg->chip, offset, key_name(key), strerror(errno));
+		snprintf(err, err_len, "input gpio: %s: no line %d for %s: %s", cfg->chip, offset,
+			 key_name(key), strerror(errno));
 		return false;
 	}
 	int flags = 0;
@@ -132,16 +127,15 @@ static bool request_button(struct gpiod_input *g, const struct hc_gpio_input_cfg
 		flags |= GPIOD_LINE_REQUEST_FLAG_ACTIVE_LOW;
 	if (cfg->pull_up)
 		flags |= GPIOD_LINE_REQUEST_FLAG_BIAS_PULL_UP;
-	if (gpiod_line_request_both_edges_events_flags(line, GPIOD_CONSUMER,
-						       flags) != 0) {
+	if (gpiod_line_request_both_edges_events_flags(line, GPIOD_CONSUMER, flags) != 0) {
 		int e = errno;
-		snprintf(err, err_len,
-			 "input gpio: %s line %d (%s): request failed: %s%s",
+		snprintf(err, err_len, "input gpio: %s line %d (%s): request failed: %s%s",
 			 cfg->chip, offset, key_name(key), strerror(e),
 			 e == EINVAL && cfg->pull_up
 				 ? " (bias flags need Linux >= 5.5: set "
 				   "gpio_pull_up = false and fit pull-up resistors)"
-			 : e == EBUSY ? " (another program holds the line)" : "");
+			 : e == EBUSY ? " (another program holds the line)"
+				      : "");
 		return false;
 	}
 	g->lines[idx] = line;
@@ -150,8 +144,8 @@ static bool request_button(struct gpiod_input *g, const struct hc_gpio_input_cfg
 	g->count++;
 	int level = gpiod_line_get_value(line);
 	if (level < 0) {
-		snprintf(err, err_len, "input gpio: %s line %d: reading it failed: %s",
-			 cfg->chip, offset, strerror(errno));
+		snprintf(err, err_len, "input gpio: %s line %d: reading it failed: %s", cfg->chip,
+			 offset, strerror(errno));
 		return false;
 	}
 	hc_debounce_set_level(&g->deb, idx, level == 1);
@@ -162,15 +156,15 @@ static bool request_button(struct gpiod_input *g, const struct hc_gpio_input_cfg
 	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)idx };
 	int fd = gpiod_line_event_get_fd(line);
 	if (fd < 0 || epoll_ctl(g->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
-		snprintf(err, err_len, "input gpio: watching line %d failed: %s",
-			 offset, strerror(errno));
+		snprintf(err, err_len, "input gpio: watching line %d failed: %s", offset,
+			 strerror(errno));
 		return false;
 	}
 	return true;
 }
 
-bool hc_input_gpiod_open(const struct hc_gpio_input_cfg *cfg,
-			 struct hc_input *in, char *err, size_t err_len)
+bool hc_input_gpiod_open(const struct hc_gpio_input_cfg *cfg, struct hc_input *in, char *err,
+			 size_t err_len)
 {
 	struct gpiod_input *g = calloc(1, sizeof *g);
 	if (g == NULL) {
@@ -182,8 +176,7 @@ bool hc_input_gpiod_open(const struct hc_gpio_input_cfg *cfg,
 	hc_debounce_init(&g->deb, want, cfg->debounce_ms);
 	g->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (g->epfd < 0) {
-		snprintf(err, err_len, "input gpio: epoll_create1: %s",
-			 strerror(errno));
+		snprintf(err, err_len, "input gpio: epoll_create1: %s", strerror(errno));
 		goto fail;
 	}
 	g->chip = gpiod_chip_open_lookup(cfg->chip);
@@ -196,12 +189,11 @@ bool hc_input_gpiod_open(const struct hc_gpio_input_cfg *cfg,
 	}
 	if (!request_button(g, cfg, cfg->line_in, HC_KEY_IN, err, err_len) ||
 	    !request_button(g, cfg, cfg->line_out, HC_KEY_OUT, err, err_len) ||
-	    (want == 3 &&
-	     !request_button(g, cfg, cfg->line_undo, HC_KEY_UNDO, err, err_len)))
+	    (want == 3 && !request_button(g, cfg, cfg->line_undo, HC_KEY_UNDO, err, err_len)))
 		goto fail;
 	hc_info("input gpio: %s lines ENTER=%d EXIT=%d UNDO=%d, debounce %lld ms, "
-		"%s, %s (libgpiod %s)", cfg->chip, cfg->line_in, cfg->line_out,
-		cfg->line_undo, (long long)cfg->debounce_ms,
+		"%s, %s (libgpiod %s)",
+		cfg->chip, cfg->line_in, cfg->line_out, cfg->line_undo, (long long)cfg->debounce_ms,
 		cfg->active_low ? "active low" : "active high",
 		cfg->pull_up ? "pull-up" : "no bias", gpiod_version_string());
 	in->name = "gpio";

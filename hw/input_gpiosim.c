@@ -38,12 +38,14 @@ struct gpiosim_input {
 };
 
 static const enum hc_key line_keys[HC_DEBOUNCE_LINES_MAX] = {
-	HC_KEY_IN, HC_KEY_OUT, HC_KEY_UNDO,
+	HC_KEY_IN,
+	HC_KEY_OUT,
+	HC_KEY_UNDO,
 };
 
 /* Parses one edge line; returns true with the edge's fields. */
-static bool parse_edge(struct gpiosim_input *g, char *text, size_t *line,
-		       bool *active, int64_t *ts_ns)
+static bool parse_edge(struct gpiosim_input *g, char *text, size_t *line, bool *active,
+		       int64_t *ts_ns)
 {
 	char button[16], level[16], time_text[32];
 	g->line_no++;
@@ -83,8 +85,7 @@ bad:
 }
 
 /* Feeds complete lines (and at EOF the last one) to the debouncer. */
-static void take_lines(struct gpiosim_input *g, enum hc_key *keys, size_t max,
-		       size_t *n)
+static void take_lines(struct gpiosim_input *g, enum hc_key *keys, size_t max, size_t *n)
 {
 	size_t start = 0;
 	while (*n < max && start < g->len) {
@@ -114,8 +115,7 @@ static void take_lines(struct gpiosim_input *g, enum hc_key *keys, size_t max,
 	}
 }
 
-static enum hc_input_status gpiosim_read(struct hc_input *in,
-					 enum hc_key *keys, size_t max,
+static enum hc_input_status gpiosim_read(struct hc_input *in, enum hc_key *keys, size_t max,
 					 size_t *n)
 {
 	struct gpiosim_input *g = in->priv;
@@ -124,8 +124,7 @@ static enum hc_input_status gpiosim_read(struct hc_input *in,
 	if (*n == max)
 		return HC_INPUT_OK;
 	struct pollfd p = { .fd = in->fd, .events = POLLIN };
-	if (!g->eof && poll(&p, 1, 0) > 0 &&
-	    (p.revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+	if (!g->eof && poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
 		ssize_t r = read(in->fd, g->buf + g->len, sizeof g->buf - g->len);
 		if (r < 0 && errno != EINTR && errno != EAGAIN) {
 			hc_error("input gpio-sim: read failed: %s", strerror(errno));
@@ -148,8 +147,8 @@ static void gpiosim_close(struct hc_input *in)
 	in->priv = NULL;
 }
 
-bool hc_input_gpiosim_open(const struct hc_gpio_input_cfg *cfg,
-			   struct hc_input *in, char *err, size_t err_len)
+bool hc_input_gpiosim_open(const struct hc_gpio_input_cfg *cfg, struct hc_input *in, char *err,
+			   size_t err_len)
 {
 	struct gpiosim_input *g = calloc(1, sizeof *g);
 	if (g == NULL) {

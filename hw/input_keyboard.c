@@ -33,8 +33,8 @@ enum esc_state { ESC_NONE, ESC_SEEN, ESC_BRACKET };
 struct keyboard_input {
 	struct termios saved;
 	enum esc_state esc;
-	bool asking;                 /* 'q' pressed, confirmation awaited */
-	int64_t ask_until_ms;        /* monotonic end of the question */
+	bool asking;	      /* 'q' pressed, confirmation awaited */
+	int64_t ask_until_ms; /* monotonic end of the question */
 	bool quit;
 };
 
@@ -76,13 +76,10 @@ static void quit_key(struct keyboard_input *k, unsigned char c)
 }
 
 /* Decodes one byte; returns 1 with *dir set for a press, 0 for none. */
-static int decode_key(struct keyboard_input *k, unsigned char c,
-		      enum hc_key *dir)
+static int decode_key(struct keyboard_input *k, unsigned char c, enum hc_key *dir)
 {
 	switch (k->esc) {
-	case ESC_SEEN:
-		k->esc = (c == '[' || c == 'O') ? ESC_BRACKET : ESC_NONE;
-		return 0;
+	case ESC_SEEN: k->esc = (c == '[' || c == 'O') ? ESC_BRACKET : ESC_NONE; return 0;
 	case ESC_BRACKET:
 		k->esc = ESC_NONE;
 		if (c == 'A') {
@@ -94,32 +91,31 @@ static int decode_key(struct keyboard_input *k, unsigned char c,
 			return 1;
 		}
 		return 0;
-	case ESC_NONE:
-		break;
+	case ESC_NONE: break;
 	}
 	switch (c) {
-	case 0x1b:
-		k->esc = ESC_SEEN;
-		return 0;
-	case 'i': case 'I': case '+':
-		*dir = HC_KEY_IN;
-		return 1;
-	case 'o': case 'O': case '-':
-		*dir = HC_KEY_OUT;
-		return 1;
-	case 'u': case 'U': case 0x7f: case 0x08:
-		*dir = HC_KEY_UNDO;
-		return 1;
-	case 'q': case 'Q': case 'y': case 'Y': case 'n': case 'N':
-		quit_key(k, c);
-		return 0;
-	default:
-		return 0;
+	case 0x1b: k->esc = ESC_SEEN; return 0;
+	case 'i':
+	case 'I':
+	case '+': *dir = HC_KEY_IN; return 1;
+	case 'o':
+	case 'O':
+	case '-': *dir = HC_KEY_OUT; return 1;
+	case 'u':
+	case 'U':
+	case 0x7f:
+	case 0x08: *dir = HC_KEY_UNDO; return 1;
+	case 'q':
+	case 'Q':
+	case 'y':
+	case 'Y':
+	case 'n':
+	case 'N': quit_key(k, c); return 0;
+	default: return 0;
 	}
 }
 
-static enum hc_input_status keyboard_read(struct hc_input *in,
-					  enum hc_key *dirs, size_t max,
+static enum hc_input_status keyboard_read(struct hc_input *in, enum hc_key *dirs, size_t max,
 					  size_t *n)
 {
 	struct keyboard_input *k = in->priv;
@@ -154,8 +150,7 @@ static void keyboard_close(struct hc_input *in)
 	if (k == NULL)
 		return;
 	if (tcsetattr(in->fd, TCSAFLUSH, &k->saved) != 0)
-		hc_warn("input keyboard: restoring the tty failed: %s",
-			strerror(errno));
+		hc_warn("input keyboard: restoring the tty failed: %s", strerror(errno));
 	free(k);
 	in->priv = NULL;
 }
@@ -175,8 +170,7 @@ bool hc_input_keyboard_open(struct hc_input *in, char *err, size_t err_len)
 		goto fail;
 	}
 	if (tcgetattr(STDIN_FILENO, &k->saved) != 0) {
-		snprintf(err, err_len, "input keyboard: tcgetattr: %s",
-			 strerror(errno));
+		snprintf(err, err_len, "input keyboard: tcgetattr: %s", strerror(errno));
 		goto fail;
 	}
 	struct termios raw = k->saved;
@@ -184,8 +178,7 @@ bool hc_input_keyboard_open(struct hc_input *in, char *err, size_t err_len)
 	raw.c_cc[VMIN] = 1;
 	raw.c_cc[VTIME] = 0;
 	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) != 0) {
-		snprintf(err, err_len, "input keyboard: tcsetattr: %s",
-			 strerror(errno));
+		snprintf(err, err_len, "input keyboard: tcsetattr: %s", strerror(errno));
 		goto fail;
 	}
 	in->name = "keyboard";

@@ -28,9 +28,9 @@
 
 struct stdin_input {
 	char buf[STDIN_LINE_BYTES_MAX];
-	size_t len;                  /* bytes in buf */
-	bool discarding;             /* inside an over-long line */
-	bool eof;                    /* read() returned 0 */
+	size_t len;	 /* bytes in buf */
+	bool discarding; /* inside an over-long line */
+	bool eof;	 /* read() returned 0 */
 	int64_t line_no;
 };
 
@@ -65,14 +65,14 @@ static bool parse_line(struct stdin_input *si, char *line, enum hc_key *key)
 		return true;
 	}
 	hc_warn("input stdin: line %lld: unknown press \"%.40s\" ignored "
-		"(expected in, out, undo, +, - or u)", (long long)si->line_no, t);
+		"(expected in, out, undo, +, - or u)",
+		(long long)si->line_no, t);
 	return false;
 }
 
 /* Takes complete lines from the buffer into dirs until max; at EOF the
  * unterminated last line counts as a line too. */
-static void take_lines(struct stdin_input *si, enum hc_key *dirs,
-		       size_t max, size_t *n)
+static void take_lines(struct stdin_input *si, enum hc_key *dirs, size_t max, size_t *n)
 {
 	size_t start = 0;
 	while (*n < max && start < si->len) {
@@ -110,8 +110,7 @@ static bool readable_now(int fd)
 	return r > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR)) != 0;
 }
 
-static enum hc_input_status stdin_read(struct hc_input *in,
-				       enum hc_key *dirs, size_t max,
+static enum hc_input_status stdin_read(struct hc_input *in, enum hc_key *dirs, size_t max,
 				       size_t *n)
 {
 	struct stdin_input *si = in->priv;
@@ -120,8 +119,7 @@ static enum hc_input_status stdin_read(struct hc_input *in,
 	if (*n == max)
 		return HC_INPUT_OK;
 	if (!si->eof && readable_now(in->fd)) {
-		ssize_t r = read(in->fd, si->buf + si->len,
-				 sizeof si->buf - si->len);
+		ssize_t r = read(in->fd, si->buf + si->len, sizeof si->buf - si->len);
 		if (r < 0 && errno != EINTR && errno != EAGAIN) {
 			hc_error("input stdin: read failed: %s", strerror(errno));
 			return HC_INPUT_ERROR;

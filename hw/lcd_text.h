@@ -19,7 +19,6 @@
 #include "hw/display.h"
 #include "hw/hd44780.h"
 
-void hc_lcd_text(const struct hc_display_state *s,
-		 char rows[HC_LCD_ROWS][HC_LCD_COLS + 1]);
+void hc_lcd_text(const struct hc_display_state *s, char rows[HC_LCD_ROWS][HC_LCD_COLS + 1]);
 
 #endif

@@ -23,8 +23,14 @@ struct schedule {
 	struct wave green, red, buzzer;
 };
 
-#define STEADY_ON { 0, 0, 1 }
-#define OFF { 0, 0, 0 }
+#define STEADY_ON       \
+	{               \
+		0, 0, 1 \
+	}
+#define OFF             \
+	{               \
+		0, 0, 0 \
+	}
 
 static const struct schedule schedules[HC_DOOR_STATE_COUNT] = {
 	[HC_DOOR_UNKNOWN] = { { 1000, 0, 500 }, { 1000, 500, 1000 }, OFF },
@@ -73,8 +79,7 @@ void hc_pattern_confirm(struct hc_pattern *p, enum hc_confirm c, int64_t now_ms)
 	p->confirm_at_ms = now_ms;
 }
 
-void hc_pattern_update(struct hc_pattern *p, const struct hc_display_state *s,
-		       int64_t now_ms)
+void hc_pattern_update(struct hc_pattern *p, const struct hc_display_state *s, int64_t now_ms)
 {
 	enum hc_door_state st = hc_door_state_of(s);
 	if (st != p->state) {
@@ -117,14 +122,9 @@ struct hc_outputs hc_pattern_outputs(const struct hc_pattern *p, int64_t now_ms)
 	int64_t c = now_ms - p->confirm_at_ms;
 	bool in_pulse = false;
 	switch (p->confirm) {
-	case HC_CONFIRM_NONE:
-		break;
-	case HC_CONFIRM_PRESS:
-		in_pulse = c >= 0 && c < 100;
-		break;
-	case HC_CONFIRM_UNDO:
-		in_pulse = (c >= 0 && c < 100) || (c >= 200 && c < 300);
-		break;
+	case HC_CONFIRM_NONE: break;
+	case HC_CONFIRM_PRESS: in_pulse = c >= 0 && c < 100; break;
+	case HC_CONFIRM_UNDO: in_pulse = (c >= 0 && c < 100) || (c >= 200 && c < 300); break;
 	case HC_CONFIRM_REFUSED:
 		if (c >= 0 && c < 500) {
 			o.buzzer = true;

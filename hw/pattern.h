@@ -56,7 +56,7 @@ struct hc_outputs {
 
 struct hc_pattern {
 	enum hc_door_state state;
-	int64_t state_since_ms;      /* blinking starts in phase here */
+	int64_t state_since_ms; /* blinking starts in phase here */
 	enum hc_confirm confirm;
 	int64_t confirm_at_ms;
 	/* Counts last seen in the terminal's state, to notice new keys. */
@@ -76,12 +76,10 @@ void hc_pattern_init(struct hc_pattern *p, int64_t now_ms);
 
 /* Takes the terminal's state at now_ms: a new door state restarts its
  * schedule; a grown key count starts its confirmation (the latest wins). */
-void hc_pattern_update(struct hc_pattern *p, const struct hc_display_state *s,
-		       int64_t now_ms);
+void hc_pattern_update(struct hc_pattern *p, const struct hc_display_state *s, int64_t now_ms);
 
 /* Starts a confirmation at now_ms directly. */
-void hc_pattern_confirm(struct hc_pattern *p, enum hc_confirm c,
-			int64_t now_ms);
+void hc_pattern_confirm(struct hc_pattern *p, enum hc_confirm c, int64_t now_ms);
 
 /* The outputs at now_ms (now_ms >= the last update). */
 struct hc_outputs hc_pattern_outputs(const struct hc_pattern *p, int64_t now_ms);

@@ -322,8 +322,7 @@ static bool apply_key(struct loader *L, enum key k, const char *value, const cha
 			HC_MAP_IDLE_TIMEOUT_S_MAX);
 		return config_parse_int(value, HC_MAP_IDLE_TIMEOUT_S_MIN, HC_MAP_IDLE_TIMEOUT_S_MAX,
 					&cfg->map_idle_timeout_s);
-	case K_SUPERVISOR_PASSWORDS:
-		return hc_config_passwords_key(cfg, value, range);
+	case K_SUPERVISOR_PASSWORDS: return hc_config_passwords_key(cfg, value, range);
 	case K_DATABASE:
 		*range = "a file path";
 		if (value[0] == '\0' || strlen(value) >= sizeof cfg->database)
@@ -405,8 +404,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
 
 	if (L->kind == SEC_VENUE) {
 		char auth_msg[200];
-		enum hc_config_auth_result r =
-			hc_config_auth_key(L->cfg, name, value, L->line, auth_msg, sizeof auth_msg);
+		enum hc_config_auth_result r = hc_config_auth_key(L->cfg, name, value, L->line,
+								  auth_msg, sizeof auth_msg);
 		if (r == HC_CONFIG_AUTH_BAD)
 			config_error_at(L, L->line, "%s", auth_msg);
 		if (r != HC_CONFIG_AUTH_NOT_MINE)
@@ -466,7 +465,8 @@ static void resolve(struct loader *L)
 		config_error_at(L, 0, "no [area <id>] section: a venue needs at least one area");
 	config_resolve_database(L);
 	if (!hc_config_passwords_resolve(cfg, L->err_scratch, sizeof L->err_scratch))
-		config_error_at(L, L->venue_keys.line[K_SUPERVISOR_PASSWORDS], "%s", L->err_scratch);
+		config_error_at(L, L->venue_keys.line[K_SUPERVISOR_PASSWORDS], "%s",
+				L->err_scratch);
 	char auth_msg[200];
 	int auth_line = 0;
 	if (!hc_config_auth_resolve(cfg, auth_msg, sizeof auth_msg, &auth_line))

@@ -25,24 +25,24 @@
 /* Fractions of capacity; resolved per area from venue defaults and the
  * area's own overrides. */
 struct hc_thresholds {
-	double moderate_at;      /* level moderate at >= this fraction (0.5) */
-	double crowded_at;       /* level crowded at >= this fraction (0.8) */
-	double full_at;          /* level full at >= this fraction (1.0) */
-	double restrict_at;      /* entry restricted at >= this fraction (1.0) */
-	double resume_at;        /* reopen at <= this fraction (0.9) ... */
-	int64_t hold_ms;         /* ... and after restricted this long (60 s) */
+	double moderate_at; /* level moderate at >= this fraction (0.5) */
+	double crowded_at;  /* level crowded at >= this fraction (0.8) */
+	double full_at;	    /* level full at >= this fraction (1.0) */
+	double restrict_at; /* entry restricted at >= this fraction (1.0) */
+	double resume_at;   /* reopen at <= this fraction (0.9) ... */
+	int64_t hold_ms;    /* ... and after restricted this long (60 s) */
 };
 
 /* The visitors' map (docs/map.md): a plan of map_width x map_height
  * units; each area or group may have a shape on it. */
-#define HC_MAP_SIZE_MAX 100000       /* map_width, map_height */
-#define HC_MAP_POINTS_MAX 24         /* corners of one polygon */
+#define HC_MAP_SIZE_MAX 100000 /* map_width, map_height */
+#define HC_MAP_POINTS_MAX 24   /* corners of one polygon */
 
 enum hc_map_shape_kind {
-	HC_MAP_SHAPE_NONE,           /* no map_shape: the page places it */
-	HC_MAP_SHAPE_RECT,           /* p[0] = top left, w x h */
-	HC_MAP_SHAPE_CIRCLE,         /* p[0] = centre, radius r */
-	HC_MAP_SHAPE_POLYGON,        /* p[0..point_count) */
+	HC_MAP_SHAPE_NONE,    /* no map_shape: the page places it */
+	HC_MAP_SHAPE_RECT,    /* p[0] = top left, w x h */
+	HC_MAP_SHAPE_CIRCLE,  /* p[0] = centre, radius r */
+	HC_MAP_SHAPE_POLYGON, /* p[0..point_count) */
 };
 
 struct hc_map_point {
@@ -53,39 +53,39 @@ struct hc_map_point {
 struct hc_map_shape {
 	enum hc_map_shape_kind kind;
 	struct hc_map_point p[HC_MAP_POINTS_MAX];
-	uint32_t point_count;        /* polygon only */
-	double w, h;                 /* rect only */
-	double r;                    /* circle only */
-	bool has_label;              /* map_label_at given */
+	uint32_t point_count; /* polygon only */
+	double w, h;	      /* rect only */
+	double r;	      /* circle only */
+	bool has_label;	      /* map_label_at given */
 	struct hc_map_point label;
 };
 
 struct hc_area_cfg {
 	char id[HC_ID_LEN_MAX + 1];
 	char name[HC_NAME_LEN_MAX + 1];
-	int64_t capacity;            /* people; from capacity or floor_m2 x density */
-	double floor_m2;             /* 0 when capacity was given directly */
-	double density_per_m2;       /* used when floor_m2 is set */
+	int64_t capacity;	       /* people; from capacity or floor_m2 x density */
+	double floor_m2;	       /* 0 when capacity was given directly */
+	double density_per_m2;	       /* used when floor_m2 is set */
 	char group[HC_ID_LEN_MAX + 1]; /* "" when in no group */
 	struct hc_thresholds thresholds;
 	struct hc_map_shape shape;
-	int line;                    /* line of the [area ...] header */
+	int line; /* line of the [area ...] header */
 };
 
 struct hc_group_cfg {
 	char id[HC_ID_LEN_MAX + 1];
 	char name[HC_NAME_LEN_MAX + 1];
-	int64_t capacity;            /* given, or the sum of its areas' */
+	int64_t capacity; /* given, or the sum of its areas' */
 	struct hc_thresholds thresholds;
-	struct hc_map_shape shape;   /* an outline drawn around its areas */
+	struct hc_map_shape shape; /* an outline drawn around its areas */
 	int line;
 };
 
 struct hc_terminal_cfg {
 	char id[HC_ID_LEN_MAX + 1];
 	char area[HC_ID_LEN_MAX + 1];
-	int area_index;              /* index into hc_venue_cfg.areas */
-	char key[65];                /* shared secret, "" when none is set */
+	int area_index; /* index into hc_venue_cfg.areas */
+	char key[65];	/* shared secret, "" when none is set */
 	int line;
 };
 
@@ -96,8 +96,8 @@ struct hc_terminal_cfg {
 #define HC_SUPERVISORS_MAX 64
 
 struct hc_supervisor_cfg {
-	char id[HC_ID_LEN_MAX + 1];  /* the name the supervisor logs in with */
-	char key[65];                /* unused: a key = line is refused */
+	char id[HC_ID_LEN_MAX + 1]; /* the name the supervisor logs in with */
+	char key[65];		    /* unused: a key = line is refused */
 	int line;
 };
 
@@ -105,36 +105,36 @@ struct hc_supervisor_cfg {
  * as a retained message on an MQTT broker (docs/map.md). */
 #define HC_MQTT_TOPIC_PREFIX_LEN_MAX 96
 struct hc_mqtt_cfg {
-	bool enabled;                /* the section is present */
-	char host[256];              /* default 127.0.0.1 */
-	uint16_t port;               /* default 1883 */
+	bool enabled;					     /* the section is present */
+	char host[256];					     /* default 127.0.0.1 */
+	uint16_t port;					     /* default 1883 */
 	char topic_prefix[HC_MQTT_TOPIC_PREFIX_LEN_MAX + 1]; /* default headcount/<venue slug> */
-	char client_id[65];          /* default headcount-<venue slug> */
-	int qos;                     /* 0, 1 (default) or 2 */
-	int keepalive_s;             /* 5..3600, default 30 */
-	char username[65];           /* "" when none */
+	char client_id[65];				     /* default headcount-<venue slug> */
+	int qos;					     /* 0, 1 (default) or 2 */
+	int keepalive_s;				     /* 5..3600, default 30 */
+	char username[65];				     /* "" when none */
 	char password[129];
-	int line;                    /* of the [mqtt] header */
+	int line; /* of the [mqtt] header */
 };
 
 struct hc_venue_cfg {
 	char path[PATH_MAX];
 	char name[HC_NAME_LEN_MAX + 1];
-	char listen_host[64];        /* default 127.0.0.1 */
-	uint16_t listen_port;        /* default 8080 */
-	char staff_listen_host[64];  /* terminals and supervisors only; "" none */
-	uint16_t staff_listen_port;  /* 0: no staff listener */
-	uint32_t connections_per_address; /* public listener, per peer address */
-	int64_t map_idle_timeout_s;  /* map client silent (no pong) this long: closed */
-	char database[PATH_MAX];     /* default headcount.db; a relative path is
+	char listen_host[64];		     /* default 127.0.0.1 */
+	uint16_t listen_port;		     /* default 8080 */
+	char staff_listen_host[64];	     /* terminals and supervisors only; "" none */
+	uint16_t staff_listen_port;	     /* 0: no staff listener */
+	uint32_t connections_per_address;    /* public listener, per peer address */
+	int64_t map_idle_timeout_s;	     /* map client silent (no pong) this long: closed */
+	char database[PATH_MAX];	     /* default headcount.db; a relative path is
 					 * made relative to the config file's dir */
 	char supervisor_passwords[PATH_MAX]; /* default supervisors.passwd, resolved
 					 * like database (shared/config_passwords.c) */
-	double density_per_m2;       /* venue default, 2.0 */
-	struct hc_thresholds thresholds; /* venue defaults */
-	int64_t map_width;           /* 0: no drawn plan, the page makes a grid */
+	double density_per_m2;		     /* venue default, 2.0 */
+	struct hc_thresholds thresholds;     /* venue defaults */
+	int64_t map_width;		     /* 0: no drawn plan, the page makes a grid */
 	int64_t map_height;
-	char map_background[PATH_MAX]; /* image file, "" for none; relative
+	char map_background[PATH_MAX];	 /* image file, "" for none; relative
 					 * paths resolved like database */
 	const char *map_background_type; /* its MIME type, from the extension */
 	int area_count;
@@ -146,18 +146,18 @@ struct hc_venue_cfg {
 	int supervisor_count;
 	struct hc_supervisor_cfg supervisors[HC_SUPERVISORS_MAX];
 	struct hc_mqtt_cfg mqtt;
-	struct hc_tls_cfg tls;       /* [tls]: enabled false for plain ws */
+	struct hc_tls_cfg tls; /* [tls]: enabled false for plain ws */
 	/* terminal authentication (shared/config_auth.h) */
-	bool terminal_auth_off;      /* terminal_auth = off: no secrets asked */
+	bool terminal_auth_off;		 /* terminal_auth = off: no secrets asked */
 	char terminal_secrets[PATH_MAX]; /* the enrollment secrets file */
-	int terminal_auth_line;      /* lines of the keys, 0 if not given */
+	int terminal_auth_line;		 /* lines of the keys, 0 if not given */
 	int terminal_secrets_line;
 };
 
 /* Where a config is wrong: "venue.ini:12: capacity must be ...". */
 struct hc_config_error {
 	char file[PATH_MAX];
-	int line;                    /* 0 when the error is not on one line */
+	int line; /* 0 when the error is not on one line */
 	char message[200];
 };
 
@@ -187,12 +187,12 @@ int hc_venue_find_supervisor(const struct hc_venue_cfg *cfg, const char *id);
  * the same values, through these functions. */
 
 enum hc_threshold_key {
-	HC_THRESHOLD_MODERATE,       /* "moderate_at" */
-	HC_THRESHOLD_CROWDED,        /* "crowded_at" */
-	HC_THRESHOLD_FULL,           /* "full_at" */
-	HC_THRESHOLD_RESTRICT,       /* "restrict_at" */
-	HC_THRESHOLD_RESUME,         /* "resume_at" */
-	HC_THRESHOLD_HOLD,           /* "hold_s" */
+	HC_THRESHOLD_MODERATE, /* "moderate_at" */
+	HC_THRESHOLD_CROWDED,  /* "crowded_at" */
+	HC_THRESHOLD_FULL,     /* "full_at" */
+	HC_THRESHOLD_RESTRICT, /* "restrict_at" */
+	HC_THRESHOLD_RESUME,   /* "resume_at" */
+	HC_THRESHOLD_HOLD,     /* "hold_s" */
 	HC_THRESHOLD_KEY_COUNT,
 };
 
@@ -203,8 +203,8 @@ bool hc_threshold_key_parse(const char *name, enum hc_threshold_key *out);
 /* Sets key k of t to value (a fraction; whole seconds for hold_s) when
  * it is in the key's range; otherwise leaves t alone, points *range at
  * the allowed values ("a number > 0 and <= 10") and returns false. */
-bool hc_threshold_set(struct hc_thresholds *t, enum hc_threshold_key k,
-		      double value, const char **range);
+bool hc_threshold_set(struct hc_thresholds *t, enum hc_threshold_key k, double value,
+		      const char **range);
 
 /* The value of key k (hold_s in seconds). */
 double hc_threshold_get(const struct hc_thresholds *t, enum hc_threshold_key k);
@@ -220,8 +220,7 @@ struct hc_threshold_fault {
 /* Checks moderate_at <= crowded_at <= full_at and resume_at <
  * restrict_at. Returns how many rules are broken (0..3), described in
  * faults in that order. */
-int hc_thresholds_order_faults(const struct hc_thresholds *t,
-			       struct hc_threshold_fault faults[3]);
+int hc_thresholds_order_faults(const struct hc_thresholds *t, struct hc_threshold_fault faults[3]);
 
 /* True when capacity is allowed for an area (1..HC_AREA_CAPACITY_MAX) or
  * a group (1..HC_GROUP_CAPACITY_MAX); else false with *range set. */

@@ -38,8 +38,8 @@ enum hc_config_auth_result hc_config_auth_key(struct hc_venue_cfg *cfg, const ch
 		else if (strcmp(value, "off") == 0)
 			cfg->terminal_auth_off = true;
 		else {
-			snprintf(msg, msg_cap, "venue: terminal_auth must be on or off, got '%.40s'",
-				 value);
+			snprintf(msg, msg_cap,
+				 "venue: terminal_auth must be on or off, got '%.40s'", value);
 			return HC_CONFIG_AUTH_BAD;
 		}
 		return HC_CONFIG_AUTH_OK;

@@ -22,9 +22,9 @@
 struct hc_venue_cfg;
 
 enum hc_config_auth_result {
-	HC_CONFIG_AUTH_NOT_MINE,     /* not one of these keys */
+	HC_CONFIG_AUTH_NOT_MINE, /* not one of these keys */
 	HC_CONFIG_AUTH_OK,
-	HC_CONFIG_AUTH_BAD,          /* msg says why */
+	HC_CONFIG_AUTH_BAD, /* msg says why */
 };
 
 /* One key of [venue] at line; fills msg on HC_CONFIG_AUTH_BAD. */

@@ -47,7 +47,7 @@ enum section_kind {
 	SEC_TERMINAL,
 	SEC_SUPERVISOR,
 	SEC_MQTT,
-	SEC_TLS,      /* keys handed to shared/config_tls.c */
+	SEC_TLS, /* keys handed to shared/config_tls.c */
 };
 
 enum key {
@@ -123,7 +123,7 @@ struct loader {
 	struct key_lines supervisor_keys[HC_SUPERVISORS_MAX];
 	struct key_lines mqtt_keys;
 
-	char err_scratch[200];      /* a message from a hook in another file */
+	char err_scratch[200]; /* a message from a hook in another file */
 
 	/* the error to report: the one with the lowest line > 0 wins */
 	bool failed;

@@ -9,8 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-bool hc_config_passwords_key(struct hc_venue_cfg *cfg, const char *value,
-			     const char **range)
+bool hc_config_passwords_key(struct hc_venue_cfg *cfg, const char *value, const char **range)
 {
 	*range = "a file path";
 	if (value[0] == '\0' || strlen(value) >= sizeof cfg->supervisor_passwords)
@@ -29,10 +28,10 @@ bool hc_config_passwords_resolve(struct hc_venue_cfg *cfg, char *why, size_t why
 	if (p[0] == '/' || slash == NULL)
 		return true;
 	char joined[sizeof cfg->supervisor_passwords];
-	int n = snprintf(joined, sizeof joined, "%.*s/%s", (int)(slash - cfg->path), cfg->path,
-			 p);
+	int n = snprintf(joined, sizeof joined, "%.*s/%s", (int)(slash - cfg->path), cfg->path, p);
 	if (n < 0 || (size_t)n >= sizeof joined) {
-		snprintf(why, why_cap, "venue: supervisor_passwords path too long once joined"
+		snprintf(why, why_cap,
+			 "venue: supervisor_passwords path too long once joined"
 			 " to the config's directory");
 		return false;
 	}

@@ -21,8 +21,7 @@
 
 /* [venue] supervisor_passwords = PATH; false with *range set when the
  * value is refused. */
-bool hc_config_passwords_key(struct hc_venue_cfg *cfg, const char *value,
-			     const char **range);
+bool hc_config_passwords_key(struct hc_venue_cfg *cfg, const char *value, const char **range);
 
 /* Fills in the default and joins a relative path to the config file's
  * directory; false with why when the result does not fit. */

@@ -154,10 +154,12 @@ void config_resolve_supervisor(struct loader *L, int i)
 {
 	const struct hc_supervisor_cfg *sv = &L->cfg->supervisors[i];
 	if (L->supervisor_keys[i].line[K_KEY])
-		config_error_at(L, L->supervisor_keys[i].line[K_KEY], "supervisor '%s': key = is no"
-				" longer accepted: supervisors log in with a password; delete this line"
-				" and run: headcount-aggregator passwd %s -c %s", sv->id, sv->id,
-				L->cfg->path);
+		config_error_at(
+			L, L->supervisor_keys[i].line[K_KEY],
+			"supervisor '%s': key = is no"
+			" longer accepted: supervisors log in with a password; delete this line"
+			" and run: headcount-aggregator passwd %s -c %s",
+			sv->id, sv->id, L->cfg->path);
 }
 
 void config_resolve_terminal(struct loader *L, int i)

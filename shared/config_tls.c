@@ -93,9 +93,9 @@ bool hc_config_tls_resolve(struct hc_tls_cfg *t, const char *config_path, int *l
 		int line;
 		const char *name;
 	} paths[] = {
-		{t->cert, t->cert_line, "cert"},
-		{t->key, t->key_line, "key"},
-		{t->ca, t->ca_line, "ca"},
+		{ t->cert, t->cert_line, "cert" },
+		{ t->key, t->key_line, "key" },
+		{ t->ca, t->ca_line, "ca" },
 	};
 	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
 		if (!join(paths[i].path, config_path)) {

@@ -154,7 +154,7 @@
 /* WebSocket subprotocol names, one per role, versioned. */
 /* Terminal role v2 adds batch.undo_entered/undo_exited; the aggregator
  * still serves v1 terminals (docs/protocol.md). */
-#define HC_PROTO_TERMINAL "headcount-terminal.v3"    /* authenticated */
+#define HC_PROTO_TERMINAL "headcount-terminal.v3" /* authenticated */
 #define HC_PROTO_TERMINAL_V2 "headcount-terminal.v2"
 #define HC_PROTO_TERMINAL_V1 "headcount-terminal.v1"
 #define HC_PROTO_MAP "headcount-map.v1"

@@ -77,17 +77,16 @@ void hc_log(enum hc_log_level level, const char *fmt, ...)
 	char line[1024];
 	int n;
 	if (log_to_journal) {
-		n = snprintf(line, sizeof line, "<%d>%s %s ", level_priority(level),
-			     log_program, level_word(level));
+		n = snprintf(line, sizeof line, "<%d>%s %s ", level_priority(level), log_program,
+			     level_word(level));
 	} else {
 		struct timespec ts;
 		struct tm tm;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		gmtime_r(&ts.tv_sec, &tm);
 		n = snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s %s ",
-			     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-			     tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, log_program,
-			     level_word(level));
+			     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			     tm.tm_sec, ts.tv_nsec / 1000000, log_program, level_word(level));
 	}
 	if (n < 0)
 		return;

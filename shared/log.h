@@ -14,8 +14,7 @@ enum hc_log_level { HC_LOG_DEBUG, HC_LOG_INFO, HC_LOG_WARN, HC_LOG_ERROR };
 void hc_log_init(const char *program, enum hc_log_level level_min);
 
 /* Prints one line if level >= the minimum. */
-void hc_log(enum hc_log_level level, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void hc_log(enum hc_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define hc_debug(...) hc_log(HC_LOG_DEBUG, __VA_ARGS__)
 #define hc_info(...) hc_log(HC_LOG_INFO, __VA_ARGS__)

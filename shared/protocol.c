@@ -66,8 +66,8 @@ bool hc_level_parse(const char *name, enum hc_level *out)
 
 static bool is_id_char(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '_' || c == '-';
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '-';
 }
 
 bool hc_proto_valid_id(const char *s)
@@ -115,9 +115,8 @@ bool hc_proto_parse_incarnation(const char *hex, uint64_t *out)
 /* Fills err; the reason is cut to 120 bytes and every byte outside
  * printable ASCII becomes '?', so the reason is always valid UTF-8 for a
  * close frame and one line in a log, whatever the peer sent. */
-__attribute__((format(printf, 3, 4)))
-static bool fail(struct hc_proto_error *err, enum hc_close_code code,
-		 const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static bool
+fail(struct hc_proto_error *err, enum hc_close_code code, const char *fmt, ...)
 {
 	err->code = code;
 	va_list ap;
@@ -150,40 +149,35 @@ static bool read_id(const json_t *obj, const char *msg, const char *field,
 	const json_t *v = json_object_get(obj, field);
 	if (!json_is_string(v))
 		return fail(err, HC_CLOSE_BAD_FIELD,
-			    "%s.%s must be a string of 1..%d chars [A-Za-z0-9_-]",
-			    msg, field, HC_ID_LEN_MAX);
+			    "%s.%s must be a string of 1..%d chars [A-Za-z0-9_-]", msg, field,
+			    HC_ID_LEN_MAX);
 	const char *s = json_string_value(v);
 	if (strlen(s) != json_string_length(v) || !hc_proto_valid_id(s))
-		return fail(err, HC_CLOSE_OUT_OF_RANGE,
-			    "%s.%s must be 1..%d chars [A-Za-z0-9_-]",
+		return fail(err, HC_CLOSE_OUT_OF_RANGE, "%s.%s must be 1..%d chars [A-Za-z0-9_-]",
 			    msg, field, HC_ID_LEN_MAX);
 	snprintf(out, HC_ID_LEN_MAX + 1, "%s", s);
 	return true;
 }
 
-static bool read_int(const json_t *obj, const char *msg, const char *field,
-		     int64_t min, int64_t max, int64_t *out,
-		     struct hc_proto_error *err)
+static bool read_int(const json_t *obj, const char *msg, const char *field, int64_t min,
+		     int64_t max, int64_t *out, struct hc_proto_error *err)
 {
 	const json_t *v = json_object_get(obj, field);
 	if (!json_is_integer(v))
 		return fail(err, HC_CLOSE_BAD_FIELD,
-			    "%s.%s must be an integer %" PRId64 "..%" PRId64,
-			    msg, field, min, max);
+			    "%s.%s must be an integer %" PRId64 "..%" PRId64, msg, field, min, max);
 	json_int_t i = json_integer_value(v);
 	if (i < min || i > max)
 		return fail(err, HC_CLOSE_OUT_OF_RANGE,
-			    "%s.%s must be an integer %" PRId64 "..%" PRId64,
-			    msg, field, min, max);
+			    "%s.%s must be an integer %" PRId64 "..%" PRId64, msg, field, min, max);
 	*out = (int64_t)i;
 	return true;
 }
 
 /* Like read_int, but an absent field reads as 0 (fields added in a
  * later protocol version, such as batch.undo_entered). */
-static bool read_int_optional(const json_t *obj, const char *msg,
-			      const char *field, int64_t min, int64_t max,
-			      int64_t *out, struct hc_proto_error *err)
+static bool read_int_optional(const json_t *obj, const char *msg, const char *field, int64_t min,
+			      int64_t max, int64_t *out, struct hc_proto_error *err)
 {
 	if (json_object_get(obj, field) == NULL) {
 		*out = 0;
@@ -192,19 +186,17 @@ static bool read_int_optional(const json_t *obj, const char *msg,
 	return read_int(obj, msg, field, min, max, out, err);
 }
 
-static bool read_bool(const json_t *obj, const char *msg, const char *field,
-		      bool *out, struct hc_proto_error *err)
+static bool read_bool(const json_t *obj, const char *msg, const char *field, bool *out,
+		      struct hc_proto_error *err)
 {
 	const json_t *v = json_object_get(obj, field);
 	if (!json_is_boolean(v))
-		return fail(err, HC_CLOSE_BAD_FIELD,
-			    "%s.%s must be true or false", msg, field);
+		return fail(err, HC_CLOSE_BAD_FIELD, "%s.%s must be true or false", msg, field);
 	*out = json_is_true(v);
 	return true;
 }
 
-static bool read_incarnation(const json_t *obj, uint64_t *out,
-			     struct hc_proto_error *err)
+static bool read_incarnation(const json_t *obj, uint64_t *out, struct hc_proto_error *err)
 {
 	const json_t *v = json_object_get(obj, "incarnation");
 	if (!json_is_string(v))
@@ -226,15 +218,20 @@ static bool parse_utc_ms(const char *s, int64_t *out)
 	int year, mon, day, hour, min, sec, ms, end = 0;
 	if (strlen(s) != UTC_TEXT_LEN)
 		return false;
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n", &year, &mon, &day,
-		   &hour, &min, &sec, &ms, &end) != 7 || end != UTC_TEXT_LEN)
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n", &year, &mon, &day, &hour, &min, &sec, &ms,
+		   &end) != 7 ||
+	    end != UTC_TEXT_LEN)
 		return false;
-	if (year < 1970 || mon < 1 || mon > 12 || day < 1 || day > 31 ||
-	    hour > 23 || min > 59 || sec > 60 || ms < 0 || ms > 999)
+	if (year < 1970 || mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 ||
+	    sec > 60 || ms < 0 || ms > 999)
 		return false;
 	struct tm tm = {
-		.tm_year = year - 1900, .tm_mon = mon - 1, .tm_mday = day,
-		.tm_hour = hour, .tm_min = min, .tm_sec = sec,
+		.tm_year = year - 1900,
+		.tm_mon = mon - 1,
+		.tm_mday = day,
+		.tm_hour = hour,
+		.tm_min = min,
+		.tm_sec = sec,
 	};
 	time_t secs = timegm(&tm);
 	if (secs == (time_t)-1 || tm.tm_mday != day)
@@ -255,20 +252,20 @@ static bool parse_utc_ms(const char *s, int64_t *out)
 
 /* Loads one frame as a JSON object with its "type" string, or fails with
  * 1009 / 4000 / 4001. On success *root is a new reference. */
-static bool load_object(const char *buf, size_t len, json_t **root,
-			const char **type, struct hc_proto_error *err)
+static bool load_object(const char *buf, size_t len, json_t **root, const char **type,
+			struct hc_proto_error *err)
 {
 	*root = NULL;
 	if (len > HC_TERMINAL_FRAME_BYTES_MAX)
 		return fail(err, HC_CLOSE_TOO_BIG,
-			    "frame of %zu bytes is over the limit of %d bytes",
-			    len, HC_TERMINAL_FRAME_BYTES_MAX);
+			    "frame of %zu bytes is over the limit of %d bytes", len,
+			    HC_TERMINAL_FRAME_BYTES_MAX);
 
 	json_error_t jerr;
 	json_t *j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (j == NULL)
-		return fail(err, HC_CLOSE_BAD_JSON, "invalid JSON at column %d: %s",
-			    jerr.column, jerr.text);
+		return fail(err, HC_CLOSE_BAD_JSON, "invalid JSON at column %d: %s", jerr.column,
+			    jerr.text);
 	if (!json_is_object(j)) {
 		json_decref(j);
 		return fail(err, HC_CLOSE_BAD_JSON,
@@ -289,16 +286,15 @@ bool hc_proto_valid_version(const char *s)
 {
 	size_t n = 0;
 	for (; s[n] != '\0'; n++)
-		if (n >= HC_VERSION_LEN_MAX ||
-		    !(is_id_char(s[n]) || s[n] == '.' || s[n] == '+'))
+		if (n >= HC_VERSION_LEN_MAX || !(is_id_char(s[n]) || s[n] == '.' || s[n] == '+'))
 			return false;
 	return n >= 1;
 }
 
 /* An optional field of 32 bytes as 64 lower-case hex digits (a MAC or
  * a nonce); *present says whether it was there. */
-static bool read_mac_optional(const json_t *obj, const char *msg, const char *field,
-			      bool *present, uint8_t out[32], struct hc_proto_error *err)
+static bool read_mac_optional(const json_t *obj, const char *msg, const char *field, bool *present,
+			      uint8_t out[32], struct hc_proto_error *err)
 {
 	const json_t *v = json_object_get(obj, field);
 	*present = false;
@@ -309,21 +305,20 @@ static bool read_mac_optional(const json_t *obj, const char *msg, const char *fi
 			    "%s.%s must be a string of 64 lower-case hex digits", msg, field);
 	if (strlen(json_string_value(v)) != json_string_length(v) ||
 	    !hc_tauth_hex_decode(json_string_value(v), out, 32))
-		return fail(err, HC_CLOSE_OUT_OF_RANGE,
-			    "%s.%s must be 64 lower-case hex digits", msg, field);
+		return fail(err, HC_CLOSE_OUT_OF_RANGE, "%s.%s must be 64 lower-case hex digits",
+			    msg, field);
 	*present = true;
 	return true;
 }
 
-static bool parse_hello(const json_t *j, struct hc_msg_hello *m,
-			struct hc_proto_error *err)
+static bool parse_hello(const json_t *j, struct hc_msg_hello *m, struct hc_proto_error *err)
 {
 	memset(m, 0, sizeof *m);
 	if (!read_id(j, "hello", "terminal", m->terminal, err) ||
 	    !read_incarnation(j, &m->incarnation, err) ||
 	    !read_mac_optional(j, "hello", "proof", &m->has_proof, m->proof, err))
 		return false;
-	const json_t *v = json_object_get(j, "version");   /* optional */
+	const json_t *v = json_object_get(j, "version"); /* optional */
 	if (v == NULL)
 		return true;
 	if (!json_is_string(v))
@@ -336,17 +331,16 @@ static bool parse_hello(const json_t *j, struct hc_msg_hello *m,
 	return true;
 }
 
-static bool parse_batch(const json_t *j, struct hc_msg_batch *m,
-			struct hc_proto_error *err)
+static bool parse_batch(const json_t *j, struct hc_msg_batch *m, struct hc_proto_error *err)
 {
 	memset(m, 0, sizeof *m);
 	if (!read_int(j, "batch", "seq", 1, HC_SEQ_MAX, &m->seq, err) ||
 	    !read_int(j, "batch", "entered", 0, HC_BATCH_DELTA_MAX, &m->entered, err) ||
 	    !read_int(j, "batch", "exited", 0, HC_BATCH_DELTA_MAX, &m->exited, err) ||
-	    !read_int_optional(j, "batch", "undo_entered", 0, HC_BATCH_DELTA_MAX,
-			       &m->undo_entered, err) ||
-	    !read_int_optional(j, "batch", "undo_exited", 0, HC_BATCH_DELTA_MAX,
-			       &m->undo_exited, err))
+	    !read_int_optional(j, "batch", "undo_entered", 0, HC_BATCH_DELTA_MAX, &m->undo_entered,
+			       err) ||
+	    !read_int_optional(j, "batch", "undo_exited", 0, HC_BATCH_DELTA_MAX, &m->undo_exited,
+			       err))
 		return false;
 	if (!read_mac_optional(j, "batch", "mac", &m->has_mac, m->mac, err))
 		return false;
@@ -364,8 +358,7 @@ static bool parse_batch(const json_t *j, struct hc_msg_batch *m,
 	return true;
 }
 
-static bool parse_challenge(const json_t *j, struct hc_msg_challenge *m,
-			    struct hc_proto_error *err)
+static bool parse_challenge(const json_t *j, struct hc_msg_challenge *m, struct hc_proto_error *err)
 {
 	bool present;
 	memset(m, 0, sizeof *m);
@@ -377,16 +370,14 @@ static bool parse_challenge(const json_t *j, struct hc_msg_challenge *m,
 	return true;
 }
 
-static bool parse_welcome(const json_t *j, struct hc_msg_welcome *m,
-			  struct hc_proto_error *err)
+static bool parse_welcome(const json_t *j, struct hc_msg_welcome *m, struct hc_proto_error *err)
 {
 	memset(m, 0, sizeof *m);
 	return read_id(j, "welcome", "terminal", m->terminal, err) &&
 	       read_id(j, "welcome", "area", m->area, err);
 }
 
-static bool parse_ack(const json_t *j, struct hc_msg_ack *m,
-		      struct hc_proto_error *err)
+static bool parse_ack(const json_t *j, struct hc_msg_ack *m, struct hc_proto_error *err)
 {
 	memset(m, 0, sizeof *m);
 	return read_int(j, "ack", "seq", 1, HC_SEQ_MAX, &m->seq, err) &&
@@ -417,8 +408,7 @@ static bool parse_restricted_by(const json_t *j, struct hc_area_state *a,
 		return fail(err, HC_CLOSE_BAD_FIELD,
 			    "area.restricted_by_name needs area.restricted_by");
 	if (!json_is_string(by))
-		return fail(err, HC_CLOSE_BAD_FIELD,
-			    "area.restricted_by must be a string");
+		return fail(err, HC_CLOSE_BAD_FIELD, "area.restricted_by must be a string");
 	const char *text = json_string_value(by);
 	if (json_string_length(by) > HC_RESTRICTED_BY_LEN_MAX ||
 	    !hc_proto_valid_restricted_by(text))
@@ -439,8 +429,7 @@ static bool parse_restricted_by(const json_t *j, struct hc_area_state *a,
 			    "area.restricted_by_name must be a string of 1..%d bytes",
 			    HC_NAME_LEN_MAX);
 	size_t len = json_string_length(name);
-	if (len < 1 || len > HC_NAME_LEN_MAX ||
-	    strlen(json_string_value(name)) != len)
+	if (len < 1 || len > HC_NAME_LEN_MAX || strlen(json_string_value(name)) != len)
 		return fail(err, HC_CLOSE_OUT_OF_RANGE,
 			    "area.restricted_by_name must be a string of 1..%d bytes",
 			    HC_NAME_LEN_MAX);
@@ -448,8 +437,7 @@ static bool parse_restricted_by(const json_t *j, struct hc_area_state *a,
 	return true;
 }
 
-static bool parse_area(const json_t *j, struct hc_area_state *a,
-		       struct hc_proto_error *err)
+static bool parse_area(const json_t *j, struct hc_area_state *a, struct hc_proto_error *err)
 {
 	memset(a, 0, sizeof *a);
 	if (!read_id(j, "area", "id", a->id, err))
@@ -457,13 +445,13 @@ static bool parse_area(const json_t *j, struct hc_area_state *a,
 
 	const json_t *name = json_object_get(j, "name");
 	if (!json_is_string(name))
-		return fail(err, HC_CLOSE_BAD_FIELD,
-			    "area.name must be a string of 1..%d bytes", HC_NAME_LEN_MAX);
+		return fail(err, HC_CLOSE_BAD_FIELD, "area.name must be a string of 1..%d bytes",
+			    HC_NAME_LEN_MAX);
 	size_t name_len = json_string_length(name);
 	if (name_len < 1 || name_len > HC_NAME_LEN_MAX ||
 	    strlen(json_string_value(name)) != name_len)
-		return fail(err, HC_CLOSE_OUT_OF_RANGE,
-			    "area.name must be a string of 1..%d bytes", HC_NAME_LEN_MAX);
+		return fail(err, HC_CLOSE_OUT_OF_RANGE, "area.name must be a string of 1..%d bytes",
+			    HC_NAME_LEN_MAX);
 	memcpy(a->name, json_string_value(name), name_len + 1);
 
 	if (!read_int(j, "area", "entered", 0, INT64_MAX, &a->entered, err) ||
@@ -526,8 +514,7 @@ static bool parse_area_msg(const json_t *j, struct hc_msg *m, struct hc_proto_er
 	return parse_area(j, &m->u.area, err);
 }
 
-static bool parse_challenge_msg(const json_t *j, struct hc_msg *m,
-				struct hc_proto_error *err)
+static bool parse_challenge_msg(const json_t *j, struct hc_msg *m, struct hc_proto_error *err)
 {
 	return parse_challenge(j, &m->u.challenge, err);
 }
@@ -578,20 +565,17 @@ static bool parse_directed(const char *buf, size_t len, const struct msg_kind *k
 	return ok;
 }
 
-bool hc_proto_parse_from_terminal(const char *buf, size_t len,
-				  struct hc_msg *out,
+bool hc_proto_parse_from_terminal(const char *buf, size_t len, struct hc_msg *out,
 				  struct hc_proto_error *err)
 {
 	return parse_directed(buf, len, from_terminal, "a terminal", "hello, batch", out, err);
 }
 
-bool hc_proto_parse_from_aggregator(const char *buf, size_t len,
-				    struct hc_msg *out,
+bool hc_proto_parse_from_aggregator(const char *buf, size_t len, struct hc_msg *out,
 				    struct hc_proto_error *err)
 {
 	return parse_directed(buf, len, from_aggregator, "an aggregator",
-			      "challenge, welcome, ack, area",
-			      out, err);
+			      "challenge, welcome, ack, area", out, err);
 }
 
 /* ---- building ---------------------------------------------------------- */
@@ -647,21 +631,18 @@ size_t hc_proto_build_batch(char *out, size_t cap, const struct hc_msg_batch *m)
 	int64_t total = m->entered + m->exited + m->undo_entered + m->undo_exited;
 	assert(total >= 1);
 	(void)total;
-	json_t *j = json_pack("{s:s, s:I, s:I, s:I}", "type", "batch",
-			      "seq", (json_int_t)m->seq,
-			      "entered", (json_int_t)m->entered,
-			      "exited", (json_int_t)m->exited);
+	json_t *j = json_pack("{s:s, s:I, s:I, s:I}", "type", "batch", "seq", (json_int_t)m->seq,
+			      "entered", (json_int_t)m->entered, "exited", (json_int_t)m->exited);
 	/* Undo fields only when there is an undo: a batch without one is
 	 * byte for byte what protocol version 1 sent. */
 	if (j != NULL && m->undo_entered > 0 &&
-	    json_object_set_new(j, "undo_entered",
-				json_integer((json_int_t)m->undo_entered)) != 0) {
+	    json_object_set_new(j, "undo_entered", json_integer((json_int_t)m->undo_entered)) !=
+		    0) {
 		json_decref(j);
 		j = NULL;
 	}
 	if (j != NULL && m->undo_exited > 0 &&
-	    json_object_set_new(j, "undo_exited",
-				json_integer((json_int_t)m->undo_exited)) != 0) {
+	    json_object_set_new(j, "undo_exited", json_integer((json_int_t)m->undo_exited)) != 0) {
 		json_decref(j);
 		j = NULL;
 	}
@@ -669,7 +650,8 @@ size_t hc_proto_build_batch(char *out, size_t cap, const struct hc_msg_batch *m)
 		assert(m->pending >= 0 && m->pending <= HC_SEQ_MAX);
 		assert(m->storage_faults >= 0 && m->storage_faults <= HC_SEQ_MAX);
 		if (json_object_set_new(j, "pending", json_integer(m->pending)) != 0 ||
-		    json_object_set_new(j, "storage_faults", json_integer(m->storage_faults)) != 0) {
+		    json_object_set_new(j, "storage_faults", json_integer(m->storage_faults)) !=
+			    0) {
 			json_decref(j);
 			return 0;
 		}
@@ -685,16 +667,15 @@ size_t hc_proto_build_welcome(char *out, size_t cap, const struct hc_msg_welcome
 {
 	assert(hc_proto_valid_id(m->terminal));
 	assert(hc_proto_valid_id(m->area));
-	return dump_into(json_pack("{s:s, s:s, s:s}", "type", "welcome",
-				   "terminal", m->terminal, "area", m->area),
+	return dump_into(json_pack("{s:s, s:s, s:s}", "type", "welcome", "terminal", m->terminal,
+				   "area", m->area),
 			 out, cap);
 }
 
 size_t hc_proto_build_ack(char *out, size_t cap, const struct hc_msg_ack *m)
 {
 	assert(m->seq >= 1 && m->seq <= HC_SEQ_MAX);
-	return dump_into(json_pack("{s:s, s:I, s:b}", "type", "ack",
-				   "seq", (json_int_t)m->seq,
+	return dump_into(json_pack("{s:s, s:I, s:b}", "type", "ack", "seq", (json_int_t)m->seq,
 				   "duplicate", (int)m->duplicate),
 			 out, cap);
 }
@@ -718,15 +699,11 @@ json_t *hc_proto_area_json(const struct hc_area_state *a)
 	char updated_at[32];
 	hc_format_utc(a->updated_at_ms, updated_at, sizeof updated_at);
 	json_error_t jerr;
-	json_t *j = json_pack_ex(&jerr, 0,
-				 "{s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:b, s:s}",
-				 "id", a->id, "name", a->name,
-				 "entered", (json_int_t)a->entered,
-				 "exited", (json_int_t)a->exited,
-				 "occupancy", (json_int_t)a->occupancy,
-				 "capacity", (json_int_t)a->capacity,
-				 "level", hc_level_name(a->level),
-				 "restricted", (int)a->restricted,
+	json_t *j = json_pack_ex(&jerr, 0, "{s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:b, s:s}", "id",
+				 a->id, "name", a->name, "entered", (json_int_t)a->entered,
+				 "exited", (json_int_t)a->exited, "occupancy",
+				 (json_int_t)a->occupancy, "capacity", (json_int_t)a->capacity,
+				 "level", hc_level_name(a->level), "restricted", (int)a->restricted,
 				 "updated_at", updated_at);
 	if (j == NULL) {
 		hc_error("protocol: area '%s' not encodable: %s", a->id, jerr.text);
@@ -735,11 +712,10 @@ json_t *hc_proto_area_json(const struct hc_area_state *a)
 	if (a->restricted_by[0] == '\0')
 		return j;
 	assert(a->restricted && hc_proto_valid_restricted_by(a->restricted_by));
-	if (json_object_set_new(j, "restricted_by",
-				json_string(a->restricted_by)) != 0 ||
+	if (json_object_set_new(j, "restricted_by", json_string(a->restricted_by)) != 0 ||
 	    (a->restricted_by_name[0] != '\0' &&
-	     json_object_set_new(j, "restricted_by_name",
-				 json_string(a->restricted_by_name)) != 0)) {
+	     json_object_set_new(j, "restricted_by_name", json_string(a->restricted_by_name)) !=
+		     0)) {
 		hc_error("protocol: area '%s': restricted_by not encodable", a->id);
 		json_decref(j);
 		return NULL;

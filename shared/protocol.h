@@ -22,27 +22,27 @@
 /* Close codes. 1xxx are RFC 6455; 4xxx are headcount's own. */
 enum hc_close_code {
 	HC_CLOSE_NORMAL = 1000,
-	HC_CLOSE_GOING_AWAY = 1001,      /* aggregator shutting down */
-	HC_CLOSE_TOO_BIG = 1009,         /* frame over the role's limit */
-	HC_CLOSE_BAD_JSON = 4000,        /* not JSON, or not a JSON object */
-	HC_CLOSE_UNKNOWN_TYPE = 4001,    /* "type" missing or not known */
-	HC_CLOSE_BAD_FIELD = 4002,       /* field missing or of wrong type */
-	HC_CLOSE_OUT_OF_RANGE = 4003,    /* value outside its documented range */
-	HC_CLOSE_UNKNOWN_TERMINAL = 4004,/* terminal id not in the venue config */
-	HC_CLOSE_OUT_OF_ORDER = 4005,    /* e.g. batch before hello, hello twice */
-	HC_CLOSE_REPLACED = 4006,        /* same terminal connected again */
-	HC_CLOSE_HELLO_TIMEOUT = 4007,   /* no hello within HC_HELLO_TIMEOUT_S */
-	HC_CLOSE_TOO_MANY_INFLIGHT = 4008,/* over HC_INFLIGHT_BATCHES_MAX unacked */
-	HC_CLOSE_AUTH_FAILED = 4009,     /* supervisor: unknown name or wrong mac */
-	HC_CLOSE_RATE_LIMITED = 4010,    /* over the role's messages per second */
-	HC_CLOSE_IDLE = 4011,            /* map client silent (no pong) too long */
-	HC_CLOSE_WRONG_LISTENER = 4012,  /* role not served on this listener */
+	HC_CLOSE_GOING_AWAY = 1001,	   /* aggregator shutting down */
+	HC_CLOSE_TOO_BIG = 1009,	   /* frame over the role's limit */
+	HC_CLOSE_BAD_JSON = 4000,	   /* not JSON, or not a JSON object */
+	HC_CLOSE_UNKNOWN_TYPE = 4001,	   /* "type" missing or not known */
+	HC_CLOSE_BAD_FIELD = 4002,	   /* field missing or of wrong type */
+	HC_CLOSE_OUT_OF_RANGE = 4003,	   /* value outside its documented range */
+	HC_CLOSE_UNKNOWN_TERMINAL = 4004,  /* terminal id not in the venue config */
+	HC_CLOSE_OUT_OF_ORDER = 4005,	   /* e.g. batch before hello, hello twice */
+	HC_CLOSE_REPLACED = 4006,	   /* same terminal connected again */
+	HC_CLOSE_HELLO_TIMEOUT = 4007,	   /* no hello within HC_HELLO_TIMEOUT_S */
+	HC_CLOSE_TOO_MANY_INFLIGHT = 4008, /* over HC_INFLIGHT_BATCHES_MAX unacked */
+	HC_CLOSE_AUTH_FAILED = 4009,	   /* supervisor: unknown name or wrong mac */
+	HC_CLOSE_RATE_LIMITED = 4010,	   /* over the role's messages per second */
+	HC_CLOSE_IDLE = 4011,		   /* map client silent (no pong) too long */
+	HC_CLOSE_WRONG_LISTENER = 4012,	   /* role not served on this listener */
 	/* Terminal authentication (protocol v3, docs/security.md): */
-	HC_CLOSE_NOT_ENROLLED = 4020,    /* terminal listed but not enrolled */
-	HC_CLOSE_BAD_PROOF = 4021,       /* hello.proof missing or wrong secret */
-	HC_CLOSE_BAD_MAC = 4022,         /* batch.mac missing or does not match */
-	HC_CLOSE_REVOKED = 4023,         /* enrollment revoked or secret rotated */
-	HC_CLOSE_OLD_PROTOCOL = 4024,    /* terminal protocol without authentication */
+	HC_CLOSE_NOT_ENROLLED = 4020, /* terminal listed but not enrolled */
+	HC_CLOSE_BAD_PROOF = 4021,    /* hello.proof missing or wrong secret */
+	HC_CLOSE_BAD_MAC = 4022,      /* batch.mac missing or does not match */
+	HC_CLOSE_REVOKED = 4023,      /* enrollment revoked or secret rotated */
+	HC_CLOSE_OLD_PROTOCOL = 4024, /* terminal protocol without authentication */
 };
 
 /* Why a message was refused: close code plus a reason of at most 120
@@ -72,7 +72,7 @@ struct hc_area_state {
 	int64_t capacity;
 	enum hc_level level;
 	bool restricted;
-	int64_t updated_at_ms;           /* wall clock, ms since epoch */
+	int64_t updated_at_ms; /* wall clock, ms since epoch */
 	/* Why entry is restricted; optional on the wire, "" when not said
 	 * (always "" while not restricted): "area" (its own count),
 	 * "override" (a supervisor closed the area), "group:<id>" (its
@@ -88,8 +88,8 @@ struct hc_area_state {
  * aggregator decides whether it is required. */
 struct hc_msg_hello {
 	char terminal[HC_ID_LEN_MAX + 1];
-	uint64_t incarnation;            /* 16 hex digits on the wire */
-	char version[HC_VERSION_LEN_MAX + 1];  /* optional: "" when not sent */
+	uint64_t incarnation;		      /* 16 hex digits on the wire */
+	char version[HC_VERSION_LEN_MAX + 1]; /* optional: "" when not sent */
 	/* protocol v3: HMAC of the challenge (shared/terminal_auth.h) */
 	bool has_proof;
 	uint8_t proof[32];
@@ -101,15 +101,15 @@ struct hc_msg_hello {
  * correcting delta of its own, entered - undo_entered is the net. The
  * four together are at least 1. */
 struct hc_msg_batch {
-	int64_t seq;                     /* 1..HC_SEQ_MAX */
-	int64_t entered;                 /* 0..HC_BATCH_DELTA_MAX */
-	int64_t exited;                  /* 0..HC_BATCH_DELTA_MAX */
-	int64_t undo_entered;            /* 0..HC_BATCH_DELTA_MAX */
-	int64_t undo_exited;             /* 0..HC_BATCH_DELTA_MAX */
+	int64_t seq;	      /* 1..HC_SEQ_MAX */
+	int64_t entered;      /* 0..HC_BATCH_DELTA_MAX */
+	int64_t exited;	      /* 0..HC_BATCH_DELTA_MAX */
+	int64_t undo_entered; /* 0..HC_BATCH_DELTA_MAX */
+	int64_t undo_exited;  /* 0..HC_BATCH_DELTA_MAX */
 	/* optional, sent together: the terminal's own health for supervisors */
 	bool has_status;
-	int64_t pending;                 /* presses not yet acknowledged, 0..HC_SEQ_MAX */
-	int64_t storage_faults;          /* journal fault episodes since start, 0..HC_SEQ_MAX */
+	int64_t pending;	/* presses not yet acknowledged, 0..HC_SEQ_MAX */
+	int64_t storage_faults; /* journal fault episodes since start, 0..HC_SEQ_MAX */
 	/* protocol v3: HMAC of every field above (shared/terminal_auth.h) */
 	bool has_mac;
 	uint8_t mac[32];
@@ -159,14 +159,12 @@ struct hc_msg {
  * out, or returns false, fills err and leaves out untouched. Frames
  * longer than HC_TERMINAL_FRAME_BYTES_MAX are refused with
  * HC_CLOSE_TOO_BIG. */
-bool hc_proto_parse_from_terminal(const char *buf, size_t len,
-				  struct hc_msg *out,
+bool hc_proto_parse_from_terminal(const char *buf, size_t len, struct hc_msg *out,
 				  struct hc_proto_error *err);
 
 /* Parses a frame the aggregator sent to a terminal (challenge, welcome,
  * ack, area). */
-bool hc_proto_parse_from_aggregator(const char *buf, size_t len,
-				    struct hc_msg *out,
+bool hc_proto_parse_from_aggregator(const char *buf, size_t len, struct hc_msg *out,
 				    struct hc_proto_error *err);
 
 /* Builders write compact JSON (no NUL) into out and return its length,

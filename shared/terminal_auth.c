@@ -17,7 +17,7 @@
 #include <mbedtls/constant_time.h>
 #include <mbedtls/md.h>
 
-static const char hello_label[] = "hc-terminal-hello";   /* + its NUL */
+static const char hello_label[] = "hc-terminal-hello"; /* + its NUL */
 static const char batch_label[] = "hc-terminal-batch";
 
 /* A cursor over the output buffer; ok turns false once it overflows. */
@@ -57,7 +57,7 @@ static void put_head(struct writer *w, const char *label, size_t label_size,
 		w->ok = false;
 		return;
 	}
-	uint8_t id_len = (uint8_t)strlen(terminal);   /* <= HC_ID_LEN_MAX */
+	uint8_t id_len = (uint8_t)strlen(terminal); /* <= HC_ID_LEN_MAX */
 	put(w, label, label_size);
 	put(w, nonce, HC_TAUTH_NONCE_BYTES);
 	put(w, &id_len, 1);
@@ -65,8 +65,7 @@ static void put_head(struct writer *w, const char *label, size_t label_size,
 	put_u64(w, incarnation);
 }
 
-size_t hc_tauth_hello_message(uint8_t *out, size_t cap,
-			      const uint8_t nonce[HC_TAUTH_NONCE_BYTES],
+size_t hc_tauth_hello_message(uint8_t *out, size_t cap, const uint8_t nonce[HC_TAUTH_NONCE_BYTES],
 			      const char *terminal, uint64_t incarnation)
 {
 	struct writer w = { .p = out, .cap = cap, .ok = true };
@@ -74,8 +73,7 @@ size_t hc_tauth_hello_message(uint8_t *out, size_t cap,
 	return w.ok ? w.len : 0;
 }
 
-size_t hc_tauth_batch_message(uint8_t *out, size_t cap,
-			      const uint8_t nonce[HC_TAUTH_NONCE_BYTES],
+size_t hc_tauth_batch_message(uint8_t *out, size_t cap, const uint8_t nonce[HC_TAUTH_NONCE_BYTES],
 			      const char *terminal, uint64_t incarnation,
 			      const struct hc_msg_batch *b)
 {
@@ -96,8 +94,8 @@ size_t hc_tauth_batch_message(uint8_t *out, size_t cap,
 /* Room for the longest message: the batch one with a 64-char id. */
 #define TAUTH_MESSAGE_MAX 256
 
-static bool hmac(const uint8_t secret[HC_TAUTH_SECRET_BYTES], const uint8_t *msg,
-		 size_t len, uint8_t out[HC_TAUTH_MAC_BYTES])
+static bool hmac(const uint8_t secret[HC_TAUTH_SECRET_BYTES], const uint8_t *msg, size_t len,
+		 uint8_t out[HC_TAUTH_MAC_BYTES])
 {
 	const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
 	return len > 0 && md != NULL &&
@@ -105,9 +103,8 @@ static bool hmac(const uint8_t secret[HC_TAUTH_SECRET_BYTES], const uint8_t *msg
 }
 
 bool hc_tauth_hello_proof(const uint8_t secret[HC_TAUTH_SECRET_BYTES],
-			  const uint8_t nonce[HC_TAUTH_NONCE_BYTES],
-			  const char *terminal, uint64_t incarnation,
-			  uint8_t out[HC_TAUTH_MAC_BYTES])
+			  const uint8_t nonce[HC_TAUTH_NONCE_BYTES], const char *terminal,
+			  uint64_t incarnation, uint8_t out[HC_TAUTH_MAC_BYTES])
 {
 	uint8_t msg[TAUTH_MESSAGE_MAX];
 	size_t len = hc_tauth_hello_message(msg, sizeof msg, nonce, terminal, incarnation);
@@ -115,17 +112,16 @@ bool hc_tauth_hello_proof(const uint8_t secret[HC_TAUTH_SECRET_BYTES],
 }
 
 bool hc_tauth_batch_mac(const uint8_t secret[HC_TAUTH_SECRET_BYTES],
-			const uint8_t nonce[HC_TAUTH_NONCE_BYTES],
-			const char *terminal, uint64_t incarnation,
-			const struct hc_msg_batch *b, uint8_t out[HC_TAUTH_MAC_BYTES])
+			const uint8_t nonce[HC_TAUTH_NONCE_BYTES], const char *terminal,
+			uint64_t incarnation, const struct hc_msg_batch *b,
+			uint8_t out[HC_TAUTH_MAC_BYTES])
 {
 	uint8_t msg[TAUTH_MESSAGE_MAX];
 	size_t len = hc_tauth_batch_message(msg, sizeof msg, nonce, terminal, incarnation, b);
 	return hmac(secret, msg, len, out);
 }
 
-bool hc_tauth_mac_equal(const uint8_t a[HC_TAUTH_MAC_BYTES],
-			const uint8_t b[HC_TAUTH_MAC_BYTES])
+bool hc_tauth_mac_equal(const uint8_t a[HC_TAUTH_MAC_BYTES], const uint8_t b[HC_TAUTH_MAC_BYTES])
 {
 	return mbedtls_ct_memcmp(a, b, HC_TAUTH_MAC_BYTES) == 0;
 }

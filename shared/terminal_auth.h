@@ -39,33 +39,29 @@
 /* The bytes the hello proof covers, written into out (cap bytes);
  * returns their length, 0 when cap is too small or terminal is not a
  * valid id. Exposed for the known-answer tests. */
-size_t hc_tauth_hello_message(uint8_t *out, size_t cap,
-			      const uint8_t nonce[HC_TAUTH_NONCE_BYTES],
+size_t hc_tauth_hello_message(uint8_t *out, size_t cap, const uint8_t nonce[HC_TAUTH_NONCE_BYTES],
 			      const char *terminal, uint64_t incarnation);
 
 /* The bytes a batch MAC covers (as above). */
-size_t hc_tauth_batch_message(uint8_t *out, size_t cap,
-			      const uint8_t nonce[HC_TAUTH_NONCE_BYTES],
+size_t hc_tauth_batch_message(uint8_t *out, size_t cap, const uint8_t nonce[HC_TAUTH_NONCE_BYTES],
 			      const char *terminal, uint64_t incarnation,
 			      const struct hc_msg_batch *b);
 
 /* HMAC-SHA256 proof of a hello; false only when terminal is invalid or
  * mbedtls fails. */
 bool hc_tauth_hello_proof(const uint8_t secret[HC_TAUTH_SECRET_BYTES],
-			  const uint8_t nonce[HC_TAUTH_NONCE_BYTES],
-			  const char *terminal, uint64_t incarnation,
-			  uint8_t out[HC_TAUTH_MAC_BYTES]);
+			  const uint8_t nonce[HC_TAUTH_NONCE_BYTES], const char *terminal,
+			  uint64_t incarnation, uint8_t out[HC_TAUTH_MAC_BYTES]);
 
 /* HMAC-SHA256 of a batch (every field above, has_mac and mac ignored). */
 bool hc_tauth_batch_mac(const uint8_t secret[HC_TAUTH_SECRET_BYTES],
-			const uint8_t nonce[HC_TAUTH_NONCE_BYTES],
-			const char *terminal, uint64_t incarnation,
-			const struct hc_msg_batch *b, uint8_t out[HC_TAUTH_MAC_BYTES]);
+			const uint8_t nonce[HC_TAUTH_NONCE_BYTES], const char *terminal,
+			uint64_t incarnation, const struct hc_msg_batch *b,
+			uint8_t out[HC_TAUTH_MAC_BYTES]);
 
 /* True when the two MACs are equal; takes the same time whatever
  * bytes differ (mbedtls_ct_memcmp). */
-bool hc_tauth_mac_equal(const uint8_t a[HC_TAUTH_MAC_BYTES],
-			const uint8_t b[HC_TAUTH_MAC_BYTES]);
+bool hc_tauth_mac_equal(const uint8_t a[HC_TAUTH_MAC_BYTES], const uint8_t b[HC_TAUTH_MAC_BYTES]);
 
 /* bytes -> lower-case hex (out needs 2 * n + 1 bytes). */
 void hc_tauth_hex_encode(const uint8_t *in, size_t n, char *out);

@@ -49,7 +49,7 @@ static int hex_value(char c)
 
 bool hc_tls_pin_parse(const char *text, uint8_t pin[HC_TLS_PIN_BYTES])
 {
-	static const char *const prefixes[] = {"sha256 fingerprint=", "sha256:"};
+	static const char *const prefixes[] = { "sha256 fingerprint=", "sha256:" };
 	const char *p = text;
 	while (*p == ' ' || *p == '\t')
 		p++;
@@ -159,8 +159,8 @@ void hc_tls_client_info(struct lws_context_creation_info *info, const char *ca_p
 {
 	if (ca_path == NULL || ca_path[0] == '\0')
 		return;
-	info->options |=
-		LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
+	info->options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
+			 LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
 	info->client_ssl_ca_filepath = ca_path;
 }
 

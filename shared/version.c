@@ -18,7 +18,8 @@ const char *hc_version_tag(void)
 {
 	/* A revision of 12 hex digits keeps the tag at 18 characters. */
 	static const char rev[] = HC_GIT_REV;
-	if (strcmp(rev, "unknown") == 0 || sizeof(HC_RELEASE "+" HC_GIT_REV) > HC_VERSION_LEN_MAX + 1)
+	if (strcmp(rev, "unknown") == 0 ||
+	    sizeof(HC_RELEASE "+" HC_GIT_REV) > HC_VERSION_LEN_MAX + 1)
 		return HC_RELEASE;
 	return HC_RELEASE "+" HC_GIT_REV;
 }

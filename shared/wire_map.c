@@ -86,7 +86,8 @@ static int snapshot_list(json_t *arr, const char *type, hc_wire_map_fn fn, void 
 		return -1;
 	size_t i;
 	json_t *o;
-	json_array_foreach(arr, i, o) {
+	json_array_foreach(arr, i, o)
+	{
 		if (!json_is_object(o))
 			return -1;
 		fn(arg, type, o);
@@ -108,14 +109,16 @@ int hc_wire_map_parse(const char *text, size_t len, hc_wire_map_fn fn, void *arg
 			goto fail;
 		size_t i;
 		json_t *o;
-		json_array_foreach(msgs, i, o) {
+		json_array_foreach(msgs, i, o)
+		{
 			if (!element(o, fn, arg))
 				goto fail;
 		}
 		n = (int)json_array_size(msgs);
 	} else if (strcmp(type, "snapshot") == 0) {
 		int a = snapshot_list(json_object_get(root, "areas"), "area", fn, arg);
-		int g = a < 0 ? -1 : snapshot_list(json_object_get(root, "groups"), "group", fn, arg);
+		int g = a < 0 ? -1
+			      : snapshot_list(json_object_get(root, "groups"), "group", fn, arg);
 		n = g < 0 ? -1 : a + g;
 	} else if (element(root, fn, arg)) {
 		n = 1;

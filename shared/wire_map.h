@@ -33,8 +33,8 @@ struct hc_wire_map_update {
 	unsigned char *buf;
 	size_t headroom;
 	size_t len;
-	size_t cap;                  /* payload bytes buf has room for */
-	uint32_t count;              /* messages added */
+	size_t cap;	/* payload bytes buf has room for */
+	uint32_t count; /* messages added */
 };
 
 /* Starts an empty update (keeps buf for reuse). False when out of memory. */

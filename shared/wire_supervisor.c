@@ -71,11 +71,16 @@ static bool utc_ms(const json_t *v, int64_t *out)
 		return false;
 	int year, mon, day, hour, min, sec, ms;
 	char z;
-	if (sscanf(json_string_value(v), "%4d-%2d-%2dT%2d:%2d:%2d.%3d%c", &year, &mon, &day,
-		   &hour, &min, &sec, &ms, &z) != 8 || z != 'Z')
+	if (sscanf(json_string_value(v), "%4d-%2d-%2dT%2d:%2d:%2d.%3d%c", &year, &mon, &day, &hour,
+		   &min, &sec, &ms, &z) != 8 ||
+	    z != 'Z')
 		return false;
-	struct tm tm = { .tm_year = year - 1900, .tm_mon = mon - 1, .tm_mday = day,
-			 .tm_hour = hour, .tm_min = min, .tm_sec = sec };
+	struct tm tm = { .tm_year = year - 1900,
+			 .tm_mon = mon - 1,
+			 .tm_mday = day,
+			 .tm_hour = hour,
+			 .tm_min = min,
+			 .tm_sec = sec };
 	time_t secs = timegm(&tm);
 	if (secs == (time_t)-1)
 		return false;
@@ -146,17 +151,15 @@ static bool parse_area(const json_t *o, struct hc_wire_area *a, char *why, size_
 	if (!json_is_object(o) || !get_str(o, "id", st->id, sizeof st->id, true) ||
 	    !get_str(o, "name", st->name, sizeof st->name, true) ||
 	    !get_int(o, "entered", &st->entered) || !get_int(o, "exited", &st->exited) ||
-	    !get_int(o, "occupancy", &st->occupancy) ||
-	    !get_int(o, "capacity", &st->capacity) || !get_level(o, &st->level) ||
-	    !json_is_boolean(restricted) || !utc_ms(json_object_get(o, "updated_at"),
-						     &st->updated_at_ms))
+	    !get_int(o, "occupancy", &st->occupancy) || !get_int(o, "capacity", &st->capacity) ||
+	    !get_level(o, &st->level) || !json_is_boolean(restricted) ||
+	    !utc_ms(json_object_get(o, "updated_at"), &st->updated_at_ms))
 		return refuse(why, cap, "area: a required field is missing or mistyped");
 	st->restricted = json_is_true(restricted);
 	if (!get_override(o, &a->override) ||
 	    !get_str(o, "group", a->group, sizeof a->group, false) ||
 	    !get_str(o, "override_by", a->override_by, sizeof a->override_by, false) ||
-	    !get_str(o, "override_reason", a->override_reason, sizeof a->override_reason,
-		     false))
+	    !get_str(o, "override_reason", a->override_reason, sizeof a->override_reason, false))
 		return refuse(why, cap, "area %s: override or group mistyped", st->id);
 	const json_t *ce = json_object_get(o, "corrected_entered");
 	if (ce != NULL) {
@@ -231,7 +234,8 @@ static bool parse_terminal(const json_t *o, struct hc_wire_terminal *t, char *wh
 	if (json_object_get(o, "pending") != NULL) {
 		if (!get_int(o, "pending", &t->pending) ||
 		    !get_int(o, "storage_faults", &t->storage_faults))
-			return refuse(why, cap, "terminal %s: pending/storage_faults mistyped", t->id);
+			return refuse(why, cap, "terminal %s: pending/storage_faults mistyped",
+				      t->id);
 		t->has_reported = true;
 	}
 	if (!get_str(o, "version", t->version, sizeof t->version, false))
@@ -295,8 +299,8 @@ void hc_wire_sup_msg_free(struct hc_wire_sup_msg *m)
 	m->area_count = m->group_count = m->terminal_count = 0;
 }
 
-bool hc_wire_sup_parse(const char *buf, size_t len, struct hc_wire_sup_msg *out,
-		       char *why, size_t why_cap)
+bool hc_wire_sup_parse(const char *buf, size_t len, struct hc_wire_sup_msg *out, char *why,
+		       size_t why_cap)
 {
 	memset(out, 0, sizeof *out);
 	json_error_t jerr;
@@ -329,8 +333,10 @@ bool hc_wire_sup_parse(const char *buf, size_t len, struct hc_wire_sup_msg *out,
 		     iterations <= HC_WIRE_SUP_ITERATIONS_MAX;
 		out->iterations = ok ? (uint32_t)iterations : 0;
 		if (!ok)
-			refuse(why, why_cap, "salt: salt must be %d hex digits and iterations"
-			       " %d..%d", HC_WIRE_SUP_SALT_HEX_LEN, HC_WIRE_SUP_ITERATIONS_MIN,
+			refuse(why, why_cap,
+			       "salt: salt must be %d hex digits and iterations"
+			       " %d..%d",
+			       HC_WIRE_SUP_SALT_HEX_LEN, HC_WIRE_SUP_ITERATIONS_MIN,
 			       HC_WIRE_SUP_ITERATIONS_MAX);
 	} else if (strcmp(type, "welcome") == 0) {
 		out->type = HC_WIRE_SUP_WELCOME;
@@ -380,14 +386,12 @@ static bool reason_ok(const char *reason)
 	return n >= 1 && n <= HC_WIRE_SUP_REASON_BYTES_MAX;
 }
 
-bool hc_wire_sup_mac_hex(const char *key, const char *text,
-			 char out[HC_WIRE_SUP_MAC_HEX_LEN + 1])
+bool hc_wire_sup_mac_hex(const char *key, const char *text, char out[HC_WIRE_SUP_MAC_HEX_LEN + 1])
 {
 	unsigned char mac[32];
 	const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
-	if (md == NULL ||
-	    mbedtls_md_hmac(md, (const unsigned char *)key, strlen(key),
-			    (const unsigned char *)text, strlen(text), mac) != 0)
+	if (md == NULL || mbedtls_md_hmac(md, (const unsigned char *)key, strlen(key),
+					  (const unsigned char *)text, strlen(text), mac) != 0)
 		return false;
 	for (int i = 0; i < 32; i++)
 		snprintf(out + 2 * i, 3, "%02x", mac[i]);
@@ -404,9 +408,8 @@ bool hc_wire_sup_unhex(const char *hex, unsigned char *out, size_t n)
 	return hc_hex_decode(hex, out, n);
 }
 
-bool hc_wire_sup_client_key(const char *password, const unsigned char *salt,
-			    size_t salt_len, uint32_t iterations,
-			    unsigned char client_key[HC_WIRE_SUP_KEY_BYTES])
+bool hc_wire_sup_client_key(const char *password, const unsigned char *salt, size_t salt_len,
+			    uint32_t iterations, unsigned char client_key[HC_WIRE_SUP_KEY_BYTES])
 {
 	static const char label[] = "Client Key";
 	unsigned char salted[HC_WIRE_SUP_KEY_BYTES];
@@ -416,11 +419,11 @@ bool hc_wire_sup_client_key(const char *password, const unsigned char *salt,
 	mbedtls_md_init(&ctx);
 	if (md == NULL || mbedtls_md_setup(&ctx, md, 1) != 0)
 		goto fail;
-	if (mbedtls_pkcs5_pbkdf2_hmac(&ctx, (const unsigned char *)password, strlen(password),
-				      salt, salt_len, iterations, sizeof salted, salted) != 0)
+	if (mbedtls_pkcs5_pbkdf2_hmac(&ctx, (const unsigned char *)password, strlen(password), salt,
+				      salt_len, iterations, sizeof salted, salted) != 0)
 		goto fail;
-	if (mbedtls_md_hmac(md, salted, sizeof salted, (const unsigned char *)label,
-			    strlen(label), client_key) != 0)
+	if (mbedtls_md_hmac(md, salted, sizeof salted, (const unsigned char *)label, strlen(label),
+			    client_key) != 0)
 		goto fail;
 	ok = true;
 fail:
@@ -446,21 +449,19 @@ bool hc_wire_sup_client_signature(const unsigned char stored_key[HC_WIRE_SUP_KEY
 	const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
 	if (n < 0 || (size_t)n >= sizeof auth || md == NULL)
 		return false;
-	return mbedtls_md_hmac(md, stored_key, HC_WIRE_SUP_KEY_BYTES,
-			       (const unsigned char *)auth, (size_t)n, signature) == 0;
+	return mbedtls_md_hmac(md, stored_key, HC_WIRE_SUP_KEY_BYTES, (const unsigned char *)auth,
+			       (size_t)n, signature) == 0;
 }
 
 size_t hc_wire_sup_build_hello(char *out, size_t cap, const char *supervisor)
 {
 	if (!hc_proto_valid_id(supervisor))
 		return 0;
-	return dump(json_pack("{s:s, s:s}", "type", "hello", "supervisor", supervisor), out,
-		    cap);
+	return dump(json_pack("{s:s, s:s}", "type", "hello", "supervisor", supervisor), out, cap);
 }
 
-size_t hc_wire_sup_build_proof(char *out, size_t cap, const char *supervisor,
-			       const char *password, const char *nonce_hex,
-			       const char *salt_hex, uint32_t iterations)
+size_t hc_wire_sup_build_proof(char *out, size_t cap, const char *supervisor, const char *password,
+			       const char *nonce_hex, const char *salt_hex, uint32_t iterations)
 {
 	unsigned char salt[HC_WIRE_SUP_SALT_BYTES], nonce[HC_WIRE_SUP_NONCE_HEX_LEN / 2];
 	unsigned char client_key[HC_WIRE_SUP_KEY_BYTES], stored[HC_WIRE_SUP_KEY_BYTES];
@@ -469,15 +470,14 @@ size_t hc_wire_sup_build_proof(char *out, size_t cap, const char *supervisor,
 	size_t n = 0;
 	size_t pw_len = password ? strlen(password) : 0;
 	if (!hc_proto_valid_id(supervisor) || pw_len < 1 ||
-	    pw_len > HC_WIRE_SUP_PASSWORD_BYTES_MAX ||
-	    iterations < HC_WIRE_SUP_ITERATIONS_MIN || iterations > HC_WIRE_SUP_ITERATIONS_MAX ||
+	    pw_len > HC_WIRE_SUP_PASSWORD_BYTES_MAX || iterations < HC_WIRE_SUP_ITERATIONS_MIN ||
+	    iterations > HC_WIRE_SUP_ITERATIONS_MAX ||
 	    !hc_wire_sup_unhex(salt_hex, salt, sizeof salt) ||
 	    !hc_wire_sup_unhex(nonce_hex, nonce, sizeof nonce))
 		return 0;
 	if (!hc_wire_sup_client_key(password, salt, sizeof salt, iterations, client_key) ||
 	    !hc_wire_sup_stored_key(client_key, stored) ||
-	    !hc_wire_sup_client_signature(stored, supervisor, nonce_hex, salt_hex, iterations,
-					  sig))
+	    !hc_wire_sup_client_signature(stored, supervisor, nonce_hex, salt_hex, iterations, sig))
 		goto fail;
 	for (size_t i = 0; i < sizeof sig; i++)
 		sig[i] ^= client_key[i];
@@ -490,8 +490,7 @@ fail:
 }
 
 size_t hc_wire_sup_build_override(char *out, size_t cap, int64_t request, bool group,
-				  const char *id, enum hc_wire_override mode,
-				  const char *reason)
+				  const char *id, enum hc_wire_override mode, const char *reason)
 {
 	if (!hc_proto_valid_id(id) || !reason_ok(reason))
 		return 0;
@@ -507,9 +506,8 @@ size_t hc_wire_sup_build_correct(char *out, size_t cap, int64_t request, const c
 {
 	if (!hc_proto_valid_id(area) || !reason_ok(reason) || delta == 0)
 		return 0;
-	return dump(json_pack("{s:s, s:s, s:I, s:s, s:I}", "type", "correct", "area", area,
-			      "delta", (json_int_t)delta, "reason", reason, "request",
-			      (json_int_t)request),
+	return dump(json_pack("{s:s, s:s, s:I, s:s, s:I}", "type", "correct", "area", area, "delta",
+			      (json_int_t)delta, "reason", reason, "request", (json_int_t)request),
 		    out, cap);
 }
 
@@ -527,9 +525,12 @@ size_t hc_wire_sup_build_thresholds(char *out, size_t cap, int64_t request, bool
 	bool ok = true;
 	if (t->capacity > 0)
 		ok &= json_object_set_new(o, "capacity", json_integer(t->capacity)) == 0;
-	const struct { const char *key; double v; } f[] = {
+	const struct {
+		const char *key;
+		double v;
+	} f[] = {
 		{ "moderate_at", t->moderate_at }, { "crowded_at", t->crowded_at },
-		{ "full_at", t->full_at },         { "restrict_at", t->restrict_at },
+		{ "full_at", t->full_at },	   { "restrict_at", t->restrict_at },
 		{ "resume_at", t->resume_at },
 	};
 	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)

@@ -70,9 +70,9 @@ enum hc_wire_override { HC_WIRE_OVERRIDE_AUTO, HC_WIRE_OVERRIDE_CLOSED, HC_WIRE_
 const char *hc_wire_override_name(enum hc_wire_override o);
 
 struct hc_wire_correction {
-	char who[HC_WIRE_SUP_WHO_LEN_MAX + 1];     /* "supervisor:alice" */
-	int64_t at_ms;                              /* wall clock */
-	int64_t delta;                              /* signed: entries - exits */
+	char who[HC_WIRE_SUP_WHO_LEN_MAX + 1]; /* "supervisor:alice" */
+	int64_t at_ms;			       /* wall clock */
+	int64_t delta;			       /* signed: entries - exits */
 	char reason[HC_WIRE_SUP_REASON_BYTES_MAX + 1];
 };
 
@@ -81,18 +81,18 @@ struct hc_wire_correction {
 struct hc_wire_area {
 	struct hc_area_state st;
 	enum hc_wire_override override;
-	char override_by[HC_WIRE_SUP_WHO_LEN_MAX + 1];      /* "" when auto */
+	char override_by[HC_WIRE_SUP_WHO_LEN_MAX + 1]; /* "" when auto */
 	char override_reason[HC_WIRE_SUP_REASON_BYTES_MAX + 1];
-	char group[HC_ID_LEN_MAX + 1];                      /* "" if none */
+	char group[HC_ID_LEN_MAX + 1]; /* "" if none */
 	bool has_corrected;
-	int64_t corrected_entered;                          /* sums of corrections */
+	int64_t corrected_entered; /* sums of corrections */
 	int64_t corrected_exited;
 	uint32_t correction_count;
 	struct hc_wire_correction corrections[HC_WIRE_SUP_CORRECTIONS_MAX];
-	uint32_t history_count;                             /* oldest first */
-	int64_t history[HC_WIRE_SUP_HISTORY_MAX];           /* occupancy per minute */
+	uint32_t history_count;			  /* oldest first */
+	int64_t history[HC_WIRE_SUP_HISTORY_MAX]; /* occupancy per minute */
 	bool has_minute;
-	int64_t minute_entered;                             /* during the last minute */
+	int64_t minute_entered; /* during the last minute */
 	int64_t minute_exited;
 };
 
@@ -104,7 +104,7 @@ struct hc_wire_group {
 	enum hc_level level;
 	bool restricted;
 	enum hc_wire_override override;
-	char override_by[HC_WIRE_SUP_WHO_LEN_MAX + 1];      /* "" when auto */
+	char override_by[HC_WIRE_SUP_WHO_LEN_MAX + 1]; /* "" when auto */
 	char override_reason[HC_WIRE_SUP_REASON_BYTES_MAX + 1];
 	int64_t updated_at_ms;
 };
@@ -113,17 +113,17 @@ struct hc_wire_terminal {
 	char id[HC_ID_LEN_MAX + 1];
 	char area[HC_ID_LEN_MAX + 1];
 	bool online;
-	int64_t last_seen_ms;                 /* 0: never */
-	int64_t last_seq;                     /* -1: none */
+	int64_t last_seen_ms; /* 0: never */
+	int64_t last_seq;     /* -1: none */
 	int64_t missing_seqs;
 	int64_t batches_in_flight;
 	bool has_today;
 	int64_t entered_today;
 	int64_t exited_today;
-	bool has_reported;                    /* the terminal reported these two */
-	int64_t pending;                      /* presses not yet acknowledged */
-	int64_t storage_faults;               /* journal fault episodes */
-	char version[HC_WIRE_SUP_VERSION_LEN_MAX + 1];   /* "" when not reported */
+	bool has_reported;			       /* the terminal reported these two */
+	int64_t pending;			       /* presses not yet acknowledged */
+	int64_t storage_faults;			       /* journal fault episodes */
+	char version[HC_WIRE_SUP_VERSION_LEN_MAX + 1]; /* "" when not reported */
 };
 
 enum hc_wire_sup_type {
@@ -139,7 +139,7 @@ enum hc_wire_sup_type {
 
 struct hc_wire_result {
 	bool has_request;
-	int64_t request;                      /* this client sends integers */
+	int64_t request; /* this client sends integers */
 	bool ok;
 	char error[HC_WIRE_SUP_ERROR_LEN_MAX + 1];
 };
@@ -148,28 +148,28 @@ struct hc_wire_result {
  * hc_wire_sup_msg_free() (harmless for every other type). */
 struct hc_wire_sup_msg {
 	enum hc_wire_sup_type type;
-	char nonce[HC_WIRE_SUP_NONCE_HEX_LEN + 1];        /* challenge */
-	char salt[HC_WIRE_SUP_SALT_HEX_LEN + 1];          /* salt */
-	uint32_t iterations;                              /* salt */
-	char supervisor[HC_ID_LEN_MAX + 1];               /* welcome */
-	char venue[HC_NAME_LEN_MAX + 1];                  /* snapshot */
-	struct hc_wire_area *areas;                       /* snapshot */
+	char nonce[HC_WIRE_SUP_NONCE_HEX_LEN + 1]; /* challenge */
+	char salt[HC_WIRE_SUP_SALT_HEX_LEN + 1];   /* salt */
+	uint32_t iterations;			   /* salt */
+	char supervisor[HC_ID_LEN_MAX + 1];	   /* welcome */
+	char venue[HC_NAME_LEN_MAX + 1];	   /* snapshot */
+	struct hc_wire_area *areas;		   /* snapshot */
 	uint32_t area_count;
 	struct hc_wire_group *groups;
 	uint32_t group_count;
 	struct hc_wire_terminal *terminals;
 	uint32_t terminal_count;
-	struct hc_wire_area area;                         /* area */
-	struct hc_wire_group group;                       /* group */
-	struct hc_wire_terminal terminal;                 /* terminal */
-	struct hc_wire_result result;                     /* result */
+	struct hc_wire_area area;	  /* area */
+	struct hc_wire_group group;	  /* group */
+	struct hc_wire_terminal terminal; /* terminal */
+	struct hc_wire_result result;	  /* result */
 };
 
 /* Parses one frame from the aggregator. False (and why filled) for
  * anything that is not one of the messages above with its fields of the
  * right type. */
-bool hc_wire_sup_parse(const char *buf, size_t len, struct hc_wire_sup_msg *out,
-		       char *why, size_t why_cap);
+bool hc_wire_sup_parse(const char *buf, size_t len, struct hc_wire_sup_msg *out, char *why,
+		       size_t why_cap);
 void hc_wire_sup_msg_free(struct hc_wire_sup_msg *m);
 
 /* The hello after the challenge: {"type":"hello","supervisor":NAME}.
@@ -181,17 +181,15 @@ size_t hc_wire_sup_build_hello(char *out, size_t cap, const char *supervisor);
  * Runs PBKDF2 (as slow as iterations make it). 0 when a value is out of
  * range (password 1..HC_WIRE_SUP_PASSWORD_BYTES_MAX bytes, iterations
  * HC_WIRE_SUP_ITERATIONS_MIN..MAX, hex of the right lengths). */
-size_t hc_wire_sup_build_proof(char *out, size_t cap, const char *supervisor,
-			       const char *password, const char *nonce_hex,
-			       const char *salt_hex, uint32_t iterations);
+size_t hc_wire_sup_build_proof(char *out, size_t cap, const char *supervisor, const char *password,
+			       const char *nonce_hex, const char *salt_hex, uint32_t iterations);
 
 /* ---- the key schedule, shared with the aggregator's password file ---- */
 
 /* ClientKey = HMAC-SHA256(PBKDF2-HMAC-SHA256(password, salt,
  * iterations, 32), "Client Key"). False when mbedtls fails. */
-bool hc_wire_sup_client_key(const char *password, const unsigned char *salt,
-			    size_t salt_len, uint32_t iterations,
-			    unsigned char client_key[HC_WIRE_SUP_KEY_BYTES]);
+bool hc_wire_sup_client_key(const char *password, const unsigned char *salt, size_t salt_len,
+			    uint32_t iterations, unsigned char client_key[HC_WIRE_SUP_KEY_BYTES]);
 
 /* StoredKey = SHA-256(ClientKey). */
 bool hc_wire_sup_stored_key(const unsigned char client_key[HC_WIRE_SUP_KEY_BYTES],
@@ -213,8 +211,7 @@ bool hc_wire_sup_unhex(const char *hex, unsigned char *out, size_t n);
 
 /* override: target "area" or "group". */
 size_t hc_wire_sup_build_override(char *out, size_t cap, int64_t request, bool group,
-				  const char *id, enum hc_wire_override mode,
-				  const char *reason);
+				  const char *id, enum hc_wire_override mode, const char *reason);
 
 /* correct by a signed delta (never "set to"): +n entries or -n exits. */
 size_t hc_wire_sup_build_correct(char *out, size_t cap, int64_t request, const char *area,
@@ -225,14 +222,13 @@ size_t hc_wire_sup_build_correct(char *out, size_t cap, int64_t request, const c
 struct hc_wire_thresholds {
 	int64_t capacity;
 	double moderate_at, crowded_at, full_at, restrict_at, resume_at;
-	int64_t hold_s;                        /* negative: unchanged */
+	int64_t hold_s; /* negative: unchanged */
 };
 size_t hc_wire_sup_build_thresholds(char *out, size_t cap, int64_t request, bool group,
 				    const char *id, const struct hc_wire_thresholds *t,
 				    const char *reason);
 
 /* HMAC-SHA256(key, text) as 64 lower-case hex digits + NUL. */
-bool hc_wire_sup_mac_hex(const char *key, const char *text,
-			 char out[HC_WIRE_SUP_MAC_HEX_LEN + 1]);
+bool hc_wire_sup_mac_hex(const char *key, const char *text, char out[HC_WIRE_SUP_MAC_HEX_LEN + 1]);
 
 #endif

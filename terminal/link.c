@@ -76,21 +76,21 @@ struct link {
 
 	struct lws_context *ctx;
 	struct lws_vhost *vhost;
-	struct lws *wsi;                 /* aggregator connection or NULL */
-	struct lws *attempt_wsi;         /* connection being dialled */
-	bool attempt_pending;            /* dialling, outcome not seen yet */
+	struct lws *wsi;	 /* aggregator connection or NULL */
+	struct lws *attempt_wsi; /* connection being dialled */
+	bool attempt_pending;	 /* dialling, outcome not seen yet */
 	bool established;
-	bool challenged;                 /* the aggregator's nonce came */
+	bool challenged; /* the aggregator's nonce came */
 	uint8_t nonce[32];
-	bool authenticating;             /* this connection has a secret */
+	bool authenticating; /* this connection has a secret */
 	uint8_t secret[32];
 	bool hello_sent;
 	uint16_t retry_count;
 	lws_sorted_usec_list_t sul_connect;
 	lws_sorted_usec_list_t sul_tick;
 
-	struct lws *input_wsi;           /* adopted input fd or NULL */
-	bool input_done;                 /* EOF, quit or device error */
+	struct lws *input_wsi; /* adopted input fd or NULL */
+	bool input_done;       /* EOF, quit or device error */
 
 	char rx[HC_TERMINAL_FRAME_BYTES_MAX];
 	size_t rx_len;
@@ -114,8 +114,7 @@ static void on_stop_signal(int signo)
 	link_stop_signal = signo;
 }
 
-bool hc_link_parse_url(const char *url, struct hc_link_url *out, char *err,
-		       size_t err_len)
+bool hc_link_parse_url(const char *url, struct hc_link_url *out, char *err, size_t err_len)
 {
 	char copy[512];
 	const char *prot, *host, *path;
@@ -127,15 +126,12 @@ bool hc_link_parse_url(const char *url, struct hc_link_url *out, char *err,
 		return false;
 	}
 	snprintf(copy, sizeof copy, "%s", url);
-	if (lws_parse_uri(copy, &prot, &host, &port, &path) != 0 ||
-	    host[0] == '\0') {
-		snprintf(err, err_len, "bad url \"%s\" (expected ws://host:port)",
-			 url);
+	if (lws_parse_uri(copy, &prot, &host, &port, &path) != 0 || host[0] == '\0') {
+		snprintf(err, err_len, "bad url \"%s\" (expected ws://host:port)", url);
 		return false;
 	}
 	if (strcmp(prot, "ws") != 0 && strcmp(prot, "wss") != 0) {
-		snprintf(err, err_len,
-			 "bad url \"%s\": scheme must be ws:// or wss://", url);
+		snprintf(err, err_len, "bad url \"%s\": scheme must be ws:// or wss://", url);
 		return false;
 	}
 	if (port <= 0 || port > 65535) {
@@ -146,8 +142,7 @@ bool hc_link_parse_url(const char *url, struct hc_link_url *out, char *err,
 	snprintf(out->host, sizeof out->host, "%s", host);
 	out->port = port;
 	/* lws_parse_uri gives "/" for no path, else the path after its '/' */
-	snprintf(out->path, sizeof out->path, "%s%s", path[0] == '/' ? "" : "/",
-		 path);
+	snprintf(out->path, sizeof out->path, "%s%s", path[0] == '/' ? "" : "/", path);
 	return true;
 }
 
@@ -194,8 +189,7 @@ static void schedule_reconnect(struct link *l)
 {
 	if (l->quit)
 		return;
-	if (lws_retry_sul_schedule(l->ctx, 0, &l->sul_connect,
-				   &link_retry_policy, connect_attempt,
+	if (lws_retry_sul_schedule(l->ctx, 0, &l->sul_connect, &link_retry_policy, connect_attempt,
 				   &l->retry_count) != 0)
 		hc_error("link: could not schedule a reconnect");
 }
@@ -220,9 +214,8 @@ static void connect_attempt(lws_sorted_usec_list_t *sul)
 	info.retry_and_idle_policy = &link_retry_policy;
 	info.pwsi = &l->attempt_wsi;
 
-	hc_debug("link: connecting to %s://%s:%d%s (attempt %u)",
-		 u->tls ? "wss" : "ws", u->host, u->port, u->path,
-		 (unsigned)l->retry_count + 1);
+	hc_debug("link: connecting to %s://%s:%d%s (attempt %u)", u->tls ? "wss" : "ws", u->host,
+		 u->port, u->path, (unsigned)l->retry_count + 1);
 	l->attempt_pending = true;
 	if (lws_client_connect_via_info(&info) == NULL && l->attempt_pending)
 		link_lost(l, "connect failed");
@@ -247,8 +240,8 @@ static void link_lost(struct link *l, const char *why)
 		hc_warn("link: lost the aggregator (%s); reconnecting", why);
 	else
 		hc_warn("link: cannot reach the aggregator at %s:%d (%s); "
-			"retrying with backoff", l->cfg->url.host,
-			l->cfg->url.port, why);
+			"retrying with backoff",
+			l->cfg->url.host, l->cfg->url.port, why);
 	schedule_reconnect(l);
 	refresh_display(l);
 }
@@ -265,26 +258,25 @@ static void log_peer_close(struct link *l, const unsigned char *in, size_t len)
 	const char *reason = len > 2 ? (const char *)in + 2 : "";
 	bool auth = code >= HC_CLOSE_NOT_ENROLLED && code <= HC_CLOSE_OLD_PROTOCOL;
 	if (code == HC_CLOSE_UNKNOWN_TERMINAL || code == HC_CLOSE_REPLACED || auth) {
-		l->refusal = auth ? HC_REFUSAL_NOT_AUTHENTICATED
-			     : code == HC_CLOSE_UNKNOWN_TERMINAL
-				     ? HC_REFUSAL_UNKNOWN_TERMINAL
-				     : HC_REFUSAL_REPLACED;
+		l->refusal = auth				 ? HC_REFUSAL_NOT_AUTHENTICATED
+			     : code == HC_CLOSE_UNKNOWN_TERMINAL ? HC_REFUSAL_UNKNOWN_TERMINAL
+								 : HC_REFUSAL_REPLACED;
 		l->refused_at_ms = hc_mono_ms();
 		l->welcomed_since_refusal = false;
 	}
 	if (code >= 4000)
 		hc_error("link: aggregator closed the link for terminal %s: "
-			 "code %d%s reason \"%.*s\"", l->st->terminal_id, code,
+			 "code %d%s reason \"%.*s\"",
+			 l->st->terminal_id, code,
 			 code == HC_CLOSE_UNKNOWN_TERMINAL
 				 ? " (unknown terminal: check the venue config)"
-			 : code == HC_CLOSE_REPLACED
-				 ? " (another device uses this id)"
+			 : code == HC_CLOSE_REPLACED ? " (another device uses this id)"
 			 : auth ? " (authentication: check the enrollment and the secret)"
-				 : "",
+				: "",
 			 reason_len, reason);
 	else
-		hc_warn("link: aggregator closed the link: code %d reason \"%.*s\"",
-			code, reason_len, reason);
+		hc_warn("link: aggregator closed the link: code %d reason \"%.*s\"", code,
+			reason_len, reason);
 }
 
 /* The secret for this connection: inline, or the secret file read
@@ -301,7 +293,7 @@ static void load_secret(struct link *l)
 		char err[PATH_MAX + 100];
 		bool missing;
 		l->authenticating = hc_term_secret_read_file(l->cfg->secret_file, l->secret,
-							    &missing, err, sizeof err);
+							     &missing, err, sizeof err);
 		if (!l->authenticating)
 			hc_error("link: %s; saying hello without proof", err);
 	}
@@ -312,8 +304,8 @@ static void handle_message(struct link *l, const char *buf, size_t len)
 	struct hc_msg msg;
 	struct hc_proto_error err;
 	if (!hc_proto_parse_from_aggregator(buf, len, &msg, &err)) {
-		hc_error("link: bad message from the aggregator (%d %s): %.80s",
-			 (int)err.code, err.reason, buf);
+		hc_error("link: bad message from the aggregator (%d %s): %.80s", (int)err.code,
+			 err.reason, buf);
 		return;
 	}
 	switch (msg.type) {
@@ -325,14 +317,14 @@ static void handle_message(struct link *l, const char *buf, size_t len)
 		memcpy(l->nonce, msg.u.challenge.nonce, sizeof l->nonce);
 		l->challenged = true;
 		load_secret(l);
-		lws_callback_on_writable(l->wsi);  /* the hello can go */
+		lws_callback_on_writable(l->wsi); /* the hello can go */
 		break;
 	case HC_MSG_WELCOME:
 		if (strcmp(msg.u.welcome.terminal, l->st->terminal_id) != 0)
 			hc_warn("link: welcome names terminal %s, we are %s",
 				msg.u.welcome.terminal, l->st->terminal_id);
-		hc_info("link: welcomed as terminal %s of area %s",
-			l->st->terminal_id, msg.u.welcome.area);
+		hc_info("link: welcomed as terminal %s of area %s", l->st->terminal_id,
+			msg.u.welcome.area);
 		hc_station_welcomed(l->st, msg.u.welcome.area);
 		if (l->refusal == HC_REFUSAL_UNKNOWN_TERMINAL ||
 		    l->refusal == HC_REFUSAL_NOT_AUTHENTICATED)
@@ -343,20 +335,17 @@ static void handle_message(struct link *l, const char *buf, size_t len)
 		l->retry_count = 0;
 		break;
 	case HC_MSG_ACK:
-		hc_station_acked(l->st, msg.u.ack.seq, msg.u.ack.duplicate,
-				 hc_wall_ms());
+		hc_station_acked(l->st, msg.u.ack.seq, msg.u.ack.duplicate, hc_wall_ms());
 		lws_callback_on_writable(l->wsi); /* the window may have opened */
 		break;
 	case HC_MSG_AREA:
-		if (l->st->area_id[0] != '\0' &&
-		    strcmp(l->st->area_id, msg.u.area.id) != 0)
-			hc_warn("link: area message for %s, we count for %s",
-				msg.u.area.id, l->st->area_id);
+		if (l->st->area_id[0] != '\0' && strcmp(l->st->area_id, msg.u.area.id) != 0)
+			hc_warn("link: area message for %s, we count for %s", msg.u.area.id,
+				l->st->area_id);
 		hc_station_area(l->st, &msg.u.area, hc_mono_ms());
 		break;
 	default:
-		hc_warn("link: unexpected message type %d from the aggregator",
-			(int)msg.type);
+		hc_warn("link: unexpected message type %d from the aggregator", (int)msg.type);
 		break;
 	}
 	refresh_display(l);
@@ -364,8 +353,7 @@ static void handle_message(struct link *l, const char *buf, size_t len)
 
 /* Collects fragments up to HC_TERMINAL_FRAME_BYTES_MAX; returns -1 to
  * close a link that sends more. */
-static int receive_fragment(struct link *l, struct lws *wsi, const void *in,
-			    size_t len)
+static int receive_fragment(struct link *l, struct lws *wsi, const void *in, size_t len)
 {
 	if (!l->rx_too_big && l->rx_len + len < sizeof l->rx) {
 		memcpy(l->rx + l->rx_len, in, len);
@@ -379,8 +367,8 @@ static int receive_fragment(struct link *l, struct lws *wsi, const void *in,
 		static const char reason[] = "message too big";
 		hc_error("link: aggregator message over %d bytes; closing",
 			 HC_TERMINAL_FRAME_BYTES_MAX);
-		lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
-				 (unsigned char *)reason, sizeof reason - 1);
+		lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)reason,
+				 sizeof reason - 1);
 		return -1;
 	}
 	l->rx[l->rx_len] = '\0';
@@ -398,12 +386,11 @@ static int write_next(struct link *l, struct lws *wsi)
 	size_t n;
 
 	if (!l->challenged)
-		return 0;                /* the hello answers the challenge */
+		return 0; /* the hello answers the challenge */
 	if (!l->hello_sent) {
 		struct hc_msg_hello hello;
 		memset(&hello, 0, sizeof hello);
-		snprintf(hello.terminal, sizeof hello.terminal, "%s",
-			 l->st->terminal_id);
+		snprintf(hello.terminal, sizeof hello.terminal, "%s", l->st->terminal_id);
 		hello.incarnation = hc_journal_incarnation(l->st->journal);
 		snprintf(hello.version, sizeof hello.version, "%s", hc_version_tag());
 		if (l->authenticating &&
@@ -413,8 +400,7 @@ static int write_next(struct link *l, struct lws *wsi)
 		n = hc_proto_build_hello(out, cap, &hello);
 		l->hello_sent = true;
 	} else {
-		const struct hc_outbox_batch *b =
-			hc_station_next_send(l->st, hc_mono_ms());
+		const struct hc_outbox_batch *b = hc_station_next_send(l->st, hc_mono_ms());
 		if (b == NULL)
 			return 0;
 		/* With each batch the door tells supervisors what it holds
@@ -424,7 +410,9 @@ static int write_next(struct link *l, struct lws *wsi)
 			       hc_outbox_unacked_exited(l->st->outbox) +
 			       (int64_t)l->st->unstored_count - b->entered - b->exited;
 		struct hc_msg_batch m = {
-			.seq = b->seq, .entered = b->entered, .exited = b->exited,
+			.seq = b->seq,
+			.entered = b->entered,
+			.exited = b->exited,
 			.undo_entered = b->undo_entered,
 			.undo_exited = b->undo_exited,
 			.has_status = true,
@@ -453,8 +441,8 @@ static int write_next(struct link *l, struct lws *wsi)
 	return 0;
 }
 
-static int callback_aggregator(struct lws *wsi, enum lws_callback_reasons reason,
-			       void *user, void *in, size_t len)
+static int callback_aggregator(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+			       void *in, size_t len)
 {
 	struct link *l = lws_context_user(lws_get_context(wsi));
 	(void)user;
@@ -468,8 +456,8 @@ static int callback_aggregator(struct lws *wsi, enum lws_callback_reasons reason
 		break;
 	}
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
-		hc_info("link: connected to %s:%d as terminal %s",
-			l->cfg->url.host, l->cfg->url.port, l->st->terminal_id);
+		hc_info("link: connected to %s:%d as terminal %s", l->cfg->url.host,
+			l->cfg->url.port, l->st->terminal_id);
 		l->wsi = wsi;
 		l->attempt_pending = false;
 		l->established = true;
@@ -481,16 +469,10 @@ static int callback_aggregator(struct lws *wsi, enum lws_callback_reasons reason
 		lws_callback_on_writable(wsi);
 		refresh_display(l);
 		break;
-	case LWS_CALLBACK_CLIENT_RECEIVE:
-		return receive_fragment(l, wsi, in, len);
-	case LWS_CALLBACK_CLIENT_WRITEABLE:
-		return write_next(l, wsi);
-	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
-		log_peer_close(l, in, len);
-		break;
-	case LWS_CALLBACK_CLIENT_CLOSED:
-		link_lost(l, "closed");
-		break;
+	case LWS_CALLBACK_CLIENT_RECEIVE: return receive_fragment(l, wsi, in, len);
+	case LWS_CALLBACK_CLIENT_WRITEABLE: return write_next(l, wsi);
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: log_peer_close(l, in, len); break;
+	case LWS_CALLBACK_CLIENT_CLOSED: link_lost(l, "closed"); break;
 	case LWS_CALLBACK_WSI_DESTROY:
 		/* lws 4.1 drops a connection whose handshake timed out without
 		 * CONNECTION_ERROR or CLIENT_CLOSED: without this, no redial. */
@@ -498,8 +480,7 @@ static int callback_aggregator(struct lws *wsi, enum lws_callback_reasons reason
 		    (l->established && wsi == l->wsi))
 			link_lost(l, "connection dropped");
 		break;
-	default:
-		break;
+	default: break;
 	}
 	return 0;
 }
@@ -516,15 +497,13 @@ static void drain_input(struct link *l)
 
 	for (int round = 0; round < LINK_INPUT_READS_PER_TURN; round++) {
 		size_t n = 0;
-		enum hc_input_status status =
-			l->in->read(l->in, keys, HC_INPUT_PRESSES_MAX, &n);
+		enum hc_input_status status = l->in->read(l->in, keys, HC_INPUT_PRESSES_MAX, &n);
 		for (size_t i = 0; i < n; i++) {
 			if (keys[i] == HC_KEY_UNDO)
 				hc_station_undo(l->st, wall_ms);
 			else
 				hc_station_add_press(l->st,
-						     keys[i] == HC_KEY_IN ? HC_DIR_IN
-									  : HC_DIR_OUT,
+						     keys[i] == HC_KEY_IN ? HC_DIR_IN : HC_DIR_OUT,
 						     wall_ms);
 		}
 		total += n;
@@ -540,8 +519,7 @@ static void drain_input(struct link *l)
 			break;
 		}
 		if (status == HC_INPUT_ERROR) {
-			hc_error("input %s: device failed; no more presses",
-				 l->in->name);
+			hc_error("input %s: device failed; no more presses", l->in->name);
 			l->input_done = true;
 			break;
 		}
@@ -554,8 +532,8 @@ static void drain_input(struct link *l)
 	}
 }
 
-static int callback_input(struct lws *wsi, enum lws_callback_reasons reason,
-			  void *user, void *in, size_t len)
+static int callback_input(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+			  size_t len)
 {
 	struct link *l = lws_context_user(lws_get_context(wsi));
 	(void)user;
@@ -574,8 +552,7 @@ static int callback_input(struct lws *wsi, enum lws_callback_reasons reason,
 		}
 		l->input_wsi = NULL;
 		break;
-	default:
-		break;
+	default: break;
 	}
 	return 0;
 }
@@ -591,10 +568,10 @@ static void tick(lws_sorted_usec_list_t *sul)
 	if (l->established)
 		lws_callback_on_writable(l->wsi); /* resends fall due */
 	refresh_display(l);
-	if (l->cfg->exit_when_acked && l->input_done &&
-	    hc_station_all_acked(l->st)) {
+	if (l->cfg->exit_when_acked && l->input_done && hc_station_all_acked(l->st)) {
 		hc_info("terminal %s: input ended and every press is "
-			"acknowledged; exiting", l->st->terminal_id);
+			"acknowledged; exiting",
+			l->st->terminal_id);
 		l->quit = true;
 	}
 	if (!l->quit)
@@ -602,8 +579,7 @@ static void tick(lws_sorted_usec_list_t *sul)
 }
 
 static const struct lws_protocols link_protocols[] = {
-	{ HC_PROTO_TERMINAL, callback_aggregator, 0,
-	  HC_TERMINAL_FRAME_BYTES_MAX, 0, NULL, 0 },
+	{ HC_PROTO_TERMINAL, callback_aggregator, 0, HC_TERMINAL_FRAME_BYTES_MAX, 0, NULL, 0 },
 	{ "hc-input", callback_input, 0, 0, 0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 },
 };
@@ -614,10 +590,8 @@ static bool install_signal_handlers(void)
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_stop_signal; /* no SA_RESTART: poll() returns */
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGINT, &sa, NULL) != 0 ||
-	    sigaction(SIGTERM, &sa, NULL) != 0) {
-		hc_error("link: installing signal handlers failed: %s",
-			 strerror(errno));
+	if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0) {
+		hc_error("link: installing signal handlers failed: %s", strerror(errno));
 		return false;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -629,25 +603,25 @@ static void adopt_input(struct link *l)
 {
 	int fd = dup(l->in->fd);
 	if (fd < 0) {
-		hc_warn("input %s: dup failed (%s); polling every tick instead",
-			l->in->name, strerror(errno));
+		hc_warn("input %s: dup failed (%s); polling every tick instead", l->in->name,
+			strerror(errno));
 		return;
 	}
 	lws_sock_file_fd_type desc;
 	memset(&desc, 0, sizeof desc);
 	desc.filefd = fd;
-	l->input_wsi = lws_adopt_descriptor_vhost(l->vhost,
-						  LWS_ADOPT_RAW_FILE_DESC, desc,
+	l->input_wsi = lws_adopt_descriptor_vhost(l->vhost, LWS_ADOPT_RAW_FILE_DESC, desc,
 						  "hc-input", NULL);
 	if (l->input_wsi == NULL) {
 		hc_warn("input %s: lws could not adopt fd %d; polling every "
-			"tick instead", l->in->name, fd);
+			"tick instead",
+			l->in->name, fd);
 		close(fd);
 	}
 }
 
-int hc_link_run(const struct hc_link_config *cfg, struct hc_station *st,
-		struct hc_input *in, struct hc_display *d)
+int hc_link_run(const struct hc_link_config *cfg, struct hc_station *st, struct hc_input *in,
+		struct hc_display *d)
 {
 	struct link l;
 	struct lws_context_creation_info info;
@@ -659,8 +633,10 @@ int hc_link_run(const struct hc_link_config *cfg, struct hc_station *st,
 	l.d = d;
 	l.exit_status = 1;
 
-	lws_set_log_level(cfg->verbose ? (LLL_ERR | LLL_WARN | LLL_NOTICE | (getenv("HC_LWS_INFO") ? LLL_INFO : 0))
-				       : LLL_ERR, lws_log_emit);
+	lws_set_log_level(cfg->verbose ? (LLL_ERR | LLL_WARN | LLL_NOTICE |
+					  (getenv("HC_LWS_INFO") ? LLL_INFO : 0))
+				       : LLL_ERR,
+			  lws_log_emit);
 	if (!install_signal_handlers())
 		return 1;
 
@@ -704,6 +680,7 @@ done:
 	lws_context_destroy(l.ctx);
 	if (!hc_station_persist(st))
 		hc_error("terminal %s: %zu presses could not be stored and are "
-			 "lost", st->terminal_id, st->unstored_count);
+			 "lost",
+			 st->terminal_id, st->unstored_count);
 	return l.exit_status;
 }

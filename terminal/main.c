@@ -65,14 +65,23 @@ static void usage(FILE *out)
 		"                           at each connection\n"
 		"  --config FILE            read [terminal] settings from an INI file\n"
 		"  --verbose                debug logging\n",
-		HC_BATCH_INTERVAL_MS_MIN, HC_BATCH_INTERVAL_MS_MAX,
-		HC_BATCH_INTERVAL_MS_DEFAULT);
+		HC_BATCH_INTERVAL_MS_MIN, HC_BATCH_INTERVAL_MS_MAX, HC_BATCH_INTERVAL_MS_DEFAULT);
 }
 
 enum {
-	OPT_ID = 1000, OPT_URL, OPT_JOURNAL, OPT_BATCH, OPT_INPUT,
-	OPT_DISPLAY, OPT_EXIT_ACKED, OPT_SECRET_FILE, OPT_CONFIG, OPT_VERBOSE, OPT_HELP,
-	OPT_CA, OPT_CA_SHA256,
+	OPT_ID = 1000,
+	OPT_URL,
+	OPT_JOURNAL,
+	OPT_BATCH,
+	OPT_INPUT,
+	OPT_DISPLAY,
+	OPT_EXIT_ACKED,
+	OPT_SECRET_FILE,
+	OPT_CONFIG,
+	OPT_VERBOSE,
+	OPT_HELP,
+	OPT_CA,
+	OPT_CA_SHA256,
 };
 
 static const struct option long_options[] = {
@@ -94,8 +103,7 @@ static const struct option long_options[] = {
 
 /* One getopt pass. With only_config, takes --config/--help/--verbose and
  * skips the rest (they are applied after the config file). */
-static bool parse_flags(int argc, char **argv, struct hc_term_settings *s,
-			bool only_config)
+static bool parse_flags(int argc, char **argv, struct hc_term_settings *s, bool only_config)
 {
 	optind = 0; /* GNU: full re-initialisation for a second pass */
 	opterr = only_config ? 1 : 0;
@@ -119,8 +127,8 @@ static bool parse_flags(int argc, char **argv, struct hc_term_settings *s,
 		else if (c == OPT_JOURNAL)
 			ok = hc_term_settings_copy(s->journal, sizeof s->journal, optarg);
 		else if (c == OPT_BATCH)
-			ok = hc_term_settings_copy(s->batch_interval,
-					sizeof s->batch_interval, optarg);
+			ok = hc_term_settings_copy(s->batch_interval, sizeof s->batch_interval,
+						   optarg);
 		else if (c == OPT_INPUT)
 			ok = hc_term_settings_copy(s->input, sizeof s->input, optarg);
 		else if (c == OPT_DISPLAY)
@@ -133,7 +141,7 @@ static bool parse_flags(int argc, char **argv, struct hc_term_settings *s,
 			ok = hc_term_settings_copy(s->ca_sha256, sizeof s->ca_sha256, optarg);
 		else if (c == OPT_SECRET_FILE) {
 			ok = hc_term_settings_copy(s->secret_file, sizeof s->secret_file, optarg);
-			s->secret[0] = '\0';  /* the flag wins over the file's secret */
+			s->secret[0] = '\0'; /* the flag wins over the file's secret */
 		}
 		if (!ok) {
 			hc_error("value of %s too long", argv[optind - 1]);
@@ -148,8 +156,7 @@ static bool parse_flags(int argc, char **argv, struct hc_term_settings *s,
 }
 
 /* Parses a decimal integer within [min, max]. */
-static bool parse_int64(const char *text, int64_t min, int64_t max,
-			int64_t *out)
+static bool parse_int64(const char *text, int64_t min, int64_t max, int64_t *out)
 {
 	char *end;
 	errno = 0;
@@ -166,8 +173,7 @@ static bool gather_settings(int argc, char **argv, struct hc_term_settings *s)
 	memset(s, 0, sizeof *s);
 	snprintf(s->input, sizeof s->input, "stdin");
 	snprintf(s->display, sizeof s->display, "line");
-	snprintf(s->batch_interval, sizeof s->batch_interval, "%d",
-		 HC_BATCH_INTERVAL_MS_DEFAULT);
+	snprintf(s->batch_interval, sizeof s->batch_interval, "%d", HC_BATCH_INTERVAL_MS_DEFAULT);
 	if (!parse_flags(argc, argv, s, true))
 		return false;
 	if (s->help)
@@ -194,8 +200,8 @@ static int run_status(int argc, char **argv)
 		hc_journal_default_path(s.id, s.journal, sizeof s.journal);
 	}
 	char err[512];
-	struct hc_journal *j = hc_journal_open_existing(
-		s.journal, s.id[0] != '\0' ? s.id : NULL, err, sizeof err);
+	struct hc_journal *j = hc_journal_open_existing(s.journal, s.id[0] != '\0' ? s.id : NULL,
+							err, sizeof err);
 	if (j == NULL) {
 		hc_error("%s", err);
 		return 1;
@@ -243,8 +249,7 @@ static bool parse_bool(const char *text, bool *out)
 }
 
 /* A line offset key: 0..HC_GPIO_LINE_MAX, or -1 / "none" for unused. */
-static bool parse_line_key(const struct hc_term_settings *s, enum hc_term_hw_key k,
-			   int32_t *out)
+static bool parse_line_key(const struct hc_term_settings *s, enum hc_term_hw_key k, int32_t *out)
 {
 	int64_t v;
 	if (s->hw[k][0] == '\0')
@@ -254,8 +259,8 @@ static bool parse_line_key(const struct hc_term_settings *s, enum hc_term_hw_key
 		return true;
 	}
 	if (!parse_int64(s->hw[k], -1, HC_GPIO_LINE_MAX, &v)) {
-		hc_error("%s \"%s\": expected a line offset 0..%d or none",
-			 hc_term_hw_key_name(k), s->hw[k], HC_GPIO_LINE_MAX);
+		hc_error("%s \"%s\": expected a line offset 0..%d or none", hc_term_hw_key_name(k),
+			 s->hw[k], HC_GPIO_LINE_MAX);
 		return false;
 	}
 	*out = (int32_t)v;
@@ -284,16 +289,14 @@ static bool parse_hw(const struct hc_term_settings *s, struct hc_gpio_input_cfg 
 		return false;
 	}
 	if (s->hw[HC_HW_DEBOUNCE][0] != '\0' &&
-	    !parse_int64(s->hw[HC_HW_DEBOUNCE], 0, HC_GPIO_DEBOUNCE_MS_MAX,
-			 &in->debounce_ms)) {
-		hc_error("gpio_debounce_ms \"%s\": expected 0..%d",
-			 s->hw[HC_HW_DEBOUNCE], HC_GPIO_DEBOUNCE_MS_MAX);
+	    !parse_int64(s->hw[HC_HW_DEBOUNCE], 0, HC_GPIO_DEBOUNCE_MS_MAX, &in->debounce_ms)) {
+		hc_error("gpio_debounce_ms \"%s\": expected 0..%d", s->hw[HC_HW_DEBOUNCE],
+			 HC_GPIO_DEBOUNCE_MS_MAX);
 		return false;
 	}
 	if ((s->hw[HC_HW_ACTIVE_LOW][0] != '\0' &&
 	     !parse_bool(s->hw[HC_HW_ACTIVE_LOW], &in->active_low)) ||
-	    (s->hw[HC_HW_PULL_UP][0] != '\0' &&
-	     !parse_bool(s->hw[HC_HW_PULL_UP], &in->pull_up))) {
+	    (s->hw[HC_HW_PULL_UP][0] != '\0' && !parse_bool(s->hw[HC_HW_PULL_UP], &in->pull_up))) {
 		hc_error("gpio_active_low and gpio_pull_up take true or false");
 		return false;
 	}
@@ -305,7 +308,8 @@ static bool parse_hw(const struct hc_term_settings *s, struct hc_gpio_input_cfg 
 		long a = strtol(s->hw[HC_HW_LCD_ADDRESS], &end, 0);
 		if (errno != 0 || *end != '\0' || a < 0x03 || a > 0x77) {
 			hc_error("lcd_address \"%s\": expected a 7-bit I2C "
-				 "address such as 0x27", s->hw[HC_HW_LCD_ADDRESS]);
+				 "address such as 0x27",
+				 s->hw[HC_HW_LCD_ADDRESS]);
 			return false;
 		}
 		out->lcd_address = (int32_t)a;
@@ -321,7 +325,8 @@ static bool validate_tls(const struct hc_term_settings *s, struct hc_link_config
 	if (lc->url.tls && s->ca[0] == '\0') {
 		hc_error("--url %s needs the venue CA to verify the aggregator: ca = PATH in"
 			 " the config or --ca PATH (the ca.crt headcount-aggregator make-ca"
-			 " wrote)", s->url);
+			 " wrote)",
+			 s->url);
 		return false;
 	}
 	if (s->ca_sha256[0] != '\0' && s->ca[0] == '\0') {
@@ -372,14 +377,13 @@ static bool terminal_secret(const struct hc_term_settings *s, struct hc_link_con
 
 /* Checks every run setting; fills the parsed forms. */
 static bool validate_run(struct hc_term_settings *s, struct hc_link_config *lc,
-			 int64_t *batch_interval_ms,
-			 struct hc_gpio_input_cfg *gpio_in,
+			 int64_t *batch_interval_ms, struct hc_gpio_input_cfg *gpio_in,
 			 struct hc_hw_output_cfg *hw_out)
 {
 	char err[256];
 	if (s->id[0] == '\0' || !hc_proto_valid_id(s->id)) {
-		hc_error("--id must be 1..%d characters of [A-Za-z0-9_-]%s",
-			 HC_ID_LEN_MAX, s->id[0] == '\0' ? " (missing)" : "");
+		hc_error("--id must be 1..%d characters of [A-Za-z0-9_-]%s", HC_ID_LEN_MAX,
+			 s->id[0] == '\0' ? " (missing)" : "");
 		return false;
 	}
 	if (s->url[0] == '\0') {
@@ -392,21 +396,22 @@ static bool validate_run(struct hc_term_settings *s, struct hc_link_config *lc,
 	}
 	if (!validate_tls(s, lc))
 		return false;
-	if (!parse_int64(s->batch_interval, HC_BATCH_INTERVAL_MS_MIN,
-			 HC_BATCH_INTERVAL_MS_MAX, batch_interval_ms)) {
-		hc_error("--batch-interval-ms \"%s\": expected %d..%d",
-			 s->batch_interval, HC_BATCH_INTERVAL_MS_MIN,
-			 HC_BATCH_INTERVAL_MS_MAX);
+	if (!parse_int64(s->batch_interval, HC_BATCH_INTERVAL_MS_MIN, HC_BATCH_INTERVAL_MS_MAX,
+			 batch_interval_ms)) {
+		hc_error("--batch-interval-ms \"%s\": expected %d..%d", s->batch_interval,
+			 HC_BATCH_INTERVAL_MS_MIN, HC_BATCH_INTERVAL_MS_MAX);
 		return false;
 	}
 	if (!hc_input_known(s->input)) {
 		hc_error("--input \"%s\": expected stdin, keyboard, gpio or "
-			 "gpio-sim", s->input);
+			 "gpio-sim",
+			 s->input);
 		return false;
 	}
 	if (!hc_display_known(s->display)) {
 		hc_error("--display \"%s\": expected line, screen or none, "
-			 "optionally followed by ,leds and/or ,lcd", s->display);
+			 "optionally followed by ,leds and/or ,lcd",
+			 s->display);
 		return false;
 	}
 	if (!parse_hw(s, gpio_in, hw_out))
@@ -456,8 +461,7 @@ static int run_terminal(int argc, char **argv)
 		hc_error("%s", err);
 		goto fail;
 	}
-	station_ok = hc_station_init(&st, s.id, j, batch_interval_ms,
-				     hc_mono_ms());
+	station_ok = hc_station_init(&st, s.id, j, batch_interval_ms, hc_mono_ms());
 	if (!station_ok)
 		goto fail;
 	input_ok = hc_input_open(s.input, &gpio_in, &in, err, sizeof err);
@@ -473,11 +477,12 @@ static int run_terminal(int argc, char **argv)
 
 	char hex[17];
 	hc_proto_format_incarnation(hc_journal_incarnation(j), hex);
-	hc_info("terminal %s: journal %s incarnation %s, next seq %" PRId64
-		", %" PRId64 " presses pending, %zu batches unacked; "
-		"aggregator %s", s.id, s.journal, hex, st.outbox->next_seq,
-		st.outbox->pending_entered + st.outbox->pending_exited,
-		st.outbox->unacked_count, s.url);
+	hc_info("terminal %s: journal %s incarnation %s, next seq %" PRId64 ", %" PRId64
+		" presses pending, %zu batches unacked; "
+		"aggregator %s",
+		s.id, s.journal, hex, st.outbox->next_seq,
+		st.outbox->pending_entered + st.outbox->pending_exited, st.outbox->unacked_count,
+		s.url);
 	status = hc_link_run(&lc, &st, &in, &d);
 
 fail:
@@ -503,8 +508,7 @@ int main(int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[1], "run") == 0)
 		return run_terminal(argc - 1, argv + 1);
 	if (argc >= 2 && argv[1][0] != '-') {
-		hc_error("unknown command \"%s\" (expected run or status)",
-			 argv[1]);
+		hc_error("unknown command \"%s\" (expected run or status)", argv[1]);
 		usage(stderr);
 		return EXIT_USAGE;
 	}

@@ -57,8 +57,8 @@ static void assert_invariants(const struct hc_outbox *o)
 	(void)o;
 }
 
-void hc_outbox_init(struct hc_outbox *o, int64_t batch_interval_ms,
-		    int64_t resend_after_ms, int64_t now_ms)
+void hc_outbox_init(struct hc_outbox *o, int64_t batch_interval_ms, int64_t resend_after_ms,
+		    int64_t now_ms)
 {
 	assert(batch_interval_ms > 0);
 	assert(resend_after_ms > 0);
@@ -70,9 +70,8 @@ void hc_outbox_init(struct hc_outbox *o, int64_t batch_interval_ms,
 	assert_invariants(o);
 }
 
-void hc_outbox_restore(struct hc_outbox *o, int64_t next_seq,
-		       int64_t pending_entered, int64_t pending_exited,
-		       int64_t acked_entered, int64_t acked_exited,
+void hc_outbox_restore(struct hc_outbox *o, int64_t next_seq, int64_t pending_entered,
+		       int64_t pending_exited, int64_t acked_entered, int64_t acked_exited,
 		       const struct hc_outbox_batch *unacked, size_t n)
 {
 	assert(next_seq >= 1);
@@ -91,8 +90,7 @@ void hc_outbox_restore(struct hc_outbox *o, int64_t next_seq,
 }
 
 void hc_outbox_restore_undo(struct hc_outbox *o, int64_t pending_undo_entered,
-			    int64_t pending_undo_exited,
-			    int64_t acked_undo_entered,
+			    int64_t pending_undo_exited, int64_t acked_undo_entered,
 			    int64_t acked_undo_exited, bool last_press_undoable,
 			    enum hc_direction last_press_dir)
 {
@@ -153,7 +151,8 @@ enum hc_undo_effect hc_outbox_undone(struct hc_outbox *o)
 bool hc_outbox_cut_due(const struct hc_outbox *o, int64_t now_ms)
 {
 	if (o->pending_entered + o->pending_exited + o->pending_undo_entered +
-		    o->pending_undo_exited == 0)
+		    o->pending_undo_exited ==
+	    0)
 		return false;
 	if (o->unacked_count >= HC_OUTBOX_UNACKED_MAX)
 		return false;
@@ -173,7 +172,8 @@ static int64_t take_up_to(int64_t want, int64_t *room)
 struct hc_outbox_batch hc_outbox_cut(const struct hc_outbox *o)
 {
 	assert(o->pending_entered + o->pending_exited + o->pending_undo_entered +
-		       o->pending_undo_exited >= 1);
+		       o->pending_undo_exited >=
+	       1);
 	struct hc_outbox_batch b = { .seq = o->next_seq };
 	int64_t room = HC_BATCH_DELTA_MAX;
 	b.undo_entered = take_up_to(o->pending_undo_entered, &room);
@@ -184,8 +184,7 @@ struct hc_outbox_batch hc_outbox_cut(const struct hc_outbox *o)
 	return b;
 }
 
-void hc_outbox_cut_stored(struct hc_outbox *o, const struct hc_outbox_batch *b,
-			  int64_t now_ms)
+void hc_outbox_cut_stored(struct hc_outbox *o, const struct hc_outbox_batch *b, int64_t now_ms)
 {
 	assert_batch_valid(b);
 	assert(b->seq == o->next_seq);
@@ -226,8 +225,7 @@ static size_t count_outstanding(const struct hc_outbox *o)
 	return n;
 }
 
-const struct hc_outbox_batch *hc_outbox_next_send(struct hc_outbox *o,
-						  int64_t now_ms)
+const struct hc_outbox_batch *hc_outbox_next_send(struct hc_outbox *o, int64_t now_ms)
 {
 	assert(now_ms > 0); /* sent_at_ms 0 means "not sent" */
 	if (!o->online)
@@ -236,8 +234,7 @@ const struct hc_outbox_batch *hc_outbox_next_send(struct hc_outbox *o,
 	for (size_t i = 0; i < o->unacked_count; i++) {
 		struct hc_outbox_batch *b = &o->unacked[i];
 		bool never_sent = b->sent_at_ms == 0;
-		bool overdue = !never_sent &&
-			       now_ms - b->sent_at_ms >= o->resend_after_ms;
+		bool overdue = !never_sent && now_ms - b->sent_at_ms >= o->resend_after_ms;
 		if ((never_sent && window_open) || overdue) {
 			b->sent_at_ms = now_ms;
 			return b;
@@ -246,8 +243,7 @@ const struct hc_outbox_batch *hc_outbox_next_send(struct hc_outbox *o,
 	return NULL;
 }
 
-bool hc_outbox_acked(struct hc_outbox *o, int64_t seq,
-		     struct hc_outbox_batch *b)
+bool hc_outbox_acked(struct hc_outbox *o, int64_t seq, struct hc_outbox_batch *b)
 {
 	for (size_t i = 0; i < o->unacked_count; i++) {
 		if (o->unacked[i].seq != seq)
@@ -306,8 +302,7 @@ int64_t hc_outbox_unacked_net(const struct hc_outbox *o)
 	       hc_outbox_unacked_exited(o) + hc_outbox_unacked_undo_exited(o);
 }
 
-int64_t hc_outbox_shown_occupancy(const struct hc_outbox *o,
-				  int64_t aggregator_occupancy)
+int64_t hc_outbox_shown_occupancy(const struct hc_outbox *o, int64_t aggregator_occupancy)
 {
 	int64_t shown = aggregator_occupancy + hc_outbox_unacked_net(o);
 	return shown < 0 ? 0 : shown;

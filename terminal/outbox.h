@@ -40,45 +40,43 @@ struct hc_outbox_batch {
 	int64_t seq;
 	int64_t entered;
 	int64_t exited;
-	int64_t undo_entered;        /* undos of 'in' presses of earlier batches */
+	int64_t undo_entered; /* undos of 'in' presses of earlier batches */
 	int64_t undo_exited;
-	int64_t sent_at_ms;          /* 0: not sent on the current link */
+	int64_t sent_at_ms; /* 0: not sent on the current link */
 };
 
 struct hc_outbox {
 	int64_t batch_interval_ms;
 	int64_t resend_after_ms;
 	int64_t last_cut_ms;
-	int64_t next_seq;            /* seq the next batch gets */
-	int64_t pending_entered;     /* stored presses in no batch yet */
+	int64_t next_seq;	 /* seq the next batch gets */
+	int64_t pending_entered; /* stored presses in no batch yet */
 	int64_t pending_exited;
-	int64_t acked_entered;       /* sums of acknowledged batches */
+	int64_t acked_entered; /* sums of acknowledged batches */
 	int64_t acked_exited;
-	int64_t pending_undo_entered;/* stored undos of batched presses */
+	int64_t pending_undo_entered; /* stored undos of batched presses */
 	int64_t pending_undo_exited;
 	int64_t acked_undo_entered;
 	int64_t acked_undo_exited;
-	bool last_press_undoable;    /* a press was made and not undone */
+	bool last_press_undoable; /* a press was made and not undone */
 	enum hc_direction last_press_dir;
 	bool online;
-	size_t unacked_count;        /* batches in unacked[], seq order */
+	size_t unacked_count; /* batches in unacked[], seq order */
 	struct hc_outbox_batch unacked[HC_OUTBOX_UNACKED_MAX];
 };
 
-void hc_outbox_init(struct hc_outbox *o, int64_t batch_interval_ms,
-		    int64_t resend_after_ms, int64_t now_ms);
+void hc_outbox_init(struct hc_outbox *o, int64_t batch_interval_ms, int64_t resend_after_ms,
+		    int64_t now_ms);
 
 /* Start-up: restore what the journal holds. Batches must come in seq
  * order; next_seq is one past the highest seq ever cut. */
-void hc_outbox_restore(struct hc_outbox *o, int64_t next_seq,
-		       int64_t pending_entered, int64_t pending_exited,
-		       int64_t acked_entered, int64_t acked_exited,
+void hc_outbox_restore(struct hc_outbox *o, int64_t next_seq, int64_t pending_entered,
+		       int64_t pending_exited, int64_t acked_entered, int64_t acked_exited,
 		       const struct hc_outbox_batch *unacked, size_t n);
 
 /* Start-up, after hc_outbox_restore: the undo part of the journal. */
 void hc_outbox_restore_undo(struct hc_outbox *o, int64_t pending_undo_entered,
-			    int64_t pending_undo_exited,
-			    int64_t acked_undo_entered,
+			    int64_t pending_undo_exited, int64_t acked_undo_entered,
 			    int64_t acked_undo_exited, bool last_press_undoable,
 			    enum hc_direction last_press_dir);
 
@@ -91,8 +89,8 @@ bool hc_outbox_can_undo(const struct hc_outbox *o, enum hc_direction *dir);
 
 /* How an undo was applied. */
 enum hc_undo_effect {
-	HC_UNDO_LEFT_PENDING,        /* the press was still pending: dropped */
-	HC_UNDO_CORRECTION,          /* the press was batched: a delta waits */
+	HC_UNDO_LEFT_PENDING, /* the press was still pending: dropped */
+	HC_UNDO_CORRECTION,   /* the press was batched: a delta waits */
 };
 
 /* The journal stored an undo of the last press (hc_outbox_can_undo must
@@ -109,8 +107,7 @@ bool hc_outbox_cut_due(const struct hc_outbox *o, int64_t now_ms);
 struct hc_outbox_batch hc_outbox_cut(const struct hc_outbox *o);
 
 /* The journal stored batch b (from hc_outbox_cut): it leaves pending. */
-void hc_outbox_cut_stored(struct hc_outbox *o, const struct hc_outbox_batch *b,
-			  int64_t now_ms);
+void hc_outbox_cut_stored(struct hc_outbox *o, const struct hc_outbox_batch *b, int64_t now_ms);
 
 /* The link came up or went down. Up: every unacked batch is due again. */
 void hc_outbox_link(struct hc_outbox *o, bool online);
@@ -118,13 +115,11 @@ void hc_outbox_link(struct hc_outbox *o, bool online);
 /* Returns the next batch to send now (first one never sent on this link,
  * or sent more than resend_after_ms ago), with at most
  * HC_INFLIGHT_BATCHES_MAX outstanding, and marks it sent; NULL if none. */
-const struct hc_outbox_batch *hc_outbox_next_send(struct hc_outbox *o,
-						  int64_t now_ms);
+const struct hc_outbox_batch *hc_outbox_next_send(struct hc_outbox *o, int64_t now_ms);
 
 /* An ack for seq arrived. Returns true (and fills *b) when it acked a
  * batch still held; false for an unknown or repeated ack. */
-bool hc_outbox_acked(struct hc_outbox *o, int64_t seq,
-		     struct hc_outbox_batch *b);
+bool hc_outbox_acked(struct hc_outbox *o, int64_t seq, struct hc_outbox_batch *b);
 
 /* Presses not yet acknowledged: pending plus unacked batches. */
 int64_t hc_outbox_unacked_entered(const struct hc_outbox *o);
@@ -139,7 +134,6 @@ int64_t hc_outbox_unacked_net(const struct hc_outbox *o);
 
 /* What the door shows: the aggregator's occupancy plus this terminal's
  * unacknowledged net delta, never below zero. */
-int64_t hc_outbox_shown_occupancy(const struct hc_outbox *o,
-				  int64_t aggregator_occupancy);
+int64_t hc_outbox_shown_occupancy(const struct hc_outbox *o, int64_t aggregator_occupancy);
 
 #endif

@@ -46,18 +46,12 @@ bool hc_term_settings_copy(char *dst, size_t cap, const char *value)
 }
 
 static const char *const hw_key_names[HC_HW_KEY_COUNT] = {
-	[HC_HW_GPIO_CHIP] = "gpio_chip",
-	[HC_HW_LINE_IN] = "gpio_line_in",
-	[HC_HW_LINE_OUT] = "gpio_line_out",
-	[HC_HW_LINE_UNDO] = "gpio_line_undo",
-	[HC_HW_DEBOUNCE] = "gpio_debounce_ms",
-	[HC_HW_ACTIVE_LOW] = "gpio_active_low",
-	[HC_HW_PULL_UP] = "gpio_pull_up",
-	[HC_HW_LINE_GREEN] = "gpio_line_green",
-	[HC_HW_LINE_RED] = "gpio_line_red",
-	[HC_HW_LINE_BUZZER] = "gpio_line_buzzer",
-	[HC_HW_LCD_I2C] = "lcd_i2c",
-	[HC_HW_LCD_ADDRESS] = "lcd_address",
+	[HC_HW_GPIO_CHIP] = "gpio_chip",       [HC_HW_LINE_IN] = "gpio_line_in",
+	[HC_HW_LINE_OUT] = "gpio_line_out",    [HC_HW_LINE_UNDO] = "gpio_line_undo",
+	[HC_HW_DEBOUNCE] = "gpio_debounce_ms", [HC_HW_ACTIVE_LOW] = "gpio_active_low",
+	[HC_HW_PULL_UP] = "gpio_pull_up",      [HC_HW_LINE_GREEN] = "gpio_line_green",
+	[HC_HW_LINE_RED] = "gpio_line_red",    [HC_HW_LINE_BUZZER] = "gpio_line_buzzer",
+	[HC_HW_LCD_I2C] = "lcd_i2c",	       [HC_HW_LCD_ADDRESS] = "lcd_address",
 };
 
 const char *hc_term_hw_key_name(enum hc_term_hw_key k)
@@ -66,8 +60,7 @@ const char *hc_term_hw_key_name(enum hc_term_hw_key k)
 }
 
 /* Stores a hardware key; *known says whether name is one. */
-static bool hw_key_set(struct hc_term_settings *s, const char *name, const char *value,
-		       bool *known)
+static bool hw_key_set(struct hc_term_settings *s, const char *name, const char *value, bool *known)
 {
 	for (int k = 0; k < HC_HW_KEY_COUNT; k++) {
 		if (strcmp(name, hw_key_names[k]) == 0) {
@@ -112,8 +105,7 @@ static int tls_key_set(struct ini_state *is, const char *name, const char *value
 }
 
 /* inih handler for the [terminal] section. */
-static int read_ini_key(void *user, const char *section, const char *name,
-			const char *value)
+static int read_ini_key(void *user, const char *section, const char *name, const char *value)
 {
 	struct ini_state *is = user;
 	struct hc_term_settings *s = &is->s;
@@ -122,8 +114,7 @@ static int read_ini_key(void *user, const char *section, const char *name,
 	if (strcmp(section, "terminal") != 0) {
 		if (is->message[0] == '\0')
 			snprintf(is->message, sizeof is->message,
-				 "unknown section [%s] (expected [terminal])",
-				 section);
+				 "unknown section [%s] (expected [terminal])", section);
 		return 0;
 	}
 	if (strcmp(name, "id") == 0)
@@ -151,8 +142,9 @@ static int read_ini_key(void *user, const char *section, const char *name,
 		}
 		if (inline_secret && !hc_term_secret_parse(value, bytes)) {
 			if (is->message[0] == '\0')
-				snprintf(is->message, sizeof is->message,
-					 "secret must be 64 lower-case hex digits (as enroll printed it)");
+				snprintf(
+					is->message, sizeof is->message,
+					"secret must be 64 lower-case hex digits (as enroll printed it)");
 			return 0;
 		}
 		memset(bytes, 0, sizeof bytes);
@@ -162,11 +154,10 @@ static int read_ini_key(void *user, const char *section, const char *name,
 					 "secret_file must name a file");
 			return 0;
 		}
-		ok = inline_secret ? hc_term_settings_copy(s->secret, sizeof s->secret, value)
-				   : hc_term_settings_copy(s->secret_file, sizeof s->secret_file,
-							   value);
-	}
-	else if ((ok = hw_key_set(s, name, value, &known)), known)
+		ok = inline_secret
+			     ? hc_term_settings_copy(s->secret, sizeof s->secret, value)
+			     : hc_term_settings_copy(s->secret_file, sizeof s->secret_file, value);
+	} else if ((ok = hw_key_set(s, name, value, &known)), known)
 		;
 	else {
 		if (is->message[0] == '\0')
@@ -175,14 +166,13 @@ static int read_ini_key(void *user, const char *section, const char *name,
 		return 0;
 	}
 	if (!ok && is->message[0] == '\0')
-		snprintf(is->message, sizeof is->message,
-			 "value of %s too long", name);
+		snprintf(is->message, sizeof is->message, "value of %s too long", name);
 	return ok ? 1 : 0;
 }
 
 /* Turns inih's result into the outcome: s updated, or err filled. */
-static bool finish(const char *name, int rc, const struct ini_state *is,
-		   struct hc_term_settings *s, char *err, size_t err_cap)
+static bool finish(const char *name, int rc, const struct ini_state *is, struct hc_term_settings *s,
+		   char *err, size_t err_cap)
 {
 	if (rc == -1) {
 		snprintf(err, err_cap, "%s: cannot open: %s", name, strerror(errno));
@@ -214,7 +204,8 @@ bool hc_term_secret_read_file(const char *path, uint8_t out[32], bool *missing, 
 	FILE *f = fopen(path, "r");
 	if (f == NULL) {
 		*missing = errno == ENOENT;
-		snprintf(err, err_cap, "%s: cannot open the secret file: %s", path, strerror(errno));
+		snprintf(err, err_cap, "%s: cannot open the secret file: %s", path,
+			 strerror(errno));
 		return false;
 	}
 	bool got = fgets(line, sizeof line, f) != NULL;
@@ -227,8 +218,8 @@ bool hc_term_secret_read_file(const char *path, uint8_t out[32], bool *missing, 
 	return ok;
 }
 
-bool hc_term_settings_load_text(const char *name, const char *text,
-				struct hc_term_settings *s, char *err, size_t err_cap)
+bool hc_term_settings_load_text(const char *name, const char *text, struct hc_term_settings *s,
+				char *err, size_t err_cap)
 {
 	struct ini_state is = { .s = *s };
 	ini_allow_multiline = false; /* see the note at the top of this file */

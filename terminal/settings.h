@@ -17,16 +17,26 @@
 /* Hardware keys of the [terminal] section (docs/terminal.md, GPIO and
  * LCD), kept as text like the others. */
 enum hc_term_hw_key {
-	HC_HW_GPIO_CHIP, HC_HW_LINE_IN, HC_HW_LINE_OUT, HC_HW_LINE_UNDO, HC_HW_DEBOUNCE,
-	HC_HW_ACTIVE_LOW, HC_HW_PULL_UP, HC_HW_LINE_GREEN, HC_HW_LINE_RED, HC_HW_LINE_BUZZER,
-	HC_HW_LCD_I2C, HC_HW_LCD_ADDRESS, HC_HW_KEY_COUNT,
+	HC_HW_GPIO_CHIP,
+	HC_HW_LINE_IN,
+	HC_HW_LINE_OUT,
+	HC_HW_LINE_UNDO,
+	HC_HW_DEBOUNCE,
+	HC_HW_ACTIVE_LOW,
+	HC_HW_PULL_UP,
+	HC_HW_LINE_GREEN,
+	HC_HW_LINE_RED,
+	HC_HW_LINE_BUZZER,
+	HC_HW_LCD_I2C,
+	HC_HW_LCD_ADDRESS,
+	HC_HW_KEY_COUNT,
 };
 
 /* The key's name in the file ("gpio_chip", ...). */
 const char *hc_term_hw_key_name(enum hc_term_hw_key k);
 
 struct hc_term_settings {
-	char hw[HC_HW_KEY_COUNT][64];    /* "" = not set: the default */
+	char hw[HC_HW_KEY_COUNT][64]; /* "" = not set: the default */
 	char id[128];
 	char url[512];
 	char journal[PATH_MAX];
@@ -40,8 +50,8 @@ struct hc_term_settings {
 	 * file is an error at the line of the later of the two keys. */
 	char ca[PATH_MAX];
 	char ca_sha256[160];
-	char secret[65];                 /* 64 hex digits, checked at load */
-	char secret_file[PATH_MAX];      /* read at each connection */
+	char secret[65];	    /* 64 hex digits, checked at load */
+	char secret_file[PATH_MAX]; /* read at each connection */
 	bool exit_when_acked;
 	bool verbose;
 	bool help;
@@ -60,8 +70,8 @@ bool hc_term_settings_load_file(const char *path, struct hc_term_settings *s);
 /* The same for INI text already in memory (NUL-ended), named name in
  * the message; the error goes into err (err_cap bytes) instead of the
  * log, word for word what hc_term_settings_load_file() would log. */
-bool hc_term_settings_load_text(const char *name, const char *text,
-				struct hc_term_settings *s, char *err, size_t err_cap);
+bool hc_term_settings_load_text(const char *name, const char *text, struct hc_term_settings *s,
+				char *err, size_t err_cap);
 
 /* The enrollment secret in a secret_file: its first line, 64 lower-case
  * hex digits (what `headcount-aggregator enroll` prints as secret).

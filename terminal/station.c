@@ -20,9 +20,8 @@
 
 #include "shared/log.h"
 
-bool hc_station_init(struct hc_station *s, const char *terminal_id,
-		     struct hc_journal *journal, int64_t batch_interval_ms,
-		     int64_t now_ms)
+bool hc_station_init(struct hc_station *s, const char *terminal_id, struct hc_journal *journal,
+		     int64_t batch_interval_ms, int64_t now_ms)
 {
 	memset(s, 0, sizeof *s);
 	snprintf(s->terminal_id, sizeof s->terminal_id, "%s", terminal_id);
@@ -35,9 +34,8 @@ bool hc_station_init(struct hc_station *s, const char *terminal_id,
 	}
 	hc_outbox_init(s->outbox, batch_interval_ms, HC_RESEND_AFTER_MS, now_ms);
 	if (!hc_journal_restore(journal, s->outbox)) {
-		hc_error("terminal %s: cannot restore the outbox from %s: %s",
-			 terminal_id, hc_journal_path(journal),
-			 hc_journal_last_error(journal));
+		hc_error("terminal %s: cannot restore the outbox from %s: %s", terminal_id,
+			 hc_journal_path(journal), hc_journal_last_error(journal));
 		goto fail;
 	}
 	s->undo_armed = hc_outbox_can_undo(s->outbox, NULL);
@@ -68,21 +66,19 @@ static void note_storage(struct hc_station *s, bool ok, const char *what)
 			 s->terminal_id, what, hc_journal_path(s->journal),
 			 hc_journal_last_error(s->journal));
 	if (ok && s->storage_fault)
-		hc_info("terminal %s: storage recovered (%s succeeded)",
-			s->terminal_id, what);
+		hc_info("terminal %s: storage recovered (%s succeeded)", s->terminal_id, what);
 	s->storage_fault = !ok;
 }
 
-void hc_station_add_press(struct hc_station *s, enum hc_direction dir,
-			  int64_t wall_ms)
+void hc_station_add_press(struct hc_station *s, enum hc_direction dir, int64_t wall_ms)
 {
 	if (s->unstored_count == HC_UNSTORED_PRESSES_MAX) {
 		hc_error("terminal %s: %d presses wait for storage; press "
-			 "refused", s->terminal_id, HC_UNSTORED_PRESSES_MAX);
+			 "refused",
+			 s->terminal_id, HC_UNSTORED_PRESSES_MAX);
 		return;
 	}
-	s->unstored[s->unstored_count++] =
-		(struct hc_press){ .dir = dir, .at_ms = wall_ms };
+	s->unstored[s->unstored_count++] = (struct hc_press){ .dir = dir, .at_ms = wall_ms };
 	s->undo_armed = true;
 	s->presses_taken++;
 }
@@ -99,8 +95,7 @@ bool hc_station_undo(struct hc_station *s, int64_t wall_ms)
 	/* A press still in memory was never stored or counted: drop it. */
 	if (s->unstored_count > 0 && !s->unstored[s->unstored_count - 1].undo) {
 		s->unstored_count--;
-		hc_info("terminal %s: undo: unstored %s press dropped",
-			s->terminal_id,
+		hc_info("terminal %s: undo: unstored %s press dropped", s->terminal_id,
 			s->unstored[s->unstored_count].dir == HC_DIR_IN ? "in" : "out");
 		return true;
 	}
@@ -110,14 +105,16 @@ bool hc_station_undo(struct hc_station *s, int64_t wall_ms)
 	(void)can;
 	if (s->unstored_count == HC_UNSTORED_PRESSES_MAX) {
 		hc_error("terminal %s: %d presses wait for storage; undo "
-			 "refused", s->terminal_id, HC_UNSTORED_PRESSES_MAX);
+			 "refused",
+			 s->terminal_id, HC_UNSTORED_PRESSES_MAX);
 		s->undo_armed = true;
 		s->undone_count--;
 		s->undos_refused++;
 		return false;
 	}
-	s->unstored[s->unstored_count++] = (struct hc_press){
-		.dir = dir, .at_ms = wall_ms, .undo = true };
+	s->unstored[s->unstored_count++] = (struct hc_press){ .dir = dir,
+							      .at_ms = wall_ms,
+							      .undo = true };
 	return true;
 }
 
@@ -125,8 +122,7 @@ bool hc_station_persist(struct hc_station *s)
 {
 	if (s->unstored_count == 0)
 		return true;
-	bool ok = hc_journal_record_presses(s->journal, s->unstored,
-					    s->unstored_count);
+	bool ok = hc_journal_record_presses(s->journal, s->unstored, s->unstored_count);
 	note_storage(s, ok, "storing presses");
 	if (!ok)
 		return false;
@@ -139,12 +135,10 @@ bool hc_station_persist(struct hc_station *s)
 		enum hc_undo_effect e = hc_outbox_undone(s->outbox);
 		hc_info("terminal %s: undo of an %s press: %s", s->terminal_id,
 			p->dir == HC_DIR_IN ? "in" : "out",
-			e == HC_UNDO_LEFT_PENDING
-				? "it was still pending and leaves the count"
-				: "it was sent; a correcting delta follows");
+			e == HC_UNDO_LEFT_PENDING ? "it was still pending and leaves the count"
+						  : "it was sent; a correcting delta follows");
 	}
-	hc_debug("terminal %s: stored %zu presses", s->terminal_id,
-		 s->unstored_count);
+	hc_debug("terminal %s: stored %zu presses", s->terminal_id, s->unstored_count);
 	s->unstored_count = 0;
 	return true;
 }
@@ -161,10 +155,9 @@ bool hc_station_tick(struct hc_station *s, int64_t now_ms, int64_t wall_ms)
 	if (!ok)
 		return false;
 	hc_outbox_cut_stored(s->outbox, &b, now_ms);
-	hc_info("terminal %s: batch %" PRId64 " cut: entered=%" PRId64
-		" exited=%" PRId64 " undo_entered=%" PRId64 " undo_exited=%" PRId64,
-		s->terminal_id, b.seq, b.entered, b.exited, b.undo_entered,
-		b.undo_exited);
+	hc_info("terminal %s: batch %" PRId64 " cut: entered=%" PRId64 " exited=%" PRId64
+		" undo_entered=%" PRId64 " undo_exited=%" PRId64,
+		s->terminal_id, b.seq, b.entered, b.exited, b.undo_entered, b.undo_exited);
 	return true;
 }
 
@@ -180,8 +173,7 @@ void hc_station_link(struct hc_station *s, bool online, int64_t now_ms)
 	hc_outbox_link(s->outbox, online);
 }
 
-const struct hc_outbox_batch *hc_station_next_send(struct hc_station *s,
-						   int64_t now_ms)
+const struct hc_outbox_batch *hc_station_next_send(struct hc_station *s, int64_t now_ms)
 {
 	return hc_outbox_next_send(s->outbox, now_ms);
 }
@@ -195,8 +187,7 @@ static bool outbox_holds(const struct hc_outbox *o, int64_t seq)
 	return false;
 }
 
-void hc_station_acked(struct hc_station *s, int64_t seq, bool duplicate,
-		      int64_t wall_ms)
+void hc_station_acked(struct hc_station *s, int64_t seq, bool duplicate, int64_t wall_ms)
 {
 	if (!outbox_holds(s->outbox, seq)) {
 		hc_debug("terminal %s: ack for seq %" PRId64
@@ -213,10 +204,9 @@ void hc_station_acked(struct hc_station *s, int64_t seq, bool duplicate,
 		return;
 	/* A duplicate was applied earlier: the figure already holds it. */
 	if (!duplicate)
-		s->acked_unshown_net += b.entered - b.undo_entered - b.exited +
-					b.undo_exited;
-	hc_info("terminal %s: batch %" PRId64 " acknowledged%s",
-		s->terminal_id, seq, duplicate ? " (duplicate)" : "");
+		s->acked_unshown_net += b.entered - b.undo_entered - b.exited + b.undo_exited;
+	hc_info("terminal %s: batch %" PRId64 " acknowledged%s", s->terminal_id, seq,
+		duplicate ? " (duplicate)" : "");
 }
 
 void hc_station_welcomed(struct hc_station *s, const char *area_id)
@@ -224,8 +214,7 @@ void hc_station_welcomed(struct hc_station *s, const char *area_id)
 	snprintf(s->area_id, sizeof s->area_id, "%s", area_id);
 }
 
-void hc_station_area(struct hc_station *s, const struct hc_area_state *a,
-		     int64_t now_ms)
+void hc_station_area(struct hc_station *s, const struct hc_area_state *a, int64_t now_ms)
 {
 	s->figure = *a;
 	s->have_figure = true;
@@ -240,25 +229,23 @@ void hc_station_area(struct hc_station *s, const struct hc_area_state *a,
 bool hc_station_all_acked(const struct hc_station *s)
 {
 	const struct hc_outbox *o = s->outbox;
-	return s->unstored_count == 0 && o->pending_entered == 0 &&
-	       o->pending_exited == 0 && o->pending_undo_entered == 0 &&
-	       o->pending_undo_exited == 0 && o->unacked_count == 0;
+	return s->unstored_count == 0 && o->pending_entered == 0 && o->pending_exited == 0 &&
+	       o->pending_undo_entered == 0 && o->pending_undo_exited == 0 && o->unacked_count == 0;
 }
 
 void hc_station_display_state(const struct hc_station *s, int64_t now_ms,
 			      struct hc_display_state *out)
 {
 	memset(out, 0, sizeof *out);
-	snprintf(out->terminal_id, sizeof out->terminal_id, "%s",
-		 s->terminal_id);
+	snprintf(out->terminal_id, sizeof out->terminal_id, "%s", s->terminal_id);
 	snprintf(out->area_id, sizeof out->area_id, "%s", s->area_id);
 	out->have_figure = s->have_figure;
 	out->level = "?";
 	if (s->have_figure) {
-		snprintf(out->area_name, sizeof out->area_name, "%s",
-			 s->figure.name);
-		out->occupancy_shown = hc_outbox_shown_occupancy(
-			s->outbox, s->figure.occupancy + s->acked_unshown_net);
+		snprintf(out->area_name, sizeof out->area_name, "%s", s->figure.name);
+		out->occupancy_shown = hc_outbox_shown_occupancy(s->outbox,
+								 s->figure.occupancy +
+									 s->acked_unshown_net);
 		out->capacity = s->figure.capacity;
 		out->level = hc_level_name(s->figure.level);
 		out->restricted = s->figure.restricted;
@@ -270,13 +257,11 @@ void hc_station_display_state(const struct hc_station *s, int64_t now_ms,
 		out->stale = !current && now_ms - known_ms > HC_FIGURE_STALE_MS;
 		out->last_known = !current;
 		if (!current)
-			out->known_age_s = now_ms > known_ms
-						   ? (now_ms - known_ms) / 1000 : 0;
+			out->known_age_s = now_ms > known_ms ? (now_ms - known_ms) / 1000 : 0;
 		if (s->figure.restricted) {
-			snprintf(out->restricted_by, sizeof out->restricted_by,
-				 "%s", s->figure.restricted_by);
-			snprintf(out->restricted_by_name,
-				 sizeof out->restricted_by_name, "%s",
+			snprintf(out->restricted_by, sizeof out->restricted_by, "%s",
+				 s->figure.restricted_by);
+			snprintf(out->restricted_by_name, sizeof out->restricted_by_name, "%s",
 				 s->figure.restricted_by_name);
 		}
 	}

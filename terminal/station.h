@@ -29,18 +29,18 @@
 
 struct hc_station {
 	char terminal_id[HC_ID_LEN_MAX + 1];
-	struct hc_journal *journal;      /* borrowed */
-	struct hc_outbox *outbox;        /* owned (large: heap) */
-	struct hc_press *unstored;       /* owned, HC_UNSTORED_PRESSES_MAX */
+	struct hc_journal *journal; /* borrowed */
+	struct hc_outbox *outbox;   /* owned (large: heap) */
+	struct hc_press *unstored;  /* owned, HC_UNSTORED_PRESSES_MAX */
 	size_t unstored_count;
-	bool storage_fault;              /* the last journal write failed */
-	int64_t storage_faults;          /* fault episodes since start (reported) */
+	bool storage_fault;	/* the last journal write failed */
+	int64_t storage_faults; /* fault episodes since start (reported) */
 	bool online;
 	char area_id[HC_ID_LEN_MAX + 1]; /* from welcome, "" before */
 	bool have_figure;
-	struct hc_area_state figure;     /* aggregator's latest area state */
-	int64_t figure_at_ms;            /* monotonic time it arrived */
-	int64_t offline_since_ms;        /* monotonic time the link went down */
+	struct hc_area_state figure; /* aggregator's latest area state */
+	int64_t figure_at_ms;	     /* monotonic time it arrived */
+	int64_t offline_since_ms;    /* monotonic time the link went down */
 	/* The figure is current only once an area message came on this
 	 * link (a link the aggregator refuses never brings one). The figure
 	 * was known current until figure_known_ms (monotonic): its arrival,
@@ -55,21 +55,19 @@ struct hc_station {
 	/* UNDO may take back the last press: set by a press, cleared by an
 	 * undo (one undo per press, only the most recent one). */
 	bool undo_armed;
-	int64_t undone_count;            /* undos taken since start */
-	int64_t presses_taken;           /* ENTER/EXIT taken since start */
-	int64_t undos_refused;           /* UNDO with nothing to undo */
+	int64_t undone_count;  /* undos taken since start */
+	int64_t presses_taken; /* ENTER/EXIT taken since start */
+	int64_t undos_refused; /* UNDO with nothing to undo */
 };
 
 /* Creates the outbox and restores it from the journal. False on error. */
-bool hc_station_init(struct hc_station *s, const char *terminal_id,
-		     struct hc_journal *journal, int64_t batch_interval_ms,
-		     int64_t now_ms);
+bool hc_station_init(struct hc_station *s, const char *terminal_id, struct hc_journal *journal,
+		     int64_t batch_interval_ms, int64_t now_ms);
 void hc_station_free(struct hc_station *s);
 
 /* Presses read from the input: queued in memory, then stored together in
  * one journal transaction by hc_station_persist(). */
-void hc_station_add_press(struct hc_station *s, enum hc_direction dir,
-			  int64_t wall_ms);
+void hc_station_add_press(struct hc_station *s, enum hc_direction dir, int64_t wall_ms);
 
 /* UNDO: takes back the last press, once. A press still queued in memory
  * is simply dropped (it was never stored or counted); otherwise the undo
@@ -89,17 +87,14 @@ bool hc_station_tick(struct hc_station *s, int64_t now_ms, int64_t wall_ms);
 void hc_station_link(struct hc_station *s, bool online, int64_t now_ms);
 
 /* Next batch to put on the wire now, or NULL (hc_outbox_next_send). */
-const struct hc_outbox_batch *hc_station_next_send(struct hc_station *s,
-						   int64_t now_ms);
+const struct hc_outbox_batch *hc_station_next_send(struct hc_station *s, int64_t now_ms);
 
 /* An ack arrived: stored in the journal, then the outbox is told.
  * Unknown or repeated acks are ignored (logged at debug level). */
-void hc_station_acked(struct hc_station *s, int64_t seq, bool duplicate,
-		      int64_t wall_ms);
+void hc_station_acked(struct hc_station *s, int64_t seq, bool duplicate, int64_t wall_ms);
 
 void hc_station_welcomed(struct hc_station *s, const char *area_id);
-void hc_station_area(struct hc_station *s, const struct hc_area_state *a,
-		     int64_t now_ms);
+void hc_station_area(struct hc_station *s, const struct hc_area_state *a, int64_t now_ms);
 
 /* True when nothing is unstored, pending or unacknowledged. */
 bool hc_station_all_acked(const struct hc_station *s);

@@ -12,9 +12,9 @@
 #include <string.h>
 
 static const char *const labels[] = {
-	[HC_ALERT_CROWDED] = "CROWDED",     [HC_ALERT_FULL] = "FULL",
-	[HC_ALERT_GATE_CLOSED] = "CLOSED",  [HC_ALERT_GATE_OPENED] = "OPENED",
-	[HC_ALERT_DOOR_OFFLINE] = "OFFLINE", [HC_ALERT_SEQ_GAP] = "GAP",
+	[HC_ALERT_CROWDED] = "CROWDED",	      [HC_ALERT_FULL] = "FULL",
+	[HC_ALERT_GATE_CLOSED] = "CLOSED",    [HC_ALERT_GATE_OPENED] = "OPENED",
+	[HC_ALERT_DOOR_OFFLINE] = "OFFLINE",  [HC_ALERT_SEQ_GAP] = "GAP",
 	[HC_ALERT_STORAGE_FAULT] = "STORAGE",
 };
 
@@ -30,8 +30,7 @@ const struct hc_alert *hc_alerts_get(const struct hc_alerts *a, uint32_t i)
 	return &a->ring[(a->head + HC_ALERTS_MAX - i) % HC_ALERTS_MAX];
 }
 
-void hc_alerts_add(struct hc_alerts *a, enum hc_alert_kind k, int64_t at_wall_ms,
-		   const char *text)
+void hc_alerts_add(struct hc_alerts *a, enum hc_alert_kind k, int64_t at_wall_ms, const char *text)
 {
 	a->head = a->len == 0 ? 0 : (a->head + 1) % HC_ALERTS_MAX;
 	if (a->len < HC_ALERTS_MAX)
@@ -46,19 +45,17 @@ void hc_alerts_add(struct hc_alerts *a, enum hc_alert_kind k, int64_t at_wall_ms
 }
 
 static void level_and_gate(struct hc_alerts *a, const char *what, const char *name,
-			   enum hc_level lb, enum hc_level la, bool rb, bool ra,
-			   const char *by, int64_t now)
+			   enum hc_level lb, enum hc_level la, bool rb, bool ra, const char *by,
+			   int64_t now)
 {
 	char text[HC_ALERT_TEXT_BYTES];
 	if (la > lb && (la == HC_LEVEL_CROWDED || la == HC_LEVEL_FULL)) {
 		snprintf(text, sizeof text, "%s %s reached %s", what, name, hc_level_name(la));
-		hc_alerts_add(a, la == HC_LEVEL_FULL ? HC_ALERT_FULL : HC_ALERT_CROWDED, now,
-			      text);
+		hc_alerts_add(a, la == HC_LEVEL_FULL ? HC_ALERT_FULL : HC_ALERT_CROWDED, now, text);
 	}
 	if (ra != rb) {
 		snprintf(text, sizeof text, "%s %s: entry %s%s%s", what, name,
-			 ra ? "closed (STOP)" : "opened", by && by[0] ? " by " : "",
-			 by ? by : "");
+			 ra ? "closed (STOP)" : "opened", by && by[0] ? " by " : "", by ? by : "");
 		hc_alerts_add(a, ra ? HC_ALERT_GATE_CLOSED : HC_ALERT_GATE_OPENED, now, text);
 	}
 }

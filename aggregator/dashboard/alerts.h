@@ -39,11 +39,11 @@ struct hc_alert {
 
 struct hc_alerts {
 	struct hc_alert ring[HC_ALERTS_MAX];
-	uint32_t head;               /* index of the newest */
+	uint32_t head; /* index of the newest */
 	uint32_t len;
-	uint64_t total;              /* alerts ever raised */
+	uint64_t total; /* alerts ever raised */
 	bool muted;
-	bool bell_pending;           /* the edge beeps once and clears it */
+	bool bell_pending; /* the edge beeps once and clears it */
 };
 
 /* Short label: "CROWDED", "FULL", "CLOSED", "OPENED", "OFFLINE", "GAP",
@@ -53,8 +53,7 @@ const char *hc_alert_label(enum hc_alert_kind k);
 /* The i-th newest alert (0: newest), or NULL. */
 const struct hc_alert *hc_alerts_get(const struct hc_alerts *a, uint32_t i);
 
-void hc_alerts_add(struct hc_alerts *a, enum hc_alert_kind k, int64_t at_wall_ms,
-		   const char *text);
+void hc_alerts_add(struct hc_alerts *a, enum hc_alert_kind k, int64_t at_wall_ms, const char *text);
 
 /* before NULL: first sight, nothing to compare (no alert). */
 void hc_alerts_area(struct hc_alerts *a, const struct hc_wire_area *before,

@@ -42,9 +42,9 @@
 
 struct app {
 	const char *supervisor;
-	char credential[CREDENTIAL_BYTES_MAX];    /* the password */
+	char credential[CREDENTIAL_BYTES_MAX]; /* the password */
 	char nonce[HC_WIRE_SUP_NONCE_HEX_LEN + 1];
-	char refused[256];           /* why the login was refused: print at exit */
+	char refused[256]; /* why the login was refused: print at exit */
 	struct hc_net *net;
 	struct hc_model model;
 	struct hc_ui ui;
@@ -52,7 +52,7 @@ struct app {
 	struct hc_layout layout;
 	bool colour;
 	bool dirty;
-	bool key_pressed;            /* answer keys at once, not at the next frame */
+	bool key_pressed; /* answer keys at once, not at the next frame */
 	bool quit;
 	bool welcomed;
 };
@@ -68,13 +68,12 @@ static void on_signal(int sig)
 /* Prints the usage to out and exits with status (0 for --help). */
 static void usage_exit(FILE *out, int status)
 {
-	fprintf(out,
-		"usage: headcount-dashboard [--url ws://HOST:PORT | --url wss://HOST:PORT\n"
-		"                           --ca PATH] --supervisor NAME\n"
-		"                           [--password-file PATH] [--ascii] [--no-colour]\n"
-		"       headcount-dashboard --help | --version\n"
-		"The password is read from --password-file, else from the file named by\n"
-		"HC_SUPERVISOR_PASSWORD_FILE, else typed at a prompt (not echoed).\n");
+	fprintf(out, "usage: headcount-dashboard [--url ws://HOST:PORT | --url wss://HOST:PORT\n"
+		     "                           --ca PATH] --supervisor NAME\n"
+		     "                           [--password-file PATH] [--ascii] [--no-colour]\n"
+		     "       headcount-dashboard --help | --version\n"
+		     "The password is read from --password-file, else from the file named by\n"
+		     "HC_SUPERVISOR_PASSWORD_FILE, else typed at a prompt (not echoed).\n");
 	exit(status);
 }
 
@@ -88,8 +87,8 @@ static bool read_password_file(const char *path, char *out, size_t cap)
 {
 	FILE *f = fopen(path, "r");
 	if (f == NULL) {
-		fprintf(stderr, "headcount-dashboard: cannot read the password file %s: %s\n",
-			path, strerror(errno));
+		fprintf(stderr, "headcount-dashboard: cannot read the password file %s: %s\n", path,
+			strerror(errno));
 		return false;
 	}
 	bool ok = fgets(out, (int)cap, f) != NULL;
@@ -158,7 +157,7 @@ static void on_frame(void *arg, const char *text, size_t len)
 		if (n == 0 || !hc_net_send(a->net, hello, n))
 			hc_ui_say(&a->ui, true, "cannot answer the login challenge");
 	} else if (msg.type == HC_WIRE_SUP_SALT) {
-		char proof[512];     /* PBKDF2 with the aggregator's iterations: ~1 s */
+		char proof[512]; /* PBKDF2 with the aggregator's iterations: ~1 s */
 		size_t n = hc_wire_sup_build_proof(proof, sizeof proof, a->supervisor,
 						   a->credential, a->nonce, msg.salt,
 						   msg.iterations);
@@ -203,7 +202,7 @@ static void on_down(void *arg, const char *why)
 
 static short pair_of(int colour)
 {
-	return (short)colour;        /* pairs 1..5 are set up as the colours */
+	return (short)colour; /* pairs 1..5 are set up as the colours */
 }
 
 struct emit_ctx {
@@ -217,7 +216,7 @@ static void emit(void *arg, int row, int col, const struct hc_cell *cells, int n
 	move(row, col);
 	for (int i = 0; i < n; i++) {
 		if (cells[i].ch == 0)
-			continue;    /* the right half of a wide character */
+			continue; /* the right half of a wide character */
 		uint16_t at = cells[i].attr;
 		attr_t attrs = A_NORMAL;
 		if (at & HC_A_BOLD)
@@ -233,7 +232,7 @@ static void emit(void *arg, int row, int col, const struct hc_cell *cells, int n
 		if (e->colour)
 			pair = pair_of(c);
 		else if (c == HC_C_RED)
-			attrs |= A_BOLD | A_REVERSE;   /* full, STOP: without colour */
+			attrs |= A_BOLD | A_REVERSE; /* full, STOP: without colour */
 		else if (c == HC_C_MAGENTA)
 			attrs |= A_BOLD | A_UNDERLINE; /* crowded */
 		wchar_t wc[2] = { cells[i].ch, L'\0' };
@@ -276,9 +275,11 @@ static int translate_key(int rc, wint_t wch)
 		}
 	}
 	switch (wch) {
-	case L'\n': case L'\r': return HC_KEY_ENTER;
+	case L'\n':
+	case L'\r': return HC_KEY_ENTER;
 	case 27: return HC_KEY_ESC;
-	case 127: case 8: return HC_KEY_BACKSPACE;
+	case 127:
+	case 8: return HC_KEY_BACKSPACE;
 	case L'\t': return HC_KEY_TAB;
 	default: return (int)wch;
 	}
@@ -303,8 +304,7 @@ static void send_action(struct app *a, const struct hc_action *act)
 		n = hc_wire_sup_build_thresholds(text, sizeof text, request, act->group, act->id,
 						 &act->thresholds, act->reason);
 		break;
-	default:
-		return;
+	default: return;
 	}
 	if (n == 0)
 		hc_ui_say(&a->ui, true, "cannot build that command (reason too long?)");
@@ -334,7 +334,7 @@ static void read_keys(struct app *a)
 			hc_ui_say(&a->ui, false, "bell %s", a->model.alerts.muted ? "muted" : "on");
 			continue;
 		}
-		int page = a->ui.pane == HC_PANE_AREAS   ? a->layout.area_rows
+		int page = a->ui.pane == HC_PANE_AREAS	 ? a->layout.area_rows
 			   : a->ui.pane == HC_PANE_DOORS ? a->layout.door_rows - 1
 							 : a->layout.alert_rows - 1;
 		struct hc_action act;
@@ -380,13 +380,15 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[i], "--password-file") == 0)
 			password_file = v;
 		else if (strcmp(argv[i], "--password") == 0) {
-			fprintf(stderr, "headcount-dashboard: the password is never given on the"
-					" command line (others can read it there); use"
-					" --password-file, HC_SUPERVISOR_PASSWORD_FILE or the prompt\n");
+			fprintf(stderr,
+				"headcount-dashboard: the password is never given on the"
+				" command line (others can read it there); use"
+				" --password-file, HC_SUPERVISOR_PASSWORD_FILE or the prompt\n");
 			return 2;
 		} else if (strcmp(argv[i], "--key") == 0 || strcmp(argv[i], "--key-file") == 0) {
-			fprintf(stderr, "headcount-dashboard: %s: supervisors log in with a password"
-					" now (headcount-aggregator passwd); use --password-file\n",
+			fprintf(stderr,
+				"headcount-dashboard: %s: supervisors log in with a password"
+				" now (headcount-aggregator passwd); use --password-file\n",
 				argv[i]);
 			return 2;
 		} else
@@ -438,8 +440,8 @@ int main(int argc, char **argv)
 	if (a.colour) {
 		start_color();
 		use_default_colors();
-		short fg[HC_C_COUNT] = { -1, COLOR_GREEN, COLOR_YELLOW, COLOR_RED, COLOR_MAGENTA,
-					 COLOR_CYAN };
+		short fg[HC_C_COUNT] = { -1,	    COLOR_GREEN,   COLOR_YELLOW,
+					 COLOR_RED, COLOR_MAGENTA, COLOR_CYAN };
 		for (short c = 1; c < HC_C_COUNT; c++)
 			init_pair(c, fg[c], -1);
 	}
@@ -451,7 +453,7 @@ int main(int argc, char **argv)
 	if (a.net == NULL)
 		goto done;
 	hc_model_disconnected(&a.model, 0);
-	a.model.disconnected_since_wall_ms = 0;   /* "connecting...", not "since" */
+	a.model.disconnected_since_wall_ms = 0; /* "connecting...", not "since" */
 	int64_t drawn_s = -1, drawn_ms = 0;
 	while (!a.quit && !stop_requested) {
 		hc_net_service(a.net);
@@ -460,7 +462,7 @@ int main(int argc, char **argv)
 		hc_model_tick(&a.model, now_ms, hc_wall_ms());
 		int64_t now_s = hc_wall_ms() / 1000;
 		bool due = a.key_pressed || now_ms - drawn_ms >= HC_DASH_REDRAW_MS_MIN;
-		if ((a.dirty && due) || now_s != drawn_s) {   /* the clock moves once a second */
+		if ((a.dirty && due) || now_s != drawn_s) { /* the clock moves once a second */
 			redraw(&a);
 			a.dirty = false;
 			a.key_pressed = false;

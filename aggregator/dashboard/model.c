@@ -53,8 +53,10 @@ static int find_terminal(const struct hc_model *m, const char *id)
 
 static void add_sample(struct hc_model_area *a, int64_t now_ms)
 {
-	struct hc_model_sample s = { .t_ms = now_ms, .entered = a->w.st.entered,
-				     .exited = a->w.st.exited, .occupancy = a->w.st.occupancy };
+	struct hc_model_sample s = { .t_ms = now_ms,
+				     .entered = a->w.st.entered,
+				     .exited = a->w.st.exited,
+				     .occupancy = a->w.st.occupancy };
 	if (a->sample_len > 0) {
 		uint32_t newest = (a->sample_head + HC_MODEL_SAMPLES - 1) % HC_MODEL_SAMPLES;
 		/* Within the sampling step the newest sample takes the new figure,
@@ -86,8 +88,8 @@ static void set_terminal(struct hc_model_terminal *t, const struct hc_wire_termi
 	t->w = *w;
 }
 
-static bool apply_snapshot(struct hc_model *m, const struct hc_wire_sup_msg *msg,
-			   int64_t now_ms, int64_t now_wall_ms)
+static bool apply_snapshot(struct hc_model *m, const struct hc_wire_sup_msg *msg, int64_t now_ms,
+			   int64_t now_wall_ms)
 {
 	struct hc_model_area *areas = calloc(msg->area_count + 1, sizeof *areas);
 	struct hc_wire_group *groups = calloc(msg->group_count + 1, sizeof *groups);
@@ -169,8 +171,7 @@ bool hc_model_apply(struct hc_model *m, const struct hc_wire_sup_msg *msg, int64
 		hc_alerts_terminal(&m->alerts, &m->terminals[k].w, &msg->terminal, now_wall_ms);
 		set_terminal(&m->terminals[k], &msg->terminal, now_ms);
 		break;
-	default:
-		return true;
+	default: return true;
 	}
 	m->version++;
 	return true;
@@ -188,7 +189,7 @@ void hc_model_disconnected(struct hc_model *m, int64_t now_wall_ms)
 void hc_model_tick(struct hc_model *m, int64_t now_ms, int64_t now_wall_ms)
 {
 	if (!m->connected)
-		return;      /* a door is not offline because we are */
+		return; /* a door is not offline because we are */
 	for (uint32_t i = 0; i < m->terminal_count; i++) {
 		struct hc_model_terminal *t = &m->terminals[i];
 		/* A door never seen has not gone offline: it has not started. */
@@ -196,8 +197,8 @@ void hc_model_tick(struct hc_model *m, int64_t now_ms, int64_t now_wall_ms)
 		    !hc_alerts_offline_due(t->offline_since_ms, t->offline_alerted, now_ms))
 			continue;
 		char text[HC_ALERT_TEXT_BYTES];
-		snprintf(text, sizeof text, "door %s (area %s) offline for more than %d s",
-			 t->w.id, t->w.area, HC_ALERT_OFFLINE_MS / 1000);
+		snprintf(text, sizeof text, "door %s (area %s) offline for more than %d s", t->w.id,
+			 t->w.area, HC_ALERT_OFFLINE_MS / 1000);
 		hc_alerts_add(&m->alerts, HC_ALERT_DOOR_OFFLINE, now_wall_ms, text);
 		t->offline_alerted = true;
 		m->version++;
@@ -233,8 +234,8 @@ struct hc_ttf hc_model_ttf(const struct hc_model *m, uint32_t i, int64_t now_ms)
 	return hc_ttf_estimate(s, n, a->w.st.capacity, now_ms, HC_TTF_WINDOW_MS_DEFAULT);
 }
 
-bool hc_model_per_minute(const struct hc_model *m, uint32_t i, int64_t now_ms,
-			 int64_t *entered, int64_t *exited)
+bool hc_model_per_minute(const struct hc_model *m, uint32_t i, int64_t now_ms, int64_t *entered,
+			 int64_t *exited)
 {
 	const struct hc_model_area *a = &m->areas[i];
 	if (a->w.has_minute) {
@@ -264,8 +265,7 @@ bool hc_model_per_minute(const struct hc_model *m, uint32_t i, int64_t now_ms,
 	return true;
 }
 
-bool hc_model_raw(const struct hc_model *m, uint32_t i, int64_t *raw_entered,
-		  int64_t *raw_exited)
+bool hc_model_raw(const struct hc_model *m, uint32_t i, int64_t *raw_entered, int64_t *raw_exited)
 {
 	const struct hc_wire_area *w = &m->areas[i].w;
 	if (!w->has_corrected)

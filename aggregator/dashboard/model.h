@@ -27,7 +27,7 @@
 #define HC_MODEL_SAMPLE_EVERY_MS 5000
 
 struct hc_model_sample {
-	int64_t t_ms;                /* mono */
+	int64_t t_ms; /* mono */
 	int64_t entered;
 	int64_t exited;
 	int64_t occupancy;
@@ -35,14 +35,14 @@ struct hc_model_sample {
 
 struct hc_model_area {
 	struct hc_wire_area w;
-	struct hc_model_sample samples[HC_MODEL_SAMPLES];   /* ring */
-	uint32_t sample_head;        /* next write */
+	struct hc_model_sample samples[HC_MODEL_SAMPLES]; /* ring */
+	uint32_t sample_head;				  /* next write */
 	uint32_t sample_len;
 };
 
 struct hc_model_terminal {
 	struct hc_wire_terminal w;
-	int64_t offline_since_ms;    /* mono; 0: online */
+	int64_t offline_since_ms; /* mono; 0: online */
 	bool offline_alerted;
 };
 
@@ -56,10 +56,10 @@ struct hc_model {
 	struct hc_model_terminal *terminals;
 	uint32_t terminal_count;
 	bool have_snapshot;
-	uint64_t snapshot_generation;   /* bumped by every snapshot (the lists changed) */
-	bool connected;              /* welcomed and not closed since */
-	int64_t disconnected_since_wall_ms;  /* 0: never connected or connected now */
-	uint64_t version;            /* bumped on every visible change */
+	uint64_t snapshot_generation;	    /* bumped by every snapshot (the lists changed) */
+	bool connected;			    /* welcomed and not closed since */
+	int64_t disconnected_since_wall_ms; /* 0: never connected or connected now */
+	uint64_t version;		    /* bumped on every visible change */
 	struct hc_alerts alerts;
 };
 
@@ -92,13 +92,12 @@ struct hc_ttf hc_model_ttf(const struct hc_model *m, uint32_t i, int64_t now_ms)
 /* Entered and exited during the last minute: the aggregator's figures
  * when it sends them, else the dashboard's own over its samples
  * (scaled to a minute; false when there is too little history). */
-bool hc_model_per_minute(const struct hc_model *m, uint32_t i, int64_t now_ms,
-			 int64_t *entered, int64_t *exited);
+bool hc_model_per_minute(const struct hc_model *m, uint32_t i, int64_t now_ms, int64_t *entered,
+			 int64_t *exited);
 
 /* Door sums (raw) and the corrected figure of area i: raw = totals
  * minus the supervisors' corrections. False when the aggregator sends
  * no correction sums. */
-bool hc_model_raw(const struct hc_model *m, uint32_t i, int64_t *raw_entered,
-		  int64_t *raw_exited);
+bool hc_model_raw(const struct hc_model *m, uint32_t i, int64_t *raw_entered, int64_t *raw_exited);
 
 #endif

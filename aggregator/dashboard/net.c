@@ -25,15 +25,15 @@ struct hc_net {
 	char host[128];
 	int port;
 	char path[128];
-	bool tls;                    /* wss:// */
-	char ca[PATH_MAX];           /* the venue CA (shared/tls_client.h) */
+	bool tls;	   /* wss:// */
+	char ca[PATH_MAX]; /* the venue CA (shared/tls_client.h) */
 	struct hc_net_callbacks cb;
 	void *arg;
 	char *rx;
 	size_t rx_len;
 	size_t rx_cap;
 	bool rx_overflow;
-	char close_why[160];         /* the aggregator's close code and reason */
+	char close_why[160]; /* the aggregator's close code and reason */
 	char queue[HC_NET_QUEUE_MAX][HC_NET_FRAME_BYTES_MAX];
 	size_t queue_len_bytes[HC_NET_QUEUE_MAX];
 	unsigned queue_head;
@@ -62,8 +62,7 @@ static void schedule_retry(struct hc_net *n)
 {
 	lws_sul_schedule(n->ctx, 0, &n->retry_sul, retry_due,
 			 (lws_usec_t)n->retry_ms * LWS_US_PER_MS);
-	n->retry_ms = n->retry_ms * 2 > HC_NET_RETRY_MS_MAX ? HC_NET_RETRY_MS_MAX
-							    : n->retry_ms * 2;
+	n->retry_ms = n->retry_ms * 2 > HC_NET_RETRY_MS_MAX ? HC_NET_RETRY_MS_MAX : n->retry_ms * 2;
 }
 
 static void went_down(struct hc_net *n, const char *why)
@@ -130,7 +129,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	(void)user;
 	struct hc_net *n = lws_context_user(lws_get_context(wsi));
 	if (n == NULL || n->ctx == NULL)
-		return 0;    /* starting up or being destroyed */
+		return 0; /* starting up or being destroyed */
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR: {
 		char why[512], lws_why[160];
@@ -138,7 +137,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 			 in ? (const char *)in : "");
 		snprintf(why, sizeof why, "cannot connect: %.400s",
 			 hc_tls_client_explain(lws_why, n->ca, (char[400]){ 0 }, 400));
-		n->wsi = wsi;        /* so went_down reports it */
+		n->wsi = wsi; /* so went_down reports it */
 		went_down(n, why);
 		return 0;
 	}
@@ -177,13 +176,13 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	}
 	case LWS_CALLBACK_CLIENT_CLOSED: {
 		char why[sizeof n->close_why];
-		snprintf(why, sizeof why, "%s", n->close_why[0] ? n->close_why : "connection closed");
+		snprintf(why, sizeof why, "%s",
+			 n->close_why[0] ? n->close_why : "connection closed");
 		n->close_why[0] = '\0';
 		went_down(n, why);
 		return 0;
 	}
-	default:
-		return 0;
+	default: return 0;
 	}
 }
 
@@ -193,7 +192,8 @@ bool hc_net_check_tls(const char *url, const char *ca_path, char *err, size_t er
 	if (tls && (ca_path == NULL || ca_path[0] == '\0')) {
 		snprintf(err, err_len,
 			 "--url %s needs --ca PATH, the venue CA's certificate (the ca.crt"
-			 " headcount-aggregator make-ca wrote)", url);
+			 " headcount-aggregator make-ca wrote)",
+			 url);
 		return false;
 	}
 	if (ca_path == NULL || ca_path[0] == '\0')
@@ -205,8 +205,8 @@ bool hc_net_check_tls(const char *url, const char *ca_path, char *err, size_t er
 	return hc_tls_ca_load(ca_path, NULL, NULL, err, err_len);
 }
 
-struct hc_net *hc_net_new(const char *url, const char *ca_path,
-			  const struct hc_net_callbacks *cb, void *arg)
+struct hc_net *hc_net_new(const char *url, const char *ca_path, const struct hc_net_callbacks *cb,
+			  void *arg)
 {
 	struct hc_net *n = calloc(1, sizeof *n);
 	if (n == NULL)
@@ -217,8 +217,10 @@ struct hc_net *hc_net_new(const char *url, const char *ca_path,
 	int port;
 	if (lws_parse_uri(urlbuf, &scheme, &host, &port, &path) != 0 ||
 	    (strcmp(scheme, "ws") != 0 && strcmp(scheme, "wss") != 0)) {
-		fprintf(stderr, "headcount-dashboard: --url must be ws://HOST:PORT or"
-			" wss://HOST:PORT, not %s\n", url);
+		fprintf(stderr,
+			"headcount-dashboard: --url must be ws://HOST:PORT or"
+			" wss://HOST:PORT, not %s\n",
+			url);
 		goto fail;
 	}
 	n->tls = strcmp(scheme, "wss") == 0;

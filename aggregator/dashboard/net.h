@@ -16,23 +16,23 @@
 
 #define HC_NET_QUEUE_MAX 16
 #define HC_NET_FRAME_BYTES_MAX 4096
-#define HC_NET_RX_BYTES_MAX (4 * 1024 * 1024)   /* a snapshot of a large venue */
+#define HC_NET_RX_BYTES_MAX (4 * 1024 * 1024) /* a snapshot of a large venue */
 #define HC_NET_RETRY_MS_MAX 5000
 /* lws_service() returns at least this often, so keys are read in time. */
 #define HC_NET_TICK_MS 40
 
 struct hc_net_callbacks {
 	void (*on_frame)(void *arg, const char *text, size_t len);
-	void (*on_up)(void *arg);                       /* WebSocket open */
-	void (*on_down)(void *arg, const char *why);    /* dropped or refused */
+	void (*on_up)(void *arg);		     /* WebSocket open */
+	void (*on_down)(void *arg, const char *why); /* dropped or refused */
 };
 
 struct hc_net;
 
 /* url: ws://HOST:PORT, or wss://HOST:PORT verified against the venue CA
  * at ca_path alone (shared/tls_client.h). NULL when lws cannot start. */
-struct hc_net *hc_net_new(const char *url, const char *ca_path,
-			  const struct hc_net_callbacks *cb, void *arg);
+struct hc_net *hc_net_new(const char *url, const char *ca_path, const struct hc_net_callbacks *cb,
+			  void *arg);
 
 /* Before the screen starts: wss:// has a ca_path that is a CA
  * certificate; ws:// has none. False with the reason in err. */

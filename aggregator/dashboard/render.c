@@ -30,8 +30,8 @@ void hc_render_clock(int64_t wall_ms, char *out, size_t cap)
 	snprintf(out, cap, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-void hc_render_sparkline(const int64_t *values, uint32_t n, int64_t max, int width,
-			 bool ascii, char *out, size_t cap)
+void hc_render_sparkline(const int64_t *values, uint32_t n, int64_t max, int width, bool ascii,
+			 char *out, size_t cap)
 {
 	static const char *const blocks[] = { "\u2581", "\u2582", "\u2583", "\u2584",
 					      "\u2585", "\u2586", "\u2587", "\u2588" };
@@ -65,8 +65,8 @@ void hc_render_sparkline(const int64_t *values, uint32_t n, int64_t max, int wid
 
 /* Writes text fitted to width columns at (row, *col) and moves *col on
  * by width + 1 (a gap). */
-static void cell(struct hc_screen *s, int row, int *col, int width, const char *text,
-		 uint16_t attr, bool right)
+static void cell(struct hc_screen *s, int row, int *col, int width, const char *text, uint16_t attr,
+		 bool right)
 {
 	char buf[512];
 	if (width <= 0)
@@ -93,8 +93,15 @@ struct area_cols {
 
 static struct area_cols area_cols_for(int cols)
 {
-	struct area_cols c = { .name = 12, .occ = 9, .bar = 5, .pct = 4, .level = 8,
-			       .entry = 11, .rate = 8, .ttf = 15, .spark = 0 };
+	struct area_cols c = { .name = 12,
+			       .occ = 9,
+			       .bar = 5,
+			       .pct = 4,
+			       .level = 8,
+			       .entry = 11,
+			       .rate = 8,
+			       .ttf = 15,
+			       .spark = 0 };
 	/* 1 (cursor) + widths + one gap each: 80 columns at the minimum. */
 	int used = 1 + c.name + c.occ + c.bar + c.pct + c.level + c.entry + c.rate + c.ttf + 8;
 	int extra = cols - used;
@@ -108,7 +115,7 @@ static struct area_cols area_cols_for(int cols)
 		if (extra >= 9)
 			c.spark = extra - 1 > 60 ? 60 : extra - 1;
 	} else if (extra < 0) {
-		c.name += extra;       /* narrower than 80: the name gives way */
+		c.name += extra; /* narrower than 80: the name gives way */
 		if (c.name < 4)
 			c.name = 4;
 	}
@@ -135,7 +142,10 @@ static void area_header(struct hc_screen *s, int row, const struct area_cols *c,
 	cell(s, row, &col, c->level, "LEVEL", a, false);
 	cell(s, row, &col, c->entry, "ENTRY", a, false);
 	cell(s, row, &col, c->rate, "+IN/-OUT", a, false);
-	cell(s, row, &col, c->ttf, stale ? "STALE" : range ? range : "FORECAST",
+	cell(s, row, &col, c->ttf,
+	     stale   ? "STALE"
+	     : range ? range
+		     : "FORECAST",
 	     stale ? a | HC_A_REVERSE : a, false);
 	if (c->spark > 0)
 		cell(s, row, &col, c->spark, "LAST HOUR", a, false);
@@ -237,8 +247,9 @@ static void area_detail(struct hc_screen *s, int row, int lines, const struct hc
 		return;
 	if (r->group) {
 		const struct hc_wire_group *g = &m->groups[r->index];
-		int n = snprintf(buf, sizeof buf, " group %s: %" PRId64 " of %" PRId64 ", entry %s (%s)",
-				 g->name, g->occupancy, g->capacity, g->restricted ? "STOP" : "open",
+		int n = snprintf(buf, sizeof buf,
+				 " group %s: %" PRId64 " of %" PRId64 ", entry %s (%s)", g->name,
+				 g->occupancy, g->capacity, g->restricted ? "STOP" : "open",
 				 hc_wire_override_name(g->override));
 		if (n > 0 && (size_t)n < sizeof buf && g->override != HC_WIRE_OVERRIDE_AUTO)
 			snprintf(buf + n, sizeof buf - (size_t)n, " | forced %s by %s: %s",
@@ -252,9 +263,11 @@ static void area_detail(struct hc_screen *s, int row, int lines, const struct hc
 	int n;
 	if (hc_model_raw(m, r->index, &re, &rx)) {
 		int64_t raw = re - rx > 0 ? re - rx : 0;
-		n = snprintf(buf, sizeof buf, " %s: doors in %" PRId64 " out %" PRId64 " = %" PRId64
-			     " | corrections %+" PRId64 " | adjusted %" PRId64, a->st.id, re, rx,
-			     raw, (a->corrected_entered - a->corrected_exited), a->st.occupancy);
+		n = snprintf(buf, sizeof buf,
+			     " %s: doors in %" PRId64 " out %" PRId64 " = %" PRId64
+			     " | corrections %+" PRId64 " | adjusted %" PRId64,
+			     a->st.id, re, rx, raw, (a->corrected_entered - a->corrected_exited),
+			     a->st.occupancy);
 	} else {
 		n = snprintf(buf, sizeof buf, " %s: in %" PRId64 " out %" PRId64 " = %" PRId64,
 			     a->st.id, a->st.entered, a->st.exited, a->st.occupancy);
@@ -300,8 +313,8 @@ static void door_header(struct hc_screen *s, int row)
 	cell(s, row, &col, s->cols - col, "VERSION", a, false);
 }
 
-static void door_row(struct hc_screen *s, int row, const struct hc_model_terminal *t,
-		     bool selected, bool stale)
+static void door_row(struct hc_screen *s, int row, const struct hc_model_terminal *t, bool selected,
+		     bool stale)
 {
 	char buf[128];
 	uint16_t base = (selected ? HC_A_REVERSE : 0) | (stale ? HC_A_DIM : 0);
@@ -356,8 +369,7 @@ static void scroll(struct hc_ui *ui, enum hc_pane p, uint32_t n, int rows)
 
 static void section(struct hc_screen *s, int row, const char *title, bool active)
 {
-	hc_screen_put(s, row, 0, s->cols, title,
-		      HC_A_BOLD | (active ? HC_A_COLOUR(HC_C_CYAN) : 0));
+	hc_screen_put(s, row, 0, s->cols, title, HC_A_BOLD | (active ? HC_A_COLOUR(HC_C_CYAN) : 0));
 }
 
 static void help(struct hc_screen *s)
@@ -413,8 +425,8 @@ static size_t door_order(const struct hc_model *m, const char *filter, uint32_t 
  * prompt line. One piece (about 160 lines) because the blocks share the
  * heights worked out at its start (rows the area table does not need go
  * to the doors, then the alerts); the blocks read in screen order. */
-void hc_render(struct hc_screen *s, const struct hc_model *m, struct hc_ui *ui,
-	       int64_t now_ms, int64_t now_wall_ms, struct hc_layout *layout_out)
+void hc_render(struct hc_screen *s, const struct hc_model *m, struct hc_ui *ui, int64_t now_ms,
+	       int64_t now_wall_ms, struct hc_layout *layout_out)
 {
 	static struct hc_view_row rows[HC_AREAS_MAX + HC_GROUPS_MAX];
 	static uint32_t doors[HC_TERMINALS_MAX];
@@ -500,13 +512,14 @@ void hc_render(struct hc_screen *s, const struct hc_model *m, struct hc_ui *ui,
 	row += detail_rows;
 
 	/* Doors. */
-	scroll(ui, HC_PANE_DOORS, (uint32_t)nd, door_rows - 1);   /* less its header */
+	scroll(ui, HC_PANE_DOORS, (uint32_t)nd, door_rows - 1); /* less its header */
 	uint32_t online = 0;
 	for (uint32_t i = 0; i < m->terminal_count; i++)
 		online += m->terminals[i].w.online;
 	if (nd > (size_t)(door_rows - 1))
-		snprintf(buf, sizeof buf, "DOORS  %u of %u online  rows %u-%u/%zu (Tab, then Up/Down)",
-			 online, m->terminal_count, ui->top[HC_PANE_DOORS] + 1,
+		snprintf(buf, sizeof buf,
+			 "DOORS  %u of %u online  rows %u-%u/%zu (Tab, then Up/Down)", online,
+			 m->terminal_count, ui->top[HC_PANE_DOORS] + 1,
 			 ui->top[HC_PANE_DOORS] + (uint32_t)(door_rows - 1), nd);
 	else
 		snprintf(buf, sizeof buf, "DOORS  %u of %u online", online, m->terminal_count);

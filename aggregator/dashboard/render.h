@@ -34,15 +34,15 @@ struct hc_layout {
 
 /* Draws everything into scr->cur (clears it first). May adjust ui->sel
  * (clamped to the rows) and ui->top (scrolling). */
-void hc_render(struct hc_screen *scr, const struct hc_model *m, struct hc_ui *ui,
-	       int64_t now_ms, int64_t now_wall_ms, struct hc_layout *layout_out);
+void hc_render(struct hc_screen *scr, const struct hc_model *m, struct hc_ui *ui, int64_t now_ms,
+	       int64_t now_wall_ms, struct hc_layout *layout_out);
 
 /* "hh:mm:ss" local time of a wall-clock ms, or "--:--:--" for 0. */
 void hc_render_clock(int64_t wall_ms, char *out, size_t cap);
 
 /* A sparkline of values scaled to max (0: the largest value), width
  * cells, in UTF-8 blocks or ASCII. */
-void hc_render_sparkline(const int64_t *values, uint32_t n, int64_t max, int width,
-			 bool ascii, char *out, size_t cap);
+void hc_render_sparkline(const int64_t *values, uint32_t n, int64_t max, int width, bool ascii,
+			 char *out, size_t cap);
 
 #endif

@@ -69,7 +69,7 @@ int hc_screen_put(struct hc_screen *s, int row, int col, int max_cols, const cha
 		else if (wc < 0x20 || wc == 0x7f)
 			wc = L'?';
 		if (w == 0)
-			continue;    /* combining marks are dropped, not stacked */
+			continue; /* combining marks are dropped, not stacked */
 		if (c + w > max_cols) {
 			line[col + c] = (struct hc_cell){ .ch = L' ', .attr = attr };
 			c++;
@@ -117,11 +117,10 @@ size_t hc_screen_flush(struct hc_screen *s, hc_screen_emit_fn emit, void *arg)
 			}
 			int start = c;
 			if (start > 0 && cur[start].ch == 0)
-				start--;     /* begin on the whole wide character */
+				start--; /* begin on the whole wide character */
 			int end = c;
-			while (end < s->cols &&
-			       (s->full_redraw || !same(&cur[end], &old[end]) ||
-				(end + 1 < s->cols && cur[end + 1].ch == 0)))
+			while (end < s->cols && (s->full_redraw || !same(&cur[end], &old[end]) ||
+						 (end + 1 < s->cols && cur[end + 1].ch == 0)))
 				end++;
 			if (end < s->cols && cur[end].ch == 0)
 				end++;

@@ -25,23 +25,30 @@ enum {
 	HC_A_DIM = 1u << 2,
 	HC_A_UNDERLINE = 1u << 3,
 };
-enum hc_colour { HC_C_DEFAULT, HC_C_GREEN, HC_C_YELLOW, HC_C_RED, HC_C_MAGENTA, HC_C_CYAN,
-		 HC_C_COUNT };
+enum hc_colour {
+	HC_C_DEFAULT,
+	HC_C_GREEN,
+	HC_C_YELLOW,
+	HC_C_RED,
+	HC_C_MAGENTA,
+	HC_C_CYAN,
+	HC_C_COUNT
+};
 #define HC_A_COLOUR(c) ((uint16_t)((c) << 8))
 #define HC_A_COLOUR_OF(a) (((a) >> 8) & 0xF)
 
 struct hc_cell {
-	wchar_t ch;                  /* 0: right half of the wide char before */
+	wchar_t ch; /* 0: right half of the wide char before */
 	uint16_t attr;
 };
 
 struct hc_screen {
 	int rows;
 	int cols;
-	bool ascii;                  /* only printable ASCII is drawn */
-	struct hc_cell *cur;         /* the frame being drawn */
-	struct hc_cell *shown;       /* the frame on the terminal */
-	bool full_redraw;            /* next flush sends every cell */
+	bool ascii;	       /* only printable ASCII is drawn */
+	struct hc_cell *cur;   /* the frame being drawn */
+	struct hc_cell *shown; /* the frame on the terminal */
+	bool full_redraw;      /* next flush sends every cell */
 };
 
 /* Sizes both frames (and clears them); the next flush sends everything.
@@ -64,8 +71,7 @@ void hc_screen_attr(struct hc_screen *s, int row, int col, int n, uint16_t attr)
 /* Calls emit for each run of changed cells (a run never spans rows and
  * starts on a whole character), then makes cur the shown frame. Returns
  * the number of cells sent. */
-typedef void (*hc_screen_emit_fn)(void *arg, int row, int col, const struct hc_cell *cells,
-				  int n);
+typedef void (*hc_screen_emit_fn)(void *arg, int row, int col, const struct hc_cell *cells, int n);
 size_t hc_screen_flush(struct hc_screen *s, hc_screen_emit_fn emit, void *arg);
 
 #endif

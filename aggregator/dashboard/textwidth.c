@@ -33,7 +33,7 @@ size_t hc_tw_next(const char *s, size_t len, wchar_t *wc)
 	}
 	static const uint32_t least[] = { 0, 0, 0x80, 0x800, 0x10000 };
 	if (cp < least[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return 1;            /* overlong, out of range, surrogate */
+		return 1; /* overlong, out of range, surrogate */
 	*wc = (wchar_t)cp;
 	return n;
 }

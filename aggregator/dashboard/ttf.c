@@ -10,8 +10,8 @@
 #include <math.h>
 #include <stdio.h>
 
-struct hc_ttf hc_ttf_estimate(const struct hc_ttf_sample *samples, size_t n,
-			      int64_t capacity, int64_t now_ms, int64_t window_ms)
+struct hc_ttf hc_ttf_estimate(const struct hc_ttf_sample *samples, size_t n, int64_t capacity,
+			      int64_t now_ms, int64_t window_ms)
 {
 	struct hc_ttf r = { .kind = HC_TTF_UNKNOWN, .minutes = 0, .per_min = 0 };
 	if (n == 0)

@@ -30,23 +30,23 @@ struct hc_ttf_sample {
 };
 
 enum hc_ttf_kind {
-	HC_TTF_UNKNOWN,              /* not enough history yet */
-	HC_TTF_FULL,                 /* at or over capacity already */
-	HC_TTF_FILLING,              /* minutes says when */
-	HC_TTF_EMPTYING,             /* net outflow */
-	HC_TTF_STEADY,               /* no net flow worth a forecast */
+	HC_TTF_UNKNOWN,	 /* not enough history yet */
+	HC_TTF_FULL,	 /* at or over capacity already */
+	HC_TTF_FILLING,	 /* minutes says when */
+	HC_TTF_EMPTYING, /* net outflow */
+	HC_TTF_STEADY,	 /* no net flow worth a forecast */
 };
 
 struct hc_ttf {
 	enum hc_ttf_kind kind;
-	int64_t minutes;             /* FILLING: whole minutes, rounded up, >= 1 */
-	double per_min;              /* fitted net flow, people per minute */
+	int64_t minutes; /* FILLING: whole minutes, rounded up, >= 1 */
+	double per_min;	 /* fitted net flow, people per minute */
 };
 
 /* samples oldest first; those older than now_ms - window_ms are ignored.
  * capacity <= 0 means unlimited (never full). */
-struct hc_ttf hc_ttf_estimate(const struct hc_ttf_sample *samples, size_t n,
-			      int64_t capacity, int64_t now_ms, int64_t window_ms);
+struct hc_ttf hc_ttf_estimate(const struct hc_ttf_sample *samples, size_t n, int64_t capacity,
+			      int64_t now_ms, int64_t window_ms);
 
 /* "full in ~12 min", "emptying", "steady", "FULL", "-" into out. */
 void hc_ttf_text(const struct hc_ttf *t, char *out, size_t cap);

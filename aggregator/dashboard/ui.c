@@ -36,8 +36,7 @@ bool hc_ui_parse_delta(const char *text, int64_t *out)
 	char *end;
 	errno = 0;
 	long long v = strtoll(text, &end, 10);
-	if (errno != 0 || end == text || *end != '\0' || v == 0 || v > 1000000 ||
-	    v < -1000000)
+	if (errno != 0 || end == text || *end != '\0' || v == 0 || v > 1000000 || v < -1000000)
 		return false;
 	*out = v;
 	return true;
@@ -46,8 +45,12 @@ bool hc_ui_parse_delta(const char *text, int64_t *out)
 bool hc_ui_parse_thresholds(const char *text, struct hc_wire_thresholds *out, char *why,
 			    size_t why_cap)
 {
-	*out = (struct hc_wire_thresholds){ .capacity = 0, .moderate_at = -1, .crowded_at = -1,
-					    .full_at = -1, .restrict_at = -1, .resume_at = -1,
+	*out = (struct hc_wire_thresholds){ .capacity = 0,
+					    .moderate_at = -1,
+					    .crowded_at = -1,
+					    .full_at = -1,
+					    .restrict_at = -1,
+					    .resume_at = -1,
 					    .hold_s = -1 };
 	char buf[HC_UI_INPUT_BYTES];
 	snprintf(buf, sizeof buf, "%s", text);
@@ -83,8 +86,10 @@ bool hc_ui_parse_thresholds(const char *text, struct hc_wire_thresholds *out, ch
 		else if (strcmp(tok, "resume_at") == 0)
 			out->resume_at = d;
 		else {
-			snprintf(why, why_cap, "unknown or bad key '%s' (capacity, moderate_at,"
-				 " crowded_at, full_at, restrict_at, resume_at, hold_s)", tok);
+			snprintf(why, why_cap,
+				 "unknown or bad key '%s' (capacity, moderate_at,"
+				 " crowded_at, full_at, restrict_at, resume_at, hold_s)",
+				 tok);
 			return false;
 		}
 		given++;
@@ -113,15 +118,14 @@ void hc_ui_prompt_text(const struct hc_ui *ui, char *out, size_t cap)
 {
 	const struct hc_action *a = &ui->draft;
 	switch (ui->prompt) {
-	case HC_PROMPT_FILTER:
-		snprintf(out, cap, "filter (empty: all): %s_", ui->input);
-		break;
+	case HC_PROMPT_FILTER: snprintf(out, cap, "filter (empty: all): %s_", ui->input); break;
 	case HC_PROMPT_VALUE:
 		if (a->kind == HC_ACT_CORRECT)
 			snprintf(out, cap, "correct %s by (signed, e.g. +5 or -3): %s_", a->name,
 				 ui->input);
 		else
-			snprintf(out, cap, "thresholds of %s (e.g. capacity=400 crowded_at=0.8): %s_",
+			snprintf(out, cap,
+				 "thresholds of %s (e.g. capacity=400 crowded_at=0.8): %s_",
 				 a->name, ui->input);
 		break;
 	case HC_PROMPT_REASON:
@@ -134,14 +138,12 @@ void hc_ui_prompt_text(const struct hc_ui *ui, char *out, size_t cap)
 		else
 			snprintf(out, cap, "%s %s (\"%s\")? y/n", verb_of(a), a->name, a->reason);
 		break;
-	default:
-		out[0] = '\0';
+	default: out[0] = '\0';
 	}
 }
 
 /* The area or group under the cursor of the area pane. */
-static bool selected_target(const struct hc_ui *ui, const struct hc_model *m,
-			    struct hc_action *a)
+static bool selected_target(const struct hc_ui *ui, const struct hc_model *m, struct hc_action *a)
 {
 	struct hc_view_row rows[HC_AREAS_MAX + HC_GROUPS_MAX];
 	size_t n = hc_view_areas(m, ui->sort, ui->filter, rows);
@@ -203,7 +205,8 @@ static bool prompt_enter(struct hc_ui *ui, struct hc_action *out)
 	case HC_PROMPT_VALUE:
 		if (ui->draft.kind == HC_ACT_CORRECT &&
 		    !hc_ui_parse_delta(ui->input, &ui->draft.delta)) {
-			hc_ui_say(ui, true, "a correction is a signed non-zero number, e.g. +5 or -3");
+			hc_ui_say(ui, true,
+				  "a correction is a signed non-zero number, e.g. +5 or -3");
 			return false;
 		}
 		if (ui->draft.kind == HC_ACT_THRESHOLDS &&
@@ -221,8 +224,7 @@ static bool prompt_enter(struct hc_ui *ui, struct hc_action *out)
 		snprintf(ui->draft.reason, sizeof ui->draft.reason, "%s", ui->input);
 		ui->prompt = HC_PROMPT_CONFIRM;
 		break;
-	default:
-		return false;
+	default: return false;
 	}
 	ui->input[0] = '\0';
 	ui->input_len = 0;
@@ -299,46 +301,37 @@ static bool prompt_key(struct hc_ui *ui, int key, struct hc_action *out)
 
 /* One piece (about 65 lines): the key map, one case per key, so every
  * key's meaning is found in one switch. */
-bool hc_ui_key(struct hc_ui *ui, const struct hc_model *m, int key, int page,
-	       struct hc_action *out)
+bool hc_ui_key(struct hc_ui *ui, const struct hc_model *m, int key, int page, struct hc_action *out)
 {
 	memset(out, 0, sizeof *out);
 	if (ui->prompt != HC_PROMPT_NONE)
 		return prompt_key(ui, key, out);
 	if (ui->help) {
-		ui->help = false;    /* any key closes help */
+		ui->help = false; /* any key closes help */
 		return false;
 	}
 	uint32_t n = rows_in(ui, m, ui->pane);
 	uint32_t *sel = &ui->sel[ui->pane];
 	uint32_t step = page > 1 ? (uint32_t)page : 1;
 	switch (key) {
-	case HC_KEY_UP: case 'k':
+	case HC_KEY_UP:
+	case 'k':
 		if (*sel > 0)
 			(*sel)--;
 		break;
-	case HC_KEY_DOWN: case 'j':
+	case HC_KEY_DOWN:
+	case 'j':
 		if (*sel + 1 < n)
 			(*sel)++;
 		break;
-	case HC_KEY_PGUP:
-		*sel = *sel > step ? *sel - step : 0;
-		break;
-	case HC_KEY_PGDN:
-		*sel = n == 0 ? 0 : (*sel + step < n ? *sel + step : n - 1);
-		break;
-	case HC_KEY_HOME: case 'g':
-		*sel = 0;
-		break;
-	case HC_KEY_END: case 'G':
-		*sel = n ? n - 1 : 0;
-		break;
-	case HC_KEY_TAB:
-		ui->pane = (enum hc_pane)((ui->pane + 1) % HC_PANE_COUNT);
-		break;
-	case HC_KEY_ENTER:
-		ui->detail = !ui->detail;
-		break;
+	case HC_KEY_PGUP: *sel = *sel > step ? *sel - step : 0; break;
+	case HC_KEY_PGDN: *sel = n == 0 ? 0 : (*sel + step < n ? *sel + step : n - 1); break;
+	case HC_KEY_HOME:
+	case 'g': *sel = 0; break;
+	case HC_KEY_END:
+	case 'G': *sel = n ? n - 1 : 0; break;
+	case HC_KEY_TAB: ui->pane = (enum hc_pane)((ui->pane + 1) % HC_PANE_COUNT); break;
+	case HC_KEY_ENTER: ui->detail = !ui->detail; break;
 	case 's': start(ui, m, HC_ACT_OVERRIDE, HC_WIRE_OVERRIDE_CLOSED); break;
 	case 'o': start(ui, m, HC_ACT_OVERRIDE, HC_WIRE_OVERRIDE_OPEN); break;
 	case 'a': start(ui, m, HC_ACT_OVERRIDE, HC_WIRE_OVERRIDE_AUTO); break;
@@ -356,14 +349,9 @@ bool hc_ui_key(struct hc_ui *ui, const struct hc_model *m, int key, int page,
 	case 'm':
 		/* the edge flips alerts.muted; nothing to keep here */
 		break;
-	case '?':
-		ui->help = true;
-		break;
-	case 'q':
-		out->kind = HC_ACT_QUIT;
-		return true;
-	default:
-		break;
+	case '?': ui->help = true; break;
+	case 'q': out->kind = HC_ACT_QUIT; return true;
+	default: break;
 	}
 	return false;
 }

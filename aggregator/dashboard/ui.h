@@ -34,11 +34,21 @@ enum {
 
 enum hc_pane { HC_PANE_AREAS, HC_PANE_DOORS, HC_PANE_ALERTS, HC_PANE_COUNT };
 
-enum hc_prompt { HC_PROMPT_NONE, HC_PROMPT_VALUE, HC_PROMPT_REASON, HC_PROMPT_CONFIRM,
-		 HC_PROMPT_FILTER };
+enum hc_prompt {
+	HC_PROMPT_NONE,
+	HC_PROMPT_VALUE,
+	HC_PROMPT_REASON,
+	HC_PROMPT_CONFIRM,
+	HC_PROMPT_FILTER
+};
 
-enum hc_action_kind { HC_ACT_NONE, HC_ACT_OVERRIDE, HC_ACT_CORRECT, HC_ACT_THRESHOLDS,
-		      HC_ACT_QUIT };
+enum hc_action_kind {
+	HC_ACT_NONE,
+	HC_ACT_OVERRIDE,
+	HC_ACT_CORRECT,
+	HC_ACT_THRESHOLDS,
+	HC_ACT_QUIT
+};
 
 struct hc_action {
 	enum hc_action_kind kind;
@@ -57,15 +67,15 @@ struct hc_action {
 
 struct hc_ui {
 	enum hc_pane pane;
-	uint32_t sel[HC_PANE_COUNT];     /* selected row in each pane */
-	uint32_t top[HC_PANE_COUNT];     /* first row shown (the renderer keeps sel visible) */
+	uint32_t sel[HC_PANE_COUNT]; /* selected row in each pane */
+	uint32_t top[HC_PANE_COUNT]; /* first row shown (the renderer keeps sel visible) */
 	enum hc_sort sort;
 	char filter[HC_UI_INPUT_BYTES];
 	bool help;
-	bool detail;                     /* the selected area's corrections, all of them */
+	bool detail; /* the selected area's corrections, all of them */
 
 	enum hc_prompt prompt;
-	struct hc_action draft;          /* the command being prompted for */
+	struct hc_action draft; /* the command being prompted for */
 	char input[HC_UI_INPUT_BYTES];
 	uint32_t input_len;
 

@@ -28,8 +28,8 @@ bool hc_view_matches(const char *text, const char *needle)
 		return true;
 	for (size_t i = 0; i + n <= t; i++) {
 		size_t k = 0;
-		while (k < n && tolower((unsigned char)text[i + k]) ==
-				       tolower((unsigned char)needle[k]))
+		while (k < n &&
+		       tolower((unsigned char)text[i + k]) == tolower((unsigned char)needle[k]))
 			k++;
 		if (k == n)
 			return true;
@@ -61,8 +61,7 @@ static bool before(const struct hc_model *m, enum hc_sort sort, const struct hc_
 {
 	struct key ka = key_of(m, a), kb = key_of(m, b);
 	switch (sort) {
-	case HC_SORT_FILL:
-		return ka.fill > kb.fill;
+	case HC_SORT_FILL: return ka.fill > kb.fill;
 	case HC_SORT_LEVEL:
 		return ka.level > kb.level || (ka.level == kb.level && ka.fill > kb.fill);
 	default:

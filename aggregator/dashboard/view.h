@@ -21,7 +21,7 @@
 enum hc_sort { HC_SORT_NAME, HC_SORT_FILL, HC_SORT_LEVEL, HC_SORT_COUNT };
 
 struct hc_view_row {
-	bool group;                  /* index into groups instead of areas */
+	bool group; /* index into groups instead of areas */
 	uint32_t index;
 };
 

@@ -66,9 +66,9 @@ json_t *bench_summary_json(const struct bench_summary *sum, double scale);
 
 struct bench_usage {
 	bool ok;
-	int64_t rss_bytes;           /* VmRSS */
-	int64_t rss_peak_bytes;      /* VmHWM */
-	int64_t cpu_us;              /* utime + stime */
+	int64_t rss_bytes;	/* VmRSS */
+	int64_t rss_peak_bytes; /* VmHWM */
+	int64_t cpu_us;		/* utime + stime */
 };
 
 /* Reads RSS and CPU of pid from /proc; ok=false when it cannot. */
@@ -96,16 +96,16 @@ struct bench {
 	const struct hc_venue_cfg *cfg;
 	char host[64];
 	int port;
-	pid_t aggregator_pid;        /* 0: unknown, figures of it are skipped */
-	char workdir[4096];          /* scratch files (journals, logs, dbs) */
+	pid_t aggregator_pid; /* 0: unknown, figures of it are skipped */
+	char workdir[4096];   /* scratch files (journals, logs, dbs) */
 	lws_sorted_usec_list_t tick_sul;
 	volatile int interrupted;
-	int64_t connect_window;      /* handshakes in flight at most */
-	bool uses_libev;             /* the loop is libev's (epoll), not poll() */
-	int staff_port;              /* terminals connect here when nonzero */
-	uint32_t map_addresses;      /* > 0: map clients bind 127.0.0.2, .3, ... */
+	int64_t connect_window; /* handshakes in flight at most */
+	bool uses_libev;	/* the loop is libev's (epoll), not poll() */
+	int staff_port;		/* terminals connect here when nonzero */
+	uint32_t map_addresses; /* > 0: map clients bind 127.0.0.2, .3, ... */
 	uint32_t map_address_next;
-	const char *ca;              /* --ca: wss://, verified against this CA */
+	const char *ca; /* --ca: wss://, verified against this CA */
 };
 
 extern struct bench *bench_global;
@@ -118,14 +118,12 @@ int bench_service(struct bench *b);
 void bench_loop_destroy(struct bench *b);
 /* Services the loop until done(arg) is true, the deadline (monotonic us)
  * passes or the run is interrupted. Returns true when done(arg). */
-bool bench_loop_run(struct bench *b, bool (*done)(void *arg), void *arg,
-		    int64_t deadline_us);
+bool bench_loop_run(struct bench *b, bool (*done)(void *arg), void *arg, int64_t deadline_us);
 /* Services the loop for duration_us, whatever happens. */
 void bench_loop_idle(struct bench *b, int64_t duration_us);
 /* Opens a client connection of the given role; user is the callback's
  * user pointer. Returns NULL when lws refused at once. */
-struct lws *bench_connect(struct bench *b, enum bench_proto proto, const char *path,
-			  void *user);
+struct lws *bench_connect(struct bench *b, enum bench_proto proto, const char *path, void *user);
 /* Writes one text frame (copied behind LWS_PRE); false on a short write. */
 bool bench_write_text(struct lws *wsi, const char *text, size_t len);
 /* Reassembles a fragmented message: returns the whole message when the
@@ -136,17 +134,17 @@ struct bench_rx {
 	size_t len;
 	bool overflow;
 };
-bool bench_rx_feed(struct bench_rx *rx, struct lws *wsi, const void *in, size_t len,
-		   size_t cap_max, const char **out, size_t *out_len);
+bool bench_rx_feed(struct bench_rx *rx, struct lws *wsi, const void *in, size_t len, size_t cap_max,
+		   const char **out, size_t *out_len);
 void bench_rx_free(struct bench_rx *rx);
 
 /* Callbacks of each role, in their files. */
-int bench_map_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
-		       void *in, size_t len);
-int bench_terminal_callback(struct lws *wsi, enum lws_callback_reasons reason,
-			    void *user, void *in, size_t len);
-int bench_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
-			void *in, size_t len);
+int bench_map_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+		       size_t len);
+int bench_terminal_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+			    size_t len);
+int bench_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+			size_t len);
 
 /* ---- bench_report.c ----------------------------------------------------- */
 
@@ -168,7 +166,7 @@ void bench_report_free(void);
 enum bench_map_state {
 	BENCH_MAP_IDLE,
 	BENCH_MAP_CONNECTING,
-	BENCH_MAP_READY,             /* snapshot received */
+	BENCH_MAP_READY, /* snapshot received */
 	BENCH_MAP_FAILED,
 	BENCH_MAP_CLOSED,
 };
@@ -178,8 +176,8 @@ struct bench_map {
 	enum bench_map_state state;
 	int64_t connect_start_us;
 	int64_t snapshot_us;
-	int64_t watched_entered;     /* "entered" of the watched area, -1 unknown */
-	int64_t watched_at_us;       /* when watched_entered last moved */
+	int64_t watched_entered; /* "entered" of the watched area, -1 unknown */
+	int64_t watched_at_us;	 /* when watched_entered last moved */
 	int64_t messages;
 	struct bench_rx rx;
 	struct bench_maps *owner;
@@ -192,16 +190,16 @@ struct bench_maps {
 	uint32_t ready;
 	uint32_t failed;
 	uint32_t closed;
-	uint32_t connecting;         /* handshakes in flight */
+	uint32_t connecting; /* handshakes in flight */
 	uint32_t next_to_start;
 	/* fan-out: how many maps hold watched_entered >= target */
 	int64_t target_entered;
 	uint32_t at_target;
-	int64_t first_at_target_us;  /* 0 until the first map reached it */
+	int64_t first_at_target_us; /* 0 until the first map reached it */
 	int64_t last_at_target_us;
 	struct bench_samples *delivery_us; /* per-map samples, or NULL */
-	bool ignore_updates;         /* after the snapshot: count, do not parse */
-	int64_t delivery_base_us;    /* samples are (arrival - this) */
+	bool ignore_updates;		   /* after the snapshot: count, do not parse */
+	int64_t delivery_base_us;	   /* samples are (arrival - this) */
 };
 
 /* Connects count map clients, connect_window handshakes at a time, until
@@ -223,8 +221,8 @@ bool bench_storm_run(struct bench *b, struct bench_maps *m, uint32_t count);
 
 enum bench_term_state {
 	BENCH_TERM_CONNECTING,
-	BENCH_TERM_CHALLENGE,        /* connected, waiting for the challenge */
-	BENCH_TERM_HELLO,            /* hello to be sent */
+	BENCH_TERM_CHALLENGE, /* connected, waiting for the challenge */
+	BENCH_TERM_HELLO,     /* hello to be sent */
 	BENCH_TERM_WAIT_WELCOME,
 	BENCH_TERM_READY,
 	BENCH_TERM_FAILED,
@@ -232,7 +230,7 @@ enum bench_term_state {
 };
 
 struct bench_inflight {
-	int64_t seq;                 /* 0: slot free */
+	int64_t seq; /* 0: slot free */
 	int64_t sent_us;
 };
 
@@ -241,19 +239,19 @@ struct bench_term {
 	enum bench_term_state state;
 	const char *id;
 	uint64_t incarnation;
-	bool has_secret;             /* enrolled: proof and MACs (terminal_auth.h) */
+	bool has_secret; /* enrolled: proof and MACs (terminal_auth.h) */
 	uint8_t secret[32];
-	uint8_t nonce[32];           /* this connection's challenge */
+	uint8_t nonce[32]; /* this connection's challenge */
 	int64_t next_seq;
 	uint32_t inflight;
 	struct bench_inflight slots[BENCH_WINDOW];
-	int64_t due;                 /* batches scheduled, not yet sent */
-	bool unlimited;              /* send whenever the window allows */
-	bool enter_only;             /* every batch one ENTER (fan-out) */
+	int64_t due;	 /* batches scheduled, not yet sent */
+	bool unlimited;	 /* send whenever the window allows */
+	bool enter_only; /* every batch one ENTER (fan-out) */
 	int64_t sent;
 	int64_t acked;
 	int64_t duplicates;
-	int64_t area_entered;        /* from the latest area message, -1 none */
+	int64_t area_entered; /* from the latest area message, -1 none */
 	int64_t last_ack_us;
 	int64_t last_ack_seq;
 	uint16_t close_code;
@@ -268,12 +266,12 @@ struct bench_terms {
 	uint32_t failed;
 	uint32_t closed;
 	int64_t acked_total;
-	int64_t measuring_from_us;   /* ack latencies of batches sent after this */
-	int64_t measuring_until_us;  /* ... and acked before this are sampled */
+	int64_t measuring_from_us;  /* ack latencies of batches sent after this */
+	int64_t measuring_until_us; /* ... and acked before this are sampled */
 	int64_t acked_in_window;
 	int64_t area_messages_in_window; /* area messages received in it */
-	int64_t ack_last_in_window_us;   /* the latest ack of any terminal in it */
-	int64_t ack_gap_max_us;      /* longest time without any ack in it (stall) */
+	int64_t ack_last_in_window_us;	 /* the latest ack of any terminal in it */
+	int64_t ack_gap_max_us;		 /* longest time without any ack in it (stall) */
 	struct bench_samples ack_us;
 };
 
@@ -287,11 +285,11 @@ void bench_terms_free(struct bench_terms *t);
 void bench_terms_close(struct bench *b, struct bench_terms *t);
 /* Schedules the batches due by now_us at rate_per_s since start_us,
  * round robin over the terminals from *cursor; *issued counts them. */
-void bench_terms_pace(struct bench_terms *o, int64_t rate_per_s, int64_t start_us,
-		      int64_t now_us, int64_t *issued, uint32_t *cursor);
+void bench_terms_pace(struct bench_terms *o, int64_t rate_per_s, int64_t start_us, int64_t now_us,
+		      int64_t *issued, uint32_t *cursor);
 /* The ingest phase: rate batches/s in total (0: as fast as acks allow). */
-bool bench_ingest_run(struct bench *b, uint32_t terminals, int64_t rate_per_s,
-		      int64_t seconds, int64_t warmup_seconds);
+bool bench_ingest_run(struct bench *b, uint32_t terminals, int64_t rate_per_s, int64_t seconds,
+		      int64_t warmup_seconds);
 
 /* ---- bench_fanout.c ----------------------------------------------------- */
 
@@ -300,14 +298,14 @@ bool bench_fanout_run(struct bench *b, struct bench_maps *m, uint32_t rounds);
 /* ---- bench_flood.c ------------------------------------------------------ */
 
 struct bench_flood_options {
-	const char *config_path;     /* handed to the load generator */
-	uint32_t terminals;          /* the config's first T, at b->staff_port if set */
-	int64_t rate_per_s;          /* batches/s over all of them, both phases */
-	int64_t seconds;             /* measured seconds of each phase */
-	uint32_t maps;               /* map clients opened and held for the flood */
-	uint32_t map_addresses;      /* maps bind 127.0.0.2 .. 127.0.0.N+1 */
-	uint32_t churn_addresses;    /* churn binds 127.0.1.1 .. 127.0.1.N */
-	int64_t churn_per_s;         /* TCP connects (then closes) per second */
+	const char *config_path;  /* handed to the load generator */
+	uint32_t terminals;	  /* the config's first T, at b->staff_port if set */
+	int64_t rate_per_s;	  /* batches/s over all of them, both phases */
+	int64_t seconds;	  /* measured seconds of each phase */
+	uint32_t maps;		  /* map clients opened and held for the flood */
+	uint32_t map_addresses;	  /* maps bind 127.0.0.2 .. 127.0.0.N+1 */
+	uint32_t churn_addresses; /* churn binds 127.0.1.1 .. 127.0.1.N */
+	int64_t churn_per_s;	  /* TCP connects (then closes) per second */
 };
 
 /* The measuring side: terminals here, the load in a child process. */
@@ -321,10 +319,10 @@ bool bench_flood_load_run(struct bench *b, const struct bench_flood_options *o,
 
 struct bench_e2e_options {
 	const char *terminal_bin;
-	const char *terminal_id;     /* NULL: the config's last terminal */
+	const char *terminal_id; /* NULL: the config's last terminal */
 	int64_t batch_interval_ms;
-	uint32_t presses;            /* end to end presses; 0 skips */
-	bool footprint;              /* idle 10 s and 10 presses/s for 10 s */
+	uint32_t presses; /* end to end presses; 0 skips */
+	bool footprint;	  /* idle 10 s and 10 presses/s for 10 s */
 };
 
 bool bench_e2e_run(struct bench *b, const struct bench_e2e_options *o);
@@ -334,7 +332,7 @@ bool bench_e2e_run(struct bench *b, const struct bench_e2e_options *o);
 struct bench_restart_options {
 	const char *aggregator_bin;
 	const char *config_path;
-	const char *db_path;         /* NULL: in the workdir */
+	const char *db_path; /* NULL: in the workdir */
 	int64_t rows;
 	uint32_t runs;
 };

@@ -41,8 +41,8 @@ struct e2e {
 	struct bench_maps maps;
 	pid_t pid;
 	int stdin_fd;
-	int64_t presses;             /* written so far */
-	int64_t base_entered;        /* the area's entered before the first */
+	int64_t presses;      /* written so far */
+	int64_t base_entered; /* the area's entered before the first */
 	int64_t batch_interval_us;
 };
 
@@ -72,8 +72,8 @@ static bool wait_for_map(struct e2e *e)
 	bool done = bench_loop_run(e->b, map_has_all, e, deadline_us);
 	if (!done || e->maps.maps[0].state != BENCH_MAP_READY) {
 		hc_error("bench e2e: the map did not show press %" PRId64 " (it shows entered"
-			 " %" PRId64 ", expected %" PRId64 ")", e->presses,
-			 e->maps.maps[0].watched_entered, e->base_entered + e->presses);
+			 " %" PRId64 ", expected %" PRId64 ")",
+			 e->presses, e->maps.maps[0].watched_entered, e->base_entered + e->presses);
 		return false;
 	}
 	return true;
@@ -123,8 +123,8 @@ static bool measure_footprint(struct e2e *e)
 	if (!a.ok || !z.ok)
 		return false;
 	double busy_cpu = 100.0 * (double)(z.cpu_us - a.cpu_us) / (double)elapsed_us;
-	bench_figure(phase, "pressing_rss_kib", (double)z.rss_bytes / 1024.0, "KiB",
-		     "< 8192", z.rss_bytes < 8 * 1024 * 1024);
+	bench_figure(phase, "pressing_rss_kib", (double)z.rss_bytes / 1024.0, "KiB", "< 8192",
+		     z.rss_bytes < 8 * 1024 * 1024);
 	bench_figure(phase, "pressing_cpu_percent", busy_cpu, "%", "", -1);
 	bench_figure(phase, "peak_rss_kib", (double)z.rss_peak_bytes / 1024.0, "KiB", "", -1);
 	return wait_for_map(e);
@@ -146,11 +146,10 @@ static bool measure_end_to_end(struct e2e *e, uint32_t presses)
 	}
 	struct bench_summary s = bench_samples_summarize(&lat);
 	bench_figure(phase, "presses", (double)s.count, "presses", "", -1);
-	bench_figure(phase, "batch_interval_ms", (double)e->batch_interval_us / 1000.0, "ms",
-		     "", -1);
+	bench_figure(phase, "batch_interval_ms", (double)e->batch_interval_us / 1000.0, "ms", "",
+		     -1);
 	bench_figure(phase, "press_to_map_p50_ms", (double)s.p50 / 1000.0, "ms", "", -1);
-	bench_figure(phase, "press_to_map_p99_ms", (double)s.p99 / 1000.0, "ms",
-		     "", -1);
+	bench_figure(phase, "press_to_map_p99_ms", (double)s.p99 / 1000.0, "ms", "", -1);
 	bench_figure(phase, "press_to_map_max_ms", (double)s.max / 1000.0, "ms", "", -1);
 	bench_detail(phase, "press_to_map_ms", bench_summary_json(&s, 1000.0));
 	bench_samples_free(&lat);
@@ -163,8 +162,8 @@ static bool measure_end_to_end(struct e2e *e, uint32_t presses)
 static bool write_secret_file(const struct bench *b, const char *id, const char *path)
 {
 	char err[512];
-	struct hc_terminal_secrets *secrets =
-		hc_terminal_secrets_load(b->cfg->terminal_secrets, NULL, err, sizeof err);
+	struct hc_terminal_secrets *secrets = hc_terminal_secrets_load(b->cfg->terminal_secrets,
+								       NULL, err, sizeof err);
 	if (secrets == NULL)
 		return false;
 	const uint8_t *secret = hc_terminal_secrets_find(secrets, id);
@@ -221,10 +220,23 @@ bool bench_e2e_run(struct bench *b, const struct bench_e2e_options *o)
 	char secret_path[4200];
 	snprintf(secret_path, sizeof secret_path, "%s/e2e-%s.secret", b->workdir, tc->id);
 	bool enrolled = write_secret_file(b, tc->id, secret_path);
-	char *argv[] = { (char *)o->terminal_bin, "run", "--id", (char *)tc->id, "--url", url,
-			 "--journal", journal, "--batch-interval-ms", interval,
-			 "--input", "stdin", "--display", "none",
-			 enrolled ? "--secret-file" : NULL, secret_path, NULL };
+	char *argv[] = { (char *)o->terminal_bin,
+			 "run",
+			 "--id",
+			 (char *)tc->id,
+			 "--url",
+			 url,
+			 "--journal",
+			 journal,
+			 "--batch-interval-ms",
+			 interval,
+			 "--input",
+			 "stdin",
+			 "--display",
+			 "none",
+			 enrolled ? "--secret-file" : NULL,
+			 secret_path,
+			 NULL };
 	e.pid = bench_spawn(argv, &e.stdin_fd, log_path);
 	if (e.pid < 0)
 		goto done;

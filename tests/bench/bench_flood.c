@@ -47,7 +47,7 @@
 
 /* Churn connections opened in one loop turn at most, and open at once. */
 #define CHURN_PER_TURN_MAX 200
-#define CHURN_OPEN_MAX	   1024
+#define CHURN_OPEN_MAX 1024
 
 /* The load generator's nice value: on a test machine it shares the CPU
  * with the aggregator, which phones in a venue would not. */
@@ -85,7 +85,7 @@ static void churn_turn(struct churn *c, int64_t now_us)
 		int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 		if (fd < 0)
 			break;
-		struct sockaddr_in from = {.sin_family = AF_INET};
+		struct sockaddr_in from = { .sin_family = AF_INET };
 		uint32_t n = (uint32_t)(c->started % c->addresses);
 		from.sin_addr.s_addr = htonl((127u << 24) | (1u << 8) | (1u + n % 250u));
 		c->started++;

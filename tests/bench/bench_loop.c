@@ -152,8 +152,7 @@ void bench_loop_destroy(struct bench *b)
 	}
 }
 
-bool bench_loop_run(struct bench *b, bool (*done)(void *arg), void *arg,
-		    int64_t deadline_us)
+bool bench_loop_run(struct bench *b, bool (*done)(void *arg), void *arg, int64_t deadline_us)
 {
 	while (!b->interrupted) {
 		if (done != NULL && done(arg))
@@ -173,8 +172,7 @@ void bench_loop_idle(struct bench *b, int64_t duration_us)
 	bench_loop_run(b, NULL, NULL, hc_mono_us() + duration_us);
 }
 
-struct lws *bench_connect(struct bench *b, enum bench_proto proto, const char *path,
-			  void *user)
+struct lws *bench_connect(struct bench *b, enum bench_proto proto, const char *path, void *user)
 {
 	struct lws_client_connect_info ci;
 	memset(&ci, 0, sizeof ci);
@@ -219,8 +217,8 @@ bool bench_write_text(struct lws *wsi, const char *text, size_t len)
 	return lws_write(wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT) == (int)len;
 }
 
-bool bench_rx_feed(struct bench_rx *rx, struct lws *wsi, const void *in, size_t len,
-		   size_t cap_max, const char **out, size_t *out_len)
+bool bench_rx_feed(struct bench_rx *rx, struct lws *wsi, const void *in, size_t len, size_t cap_max,
+		   const char **out, size_t *out_len)
 {
 	bool final = lws_is_final_fragment(wsi);
 	if (final && rx->len == 0 && !rx->overflow) {

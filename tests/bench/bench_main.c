@@ -140,12 +140,39 @@ static bool parse_int(const char *text, int64_t min, int64_t max, int64_t *out)
 static bool parse_options(int argc, char **argv, struct options *o, bool *help)
 {
 	enum {
-		O_URL = 256, O_CONFIG, O_PID, O_JSON, O_WORKDIR, O_WINDOW, O_MAPS, O_ROUNDS,
-		O_TERMINALS, O_RATE, O_SECONDS, O_WARMUP, O_E2E, O_FOOTPRINT, O_INTERVAL,
-		O_TERMINAL_BIN, O_E2E_TERMINAL, O_RESTART_ROWS, O_RESTART_RUNS,
-		O_AGGREGATOR_BIN, O_RESTART_DB, O_VERBOSE, O_LOOP, O_HELP, O_FLOOD,
-		O_STAFF_URL, O_CA, O_FLOOD_MAPS, O_MAP_ADDRESSES, O_CHURN, O_CHURN_ADDRESSES,
-		O_FLOOD_LOAD, O_READY_FILE,
+		O_URL = 256,
+		O_CONFIG,
+		O_PID,
+		O_JSON,
+		O_WORKDIR,
+		O_WINDOW,
+		O_MAPS,
+		O_ROUNDS,
+		O_TERMINALS,
+		O_RATE,
+		O_SECONDS,
+		O_WARMUP,
+		O_E2E,
+		O_FOOTPRINT,
+		O_INTERVAL,
+		O_TERMINAL_BIN,
+		O_E2E_TERMINAL,
+		O_RESTART_ROWS,
+		O_RESTART_RUNS,
+		O_AGGREGATOR_BIN,
+		O_RESTART_DB,
+		O_VERBOSE,
+		O_LOOP,
+		O_HELP,
+		O_FLOOD,
+		O_STAFF_URL,
+		O_CA,
+		O_FLOOD_MAPS,
+		O_MAP_ADDRESSES,
+		O_CHURN,
+		O_CHURN_ADDRESSES,
+		O_FLOOD_LOAD,
+		O_READY_FILE,
 	};
 	static const struct option options[] = {
 		{ "url", required_argument, NULL, O_URL },
@@ -290,7 +317,8 @@ static bool parse_url(const char *url, struct bench *b)
 	snprintf(copy, sizeof copy, "%s", url);
 	if (lws_parse_uri(copy, &scheme, &host, &port, &path) != 0 ||
 	    (strcmp(scheme, "ws") != 0 && strcmp(scheme, "wss") != 0) || port <= 0) {
-		fprintf(stderr, "headcount-bench: --url %s: expected ws://HOST:PORT or wss://\n", url);
+		fprintf(stderr, "headcount-bench: --url %s: expected ws://HOST:PORT or wss://\n",
+			url);
 		return false;
 	}
 	if (strncmp(host, "127.", 4) != 0 && strcmp(host, "localhost") != 0 &&
@@ -298,7 +326,8 @@ static bool parse_url(const char *url, struct bench *b)
 		fprintf(stderr, "headcount-bench: --url %s: loopback addresses only\n", url);
 		return false;
 	}
-	snprintf(b->host, sizeof b->host, "%s", strcmp(host, "localhost") == 0 ? "127.0.0.1" : host);
+	snprintf(b->host, sizeof b->host, "%s",
+		 strcmp(host, "localhost") == 0 ? "127.0.0.1" : host);
 	b->port = port;
 	return true;
 }
@@ -362,12 +391,13 @@ static bool run_phases(struct bench *b, const struct options *o)
 		ok = bench_flood_run(b, &fo) && ok;
 	} else if (o->terminals > 0 && !b->interrupted) {
 		ok = bench_ingest_run(b, o->terminals, o->rate_per_s, o->seconds,
-				      o->warmup_seconds) && ok;
+				      o->warmup_seconds) &&
+		     ok;
 	}
 	if ((o->footprint || o->e2e_presses > 0) && !b->interrupted) {
 		struct bench_e2e_options eo = {
-			.terminal_bin = sibling(o->terminal_bin, "headcount-terminal",
-						terminal_bin, sizeof terminal_bin),
+			.terminal_bin = sibling(o->terminal_bin, "headcount-terminal", terminal_bin,
+						sizeof terminal_bin),
 			.terminal_id = o->e2e_terminal,
 			.batch_interval_ms = o->batch_interval_ms,
 			.presses = o->e2e_presses,
@@ -427,7 +457,8 @@ int main(int argc, char **argv)
 	if (!parse_url(o.url, &b))
 		return EXIT_USAGE;
 	if ((strncmp(o.url, "wss://", 6) == 0) != (o.ca != NULL)) {
-		fprintf(stderr, "headcount-bench: wss:// --url needs --ca PATH, ws:// takes none\n");
+		fprintf(stderr,
+			"headcount-bench: wss:// --url needs --ca PATH, ws:// takes none\n");
 		return EXIT_USAGE;
 	}
 	b.ca = o.ca;
@@ -470,7 +501,8 @@ int main(int argc, char **argv)
 	unsigned int fd_limit = bench_raise_fd_limit();
 	if (o.maps + o.terminals + (o.flood_load ? o.flood_maps + 1024 : 0) + 64 > fd_limit)
 		hc_warn("bench: %u descriptors allowed, %u connections asked for;"
-			" raise ulimit -n", fd_limit, o.maps + o.terminals);
+			" raise ulimit -n",
+			fd_limit, o.maps + o.terminals);
 	if (!bench_loop_init(&b, fd_limit, o.use_libev))
 		goto done;
 	bench_detail("bench", "loop", json_string(b.uses_libev ? "libev" : "poll"));

@@ -47,8 +47,7 @@ static void read_area(struct bench_map *p, const json_t *area, int64_t now_us)
 {
 	const char *id = json_string_value(json_object_get(area, "id"));
 	json_t *entered = json_object_get(area, "entered");
-	if (id == NULL || !json_is_integer(entered) ||
-	    strcmp(id, p->owner->watched_area) != 0)
+	if (id == NULL || !json_is_integer(entered) || strcmp(id, p->owner->watched_area) != 0)
 		return;
 	note_watched(p, (int64_t)json_integer_value(entered), now_us);
 }
@@ -102,8 +101,8 @@ static void on_gone(struct bench_map *p, bool failed)
 	p->wsi = NULL;
 }
 
-int bench_map_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
-		       void *in, size_t len)
+int bench_map_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+		       size_t len)
 {
 	struct bench_map *p = user;
 	const char *text;
@@ -121,19 +120,15 @@ int bench_map_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 				  &text_len))
 			on_message(p, text, text_len);
 		return 0;
-	case LWS_CALLBACK_CLIENT_CLOSED:
-		on_gone(p, false);
-		return 0;
-	default:
-		return 0;
+	case LWS_CALLBACK_CLIENT_CLOSED: on_gone(p, false); return 0;
+	default: return 0;
 	}
 }
 
 /* Starts handshakes until the window is full or all are started. */
 static void start_more(struct bench *b, struct bench_maps *m)
 {
-	while (m->next_to_start < m->count &&
-	       (int64_t)m->connecting < b->connect_window) {
+	while (m->next_to_start < m->count && (int64_t)m->connecting < b->connect_window) {
 		struct bench_map *p = &m->maps[m->next_to_start++];
 		p->state = BENCH_MAP_CONNECTING;
 		p->connect_start_us = hc_mono_us();
@@ -160,8 +155,7 @@ bool bench_maps_connect(struct bench *b, struct bench_maps *m, uint32_t count,
 		m->maps[i].owner = m;
 		m->maps[i].watched_entered = -1;
 	}
-	while (!b->interrupted && m->ready + m->failed < m->count &&
-	       hc_mono_us() < deadline_us) {
+	while (!b->interrupted && m->ready + m->failed < m->count && hc_mono_us() < deadline_us) {
 		start_more(b, m);
 		if (bench_service(b) < 0) {
 			hc_error("bench: lws_service failed");
@@ -187,8 +181,7 @@ void bench_maps_close(struct bench *b, struct bench_maps *m)
 {
 	for (uint32_t i = 0; i < m->count; i++)
 		if (m->maps[i].wsi != NULL)
-			lws_set_timeout(m->maps[i].wsi, PENDING_TIMEOUT_USER_OK,
-					LWS_TO_KILL_ASYNC);
+			lws_set_timeout(m->maps[i].wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 	int64_t end_us = hc_mono_us() + 3000000;
 	uint32_t next = 0;
 	while (!b->interrupted && hc_mono_us() < end_us) {
@@ -242,8 +235,7 @@ bool bench_storm_run(struct bench *b, struct bench_maps *m, uint32_t count)
 	bench_loop_idle(b, 1000000);
 
 	uint32_t failures = m->count - m->ready;
-	int64_t all_us = m->ready == m->count ? last_snapshot_us - start_us
-					      : settled_us - start_us;
+	int64_t all_us = m->ready == m->count ? last_snapshot_us - start_us : settled_us - start_us;
 	struct bench_summary hs = bench_samples_summarize(&handshake);
 	bench_samples_free(&handshake);
 
@@ -267,11 +259,10 @@ bool bench_storm_run(struct bench *b, struct bench_maps *m, uint32_t count)
 				     (double)before.rss_bytes / 1024.0, "KiB", "", -1);
 			bench_figure(phase, "aggregator_rss_after_kib",
 				     (double)after.rss_bytes / 1024.0, "KiB", "", -1);
-			bench_figure(phase, "rss_per_subscriber_bytes", per_map, "B",
-				     "<= 10240", per_map <= 10240.0);
+			bench_figure(phase, "rss_per_subscriber_bytes", per_map, "B", "<= 10240",
+				     per_map <= 10240.0);
 			bench_figure(phase, "aggregator_cpu_s",
-				     (double)(after.cpu_us - before.cpu_us) / 1e6, "s", "",
-				     -1);
+				     (double)(after.cpu_us - before.cpu_us) / 1e6, "s", "", -1);
 		}
 	}
 	struct bench_usage self = bench_proc_usage(getpid());

@@ -107,8 +107,8 @@ int64_t bench_self_cpu_us(void)
 	struct rusage ru;
 	if (getrusage(RUSAGE_SELF, &ru) != 0)
 		return 0;
-	return (int64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
-	       ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+	return (int64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 + ru.ru_utime.tv_usec +
+	       ru.ru_stime.tv_usec;
 }
 
 unsigned int bench_raise_fd_limit(void)
@@ -149,8 +149,7 @@ pid_t bench_spawn(char *const argv[], int *stdin_fd, const char *log_path)
 	} else {
 		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	}
-	posix_spawn_file_actions_addopen(&fa, 1, log_path,
-					 O_WRONLY | O_CREAT | O_APPEND, 0644);
+	posix_spawn_file_actions_addopen(&fa, 1, log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
 	posix_spawn_file_actions_adddup2(&fa, 1, 2);
 	int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
 	if (rc != 0) {

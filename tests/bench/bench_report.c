@@ -17,8 +17,8 @@
 #include "shared/log.h"
 #include "tests/bench/bench.h"
 
-static json_t *report_phases;   /* {"storm":{...}, ...} */
-static json_t *report_figures;  /* [{"phase","key","value","unit","target","met"}] */
+static json_t *report_phases;  /* {"storm":{...}, ...} */
+static json_t *report_figures; /* [{"phase","key","value","unit","target","met"}] */
 
 static bool report_ready(void)
 {
@@ -51,9 +51,9 @@ void bench_figure(const char *phase, const char *key, double value, const char *
 		  const char *target, int met)
 {
 	bench_detail(phase, key, json_real(value));
-	json_t *row = json_pack("{s:s, s:s, s:f, s:s, s:s, s:o}", "phase", phase, "key",
-				key, "value", value, "unit", unit, "target", target,
-				"met", met < 0 ? json_null() : json_boolean(met));
+	json_t *row = json_pack("{s:s, s:s, s:f, s:s, s:s, s:o}", "phase", phase, "key", key,
+				"value", value, "unit", unit, "target", target, "met",
+				met < 0 ? json_null() : json_boolean(met));
 	if (row == NULL || json_array_append_new(report_figures, row) != 0)
 		hc_error("bench: out of memory recording figure %s.%s", phase, key);
 }
@@ -62,11 +62,12 @@ void bench_report_print(void)
 {
 	if (!report_ready())
 		return;
-	printf("%-10s %-34s %14s %-8s %-14s %s\n", "phase", "figure", "value", "unit",
-	       "target", "met");
+	printf("%-10s %-34s %14s %-8s %-14s %s\n", "phase", "figure", "value", "unit", "target",
+	       "met");
 	size_t i;
 	json_t *row;
-	json_array_foreach(report_figures, i, row) {
+	json_array_foreach(report_figures, i, row)
+	{
 		json_t *met = json_object_get(row, "met");
 		double value = json_real_value(json_object_get(row, "value"));
 		char text[64];
@@ -79,7 +80,9 @@ void bench_report_print(void)
 		       json_string_value(json_object_get(row, "key")), text,
 		       json_string_value(json_object_get(row, "unit")),
 		       json_string_value(json_object_get(row, "target")),
-		       json_is_null(met) ? "" : json_is_true(met) ? "yes" : "NO");
+		       json_is_null(met)   ? ""
+		       : json_is_true(met) ? "yes"
+					   : "NO");
 	}
 	fflush(stdout);
 }
@@ -129,11 +132,10 @@ static json_t *machine_json(void)
 	if (uname(&u) != 0)
 		memset(&u, 0, sizeof u);
 	long pages = sysconf(_SC_PHYS_PAGES), page_bytes = sysconf(_SC_PAGESIZE);
-	return json_pack("{s:I, s:o, s:I, s:s, s:s, s:o}",
-			 "nproc", (json_int_t)sysconf(_SC_NPROCESSORS_ONLN),
-			 "cpu_model", cpuinfo_field("model name"),
-			 "memory_bytes", (json_int_t)pages * page_bytes,
-			 "kernel", u.release, "machine", u.machine,
+	return json_pack("{s:I, s:o, s:I, s:s, s:s, s:o}", "nproc",
+			 (json_int_t)sysconf(_SC_NPROCESSORS_ONLN), "cpu_model",
+			 cpuinfo_field("model name"), "memory_bytes",
+			 (json_int_t)pages * page_bytes, "kernel", u.release, "machine", u.machine,
 			 "debian_version", first_line_of("/etc/debian_version"));
 }
 

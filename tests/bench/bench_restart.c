@@ -30,13 +30,13 @@
 #define BENCH_RESTART_DEADLINE_US (60 * 1000000LL)
 
 struct http_probe {
-	bool finished;               /* answered, refused or closed */
-	bool open;                   /* the wsi exists */
-	int status;                  /* HTTP status, 0: none */
+	bool finished; /* answered, refused or closed */
+	bool open;     /* the wsi exists */
+	int status;    /* HTTP status, 0: none */
 };
 
-int bench_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
-			void *in, size_t len)
+int bench_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+			size_t len)
 {
 	struct http_probe *p = user;
 	(void)in;
@@ -51,13 +51,12 @@ int bench_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
 	case LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP:
 		p->status = (int)lws_http_client_http_response(wsi);
 		p->finished = true;
-		return -1;  /* the status is all we need */
+		return -1; /* the status is all we need */
 	case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
 		p->finished = true;
 		p->open = false;
 		return 0;
-	default:
-		return 0;
+	default: return 0;
 	}
 }
 
@@ -119,11 +118,13 @@ static bool exec_or_log(sqlite3 *db, const char *sql, const char *path)
 static bool insert_terminals(sqlite3 *db, const struct hc_venue_cfg *cfg, const char *path)
 {
 	sqlite3_stmt *st = NULL;
-	if (!exec_or_log(db, "CREATE TEMP TABLE bench_terminals (k INTEGER PRIMARY KEY,"
-			     " id TEXT, area TEXT, inc TEXT);", path))
+	if (!exec_or_log(db,
+			 "CREATE TEMP TABLE bench_terminals (k INTEGER PRIMARY KEY,"
+			 " id TEXT, area TEXT, inc TEXT);",
+			 path))
 		return false;
-	if (sqlite3_prepare_v2(db, "INSERT INTO temp.bench_terminals VALUES (?1,?2,?3,?4);",
-			       -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(db, "INSERT INTO temp.bench_terminals VALUES (?1,?2,?3,?4);", -1,
+			       &st, NULL) != SQLITE_OK) {
 		hc_error("bench restart: %s: prepare: %s", path, sqlite3_errmsg(db));
 		return false;
 	}
@@ -132,11 +133,14 @@ static bool insert_terminals(sqlite3 *db, const struct hc_venue_cfg *cfg, const 
 		hc_proto_format_incarnation(0x1000000000000000ULL + (uint64_t)i, inc);
 		sqlite3_reset(st);
 		if (sqlite3_bind_int(st, 1, i) != SQLITE_OK ||
-		    sqlite3_bind_text(st, 2, cfg->terminals[i].id, -1, SQLITE_STATIC) != SQLITE_OK ||
-		    sqlite3_bind_text(st, 3, cfg->terminals[i].area, -1, SQLITE_STATIC) != SQLITE_OK ||
+		    sqlite3_bind_text(st, 2, cfg->terminals[i].id, -1, SQLITE_STATIC) !=
+			    SQLITE_OK ||
+		    sqlite3_bind_text(st, 3, cfg->terminals[i].area, -1, SQLITE_STATIC) !=
+			    SQLITE_OK ||
 		    sqlite3_bind_text(st, 4, inc, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
 		    sqlite3_step(st) != SQLITE_DONE) {
-			hc_error("bench restart: %s: insert terminal: %s", path, sqlite3_errmsg(db));
+			hc_error("bench restart: %s: insert terminal: %s", path,
+				 sqlite3_errmsg(db));
 			sqlite3_finalize(st);
 			return false;
 		}
@@ -181,9 +185,9 @@ static bool generate_ledger(const struct hc_venue_cfg *cfg, const char *path, in
 		 " FROM c JOIN temp.bench_terminals t ON t.k = c.x / %" PRId64 ";",
 		 rows - 1, per_terminal, per_terminal, per_terminal, hc_wall_ms() - rows,
 		 per_terminal);
-	if (!exec_or_log(db, "PRAGMA synchronous=OFF;", path) ||
-	    !insert_terminals(db, cfg, path) || !exec_or_log(db, "BEGIN;", path) ||
-	    !exec_or_log(db, sql, path) || !exec_or_log(db, "COMMIT;", path) ||
+	if (!exec_or_log(db, "PRAGMA synchronous=OFF;", path) || !insert_terminals(db, cfg, path) ||
+	    !exec_or_log(db, "BEGIN;", path) || !exec_or_log(db, sql, path) ||
+	    !exec_or_log(db, "COMMIT;", path) ||
 	    !exec_or_log(db, "PRAGMA wal_checkpoint(TRUNCATE);", path))
 		goto done;
 	ok = true;
@@ -244,8 +248,14 @@ bool bench_restart_run(struct bench *b, const struct bench_restart_options *o)
 	for (uint32_t run = 0; run < o->runs && ok && !b->interrupted; run++) {
 		snprintf(log_path, sizeof log_path, "%s/restart-%u.log", b->workdir, run);
 		unlink(log_path);
-		char *argv[] = { (char *)o->aggregator_bin, "--config", (char *)o->config_path,
-				 "--db", db_path, "--listen", listen, NULL };
+		char *argv[] = { (char *)o->aggregator_bin,
+				 "--config",
+				 (char *)o->config_path,
+				 "--db",
+				 db_path,
+				 "--listen",
+				 listen,
+				 NULL };
 		int64_t start_us = hc_mono_us();
 		pid_t pid = bench_spawn(argv, NULL, log_path);
 		if (pid < 0)

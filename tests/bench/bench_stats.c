@@ -79,12 +79,8 @@ struct bench_summary bench_samples_summarize(struct bench_samples *s)
 
 json_t *bench_summary_json(const struct bench_summary *sum, double scale)
 {
-	return json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:f}",
-			 "count", (json_int_t)sum->count,
-			 "min", (double)sum->min / scale,
-			 "p50", (double)sum->p50 / scale,
-			 "p90", (double)sum->p90 / scale,
-			 "p99", (double)sum->p99 / scale,
-			 "max", (double)sum->max / scale,
-			 "mean", sum->mean / scale);
+	return json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:f}", "count", (json_int_t)sum->count,
+			 "min", (double)sum->min / scale, "p50", (double)sum->p50 / scale, "p90",
+			 (double)sum->p90 / scale, "p99", (double)sum->p99 / scale, "max",
+			 (double)sum->max / scale, "mean", sum->mean / scale);
 }

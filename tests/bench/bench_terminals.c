@@ -50,9 +50,8 @@ static bool send_hello(struct bench_term *t)
 	memset(&hello, 0, sizeof hello);
 	snprintf(hello.terminal, sizeof hello.terminal, "%s", t->id);
 	hello.incarnation = t->incarnation;
-	if (t->has_secret &&
-	    !(hello.has_proof = hc_tauth_hello_proof(t->secret, t->nonce, t->id, t->incarnation,
-						     hello.proof)))
+	if (t->has_secret && !(hello.has_proof = hc_tauth_hello_proof(t->secret, t->nonce, t->id,
+								      t->incarnation, hello.proof)))
 		return false;
 	char text[256];
 	size_t len = hc_proto_build_hello(text, sizeof text, &hello);
@@ -77,8 +76,8 @@ static bool send_batch(struct bench_term *t)
 	else
 		batch.exited = 1;
 	if (t->has_secret &&
-	    !(batch.has_mac = hc_tauth_batch_mac(t->secret, t->nonce, t->id, t->incarnation,
-						 &batch, batch.mac)))
+	    !(batch.has_mac = hc_tauth_batch_mac(t->secret, t->nonce, t->id, t->incarnation, &batch,
+						 batch.mac)))
 		return false;
 	char text[256];
 	size_t len = hc_proto_build_batch(text, sizeof text, &batch);
@@ -137,8 +136,7 @@ static void on_ack(struct bench_term *t, const struct hc_msg_ack *ack)
 			lws_callback_on_writable(t->wsi);
 		return;
 	}
-	hc_warn("bench terminal %s: ack of seq %" PRId64 " that is not in flight", t->id,
-		ack->seq);
+	hc_warn("bench terminal %s: ack of seq %" PRId64 " that is not in flight", t->id, ack->seq);
 }
 
 static void on_message(struct bench_term *t, const char *text, size_t len)
@@ -146,8 +144,8 @@ static void on_message(struct bench_term *t, const char *text, size_t len)
 	struct hc_msg msg;
 	struct hc_proto_error err;
 	if (!hc_proto_parse_from_aggregator(text, len, &msg, &err)) {
-		hc_warn("bench terminal %s: unreadable message (%d %s): %.*s", t->id,
-			(int)err.code, err.reason, (int)(len > 200 ? 200 : len), text);
+		hc_warn("bench terminal %s: unreadable message (%d %s): %.*s", t->id, (int)err.code,
+			err.reason, (int)(len > 200 ? 200 : len), text);
 		return;
 	}
 	switch (msg.type) {
@@ -166,9 +164,7 @@ static void on_message(struct bench_term *t, const char *text, size_t len)
 				lws_callback_on_writable(t->wsi);
 		}
 		break;
-	case HC_MSG_ACK:
-		on_ack(t, &msg.u.ack);
-		break;
+	case HC_MSG_ACK: on_ack(t, &msg.u.ack); break;
 	case HC_MSG_AREA: {
 		t->area_entered = msg.u.area.entered;
 		int64_t now_us = hc_mono_us();
@@ -176,8 +172,7 @@ static void on_message(struct bench_term *t, const char *text, size_t len)
 			t->owner->area_messages_in_window++;
 		break;
 	}
-	default:
-		break;
+	default: break;
 	}
 }
 
@@ -193,8 +188,8 @@ static void on_gone(struct bench_term *t)
 	t->wsi = NULL;
 }
 
-int bench_terminal_callback(struct lws *wsi, enum lws_callback_reasons reason,
-			    void *user, void *in, size_t len)
+int bench_terminal_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+			    size_t len)
 {
 	struct bench_term *t = user;
 	const char *text;
@@ -209,7 +204,7 @@ int bench_terminal_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		on_gone(t);
 		return 0;
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
-		t->state = BENCH_TERM_CHALLENGE;    /* the hello answers it */
+		t->state = BENCH_TERM_CHALLENGE; /* the hello answers it */
 		return 0;
 	case LWS_CALLBACK_CLIENT_WRITEABLE:
 		if (t->state == BENCH_TERM_HELLO) {
@@ -232,15 +227,12 @@ int bench_terminal_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		if (len >= 2) {
 			const unsigned char *c = in;
 			t->close_code = (uint16_t)(c[0] << 8 | c[1]);
-			hc_warn("bench terminal %s: closed by the aggregator with %u: %.*s",
-				t->id, t->close_code, (int)(len - 2), (const char *)in + 2);
+			hc_warn("bench terminal %s: closed by the aggregator with %u: %.*s", t->id,
+				t->close_code, (int)(len - 2), (const char *)in + 2);
 		}
 		return 0;
-	case LWS_CALLBACK_CLIENT_CLOSED:
-		on_gone(t);
-		return 0;
-	default:
-		return 0;
+	case LWS_CALLBACK_CLIENT_CLOSED: on_gone(t); return 0;
+	default: return 0;
 	}
 }
 
@@ -265,8 +257,8 @@ bool bench_terms_connect(struct bench *b, struct bench_terms *o, uint32_t count,
 		return false;
 	}
 	char err[PATH_MAX + 256];
-	struct hc_terminal_secrets *secrets =
-		hc_terminal_secrets_load(b->cfg->terminal_secrets, NULL, err, sizeof err);
+	struct hc_terminal_secrets *secrets = hc_terminal_secrets_load(b->cfg->terminal_secrets,
+								       NULL, err, sizeof err);
 	if (secrets == NULL) {
 		hc_error("bench: %s", err);
 		return false;
@@ -341,8 +333,8 @@ static bool all_acked(void *arg)
 	return true;
 }
 
-void bench_terms_pace(struct bench_terms *o, int64_t rate_per_s, int64_t start_us,
-		      int64_t now_us, int64_t *issued, uint32_t *cursor)
+void bench_terms_pace(struct bench_terms *o, int64_t rate_per_s, int64_t start_us, int64_t now_us,
+		      int64_t *issued, uint32_t *cursor)
 {
 	int64_t due_total = (int64_t)((double)rate_per_s * (double)(now_us - start_us) / 1e6);
 	for (; *issued < due_total; (*issued)++) {
@@ -351,8 +343,8 @@ void bench_terms_pace(struct bench_terms *o, int64_t rate_per_s, int64_t start_u
 	}
 }
 
-bool bench_ingest_run(struct bench *b, uint32_t terminals, int64_t rate_per_s,
-		      int64_t seconds, int64_t warmup_seconds)
+bool bench_ingest_run(struct bench *b, uint32_t terminals, int64_t rate_per_s, int64_t seconds,
+		      int64_t warmup_seconds)
 {
 	const char *phase = "ingest";
 	struct bench_terms o;
@@ -368,8 +360,8 @@ bool bench_ingest_run(struct bench *b, uint32_t terminals, int64_t rate_per_s,
 		goto fail;
 	uint32_t connected = o.ready;
 	if (connected == 0) {
-		hc_error("bench: no terminal connected; is the aggregator at %s:%d?",
-			 b->host, b->port);
+		hc_error("bench: no terminal connected; is the aggregator at %s:%d?", b->host,
+			 b->port);
 		goto fail;
 	}
 
@@ -454,17 +446,14 @@ bool bench_ingest_run(struct bench *b, uint32_t terminals, int64_t rate_per_s,
 	bench_detail(phase, "duplicate_acks", json_integer(duplicates));
 	bench_detail(phase, "samples_dropped", json_integer(o.ack_us.dropped));
 	bench_detail(phase, "bench_cpu_percent",
-		     json_real(100.0 * (double)(self_until_us - self_from_us) /
-			       (window_s * 1e6)));
+		     json_real(100.0 * (double)(self_until_us - self_from_us) / (window_s * 1e6)));
 	if (cpu_from.ok && cpu_until.ok && o.acked_in_window > 0) {
 		double cpu_s = (double)(cpu_until.cpu_us - cpu_from.cpu_us) / 1e6;
 		bench_figure(phase, "aggregator_cpu_ms_per_1000",
-			     cpu_s * 1000.0 / ((double)o.acked_in_window / 1000.0), "ms", "",
+			     cpu_s * 1000.0 / ((double)o.acked_in_window / 1000.0), "ms", "", -1);
+		bench_figure(phase, "aggregator_cpu_percent", 100.0 * cpu_s / window_s, "%", "",
 			     -1);
-		bench_figure(phase, "aggregator_cpu_percent", 100.0 * cpu_s / window_s, "%",
-			     "", -1);
-		bench_detail(phase, "aggregator_rss_kib",
-			     json_integer(cpu_until.rss_bytes / 1024));
+		bench_detail(phase, "aggregator_rss_kib", json_integer(cpu_until.rss_bytes / 1024));
 	}
 	bench_terms_close(b, &o);
 	bench_terms_free(&o);

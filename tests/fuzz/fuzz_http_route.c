@@ -41,7 +41,10 @@ static struct hc_http_route oracle(const char *path, bool is_get, bool stopping,
 		return (struct hc_http_route){ HC_HTTP_HEALTHZ, storage_failing ? 503 : 200, NULL };
 	if (strcmp(path, "/api/venue") == 0)
 		return (struct hc_http_route){ HC_HTTP_VENUE, 200, NULL };
-	return (struct hc_http_route){ HC_HTTP_ERROR, 404, "no such path; try /, /api/areas, /api/groups, /api/venue, /healthz or /metrics" };
+	return (struct hc_http_route){
+		HC_HTTP_ERROR, 404,
+		"no such path; try /, /api/areas, /api/groups, /api/venue, /healthz or /metrics"
+	};
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -75,9 +78,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		CHECK(is_get && !stopping && r.error == NULL);
 		const char *want = r.resource == HC_HTTP_AREAS	  ? "/api/areas"
-				   : r.resource == HC_HTTP_GROUPS  ? "/api/groups"
-				   : r.resource == HC_HTTP_VENUE   ? "/api/venue"
-								   : "/healthz";
+				   : r.resource == HC_HTTP_GROUPS ? "/api/groups"
+				   : r.resource == HC_HTTP_VENUE  ? "/api/venue"
+								  : "/healthz";
 		CHECK(r.resource == HC_HTTP_AREAS || r.resource == HC_HTTP_GROUPS ||
 		      r.resource == HC_HTTP_HEALTHZ || r.resource == HC_HTTP_VENUE);
 		CHECK(path_len == strlen(want) && memcmp(path, want, path_len) == 0);

@@ -56,8 +56,7 @@ static void check_reason_text(const char *reason)
 
 static bool adjustment_equal(const struct hc_adjustment *a, const struct hc_adjustment *b)
 {
-	if (a->has_capacity != b->has_capacity ||
-	    (a->has_capacity && a->capacity != b->capacity))
+	if (a->has_capacity != b->has_capacity || (a->has_capacity && a->capacity != b->capacity))
 		return false;
 	for (int k = 0; k < HC_THRESHOLD_KEY_COUNT; k++) {
 		if (a->has[k] != b->has[k] || (a->has[k] && a->value[k] != b->value[k]))
@@ -72,8 +71,12 @@ static void check_set_thresholds(const struct hc_sup_cmd *cmd)
 {
 	for (int g = 0; g <= 1; g++) {
 		struct hc_thresholds t = {
-			.moderate_at = 0.5, .crowded_at = 0.8, .full_at = 1.0,
-			.restrict_at = 1.0, .resume_at = 0.9, .hold_ms = 60000,
+			.moderate_at = 0.5,
+			.crowded_at = 0.8,
+			.full_at = 1.0,
+			.restrict_at = 1.0,
+			.resume_at = 0.9,
+			.hold_ms = 60000,
 		};
 		int64_t capacity = 300;
 		struct hc_thresholds t0 = t;
@@ -102,9 +105,7 @@ static void check_set_thresholds(const struct hc_sup_cmd *cmd)
 static void check_accepted(const struct hc_sup_cmd *cmd)
 {
 	switch (cmd->type) {
-	case HC_SUP_HELLO:
-		CHECK(hc_proto_valid_id(cmd->supervisor));
-		return;
+	case HC_SUP_HELLO: CHECK(hc_proto_valid_id(cmd->supervisor)); return;
 	case HC_SUP_PROOF:
 		CHECK(strlen(cmd->proof) == HC_PROOF_HEX_LEN);
 		for (size_t i = 0; i < HC_PROOF_HEX_LEN; i++)
@@ -168,8 +169,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		      err.code == HC_CLOSE_OUT_OF_RANGE || err.code == HC_CLOSE_AUTH_FAILED);
 		check_printable(err.reason, sizeof err.reason, 120);
 		break;
-	default:
-		CHECK(!"verdict out of range");
+	default: CHECK(!"verdict out of range");
 	}
 	return 0;
 }

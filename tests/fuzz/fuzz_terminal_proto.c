@@ -100,9 +100,7 @@ static void round_trip(const struct hc_msg *m, bool from_terminal)
 		CHECK(back.u.ack.seq == m->u.ack.seq);
 		CHECK(back.u.ack.duplicate == m->u.ack.duplicate);
 		break;
-	case HC_MSG_AREA:
-		check_area_equal(&back.u.area, &m->u.area);
-		break;
+	case HC_MSG_AREA: check_area_equal(&back.u.area, &m->u.area); break;
 	case HC_MSG_CHALLENGE:
 		CHECK(memcmp(back.u.challenge.nonce, m->u.challenge.nonce,
 			     sizeof m->u.challenge.nonce) == 0);
@@ -114,9 +112,7 @@ static void round_trip(const struct hc_msg *m, bool from_terminal)
 static void check_ranges(const struct hc_msg *m)
 {
 	switch (m->type) {
-	case HC_MSG_HELLO:
-		CHECK(hc_proto_valid_id(m->u.hello.terminal));
-		break;
+	case HC_MSG_HELLO: CHECK(hc_proto_valid_id(m->u.hello.terminal)); break;
 	case HC_MSG_BATCH:
 		CHECK(m->u.batch.seq >= 1 && m->u.batch.seq <= HC_SEQ_MAX);
 		CHECK(m->u.batch.entered >= 0 && m->u.batch.entered <= HC_BATCH_DELTA_MAX);
@@ -127,9 +123,7 @@ static void check_ranges(const struct hc_msg *m)
 		CHECK(hc_proto_valid_id(m->u.welcome.terminal));
 		CHECK(hc_proto_valid_id(m->u.welcome.area));
 		break;
-	case HC_MSG_ACK:
-		CHECK(m->u.ack.seq >= 1 && m->u.ack.seq <= HC_SEQ_MAX);
-		break;
+	case HC_MSG_ACK: CHECK(m->u.ack.seq >= 1 && m->u.ack.seq <= HC_SEQ_MAX); break;
 	case HC_MSG_AREA: {
 		const struct hc_area_state *a = &m->u.area;
 		CHECK(hc_proto_valid_id(a->id));
@@ -141,8 +135,7 @@ static void check_ranges(const struct hc_msg *m)
 		CHECK((unsigned)a->level <= HC_LEVEL_FULL);
 		break;
 	}
-	case HC_MSG_CHALLENGE:
-		break;                   /* any 32 bytes */
+	case HC_MSG_CHALLENGE: break; /* any 32 bytes */
 	}
 }
 
@@ -177,8 +170,8 @@ static void one_direction(const uint8_t *data, size_t size, bool from_terminal)
 	struct hc_proto_error err;
 	memset(&err, 0, sizeof err);
 	bool ok = from_terminal
-		? hc_proto_parse_from_terminal((const char *)data, size, &m, &err)
-		: hc_proto_parse_from_aggregator((const char *)data, size, &m, &err);
+			  ? hc_proto_parse_from_terminal((const char *)data, size, &m, &err)
+			  : hc_proto_parse_from_aggregator((const char *)data, size, &m, &err);
 	if (!ok) {
 		check_refusal_code(err.code);
 		check_reason(&err);

@@ -91,7 +91,8 @@ static void round_trip(const struct hc_term_settings *s)
 		return;
 	for (int k = 0; k < HC_HW_KEY_COUNT; k++)
 		if (s->hw[k][0] != '\0' &&
-		    !put(text, sizeof text, &len, hc_term_hw_key_name((enum hc_term_hw_key)k), s->hw[k]))
+		    !put(text, sizeof text, &len, hc_term_hw_key_name((enum hc_term_hw_key)k),
+			 s->hw[k]))
 			return;
 	if ((s->secret[0] != '\0' && !put(text, sizeof text, &len, "secret", s->secret)) ||
 	    (s->secret_file[0] != '\0' &&

@@ -90,20 +90,25 @@ static void digest_add(int64_t a, int64_t b, int64_t c)
 /* ---- fault rates (per step, parts per million) ------------------------ */
 
 struct faults {
-	uint32_t press;           /* a press at a terminal */
-	uint32_t drop;            /* a message is lost */
-	uint32_t duplicate;       /* a message arrives twice */
+	uint32_t press;	    /* a press at a terminal */
+	uint32_t drop;	    /* a message is lost */
+	uint32_t duplicate; /* a message arrives twice */
 	uint32_t crash_terminal;
 	uint32_t crash_aggregator;
-	uint32_t partition;       /* a terminal's link goes down for a while */
-	uint32_t store_fail;      /* a group commit fails */
-	int64_t delay_ms_max;     /* message delay 1..this: reordering */
+	uint32_t partition;   /* a terminal's link goes down for a while */
+	uint32_t store_fail;  /* a group commit fails */
+	int64_t delay_ms_max; /* message delay 1..this: reordering */
 };
 
 static const struct faults faults_on = {
-	.press = 50000, .drop = 30000, .duplicate = 30000,
-	.crash_terminal = 100, .crash_aggregator = 300, .partition = 150,
-	.store_fail = 20000, .delay_ms_max = 80,
+	.press = 50000,
+	.drop = 30000,
+	.duplicate = 30000,
+	.crash_terminal = 100,
+	.crash_aggregator = 300,
+	.partition = 150,
+	.store_fail = 20000,
+	.delay_ms_max = 80,
 };
 
 static const struct faults faults_off = { .delay_ms_max = 20 };
@@ -114,12 +119,12 @@ enum msg_kind { MSG_BATCH, MSG_ACK };
 
 struct msg {
 	int64_t deliver_at_ms;
-	uint64_t order;           /* tie-break: deterministic FIFO */
+	uint64_t order; /* tie-break: deterministic FIFO */
 	enum msg_kind kind;
 	uint32_t terminal;
 	uint64_t incarnation;
 	int64_t seq, entered, exited;
-	bool duplicate;           /* ack: "was applied before" */
+	bool duplicate; /* ack: "was applied before" */
 };
 
 /* Messages in flight: a binary min-heap on (deliver_at_ms, order). */
@@ -181,17 +186,17 @@ struct journal_batch {
 struct journal {
 	uint64_t incarnation;
 	int64_t pressed_in, pressed_out;
-	int64_t batch_count;          /* batches are seq 1..batch_count */
+	int64_t batch_count; /* batches are seq 1..batch_count */
 	struct journal_batch *batches;
 	size_t batch_cap;
 };
 
 struct terminal {
 	struct journal journal;
-	struct hc_outbox outbox;      /* volatile: rebuilt from the journal */
-	bool up;                      /* process running */
+	struct hc_outbox outbox; /* volatile: rebuilt from the journal */
+	bool up;		 /* process running */
 	bool link_up;
-	int64_t down_until_ms;        /* crashed or partitioned until */
+	int64_t down_until_ms; /* crashed or partitioned until */
 	uint32_t area;
 };
 
@@ -206,7 +211,7 @@ struct stored_row {
 };
 
 struct store {
-	struct stored_row *rows;      /* open addressing, power of two */
+	struct stored_row *rows; /* open addressing, power of two */
 	size_t cap, count;
 	int64_t area_in[AREAS], area_out[AREAS];
 	int64_t term_in[TERMINALS], term_out[TERMINALS];
@@ -242,8 +247,7 @@ static void violated(struct world *w, const char *what)
 {
 	if (!w->failed) {
 		w->failed = true;
-		snprintf(w->failure, sizeof w->failure, "t=%" PRId64 "ms: %s",
-			 w->now_ms, what);
+		snprintf(w->failure, sizeof w->failure, "t=%" PRId64 "ms: %s", w->now_ms, what);
 	}
 }
 
@@ -257,9 +261,8 @@ static size_t store_slot(const struct store *s, uint32_t t, uint64_t inc, int64_
 	uint64_t h = (uint64_t)seq * 0x9e3779b97f4a7c15ULL ^ inc ^ ((uint64_t)t << 48);
 	h ^= h >> 29;
 	size_t i = (size_t)h & (s->cap - 1);
-	while (s->rows[i].used && !(s->rows[i].terminal == t &&
-				     s->rows[i].incarnation == inc &&
-				     s->rows[i].seq == seq))
+	while (s->rows[i].used && !(s->rows[i].terminal == t && s->rows[i].incarnation == inc &&
+				    s->rows[i].seq == seq))
 		i = (i + 1) & (s->cap - 1);
 	return i;
 }
@@ -305,8 +308,8 @@ static bool store_insert(struct store *s, const struct hc_ledger_row *r)
 		s->term_out[r->terminal_index] += r->exited;
 		return true;
 	}
-	s->rows[i] = (struct stored_row){ true, r->terminal_index, r->incarnation,
-					  r->seq, r->area_index, r->entered, r->exited };
+	s->rows[i] = (struct stored_row){ true,		 r->terminal_index, r->incarnation, r->seq,
+					  r->area_index, r->entered,	    r->exited };
 	s->count++;
 	s->area_in[r->area_index] += r->entered;
 	s->area_out[r->area_index] += r->exited;
@@ -334,8 +337,9 @@ static void send_msg(struct world *w, struct msg m)
 
 static void send_ack(struct world *w, uint32_t t, uint64_t inc, int64_t seq, bool dup)
 {
-	struct msg m = { .kind = MSG_ACK, .terminal = t, .incarnation = inc,
-			 .seq = seq, .duplicate = dup };
+	struct msg m = {
+		.kind = MSG_ACK, .terminal = t, .incarnation = inc, .seq = seq, .duplicate = dup
+	};
 	send_msg(w, m);
 }
 
@@ -347,9 +351,12 @@ static void aggregator_start(struct world *w)
 		if (!r->used)
 			continue;
 		struct hc_ledger_row row = {
-			.terminal_index = r->terminal, .area_index = r->area,
-			.incarnation = r->incarnation, .seq = r->seq,
-			.entered = r->entered, .exited = r->exited,
+			.terminal_index = r->terminal,
+			.area_index = r->area,
+			.incarnation = r->incarnation,
+			.seq = r->seq,
+			.entered = r->entered,
+			.exited = r->exited,
 		};
 		hc_ledger_load_row(w->ledger, &row);
 	}
@@ -371,9 +378,13 @@ static void aggregator_crash(struct world *w)
 static void aggregator_receive_batch(struct world *w, const struct msg *m)
 {
 	struct hc_ledger_row row = {
-		.terminal_index = m->terminal, .area_index = w->term[m->terminal].area,
-		.incarnation = m->incarnation, .seq = m->seq,
-		.entered = m->entered, .exited = m->exited, .received_at_ms = w->now_ms,
+		.terminal_index = m->terminal,
+		.area_index = w->term[m->terminal].area,
+		.incarnation = m->incarnation,
+		.seq = m->seq,
+		.entered = m->entered,
+		.exited = m->exited,
+		.received_at_ms = w->now_ms,
 	};
 	enum hc_ledger_verdict v = hc_ledger_receive(w->ledger, &row);
 	digest_add(2, m->seq, v);
@@ -418,8 +429,8 @@ static void aggregator_finish_commit(struct world *w)
 	hc_ledger_commit_done(w->ledger, true, w->job_inserted);
 	digest_add(3, (int64_t)w->job_len, 1);
 	for (size_t i = 0; i < w->job_len; i++)
-		send_ack(w, w->job[i].terminal_index, w->job[i].incarnation,
-			 w->job[i].seq, !w->job_inserted[i]);
+		send_ack(w, w->job[i].terminal_index, w->job[i].incarnation, w->job[i].seq,
+			 !w->job_inserted[i]);
 }
 
 /* ---- terminal edge ---------------------------------------------------- */
@@ -452,13 +463,14 @@ static void terminal_start(struct world *w, uint32_t t)
 			acked_in += b->entered;
 			acked_out += b->exited;
 		} else if (n < HC_OUTBOX_UNACKED_MAX) {
-			unacked[n++] = (struct hc_outbox_batch){ .seq = s, .entered = b->entered, .exited = b->exited };
+			unacked[n++] = (struct hc_outbox_batch){ .seq = s,
+								 .entered = b->entered,
+								 .exited = b->exited };
 		}
 	}
 	hc_outbox_init(&tm->outbox, 200, 1000, w->now_ms);
-	hc_outbox_restore(&tm->outbox, j->batch_count + 1,
-			  j->pressed_in - batched_in, j->pressed_out - batched_out,
-			  acked_in, acked_out, unacked, n);
+	hc_outbox_restore(&tm->outbox, j->batch_count + 1, j->pressed_in - batched_in,
+			  j->pressed_out - batched_out, acked_in, acked_out, unacked, n);
 	tm->up = true;
 	tm->link_up = false;
 	tm->down_until_ms = w->now_ms + rng_range(0, 300); /* connecting */
@@ -506,9 +518,12 @@ static void terminal_send(struct world *w, uint32_t t)
 	struct terminal *tm = &w->term[t];
 	const struct hc_outbox_batch *b;
 	while ((b = hc_outbox_next_send(&tm->outbox, w->now_ms)) != NULL) {
-		struct msg m = { .kind = MSG_BATCH, .terminal = t,
-				 .incarnation = tm->journal.incarnation, .seq = b->seq,
-				 .entered = b->entered, .exited = b->exited };
+		struct msg m = { .kind = MSG_BATCH,
+				 .terminal = t,
+				 .incarnation = tm->journal.incarnation,
+				 .seq = b->seq,
+				 .entered = b->entered,
+				 .exited = b->exited };
 		send_msg(w, m);
 		w->st.resends++;
 	}
@@ -630,7 +645,9 @@ static void check_final(struct world *w)
 	for (uint32_t t = 0; t < TERMINALS; t++) {
 		const struct journal *j = &w->term[t].journal;
 		if (w->store.term_in[t] != j->pressed_in || w->store.term_out[t] != j->pressed_out)
-			violated(w, "after draining, a terminal's journal differs from its stored rows");
+			violated(
+				w,
+				"after draining, a terminal's journal differs from its stored rows");
 	}
 	for (uint32_t a = 0; a < AREAS; a++) {
 		int64_t in, out;
@@ -651,8 +668,8 @@ static void step(struct world *w, bool pressing)
 }
 
 /* Runs one seed; returns true when every invariant held. */
-static bool run_seed(uint64_t seed, int64_t presses_target, enum plant plant,
-		     struct stats *total, bool verbose)
+static bool run_seed(uint64_t seed, int64_t presses_target, enum plant plant, struct stats *total,
+		     bool verbose)
 {
 	static struct world w;
 	memset(&w, 0, sizeof w);
@@ -676,7 +693,9 @@ static bool run_seed(uint64_t seed, int64_t presses_target, enum plant plant,
 	int64_t quiesce_end = w.now_ms + QUIESCE_MS_MAX;
 	while (!w.failed && !drained(&w)) {
 		if (w.now_ms > quiesce_end) {
-			violated(&w, "did not drain within 600 s of simulated time after faults stopped");
+			violated(
+				&w,
+				"did not drain within 600 s of simulated time after faults stopped");
 			break;
 		}
 		step(&w, false);
@@ -685,16 +704,15 @@ static bool run_seed(uint64_t seed, int64_t presses_target, enum plant plant,
 		check_final(&w);
 
 	if (verbose || w.failed)
-		printf("seed=%" PRIu64 " presses=%" PRId64 " batches=%" PRId64
-		       " commits=%" PRId64 " acks=%" PRId64 " dup_acks=%" PRId64
-		       " drops=%" PRId64 " dups=%" PRId64 " partitions=%" PRId64
-		       " kills_terminal=%" PRId64 " kills_aggregator=%" PRId64
-		       " store_fails=%" PRId64 " sim_s=%" PRId64 " digest=%016" PRIx64 " %s%s\n",
-		       seed, w.st.presses, w.st.batches, w.st.commits, w.st.acks,
-		       w.st.dup_acks, w.st.drops, w.st.dups, w.st.partitions,
-		       w.st.kills_terminal, w.st.kills_aggregator, w.st.store_fails,
-		       w.now_ms / 1000, digest, w.failed ? "FAILED: " : "ok",
-		       w.failed ? w.failure : "");
+		printf("seed=%" PRIu64 " presses=%" PRId64 " batches=%" PRId64 " commits=%" PRId64
+		       " acks=%" PRId64 " dup_acks=%" PRId64 " drops=%" PRId64 " dups=%" PRId64
+		       " partitions=%" PRId64 " kills_terminal=%" PRId64
+		       " kills_aggregator=%" PRId64 " store_fails=%" PRId64 " sim_s=%" PRId64
+		       " digest=%016" PRIx64 " %s%s\n",
+		       seed, w.st.presses, w.st.batches, w.st.commits, w.st.acks, w.st.dup_acks,
+		       w.st.drops, w.st.dups, w.st.partitions, w.st.kills_terminal,
+		       w.st.kills_aggregator, w.st.store_fails, w.now_ms / 1000, digest,
+		       w.failed ? "FAILED: " : "ok", w.failed ? w.failure : "");
 	total->presses += w.st.presses;
 	total->kills_terminal += w.st.kills_terminal;
 	total->kills_aggregator += w.st.kills_aggregator;
@@ -710,15 +728,14 @@ static bool run_seed(uint64_t seed, int64_t presses_target, enum plant plant,
 /* Prints the usage to out and exits with status (0 for --help). */
 static void usage_exit(FILE *out, int status)
 {
-	fprintf(out,
-		"usage: headcount-sim [--seed S] [--seeds N] [--presses N]\n"
-		"                     [--plant ack-before-commit|apply-duplicate] [--ci]\n"
-		"  --seed S     first seed (default 1); one seed replays exactly\n"
-		"  --seeds N    how many consecutive seeds (default 1)\n"
-		"  --presses N  presses per seed (default 25000)\n"
-		"  --plant BUG  plant a bug in the simulated edge; exit 0 only if caught\n"
-		"  --ci         100 seeds x 25,000 presses (2,500,000 presses)\n"
-		"  --help, --version\n");
+	fprintf(out, "usage: headcount-sim [--seed S] [--seeds N] [--presses N]\n"
+		     "                     [--plant ack-before-commit|apply-duplicate] [--ci]\n"
+		     "  --seed S     first seed (default 1); one seed replays exactly\n"
+		     "  --seeds N    how many consecutive seeds (default 1)\n"
+		     "  --presses N  presses per seed (default 25000)\n"
+		     "  --plant BUG  plant a bug in the simulated edge; exit 0 only if caught\n"
+		     "  --ci         100 seeds x 25,000 presses (2,500,000 presses)\n"
+		     "  --help, --version\n");
 	exit(status);
 }
 
@@ -773,11 +790,10 @@ int main(int argc, char **argv)
 		if (plant != PLANT_NONE && failed)
 			break;
 	}
-	printf("sim: %" PRId64 " seeds, %" PRId64 " presses, %" PRId64
-	       " terminal kills, %" PRId64 " aggregator kills, %" PRId64
-	       " duplicates refused, %" PRId64 " seeds failed\n",
-	       seeds, total.presses, total.kills_terminal, total.kills_aggregator,
-	       total.dup_acks, failed);
+	printf("sim: %" PRId64 " seeds, %" PRId64 " presses, %" PRId64 " terminal kills, %" PRId64
+	       " aggregator kills, %" PRId64 " duplicates refused, %" PRId64 " seeds failed\n",
+	       seeds, total.presses, total.kills_terminal, total.kills_aggregator, total.dup_acks,
+	       failed);
 	if (plant != PLANT_NONE) {
 		printf("planted bug %s\n", failed ? "caught" : "NOT caught");
 		return failed ? 0 : 1;

@@ -66,8 +66,8 @@
 struct chunk {
 	unsigned char *data;
 	size_t len;
-	size_t off;                  /* bytes of it already written */
-	int64_t ready_at_ms;         /* monotonic time it may be written */
+	size_t off;	     /* bytes of it already written */
+	int64_t ready_at_ms; /* monotonic time it may be written */
 };
 
 /* Bytes flowing from one socket to the other: a bounded FIFO of chunks. */
@@ -75,8 +75,8 @@ struct direction {
 	struct chunk q[CHUNKS_MAX];
 	size_t head;
 	size_t count;
-	bool eof;                    /* the source said EOF */
-	bool shut;                   /* EOF passed on with shutdown(SHUT_WR) */
+	bool eof;  /* the source said EOF */
+	bool shut; /* EOF passed on with shutdown(SHUT_WR) */
 };
 
 struct conn {
@@ -84,10 +84,10 @@ struct conn {
 	uint64_t id;
 	int client_fd;
 	int upstream_fd;
-	bool connecting;             /* upstream connect() in progress */
-	bool cut_armed;              /* reset-mid-frame pending */
-	struct direction up;         /* client -> upstream */
-	struct direction down;       /* upstream -> client */
+	bool connecting;       /* upstream connect() in progress */
+	bool cut_armed;	       /* reset-mid-frame pending */
+	struct direction up;   /* client -> upstream */
+	struct direction down; /* upstream -> client */
 };
 
 struct counters {
@@ -182,8 +182,8 @@ static int listen_on(uint16_t port)
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-	    bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
-	    listen(fd, 64) != 0 || !set_nonblocking(fd)) {
+	    bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 64) != 0 ||
+	    !set_nonblocking(fd)) {
 		say("error listen 127.0.0.1:%u: %s", port, strerror(errno));
 		close(fd);
 		return -1;
@@ -197,8 +197,7 @@ static int connect_upstream(bool *in_progress)
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	if (fd < 0)
 		return -1;
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_port = htons(target_port) };
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(target_port) };
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (!set_nonblocking(fd)) {
 		close(fd);
@@ -291,8 +290,8 @@ static bool read_into(int fd, struct direction *d, int64_t now_ms)
 
 /* Writes ready chunks of d to fd. Returns false when the pair must end:
  * a write error, or a reset-mid-frame cut (then *cut is set). */
-static bool write_from(struct conn *c, int fd, struct direction *d,
-		       uint64_t *bytes, int64_t now_ms, bool *cut)
+static bool write_from(struct conn *c, int fd, struct direction *d, uint64_t *bytes, int64_t now_ms,
+		       bool *cut)
 {
 	while (d->count > 0) {
 		struct chunk *ch = &d->q[d->head];
@@ -307,8 +306,7 @@ static bool write_from(struct conn *c, int fd, struct direction *d,
 		if (want > 0) {
 			ssize_t n = write(fd, ch->data + ch->off, want);
 			if (n < 0)
-				return errno == EAGAIN || errno == EWOULDBLOCK ||
-				       errno == EINTR;
+				return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
 			ch->off += (size_t)n;
 			*bytes += (uint64_t)n;
 			if ((size_t)n < want)
@@ -464,14 +462,12 @@ static void service_conn(struct conn *c, short crev, short urev, int64_t now_ms)
 	}
 	if (!stalled) {
 		if ((crev & (POLLIN | POLLHUP | POLLERR)) && !c->up.eof &&
-		    c->up.count < CHUNKS_MAX &&
-		    !read_into(c->client_fd, &c->up, now_ms)) {
+		    c->up.count < CHUNKS_MAX && !read_into(c->client_fd, &c->up, now_ms)) {
 			conn_end(c, true, "client read error");
 			return;
 		}
 		if ((urev & (POLLIN | POLLHUP | POLLERR)) && !c->down.eof &&
-		    c->down.count < CHUNKS_MAX &&
-		    !read_into(c->upstream_fd, &c->down, now_ms)) {
+		    c->down.count < CHUNKS_MAX && !read_into(c->upstream_fd, &c->down, now_ms)) {
 			conn_end(c, true, "upstream read error");
 			return;
 		}
@@ -627,7 +623,7 @@ int main(int argc, char **argv)
 	say("counters accepted=%" PRIu64 " refused=%" PRIu64 " resets=%" PRIu64
 	    " cut_mid_frame=%" PRIu64 " bytes_up=%" PRIu64 " bytes_down=%" PRIu64
 	    " delayed_chunks=%" PRIu64,
-	    ctr.accepted, ctr.refused, ctr.resets, ctr.cut_mid_frame,
-	    ctr.bytes_up, ctr.bytes_down, ctr.delayed_chunks);
+	    ctr.accepted, ctr.refused, ctr.resets, ctr.cut_mid_frame, ctr.bytes_up, ctr.bytes_down,
+	    ctr.delayed_chunks);
 	return 0;
 }

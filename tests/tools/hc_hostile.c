@@ -62,12 +62,12 @@
 static const char ws_key[] = "dGhlIHNhbXBsZSBub25jZQ==";
 
 enum step_kind {
-	STEP_SEND,          /* write out[off, off+len) */
-	STEP_DRIBBLE,       /* the same, one byte every ms */
-	STEP_AWAIT_101,     /* wait for the response headers; not 101: read on */
-	STEP_SLEEP,         /* wait ms */
-	STEP_RST,           /* SO_LINGER 0 and close: the peer sees RST */
-	STEP_CLOSE,         /* plain close (FIN) */
+	STEP_SEND,	/* write out[off, off+len) */
+	STEP_DRIBBLE,	/* the same, one byte every ms */
+	STEP_AWAIT_101, /* wait for the response headers; not 101: read on */
+	STEP_SLEEP,	/* wait ms */
+	STEP_RST,	/* SO_LINGER 0 and close: the peer sees RST */
+	STEP_CLOSE,	/* plain close (FIN) */
 };
 
 struct step {
@@ -79,15 +79,15 @@ struct step {
 
 /* What a mode expects of every connection. */
 struct expect {
-	bool we_close;              /* the mode closes itself: nothing to read */
-	bool ended;                 /* the server must end the connection */
-	int32_t status[4];          /* allowed first HTTP status (0 ends list) */
-	bool any_status_or_none;    /* no status check */
-	int32_t close[4];           /* allowed close codes; -1: none received */
+	bool we_close;		 /* the mode closes itself: nothing to read */
+	bool ended;		 /* the server must end the connection */
+	int32_t status[4];	 /* allowed first HTTP status (0 ends list) */
+	bool any_status_or_none; /* no status check */
+	int32_t close[4];	 /* allowed close codes; -1: none received */
 	bool any_close;
-	uint32_t responses_min;     /* HTTP responses at least */
+	uint32_t responses_min; /* HTTP responses at least */
 	uint32_t pongs_min;
-	bool no_passwd;             /* never any /etc/passwd content */
+	bool no_passwd; /* never any /etc/passwd content */
 };
 
 struct conn {
@@ -95,26 +95,26 @@ struct conn {
 	bool active;
 	uint32_t index;
 	int64_t started_ms;
-	int64_t end_ms;             /* per-connection limit */
-	int64_t wake_ms;            /* next dribble byte or end of sleep; 0 none */
+	int64_t end_ms;	 /* per-connection limit */
+	int64_t wake_ms; /* next dribble byte or end of sleep; 0 none */
 	struct step steps[STEPS_MAX];
 	uint32_t step_count;
 	uint32_t step;
-	uint32_t step_done;         /* bytes of the current step written */
+	uint32_t step_done; /* bytes of the current step written */
 	uint8_t *out;
 	size_t out_len;
 	size_t out_cap;
 	bool connected;
 	size_t in_len;
 	bool headers_seen;
-	bool upgraded;              /* got 101: what follows is frames */
-	size_t frames_at;           /* where frames start in in[] */
-	int32_t status;             /* first response's status, 0 none */
+	bool upgraded;	  /* got 101: what follows is frames */
+	size_t frames_at; /* where frames start in in[] */
+	int32_t status;	  /* first response's status, 0 none */
 	uint32_t responses;
-	int32_t close_code;         /* -1: no close frame */
+	int32_t close_code; /* -1: no close frame */
 	uint32_t pongs;
 	bool passwd_seen;
-	uint8_t in[IN_BYTES_MAX];   /* last: launch() clears what precedes it */
+	uint8_t in[IN_BYTES_MAX]; /* last: launch() clears what precedes it */
 };
 
 struct tally {
@@ -192,8 +192,7 @@ static bool out_reserve(struct conn *c, size_t more)
 	return true;
 }
 
-static void add_step(struct conn *c, enum step_kind kind, uint32_t off, uint32_t len,
-		     uint32_t ms)
+static void add_step(struct conn *c, enum step_kind kind, uint32_t off, uint32_t len, uint32_t ms)
 {
 	if (c->step_count == STEPS_MAX) {
 		fprintf(stderr, "hc_hostile: internal: too many steps\n");
@@ -248,9 +247,11 @@ static const char *subprotocol(void)
  * with_key false: no Sec-WebSocket-Key). */
 static uint32_t put_upgrade(struct conn *c, const char *proto, bool with_key, bool finished)
 {
-	uint32_t from = putf(c, "GET / HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+	uint32_t from = putf(c,
+			     "GET / HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
 			     "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-			     "Sec-WebSocket-Version: 13\r\n", opt.port);
+			     "Sec-WebSocket-Version: 13\r\n",
+			     opt.port);
 	if (with_key)
 		putf(c, "Sec-WebSocket-Key: %s\r\n", ws_key);
 	if (proto != NULL)
@@ -302,34 +303,41 @@ static void put_tls_hello(struct conn *c)
 {
 	uint8_t body[128];
 	size_t n = 0;
-	body[n++] = 0x03;                         /* client_version 1.2 */
+	body[n++] = 0x03; /* client_version 1.2 */
 	body[n++] = 0x03;
-	for (int k = 0; k < 32; k++)              /* random */
+	for (int k = 0; k < 32; k++) /* random */
 		body[n++] = (uint8_t)rng_next();
-	body[n++] = 0x00;                         /* no session id */
+	body[n++] = 0x00; /* no session id */
 	static const uint8_t suites[] = { 0x00, 0x06, 0xc0, 0x2f, 0xc0, 0x2b, 0x00, 0x9c };
 	memcpy(body + n, suites, sizeof suites);
 	n += sizeof suites;
-	body[n++] = 0x01;                         /* one compression: null */
+	body[n++] = 0x01; /* one compression: null */
 	body[n++] = 0x00;
 	static const char sni[] = "localhost";
 	size_t sni_len = sizeof sni - 1;
 	size_t ext_len = 9 + sni_len;
-	body[n++] = 0x00;                         /* extensions length */
+	body[n++] = 0x00; /* extensions length */
 	body[n++] = (uint8_t)ext_len;
-	body[n++] = 0x00;                         /* server_name */
+	body[n++] = 0x00; /* server_name */
 	body[n++] = 0x00;
 	body[n++] = 0x00;
 	body[n++] = (uint8_t)(5 + sni_len);
 	body[n++] = 0x00;
 	body[n++] = (uint8_t)(3 + sni_len);
-	body[n++] = 0x00;                         /* host_name */
+	body[n++] = 0x00; /* host_name */
 	body[n++] = 0x00;
 	body[n++] = (uint8_t)sni_len;
 	memcpy(body + n, sni, sni_len);
 	n += sni_len;
-	uint8_t rec[9] = { 0x16, 0x03, 0x01, (uint8_t)((n + 4) >> 8), (uint8_t)(n + 4),
-			   0x01, 0x00, (uint8_t)(n >> 8), (uint8_t)n };
+	uint8_t rec[9] = { 0x16,
+			   0x03,
+			   0x01,
+			   (uint8_t)((n + 4) >> 8),
+			   (uint8_t)(n + 4),
+			   0x01,
+			   0x00,
+			   (uint8_t)(n >> 8),
+			   (uint8_t)n };
 	put(c, rec, sizeof rec);
 	put(c, body, n);
 }
@@ -364,7 +372,7 @@ static const char *const unknown_requests[] = {
 
 struct mode {
 	const char *name;
-	bool needs_role;            /* the --role subprotocol matters */
+	bool needs_role; /* the --role subprotocol matters */
 	void (*build)(struct conn *c);
 	void (*expect)(struct expect *e);
 	const char *what;
@@ -424,13 +432,14 @@ static void build_half_upgrade_rst(struct conn *c)
 
 static void build_idle(struct conn *c)
 {
-	(void)c;                    /* no steps: read until the server ends it */
+	(void)c; /* no steps: read until the server ends it */
 }
 
 static void build_slowloris(struct conn *c)
 {
-	uint32_t from = putf(c, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-			     "X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n");
+	uint32_t from =
+		putf(c, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+			"X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n");
 	add_step(c, STEP_DRIBBLE, from, (uint32_t)c->out_len - from,
 		 (uint32_t)opt.byte_interval_ms);
 }
@@ -484,7 +493,8 @@ static void build_http10(struct conn *c)
 
 static void build_pipelined(struct conn *c)
 {
-	uint32_t from = putf(c, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+	uint32_t from = putf(c,
+			     "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 			     "GET /api/areas HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 			     "GET /nope HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
 	send_all_so_far(c, from);
@@ -492,17 +502,19 @@ static void build_pipelined(struct conn *c)
 
 static void build_unknown(struct conn *c)
 {
-	const char *line = unknown_requests[c->index % (sizeof unknown_requests /
-							 sizeof unknown_requests[0])];
-	uint32_t from = putf(c, "%s\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n"
-			     "Connection: close\r\n\r\nhello", line);
+	const char *line =
+		unknown_requests[c->index % (sizeof unknown_requests / sizeof unknown_requests[0])];
+	uint32_t from = putf(c,
+			     "%s\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n"
+			     "Connection: close\r\n\r\nhello",
+			     line);
 	send_all_so_far(c, from);
 }
 
 static void build_traversal(struct conn *c)
 {
-	const char *path = traversal_paths[c->index % (sizeof traversal_paths /
-						       sizeof traversal_paths[0])];
+	const char *path =
+		traversal_paths[c->index % (sizeof traversal_paths / sizeof traversal_paths[0])];
 	uint32_t from = putf(c, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
 			     path);
 	send_all_so_far(c, from);
@@ -562,7 +574,7 @@ static void frames_bad_close(struct conn *c)
 	uint16_t code = codes[c->index % 6];
 	uint8_t p[2] = { (uint8_t)(code >> 8), (uint8_t)code };
 	if (c->index % 7 == 6)
-		put_frame(c, true, 0, 0x8, true, p, 1, 1);   /* one-byte close body */
+		put_frame(c, true, 0, 0x8, true, p, 1, 1); /* one-byte close body */
 	else
 		put_frame(c, true, 0, 0x8, true, p, 2, 2);
 }
@@ -579,7 +591,7 @@ static void frames_ping_flood(struct conn *c)
 	memset(p, 'f', sizeof p);
 	for (int k = 0; k < PING_FLOOD_COUNT; k++)
 		put_frame(c, true, 0, 0x9, true, p, sizeof p, sizeof p);
-	uint8_t bye[2] = { 0x03, 0xe8 };                    /* 1000 */
+	uint8_t bye[2] = { 0x03, 0xe8 }; /* 1000 */
 	put_frame(c, true, 0, 0x8, true, bye, 2, 2);
 }
 
@@ -602,20 +614,50 @@ static void frames_rsv_bits(struct conn *c)
 static void frames_interleaved_text(struct conn *c)
 {
 	put_frame(c, false, 0, 0x1, true, (const uint8_t *)"{\"ty", 4, 4);
-	put_frame(c, true, 0, 0x9, true, (const uint8_t *)"mid", 3, 3);  /* legal */
-	put_frame(c, true, 0, 0x1, true, (const uint8_t *)"{}", 2, 2);   /* not a continuation */
+	put_frame(c, true, 0, 0x9, true, (const uint8_t *)"mid", 3, 3); /* legal */
+	put_frame(c, true, 0, 0x1, true, (const uint8_t *)"{}", 2, 2);	/* not a continuation */
 }
 
-static void build_ws_frag_ping(struct conn *c) { build_ws_then(c, frames_frag_ping); }
-static void build_ws_cont_no_start(struct conn *c) { build_ws_then(c, frames_cont_no_start); }
-static void build_ws_big_control(struct conn *c) { build_ws_then(c, frames_big_control); }
-static void build_ws_bad_close(struct conn *c) { build_ws_then(c, frames_bad_close); }
-static void build_ws_bad_utf8(struct conn *c) { build_ws_then(c, frames_bad_utf8); }
-static void build_ws_ping_flood(struct conn *c) { build_ws_then(c, frames_ping_flood); }
-static void build_ws_unmasked(struct conn *c) { build_ws_then(c, frames_unmasked); }
-static void build_ws_bad_opcode(struct conn *c) { build_ws_then(c, frames_bad_opcode); }
-static void build_ws_rsv_bits(struct conn *c) { build_ws_then(c, frames_rsv_bits); }
-static void build_ws_interleaved(struct conn *c) { build_ws_then(c, frames_interleaved_text); }
+static void build_ws_frag_ping(struct conn *c)
+{
+	build_ws_then(c, frames_frag_ping);
+}
+static void build_ws_cont_no_start(struct conn *c)
+{
+	build_ws_then(c, frames_cont_no_start);
+}
+static void build_ws_big_control(struct conn *c)
+{
+	build_ws_then(c, frames_big_control);
+}
+static void build_ws_bad_close(struct conn *c)
+{
+	build_ws_then(c, frames_bad_close);
+}
+static void build_ws_bad_utf8(struct conn *c)
+{
+	build_ws_then(c, frames_bad_utf8);
+}
+static void build_ws_ping_flood(struct conn *c)
+{
+	build_ws_then(c, frames_ping_flood);
+}
+static void build_ws_unmasked(struct conn *c)
+{
+	build_ws_then(c, frames_unmasked);
+}
+static void build_ws_bad_opcode(struct conn *c)
+{
+	build_ws_then(c, frames_bad_opcode);
+}
+static void build_ws_rsv_bits(struct conn *c)
+{
+	build_ws_then(c, frames_rsv_bits);
+}
+static void build_ws_interleaved(struct conn *c)
+{
+	build_ws_then(c, frames_interleaved_text);
+}
 
 /* A correct upgrade, then silence: the role's hello timeout must end it. */
 static void build_ws_silent(struct conn *c)
@@ -756,15 +798,12 @@ static const struct mode modes[] = {
 	  "a header byte every --byte-interval-ms" },
 	{ "oversized-headers", false, build_oversized_headers, expect_ended,
 	  "one 64 KiB header, or 64 headers of 1 KiB" },
-	{ "random", false, build_random, expect_ended,
-	  "up to 4 KiB of seeded random bytes" },
+	{ "random", false, build_random, expect_ended, "up to 4 KiB of seeded random bytes" },
 	{ "tls-hello", false, build_tls_hello, expect_ended,
 	  "a TLS ClientHello on the plain port" },
 	{ "http10", false, build_http10, expect_http10, "HTTP/1.0 requests" },
-	{ "pipelined", false, build_pipelined, expect_pipelined,
-	  "three requests in one write" },
-	{ "unknown", false, build_unknown, expect_http_unknown,
-	  "unknown methods and paths" },
+	{ "pipelined", false, build_pipelined, expect_pipelined, "three requests in one write" },
+	{ "unknown", false, build_unknown, expect_http_unknown, "unknown methods and paths" },
 	{ "traversal", false, build_traversal, expect_http_404,
 	  "path traversal, plain and encoded" },
 	{ "ws-no-proto", false, build_ws_no_proto, expect_ws_no_proto,
@@ -773,8 +812,7 @@ static const struct mode modes[] = {
 	  "WebSocket upgrade with unknown subprotocols" },
 	{ "ws-no-key", true, build_ws_no_key, expect_refused_upgrade,
 	  "upgrade naming the role but without Sec-WebSocket-Key" },
-	{ "ws-frag-ping", true, build_ws_frag_ping, expect_ws_protocol_error,
-	  "a fragmented ping" },
+	{ "ws-frag-ping", true, build_ws_frag_ping, expect_ws_protocol_error, "a fragmented ping" },
 	{ "ws-cont-no-start", true, build_ws_cont_no_start, expect_ws_protocol_error,
 	  "a continuation frame with no message started" },
 	{ "ws-big-control", true, build_ws_big_control, expect_ws_protocol_error,
@@ -838,8 +876,8 @@ static void note_close(int32_t code)
 static void reply_close(struct conn *c)
 {
 	static const uint8_t frame[] = { 0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8 };
-	if (send(c->fd, frame, sizeof frame, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
-	    errno != EAGAIN && errno != EWOULDBLOCK && errno != EPIPE && errno != ECONNRESET)
+	if (send(c->fd, frame, sizeof frame, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 && errno != EAGAIN &&
+	    errno != EWOULDBLOCK && errno != EPIPE && errno != ECONNRESET)
 		fprintf(stderr, "hc_hostile: send close: %s\n", strerror(errno));
 }
 
@@ -869,10 +907,10 @@ static void parse_frames(struct conn *c)
 			hdr = 10;
 		}
 		if (p[1] & 0x80)
-			hdr += 4;           /* a server never masks; skip it anyway */
+			hdr += 4; /* a server never masks; skip it anyway */
 		if (len > IN_BYTES_MAX || avail < hdr + len) {
 			if (len > IN_BYTES_MAX)
-				c->frames_at = c->in_len;   /* too big to hold: skip */
+				c->frames_at = c->in_len; /* too big to hold: skip */
 			break;
 		}
 		if (opcode == 0xa)
@@ -969,8 +1007,8 @@ static void mismatch(const struct conn *c, const char *what)
 		return;
 	tally.mismatches_printed++;
 	printf("mismatch conn=%" PRIu32 " %s (status=%" PRId32 " close=%" PRId32
-	       " responses=%" PRIu32 " pongs=%" PRIu32 ")\n", c->index, what, c->status,
-	       c->close_code, c->responses, c->pongs);
+	       " responses=%" PRIu32 " pongs=%" PRIu32 ")\n",
+	       c->index, what, c->status, c->close_code, c->responses, c->pongs);
 }
 
 /* Ends a connection: checks it against the mode's expectations. */
@@ -1109,7 +1147,7 @@ static void advance(struct conn *c, int64_t now)
 			if (!c->headers_seen)
 				return;
 			if (!c->upgraded)
-				c->step = c->step_count;   /* refused: just read on */
+				c->step = c->step_count; /* refused: just read on */
 			else
 				c->step++;
 			break;
@@ -1125,9 +1163,7 @@ static void advance(struct conn *c, int64_t now)
 			do_rst(c);
 			finish(c, false, false, false);
 			return;
-		case STEP_CLOSE:
-			finish(c, false, false, false);
-			return;
+		case STEP_CLOSE: finish(c, false, false, false); return;
 		}
 	}
 }
@@ -1173,9 +1209,10 @@ static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
 static void print_summary(int64_t elapsed_ms)
 {
 	printf("hostile mode=%s role=%s seed=%" PRIu64 " count=%" PRIu32 " connected=%" PRIu32
-	       " connect_failed=%" PRIu32 " ended=%" PRIu32 " timed_out=%" PRIu32
-	       " reset=%" PRIu32 " http=", opt.mode, opt.role, opt.seed, opt.count,
-	       tally.connected, tally.connect_failed, tally.ended, tally.timed_out, tally.reset);
+	       " connect_failed=%" PRIu32 " ended=%" PRIu32 " timed_out=%" PRIu32 " reset=%" PRIu32
+	       " http=",
+	       opt.mode, opt.role, opt.seed, opt.count, tally.connected, tally.connect_failed,
+	       tally.ended, tally.timed_out, tally.reset);
 	bool first = true;
 	for (int k = 0; k < STATUS_KINDS_MAX && tally.status_n[k] > 0; k++) {
 		printf("%s%" PRId32 ":%" PRIu32, first ? "" : ",", tally.status_code[k],
@@ -1196,9 +1233,15 @@ static void print_summary(int64_t elapsed_ms)
 int main(int argc, char **argv)
 {
 	opt = (struct options){
-		.host = "127.0.0.1", .role = "terminal", .count = 100, .concurrency = 64,
-		.time_limit_ms = 60000, .conn_limit_ms = 15000, .byte_interval_ms = 1000,
-		.sources = 0, .seed = ((uint64_t)time(NULL) ^ ((uint64_t)getpid() << 16)) & 0xffffffffu,
+		.host = "127.0.0.1",
+		.role = "terminal",
+		.count = 100,
+		.concurrency = 64,
+		.time_limit_ms = 60000,
+		.conn_limit_ms = 15000,
+		.byte_interval_ms = 1000,
+		.sources = 0,
+		.seed = ((uint64_t)time(NULL) ^ ((uint64_t)getpid() << 16)) & 0xffffffffu,
 	};
 	static const struct option longopts[] = {
 		{ "host", required_argument, NULL, 'H' },
@@ -1222,37 +1265,45 @@ int main(int argc, char **argv)
 		switch (ch) {
 		case 'H': opt.host = optarg; break;
 		case 'p':
-			if (!parse_u64(optarg, 65535, &v) || v == 0) goto bad;
+			if (!parse_u64(optarg, 65535, &v) || v == 0)
+				goto bad;
 			opt.port = (uint16_t)v;
 			break;
 		case 'm': opt.mode = optarg; break;
 		case 'r': opt.role = optarg; break;
 		case 'n':
-			if (!parse_u64(optarg, 1000000, &v) || v == 0) goto bad;
+			if (!parse_u64(optarg, 1000000, &v) || v == 0)
+				goto bad;
 			opt.count = (uint32_t)v;
 			break;
 		case 'c':
-			if (!parse_u64(optarg, CONNS_MAX, &v) || v == 0) goto bad;
+			if (!parse_u64(optarg, CONNS_MAX, &v) || v == 0)
+				goto bad;
 			opt.concurrency = (uint32_t)v;
 			break;
 		case 't':
-			if (!parse_u64(optarg, 3600000, &v) || v == 0) goto bad;
+			if (!parse_u64(optarg, 3600000, &v) || v == 0)
+				goto bad;
 			opt.time_limit_ms = (int64_t)v;
 			break;
 		case 'T':
-			if (!parse_u64(optarg, 600000, &v) || v == 0) goto bad;
+			if (!parse_u64(optarg, 600000, &v) || v == 0)
+				goto bad;
 			opt.conn_limit_ms = (int64_t)v;
 			break;
 		case 'b':
-			if (!parse_u64(optarg, 60000, &v) || v == 0) goto bad;
+			if (!parse_u64(optarg, 60000, &v) || v == 0)
+				goto bad;
 			opt.byte_interval_ms = (int64_t)v;
 			break;
 		case 's':
-			if (!parse_u64(optarg, 62500, &v)) goto bad;
+			if (!parse_u64(optarg, 62500, &v))
+				goto bad;
 			opt.sources = (uint32_t)v;
 			break;
 		case 'S':
-			if (!parse_u64(optarg, UINT64_MAX, &v)) goto bad;
+			if (!parse_u64(optarg, UINT64_MAX, &v))
+				goto bad;
 			opt.seed = v;
 			break;
 		case 'l': list_modes(); return 0;
@@ -1307,7 +1358,8 @@ int main(int argc, char **argv)
 		uint32_t active = 0;
 		for (uint32_t k = 0; k < opt.concurrency; k++) {
 			struct conn *c = &conns[k];
-			if (!c->active && launched < opt.count && now < deadline_ms && !interrupted) {
+			if (!c->active && launched < opt.count && now < deadline_ms &&
+			    !interrupted) {
 				if (!launch(c, launched, &dst)) {
 					rc = 1;
 					goto done;
@@ -1389,7 +1441,8 @@ int main(int argc, char **argv)
 		rc = 3;
 	if (launched < opt.count)
 		printf("mismatch only %" PRIu32 " of %" PRIu32 " connections started within"
-		       " --time-limit-ms\n", launched, opt.count);
+		       " --time-limit-ms\n",
+		       launched, opt.count);
 done:
 	for (uint32_t k = 0; k < opt.concurrency; k++)
 		if (conns[k].active)

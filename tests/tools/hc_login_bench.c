@@ -66,8 +66,8 @@ int main(int argc, char **argv)
 	for (long k = 0; k < checks; k++)
 		good += hc_password_proof_valid(&r, nonce, hex);
 	int64_t check_us = hc_mono_us() - t0;
-	printf("proof check: %.2f us each (%ld checks, %ld valid)\n",
-	       (double)check_us / checks, checks, good);
+	printf("proof check: %.2f us each (%ld checks, %ld valid)\n", (double)check_us / checks,
+	       checks, good);
 
 	char path[] = "/tmp/hc_login_bench.XXXXXX";
 	int fd = mkstemp(path);
@@ -94,7 +94,6 @@ int main(int argc, char **argv)
 	}
 	int64_t lookup_us = hc_mono_us() - t0;
 	unlink(path);
-	printf("passwords file lookup (64 records): %.1f us each\n",
-	       (double)lookup_us / lookups);
+	printf("passwords file lookup (64 records): %.1f us each\n", (double)lookup_us / lookups);
 	return good == checks ? 0 : 1;
 }

@@ -37,7 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CONNS_MAX   4096
+#define CONNS_MAX 4096
 #define HOLD_MS_MAX 120000
 
 struct conn {
@@ -135,18 +135,18 @@ int main(int argc, char **argv)
 	long count = 1, request_bytes = 0, drip_ms = 0, hold_ms = 3000, delay_ms = 0;
 	bool ws_map = false;
 	static const struct option opts[] = {
-		{"connect", required_argument, NULL, 'c'},
-		{"bind", required_argument, NULL, 'b'},
-		{"count", required_argument, NULL, 'n'},
-		{"http-get", required_argument, NULL, 'g'},
-		{"request-bytes", required_argument, NULL, 'r'},
-		{"keepalive-get", required_argument, NULL, 'k'},
-		{"ws-map", no_argument, NULL, 'w'},
-		{"send", required_argument, NULL, 's'},
-		{"drip-ms", required_argument, NULL, 'd'},
-		{"hold-ms", required_argument, NULL, 'h'},
-		{"delay-ms", required_argument, NULL, 'D'},
-		{NULL, 0, NULL, 0},
+		{ "connect", required_argument, NULL, 'c' },
+		{ "bind", required_argument, NULL, 'b' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "http-get", required_argument, NULL, 'g' },
+		{ "request-bytes", required_argument, NULL, 'r' },
+		{ "keepalive-get", required_argument, NULL, 'k' },
+		{ "ws-map", no_argument, NULL, 'w' },
+		{ "send", required_argument, NULL, 's' },
+		{ "drip-ms", required_argument, NULL, 'd' },
+		{ "hold-ms", required_argument, NULL, 'h' },
+		{ "delay-ms", required_argument, NULL, 'D' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int o;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -174,9 +174,9 @@ int main(int argc, char **argv)
 	}
 	char host[64];
 	snprintf(host, sizeof host, "%.*s", (int)(colon - connect_to), connect_to);
-	struct sockaddr_in to = {.sin_family = AF_INET,
-				 .sin_port = htons((uint16_t)atoi(colon + 1))};
-	struct sockaddr_in from = {.sin_family = AF_INET};
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)atoi(colon + 1)) };
+	struct sockaddr_in from = { .sin_family = AF_INET };
 	if (inet_pton(AF_INET, host, &to.sin_addr) != 1 ||
 	    (ntohl(to.sin_addr.s_addr) >> 24) != 127 ||
 	    (bind_addr != NULL && (inet_pton(AF_INET, bind_addr, &from.sin_addr) != 1 ||
@@ -285,7 +285,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	long open = 0, closed = 0, status_counts[6] = {0};
+	long open = 0, closed = 0, status_counts[6] = { 0 };
 	for (long i = 0; i < count; i++) {
 		struct conn *c = &conns[i];
 		printf("conn %ld closed_ms %lld status %d responses %d ws_close %d\n", i,

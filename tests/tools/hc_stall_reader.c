@@ -48,11 +48,12 @@ static int connect_one(const char *host, int port, int rcvbuf)
 static bool handshake(int fd, const char *host, int port)
 {
 	char req[512];
-	int n = snprintf(req, sizeof req,
-			 "GET / HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
-			 "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-			 "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: headcount-map.v1\r\n\r\n",
-			 host, port);
+	int n = snprintf(
+		req, sizeof req,
+		"GET / HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
+		"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+		"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: headcount-map.v1\r\n\r\n",
+		host, port);
 	if (write(fd, req, (size_t)n) != n)
 		return false;
 	char resp[2048];
@@ -112,8 +113,10 @@ int main(int argc, char **argv)
 		}
 	}
 	if (port <= 0 || count < 1 || count > COUNT_MAX || hold_ms < 0 || hold_ms > 600000) {
-		fprintf(stderr, "usage: hc_stall_reader --port P [--host 127.0.0.1] [--count 1..%d]"
-				" [--rcvbuf BYTES] [--hold-ms 0..600000]\n", COUNT_MAX);
+		fprintf(stderr,
+			"usage: hc_stall_reader --port P [--host 127.0.0.1] [--count 1..%d]"
+			" [--rcvbuf BYTES] [--hold-ms 0..600000]\n",
+			COUNT_MAX);
 		return 2;
 	}
 	static int fds[COUNT_MAX];

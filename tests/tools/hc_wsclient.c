@@ -55,32 +55,32 @@ struct client {
 	const char *sends[SENDS_MAX];
 	bool verbatim[SENDS_MAX];
 	size_t send_count;
-	bool terminal_auth;          /* headcount-terminal.v3 */
+	bool terminal_auth; /* headcount-terminal.v3 */
 	bool challenged;
 	uint8_t nonce[32];
-	const char *secret_hex;      /* --secret */
+	const char *secret_hex; /* --secret */
 	bool has_secret;
 	uint8_t secret[32];
-	char terminal[HC_ID_LEN_MAX + 1];  /* of the hello sent */
+	char terminal[HC_ID_LEN_MAX + 1]; /* of the hello sent */
 	uint64_t incarnation;
 	bool print_sent;
 	size_t sent;
-	size_t raw_bytes;            /* send one text frame of this many 'x' */
+	size_t raw_bytes; /* send one text frame of this many 'x' */
 	bool raw_sent;
-	long count_max;              /* stop after this many frames (0: no) */
+	long count_max; /* stop after this many frames (0: no) */
 	long received;
 	bool done;
-	char *rx;                    /* reassembly of fragmented frames */
+	char *rx; /* reassembly of fragmented frames */
 	size_t rx_len;
-	const char *supervisor;      /* answer the challenge as this name */
+	const char *supervisor; /* answer the challenge as this name */
 	char password[HC_WIRE_SUP_PASSWORD_BYTES_MAX + 2];
 	bool have_password;
-	const char *proof_hex;       /* send this proof instead of computing one */
+	const char *proof_hex; /* send this proof instead of computing one */
 	char sup_nonce[HC_WIRE_SUP_NONCE_HEX_LEN + 1]; /* the supervisor challenge's */
-	char hello[256];             /* the answer, once the challenge came */
+	char hello[256];			       /* the answer, once the challenge came */
 	bool hello_ready;
 	bool hello_sent;
-	char proof[256];             /* the answer, once the salt came */
+	char proof[256]; /* the answer, once the salt came */
 	bool proof_ready;
 	bool proof_sent;
 };
@@ -172,16 +172,16 @@ static char *authenticate(const char *text)
 static int send_next(struct lws *wsi)
 {
 	if (cl.terminal_auth && !cl.challenged)
-		return 0;                /* the hello answers the challenge */
+		return 0; /* the hello answers the challenge */
 	if (cl.supervisor != NULL && !cl.hello_sent) {
 		if (!cl.hello_ready)
-			return 0;        /* wait for the challenge */
+			return 0; /* wait for the challenge */
 		cl.hello_sent = true;
 		return write_text(wsi, cl.hello, strlen(cl.hello)) ? -1 : 0;
 	}
 	if (cl.supervisor != NULL && !cl.proof_sent) {
 		if (!cl.proof_ready)
-			return 0;        /* wait for the salt */
+			return 0; /* wait for the salt */
 		cl.proof_sent = true;
 		if (write_text(wsi, cl.proof, strlen(cl.proof)))
 			return -1;
@@ -239,7 +239,8 @@ static void answer_login(struct lws *wsi, const char *text)
 					     "{\"type\":\"proof\",\"proof\":\"%s\"}", cl.proof_hex);
 		else
 			n = hc_wire_sup_build_proof(cl.proof, sizeof cl.proof - 1, cl.supervisor,
-						    cl.password, cl.sup_nonce, m.salt, m.iterations);
+						    cl.password, cl.sup_nonce, m.salt,
+						    m.iterations);
 		if (n > 0 && n < sizeof cl.proof) {
 			cl.proof[n] = '\0';
 			cl.proof_ready = true;
@@ -292,8 +293,8 @@ static void on_frame(struct lws *wsi, const void *in, size_t len)
 		cl.done = true;
 }
 
-static int callback(struct lws *wsi, enum lws_callback_reasons reason,
-		    void *user, void *in, size_t len)
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+		    size_t len)
 {
 	(void)user;
 	switch (reason) {
@@ -305,11 +306,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
 		print_line("open");
 		lws_callback_on_writable(wsi);
 		break;
-	case LWS_CALLBACK_CLIENT_WRITEABLE:
-		return send_next(wsi);
-	case LWS_CALLBACK_CLIENT_RECEIVE:
-		on_frame(wsi, in, len);
-		break;
+	case LWS_CALLBACK_CLIENT_WRITEABLE: return send_next(wsi);
+	case LWS_CALLBACK_CLIENT_RECEIVE: on_frame(wsi, in, len); break;
 	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: {
 		const unsigned char *p = in;
 		int code = len >= 2 ? (p[0] << 8) | p[1] : 0;
@@ -321,8 +319,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
 		print_line("closed");
 		cl.done = true;
 		break;
-	default:
-		break;
+	default: break;
 	}
 	return 0;
 }
@@ -339,12 +336,11 @@ static void on_deadline(lws_sorted_usec_list_t *sul)
 
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: hc_wsclient --url ws://HOST:PORT[/PATH] --proto NAME\n"
-		"       [--send JSON]... [--raw-bytes N] [--count N] [--wait-ms N]\n"
-		"       [--supervisor NAME (--password-file FILE | --proof-hex HEX)]\n"
-		"       [--bind ADDR] [--ca PATH (for wss://)] [--secret HEX]\n"
-		"       [--send-verbatim JSON]... [--print-sent 1]\n");
+	fprintf(stderr, "usage: hc_wsclient --url ws://HOST:PORT[/PATH] --proto NAME\n"
+			"       [--send JSON]... [--raw-bytes N] [--count N] [--wait-ms N]\n"
+			"       [--supervisor NAME (--password-file FILE | --proof-hex HEX)]\n"
+			"       [--bind ADDR] [--ca PATH (for wss://)] [--secret HEX]\n"
+			"       [--send-verbatim JSON]... [--print-sent 1]\n");
 	exit(2);
 }
 
@@ -394,8 +390,7 @@ int main(int argc, char **argv)
 			usage();
 		i++;
 	}
-	if (!url || !proto ||
-	    (cl.supervisor != NULL) != (cl.have_password || cl.proof_hex != NULL))
+	if (!url || !proto || (cl.supervisor != NULL) != (cl.have_password || cl.proof_hex != NULL))
 		usage();
 	cl.terminal_auth = strcmp(proto, HC_PROTO_TERMINAL) == 0;
 
@@ -439,7 +434,7 @@ int main(int argc, char **argv)
 	ci.origin = host;
 	ci.protocol = proto;
 	ci.ssl_connection = hc_tls_client_connect_flags(tls);
-	ci.iface = bind_addr;        /* lws binds the client socket to it */
+	ci.iface = bind_addr; /* lws binds the client socket to it */
 	if (!lws_client_connect_via_info(&ci)) {
 		print_line("error connect");
 		lws_context_destroy(ctx);

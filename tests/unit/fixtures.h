@@ -38,9 +38,9 @@ static inline int outbox_teardown(void **state)
 }
 
 struct venue_dir {
-	char path[64];                   /* the mkdtemp() directory */
-	char file[128];                  /* path/venue.ini */
-	struct hc_venue_cfg *cfg;        /* loaded by the test, freed here */
+	char path[64];		  /* the mkdtemp() directory */
+	char file[128];		  /* path/venue.ini */
+	struct hc_venue_cfg *cfg; /* loaded by the test, freed here */
 };
 
 /* state: a struct venue_dir with a fresh empty directory. */

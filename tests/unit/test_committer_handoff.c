@@ -32,10 +32,10 @@
 #include "aggregator/store.h"
 #include "shared/config.h"
 
-#define INC_A	     0x0123456789abcdefULL
-#define JOBS	     300
+#define INC_A 0x0123456789abcdefULL
+#define JOBS 300
 #define ROWS_PER_JOB 4
-#define WAIT_MS	     10000
+#define WAIT_MS 10000
 
 struct fixture {
 	char dir[64];
@@ -72,7 +72,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	static const char *const suffixes[] = {"", "-wal", "-shm", "-journal", ".lock"};
+	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal", ".lock" };
 	for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
 		char p[160];
 		snprintf(p, sizeof p, "%s%s", f->db_path, suffixes[i]);
@@ -96,7 +96,7 @@ static void on_wake(void *arg)
 /* Polls (bounded by WAIT_MS) until the job's result can be taken. */
 static void wait_result(struct hc_committer *c, struct hc_commit_result *out)
 {
-	const struct timespec nap = {.tv_sec = 0, .tv_nsec = 100 * 1000};
+	const struct timespec nap = { .tv_sec = 0, .tv_nsec = 100 * 1000 };
 	for (int i = 0; i < WAIT_MS * 10; i++) {
 		if (hc_committer_take_result(c, out))
 			return;
@@ -187,7 +187,7 @@ static void stop_finishes_the_job_in_flight_and_returns_the_store(void **state)
 	struct hc_store *s = open_store(f);
 	struct hc_committer *c = hc_committer_start(s, on_wake, f);
 	assert_non_null(c);
-	struct hc_ledger_row rows[2] = {row_of(0, 1, 3), row_of(1, 1, 4)};
+	struct hc_ledger_row rows[2] = { row_of(0, 1, 3), row_of(1, 1, 4) };
 	assert_true(hc_committer_submit(c, rows, 2));
 	hc_committer_stop(c); /* without taking the result */
 

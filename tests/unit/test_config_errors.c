@@ -43,8 +43,7 @@ static void assert_refused(void **state, const char *text, int line, const char 
 		fail_msg("accepted, want line %d '%s'", line, has);
 	}
 	if (err.line != line || strstr(err.message, has) == NULL)
-		fail_msg("want line %d '%s', got line %d '%s'", line, has, err.line,
-			 err.message);
+		fail_msg("want line %d '%s', got line %d '%s'", line, has, err.line, err.message);
 	assert_string_equal(err.file, d->file);
 }
 
@@ -53,20 +52,23 @@ static void assert_refused(void **state, const char *text, int line, const char 
 static void a_bad_integer_names_section_key_range_and_value(void **state)
 {
 	assert_refused(state,
-		       "[venue]\nname = V\n\n[area hall]\nname = Main hall\ncapacity = abc\n",
-		       6, "area 'hall': capacity must be an integer 1..1000000, got 'abc'");
-	assert_refused(state, "[area hall]\ncapacity = 0\n", 2, "capacity must be an integer 1..1000000");
+		       "[venue]\nname = V\n\n[area hall]\nname = Main hall\ncapacity = abc\n", 6,
+		       "area 'hall': capacity must be an integer 1..1000000, got 'abc'");
+	assert_refused(state, "[area hall]\ncapacity = 0\n", 2,
+		       "capacity must be an integer 1..1000000");
 	assert_refused(state, "[area hall]\ncapacity = 1000001\n", 2, "got '1000001'");
 	assert_refused(state, "[area hall]\ncapacity = 30.5\n", 2, "capacity");
 }
 
 static void a_bad_fraction_or_hold_is_refused_at_its_line(void **state)
 {
-	assert_refused(state, AREA "moderate_at = 0\n", 3, "moderate_at must be a number > 0 and <= 10");
+	assert_refused(state, AREA "moderate_at = 0\n", 3,
+		       "moderate_at must be a number > 0 and <= 10");
 	assert_refused(state, AREA "full_at = 10.5\n", 3, "full_at");
 	assert_refused(state, AREA "resume_at = -0.1\n", 3, "resume_at must be a number >= 0");
 	assert_refused(state, AREA "crowded_at = nan\n", 3, "crowded_at");
-	assert_refused(state, "[venue]\nhold_s = 86401\n" AREA, 2, "venue: hold_s must be an integer 0..86400");
+	assert_refused(state, "[venue]\nhold_s = 86401\n" AREA, 2,
+		       "venue: hold_s must be an integer 0..86400");
 	assert_refused(state, "[venue]\ndensity_per_m2 = 0\n" AREA, 2, "density_per_m2");
 	assert_refused(state, "[venue]\nlisten = localhost\n" AREA, 2, "listen must be host:port");
 	assert_refused(state, "[venue]\nlisten = 127.0.0.1:70000\n" AREA, 2, "port 1..65535");
@@ -114,9 +116,12 @@ static void threshold_order_is_checked_at_the_offending_key(void **state)
 {
 	assert_refused(state, AREA "moderate_at = 0.9\n", 3,
 		       "area 'hall': moderate_at (0.9) must be <= crowded_at (0.8)");
-	assert_refused(state, AREA "crowded_at = 0.9\nfull_at = 0.85\n", 4, "crowded_at (0.9) must be <= full_at");
-	assert_refused(state, AREA "resume_at = 1.0\n", 3, "resume_at (1) must be < restrict_at (1)");
-	assert_refused(state, "[venue]\nrestrict_at = 0.8\n" AREA, 2, "venue: resume_at (0.9) must be < restrict_at (0.8)");
+	assert_refused(state, AREA "crowded_at = 0.9\nfull_at = 0.85\n", 4,
+		       "crowded_at (0.9) must be <= full_at");
+	assert_refused(state, AREA "resume_at = 1.0\n", 3,
+		       "resume_at (1) must be < restrict_at (1)");
+	assert_refused(state, "[venue]\nrestrict_at = 0.8\n" AREA, 2,
+		       "venue: resume_at (0.9) must be < restrict_at (0.8)");
 }
 
 static void syntax_errors_are_inih_lines(void **state)
@@ -140,7 +145,8 @@ static void unknown_sections_and_keys_are_refused(void **state)
 
 static void duplicates_are_refused_at_the_second(void **state)
 {
-	assert_refused(state, AREA "\n[area hall]\ncapacity = 5\n", 4, "area 'hall' already defined at line 1");
+	assert_refused(state, AREA "\n[area hall]\ncapacity = 5\n", 4,
+		       "area 'hall' already defined at line 1");
 	assert_refused(state, AREA "capacity = 5\n", 3, "capacity given twice (first at line 2)");
 	assert_refused(state, "[venue]\n[venue]\n" AREA, 2, "[venue] given twice");
 	assert_refused(state, AREA "[terminal t1]\narea = hall\n[terminal t1]\narea = hall\n", 5,
@@ -152,7 +158,8 @@ static void references_must_resolve(void **state)
 	assert_refused(state, AREA "[terminal t1]\narea = hall\n[terminal t2]\narea = stage\n", 6,
 		       "terminal 't2': area 'stage' is not defined");
 	assert_refused(state, AREA "group = park\n", 3, "area 'hall': group 'park' is not defined");
-	assert_refused(state, AREA "[terminal t1]\nkey = s3cret\n", 3, "terminal 't1': area = <area id> is required");
+	assert_refused(state, AREA "[terminal t1]\nkey = s3cret\n", 3,
+		       "terminal 't1': area = <area id> is required");
 	assert_refused(state, AREA "[group park]\nname = P\n", 3, "group 'park': no area names it");
 }
 
@@ -161,7 +168,8 @@ static void area_capacity_is_required_once(void **state)
 	assert_refused(state, "[area hall]\nname = Hall\n", 1, "area 'hall': needs capacity");
 	assert_refused(state, "[area hall]\n", 1, "needs capacity");
 	assert_refused(state, AREA "floor_m2 = 100\n", 3, "either capacity or floor_m2, not both");
-	assert_refused(state, "[area lawn]\nfloor_m2 = 0.2\n", 2, "gives capacity 0, allowed 1..1000000");
+	assert_refused(state, "[area lawn]\nfloor_m2 = 0.2\n", 2,
+		       "gives capacity 0, allowed 1..1000000");
 }
 
 static void terminal_key_is_at_most_64_characters(void **state)
@@ -182,13 +190,13 @@ static void value_errors_come_first_then_the_lowest_reference_error(void **state
 {
 	/* Syntax and value errors are found while reading and win even at
 	 * a later line than a dangling reference (line 4). */
-	assert_refused(state,
-		       AREA "[terminal t2]\narea = nowhere\n[area stage]\ncapacity = lots\n",
+	assert_refused(state, AREA "[terminal t2]\narea = nowhere\n[area stage]\ncapacity = lots\n",
 		       6, "area 'stage': capacity");
 	/* Among reference errors, found after reading, the lowest line wins
 	 * although the area's (line 7) is checked before the terminal's. */
 	assert_refused(state,
-		       AREA "[terminal t2]\narea = nowhere\n[area stage]\ncapacity = 5\ngroup = nope\n",
+		       AREA
+		       "[terminal t2]\narea = nowhere\n[area stage]\ncapacity = 5\ngroup = nope\n",
 		       4, "terminal 't2': area 'nowhere' is not defined");
 }
 
@@ -216,7 +224,8 @@ static void lines_up_to_197_characters_are_read(void **state)
 	/* "name = Hall ; " + 183 = 197 characters: accepted, even with CR LF */
 	memset(comment, 'c', 183);
 	comment[183] = '\0';
-	snprintf(text, sizeof text, "[area hall]\r\ncapacity = 300\r\nname = Hall ; %s\r\n", comment);
+	snprintf(text, sizeof text, "[area hall]\r\ncapacity = 300\r\nname = Hall ; %s\r\n",
+		 comment);
 	write_file(d->file, text);
 	struct hc_config_error err;
 	struct hc_venue_cfg *cfg = hc_venue_load(d->file, &err);
@@ -260,7 +269,9 @@ static void too_many_areas_fails_at_the_one_over_the_limit(void **state)
 static void error_formats_as_file_colon_line(void **state)
 {
 	(void)state;
-	struct hc_config_error err = {.file = "venue.ini", .line = 12, .message = "area 'hall': x"};
+	struct hc_config_error err = { .file = "venue.ini",
+				       .line = 12,
+				       .message = "area 'hall': x" };
 	char out[300];
 	hc_config_error_format(&err, out, sizeof out);
 	assert_string_equal(out, "venue.ini:12: area 'hall': x");
@@ -272,27 +283,26 @@ static void error_formats_as_file_colon_line(void **state)
 static void a_valid_file_loads_with_every_value(void **state)
 {
 	struct venue_dir *d = *state;
-	write_file(d->file,
-		   "; a comment\n"
-		   "[venue]\n"
-		   "name = Test fair        ; inline comment\n"
-		   "listen = 0.0.0.0:9090\n"
-		   "database = /var/lib/hc/fair.db\n"
-		   "hold_s = 30\n"
-		   "\n"
-		   "[area hall]\n"
-		   "name = Main hall\n"
-		   "capacity = 300\n"
-		   "group = park\n"
-		   "[area room]\n"
-		   "capacity = 40\n"
-		   "[group park]\n"
-		   "name = The park\n"
-		   "[terminal t1]\n"
-		   "area = room\n"
-		   "key = s3cret;x\n"
-		   "[terminal t2]\n"
-		   "area = hall\n");
+	write_file(d->file, "; a comment\n"
+			    "[venue]\n"
+			    "name = Test fair        ; inline comment\n"
+			    "listen = 0.0.0.0:9090\n"
+			    "database = /var/lib/hc/fair.db\n"
+			    "hold_s = 30\n"
+			    "\n"
+			    "[area hall]\n"
+			    "name = Main hall\n"
+			    "capacity = 300\n"
+			    "group = park\n"
+			    "[area room]\n"
+			    "capacity = 40\n"
+			    "[group park]\n"
+			    "name = The park\n"
+			    "[terminal t1]\n"
+			    "area = room\n"
+			    "key = s3cret;x\n"
+			    "[terminal t2]\n"
+			    "area = hall\n");
 	struct hc_config_error err;
 	struct hc_venue_cfg *cfg = hc_venue_load(d->file, &err);
 	if (cfg == NULL)

@@ -58,15 +58,15 @@ static void assert_refused(void **state, const char *text, int line, const char 
 		fail_msg("accepted, want line %d '%s'", line, has);
 	}
 	if (err.line != line || strstr(err.message, has) == NULL)
-		fail_msg("want line %d '%s', got line %d '%s'", line, has, err.line,
-			 err.message);
+		fail_msg("want line %d '%s', got line %d '%s'", line, has, err.line, err.message);
 }
 
 #define MAP "[venue]\nmap_width = 1000\nmap_height = 600\n"
 
 static void every_shape_loads_as_written(void **state)
 {
-	struct hc_venue_cfg *cfg = load_ok(state, MAP
+	struct hc_venue_cfg *cfg = load_ok(
+		state, MAP
 		"[area hall]\ncapacity = 10\nmap_shape = rect 20 30.5 400 300\n"
 		"[area lawn]\ncapacity = 10\ngroup = park\nmap_shape = circle 700 200 150\nmap_label_at = 700 120\n"
 		"[area garden]\ncapacity = 10\ngroup = park\nmap_shape = polygon 560,400 940,400  900,560 600,560\n"
@@ -132,8 +132,10 @@ static void malformed_shapes_are_refused_at_their_line(void **state)
 		       "polygon X1,Y1");
 	assert_refused(state, MAP "[area a]\ncapacity = 1\nmap_label_at = 5\n", 6,
 		       "map_label_at must be two numbers >= 0: X Y");
-	assert_refused(state, MAP "[area a]\ncapacity = 1\nmap_shape = rect 1 1 2 2\nmap_shape = rect 1 1 2 2\n",
-		       7, "map_shape given twice (first at line 6)");
+	assert_refused(
+		state,
+		MAP "[area a]\ncapacity = 1\nmap_shape = rect 1 1 2 2\nmap_shape = rect 1 1 2 2\n",
+		7, "map_shape given twice (first at line 6)");
 }
 
 static void a_polygon_has_at_most_24_corners(void **state)
@@ -151,14 +153,20 @@ static void a_polygon_has_at_most_24_corners(void **state)
 
 static void shapes_must_lie_within_the_map(void **state)
 {
-	assert_refused(state, MAP "[area a]\ncapacity = 1\nmap_shape = rect 900 0 101 10\n", 6,
-		       "area 'a': map shape or label lies outside the map (map_width 1000, map_height 600)");
+	assert_refused(
+		state, MAP "[area a]\ncapacity = 1\nmap_shape = rect 900 0 101 10\n", 6,
+		"area 'a': map shape or label lies outside the map (map_width 1000, map_height 600)");
 	assert_refused(state, MAP "[area a]\ncapacity = 1\nmap_shape = circle 50 50 51\n", 6,
 		       "outside the map");
-	assert_refused(state, MAP "[group g]\nmap_shape = polygon 0,0 10,0 10,601\n[area a]\ncapacity = 1\ngroup = g\n",
-		       5, "group 'g': map shape or label lies outside");
-	assert_refused(state, MAP "[area a]\ncapacity = 1\nmap_shape = rect 0 0 10 10\nmap_label_at = 1001 5\n",
-		       6, "outside the map");
+	assert_refused(
+		state,
+		MAP
+		"[group g]\nmap_shape = polygon 0,0 10,0 10,601\n[area a]\ncapacity = 1\ngroup = g\n",
+		5, "group 'g': map shape or label lies outside");
+	assert_refused(
+		state,
+		MAP "[area a]\ncapacity = 1\nmap_shape = rect 0 0 10 10\nmap_label_at = 1001 5\n",
+		6, "outside the map");
 	/* exactly on the edge is inside */
 	load_ok(state, MAP "[area a]\ncapacity = 1\nmap_shape = rect 0 0 1000 600\n");
 }
@@ -177,15 +185,17 @@ static void shapes_need_a_map_and_labels_need_a_shape(void **state)
 		       "map_width must be an integer 1..100000");
 	assert_refused(state, "[area a]\ncapacity = 1\nmap_width = 10\n", 3,
 		       "area 'a': unknown key 'map_width'");
-	assert_refused(state, "[terminal t]\narea = a\nmap_shape = rect 0 0 1 1\n[area a]\ncapacity = 1\n",
+	assert_refused(state,
+		       "[terminal t]\narea = a\nmap_shape = rect 0 0 1 1\n[area a]\ncapacity = 1\n",
 		       3, "terminal 't': unknown key 'map_shape'");
 }
 
 static void the_background_must_be_an_image_file_that_exists(void **state)
 {
 	struct venue_dir *d = *state;
-	assert_refused(state, MAP "map_background = plan.txt\n[area a]\ncapacity = 1\n", 4,
-		       "map_background must be an image file ending in .png, .jpg, .jpeg, .svg or .webp");
+	assert_refused(
+		state, MAP "map_background = plan.txt\n[area a]\ncapacity = 1\n", 4,
+		"map_background must be an image file ending in .png, .jpg, .jpeg, .svg or .webp");
 	assert_refused(state, MAP "map_background = plan.png\n[area a]\ncapacity = 1\n", 4,
 		       "map_background");
 	assert_refused(state, MAP "map_background = plan.png\n[area a]\ncapacity = 1\n", 4,
@@ -196,9 +206,9 @@ static void the_background_must_be_an_image_file_that_exists(void **state)
 	char image[192];
 	snprintf(image, sizeof image, "%s/plan.PNG", d->path);
 	write_file(image, "\x89PNG\r\n");
-	struct hc_venue_cfg *cfg =
-		load_ok(state, MAP "map_background = plan.PNG\n[area a]\ncapacity = 1\n");
-	assert_string_equal(cfg->map_background, image);      /* next to the config */
+	struct hc_venue_cfg *cfg = load_ok(state, MAP
+					   "map_background = plan.PNG\n[area a]\ncapacity = 1\n");
+	assert_string_equal(cfg->map_background, image); /* next to the config */
 	assert_string_equal(cfg->map_background_type, "image/png");
 	unlink(image);
 }

@@ -107,7 +107,8 @@ static void bad_values_are_refused_at_their_line(void **state)
 	refused(state, AREA "[mqtt]\nport = 0\n", 4, "port must be a port 1..65535");
 	refused(state, AREA "[mqtt]\nport = 65536\n", 4, "port must be");
 	refused(state, AREA "[mqtt]\nqos = 3\n", 4, "qos must be 0, 1 or 2");
-	refused(state, AREA "[mqtt]\nkeepalive_s = 4\n", 4, "keepalive_s must be an integer 5..3600");
+	refused(state, AREA "[mqtt]\nkeepalive_s = 4\n", 4,
+		"keepalive_s must be an integer 5..3600");
 	refused(state, AREA "[mqtt]\ntopic_prefix = fest/#\n", 4, "topic_prefix must be");
 	refused(state, AREA "[mqtt]\ntopic_prefix = /fest\n", 4, "topic_prefix must be");
 	refused(state, AREA "[mqtt]\ntopic_prefix = fest//x\n", 4, "topic_prefix must be");

@@ -57,9 +57,8 @@ static const struct hc_group_cfg *group(const struct hc_venue_cfg *cfg, const ch
 	return &cfg->groups[i];
 }
 
-static void assert_thresholds(const struct hc_thresholds *t, double moderate,
-			      double crowded, double full, double restrict_,
-			      double resume, int64_t hold_ms)
+static void assert_thresholds(const struct hc_thresholds *t, double moderate, double crowded,
+			      double full, double restrict_, double resume, int64_t hold_ms)
 {
 	assert_true(fabs(t->moderate_at - moderate) < 1e-12);
 	assert_true(fabs(t->crowded_at - crowded) < 1e-12);
@@ -83,9 +82,9 @@ static void capacity_is_floor_area_times_venue_density(void **state)
 static void area_density_overrides_the_venue(void **state)
 {
 	const struct hc_venue_cfg *cfg = load(state,
-		"[venue]\ndensity_per_m2 = 3\n"
-		"[area lawn]\nfloor_m2 = 2000\ndensity_per_m2 = 1.0\n"
-		"[area pit]\nfloor_m2 = 100\n");
+					      "[venue]\ndensity_per_m2 = 3\n"
+					      "[area lawn]\nfloor_m2 = 2000\ndensity_per_m2 = 1.0\n"
+					      "[area pit]\nfloor_m2 = 100\n");
 	assert_int_equal(area(cfg, "lawn")->capacity, 2000);
 	assert_int_equal(area(cfg, "pit")->capacity, 300);
 }
@@ -93,9 +92,9 @@ static void area_density_overrides_the_venue(void **state)
 static void capacity_from_floor_area_rounds_down(void **state)
 {
 	const struct hc_venue_cfg *cfg = load(state,
-		"[area a]\nfloor_m2 = 10.9\ndensity_per_m2 = 1\n"
-		"[area b]\nfloor_m2 = 100\ndensity_per_m2 = 2.3\n"
-		"[area c]\nfloor_m2 = 0.5\n");
+					      "[area a]\nfloor_m2 = 10.9\ndensity_per_m2 = 1\n"
+					      "[area b]\nfloor_m2 = 100\ndensity_per_m2 = 2.3\n"
+					      "[area c]\nfloor_m2 = 0.5\n");
 	assert_int_equal(area(cfg, "a")->capacity, 10);
 	assert_int_equal(area(cfg, "b")->capacity, 230); /* not 229.999... */
 	assert_int_equal(area(cfg, "c")->capacity, 1);
@@ -121,7 +120,8 @@ static void threshold_defaults_apply_without_venue_section(void **state)
 
 static void area_overrides_only_what_it_names(void **state)
 {
-	const struct hc_venue_cfg *cfg = load(state,
+	const struct hc_venue_cfg *cfg = load(
+		state,
 		"[venue]\nmoderate_at = 0.4\nhold_s = 120\n"
 		"[area room]\ncapacity = 40\ncrowded_at = 0.7\nrestrict_at = 0.95\nresume_at = 0.8\nhold_s = 0\n"
 		"[area hall]\ncapacity = 300\n");
@@ -131,7 +131,8 @@ static void area_overrides_only_what_it_names(void **state)
 
 static void venue_keys_after_an_area_still_apply_to_it(void **state)
 {
-	const struct hc_venue_cfg *cfg = load(state,
+	const struct hc_venue_cfg *cfg = load(
+		state,
 		"[area hall]\ncapacity = 300\nfull_at = 1.2\n"
 		"[area lawn]\nfloor_m2 = 100\n"
 		"[venue]\ncrowded_at = 0.6\nfull_at = 0.9\nresume_at = 0.7\ndensity_per_m2 = 4\n");
@@ -142,22 +143,22 @@ static void venue_keys_after_an_area_still_apply_to_it(void **state)
 
 static void group_capacity_defaults_to_the_sum_of_its_areas(void **state)
 {
-	const struct hc_venue_cfg *cfg = load(state,
-		"[group park]\nname = The park\n"
-		"[area hall]\ncapacity = 300\ngroup = park\n"
-		"[area lawn]\nfloor_m2 = 2000\ndensity_per_m2 = 1\ngroup = park\n"
-		"[area room]\ncapacity = 40\n");
+	const struct hc_venue_cfg *cfg =
+		load(state, "[group park]\nname = The park\n"
+			    "[area hall]\ncapacity = 300\ngroup = park\n"
+			    "[area lawn]\nfloor_m2 = 2000\ndensity_per_m2 = 1\ngroup = park\n"
+			    "[area room]\ncapacity = 40\n");
 	assert_int_equal(group(cfg, "park")->capacity, 2300);
 	assert_string_equal(group(cfg, "park")->name, "The park");
 }
 
 static void group_capacity_and_thresholds_can_be_given(void **state)
 {
-	const struct hc_venue_cfg *cfg = load(state,
-		"[venue]\nhold_s = 90\n"
-		"[area hall]\ncapacity = 300\ngroup = park\n"
-		"[area lawn]\ncapacity = 2000\ngroup = park\n"
-		"[group park]\ncapacity = 1500\nrestrict_at = 0.9\nresume_at = 0.75\n");
+	const struct hc_venue_cfg *cfg =
+		load(state, "[venue]\nhold_s = 90\n"
+			    "[area hall]\ncapacity = 300\ngroup = park\n"
+			    "[area lawn]\ncapacity = 2000\ngroup = park\n"
+			    "[group park]\ncapacity = 1500\nrestrict_at = 0.9\nresume_at = 0.75\n");
 	const struct hc_group_cfg *g = group(cfg, "park");
 	assert_int_equal(g->capacity, 1500);
 	assert_string_equal(g->name, "park"); /* defaults to the id */
@@ -176,7 +177,8 @@ static void group_threshold_order_is_checked(void **state)
 	struct hc_config_error err;
 	assert_null(hc_venue_load(d->file, &err));
 	assert_int_equal(err.line, 5);
-	assert_non_null(strstr(err.message, "group 'park': resume_at (1) must be < restrict_at (1)"));
+	assert_non_null(
+		strstr(err.message, "group 'park': resume_at (1) must be < restrict_at (1)"));
 }
 
 static void relative_database_is_next_to_the_config(void **state)

@@ -30,7 +30,7 @@ struct step {
 	int change;
 	int64_t now_ms;
 	bool want_now;
-	int64_t want_due_ms;         /* after the step */
+	int64_t want_due_ms; /* after the step */
 };
 
 static void bucket_follows_the_table(void **state)
@@ -119,7 +119,7 @@ static void a_burst_is_cut_to_the_rate(void **state)
 
 struct entries {
 	uint64_t version[4];
-	int level[4];                /* what the entry's message would carry */
+	int level[4]; /* what the entry's message would carry */
 };
 
 static uint64_t version_of(const void *ctx, uint32_t k)
@@ -191,8 +191,8 @@ static void after_any_pause_one_message_per_entry(void **state)
 			e.version[3] = ++clock;
 	}
 	int messages = drain(&e, sent, got_level, &cursor);
-	assert_int_equal(messages, 2);         /* one for area 0, one for group 3 */
-	assert_int_equal(got_level[0], 3);     /* the latest level, not lost */
+	assert_int_equal(messages, 2);	   /* one for area 0, one for group 3 */
+	assert_int_equal(got_level[0], 3); /* the latest level, not lost */
 	for (int k = 0; k < 4; k++)
 		assert_int_equal(sent[k], e.version[k]);
 	assert_int_equal(drain(&e, sent, got_level, &cursor), 0);

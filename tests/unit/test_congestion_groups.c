@@ -24,15 +24,18 @@
 #include "aggregator/congestion.h"
 
 static const struct hc_thresholds defaults = {
-	.moderate_at = 0.5, .crowded_at = 0.8, .full_at = 1.0,
-	.restrict_at = 1.0, .resume_at = 0.9, .hold_ms = 60000,
+	.moderate_at = 0.5,
+	.crowded_at = 0.8,
+	.full_at = 1.0,
+	.restrict_at = 1.0,
+	.resume_at = 0.9,
+	.hold_ms = 60000,
 };
 
 enum { HALL, GALLERY, LAWN };
 enum { NORTH };
 
-static int add_area(struct hc_venue_cfg *cfg, const char *id, int64_t capacity,
-		    const char *group)
+static int add_area(struct hc_venue_cfg *cfg, const char *id, int64_t capacity, const char *group)
 {
 	assert_true(cfg->area_count < HC_AREAS_MAX);
 	struct hc_area_cfg *a = &cfg->areas[cfg->area_count];
@@ -111,8 +114,7 @@ static size_t evaluate(struct fixture *f, int64_t now_ms)
 	return hc_congestion_evaluate(f->c, now_ms, f->area_changed, f->group_changed);
 }
 
-static void set_occupancies(struct fixture *f, int64_t hall, int64_t gallery,
-			    int64_t lawn)
+static void set_occupancies(struct fixture *f, int64_t hall, int64_t gallery, int64_t lawn)
 {
 	hc_congestion_set_occupancy(f->c, HALL, hall);
 	hc_congestion_set_occupancy(f->c, GALLERY, gallery);
@@ -352,13 +354,13 @@ static void deadline_is_the_earliest_pending_hold(void **state)
 	assert_true(hc_congestion_deadline_ms(f->c) == INT64_MAX);
 
 	set_occupancies(f, 40, 0, 0);
-	evaluate(f, 1000);                    /* hall closes: 61000 */
+	evaluate(f, 1000); /* hall closes: 61000 */
 	set_occupancies(f, 40, 0, 2000);
-	evaluate(f, 5000);                    /* lawn closes: 65000 */
+	evaluate(f, 5000); /* lawn closes: 65000 */
 	assert_int_equal(hc_congestion_deadline_ms(f->c), 61000);
 
 	set_occupancies(f, 40, 20, 2000);
-	evaluate(f, 7000);                    /* north closes: 67000 */
+	evaluate(f, 7000); /* north closes: 67000 */
 	assert_int_equal(hc_congestion_deadline_ms(f->c), 61000);
 
 	/* The hall's hold expires with the hall still full: next is the lawn. */
@@ -374,16 +376,25 @@ static void deadline_is_the_earliest_pending_hold(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(fresh_venue_is_open_low_and_reports_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(group_occupancy_is_the_sum_of_its_areas, setup, teardown),
-		cmocka_unit_test_setup_teardown(group_restriction_closes_all_its_areas_and_reports_them, setup, teardown),
+		cmocka_unit_test_setup_teardown(fresh_venue_is_open_low_and_reports_nothing, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(group_occupancy_is_the_sum_of_its_areas, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			group_restriction_closes_all_its_areas_and_reports_them, setup, teardown),
 		cmocka_unit_test_setup_teardown(area_outside_groups_is_unaffected, setup, teardown),
-		cmocka_unit_test_setup_teardown(area_restricted_on_its_own_does_not_close_its_group, setup, teardown),
-		cmocka_unit_test_setup_teardown(group_override_wins_until_released, setup, teardown),
-		cmocka_unit_test_setup_teardown(area_override_acts_on_that_area_only, setup, teardown),
-		cmocka_unit_test_setup_teardown(reconfigure_keeps_state_by_id_and_drops_removed_areas, setup, teardown),
-		cmocka_unit_test_setup_teardown(new_area_in_reconfigure_starts_open, setup, teardown),
-		cmocka_unit_test_setup_teardown(deadline_is_the_earliest_pending_hold, setup, teardown),
+		cmocka_unit_test_setup_teardown(area_restricted_on_its_own_does_not_close_its_group,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(group_override_wins_until_released, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(area_override_acts_on_that_area_only, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			reconfigure_keeps_state_by_id_and_drops_removed_areas, setup, teardown),
+		cmocka_unit_test_setup_teardown(new_area_in_reconfigure_starts_open, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(deadline_is_the_earliest_pending_hold, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

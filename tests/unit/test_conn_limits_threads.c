@@ -48,9 +48,10 @@ static void admit_while_limits_change(void **state)
 	assert_int_equal(pthread_create(&t, NULL, reloader, l), 0);
 	uint32_t admitted = 0;
 	for (uint32_t i = 0; i < ROUNDS; i++)
-		admitted += hc_conn_limits_admit(l, i % 2 ? HC_LISTENER_STAFF : HC_LISTENER_PUBLIC, &a);
+		admitted += hc_conn_limits_admit(l, i % 2 ? HC_LISTENER_STAFF : HC_LISTENER_PUBLIC,
+						 &a);
 	assert_int_equal(pthread_join(t, NULL), 0);
-	assert_int_equal(admitted, ROUNDS);    /* nothing open: all admitted */
+	assert_int_equal(admitted, ROUNDS); /* nothing open: all admitted */
 	assert_int_equal(hc_conn_limits_open(l, HC_LISTENER_PUBLIC), 0);
 	uint32_t none[HC_LISTENER_COUNT] = { 0, 0 };
 	hc_conn_limits_set(l, 5, none);

@@ -88,12 +88,12 @@ static void test_force_stop_needs_reason_and_yes(void **state)
 	assert_false(type(&ui, "j", false, &act));
 	assert_false(type(&ui, "s", false, &act));
 	assert_int_equal(ui.prompt, HC_PROMPT_REASON);
-	assert_false(type(&ui, "", true, &act));          /* empty reason refused */
+	assert_false(type(&ui, "", true, &act)); /* empty reason refused */
 	assert_int_equal(ui.prompt, HC_PROMPT_REASON);
 	assert_true(ui.status_bad);
 	assert_false(type(&ui, "blocked exit", true, &act));
 	assert_int_equal(ui.prompt, HC_PROMPT_CONFIRM);
-	assert_false(type(&ui, "x", false, &act));        /* only y or n */
+	assert_false(type(&ui, "x", false, &act)); /* only y or n */
 	assert_false(type(&ui, "n", false, &act));
 	assert_int_equal(ui.prompt, HC_PROMPT_NONE);
 	assert_false(type(&ui, "sblocked exit", true, &act));
@@ -176,7 +176,7 @@ static void test_results_shown(void **state)
 	r.ok = true;
 	hc_ui_result(&ui, &r);
 	assert_non_null(strstr(ui.status, "ACCEPTED"));
-	for (int i = 0; i < 40; i++)             /* more than the memory holds */
+	for (int i = 0; i < 40; i++) /* more than the memory holds */
 		hc_ui_sent(&ui, &a, &req);
 	assert_int_equal(ui.sent_len, HC_UI_SENT_MAX);
 	assert_int_equal(ui.sent[HC_UI_SENT_MAX - 1].request, req);
@@ -197,9 +197,9 @@ static void test_sort_and_filter(void **state)
 	assert_string_equal(model.areas[rows[2].index].w.st.id, "lawn");
 	assert_string_equal(model.areas[rows[3].index].w.st.id, "hall");
 	n = hc_view_areas(&model, HC_SORT_LEVEL, "", rows);
-	assert_true(rows[0].group);                     /* full */
-	assert_string_equal(model.areas[rows[1].index].w.st.id, "room");   /* crowded */
-	assert_string_equal(model.areas[rows[2].index].w.st.id, "lawn");   /* moderate */
+	assert_true(rows[0].group);					 /* full */
+	assert_string_equal(model.areas[rows[1].index].w.st.id, "room"); /* crowded */
+	assert_string_equal(model.areas[rows[2].index].w.st.id, "lawn"); /* moderate */
 	n = hc_view_areas(&model, HC_SORT_NAME, "HALL", rows);
 	assert_int_equal(n, 1);
 	n = hc_view_areas(&model, HC_SORT_NAME, "park", rows);
@@ -212,7 +212,7 @@ static void test_sort_and_filter(void **state)
 	assert_false(type(&ui, "lawn", true, &act));
 	assert_string_equal(ui.filter, "lawn");
 	assert_false(type(&ui, "jjjj", false, &act));
-	assert_int_equal(ui.sel[HC_PANE_AREAS], 0);     /* one row: nowhere to go */
+	assert_int_equal(ui.sel[HC_PANE_AREAS], 0); /* one row: nowhere to go */
 	assert_false(type(&ui, "S", false, &act));
 	assert_int_equal(ui.sort, HC_SORT_FILL);
 	assert_false(type(&ui, "?", false, &act));

@@ -90,15 +90,15 @@ static void test_level_and_gate_alerts_on_change_only(void **state)
 	snapshot(&m, a, 1, NULL, 0, 1000);
 	assert_int_equal(m.alerts.len, 0);
 	push_area(&m, area("hall", 60, 100, HC_LEVEL_MODERATE, false), 2000);
-	assert_int_equal(m.alerts.len, 0);              /* moderate is no alert */
+	assert_int_equal(m.alerts.len, 0); /* moderate is no alert */
 	push_area(&m, area("hall", 85, 100, HC_LEVEL_CROWDED, false), 3000);
 	assert_int_equal(m.alerts.len, 1);
 	assert_int_equal(hc_alerts_get(&m.alerts, 0)->kind, HC_ALERT_CROWDED);
 	push_area(&m, area("hall", 86, 100, HC_LEVEL_CROWDED, false), 4000);
-	assert_int_equal(m.alerts.len, 1);              /* still crowded: no new alert */
+	assert_int_equal(m.alerts.len, 1); /* still crowded: no new alert */
 	push_area(&m, area("hall", 100, 100, HC_LEVEL_FULL, true), 5000);
 	assert_int_equal(m.alerts.len, 3);
-	assert_int_equal(hc_alerts_get(&m.alerts, 0)->kind, HC_ALERT_GATE_CLOSED);  /* newest */
+	assert_int_equal(hc_alerts_get(&m.alerts, 0)->kind, HC_ALERT_GATE_CLOSED); /* newest */
 	assert_int_equal(hc_alerts_get(&m.alerts, 1)->kind, HC_ALERT_FULL);
 	assert_int_equal(hc_alerts_get(&m.alerts, 2)->kind, HC_ALERT_CROWDED);
 	push_area(&m, area("hall", 80, 100, HC_LEVEL_CROWDED, false), 6000);
@@ -152,7 +152,7 @@ static void test_gap_and_storage_fault(void **state)
 	assert_int_equal(m.alerts.len, 2);
 	assert_int_equal(hc_alerts_get(&m.alerts, 0)->kind, HC_ALERT_STORAGE_FAULT);
 	assert_int_equal(hc_alerts_get(&m.alerts, 1)->kind, HC_ALERT_SEQ_GAP);
-	assert_false(m.alerts.bell_pending);             /* muted */
+	assert_false(m.alerts.bell_pending); /* muted */
 	hc_model_free(&m);
 }
 
@@ -168,14 +168,14 @@ static void test_stale_and_reconnect(void **state)
 	hc_model_disconnected(&m, 1700000000000LL);
 	assert_true(hc_model_stale(&m));
 	assert_int_equal(m.disconnected_since_wall_ms, 1700000000000LL);
-	hc_model_disconnected(&m, 1700000005000LL);     /* still since the first */
+	hc_model_disconnected(&m, 1700000005000LL); /* still since the first */
 	assert_int_equal(m.disconnected_since_wall_ms, 1700000000000LL);
 	assert_int_equal(m.areas[0].w.st.occupancy, 20); /* last figures kept */
 	struct hc_wire_area b[1] = { area("hall", 100, 100, HC_LEVEL_FULL, true) };
 	snapshot(&m, b, 1, NULL, 0, 40000);
 	assert_false(hc_model_stale(&m));
 	assert_int_equal(m.disconnected_since_wall_ms, 0);
-	assert_int_equal(m.areas[0].sample_len, 3);      /* samples kept by id */
+	assert_int_equal(m.areas[0].sample_len, 3); /* samples kept by id */
 	assert_int_equal(hc_alerts_get(&m.alerts, 0)->kind, HC_ALERT_GATE_CLOSED);
 	/* an area the model does not know is ignored */
 	push_area(&m, area("nope", 5, 10, HC_LEVEL_LOW, false), 41000);
@@ -196,7 +196,7 @@ static void test_per_minute_and_raw(void **state)
 	push_area(&m, x, 30000);
 	int64_t e, o;
 	assert_true(hc_model_per_minute(&m, 0, 30000, &e, &o));
-	assert_int_equal(e, 80);      /* 40 in 30 s */
+	assert_int_equal(e, 80); /* 40 in 30 s */
 	assert_int_equal(o, 20);
 	x.has_minute = true;
 	x.minute_entered = 7;
@@ -205,7 +205,7 @@ static void test_per_minute_and_raw(void **state)
 	x.corrected_entered = 5;
 	push_area(&m, x, 31000);
 	assert_true(hc_model_per_minute(&m, 0, 31000, &e, &o));
-	assert_int_equal(e, 7);       /* the aggregator's figure wins */
+	assert_int_equal(e, 7); /* the aggregator's figure wins */
 	assert_true(hc_model_raw(&m, 0, &e, &o));
 	assert_int_equal(e, 35);
 	assert_int_equal(o, 10);

@@ -23,7 +23,7 @@
 #include "aggregator/dashboard/render.h"
 #include "aggregator/dashboard/textwidth.h"
 
-#define OHORU "\xe5\xa4\xa7\xe3\x83\x9b\xe3\x83\xbc\xe3\x83\xab"  /* 大ホール */
+#define OHORU "\xe5\xa4\xa7\xe3\x83\x9b\xe3\x83\xbc\xe3\x83\xab" /* 大ホール */
 
 static size_t cells_sent;
 static void count(void *arg, int row, int col, const struct hc_cell *cells, int n)
@@ -32,7 +32,7 @@ static void count(void *arg, int row, int col, const struct hc_cell *cells, int 
 	(void)row;
 	(void)cells;
 	assert_true(col >= 0);
-	assert_true(cells[0].ch != 0);   /* a run starts on a whole character */
+	assert_true(cells[0].ch != 0); /* a run starts on a whole character */
 	cells_sent += (size_t)n;
 }
 
@@ -159,11 +159,11 @@ static void test_incremental_flush(void **state)
 	hc_render(&s, &model, &ui, 1000, 1700000000000LL, NULL);
 	cells_sent = 0;
 	hc_screen_flush(&s, count, NULL);
-	assert_int_equal(cells_sent, 24 * 80);          /* first frame: everything */
+	assert_int_equal(cells_sent, 24 * 80); /* first frame: everything */
 	hc_render(&s, &model, &ui, 1000, 1700000000000LL, NULL);
 	cells_sent = 0;
 	hc_screen_flush(&s, count, NULL);
-	assert_int_equal(cells_sent, 0);                /* nothing changed */
+	assert_int_equal(cells_sent, 0); /* nothing changed */
 	struct hc_wire_sup_msg msg;
 	memset(&msg, 0, sizeof msg);
 	msg.type = HC_WIRE_SUP_AREA;
@@ -175,12 +175,12 @@ static void test_incremental_flush(void **state)
 	cells_sent = 0;
 	hc_screen_flush(&s, count, NULL);
 	assert_true(cells_sent > 0);
-	assert_true(cells_sent < 40);                    /* the figure and the detail line */
+	assert_true(cells_sent < 40); /* the figure and the detail line */
 	assert_true(hc_screen_resize(&s, 30, 100));
 	hc_render(&s, &model, &ui, 2000, 1700000000000LL, NULL);
 	cells_sent = 0;
 	hc_screen_flush(&s, count, NULL);
-	assert_int_equal(cells_sent, 30 * 100);          /* a resize redraws once */
+	assert_int_equal(cells_sent, 30 * 100); /* a resize redraws once */
 	hc_screen_free(&s);
 }
 
@@ -190,7 +190,7 @@ static void test_wide_char_never_split(void **state)
 	struct hc_screen s = { 0 };
 	assert_true(hc_screen_resize(&s, 2, 10));
 	assert_int_equal(hc_screen_put(&s, 0, 0, 10, OHORU, 0), 8);
-	assert_int_equal(s.cur[1].ch, 0);                /* continuation */
+	assert_int_equal(s.cur[1].ch, 0); /* continuation */
 	/* 3 columns hold one wide character and a space, never half of one */
 	hc_screen_clear(&s);
 	assert_int_equal(hc_screen_put(&s, 0, 0, 3, OHORU, 0), 3);
@@ -218,7 +218,7 @@ static void test_stale_marker(void **state)
 	snprintf(want, sizeof want, "disconnected since %s", clock);
 	assert_int_equal(find_row(&s, want), 0);
 	assert_true(find_row(&s, "STALE") >= 0);
-	assert_true(find_row(&s, "Main hall") > 0);      /* last figures still shown */
+	assert_true(find_row(&s, "Main hall") > 0); /* last figures still shown */
 	hc_screen_free(&s);
 	model.connected = true;
 	model.disconnected_since_wall_ms = 0;
@@ -253,7 +253,7 @@ static void test_scrolls_to_selection(void **state)
 	hc_render(&s, &model, &ui, 1000, 1700000000000LL, &layout);
 	assert_true(layout.area_rows >= 3);
 	assert_true(layout.door_rows >= 2);
-	ui.sel[HC_PANE_AREAS] = 99;                      /* clamped to the last row */
+	ui.sel[HC_PANE_AREAS] = 99; /* clamped to the last row */
 	hc_render(&s, &model, &ui, 1000, 1700000000000LL, NULL);
 	assert_int_equal(ui.sel[HC_PANE_AREAS], 2);
 	hc_screen_free(&s);

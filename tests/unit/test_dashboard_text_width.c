@@ -20,7 +20,7 @@
 
 #include "aggregator/dashboard/textwidth.h"
 
-#define OHORU "\xe5\xa4\xa7\xe3\x83\x9b\xe3\x83\xbc\xe3\x83\xab"  /* 大ホール */
+#define OHORU "\xe5\xa4\xa7\xe3\x83\x9b\xe3\x83\xbc\xe3\x83\xab" /* 大ホール */
 
 static int utf8_locale(void **state)
 {
@@ -62,7 +62,7 @@ static void test_ascii_fallback_stays_aligned(void **state)
 	assert_int_equal(hc_tw_fit(OHORU, 6, true, false, out, sizeof out), 6);
 	assert_string_equal(out, "????  ");
 	assert_int_equal(hc_tw_fit("a\tb", 3, false, false, out, sizeof out), 3);
-	assert_string_equal(out, "a?b");    /* control characters never reach the screen */
+	assert_string_equal(out, "a?b"); /* control characters never reach the screen */
 }
 
 static void test_invalid_utf8_is_one_column_each(void **state)
@@ -70,7 +70,10 @@ static void test_invalid_utf8_is_one_column_each(void **state)
 	(void)state;
 	char out[64];
 	assert_int_equal(hc_tw_width("\xff\xfe", false), 2);
-	assert_int_equal(hc_tw_fit("\xff" "x", 3, false, false, out, sizeof out), 3);
+	assert_int_equal(hc_tw_fit("\xff"
+				   "x",
+				   3, false, false, out, sizeof out),
+			 3);
 	assert_string_equal(out, "?x ");
 }
 

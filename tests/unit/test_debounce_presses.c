@@ -38,8 +38,7 @@ static void feed(struct hc_debounce *d, const struct edge *e, size_t n,
 			counts[e[i].line]++;
 }
 
-#define FEED(d, edges, counts) \
-	feed((d), (edges), sizeof(edges) / sizeof((edges)[0]), (counts))
+#define FEED(d, edges, counts) feed((d), (edges), sizeof(edges) / sizeof((edges)[0]), (counts))
 
 static void bounces_inside_the_window_are_ignored(void **state)
 {
@@ -49,11 +48,11 @@ static void bounces_inside_the_window_are_ignored(void **state)
 	/* One press with a 6 ms bounce burst, a hold, one release with its
 	 * own burst: a single press. */
 	const struct edge e[] = {
-		{ 0, true, 1000 * MS },  { 0, false, 1001 * MS },
-		{ 0, true, 1002 * MS },  { 0, false, 1004 * MS },
-		{ 0, true, 1006 * MS },  { 0, false, 1500 * MS },
-		{ 0, true, 1502 * MS },  { 0, false, 1505 * MS },
-		{ 0, true, 1529 * MS },  { 0, false, 1529 * MS + 999 * US },
+		{ 0, true, 1000 * MS }, { 0, false, 1001 * MS },
+		{ 0, true, 1002 * MS }, { 0, false, 1004 * MS },
+		{ 0, true, 1006 * MS }, { 0, false, 1500 * MS },
+		{ 0, true, 1502 * MS }, { 0, false, 1505 * MS },
+		{ 0, true, 1529 * MS }, { 0, false, 1529 * MS + 999 * US },
 	};
 	int64_t c[HC_DEBOUNCE_LINES_MAX];
 	FEED(&d, e, c);
@@ -117,9 +116,8 @@ static void lines_are_debounced_independently(void **state)
 	hc_debounce_init(&d, 3, WINDOW_MS);
 	/* ENTER and EXIT pressed 1 ms apart: both count. */
 	const struct edge e[] = {
-		{ 0, true, 100 * MS }, { 1, true, 101 * MS },
-		{ 0, false, 102 * MS }, { 1, false, 103 * MS },
-		{ 0, true, 104 * MS }, { 1, true, 105 * MS },
+		{ 0, true, 100 * MS },	{ 1, true, 101 * MS }, { 0, false, 102 * MS },
+		{ 1, false, 103 * MS }, { 0, true, 104 * MS }, { 1, true, 105 * MS },
 	};
 	int64_t c[HC_DEBOUNCE_LINES_MAX];
 	FEED(&d, e, c);
@@ -135,9 +133,9 @@ static void a_button_held_at_start_counts_after_release(void **state)
 	hc_debounce_init(&d, 3, WINDOW_MS);
 	hc_debounce_set_level(&d, 0, true);
 	const struct edge e[] = {
-		{ 0, true, 100 * MS },    /* still held: no press */
+		{ 0, true, 100 * MS }, /* still held: no press */
 		{ 0, false, 900 * MS },
-		{ 0, true, 1200 * MS },   /* a real press */
+		{ 0, true, 1200 * MS }, /* a real press */
 	};
 	int64_t c[HC_DEBOUNCE_LINES_MAX];
 	FEED(&d, e, c);
@@ -150,11 +148,9 @@ static void a_clock_stepping_back_never_silences_a_button(void **state)
 	struct hc_debounce d;
 	hc_debounce_init(&d, 3, WINDOW_MS);
 	const struct edge e[] = {
-		{ 0, true, 3600000 * MS },
-		{ 0, false, 3600200 * MS },
-		{ 0, true, 10 * MS },     /* clock stepped back an hour */
-		{ 0, false, 300 * MS },
-		{ 0, true, 600 * MS },
+		{ 0, true, 3600000 * MS }, { 0, false, 3600200 * MS },
+		{ 0, true, 10 * MS }, /* clock stepped back an hour */
+		{ 0, false, 300 * MS },	   { 0, true, 600 * MS },
 	};
 	int64_t c[HC_DEBOUNCE_LINES_MAX];
 	FEED(&d, e, c);
@@ -167,7 +163,10 @@ static void a_zero_window_counts_every_press_after_a_release(void **state)
 	struct hc_debounce d;
 	hc_debounce_init(&d, 1, 0);
 	const struct edge e[] = {
-		{ 0, true, 1 }, { 0, false, 2 }, { 0, true, 3 }, { 0, true, 4 },
+		{ 0, true, 1 },
+		{ 0, false, 2 },
+		{ 0, true, 3 },
+		{ 0, true, 4 },
 	};
 	int64_t c[HC_DEBOUNCE_LINES_MAX];
 	FEED(&d, e, c);

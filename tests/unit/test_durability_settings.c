@@ -74,7 +74,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	static const char *const suffixes[] = {"", "-wal", "-shm", "-journal", ".lock"};
+	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal", ".lock" };
 	for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
 		char p[160];
 		snprintf(p, sizeof p, "%s%s", f->path, suffixes[i]);

@@ -26,12 +26,12 @@ static void a_time_falls_in_the_interval_starting_at_or_before_it(void **state)
 	static const struct {
 		int64_t wall_ms, interval_ms, start_ms, next_ms;
 	} cases[] = {
-		{ T10, 60000, T10, T10 + 60000 },              /* on the boundary */
+		{ T10, 60000, T10, T10 + 60000 }, /* on the boundary */
 		{ T10 + 1, 60000, T10, T10 + 60000 },
-		{ T10 + 59999, 60000, T10, T10 + 60000 },      /* last ms of the minute */
+		{ T10 + 59999, 60000, T10, T10 + 60000 }, /* last ms of the minute */
 		{ T10 - 1, 60000, T10 - 60000, T10 },
-		{ T10 + 1500, 1000, T10 + 1000, T10 + 2000 },  /* test interval of 1 s */
-		{ -1, 60000, -60000, 0 },                      /* before 1970 */
+		{ T10 + 1500, 1000, T10 + 1000, T10 + 2000 }, /* test interval of 1 s */
+		{ -1, 60000, -60000, 0 },		      /* before 1970 */
 		{ 0, 60000, 0, 60000 },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -58,12 +58,12 @@ static void utc_times_parse_in_the_documented_forms_only(void **state)
 	assert_int_equal(ms, T10);
 	assert_true(hc_history_parse_utc("2026-11-23T10:00:30Z", &ms));
 	assert_int_equal(ms, T10 + 30000);
-	assert_true(hc_history_parse_utc("2024-02-29T00:00Z", &ms));   /* leap day */
+	assert_true(hc_history_parse_utc("2024-02-29T00:00Z", &ms)); /* leap day */
 	static const char *const bad[] = {
-		"2026-11-23T10:00",           /* no Z */
+		"2026-11-23T10:00", /* no Z */
 		"2026-11-23 10:00Z",
 		"2026-11-23T10:00+01:00",
-		"2026-02-29T00:00Z",          /* not a leap year */
+		"2026-02-29T00:00Z", /* not a leap year */
 		"2026-02-30T10:00Z",
 		"2026-13-01T00:00Z",
 		"2026-11-23T24:00Z",

@@ -35,7 +35,7 @@ static void the_etag_is_a_strong_tag_of_the_body(void **state)
 
 	char changed[sizeof body];
 	memcpy(changed, body, sizeof body);
-	changed[26] = '8';   /* occupancy 7 -> 8 */
+	changed[26] = '8'; /* occupancy 7 -> 8 */
 	assert_true(hc_http_etag(changed, strlen(changed), c));
 	assert_string_not_equal(a, c);
 
@@ -64,13 +64,13 @@ static void other_tags_and_malformed_headers_do_not_match(void **state)
 	(void)state;
 	assert_false(hc_http_if_none_match("", TAG));
 	assert_false(hc_http_if_none_match("\"x\", \"y\"", TAG));
-	assert_false(hc_http_if_none_match("\"0123456789abcdef\"", TAG));     /* prefix */
+	assert_false(hc_http_if_none_match("\"0123456789abcdef\"", TAG)); /* prefix */
 	assert_false(hc_http_if_none_match("\"0123456789abcdef0123456789abcdef0\"", TAG));
 	assert_false(hc_http_if_none_match("0123456789abcdef0123456789abcdef", TAG)); /* unquoted */
 	assert_false(hc_http_if_none_match("\"0123456789abcdef0123456789abcdef", TAG)); /* open */
 	assert_false(hc_http_if_none_match(TAG " junk", TAG));
-	assert_false(hc_http_if_none_match("w/" TAG, TAG));           /* W is upper case */
-	assert_false(hc_http_if_none_match("*, " TAG, TAG));          /* * stands alone */
+	assert_false(hc_http_if_none_match("w/" TAG, TAG));  /* W is upper case */
+	assert_false(hc_http_if_none_match("*, " TAG, TAG)); /* * stands alone */
 	assert_false(hc_http_if_none_match(TAG ";" TAG, TAG));
 	assert_false(hc_http_if_none_match(TAG, "not-quoted"));
 }

@@ -48,8 +48,8 @@ static void other_methods_stopping_and_other_paths_get_errors(void **state)
 	assert_int_equal(r.status, 503);
 	assert_string_equal(r.error, "aggregator shutting down");
 	static const char *const misses[] = {
-		"/", "/api", "/api/areas/", "//api/areas", "/api/areasx", "/HEALTHZ", "",
-		"/api/areas?x=1",
+		"/",	    "/api", "/api/areas/",    "//api/areas", "/api/areasx",
+		"/HEALTHZ", "",	    "/api/areas?x=1",
 	};
 	for (size_t i = 0; i < sizeof misses / sizeof misses[0]; i++) {
 		r = hc_http_route_pick(misses[i], strlen(misses[i]), true, false, false);

@@ -85,8 +85,7 @@ static void restore_ok(struct hc_journal *j, struct hc_outbox *o)
 }
 
 /* Stores presses (journal first, then the outbox), as the station does. */
-static void press(struct hc_journal *j, struct hc_outbox *o,
-		  enum hc_direction dir, int n)
+static void press(struct hc_journal *j, struct hc_outbox *o, enum hc_direction dir, int n)
 {
 	for (int i = 0; i < n; i++) {
 		struct hc_press p = { .dir = dir, .at_ms = WALL_MS + i };
@@ -95,8 +94,7 @@ static void press(struct hc_journal *j, struct hc_outbox *o,
 	}
 }
 
-static struct hc_outbox_batch cut(struct hc_journal *j, struct hc_outbox *o,
-				  int64_t now_ms)
+static struct hc_outbox_batch cut(struct hc_journal *j, struct hc_outbox *o, int64_t now_ms)
 {
 	assert_true(hc_outbox_cut_due(o, now_ms));
 	struct hc_outbox_batch b = hc_outbox_cut(o);
@@ -318,14 +316,22 @@ int main(void)
 {
 	hc_log_init("test", HC_LOG_ERROR);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(reopen_keeps_incarnation_unacked_batches_pending_and_next_seq, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			reopen_keeps_incarnation_unacked_batches_pending_and_next_seq, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(undo_is_journaled_and_restored, setup, teardown),
-		cmocka_unit_test_setup_teardown(last_press_stays_undoable_across_a_restart, setup, teardown),
-		cmocka_unit_test_setup_teardown(acked_batch_is_no_longer_unacked_after_reopen, setup, teardown),
-		cmocka_unit_test_setup_teardown(batch_claiming_more_presses_than_stored_changes_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(deleted_journal_starts_a_new_incarnation, setup, teardown),
-		cmocka_unit_test_setup_teardown(journal_of_another_terminal_is_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(status_of_a_missing_journal_creates_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(last_press_stays_undoable_across_a_restart, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(acked_batch_is_no_longer_unacked_after_reopen,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			batch_claiming_more_presses_than_stored_changes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(deleted_journal_starts_a_new_incarnation, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(journal_of_another_terminal_is_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(status_of_a_missing_journal_creates_nothing, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

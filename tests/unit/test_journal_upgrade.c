@@ -32,24 +32,26 @@ static void v1_journal_is_upgraded_with_everything_it_held(void **state)
 	snprintf(path, sizeof path, "%s/terminal-t1.db", dir);
 	sqlite3 *db = NULL;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db,
-		"PRAGMA journal_mode=WAL;"
-		"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-		"CREATE TABLE presses(id INTEGER PRIMARY KEY,"
-		" dir INTEGER NOT NULL CHECK (dir IN (0, 1)),"
-		" at_ms INTEGER NOT NULL, seq INTEGER NULL);"
-		"CREATE INDEX presses_unbatched ON presses(dir, id) WHERE seq IS NULL;"
-		"CREATE TABLE batches(seq INTEGER PRIMARY KEY,"
-		" entered INTEGER NOT NULL CHECK (entered >= 0),"
-		" exited INTEGER NOT NULL CHECK (exited >= 0),"
-		" created_ms INTEGER NOT NULL, acked_ms INTEGER NULL,"
-		" duplicate INTEGER NOT NULL DEFAULT 0);"
-		"INSERT INTO meta VALUES ('schema_version', '1'), ('terminal', 't1'),"
-		" ('incarnation', '00000000000000b2');"
-		"INSERT INTO presses(dir, at_ms, seq) VALUES (0, 1, 1), (0, 2, 1),"
-		" (1, 3, 1), (0, 4, NULL);"
-		"INSERT INTO batches VALUES (1, 2, 1, 10, NULL, 0);",
-		NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(
+		sqlite3_exec(db,
+			     "PRAGMA journal_mode=WAL;"
+			     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+			     "CREATE TABLE presses(id INTEGER PRIMARY KEY,"
+			     " dir INTEGER NOT NULL CHECK (dir IN (0, 1)),"
+			     " at_ms INTEGER NOT NULL, seq INTEGER NULL);"
+			     "CREATE INDEX presses_unbatched ON presses(dir, id) WHERE seq IS NULL;"
+			     "CREATE TABLE batches(seq INTEGER PRIMARY KEY,"
+			     " entered INTEGER NOT NULL CHECK (entered >= 0),"
+			     " exited INTEGER NOT NULL CHECK (exited >= 0),"
+			     " created_ms INTEGER NOT NULL, acked_ms INTEGER NULL,"
+			     " duplicate INTEGER NOT NULL DEFAULT 0);"
+			     "INSERT INTO meta VALUES ('schema_version', '1'), ('terminal', 't1'),"
+			     " ('incarnation', '00000000000000b2');"
+			     "INSERT INTO presses(dir, at_ms, seq) VALUES (0, 1, 1), (0, 2, 1),"
+			     " (1, 3, 1), (0, 4, NULL);"
+			     "INSERT INTO batches VALUES (1, 2, 1, 10, NULL, 0);",
+			     NULL, NULL, NULL),
+		SQLITE_OK);
 	sqlite3_close(db);
 
 	char err[256] = "";

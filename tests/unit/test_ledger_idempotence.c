@@ -21,12 +21,16 @@
 #define INC_A 0x1111222233334444ULL
 #define INC_B 0x9999888877776666ULL
 
-static struct hc_ledger_row row_of(uint32_t terminal, uint32_t area, uint64_t inc,
-				   int64_t seq, int64_t entered, int64_t exited)
+static struct hc_ledger_row row_of(uint32_t terminal, uint32_t area, uint64_t inc, int64_t seq,
+				   int64_t entered, int64_t exited)
 {
 	struct hc_ledger_row r = {
-		.terminal_index = terminal, .area_index = area, .incarnation = inc,
-		.seq = seq, .entered = entered, .exited = exited,
+		.terminal_index = terminal,
+		.area_index = area,
+		.incarnation = inc,
+		.seq = seq,
+		.entered = entered,
+		.exited = exited,
 		.received_at_ms = 1700000000000 + seq,
 	};
 	return r;
@@ -44,8 +48,7 @@ static size_t commit_all_new(struct hc_ledger *l, struct hc_ledger_row *rows)
 	return n;
 }
 
-static void assert_totals(const struct hc_ledger *l, uint32_t area,
-			  int64_t entered, int64_t exited)
+static void assert_totals(const struct hc_ledger *l, uint32_t area, int64_t entered, int64_t exited)
 {
 	int64_t e = -1, x = -1;
 	hc_ledger_area_totals(l, area, &e, &x);

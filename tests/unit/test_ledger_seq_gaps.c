@@ -19,8 +19,13 @@
 static void apply(struct hc_ledger *l, uint32_t terminal, uint64_t inc, int64_t seq)
 {
 	struct hc_ledger_row b = {
-		.terminal_index = terminal, .area_index = 0, .incarnation = inc,
-		.seq = seq, .entered = 1, .exited = 0, .received_at_ms = 1,
+		.terminal_index = terminal,
+		.area_index = 0,
+		.incarnation = inc,
+		.seq = seq,
+		.entered = 1,
+		.exited = 0,
+		.received_at_ms = 1,
 	};
 	assert_int_equal(hc_ledger_receive(l, &b), HC_LEDGER_STAGED);
 	struct hc_ledger_row rows[1];
@@ -95,10 +100,10 @@ static void gaps_are_per_incarnation_and_terminal(void **state)
 	(void)state;
 	struct hc_ledger *l = hc_ledger_new(1, 2);
 	apply(l, 0, INC_A, 1);
-	apply(l, 0, INC_A, 10);          /* 8 missing in A */
+	apply(l, 0, INC_A, 10); /* 8 missing in A */
 	apply(l, 0, INC_B, 1);
-	apply(l, 0, INC_B, 2);           /* none missing in B */
-	apply(l, 1, INC_A, 5);           /* 4 missing at terminal 1 */
+	apply(l, 0, INC_B, 2); /* none missing in B */
+	apply(l, 1, INC_A, 5); /* 4 missing at terminal 1 */
 	assert_int_equal(hc_ledger_seq_stats(l, 0, INC_A).missing, 8);
 	assert_int_equal(hc_ledger_seq_stats(l, 0, INC_B).missing, 0);
 	assert_int_equal(hc_ledger_seq_stats(l, 0, INC_B).seq_highest, 2);
@@ -127,8 +132,13 @@ static void highest_known_includes_pending_seqs(void **state)
 	struct hc_ledger *l = hc_ledger_new(1, 1);
 	apply(l, 0, INC_A, 1);
 	struct hc_ledger_row b = {
-		.terminal_index = 0, .area_index = 0, .incarnation = INC_A,
-		.seq = 2, .entered = 1, .exited = 0, .received_at_ms = 1,
+		.terminal_index = 0,
+		.area_index = 0,
+		.incarnation = INC_A,
+		.seq = 2,
+		.entered = 1,
+		.exited = 0,
+		.received_at_ms = 1,
 	};
 	assert_int_equal(hc_ledger_receive(l, &b), HC_LEDGER_STAGED);
 	/* Staged, not applied: no gap, and seq 3 next would not be one. */
@@ -145,8 +155,12 @@ static void gaps_rebuild_from_loaded_rows(void **state)
 	const int64_t seqs[] = { 1, 2, 3, 7, 8, 12 };
 	for (size_t i = 0; i < 6; i++) {
 		struct hc_ledger_row r = {
-			.terminal_index = 0, .area_index = 0, .incarnation = INC_A,
-			.seq = seqs[i], .entered = 1, .exited = 0,
+			.terminal_index = 0,
+			.area_index = 0,
+			.incarnation = INC_A,
+			.seq = seqs[i],
+			.entered = 1,
+			.exited = 0,
 		};
 		hc_ledger_load_row(l, &r);
 	}

@@ -37,12 +37,14 @@ static void flow_follows_the_table(void **state)
 		{ "1 ms before the stall limit", U + 1, T + 20 + S - 1, HC_MAP_FLOW_WAIT, T + 20 },
 		{ "caught up just in time", U, T + 20 + S - 1, HC_MAP_FLOW_WRITE, 0 },
 		{ "behind again: a fresh clock", U + 1, T + 30000, HC_MAP_FLOW_WAIT, T + 30000 },
-		{ "behind the whole limit: drop", U + 1, T + 30000 + S, HC_MAP_FLOW_DROP, T + 30000 },
+		{ "behind the whole limit: drop", U + 1, T + 30000 + S, HC_MAP_FLOW_DROP,
+		  T + 30000 },
 	};
 	int64_t behind_since_ms = 0;
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
 		const struct step *st = &steps[i];
-		enum hc_map_flow got = hc_map_flow_decide(st->unsent_bytes, st->now_ms, &behind_since_ms);
+		enum hc_map_flow got = hc_map_flow_decide(st->unsent_bytes, st->now_ms,
+							  &behind_since_ms);
 		if (got != st->want || behind_since_ms != st->want_behind_since_ms)
 			fail_msg("%s: flow %d behind_since %lld, want %d and %lld", st->name, got,
 				 (long long)behind_since_ms, st->want,

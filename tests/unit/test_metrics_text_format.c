@@ -55,11 +55,11 @@ static void histogram_buckets_are_cumulative_and_end_in_inf(void **state)
 	(void)state;
 	struct hc_histogram h;
 	memset(&h, 0, sizeof h);
-	hc_histogram_observe(&h, 100);       /* <= 250 us */
-	hc_histogram_observe(&h, 250);       /* on the bound: still <= 250 us */
-	hc_histogram_observe(&h, 251);       /* <= 500 us */
-	hc_histogram_observe(&h, -5);        /* counts as 0 */
-	hc_histogram_observe(&h, 9000000);   /* over 5 s: +Inf only */
+	hc_histogram_observe(&h, 100);	   /* <= 250 us */
+	hc_histogram_observe(&h, 250);	   /* on the bound: still <= 250 us */
+	hc_histogram_observe(&h, 251);	   /* <= 500 us */
+	hc_histogram_observe(&h, -5);	   /* counts as 0 */
+	hc_histogram_observe(&h, 9000000); /* over 5 s: +Inf only */
 	assert_int_equal(h.count, 5);
 	assert_int_equal(h.sum_us, 100 + 250 + 251 + 0 + 9000000);
 	assert_int_equal(hc_histogram_cumulative(&h, 0), 3);

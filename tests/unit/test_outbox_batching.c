@@ -135,8 +135,7 @@ static void a_full_outbox_keeps_presses_pending(void **state)
 	assert_false(hc_outbox_cut_due(o, now));
 	assert_int_equal(o->pending_entered, 2);
 	/* the presses are still counted toward what the door shows */
-	assert_int_equal(hc_outbox_unacked_entered(o),
-			 (int64_t)HC_OUTBOX_UNACKED_MAX + 2);
+	assert_int_equal(hc_outbox_unacked_entered(o), (int64_t)HC_OUTBOX_UNACKED_MAX + 2);
 	/* an ack makes room; the pending presses are cut next */
 	assert_true(hc_outbox_acked(o, 1, NULL));
 	struct hc_outbox_batch b = cut_and_store(o, now);
@@ -173,15 +172,25 @@ static void shown_occupancy_is_never_below_zero(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(presses_become_one_batch_at_the_interval, outbox_setup, outbox_teardown),
-		cmocka_unit_test_setup_teardown(no_batch_before_the_interval, outbox_setup, outbox_teardown),
-		cmocka_unit_test_setup_teardown(nothing_is_cut_when_nothing_is_pending, outbox_setup, outbox_teardown),
-		cmocka_unit_test_setup_teardown(sequence_numbers_are_1_2_3_and_never_reused, outbox_setup, outbox_teardown),
-		cmocka_unit_test_setup_teardown(a_cut_splits_at_batch_delta_max, outbox_setup, outbox_teardown),
-		cmocka_unit_test_setup_teardown(a_cut_of_only_entries_over_the_limit_leaves_the_rest_pending, outbox_setup, outbox_teardown),
-		cmocka_unit_test_setup_teardown(a_full_outbox_keeps_presses_pending, outbox_setup, outbox_teardown),
-		cmocka_unit_test_setup_teardown(shown_occupancy_is_figure_plus_unacked_net, outbox_setup, outbox_teardown),
-		cmocka_unit_test_setup_teardown(shown_occupancy_is_never_below_zero, outbox_setup, outbox_teardown),
+		cmocka_unit_test_setup_teardown(presses_become_one_batch_at_the_interval,
+						outbox_setup, outbox_teardown),
+		cmocka_unit_test_setup_teardown(no_batch_before_the_interval, outbox_setup,
+						outbox_teardown),
+		cmocka_unit_test_setup_teardown(nothing_is_cut_when_nothing_is_pending,
+						outbox_setup, outbox_teardown),
+		cmocka_unit_test_setup_teardown(sequence_numbers_are_1_2_3_and_never_reused,
+						outbox_setup, outbox_teardown),
+		cmocka_unit_test_setup_teardown(a_cut_splits_at_batch_delta_max, outbox_setup,
+						outbox_teardown),
+		cmocka_unit_test_setup_teardown(
+			a_cut_of_only_entries_over_the_limit_leaves_the_rest_pending, outbox_setup,
+			outbox_teardown),
+		cmocka_unit_test_setup_teardown(a_full_outbox_keeps_presses_pending, outbox_setup,
+						outbox_teardown),
+		cmocka_unit_test_setup_teardown(shown_occupancy_is_figure_plus_unacked_net,
+						outbox_setup, outbox_teardown),
+		cmocka_unit_test_setup_teardown(shown_occupancy_is_never_below_zero, outbox_setup,
+						outbox_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

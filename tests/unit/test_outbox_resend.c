@@ -97,8 +97,7 @@ static void inflight_window_is_respected(void **state)
 	assert_null(hc_outbox_next_send(o, now));
 	/* one ack opens the window by exactly one */
 	assert_true(hc_outbox_acked(o, 1, NULL));
-	assert_int_equal(hc_outbox_next_send(o, now)->seq,
-			 HC_INFLIGHT_BATCHES_MAX + 1);
+	assert_int_equal(hc_outbox_next_send(o, now)->seq, HC_INFLIGHT_BATCHES_MAX + 1);
 	assert_null(hc_outbox_next_send(o, now));
 	/* a resend of an outstanding batch does not widen the window */
 	const struct hc_outbox_batch *b = hc_outbox_next_send(o, now + RESEND_MS);
@@ -117,8 +116,8 @@ static void repeated_and_unknown_acks_are_ignored(void **state)
 	assert_int_equal(acked.exited, 1);
 	assert_int_equal(o->acked_entered, 2);
 
-	assert_false(hc_outbox_acked(o, 2, &acked));   /* repeated */
-	assert_false(hc_outbox_acked(o, 99, &acked));  /* never cut */
+	assert_false(hc_outbox_acked(o, 2, &acked));  /* repeated */
+	assert_false(hc_outbox_acked(o, 99, &acked)); /* never cut */
 	assert_false(hc_outbox_acked(o, 0, &acked));
 	assert_int_equal(o->unacked_count, 1);
 	assert_int_equal(o->unacked[0].seq, 1);
@@ -142,8 +141,8 @@ static void restore_then_resend_sends_the_same_batches_unchanged(void **state)
 	struct hc_outbox *r = malloc(sizeof *r);
 	assert_non_null(r);
 	hc_outbox_init(r, INTERVAL_MS, RESEND_MS, T0_MS + 99);
-	hc_outbox_restore(r, o->next_seq, o->pending_entered, o->pending_exited,
-			  o->acked_entered, o->acked_exited, saved, n);
+	hc_outbox_restore(r, o->next_seq, o->pending_entered, o->pending_exited, o->acked_entered,
+			  o->acked_exited, saved, n);
 	hc_outbox_link(r, true);
 	int64_t now = T0_MS + 1000 * INTERVAL_MS;
 	for (size_t i = 0; i < n; i++) {
@@ -163,12 +162,21 @@ static void restore_then_resend_sends_the_same_batches_unchanged(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(unacked_batch_is_resent_after_resend_after_ms_not_before, outbox_setup, outbox_teardown),
-		cmocka_unit_test_setup_teardown(nothing_is_sent_while_offline, outbox_setup, outbox_teardown),
-		cmocka_unit_test_setup_teardown(link_down_up_makes_every_unacked_batch_due_in_seq_order, outbox_setup, outbox_teardown),
-		cmocka_unit_test_setup_teardown(inflight_window_is_respected, outbox_setup, outbox_teardown),
-		cmocka_unit_test_setup_teardown(repeated_and_unknown_acks_are_ignored, outbox_setup, outbox_teardown),
-		cmocka_unit_test_setup_teardown(restore_then_resend_sends_the_same_batches_unchanged, outbox_setup, outbox_teardown),
+		cmocka_unit_test_setup_teardown(
+			unacked_batch_is_resent_after_resend_after_ms_not_before, outbox_setup,
+			outbox_teardown),
+		cmocka_unit_test_setup_teardown(nothing_is_sent_while_offline, outbox_setup,
+						outbox_teardown),
+		cmocka_unit_test_setup_teardown(
+			link_down_up_makes_every_unacked_batch_due_in_seq_order, outbox_setup,
+			outbox_teardown),
+		cmocka_unit_test_setup_teardown(inflight_window_is_respected, outbox_setup,
+						outbox_teardown),
+		cmocka_unit_test_setup_teardown(repeated_and_unknown_acks_are_ignored, outbox_setup,
+						outbox_teardown),
+		cmocka_unit_test_setup_teardown(
+			restore_then_resend_sends_the_same_batches_unchanged, outbox_setup,
+			outbox_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

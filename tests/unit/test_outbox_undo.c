@@ -54,9 +54,14 @@ static struct hc_outbox_batch send_batch(struct world *w)
 	struct hc_outbox_batch b = hc_outbox_cut(w->o);
 	hc_outbox_cut_stored(w->o, &b, w->now_ms);
 	struct hc_ledger_row row = {
-		.terminal_index = 0, .area_index = 0, .incarnation = 7,
-		.seq = b.seq, .entered = b.entered, .exited = b.exited,
-		.undo_entered = b.undo_entered, .undo_exited = b.undo_exited,
+		.terminal_index = 0,
+		.area_index = 0,
+		.incarnation = 7,
+		.seq = b.seq,
+		.entered = b.entered,
+		.exited = b.exited,
+		.undo_entered = b.undo_entered,
+		.undo_exited = b.undo_exited,
 	};
 	assert_int_equal(hc_ledger_receive(w->l, &row), HC_LEDGER_STAGED);
 	struct hc_ledger_row job[1];
@@ -195,11 +200,16 @@ static void mixed_presses_and_undos_end_right(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(undo_before_sending_leaves_the_pending_counts, world_setup, world_teardown),
-		cmocka_unit_test_setup_teardown(undo_after_sending_goes_out_as_a_delta, world_setup, world_teardown),
-		cmocka_unit_test_setup_teardown(undo_of_a_batch_in_flight_is_a_delta_too, world_setup, world_teardown),
-		cmocka_unit_test_setup_teardown(a_second_undo_has_nothing_to_take_back, world_setup, world_teardown),
-		cmocka_unit_test_setup_teardown(mixed_presses_and_undos_end_right, world_setup, world_teardown),
+		cmocka_unit_test_setup_teardown(undo_before_sending_leaves_the_pending_counts,
+						world_setup, world_teardown),
+		cmocka_unit_test_setup_teardown(undo_after_sending_goes_out_as_a_delta, world_setup,
+						world_teardown),
+		cmocka_unit_test_setup_teardown(undo_of_a_batch_in_flight_is_a_delta_too,
+						world_setup, world_teardown),
+		cmocka_unit_test_setup_teardown(a_second_undo_has_nothing_to_take_back, world_setup,
+						world_teardown),
+		cmocka_unit_test_setup_teardown(mixed_presses_and_undos_end_right, world_setup,
+						world_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

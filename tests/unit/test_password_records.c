@@ -25,8 +25,8 @@
 
 #include "aggregator/passwords.h"
 
-static const unsigned char salt[HC_WIRE_SUP_SALT_BYTES] = { 0xa0, 1, 2, 3, 4, 5, 6, 7,
-							    8, 9, 10, 11, 12, 13, 14, 0xff };
+static const unsigned char salt[HC_WIRE_SUP_SALT_BYTES] = { 0xa0, 1, 2,	 3,  4,	 5,  6,	 7,
+							    8,	  9, 10, 11, 12, 13, 14, 0xff };
 
 static void a_record_round_trips_and_keeps_no_password(void **state)
 {
@@ -35,8 +35,11 @@ static void a_record_round_trips_and_keeps_no_password(void **state)
 	char line[HC_PASSWORD_LINE_MAX];
 	assert_true(hc_password_record_make("alice", "correct-horse", salt, 1000, &r));
 	assert_true(hc_password_record_format(&r, line, sizeof line));
-	assert_int_equal(strncmp(line, "alice:pbkdf2-sha256:1000:a0010203040506070809"
-				       "0a0b0c0d0eff:", 58), 0);
+	assert_int_equal(strncmp(line,
+				 "alice:pbkdf2-sha256:1000:a0010203040506070809"
+				 "0a0b0c0d0eff:",
+				 58),
+			 0);
 	assert_null(strstr(line, "correct-horse"));
 	assert_true(hc_password_record_parse(line, &back));
 	assert_memory_equal(&r, &back, sizeof r);

@@ -32,12 +32,32 @@ static struct hc_display_state base(void)
 /* Expected outputs at t ms after the state began. */
 typedef struct hc_outputs (*expect_fn)(int64_t t);
 
-static struct hc_outputs exp_open(int64_t t) { (void)t; return (struct hc_outputs){ true, false, false }; }
-static struct hc_outputs exp_stop(int64_t t) { (void)t; return (struct hc_outputs){ false, true, false }; }
-static struct hc_outputs exp_offline_open(int64_t t) { return (struct hc_outputs){ t % 1000 < 500, false, false }; }
-static struct hc_outputs exp_offline_stop(int64_t t) { return (struct hc_outputs){ false, t % 1000 < 500, false }; }
-static struct hc_outputs exp_unknown(int64_t t) { return (struct hc_outputs){ t % 1000 < 500, t % 1000 >= 500, false }; }
-static struct hc_outputs exp_fault(int64_t t) { return (struct hc_outputs){ false, t % 200 < 100, t % 5000 < 100 }; }
+static struct hc_outputs exp_open(int64_t t)
+{
+	(void)t;
+	return (struct hc_outputs){ true, false, false };
+}
+static struct hc_outputs exp_stop(int64_t t)
+{
+	(void)t;
+	return (struct hc_outputs){ false, true, false };
+}
+static struct hc_outputs exp_offline_open(int64_t t)
+{
+	return (struct hc_outputs){ t % 1000 < 500, false, false };
+}
+static struct hc_outputs exp_offline_stop(int64_t t)
+{
+	return (struct hc_outputs){ false, t % 1000 < 500, false };
+}
+static struct hc_outputs exp_unknown(int64_t t)
+{
+	return (struct hc_outputs){ t % 1000 < 500, t % 1000 >= 500, false };
+}
+static struct hc_outputs exp_fault(int64_t t)
+{
+	return (struct hc_outputs){ false, t % 200 < 100, t % 5000 < 100 };
+}
 
 static void check_schedule(const struct hc_display_state *s, enum hc_door_state want,
 			   expect_fn expect, int64_t span_ms)
@@ -53,8 +73,8 @@ static void check_schedule(const struct hc_display_state *s, enum hc_door_state 
 		struct hc_outputs e = expect(t);
 		if (o.green != e.green || o.red != e.red || o.buzzer != e.buzzer)
 			fail_msg("state %s at +%lld ms: got g%d r%d b%d, want g%d r%d b%d",
-				 hc_door_state_name(want), (long long)t, o.green, o.red,
-				 o.buzzer, e.green, e.red, e.buzzer);
+				 hc_door_state_name(want), (long long)t, o.green, o.red, o.buzzer,
+				 e.green, e.red, e.buzzer);
 	}
 }
 

@@ -23,9 +23,14 @@
 static struct hc_area_state restricted_area(const char *by, const char *name)
 {
 	struct hc_area_state a = {
-		.id = "hall", .name = "Main hall",
-		.entered = 10, .exited = 3, .occupancy = 7, .capacity = 300,
-		.level = HC_LEVEL_LOW, .restricted = true,
+		.id = "hall",
+		.name = "Main hall",
+		.entered = 10,
+		.exited = 3,
+		.occupancy = 7,
+		.capacity = 300,
+		.level = HC_LEVEL_LOW,
+		.restricted = true,
 		.updated_at_ms = 1795428000123LL,
 	};
 	snprintf(a.restricted_by, sizeof a.restricted_by, "%s", by);
@@ -40,7 +45,7 @@ static struct hc_area_state round_trip(const struct hc_area_state *a)
 	size_t n = hc_proto_build_area(buf, sizeof buf, a);
 	assert_true(n > 0);
 	struct hc_msg m;
-	struct hc_proto_error err = {0};
+	struct hc_proto_error err = { 0 };
 	if (!hc_proto_parse_from_aggregator(buf, n, &m, &err))
 		fail_msg("refused (%d): %s: %.*s", err.code, err.reason, (int)n, buf);
 	assert_int_equal(m.type, HC_MSG_AREA);
@@ -74,8 +79,7 @@ static void group_cause_has_the_documented_text(void **state)
 	json_t *j = hc_proto_area_json(&a);
 	assert_non_null(j);
 	assert_int_equal(json_object_size(j), 11);
-	assert_string_equal(json_string_value(json_object_get(j, "restricted_by")),
-			    "group:park");
+	assert_string_equal(json_string_value(json_object_get(j, "restricted_by")), "group:park");
 	assert_string_equal(json_string_value(json_object_get(j, "restricted_by_name")),
 			    "The park");
 	json_decref(j);
@@ -119,7 +123,8 @@ static void valid_restricted_by_values(void **state)
 		"group:abcdefghijklmnopqrstuvwxyz0123456")); /* 33-char id */
 }
 
-#define AREA_HEAD "{\"type\":\"area\",\"id\":\"hall\",\"name\":\"Main hall\"," \
+#define AREA_HEAD                                                    \
+	"{\"type\":\"area\",\"id\":\"hall\",\"name\":\"Main hall\"," \
 	"\"entered\":1,\"exited\":0,\"occupancy\":1,\"capacity\":3," \
 	"\"level\":\"low\",\"updated_at\":\"2026-11-23T10:00:00.123Z\","
 
@@ -131,37 +136,36 @@ static void malformed_causes_are_refused(void **state)
 		enum hc_close_code code;
 		const char *reason_has;
 	} cases[] = {
-		{ AREA_HEAD "\"restricted\":true,\"restricted_by\":7}",
-		  HC_CLOSE_BAD_FIELD, "restricted_by" },
+		{ AREA_HEAD "\"restricted\":true,\"restricted_by\":7}", HC_CLOSE_BAD_FIELD,
+		  "restricted_by" },
 		{ AREA_HEAD "\"restricted\":true,\"restricted_by\":\"door\"}",
 		  HC_CLOSE_OUT_OF_RANGE, "restricted_by" },
 		{ AREA_HEAD "\"restricted\":true,\"restricted_by\":\"group:a b\"}",
 		  HC_CLOSE_OUT_OF_RANGE, "restricted_by" },
 		{ AREA_HEAD "\"restricted\":false,\"restricted_by\":\"area\"}",
 		  HC_CLOSE_OUT_OF_RANGE, "restricted true" },
-		{ AREA_HEAD "\"restricted\":true,\"restricted_by_name\":\"P\"}",
-		  HC_CLOSE_BAD_FIELD, "needs area.restricted_by" },
+		{ AREA_HEAD "\"restricted\":true,\"restricted_by_name\":\"P\"}", HC_CLOSE_BAD_FIELD,
+		  "needs area.restricted_by" },
 		{ AREA_HEAD "\"restricted\":true,\"restricted_by\":\"area\","
-		  "\"restricted_by_name\":\"P\"}",
+			    "\"restricted_by_name\":\"P\"}",
 		  HC_CLOSE_OUT_OF_RANGE, "only sent for a group" },
 		{ AREA_HEAD "\"restricted\":true,\"restricted_by\":\"group:p\","
-		  "\"restricted_by_name\":\"\"}",
+			    "\"restricted_by_name\":\"\"}",
 		  HC_CLOSE_OUT_OF_RANGE, "restricted_by_name" },
 		{ AREA_HEAD "\"restricted\":true,\"restricted_by\":\"group:p\","
-		  "\"restricted_by_name\":false}",
+			    "\"restricted_by_name\":false}",
 		  HC_CLOSE_BAD_FIELD, "restricted_by_name" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct hc_msg m;
-		struct hc_proto_error err = {0};
-		bool ok = hc_proto_parse_from_aggregator(
-			cases[i].frame, strlen(cases[i].frame), &m, &err);
+		struct hc_proto_error err = { 0 };
+		bool ok = hc_proto_parse_from_aggregator(cases[i].frame, strlen(cases[i].frame), &m,
+							 &err);
 		if (ok)
 			fail_msg("accepted: %s", cases[i].frame);
 		assert_int_equal(err.code, cases[i].code);
 		if (strstr(err.reason, cases[i].reason_has) == NULL)
-			fail_msg("reason \"%s\" lacks \"%s\"", err.reason,
-				 cases[i].reason_has);
+			fail_msg("reason \"%s\" lacks \"%s\"", err.reason, cases[i].reason_has);
 	}
 }
 

@@ -20,7 +20,7 @@
 static struct hc_msg parse_terminal_frame(const char *buf, size_t len)
 {
 	struct hc_msg m;
-	struct hc_proto_error err = {0};
+	struct hc_proto_error err = { 0 };
 	bool ok = hc_proto_parse_from_terminal(buf, len, &m, &err);
 	if (!ok)
 		fail_msg("refused (%d): %s", err.code, err.reason);
@@ -30,7 +30,7 @@ static struct hc_msg parse_terminal_frame(const char *buf, size_t len)
 static struct hc_msg parse_aggregator_frame(const char *buf, size_t len)
 {
 	struct hc_msg m;
-	struct hc_proto_error err = {0};
+	struct hc_proto_error err = { 0 };
 	bool ok = hc_proto_parse_from_aggregator(buf, len, &m, &err);
 	if (!ok)
 		fail_msg("refused (%d): %s", err.code, err.reason);
@@ -40,11 +40,11 @@ static struct hc_msg parse_aggregator_frame(const char *buf, size_t len)
 static void hello_round_trips(void **state)
 {
 	(void)state;
-	const uint64_t incarnations[] = {0, 1, 0x0123456789abcdefULL, UINT64_MAX};
-	const char *ids[] = {"t", "door-1_North", "abcdefghijklmnopqrstuvwxyz012345"};
+	const uint64_t incarnations[] = { 0, 1, 0x0123456789abcdefULL, UINT64_MAX };
+	const char *ids[] = { "t", "door-1_North", "abcdefghijklmnopqrstuvwxyz012345" };
 	for (size_t i = 0; i < 4; i++) {
 		for (size_t k = 0; k < 3; k++) {
-			struct hc_msg_hello h = {.incarnation = incarnations[i]};
+			struct hc_msg_hello h = { .incarnation = incarnations[i] };
 			strcpy(h.terminal, ids[k]);
 			char buf[256];
 			size_t n = hc_proto_build_hello(buf, sizeof buf, &h);
@@ -60,10 +60,11 @@ static void hello_round_trips(void **state)
 static void hello_has_the_documented_text(void **state)
 {
 	(void)state;
-	struct hc_msg_hello h = {.terminal = "t1", .incarnation = 0x0123456789abcdefULL};
+	struct hc_msg_hello h = { .terminal = "t1", .incarnation = 0x0123456789abcdefULL };
 	char buf[256];
 	size_t n = hc_proto_build_hello(buf, sizeof buf, &h);
-	const char want[] = "{\"type\":\"hello\",\"terminal\":\"t1\",\"incarnation\":\"0123456789abcdef\"}";
+	const char want[] =
+		"{\"type\":\"hello\",\"terminal\":\"t1\",\"incarnation\":\"0123456789abcdef\"}";
 	assert_int_equal(n, strlen(want));
 	assert_memory_equal(buf, want, n);
 }
@@ -72,10 +73,10 @@ static void batch_round_trips_at_range_edges(void **state)
 {
 	(void)state;
 	const struct hc_msg_batch cases[] = {
-		{.seq = 1, .entered = 1, .exited = 0},
-		{.seq = 12, .entered = 3, .exited = 1},
-		{.seq = 2, .entered = 0, .exited = 1},
-		{.seq = HC_SEQ_MAX, .entered = HC_BATCH_DELTA_MAX, .exited = HC_BATCH_DELTA_MAX},
+		{ .seq = 1, .entered = 1, .exited = 0 },
+		{ .seq = 12, .entered = 3, .exited = 1 },
+		{ .seq = 2, .entered = 0, .exited = 1 },
+		{ .seq = HC_SEQ_MAX, .entered = HC_BATCH_DELTA_MAX, .exited = HC_BATCH_DELTA_MAX },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char buf[256];
@@ -97,7 +98,7 @@ static void batch_undo_fields_round_trip(void **state)
 	char buf[256];
 	struct hc_msg m;
 	struct hc_proto_error err;
-	struct hc_msg_batch b = {.seq = 9, .undo_entered = 1};
+	struct hc_msg_batch b = { .seq = 9, .undo_entered = 1 };
 	size_t n = hc_proto_build_batch(buf, sizeof buf, &b);
 	const char want[] = "{\"type\":\"batch\",\"seq\":9,\"entered\":0,"
 			    "\"exited\":0,\"undo_entered\":1}";
@@ -117,7 +118,7 @@ static void batch_undo_fields_round_trip(void **state)
 static void batch_has_the_documented_text(void **state)
 {
 	(void)state;
-	struct hc_msg_batch b = {.seq = 12, .entered = 3, .exited = 1};
+	struct hc_msg_batch b = { .seq = 12, .entered = 3, .exited = 1 };
 	char buf[256];
 	size_t n = hc_proto_build_batch(buf, sizeof buf, &b);
 	const char want[] = "{\"type\":\"batch\",\"seq\":12,\"entered\":3,\"exited\":1}";
@@ -128,7 +129,7 @@ static void batch_has_the_documented_text(void **state)
 static void welcome_round_trips(void **state)
 {
 	(void)state;
-	struct hc_msg_welcome w = {.terminal = "t1", .area = "hall"};
+	struct hc_msg_welcome w = { .terminal = "t1", .area = "hall" };
 	char buf[256];
 	size_t n = hc_proto_build_welcome(buf, sizeof buf, &w);
 	assert_true(n > 0);
@@ -142,7 +143,7 @@ static void ack_round_trips_with_both_duplicate_values(void **state)
 {
 	(void)state;
 	for (int dup = 0; dup <= 1; dup++) {
-		struct hc_msg_ack a = {.seq = HC_SEQ_MAX - dup, .duplicate = dup};
+		struct hc_msg_ack a = { .seq = HC_SEQ_MAX - dup, .duplicate = dup };
 		char buf[256];
 		size_t n = hc_proto_build_ack(buf, sizeof buf, &a);
 		assert_true(n > 0);
@@ -156,9 +157,14 @@ static void ack_round_trips_with_both_duplicate_values(void **state)
 static struct hc_area_state sample_area(void)
 {
 	struct hc_area_state a = {
-		.id = "hall", .name = "Main hall \xc3\xa9t\xc3\xa9 \"quoted\"",
-		.entered = 10, .exited = 3, .occupancy = 7, .capacity = 300,
-		.level = HC_LEVEL_CROWDED, .restricted = true,
+		.id = "hall",
+		.name = "Main hall \xc3\xa9t\xc3\xa9 \"quoted\"",
+		.entered = 10,
+		.exited = 3,
+		.occupancy = 7,
+		.capacity = 300,
+		.level = HC_LEVEL_CROWDED,
+		.restricted = true,
 		.updated_at_ms = 1795428000123LL, /* 2026-11-23T10:00:00.123Z */
 	};
 	return a;
@@ -239,7 +245,7 @@ static void area_message_is_type_plus_the_area_object(void **state)
 static void builders_return_zero_when_the_buffer_is_too_small(void **state)
 {
 	(void)state;
-	struct hc_msg_batch b = {.seq = 12, .entered = 3, .exited = 1};
+	struct hc_msg_batch b = { .seq = 12, .entered = 3, .exited = 1 };
 	char buf[256];
 	size_t need = hc_proto_build_batch(buf, sizeof buf, &b);
 	assert_true(need > 0);
@@ -248,15 +254,16 @@ static void builders_return_zero_when_the_buffer_is_too_small(void **state)
 
 	struct hc_area_state a = sample_area();
 	assert_int_equal(hc_proto_build_area(buf, 20, &a), 0);
-	struct hc_msg_ack ack = {.seq = 1};
+	struct hc_msg_ack ack = { .seq = 1 };
 	assert_int_equal(hc_proto_build_ack(buf, 5, &ack), 0);
 }
 
 static void incarnation_hex_round_trips(void **state)
 {
 	(void)state;
-	const uint64_t values[] = {0, 1, 0xfULL, 0x0123456789abcdefULL,
-				   0xfedcba9876543210ULL, UINT64_MAX};
+	const uint64_t values[] = {
+		0, 1, 0xfULL, 0x0123456789abcdefULL, 0xfedcba9876543210ULL, UINT64_MAX
+	};
 	for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
 		char hex[17];
 		hc_proto_format_incarnation(values[i], hex);
@@ -286,7 +293,7 @@ static void incarnation_parse_refuses_other_spellings(void **state)
 static void level_names_round_trip(void **state)
 {
 	(void)state;
-	const char *names[] = {"low", "moderate", "crowded", "full"};
+	const char *names[] = { "low", "moderate", "crowded", "full" };
 	for (int i = HC_LEVEL_LOW; i <= HC_LEVEL_FULL; i++) {
 		assert_string_equal(hc_level_name((enum hc_level)i), names[i]);
 		enum hc_level back = HC_LEVEL_FULL;

@@ -32,8 +32,12 @@ static void test_round_trip(void **state)
 	assert_true(hc_proto_parse_from_terminal(buf, n, &m, &err));
 	assert_string_equal(m.u.hello.version, hc_version_tag());
 
-	struct hc_msg_batch b = { .seq = 3, .entered = 2, .exited = 1, .has_status = true,
-				  .pending = 7, .storage_faults = 1 };
+	struct hc_msg_batch b = { .seq = 3,
+				  .entered = 2,
+				  .exited = 1,
+				  .has_status = true,
+				  .pending = 7,
+				  .storage_faults = 1 };
 	n = hc_proto_build_batch(buf, sizeof buf, &b);
 	assert_true(hc_proto_parse_from_terminal(buf, n, &m, &err));
 	assert_true(m.u.batch.has_status);
@@ -62,19 +66,25 @@ static void test_bad_values_close(void **state)
 		enum hc_close_code code;
 	} rows[] = {
 		{ "{\"type\":\"batch\",\"seq\":1,\"entered\":1,\"exited\":0,\"pending\":-1,"
-		  "\"storage_faults\":0}", HC_CLOSE_OUT_OF_RANGE },
+		  "\"storage_faults\":0}",
+		  HC_CLOSE_OUT_OF_RANGE },
 		{ "{\"type\":\"batch\",\"seq\":1,\"entered\":1,\"exited\":0,\"pending\":\"3\","
-		  "\"storage_faults\":0}", HC_CLOSE_BAD_FIELD },
+		  "\"storage_faults\":0}",
+		  HC_CLOSE_BAD_FIELD },
 		{ "{\"type\":\"batch\",\"seq\":1,\"entered\":1,\"exited\":0,\"pending\":3}",
 		  HC_CLOSE_BAD_FIELD },
 		{ "{\"type\":\"batch\",\"seq\":1,\"entered\":1,\"exited\":0,\"storage_faults\":1.0,"
-		  "\"pending\":0}", HC_CLOSE_BAD_FIELD },
+		  "\"pending\":0}",
+		  HC_CLOSE_BAD_FIELD },
 		{ "{\"type\":\"hello\",\"terminal\":\"d1\",\"incarnation\":\"0000000000000abc\","
-		  "\"version\":\"1.0 beta\"}", HC_CLOSE_OUT_OF_RANGE },
+		  "\"version\":\"1.0 beta\"}",
+		  HC_CLOSE_OUT_OF_RANGE },
 		{ "{\"type\":\"hello\",\"terminal\":\"d1\",\"incarnation\":\"0000000000000abc\","
-		  "\"version\":7}", HC_CLOSE_BAD_FIELD },
+		  "\"version\":7}",
+		  HC_CLOSE_BAD_FIELD },
 		{ "{\"type\":\"hello\",\"terminal\":\"d1\",\"incarnation\":\"0000000000000abc\","
-		  "\"version\":\"\"}", HC_CLOSE_OUT_OF_RANGE },
+		  "\"version\":\"\"}",
+		  HC_CLOSE_OUT_OF_RANGE },
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		struct hc_msg m;

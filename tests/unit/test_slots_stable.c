@@ -50,7 +50,7 @@ static void a_full_table_gives_no_slot_and_changes_nothing(void **state)
 	assert_int_equal(hc_slots_add(t, "a"), 0);
 	assert_int_equal(hc_slots_add(t, "b"), 1);
 	assert_int_equal(hc_slots_add(t, "c"), HC_SLOT_NONE);
-	assert_int_equal(hc_slots_add(t, "a"), 0);      /* known ids still found */
+	assert_int_equal(hc_slots_add(t, "a"), 0); /* known ids still found */
 	assert_int_equal(hc_slots_count(t), 2);
 	hc_slots_free(t);
 	t = hc_slots_new(4, 8);
@@ -81,7 +81,8 @@ static void supervisor_sections_refuse_a_key_and_find_their_passwords(void **sta
 	(void)state;
 	struct hc_config_error err;
 	struct hc_venue_cfg *cfg = load_text("[area hall]\ncapacity = 9\n"
-					     "[supervisor alice]\n[supervisor bob]\n", &err);
+					     "[supervisor alice]\n[supervisor bob]\n",
+					     &err);
 	assert_non_null(cfg);
 	assert_int_equal(cfg->supervisor_count, 2);
 	assert_int_equal(hc_venue_find_supervisor(cfg, "bob"), 1);
@@ -90,10 +91,12 @@ static void supervisor_sections_refuse_a_key_and_find_their_passwords(void **sta
 	assert_non_null(tail);
 	assert_string_equal(tail, "/supervisors.passwd");
 	assert_int_equal(strncmp(cfg->supervisor_passwords, cfg->path,
-				 (size_t)(strrchr(cfg->path, '/') - cfg->path)), 0);
+				 (size_t)(strrchr(cfg->path, '/') - cfg->path)),
+			 0);
 	hc_venue_free(cfg);
 	cfg = load_text("[venue]\nsupervisor_passwords = /var/lib/headcount/pw\n"
-			"[area hall]\ncapacity = 9\n", &err);
+			"[area hall]\ncapacity = 9\n",
+			&err);
 	assert_non_null(cfg);
 	assert_string_equal(cfg->supervisor_passwords, "/var/lib/headcount/pw");
 	hc_venue_free(cfg);

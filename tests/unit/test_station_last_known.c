@@ -73,13 +73,17 @@ static int teardown(void **state)
 	return 0;
 }
 
-static struct hc_area_state booth(bool restricted, const char *by,
-				  const char *by_name)
+static struct hc_area_state booth(bool restricted, const char *by, const char *by_name)
 {
 	struct hc_area_state a = {
-		.id = "booth", .name = "Photo booth", .entered = 2,
-		.occupancy = 2, .capacity = 3, .level = HC_LEVEL_CROWDED,
-		.restricted = restricted, .updated_at_ms = 1795428000123LL,
+		.id = "booth",
+		.name = "Photo booth",
+		.entered = 2,
+		.occupancy = 2,
+		.capacity = 3,
+		.level = HC_LEVEL_CROWDED,
+		.restricted = restricted,
+		.updated_at_ms = 1795428000123LL,
 	};
 	snprintf(a.restricted_by, sizeof a.restricted_by, "%s", by);
 	snprintf(a.restricted_by_name, sizeof a.restricted_by_name, "%s", by_name);
@@ -104,10 +108,10 @@ static void state_is_current_only_while_its_link_is_up(void **state)
 	assert_false(d.last_known);
 	assert_false(d.stale);
 
-	hc_station_link(st, false, 5000);       /* the link drops */
+	hc_station_link(st, false, 5000); /* the link drops */
 	d = shown(st, 7000);
 	assert_true(d.last_known);
-	assert_int_equal(d.known_age_s, 2);     /* current until 5000 */
+	assert_int_equal(d.known_age_s, 2); /* current until 5000 */
 	assert_false(d.stale);
 
 	/* A refused connection: up, no area message, down again. */
@@ -120,7 +124,7 @@ static void state_is_current_only_while_its_link_is_up(void **state)
 	assert_true(d.last_known);
 	assert_int_equal(d.known_age_s, 5);
 	assert_false(shown(st, 20000).stale);
-	assert_true(shown(st, 20001).stale);   /* 15 s after 5000 */
+	assert_true(shown(st, 20001).stale); /* 15 s after 5000 */
 	assert_int_equal(shown(st, 125000).known_age_s, 120);
 
 	/* A link that brings the state again: current, never stale. */
@@ -142,8 +146,8 @@ static void no_figure_is_neither_current_nor_last_known(void **state)
 	char line[512];
 	hc_display_format_line(&d, line, sizeof line);
 	assert_string_equal(line, "k1 area=- occupancy=- capacity=- level=- "
-			    "entry=- link=online figure=none pending=0 "
-			    "storage=ok known=none stop_by=- refused=-");
+				  "entry=- link=online figure=none pending=0 "
+				  "storage=ok known=none stop_by=- refused=-");
 }
 
 static void restriction_cause_reaches_the_display_while_restricted(void **state)
@@ -160,18 +164,18 @@ static void restriction_cause_reaches_the_display_while_restricted(void **state)
 	hc_display_format_line(&d, line, sizeof line);
 	/* The old keys, unchanged and in place, then the new ones. */
 	assert_string_equal(line, "k1 area=booth occupancy=2 capacity=3 "
-			    "level=crowded entry=STOP link=online figure=fresh "
-			    "pending=0 storage=ok known=current "
-			    "stop_by=group:park refused=-");
+				  "level=crowded entry=STOP link=online figure=fresh "
+				  "pending=0 storage=ok known=current "
+				  "stop_by=group:park refused=-");
 
 	hc_station_link(st, false, 2000);
 	d = shown(st, 3000);
 	d.refusal = HC_REFUSAL_REPLACED;
 	hc_display_format_line(&d, line, sizeof line);
 	assert_string_equal(line, "k1 area=booth occupancy=2 capacity=3 "
-			    "level=crowded entry=STOP link=offline figure=fresh "
-			    "pending=0 storage=ok known=last "
-			    "stop_by=group:park refused=replaced");
+				  "level=crowded entry=STOP link=offline figure=fresh "
+				  "pending=0 storage=ok known=last "
+				  "stop_by=group:park refused=replaced");
 
 	a = booth(false, "", "");
 	hc_station_link(st, true, 4000);
@@ -190,12 +194,12 @@ static void restriction_cause_reaches_the_display_while_restricted(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(state_is_current_only_while_its_link_is_up,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(no_figure_is_neither_current_nor_last_known,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(restriction_cause_reaches_the_display_while_restricted,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(state_is_current_only_while_its_link_is_up, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(no_figure_is_neither_current_nor_last_known, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			restriction_cause_reaches_the_display_while_restricted, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

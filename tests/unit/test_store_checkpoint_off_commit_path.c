@@ -72,8 +72,11 @@ static void test_checkpoints_run_off_the_commit_and_lose_nothing(void **state)
 	for (int c = 0; c < COMMITS; c++) {
 		for (int i = 0; i < ROWS_PER_COMMIT; i++)
 			rows[i] = (struct hc_ledger_row){
-				.terminal_index = 0, .area_index = 0,
-				.incarnation = next_random(&rnd), .seq = 1, .entered = 1,
+				.terminal_index = 0,
+				.area_index = 0,
+				.incarnation = next_random(&rnd),
+				.seq = 1,
+				.entered = 1,
 				.received_at_ms = 1800000000000 + c,
 			};
 		if (!hc_store_commit(s, rows, ROWS_PER_COMMIT, inserted, err, sizeof err))
@@ -97,8 +100,8 @@ static void test_checkpoints_run_off_the_commit_and_lose_nothing(void **state)
 	assert_true(cs.catch_ups >= 1);
 	/* The WAL restarts: it never holds more than the bound (plus one
 	 * commit's pages and the header). */
-	assert_true(wal_bytes_max <=
-		    (int64_t)(HC_STORE_WAL_PAGES_MAX + 2 * ROWS_PER_COMMIT + 16) * (PAGE_BYTES + 24));
+	assert_true(wal_bytes_max <= (int64_t)(HC_STORE_WAL_PAGES_MAX + 2 * ROWS_PER_COMMIT + 16) *
+					     (PAGE_BYTES + 24));
 	char mode[16] = "";
 	int sync = -1;
 	assert_true(hc_store_durability(s, mode, sizeof mode, &sync));

@@ -70,12 +70,16 @@ static int teardown(void **state)
 	return 0;
 }
 
-static struct hc_ledger_row row_of(uint32_t terminal, uint32_t area, int64_t seq,
-				   int64_t entered, int64_t exited)
+static struct hc_ledger_row row_of(uint32_t terminal, uint32_t area, int64_t seq, int64_t entered,
+				   int64_t exited)
 {
 	struct hc_ledger_row r = {
-		.terminal_index = terminal, .area_index = area, .incarnation = INC_A,
-		.seq = seq, .entered = entered, .exited = exited,
+		.terminal_index = terminal,
+		.area_index = area,
+		.incarnation = INC_A,
+		.seq = seq,
+		.entered = entered,
+		.exited = exited,
 		.received_at_ms = 1800000000000 + seq,
 	};
 	return r;
@@ -123,8 +127,10 @@ static void committed_rows_load_back_after_reopen(void **state)
 	struct fixture *f = *state;
 	struct hc_store *s = open_store(f->db_path, f->cfg);
 	struct hc_ledger_row rows[4] = {
-		row_of(0, 0, 1, 5, 1), row_of(0, 0, 2, 2, 0),
-		row_of(1, 1, 1, 7, 3), row_of(0, 0, 4, 1, 1),
+		row_of(0, 0, 1, 5, 1),
+		row_of(0, 0, 2, 2, 0),
+		row_of(1, 1, 1, 7, 3),
+		row_of(0, 0, 4, 1, 1),
 	};
 	bool inserted[4] = { false, false, false, false };
 	char err[256] = "";
@@ -197,7 +203,9 @@ static void failed_commit_changes_nothing(void **state)
 	/* The third row names no terminal of the config: the whole commit
 	 * fails, and the two good rows before it are rolled back. */
 	struct hc_ledger_row more[3] = {
-		row_of(0, 0, 2, 1, 0), row_of(1, 1, 1, 4, 0), row_of(7, 0, 3, 1, 0),
+		row_of(0, 0, 2, 1, 0),
+		row_of(1, 1, 1, 4, 0),
+		row_of(7, 0, 3, 1, 0),
 	};
 	err[0] = '\0';
 	assert_false(hc_store_commit(s, more, 3, inserted, err, sizeof err));
@@ -262,12 +270,15 @@ static void rows_of_unknown_sources_count_for_their_area(void **state)
 
 	sqlite3 *db = NULL;
 	assert_int_equal(sqlite3_open(f->db_path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db,
-		"INSERT INTO ledger (source, incarnation, seq, area, entered, exited, received_at_ms) VALUES"
-		" ('supervisor:ann', 'correction', 1, 'hall', 0, 4, 1),"
-		" ('retired', '00000000000000aa', 1, 'hall', 6, 0, 1),"
-		" ('north', '0123456789abcdef', 1, 'demolished', 9, 9, 1);",
-		NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(
+		sqlite3_exec(
+			db,
+			"INSERT INTO ledger (source, incarnation, seq, area, entered, exited, received_at_ms) VALUES"
+			" ('supervisor:ann', 'correction', 1, 'hall', 0, 4, 1),"
+			" ('retired', '00000000000000aa', 1, 'hall', 6, 0, 1),"
+			" ('north', '0123456789abcdef', 1, 'demolished', 9, 9, 1);",
+			NULL, NULL, NULL),
+		SQLITE_OK);
 	sqlite3_close(db);
 
 	s = open_store(f->db_path, f->cfg);
@@ -302,8 +313,8 @@ static void newer_schema_version_is_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(committed_rows_load_back_after_reopen,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(committed_rows_load_back_after_reopen, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(existing_row_is_ignored_and_reported_not_inserted,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(failed_commit_changes_nothing, setup, teardown),
@@ -313,10 +324,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(second_store_on_a_ledger_is_refused_naming_the_pid,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(rows_of_unknown_sources_count_for_their_area,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(newer_schema_version_is_refused,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(rows_of_unknown_sources_count_for_their_area, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(newer_schema_version_is_refused, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

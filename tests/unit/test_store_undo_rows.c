@@ -119,14 +119,18 @@ static void make_schema_2_database(const char *path)
 {
 	sqlite3 *db = NULL;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db,
-		"CREATE TABLE ledger (id INTEGER PRIMARY KEY, source TEXT NOT NULL,"
-		" incarnation TEXT NOT NULL, seq INTEGER NOT NULL, area TEXT NOT NULL,"
-		" entered INTEGER NOT NULL, exited INTEGER NOT NULL,"
-		" received_at_ms INTEGER NOT NULL, UNIQUE(source, incarnation, seq));"
-		"INSERT INTO ledger (source, incarnation, seq, area, entered, exited,"
-		" received_at_ms) VALUES ('t1', '00000000000000a1', 1, 'hall', 7, 2, 1);"
-		"PRAGMA user_version = 2;", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(
+		sqlite3_exec(
+			db,
+			"CREATE TABLE ledger (id INTEGER PRIMARY KEY, source TEXT NOT NULL,"
+			" incarnation TEXT NOT NULL, seq INTEGER NOT NULL, area TEXT NOT NULL,"
+			" entered INTEGER NOT NULL, exited INTEGER NOT NULL,"
+			" received_at_ms INTEGER NOT NULL, UNIQUE(source, incarnation, seq));"
+			"INSERT INTO ledger (source, incarnation, seq, area, entered, exited,"
+			" received_at_ms) VALUES ('t1', '00000000000000a1', 1, 'hall', 7, 2, 1);"
+			"PRAGMA user_version = 2;",
+			NULL, NULL, NULL),
+		SQLITE_OK);
 	sqlite3_close(db);
 }
 
@@ -174,7 +178,8 @@ static void read_only_schema_2_database_is_refused_unchanged(void **state)
 	sqlite3 *db = NULL;
 	assert_int_equal(sqlite3_open_v2(f->db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	sqlite3_stmt *st = NULL;
-	assert_int_not_equal(sqlite3_prepare_v2(db, "SELECT undo_entered FROM ledger;", -1, &st, NULL),
+	assert_int_not_equal(sqlite3_prepare_v2(db, "SELECT undo_entered FROM ledger;", -1, &st,
+						NULL),
 			     SQLITE_OK);
 	sqlite3_finalize(st);
 	sqlite3_close(db);
@@ -185,8 +190,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(undo_row_is_stored_and_loaded_back_as_its_own_row,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(schema_2_database_is_upgraded_with_its_rows,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(schema_2_database_is_upgraded_with_its_rows, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(read_only_schema_2_database_is_refused_unchanged,
 						setup, teardown),
 	};

@@ -49,7 +49,8 @@ static void frames_that_are_not_messages_close_with_the_terminal_codes(void **st
 		{ "{\"type\":\"hello\",\"supervisor\":7}", HC_CLOSE_BAD_FIELD },
 		{ "{\"type\":\"hello\",\"supervisor\":\"a b\"}", HC_CLOSE_OUT_OF_RANGE },
 		/* a client of the key logins that are gone */
-		{ "{\"type\":\"hello\",\"supervisor\":\"alice\",\"mac\":\"00\"}", HC_CLOSE_AUTH_FAILED },
+		{ "{\"type\":\"hello\",\"supervisor\":\"alice\",\"mac\":\"00\"}",
+		  HC_CLOSE_AUTH_FAILED },
 		{ "{\"type\":\"proof\",\"proof\":7}", HC_CLOSE_BAD_FIELD },
 		{ "{\"type\":\"proof\"}", HC_CLOSE_BAD_FIELD },
 		{ "{\"type\":\"proof\",\"proof\":\"ABCD\"}", HC_CLOSE_OUT_OF_RANGE },
@@ -57,8 +58,8 @@ static void frames_that_are_not_messages_close_with_the_terminal_codes(void **st
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct parsed p = parse(cases[i].frame);
 		if (p.verdict != HC_SUP_CLOSE || p.err.code != cases[i].code)
-			fail_msg("%s: verdict %d code %d, want close %d", cases[i].frame,
-				 p.verdict, p.err.code, cases[i].code);
+			fail_msg("%s: verdict %d code %d, want close %d", cases[i].frame, p.verdict,
+				 p.err.code, cases[i].code);
 		assert_true(strlen(p.err.reason) > 0);
 	}
 }
@@ -81,8 +82,8 @@ static void a_close_reason_is_printable_ascii_whatever_the_peer_sent(void **stat
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct parsed p;
 		memset(&p, 0, sizeof p);
-		p.verdict = hc_sup_parse(cases[i].frame, strlen(cases[i].frame), &p.cmd, p.why, sizeof p.why,
-					 &p.err);
+		p.verdict = hc_sup_parse(cases[i].frame, strlen(cases[i].frame), &p.cmd, p.why,
+					 sizeof p.why, &p.err);
 		if (p.verdict != HC_SUP_CLOSE || p.err.code != cases[i].code)
 			fail_msg("case %zu: verdict %d code %d, want close %d", i, p.verdict,
 				 p.err.code, cases[i].code);
@@ -102,20 +103,33 @@ static void bad_commands_are_refused_with_a_reason_and_never_close(void **state)
 		const char *frame;
 		const char *why_contains;
 	} cases[] = {
-		{ "{\"type\":\"override\",\"target\":\"room\",\"id\":\"hall\",\"mode\":\"closed\",\"reason\":\"r\"}", "target" },
-		{ "{\"type\":\"override\",\"target\":\"area\",\"id\":\"a b\",\"mode\":\"closed\",\"reason\":\"r\"}", "override.id" },
-		{ "{\"type\":\"override\",\"target\":\"area\",\"id\":\"hall\",\"mode\":\"shut\",\"reason\":\"r\"}", "override.mode" },
-		{ "{\"type\":\"override\",\"target\":\"area\",\"id\":\"hall\",\"mode\":\"closed\"}", "override.reason" },
-		{ "{\"type\":\"override\",\"target\":\"area\",\"id\":\"hall\",\"mode\":\"closed\",\"reason\":\"\"}", "override.reason" },
-		{ "{\"type\":\"set_thresholds\",\"target\":\"area\",\"id\":\"hall\",\"reason\":\"r\"}", "at least one" },
-		{ "{\"type\":\"set_thresholds\",\"target\":\"area\",\"id\":\"hall\",\"capacity\":\"9\",\"reason\":\"r\"}", "capacity must be an integer" },
-		{ "{\"type\":\"set_thresholds\",\"target\":\"area\",\"id\":\"hall\",\"capacity\":9.5,\"reason\":\"r\"}", "capacity must be an integer" },
-		{ "{\"type\":\"set_thresholds\",\"target\":\"area\",\"id\":\"hall\",\"hold_s\":true,\"reason\":\"r\"}", "hold_s must be a number" },
-		{ "{\"type\":\"correct\",\"area\":\"hall\",\"occupancy\":-1,\"reason\":\"r\"}", "correct.occupancy" },
-		{ "{\"type\":\"correct\",\"area\":\"hall\",\"occupancy\":10000001,\"reason\":\"r\"}", "correct.occupancy" },
-		{ "{\"type\":\"correct\",\"area\":\"hall\",\"occupancy\":1.5,\"reason\":\"r\"}", "correct.occupancy" },
+		{ "{\"type\":\"override\",\"target\":\"room\",\"id\":\"hall\",\"mode\":\"closed\",\"reason\":\"r\"}",
+		  "target" },
+		{ "{\"type\":\"override\",\"target\":\"area\",\"id\":\"a b\",\"mode\":\"closed\",\"reason\":\"r\"}",
+		  "override.id" },
+		{ "{\"type\":\"override\",\"target\":\"area\",\"id\":\"hall\",\"mode\":\"shut\",\"reason\":\"r\"}",
+		  "override.mode" },
+		{ "{\"type\":\"override\",\"target\":\"area\",\"id\":\"hall\",\"mode\":\"closed\"}",
+		  "override.reason" },
+		{ "{\"type\":\"override\",\"target\":\"area\",\"id\":\"hall\",\"mode\":\"closed\",\"reason\":\"\"}",
+		  "override.reason" },
+		{ "{\"type\":\"set_thresholds\",\"target\":\"area\",\"id\":\"hall\",\"reason\":\"r\"}",
+		  "at least one" },
+		{ "{\"type\":\"set_thresholds\",\"target\":\"area\",\"id\":\"hall\",\"capacity\":\"9\",\"reason\":\"r\"}",
+		  "capacity must be an integer" },
+		{ "{\"type\":\"set_thresholds\",\"target\":\"area\",\"id\":\"hall\",\"capacity\":9.5,\"reason\":\"r\"}",
+		  "capacity must be an integer" },
+		{ "{\"type\":\"set_thresholds\",\"target\":\"area\",\"id\":\"hall\",\"hold_s\":true,\"reason\":\"r\"}",
+		  "hold_s must be a number" },
+		{ "{\"type\":\"correct\",\"area\":\"hall\",\"occupancy\":-1,\"reason\":\"r\"}",
+		  "correct.occupancy" },
+		{ "{\"type\":\"correct\",\"area\":\"hall\",\"occupancy\":10000001,\"reason\":\"r\"}",
+		  "correct.occupancy" },
+		{ "{\"type\":\"correct\",\"area\":\"hall\",\"occupancy\":1.5,\"reason\":\"r\"}",
+		  "correct.occupancy" },
 		{ "{\"type\":\"correct\",\"occupancy\":1,\"reason\":\"r\"}", "correct.area" },
-		{ "{\"type\":\"correct\",\"area\":\"hall\",\"occupancy\":1,\"reason\":\"r\",\"request\":[1]}", "request" },
+		{ "{\"type\":\"correct\",\"area\":\"hall\",\"occupancy\":1,\"reason\":\"r\",\"request\":[1]}",
+		  "request" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct parsed p = parse(cases[i].frame);
@@ -138,8 +152,9 @@ static void good_commands_carry_every_field_and_the_request(void **state)
 	assert_string_equal(p.cmd.reason, "VIP group");
 	assert_string_equal(p.cmd.request, "\"r-1\"");
 
-	p = parse("{\"type\":\"set_thresholds\",\"target\":\"area\",\"id\":\"hall\","
-		  "\"capacity\":400,\"hold_s\":30,\"resume_at\":0.7,\"reason\":\"r\",\"request\":12}");
+	p = parse(
+		"{\"type\":\"set_thresholds\",\"target\":\"area\",\"id\":\"hall\","
+		"\"capacity\":400,\"hold_s\":30,\"resume_at\":0.7,\"reason\":\"r\",\"request\":12}");
 	assert_int_equal(p.verdict, HC_SUP_ACCEPT);
 	assert_true(p.cmd.set.has_capacity);
 	assert_int_equal(p.cmd.set.capacity, 400);
@@ -149,7 +164,8 @@ static void good_commands_carry_every_field_and_the_request(void **state)
 	assert_true(p.cmd.set.value[HC_THRESHOLD_RESUME] == 0.7);
 	assert_string_equal(p.cmd.request, "12");
 
-	p = parse("{\"type\":\"correct\",\"area\":\"hall\",\"occupancy\":120,\"reason\":\"recount\"}");
+	p = parse(
+		"{\"type\":\"correct\",\"area\":\"hall\",\"occupancy\":120,\"reason\":\"recount\"}");
 	assert_int_equal(p.verdict, HC_SUP_ACCEPT);
 	assert_int_equal(p.cmd.type, HC_SUP_CORRECT);
 	assert_string_equal(p.cmd.id, "hall");
@@ -158,8 +174,12 @@ static void good_commands_carry_every_field_and_the_request(void **state)
 }
 
 static const struct hc_thresholds defaults = {
-	.moderate_at = 0.5, .crowded_at = 0.8, .full_at = 1.0,
-	.restrict_at = 1.0, .resume_at = 0.9, .hold_ms = 60000,
+	.moderate_at = 0.5,
+	.crowded_at = 0.8,
+	.full_at = 1.0,
+	.restrict_at = 1.0,
+	.resume_at = 0.9,
+	.hold_ms = 60000,
 };
 
 static void threshold_changes_obey_the_config_rules(void **state)
@@ -171,17 +191,23 @@ static void threshold_changes_obey_the_config_rules(void **state)
 		int64_t capacity;
 		enum hc_threshold_key key;
 		double value;
-		const char *why_contains;    /* NULL: accepted */
+		const char *why_contains; /* NULL: accepted */
 	} cases[] = {
 		{ "raise capacity", true, 400, HC_THRESHOLD_KEY_COUNT, 0, NULL },
-		{ "capacity 0", true, 0, HC_THRESHOLD_KEY_COUNT, 0, "capacity must be an integer 1..1000000" },
+		{ "capacity 0", true, 0, HC_THRESHOLD_KEY_COUNT, 0,
+		  "capacity must be an integer 1..1000000" },
 		{ "capacity too big", true, 1000001, HC_THRESHOLD_KEY_COUNT, 0, "1..1000000" },
-		{ "moderate 0", false, 0, HC_THRESHOLD_MODERATE, 0, "moderate_at must be a number > 0" },
-		{ "moderate above crowded", false, 0, HC_THRESHOLD_MODERATE, 0.85, "moderate_at (0.85) must be <= crowded_at (0.8)" },
-		{ "resume at restrict", false, 0, HC_THRESHOLD_RESUME, 1.0, "resume_at (1) must be < restrict_at (1)" },
+		{ "moderate 0", false, 0, HC_THRESHOLD_MODERATE, 0,
+		  "moderate_at must be a number > 0" },
+		{ "moderate above crowded", false, 0, HC_THRESHOLD_MODERATE, 0.85,
+		  "moderate_at (0.85) must be <= crowded_at (0.8)" },
+		{ "resume at restrict", false, 0, HC_THRESHOLD_RESUME, 1.0,
+		  "resume_at (1) must be < restrict_at (1)" },
 		{ "resume 0 allowed", false, 0, HC_THRESHOLD_RESUME, 0, NULL },
-		{ "restrict above 10", false, 0, HC_THRESHOLD_RESTRICT, 10.5, "restrict_at must be a number > 0 and <= 10" },
-		{ "hold fraction", false, 0, HC_THRESHOLD_HOLD, 2.5, "hold_s must be an integer 0..86400" },
+		{ "restrict above 10", false, 0, HC_THRESHOLD_RESTRICT, 10.5,
+		  "restrict_at must be a number > 0 and <= 10" },
+		{ "hold fraction", false, 0, HC_THRESHOLD_HOLD, 2.5,
+		  "hold_s must be an integer 0..86400" },
 		{ "hold a day", false, 0, HC_THRESHOLD_HOLD, 86400, NULL },
 		{ "hold over a day", false, 0, HC_THRESHOLD_HOLD, 86401, "0..86400" },
 	};
@@ -253,16 +279,15 @@ static void a_correction_is_the_delta_that_yields_the_occupancy(void **state)
 	static const struct {
 		int64_t entered, exited, target, d_entered, d_exited;
 	} cases[] = {
-		{ 9, 2, 120, 113, 0 },       /* 7 -> 120: entries added */
-		{ 500, 100, 120, 0, 280 },   /* 400 -> 120: exits added */
-		{ 10, 10, 10, 10, 0 },
-		{ 3, 8, 0, 5, 0 },           /* shown as 0, raw -5: 5 entries */
-		{ 3, 8, 2, 7, 0 },
-		{ 50, 20, 30, 0, 0 },        /* already so: nothing */
+		{ 9, 2, 120, 113, 0 },				 /* 7 -> 120: entries added */
+		{ 500, 100, 120, 0, 280 },			 /* 400 -> 120: exits added */
+		{ 10, 10, 10, 10, 0 },	   { 3, 8, 0, 5, 0 },	 /* shown as 0, raw -5: 5 entries */
+		{ 3, 8, 2, 7, 0 },	   { 50, 20, 30, 0, 0 }, /* already so: nothing */
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		int64_t de = -1, dx = -1;
-		hc_sup_correction_delta(cases[i].entered, cases[i].exited, cases[i].target, &de, &dx);
+		hc_sup_correction_delta(cases[i].entered, cases[i].exited, cases[i].target, &de,
+					&dx);
 		assert_int_equal(de, cases[i].d_entered);
 		assert_int_equal(dx, cases[i].d_exited);
 		assert_int_equal(cases[i].entered + de - cases[i].exited - dx, cases[i].target);

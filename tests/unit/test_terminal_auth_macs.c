@@ -41,8 +41,14 @@ static const uint64_t incarnation = 0x0102030405060708ull;
 static struct hc_msg_batch sample_batch(void)
 {
 	struct hc_msg_batch b = {
-		.seq = 42, .entered = 7, .exited = 3, .undo_entered = 1, .undo_exited = 0,
-		.has_status = true, .pending = 5, .storage_faults = 2,
+		.seq = 42,
+		.entered = 7,
+		.exited = 3,
+		.undo_entered = 1,
+		.undo_exited = 0,
+		.has_status = true,
+		.pending = 5,
+		.storage_faults = 2,
 	};
 	return b;
 }
@@ -85,13 +91,14 @@ static void any_changed_field_changes_the_mac(void **state)
 	assert_true(hc_tauth_batch_mac(secret, nonce, "north-door", incarnation, &b, base));
 	for (int field = 0; field < 8; field++) {
 		struct hc_msg_batch v = sample_batch();
-		int64_t *f[] = { &v.seq, &v.entered, &v.exited, &v.undo_entered,
+		int64_t *f[] = { &v.seq,	 &v.entered, &v.exited,	       &v.undo_entered,
 				 &v.undo_exited, &v.pending, &v.storage_faults };
 		if (field < 7)
 			(*f[field])++;
 		else
 			v.has_status = false;
-		assert_true(hc_tauth_batch_mac(secret, nonce, "north-door", incarnation, &v, other));
+		assert_true(
+			hc_tauth_batch_mac(secret, nonce, "north-door", incarnation, &v, other));
 		if (hc_tauth_mac_equal(base, other))
 			fail_msg("field %d changed, MAC did not", field);
 	}
@@ -150,7 +157,8 @@ static void proof_mac_and_nonce_round_trip(void **state)
 	char buf[1024];
 	struct hc_msg m;
 	struct hc_proto_error err;
-	struct hc_msg_hello h = { .terminal = "north-door", .incarnation = incarnation,
+	struct hc_msg_hello h = { .terminal = "north-door",
+				  .incarnation = incarnation,
 				  .has_proof = true };
 	memcpy(h.proof, secret, 32);
 	size_t n = hc_proto_build_hello(buf, sizeof buf, &h);

@@ -119,10 +119,13 @@ static void malformed_lines_are_refused_at_their_line(void **state)
 	} cases[] = {
 		{ "# c\nt1\n", ":2: expected" },
 		{ "t1 00\n", ":1: secret of t1 must be 64" },
-		{ "t1 ABCDEF0000000000000000000000000000000000000000000000000000000000\n", ":1: secret" },
-		{ "bad! 0000000000000000000000000000000000000000000000000000000000000000\n", ":1: terminal id" },
+		{ "t1 ABCDEF0000000000000000000000000000000000000000000000000000000000\n",
+		  ":1: secret" },
+		{ "bad! 0000000000000000000000000000000000000000000000000000000000000000\n",
+		  ":1: terminal id" },
 		{ "t1 0000000000000000000000000000000000000000000000000000000000000000\n"
-		  "t1 1111111111111111111111111111111111111111111111111111111111111111\n", ":2: terminal t1 listed twice" },
+		  "t1 1111111111111111111111111111111111111111111111111111111111111111\n",
+		  ":2: terminal t1 listed twice" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char err[512] = "";
@@ -139,16 +142,20 @@ static void terminal_secret_keys(void **state)
 	struct hc_term_settings s;
 	char err[512];
 	memset(&s, 0, sizeof s);
-	assert_true(hc_term_settings_load_text("t.ini",
+	assert_true(hc_term_settings_load_text(
+		"t.ini",
 		"[terminal]\nid = t1\nsecret = 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n",
 		&s, err, sizeof err));
-	assert_string_equal(s.secret, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	assert_string_equal(s.secret,
+			    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
 	memset(&s, 0, sizeof s);
 	assert_false(hc_term_settings_load_text("t.ini", "[terminal]\nid = t1\nsecret = 0123\n", &s,
 						err, sizeof err));
-	assert_string_equal(err, "t.ini:3: secret must be 64 lower-case hex digits (as enroll printed it)");
+	assert_string_equal(
+		err, "t.ini:3: secret must be 64 lower-case hex digits (as enroll printed it)");
 	memset(&s, 0, sizeof s);
-	assert_false(hc_term_settings_load_text("t.ini",
+	assert_false(hc_term_settings_load_text(
+		"t.ini",
 		"[terminal]\nsecret_file = /x\nsecret = 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n",
 		&s, err, sizeof err));
 	assert_string_equal(err, "t.ini:3: give either secret or secret_file, not both");
@@ -175,20 +182,23 @@ static void venue_auth_keys(void **state)
 	(void)state;
 	struct hc_config_error e;
 	static const char base[] = "[area hall]\ncapacity = 10\n";
-	struct hc_venue_cfg *cfg = hc_venue_load_text("/etc/hc/venue.ini", base, sizeof base - 1, &e);
+	struct hc_venue_cfg *cfg = hc_venue_load_text("/etc/hc/venue.ini", base, sizeof base - 1,
+						      &e);
 	assert_non_null(cfg);
 	assert_false(cfg->terminal_auth_off);
 	assert_string_equal(cfg->terminal_secrets, "/etc/hc/terminal-secrets");
 	hc_venue_free(cfg);
 
-	static const char off[] = "[venue]\ndatabase = /var/db/x.db\nterminal_auth = off\n[area hall]\ncapacity = 10\n";
+	static const char off[] =
+		"[venue]\ndatabase = /var/db/x.db\nterminal_auth = off\n[area hall]\ncapacity = 10\n";
 	cfg = hc_venue_load_text("/etc/hc/venue.ini", off, sizeof off - 1, &e);
 	assert_non_null(cfg);
 	assert_true(cfg->terminal_auth_off);
 	assert_string_equal(cfg->terminal_secrets, "/var/db/terminal-secrets");
 	hc_venue_free(cfg);
 
-	static const char rel[] = "[venue]\nterminal_secrets = s/secrets\n[area hall]\ncapacity = 10\n";
+	static const char rel[] =
+		"[venue]\nterminal_secrets = s/secrets\n[area hall]\ncapacity = 10\n";
 	cfg = hc_venue_load_text("/etc/hc/venue.ini", rel, sizeof rel - 1, &e);
 	assert_non_null(cfg);
 	assert_string_equal(cfg->terminal_secrets, "/etc/hc/s/secrets");
@@ -198,7 +208,8 @@ static void venue_auth_keys(void **state)
 	assert_null(hc_venue_load_text("venue.ini", bad, sizeof bad - 1, &e));
 	assert_int_equal(e.line, 2);
 	assert_non_null(strstr(e.message, "terminal_auth must be on or off"));
-	static const char twice[] = "[venue]\nterminal_auth = on\nterminal_auth = off\n[area hall]\ncapacity = 10\n";
+	static const char twice[] =
+		"[venue]\nterminal_auth = on\nterminal_auth = off\n[area hall]\ncapacity = 10\n";
 	assert_null(hc_venue_load_text("venue.ini", twice, sizeof twice - 1, &e));
 	assert_int_equal(e.line, 3);
 }
@@ -206,8 +217,10 @@ static void venue_auth_keys(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(saved_set_reads_back_and_is_0600, make_dir, remove_dir),
-		cmocka_unit_test_setup_teardown(readable_by_others_is_refused, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(saved_set_reads_back_and_is_0600, make_dir,
+						remove_dir),
+		cmocka_unit_test_setup_teardown(readable_by_others_is_refused, make_dir,
+						remove_dir),
 		cmocka_unit_test_setup_teardown(malformed_lines_are_refused_at_their_line, make_dir,
 						remove_dir),
 		cmocka_unit_test_setup_teardown(terminal_secret_keys, make_dir, remove_dir),

@@ -56,7 +56,8 @@ static void bad_files_are_refused_at_their_line_and_change_nothing(void **state)
 		const char *text;
 		const char *message;
 	} cases[] = {
-		{ "[terminal]\nid = t1\nids = x\n", "terminal.ini:3: unknown key \"ids\" in [terminal]" },
+		{ "[terminal]\nid = t1\nids = x\n",
+		  "terminal.ini:3: unknown key \"ids\" in [terminal]" },
 		{ "x\n[terminal]\n", "terminal.ini:1: syntax error" },
 		{ "[terminal]\nid = t1\n[other]\nid=1\n",
 		  "terminal.ini:4: unknown section [other] (expected [terminal])" },
@@ -92,8 +93,8 @@ static void an_indented_line_is_a_key_not_a_continuation(void **state)
 
 	start(&s);
 	assert_false(hc_term_settings_load_text("terminal.ini",
-						"[terminal]\nid = t1\n  continued\n",
-						&s, err, sizeof err));
+						"[terminal]\nid = t1\n  continued\n", &s, err,
+						sizeof err));
 	assert_string_equal(err, "terminal.ini:3: syntax error");
 	assert_string_equal(s.id, "");
 }

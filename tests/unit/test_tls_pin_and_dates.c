@@ -65,12 +65,14 @@ static void malformed_pins_are_refused(void **state)
 	assert_false(hc_tls_pin_parse("", p));
 	assert_false(hc_tls_pin_parse("dd89", p));
 	/* 63 and 65 digits */
-	assert_false(hc_tls_pin_parse(
-		"d89df681cd6bcd3d53073ffc876a2acf96ffae421687626260b03c302493dad", p));
+	assert_false(
+		hc_tls_pin_parse("d89df681cd6bcd3d53073ffc876a2acf96ffae421687626260b03c302493dad",
+				 p));
 	assert_false(hc_tls_pin_parse(
 		"dd89df681cd6bcd3d53073ffc876a2acf96ffae421687626260b03c302493dad0", p));
-	assert_false(hc_tls_pin_parse(
-		"gg89df681cd6bcd3d53073ffc876a2acf96ffae421687626260b03c302493dad", p));
+	assert_false(
+		hc_tls_pin_parse("gg89df681cd6bcd3d53073ffc876a2acf96ffae421687626260b03c302493dad",
+				 p));
 	assert_false(hc_tls_pin_parse("DD:89DF:68:1C:D6:BC:D3:D5:30:73:FF:C8:76:A2:AC:F9:6F:FA:E4:"
 				      "21:68:76:26:26:0B:03:C3:02:49:3D:AD",
 				      p));

@@ -45,7 +45,8 @@ static double num(const json_t *o, const char *key)
 
 static void shaped_areas_keep_their_shapes_and_the_rest_go_below(void **state)
 {
-	json_t *j = venue_json(state,
+	json_t *j = venue_json(
+		state,
 		"[venue]\nname = Fair\nmap_width = 1000\nmap_height = 600\n"
 		"[area hall]\nname = 本館\ncapacity = 10\nmap_shape = rect 20 20 400 300\n"
 		"[area lawn]\ncapacity = 10\ngroup = park\nmap_shape = circle 700 200 150\nmap_label_at = 700 100\n"
@@ -65,7 +66,7 @@ static void shaped_areas_keep_their_shapes_and_the_rest_go_below(void **state)
 	assert_string_equal(json_string_value(json_object_get(shape, "kind")), "rect");
 	assert_true(num(shape, "x") == 20 && num(shape, "w") == 400);
 	json_t *label = json_object_get(hall, "label");
-	assert_true(json_number_value(json_array_get(label, 0)) == 220);    /* centre */
+	assert_true(json_number_value(json_array_get(label, 0)) == 220); /* centre */
 	assert_true(json_number_value(json_array_get(label, 1)) == 170);
 
 	json_t *lawn = json_array_get(areas, 1);
@@ -81,7 +82,7 @@ static void shaped_areas_keep_their_shapes_and_the_rest_go_below(void **state)
 		assert_true(num(s, "y") >= 600);
 		assert_true(num(s, "y") + num(s, "h") <= (double)height);
 		assert_true(num(s, "x") + num(s, "w") <= 1000);
-		for (size_t k = 2; k < i; k++) {   /* no two cells overlap */
+		for (size_t k = 2; k < i; k++) { /* no two cells overlap */
 			json_t *o = json_object_get(json_array_get(areas, k), "shape");
 			bool apart = num(s, "x") >= num(o, "x") + num(o, "w") ||
 				     num(o, "x") >= num(s, "x") + num(s, "w") ||

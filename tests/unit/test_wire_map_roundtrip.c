@@ -44,7 +44,8 @@ static void update_round_trip(void **state)
 	const size_t headroom = 16;
 	assert_true(hc_wire_map_update_begin(&u, headroom));
 	for (size_t i = 0; i < 3; i++)
-		assert_true(hc_wire_map_update_add(&u, (const unsigned char *)msgs[i], strlen(msgs[i])));
+		assert_true(hc_wire_map_update_add(&u, (const unsigned char *)msgs[i],
+						   strlen(msgs[i])));
 	assert_true(hc_wire_map_update_end(&u));
 	assert_int_equal(u.count, 3);
 	const char *text = (const char *)u.buf + headroom;
@@ -65,7 +66,8 @@ static void update_round_trip(void **state)
 	assert_true(hc_wire_map_update_begin(&u, headroom));
 	assert_true(hc_wire_map_update_end(&u));
 	struct seen none = { 0 };
-	assert_int_equal(hc_wire_map_parse((const char *)u.buf + headroom, u.len, collect, &none), 0);
+	assert_int_equal(hc_wire_map_parse((const char *)u.buf + headroom, u.len, collect, &none),
+			 0);
 	hc_wire_map_update_free(&u);
 }
 
@@ -78,7 +80,8 @@ static void other_frames_and_refusals(void **state)
 	} rows[] = {
 		{ "{\"type\":\"area\",\"id\":\"hall\"}", 1 },
 		{ "{\"type\":\"group\",\"id\":\"park\"}", 1 },
-		{ "{\"type\":\"snapshot\",\"areas\":[{\"id\":\"a\"},{\"id\":\"b\"}],\"groups\":[{\"id\":\"g\"}]}", 3 },
+		{ "{\"type\":\"snapshot\",\"areas\":[{\"id\":\"a\"},{\"id\":\"b\"}],\"groups\":[{\"id\":\"g\"}]}",
+		  3 },
 		{ "{\"type\":\"update\",\"messages\":[]}", 0 },
 		{ "{\"type\":\"update\",\"messages\":[{\"type\":\"terminal\"}]}", -1 },
 		{ "{\"type\":\"update\",\"messages\":{}}", -1 },

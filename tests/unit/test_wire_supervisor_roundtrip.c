@@ -40,7 +40,7 @@ static void test_login_proof_verifies(void **state)
 {
 	(void)state;
 	const char *nonce = "00112233445566778899aabbccddeeff";
-	const unsigned char salt[HC_WIRE_SUP_SALT_BYTES] = { 1, 2, 3, 4, 5, 6, 7, 8,
+	const unsigned char salt[HC_WIRE_SUP_SALT_BYTES] = { 1, 2,  3,	4,  5,	6,  7,	8,
 							     9, 10, 11, 12, 13, 14, 15, 16 };
 	char out[512], salt_hex[HC_WIRE_SUP_SALT_HEX_LEN + 1];
 	size_t n = hc_wire_sup_build_hello(out, sizeof out, "alice");
@@ -56,8 +56,10 @@ static void test_login_proof_verifies(void **state)
 	hc_password_salt_hex(&r, salt_hex);
 	/* The salt message as the aggregator writes it, read by the client. */
 	char salt_msg[128];
-	snprintf(salt_msg, sizeof salt_msg, "{\"type\":\"salt\",\"salt\":\"%s\","
-		 "\"iterations\":1000}", salt_hex);
+	snprintf(salt_msg, sizeof salt_msg,
+		 "{\"type\":\"salt\",\"salt\":\"%s\","
+		 "\"iterations\":1000}",
+		 salt_hex);
 	struct hc_wire_sup_msg m;
 	char why[200];
 	assert_true(hc_wire_sup_parse(salt_msg, strlen(salt_msg), &m, why, sizeof why));
@@ -76,9 +78,12 @@ static void test_login_proof_verifies(void **state)
 	assert_false(hc_password_proof_valid(&r, nonce, cmd.proof));
 	/* A hostile aggregator cannot make the client spin without end. */
 	assert_int_equal(hc_wire_sup_build_proof(out, sizeof out, "alice", "correct-horse", nonce,
-						 salt_hex, HC_WIRE_SUP_ITERATIONS_MAX + 1), 0);
-	snprintf(salt_msg, sizeof salt_msg, "{\"type\":\"salt\",\"salt\":\"%s\","
-		 "\"iterations\":999}", salt_hex);
+						 salt_hex, HC_WIRE_SUP_ITERATIONS_MAX + 1),
+			 0);
+	snprintf(salt_msg, sizeof salt_msg,
+		 "{\"type\":\"salt\",\"salt\":\"%s\","
+		 "\"iterations\":999}",
+		 salt_hex);
 	assert_false(hc_wire_sup_parse(salt_msg, strlen(salt_msg), &m, why, sizeof why));
 }
 
@@ -105,8 +110,12 @@ static void test_commands_round_trip(void **state)
 	assert_int_equal(hc_wire_sup_build_correct(out, sizeof out, 9, "hall", 0, "x"), 0);
 	assert_int_equal(hc_wire_sup_build_correct(out, sizeof out, 9, "hall", 2, ""), 0);
 
-	struct hc_wire_thresholds t = { .capacity = 400, .moderate_at = -1, .crowded_at = 0.7,
-					.full_at = -1, .restrict_at = -1, .resume_at = 0,
+	struct hc_wire_thresholds t = { .capacity = 400,
+					.moderate_at = -1,
+					.crowded_at = 0.7,
+					.full_at = -1,
+					.restrict_at = -1,
+					.resume_at = 0,
 					.hold_s = 30 };
 	n = hc_wire_sup_build_thresholds(out, sizeof out, 10, true, "park", &t, "second exit");
 	parse_cmd(out, n, &cmd);

@@ -85,7 +85,8 @@ static json_t *area_json(int i, int64_t occ)
 	char id[16], name[32], group[16];
 	snprintf(id, sizeof id, "a%03d", i);
 	if (i % 10 == 0)
-		snprintf(name, sizeof name, "\xe5\xa4\xa7\xe3\x83\x9b\xe3\x83\xbc\xe3\x83\xab %d", i);
+		snprintf(name, sizeof name, "\xe5\xa4\xa7\xe3\x83\x9b\xe3\x83\xbc\xe3\x83\xab %d",
+			 i);
 	else
 		snprintf(name, sizeof name, "Area number %d", i);
 	snprintf(group, sizeof group, "g%02d", i % 20);
@@ -120,21 +121,22 @@ static char *snapshot_text(int areas, int groups, int terms)
 		json_array_append_new(g, json_pack("{s:s, s:s, s:I, s:I, s:s, s:b, s:s, s:[], s:n}",
 						   "id", id, "name", name, "occupancy",
 						   (json_int_t)1000, "capacity", (json_int_t)5000,
-						   "level", "low", "restricted", 0, "override", "auto",
-						   "areas", "updated_at"));
+						   "level", "low", "restricted", 0, "override",
+						   "auto", "areas", "updated_at"));
 	}
 	for (int k = 0; k < terms; k++) {
 		char id[16], area[16];
 		snprintf(id, sizeof id, "d%03d", k);
 		snprintf(area, sizeof area, "a%03d", k % areas);
-		json_array_append_new(t, json_pack("{s:s, s:s, s:b, s:s, s:n, s:I, s:I, s:I, s:I,"
-						   " s:I}",
-						   "id", id, "area", area, "online", k % 17 != 0,
-						   "last_seen", "2026-11-23T10:41:07.498Z",
-						   "incarnation", "last_seq", (json_int_t)k,
-						   "missing_seqs", (json_int_t)0, "batches_in_flight",
-						   (json_int_t)0, "entered_today", (json_int_t)k,
-						   "exited_today", (json_int_t)(k / 2)));
+		json_array_append_new(t,
+				      json_pack("{s:s, s:s, s:b, s:s, s:n, s:I, s:I, s:I, s:I,"
+						" s:I}",
+						"id", id, "area", area, "online", k % 17 != 0,
+						"last_seen", "2026-11-23T10:41:07.498Z",
+						"incarnation", "last_seq", (json_int_t)k,
+						"missing_seqs", (json_int_t)0, "batches_in_flight",
+						(json_int_t)0, "entered_today", (json_int_t)k,
+						"exited_today", (json_int_t)(k / 2)));
 	}
 	json_t *snap = json_pack("{s:s, s:s, s:o, s:o, s:o}", "type", "snapshot", "venue",
 				 "Bench fest", "areas", a, "groups", g, "terminals", t);
@@ -175,8 +177,8 @@ static double cpu_s(void)
 	struct rusage ru;
 	if (getrusage(RUSAGE_SELF, &ru) != 0)
 		return 0;
-	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+	       ru.ru_stime.tv_usec / 1e6;
 }
 
 int main(int argc, char **argv)
@@ -187,14 +189,22 @@ int main(int argc, char **argv)
 	for (int i = 1; i + 1 < argc; i += 2) {
 		const char *k = argv[i];
 		long v = strtol(argv[i + 1], NULL, 10);
-		if (!strcmp(k, "--areas")) areas = (int)v;
-		else if (!strcmp(k, "--groups")) groups = (int)v;
-		else if (!strcmp(k, "--terminals")) terms = (int)v;
-		else if (!strcmp(k, "--rows")) rows = (int)v;
-		else if (!strcmp(k, "--cols")) cols = (int)v;
-		else if (!strcmp(k, "--updates")) updates = v;
-		else if (!strcmp(k, "--seconds")) seconds = v;
-		else if (!strcmp(k, "--rate")) rate = strtod(argv[i + 1], NULL);
+		if (!strcmp(k, "--areas"))
+			areas = (int)v;
+		else if (!strcmp(k, "--groups"))
+			groups = (int)v;
+		else if (!strcmp(k, "--terminals"))
+			terms = (int)v;
+		else if (!strcmp(k, "--rows"))
+			rows = (int)v;
+		else if (!strcmp(k, "--cols"))
+			cols = (int)v;
+		else if (!strcmp(k, "--updates"))
+			updates = v;
+		else if (!strcmp(k, "--seconds"))
+			seconds = v;
+		else if (!strcmp(k, "--rate"))
+			rate = strtod(argv[i + 1], NULL);
 		else {
 			fprintf(stderr, "usage: bench_dashboard_redraw [--areas N] [--groups N]"
 					" [--terminals N] [--rows N] [--cols N] [--updates N]"
@@ -224,7 +234,7 @@ int main(int argc, char **argv)
 	static struct bench b;
 	hc_model_init(&b.model);
 	hc_ui_init(&b.ui);
-	b.ui.sort = HC_SORT_FILL;       /* the order moves with the figures: the worst case */
+	b.ui.sort = HC_SORT_FILL; /* the order moves with the figures: the worst case */
 	if (!hc_screen_resize(&b.screen, rows, cols))
 		return 1;
 	char *snap = snapshot_text(areas, groups, terms);
@@ -274,7 +284,8 @@ int main(int argc, char **argv)
 		int64_t t = now_us();
 		while (next <= t) {
 			int i = (int)(applied % areas);
-			if (!apply_text(&b, frames[i * VARIANTS + (int)(applied / areas) % VARIANTS],
+			if (!apply_text(&b,
+					frames[i * VARIANTS + (int)(applied / areas) % VARIANTS],
 					hc_mono_ms()))
 				return 1;
 			applied++;
@@ -288,7 +299,8 @@ int main(int argc, char **argv)
 			drawn = t;
 		}
 		int64_t wake = next < drawn + HC_DASH_REDRAW_MS_MIN * 1000 || !dirty
-				       ? next : drawn + HC_DASH_REDRAW_MS_MIN * 1000;
+				       ? next
+				       : drawn + HC_DASH_REDRAW_MS_MIN * 1000;
 		int64_t sleep_us = wake - now_us();
 		if (sleep_us > 0) {
 			struct timespec ts = { sleep_us / 1000000, (sleep_us % 1000000) * 1000 };

@@ -48,12 +48,11 @@ enum peers_kind { PEERS_MAP, PEERS_MQTT };
 
 /* The HTTP upgrade request of a WebSocket client (key: 16 random bytes,
  * base64 by mbedtls). Returns its length, 0 when cap is too small. */
-size_t peers_ws_request(char *out, size_t cap, const char *host, int port,
-			const char *path, const char *protocol);
+size_t peers_ws_request(char *out, size_t cap, const char *host, int port, const char *path,
+			const char *protocol);
 /* A masked client frame (opcode 0x1 text, 0xA pong, 0x8 close) of
  * payload; returns its length, 0 when cap is too small. */
-size_t peers_ws_frame(uint8_t *out, size_t cap, uint8_t opcode, const void *payload,
-		      size_t len);
+size_t peers_ws_frame(uint8_t *out, size_t cap, uint8_t opcode, const void *payload, size_t len);
 /* One server frame at buf: 0 while incomplete, -1 when malformed (masked,
  * too long), else its length with opcode, fin and payload set. */
 int64_t peers_ws_parse(const uint8_t *buf, size_t len, uint8_t *opcode, bool *fin,
@@ -65,13 +64,12 @@ size_t peers_http_head(const uint8_t *buf, size_t len, int *status);
 /* MQTT 3.1.1 CONNECT (clean session, no keep-alive) and SUBSCRIBE of one
  * topic filter at QoS 0; lengths, 0 when cap is too small. */
 size_t peers_mqtt_connect(uint8_t *out, size_t cap, const char *client_id);
-size_t peers_mqtt_subscribe(uint8_t *out, size_t cap, uint16_t packet_id,
-			    const char *filter);
+size_t peers_mqtt_subscribe(uint8_t *out, size_t cap, uint16_t packet_id, const char *filter);
 /* One MQTT packet at buf: 0 while incomplete, -1 when malformed, else its
  * length with type (the high nibble) and body set. For a PUBLISH at QoS 0
  * the payload (after the topic) is returned in *payload. */
-int64_t peers_mqtt_parse(const uint8_t *buf, size_t len, uint8_t *type,
-			 const uint8_t **payload, size_t *payload_len);
+int64_t peers_mqtt_parse(const uint8_t *buf, size_t len, uint8_t *type, const uint8_t **payload,
+			 size_t *payload_len);
 
 /* ---- peers_subs.c -------------------------------------------------------- */
 
@@ -82,22 +80,22 @@ struct peers_subs {
 	char host[64];
 	int port;
 	uint32_t count;
-	uint32_t addresses;          /* subscribers bind 127.0.0.2 .. 127.0.0.N+1 */
-	uint32_t window;             /* handshakes in flight at most */
+	uint32_t addresses; /* subscribers bind 127.0.0.2 .. 127.0.0.N+1 */
+	uint32_t window;    /* handshakes in flight at most */
 	struct peers_sub *subs;
 	int epoll_fd;
 	uint32_t next_to_start;
 	uint32_t connecting;
-	uint32_t ready;              /* snapshot (map) or SUBACK (MQTT) received */
+	uint32_t ready; /* snapshot (map) or SUBACK (MQTT) received */
 	uint32_t failed;
 	uint32_t closed;
 	int64_t first_connect_us;
 	int64_t last_ready_us;
 	/* counting */
-	int64_t frames;              /* update frames received (not snapshots) */
-	int64_t area_updates;        /* areas in them (peers_areas_in_frame) */
+	int64_t frames;	      /* update frames received (not snapshots) */
+	int64_t area_updates; /* areas in them (peers_areas_in_frame) */
 	int64_t bytes;
-	bool parse_updates;          /* read entered of watched_area from each */
+	bool parse_updates; /* read entered of watched_area from each */
 	char watched_area[40];
 	/* Update k (1..PEERS_UPDATES_MAX-1) of the watched area: how many
 	 * subscribers hold entered >= base + k, and when the last one did. */
@@ -125,13 +123,13 @@ void peers_subs_free(struct peers_subs *s);
 struct peers_source {
 	enum peers_kind kind;
 	char host[64];
-	int port;                    /* the aggregator, or Mosquitto */
-	uint32_t areas;              /* updates go to a1..aN round robin */
+	int port;	/* the aggregator, or Mosquitto */
+	uint32_t areas; /* updates go to a1..aN round robin */
 	/* what to send: updates number first..first+count-1, at rate_per_s
 	 * in total; send_us[k] is when update k left (monotonic) */
-	_Atomic uint32_t sent;       /* updates sent so far (the last number) */
+	_Atomic uint32_t sent; /* updates sent so far (the last number) */
 	int64_t send_us[PEERS_UPDATES_MAX];
-	int64_t base_entered;        /* a1's entered before the first update */
+	int64_t base_entered; /* a1's entered before the first update */
 	/* private */
 	void *impl;
 };

@@ -129,26 +129,32 @@ struct options {
 
 static void usage_text(FILE *out)
 {
-	fprintf(out,
-		"usage: bench_peers --kind map|mqtt --port PORT --pid PID [options]\n"
-		"  --host ADDR        the server (default 127.0.0.1; loopback only)\n"
-		"  --subscribers N    (default 10000)\n"
-		"  --window W         handshakes in flight (default 1000)\n"
-		"  --addresses K      subscribers bind 127.0.0.2..K+1 (default 50)\n"
-		"  --areas A          1: the rates phases; > 1: every area at 4/s\n"
-		"  --rates R,R        updates/s of the one area (default 2,4)\n"
-		"  --seconds S        per rate or areas phase (default 15)\n"
-		"  --idle-seconds S   before the memory figure (default 2)\n"
-		"  --json FILE        the figures (default: stdout)\n"
-		"The aggregator's venue must have areas a1..aA and terminals p1..pA\n"
-		"(terminal pI in area aI); tests/bench/run-peers.sh writes one.\n");
+	fprintf(out, "usage: bench_peers --kind map|mqtt --port PORT --pid PID [options]\n"
+		     "  --host ADDR        the server (default 127.0.0.1; loopback only)\n"
+		     "  --subscribers N    (default 10000)\n"
+		     "  --window W         handshakes in flight (default 1000)\n"
+		     "  --addresses K      subscribers bind 127.0.0.2..K+1 (default 50)\n"
+		     "  --areas A          1: the rates phases; > 1: every area at 4/s\n"
+		     "  --rates R,R        updates/s of the one area (default 2,4)\n"
+		     "  --seconds S        per rate or areas phase (default 15)\n"
+		     "  --idle-seconds S   before the memory figure (default 2)\n"
+		     "  --json FILE        the figures (default: stdout)\n"
+		     "The aggregator's venue must have areas a1..aA and terminals p1..pA\n"
+		     "(terminal pI in area aI); tests/bench/run-peers.sh writes one.\n");
 }
 
 static bool parse_options(int argc, char **argv, struct options *o)
 {
-	*o = (struct options){ .host = "127.0.0.1", .subscribers = 10000, .window = 1000,
-			       .addresses = 50, .areas = 1, .rates = { 2, 4 }, .n_rates = 2,
-			       .seconds = 15, .idle_seconds = 2, .kind = PEERS_MAP };
+	*o = (struct options){ .host = "127.0.0.1",
+			       .subscribers = 10000,
+			       .window = 1000,
+			       .addresses = 50,
+			       .areas = 1,
+			       .rates = { 2, 4 },
+			       .n_rates = 2,
+			       .seconds = 15,
+			       .idle_seconds = 2,
+			       .kind = PEERS_MAP };
 	static const struct option opts[] = {
 		{ "kind", required_argument, NULL, 'k' },
 		{ "host", required_argument, NULL, 'h' },
@@ -178,7 +184,10 @@ static bool parse_options(int argc, char **argv, struct options *o)
 				return false;
 			break;
 		case 'h': o->host = optarg; break;
-		case 'p': o->port = atoi(optarg); port_set = true; break;
+		case 'p':
+			o->port = atoi(optarg);
+			port_set = true;
+			break;
 		case 'P': o->pid = (pid_t)atoi(optarg); break;
 		case 'n': o->subscribers = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'w': o->window = (uint32_t)strtoul(optarg, NULL, 10); break;
@@ -187,8 +196,8 @@ static bool parse_options(int argc, char **argv, struct options *o)
 		case 'r': {
 			o->n_rates = 0;
 			char *save = NULL;
-			for (char *t = strtok_r(optarg, ",", &save); t && o->n_rates < PEERS_RATES_MAX;
-			     t = strtok_r(NULL, ",", &save))
+			for (char *t = strtok_r(optarg, ",", &save);
+			     t && o->n_rates < PEERS_RATES_MAX; t = strtok_r(NULL, ",", &save))
 				o->rates[o->n_rates++] = atof(t);
 			break;
 		}
@@ -244,14 +253,12 @@ static bool run_rate(const struct options *o, struct peers_subs *s, struct peers
 	qsort(spread_us, n, sizeof spread_us[0], cmp_i64);
 	double cpu_us = (double)(u1.cpu_us - u0.cpu_us);
 	json_t *r = json_pack("{s:f, s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:f, s:i, s:f, s:f}",
-			      "updates_per_s", rate, "updates", (json_int_t)count,
-			      "reached_all", (json_int_t)n, "missed", (json_int_t)missed,
-			      "update_to_all_p50_ms", pct_ms(all_us, n, 50),
-			      "update_to_all_p99_ms", pct_ms(all_us, n, 99),
-			      "update_to_all_max_ms", pct_ms(all_us, n, 100),
-			      "first_to_all_p50_ms", pct_ms(spread_us, n, 50),
-			      "first_to_all_p99_ms", pct_ms(spread_us, n, 99),
-			      "deliveries", (json_int_t)deliveries,
+			      "updates_per_s", rate, "updates", (json_int_t)count, "reached_all",
+			      (json_int_t)n, "missed", (json_int_t)missed, "update_to_all_p50_ms",
+			      pct_ms(all_us, n, 50), "update_to_all_p99_ms", pct_ms(all_us, n, 99),
+			      "update_to_all_max_ms", pct_ms(all_us, n, 100), "first_to_all_p50_ms",
+			      pct_ms(spread_us, n, 50), "first_to_all_p99_ms",
+			      pct_ms(spread_us, n, 99), "deliveries", (json_int_t)deliveries,
 			      "server_cpu_us_per_delivery",
 			      u0.ok && u1.ok && deliveries > 0 ? cpu_us / (double)deliveries : 0.0,
 			      "server_cpu_percent",
@@ -263,16 +270,15 @@ static bool run_rate(const struct options *o, struct peers_subs *s, struct peers
 				      (double)(t1 - t0)));
 	if (json_array_append_new(out, r) != 0)
 		return false;
-	peers_subs_run(s, hc_mono_us() + 1000000LL);  /* settle before the next */
+	peers_subs_run(s, hc_mono_us() + 1000000LL); /* settle before the next */
 	return true;
 }
 
 /* Every area at 4 updates/s; server CPU per second. */
-static json_t *run_areas(const struct options *o, struct peers_subs *s,
-			 struct peers_source *src)
+static json_t *run_areas(const struct options *o, struct peers_subs *s, struct peers_source *src)
 {
 	double rate = 4.0 * o->areas;
-	s->parse_updates = false;    /* count area updates; no per-update times */
+	s->parse_updates = false; /* count area updates; no per-update times */
 	int64_t frames0 = s->frames, areas0 = s->area_updates, bytes0 = s->bytes;
 	struct usage u0 = proc_usage(o->pid);
 	int64_t t0 = hc_mono_us(), self0_us = self_cpu_us();
@@ -286,16 +292,14 @@ static json_t *run_areas(const struct options *o, struct peers_subs *s,
 	int64_t area_updates = s->area_updates - areas0;
 	/* Offered: every subscriber is to get every update. */
 	double offered = rate * (double)s->ready;
-	return json_pack("{s:b, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "complete",
-			 ok, "areas", (json_int_t)o->areas, "updates_sent_per_s", rate,
-			 "seconds", secs, "server_cpu_ms_per_s", cpu_us / 1000.0 / secs,
+	return json_pack("{s:b, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "complete", ok,
+			 "areas", (json_int_t)o->areas, "updates_sent_per_s", rate, "seconds", secs,
+			 "server_cpu_ms_per_s", cpu_us / 1000.0 / secs,
 			 "server_cpu_us_per_area_update",
-			 area_updates > 0 ? cpu_us / (double)area_updates : 0.0,
-			 "frames_per_s", (double)(s->frames - frames0) / secs,
-			 "area_updates_per_s", (double)area_updates / secs,
-			 "area_updates_offered_per_s", offered,
-			 "bytes_per_s", (double)(s->bytes - bytes0) / secs,
-			 "client_cpu_percent",
+			 area_updates > 0 ? cpu_us / (double)area_updates : 0.0, "frames_per_s",
+			 (double)(s->frames - frames0) / secs, "area_updates_per_s",
+			 (double)area_updates / secs, "area_updates_offered_per_s", offered,
+			 "bytes_per_s", (double)(s->bytes - bytes0) / secs, "client_cpu_percent",
 			 100.0 * (double)(self_cpu_us() - self0_us) / (double)(t1 - t0));
 }
 
@@ -321,8 +325,12 @@ int main(int argc, char **argv)
 	json_t *result = NULL;
 	static struct peers_subs s;
 	static struct peers_source src;
-	s = (struct peers_subs){ .kind = o.kind, .port = o.port, .count = o.subscribers,
-				 .addresses = o.addresses, .window = o.window, .epoll_fd = -1,
+	s = (struct peers_subs){ .kind = o.kind,
+				 .port = o.port,
+				 .count = o.subscribers,
+				 .addresses = o.addresses,
+				 .window = o.window,
+				 .epoll_fd = -1,
 				 .parse_updates = true };
 	snprintf(s.host, sizeof s.host, "%s", o.host);
 	snprintf(s.watched_area, sizeof s.watched_area, "a1");
@@ -349,9 +357,11 @@ int main(int argc, char **argv)
 			   (json_int_t)s.failed, "areas", (json_int_t)o.areas, "connect_s",
 			   connect_s, "connections_per_s",
 			   connect_s > 0 ? (double)s.ready / connect_s : 0.0,
-			   "connect_server_cpu_ms", (double)(connected.cpu_us - before.cpu_us) / 1000.0,
+			   "connect_server_cpu_ms",
+			   (double)(connected.cpu_us - before.cpu_us) / 1000.0,
 			   "idle_bytes_per_subscriber",
-			   s.ready > 0 ? (double)(idle.rss_bytes - before.rss_bytes) / s.ready : 0.0);
+			   s.ready > 0 ? (double)(idle.rss_bytes - before.rss_bytes) / s.ready
+				       : 0.0);
 	if (result == NULL || s.ready == 0)
 		goto done;
 	if (o.areas == 1) {

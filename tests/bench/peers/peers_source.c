@@ -50,8 +50,8 @@ struct term_conn {
 };
 
 struct source_impl {
-	struct term_conn *terms;     /* areas of them (aggregator) */
-	struct mosquitto *mosq;      /* Mosquitto */
+	struct term_conn *terms; /* areas of them (aggregator) */
+	struct mosquitto *mosq;	 /* Mosquitto */
 	int64_t area_updates[PEERS_AREAS_MAX];
 };
 
@@ -115,13 +115,12 @@ static bool term_read(struct term_conn *t, bool block, bool want_area, int64_t *
 		if (block && (!want_area || *got_area))
 			return true;
 		if (!block && (size_t)n < TERM_BUF_BYTES)
-			continue;            /* drain until EAGAIN */
+			continue; /* drain until EAGAIN */
 	}
 }
 
 /* Connects terminal pI (hello, welcome, its area's state). */
-static bool term_open(struct peers_source *src, struct term_conn *t, uint32_t i,
-		      int64_t *entered)
+static bool term_open(struct peers_source *src, struct term_conn *t, uint32_t i, int64_t *entered)
 {
 	t->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (t->fd < 0)
@@ -133,8 +132,7 @@ static bool term_open(struct peers_source *src, struct term_conn *t, uint32_t i,
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons((uint16_t)src->port) };
 	if (inet_pton(AF_INET, src->host, &to.sin_addr) != 1 ||
 	    connect(t->fd, (struct sockaddr *)&to, sizeof to) != 0) {
-		hc_error("peers source: connect %s:%d: %s", src->host, src->port,
-			 strerror(errno));
+		hc_error("peers source: connect %s:%d: %s", src->host, src->port, strerror(errno));
 		return false;
 	}
 	char req[512];

@@ -45,11 +45,11 @@ enum sub_state { SUB_IDLE, SUB_CONNECTING, SUB_HANDSHAKE, SUB_READY, SUB_GONE };
 struct peers_sub {
 	int fd;
 	uint8_t state;
-	bool upgraded;               /* map: HTTP head consumed */
-	uint32_t pending_len;        /* bytes of an incomplete frame in pending */
+	bool upgraded;	      /* map: HTTP head consumed */
+	uint32_t pending_len; /* bytes of an incomplete frame in pending */
 	uint32_t pending_cap;
 	uint8_t *pending;
-	int64_t entered;             /* latest entered of the watched area */
+	int64_t entered; /* latest entered of the watched area */
 };
 
 #define PEERS_READ_BYTES (256u * 1024u)
@@ -77,8 +77,7 @@ static uint32_t peers_areas_in_frame(const uint8_t *text, size_t len)
 
 /* Subscriber p now holds entered for the watched area: mark the updates
  * it reached. */
-static void note_entered(struct peers_subs *s, struct peers_sub *p, int64_t entered,
-			 int64_t now_us)
+static void note_entered(struct peers_subs *s, struct peers_sub *p, int64_t entered, int64_t now_us)
 {
 	if (entered <= p->entered)
 		return;
@@ -97,8 +96,7 @@ static void note_entered(struct peers_subs *s, struct peers_sub *p, int64_t ente
 }
 
 /* Reads the watched area from one area object. */
-static void read_area(struct peers_subs *s, struct peers_sub *p, const json_t *area,
-		      int64_t now_us)
+static void read_area(struct peers_subs *s, struct peers_sub *p, const json_t *area, int64_t now_us)
 {
 	const char *id = json_string_value(json_object_get(area, "id"));
 	const json_t *entered = json_object_get(area, "entered");
@@ -107,8 +105,8 @@ static void read_area(struct peers_subs *s, struct peers_sub *p, const json_t *a
 }
 
 /* One JSON document: a map snapshot/area, or an MQTT payload. */
-static void on_document(struct peers_subs *s, struct peers_sub *p, const uint8_t *text,
-			size_t len, bool is_snapshot)
+static void on_document(struct peers_subs *s, struct peers_sub *p, const uint8_t *text, size_t len,
+			bool is_snapshot)
 {
 	int64_t now_us = hc_mono_us();
 	if (!is_snapshot) {
@@ -125,8 +123,7 @@ static void on_document(struct peers_subs *s, struct peers_sub *p, const uint8_t
 	if (json_is_array(areas)) {
 		size_t i;
 		json_t *a;
-		json_array_foreach(areas, i, a)
-			read_area(s, p, a, now_us);
+		json_array_foreach(areas, i, a) read_area(s, p, a, now_us);
 	} else {
 		read_area(s, p, msg, now_us);
 	}
@@ -163,12 +160,11 @@ static void sub_gone(struct peers_subs *s, struct peers_sub *p)
 static bool send_all(int fd, const void *buf, size_t len)
 {
 	ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-	return n == (ssize_t)len;        /* a fresh socket takes a handshake whole */
+	return n == (ssize_t)len; /* a fresh socket takes a handshake whole */
 }
 
 /* Parses what is in buf; returns the bytes consumed, -1 to close. */
-static int64_t consume(struct peers_subs *s, struct peers_sub *p, const uint8_t *buf,
-		       size_t len)
+static int64_t consume(struct peers_subs *s, struct peers_sub *p, const uint8_t *buf, size_t len)
 {
 	size_t off = 0;
 	if (s->kind == PEERS_MAP && !p->upgraded) {
@@ -192,7 +188,7 @@ static int64_t consume(struct peers_subs *s, struct peers_sub *p, const uint8_t 
 			if (n <= 0)
 				return n < 0 ? -1 : (int64_t)off;
 			off += (size_t)n;
-			if (type == 0x9) {       /* ping: answer */
+			if (type == 0x9) { /* ping: answer */
 				uint8_t pong[140];
 				size_t pl = peers_ws_frame(pong, sizeof pong, 0xA, payload,
 							   plen < 125 ? plen : 125);
@@ -212,9 +208,9 @@ static int64_t consume(struct peers_subs *s, struct peers_sub *p, const uint8_t 
 			if (n <= 0)
 				return n < 0 ? -1 : (int64_t)off;
 			off += (size_t)n;
-			if (type == 9 && p->state == SUB_HANDSHAKE) {    /* SUBACK */
+			if (type == 9 && p->state == SUB_HANDSHAKE) { /* SUBACK */
 				set_ready(s, p);
-			} else if (type == 3) {                          /* PUBLISH */
+			} else if (type == 3) { /* PUBLISH */
 				s->bytes += (int64_t)plen;
 				on_document(s, p, payload, plen, false);
 			}

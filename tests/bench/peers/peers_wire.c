@@ -23,8 +23,8 @@
 
 #define PEERS_FRAME_BYTES_MAX (16u * 1024u * 1024u)
 
-size_t peers_ws_request(char *out, size_t cap, const char *host, int port,
-			const char *path, const char *protocol)
+size_t peers_ws_request(char *out, size_t cap, const char *host, int port, const char *path,
+			const char *protocol)
 {
 	uint8_t raw[16];
 	if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
@@ -41,8 +41,7 @@ size_t peers_ws_request(char *out, size_t cap, const char *host, int port,
 	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
 }
 
-size_t peers_ws_frame(uint8_t *out, size_t cap, uint8_t opcode, const void *payload,
-		      size_t len)
+size_t peers_ws_frame(uint8_t *out, size_t cap, uint8_t opcode, const void *payload, size_t len)
 {
 	size_t head = len < 126 ? 2 : len <= 0xffff ? 4 : 10;
 	if (cap < head + 4 + len)
@@ -75,7 +74,7 @@ int64_t peers_ws_parse(const uint8_t *buf, size_t len, uint8_t *opcode, bool *fi
 	if (len < 2)
 		return 0;
 	if (buf[1] & 0x80)
-		return -1;               /* a server never masks */
+		return -1; /* a server never masks */
 	uint64_t plen = buf[1] & 0x7f;
 	size_t head = 2;
 	if (plen == 126) {
@@ -135,7 +134,7 @@ size_t peers_mqtt_connect(uint8_t *out, size_t cap, const char *client_id)
 	out[n++] = 0x10;
 	n += put_remaining(out + n, body);
 	static const uint8_t vh[10] = { 0, 4, 'M', 'Q', 'T', 'T', 4, 0x02, 0, 0 };
-	memcpy(out + n, vh, sizeof vh);  /* level 4, clean session, keep-alive 0 */
+	memcpy(out + n, vh, sizeof vh); /* level 4, clean session, keep-alive 0 */
 	n += sizeof vh;
 	out[n++] = (uint8_t)(id_len >> 8);
 	out[n++] = (uint8_t)id_len;
@@ -143,8 +142,7 @@ size_t peers_mqtt_connect(uint8_t *out, size_t cap, const char *client_id)
 	return n + id_len;
 }
 
-size_t peers_mqtt_subscribe(uint8_t *out, size_t cap, uint16_t packet_id,
-			    const char *filter)
+size_t peers_mqtt_subscribe(uint8_t *out, size_t cap, uint16_t packet_id, const char *filter)
 {
 	size_t f_len = strlen(filter);
 	size_t body = 2 + 2 + f_len + 1;
@@ -159,12 +157,12 @@ size_t peers_mqtt_subscribe(uint8_t *out, size_t cap, uint16_t packet_id,
 	out[n++] = (uint8_t)f_len;
 	memcpy(out + n, filter, f_len);
 	n += f_len;
-	out[n++] = 0;                    /* QoS 0 */
+	out[n++] = 0; /* QoS 0 */
 	return n;
 }
 
-int64_t peers_mqtt_parse(const uint8_t *buf, size_t len, uint8_t *type,
-			 const uint8_t **payload, size_t *payload_len)
+int64_t peers_mqtt_parse(const uint8_t *buf, size_t len, uint8_t *type, const uint8_t **payload,
+			 size_t *payload_len)
 {
 	if (len < 2)
 		return 0;
@@ -186,7 +184,7 @@ int64_t peers_mqtt_parse(const uint8_t *buf, size_t len, uint8_t *type,
 	*type = buf[0] >> 4;
 	*payload = buf + i;
 	*payload_len = value;
-	if (*type == 3) {                /* PUBLISH: skip the topic (and packet id) */
+	if (*type == 3) { /* PUBLISH: skip the topic (and packet id) */
 		if (value < 2)
 			return -1;
 		size_t t_len = ((size_t)buf[i] << 8) | buf[i + 1];
