@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -165,9 +166,15 @@ static void two_threads_reader_sees_only_growth(void **state)
 	assert_int_equal(pthread_create(&t, NULL, writer, &w), 0);
 	uint64_t seen[ENTRIES] = { 0 };
 	uint64_t takes = 0;
-	/* Bounded: the writer ends after PUTS puts; at most that many takes
-	 * can each find something new, and the loop stops once it is done. */
-	for (uint64_t round = 0; round < 10 * (uint64_t)PUTS; round++) {
+	/* Bounded by time, not by a count of rounds: the reader must keep
+	 * taking until it has seen the writer's last put (however late the
+	 * writer's thread is scheduled, as under a sanitizer), or 30 s. */
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start.tv_sec > 30)
+			break;
 		if (hc_map_feed_take(&f, &view)) {
 			takes++;
 			for (uint32_t k = 0; k < ENTRIES; k++) {
