@@ -85,10 +85,14 @@ rc=0
 skipped=""
 if command -v tmux >/dev/null; then
 	export TMUX_TMPDIR=$WORK
+	# A session that outlives the others keeps the tmux server up: after
+	# the last session is killed the server exits on its own, and a
+	# new-session at that moment fails with "server exited unexpectedly".
+	tmux new-session -d -s keep 'sleep 600'
 	pane="hc-pw-$$"
 	tmux new-session -d -s "$pane" -x 120 -y 10 \
 		"$AGG passwd bob -c $WORK/venue.ini --iterations 1000; echo passwd-exit=\$?; sleep 30"
-	HC_ON_EXIT='tmux kill-session -t "$pane"'
+	HC_ON_EXIT='tmux kill-server'
 	pane_has() { tmux capture-pane -p -t "$pane" | grep -q -- "$1"; }
 	wait_until 10 pane_has "new password for supervisor bob:" || fail "no first prompt"
 	tmux send-keys -t "$pane" "secret-of-bob" Enter

@@ -110,6 +110,9 @@ if command -v tmux >/dev/null; then
 	HAVE_TMUX=1
 	export TMUX_TMPDIR=$WORK
 	HC_ON_EXIT='tmux kill-server'
+	# Keeps the tmux server up between the sessions of each refusal (it
+	# exits with its last session; a new-session then may fail).
+	tmux new-session -d -s keep 'sleep 600'
 	set_supervisor_password "$WORK/right.ini" alice correct-horse
 fi
 
