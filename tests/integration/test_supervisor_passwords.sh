@@ -127,7 +127,7 @@ if command -v tmux >/dev/null; then
 	[ "$(cat "$WORK/dash.rc")" = dash-exit=1 ] || fail "dashboard: $(cat "$WORK/dash.rc")"
 	grep -q 'login refused (.*4009.*unknown supervisor or wrong password' "$WORK/dash.err" ||
 		fail "dashboard said: $(cat "$WORK/dash.err")"
-	tmux kill-session -t "$pane"
+	tmux kill-server # the panes and the session that kept the server up
 	HC_ON_EXIT=""
 	note "dashboard: --password refused; a wrong password ends it with exit 1 and the reason"
 else
