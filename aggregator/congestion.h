@@ -17,7 +17,7 @@
 
 #include "aggregator/restriction.h"
 #include "shared/config.h"
-#include "shared/protocol.h"
+#include "shared/types.h"
 
 struct hc_congestion;
 

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "shared/config.h"
-#include "shared/protocol.h"
+#include "shared/types.h"
 
 /* ceil(fraction x capacity), at least 1 for a positive fraction and a
  * positive capacity; 0 when either is 0. A product within 1e-12 (relative)

@@ -7,6 +7,7 @@
  * failure fills why and returns false with nothing allocated.
  */
 #include "shared/wire_area.h"
+#include "shared/wire_terminal.h"
 
 #include <stdarg.h>
 #include <stdio.h>

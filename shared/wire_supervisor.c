@@ -13,6 +13,7 @@
 #define _GNU_SOURCE /* timegm */
 #include "shared/wire_supervisor.h"
 #include "shared/hex.h"
+#include "shared/wire_terminal.h"
 
 #include <stdarg.h>
 #include <stdio.h>

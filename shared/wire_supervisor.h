@@ -37,7 +37,7 @@
 #include <stdint.h>
 
 #include "shared/limits.h"
-#include "shared/protocol.h"
+#include "shared/types.h"
 
 #define HC_WIRE_SUP_NONCE_HEX_LEN 32
 #define HC_WIRE_SUP_MAC_HEX_LEN 64

@@ -1,6 +1,6 @@
 /*
  * fuzz_terminal_proto.c — libFuzzer target for the terminal role's
- * decoder (shared/protocol.c), both directions.
+ * decoder (shared/wire_terminal.c), both directions.
  *
  * Each input is offered as a frame from a terminal and as a frame from
  * the aggregator. What must hold, whatever the bytes:

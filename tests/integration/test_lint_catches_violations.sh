@@ -69,6 +69,9 @@ plant aggregator/retained_feed.c '#include <time.h>' 'core aggregator/retained_f
 plant aggregator/http_route.c '#include <sys/socket.h>' 'core aggregator/http_route includes <sys/socket.h> (sockets)'
 plant aggregator/ledger.c '#include <pthread.h>' 'core aggregator/ledger includes <pthread.h> (threads)'
 plant aggregator/dashboard/model.c '#include <time.h>' 'core aggregator/dashboard/model includes <time.h> (a clock)'
+# Cores take plain types (shared/types.h), never JSON.
+plant aggregator/congestion.c '#include <jansson.h>' 'core aggregator/congestion includes <jansson.h> (JSON)'
+plant aggregator/levels.h '#include "shared/protocol.h"' 'core aggregator/levels includes "shared/protocol.h" (JSON'
 # The shared-only test tools include shared/ alone.
 for t in "$tree"/tests/tools/hc_shared_*.c; do
 	[ -f "$t" ] || continue

@@ -1,10 +1,11 @@
 /*
- * protocol.c — the terminal role's messages: build, parse, validate.
+ * wire_terminal.c — the terminal role's messages: build, parse, validate.
  *
  * What lives here: the JSON text frames exchanged on the terminal role
- * (subprotocol HC_PROTO_TERMINAL, docs/protocol.md), the area object
- * shared with the map role and GET /api/areas, level names, ids and
- * incarnations.
+ * (subprotocol HC_PROTO_TERMINAL, docs/protocol.md) and the area object
+ * shared with the map role and GET /api/areas. Level names, ids and
+ * incarnations are plain checks in shared/types.c; the field readers
+ * are shared/wire_json.c's.
  *
  * Relies on: jansson for every byte of JSON (parse with duplicate keys
  * rejected, build with json_pack + json_dumpb), shared/limits.h for every
@@ -19,118 +20,22 @@
  * caller's message untouched. Unknown extra fields
  * are ignored, so a newer peer can add fields without breaking this one.
  */
-#define _GNU_SOURCE /* timegm */
-#include "shared/protocol.h"
+#include "shared/wire_terminal.h"
 
 #include <assert.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "shared/clock.h"
 #include "shared/log.h"
 #include "shared/terminal_auth.h"
-
-/* Length of "2026-11-23T10:00:00.123Z". */
-#define UTC_TEXT_LEN 24
+#include "shared/wire_json.h"
 
 /* How much of a peer-supplied string (an unknown type) a reason quotes. */
 #define REASON_QUOTE_MAX 24
 
-static const char *const level_names[] = {
-	[HC_LEVEL_LOW] = "low",
-	[HC_LEVEL_MODERATE] = "moderate",
-	[HC_LEVEL_CROWDED] = "crowded",
-	[HC_LEVEL_FULL] = "full",
-};
-
-const char *hc_level_name(enum hc_level level)
-{
-	if ((size_t)level < sizeof level_names / sizeof level_names[0])
-		return level_names[level];
-	return "unknown";
-}
-
-bool hc_level_parse(const char *name, enum hc_level *out)
-{
-	for (size_t i = 0; i < sizeof level_names / sizeof level_names[0]; i++) {
-		if (strcmp(name, level_names[i]) == 0) {
-			*out = (enum hc_level)i;
-			return true;
-		}
-	}
-	return false;
-}
-
-static bool is_id_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '_' || c == '-';
-}
-
-bool hc_proto_valid_id(const char *s)
-{
-	size_t n = 0;
-	for (; s[n] != '\0'; n++) {
-		if (n >= HC_ID_LEN_MAX || !is_id_char(s[n]))
-			return false;
-	}
-	return n >= 1;
-}
-
-void hc_proto_format_incarnation(uint64_t incarnation, char out[17])
-{
-	snprintf(out, HC_INCARNATION_HEX_LEN + 1, "%016" PRIx64, incarnation);
-}
-
-/* Exactly 16 lower-case hex digits; upper case is refused so that one
- * incarnation has one spelling (it is part of a batch's identity). */
-bool hc_proto_parse_incarnation(const char *hex, uint64_t *out)
-{
-	uint64_t v = 0;
-	size_t i = 0;
-	for (; hex[i] != '\0'; i++) {
-		char c = hex[i];
-		unsigned digit;
-		if (i >= HC_INCARNATION_HEX_LEN)
-			return false;
-		if (c >= '0' && c <= '9')
-			digit = (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			digit = (unsigned)(c - 'a' + 10);
-		else
-			return false;
-		v = (v << 4) | digit;
-	}
-	if (i != HC_INCARNATION_HEX_LEN)
-		return false;
-	*out = v;
-	return true;
-}
-
 /* ---- errors ---------------------------------------------------------- */
-
-/* Fills err; the reason is cut to 120 bytes and every byte outside
- * printable ASCII becomes '?', so the reason is always valid UTF-8 for a
- * close frame and one line in a log, whatever the peer sent. */
-__attribute__((format(printf, 3, 4))) static bool
-fail(struct hc_proto_error *err, enum hc_close_code code, const char *fmt, ...)
-{
-	err->code = code;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(err->reason, sizeof err->reason, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		snprintf(err->reason, sizeof err->reason, "message refused");
-	for (char *p = err->reason; *p != '\0'; p++) {
-		if (*p < 0x20 || *p > 0x7e)
-			*p = '?';
-	}
-	return false;
-}
 
 /* Copies at most REASON_QUOTE_MAX bytes of a peer string for a reason. */
 static const char *quote_for_reason(const char *s, char out[REASON_QUOTE_MAX + 1])
@@ -139,112 +44,19 @@ static const char *quote_for_reason(const char *s, char out[REASON_QUOTE_MAX + 1
 	return out;
 }
 
-/* ---- field readers ----------------------------------------------------
- * Each reads one field of obj, checks its JSON type (-> 4002) and range
- * (-> 4003), and names it as "<msg>.<field>" in the reason. */
-
-static bool read_id(const json_t *obj, const char *msg, const char *field,
-		    char out[HC_ID_LEN_MAX + 1], struct hc_proto_error *err)
-{
-	const json_t *v = json_object_get(obj, field);
-	if (!json_is_string(v))
-		return fail(err, HC_CLOSE_BAD_FIELD,
-			    "%s.%s must be a string of 1..%d chars [A-Za-z0-9_-]", msg, field,
-			    HC_ID_LEN_MAX);
-	const char *s = json_string_value(v);
-	if (strlen(s) != json_string_length(v) || !hc_proto_valid_id(s))
-		return fail(err, HC_CLOSE_OUT_OF_RANGE, "%s.%s must be 1..%d chars [A-Za-z0-9_-]",
-			    msg, field, HC_ID_LEN_MAX);
-	snprintf(out, HC_ID_LEN_MAX + 1, "%s", s);
-	return true;
-}
-
-static bool read_int(const json_t *obj, const char *msg, const char *field, int64_t min,
-		     int64_t max, int64_t *out, struct hc_proto_error *err)
-{
-	const json_t *v = json_object_get(obj, field);
-	if (!json_is_integer(v))
-		return fail(err, HC_CLOSE_BAD_FIELD,
-			    "%s.%s must be an integer %" PRId64 "..%" PRId64, msg, field, min, max);
-	json_int_t i = json_integer_value(v);
-	if (i < min || i > max)
-		return fail(err, HC_CLOSE_OUT_OF_RANGE,
-			    "%s.%s must be an integer %" PRId64 "..%" PRId64, msg, field, min, max);
-	*out = (int64_t)i;
-	return true;
-}
-
-/* Like read_int, but an absent field reads as 0 (fields added in a
- * later protocol version, such as batch.undo_entered). */
-static bool read_int_optional(const json_t *obj, const char *msg, const char *field, int64_t min,
-			      int64_t max, int64_t *out, struct hc_proto_error *err)
-{
-	if (json_object_get(obj, field) == NULL) {
-		*out = 0;
-		return true;
-	}
-	return read_int(obj, msg, field, min, max, out, err);
-}
-
-static bool read_bool(const json_t *obj, const char *msg, const char *field, bool *out,
-		      struct hc_proto_error *err)
-{
-	const json_t *v = json_object_get(obj, field);
-	if (!json_is_boolean(v))
-		return fail(err, HC_CLOSE_BAD_FIELD, "%s.%s must be true or false", msg, field);
-	*out = json_is_true(v);
-	return true;
-}
-
 static bool read_incarnation(const json_t *obj, uint64_t *out, struct hc_proto_error *err)
 {
 	const json_t *v = json_object_get(obj, "incarnation");
 	if (!json_is_string(v))
-		return fail(err, HC_CLOSE_BAD_FIELD,
-			    "hello.incarnation must be a string of %d lower-case hex digits",
-			    HC_INCARNATION_HEX_LEN);
+		return hc_wire_fail(
+			err, HC_CLOSE_BAD_FIELD,
+			"hello.incarnation must be a string of %d lower-case hex digits",
+			HC_INCARNATION_HEX_LEN);
 	if (strlen(json_string_value(v)) != json_string_length(v) ||
 	    !hc_proto_parse_incarnation(json_string_value(v), out))
-		return fail(err, HC_CLOSE_OUT_OF_RANGE,
-			    "hello.incarnation must be %d lower-case hex digits",
-			    HC_INCARNATION_HEX_LEN);
-	return true;
-}
-
-/* "2026-11-23T10:00:00.123Z" -> ms since 1970 UTC, the exact inverse of
- * hc_format_utc(); anything else is refused. */
-static bool parse_utc_ms(const char *s, int64_t *out)
-{
-	int year, mon, day, hour, min, sec, ms, end = 0;
-	if (strlen(s) != UTC_TEXT_LEN)
-		return false;
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n", &year, &mon, &day, &hour, &min, &sec, &ms,
-		   &end) != 7 ||
-	    end != UTC_TEXT_LEN)
-		return false;
-	if (year < 1970 || mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 ||
-	    sec > 60 || ms < 0 || ms > 999)
-		return false;
-	struct tm tm = {
-		.tm_year = year - 1900,
-		.tm_mon = mon - 1,
-		.tm_mday = day,
-		.tm_hour = hour,
-		.tm_min = min,
-		.tm_sec = sec,
-	};
-	time_t secs = timegm(&tm);
-	if (secs == (time_t)-1 || tm.tm_mday != day)
-		return false; /* 31 April normalises to 1 May: refuse */
-	/* sscanf's %d also takes " 1", "+1" and a leap second :60 that
-	 * normalises to the next minute: only the one spelling that
-	 * hc_format_utc() writes for this instant is accepted. */
-	int64_t ms_total = (int64_t)secs * 1000 + ms;
-	char canonical[UTC_TEXT_LEN + 8];
-	hc_format_utc(ms_total, canonical, sizeof canonical);
-	if (strcmp(canonical, s) != 0)
-		return false;
-	*out = ms_total;
+		return hc_wire_fail(err, HC_CLOSE_OUT_OF_RANGE,
+				    "hello.incarnation must be %d lower-case hex digits",
+				    HC_INCARNATION_HEX_LEN);
 	return true;
 }
 
@@ -257,76 +69,47 @@ static bool load_object(const char *buf, size_t len, json_t **root, const char *
 {
 	*root = NULL;
 	if (len > HC_TERMINAL_FRAME_BYTES_MAX)
-		return fail(err, HC_CLOSE_TOO_BIG,
-			    "frame of %zu bytes is over the limit of %d bytes", len,
-			    HC_TERMINAL_FRAME_BYTES_MAX);
+		return hc_wire_fail(err, HC_CLOSE_TOO_BIG,
+				    "frame of %zu bytes is over the limit of %d bytes", len,
+				    HC_TERMINAL_FRAME_BYTES_MAX);
 
 	json_error_t jerr;
 	json_t *j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (j == NULL)
-		return fail(err, HC_CLOSE_BAD_JSON, "invalid JSON at column %d: %s", jerr.column,
-			    jerr.text);
+		return hc_wire_fail(err, HC_CLOSE_BAD_JSON, "invalid JSON at column %d: %s",
+				    jerr.column, jerr.text);
 	if (!json_is_object(j)) {
 		json_decref(j);
-		return fail(err, HC_CLOSE_BAD_JSON,
-			    "message must be a JSON object with a \"type\"");
+		return hc_wire_fail(err, HC_CLOSE_BAD_JSON,
+				    "message must be a JSON object with a \"type\"");
 	}
 	const json_t *t = json_object_get(j, "type");
 	if (!json_is_string(t)) {
 		json_decref(j);
-		return fail(err, HC_CLOSE_UNKNOWN_TYPE,
-			    "message must have a string field \"type\"");
+		return hc_wire_fail(err, HC_CLOSE_UNKNOWN_TYPE,
+				    "message must have a string field \"type\"");
 	}
 	*root = j;
 	*type = json_string_value(t);
 	return true;
 }
 
-bool hc_proto_valid_version(const char *s)
-{
-	size_t n = 0;
-	for (; s[n] != '\0'; n++)
-		if (n >= HC_VERSION_LEN_MAX || !(is_id_char(s[n]) || s[n] == '.' || s[n] == '+'))
-			return false;
-	return n >= 1;
-}
-
-/* An optional field of 32 bytes as 64 lower-case hex digits (a MAC or
- * a nonce); *present says whether it was there. */
-static bool read_mac_optional(const json_t *obj, const char *msg, const char *field, bool *present,
-			      uint8_t out[32], struct hc_proto_error *err)
-{
-	const json_t *v = json_object_get(obj, field);
-	*present = false;
-	if (v == NULL)
-		return true;
-	if (!json_is_string(v))
-		return fail(err, HC_CLOSE_BAD_FIELD,
-			    "%s.%s must be a string of 64 lower-case hex digits", msg, field);
-	if (strlen(json_string_value(v)) != json_string_length(v) ||
-	    !hc_tauth_hex_decode(json_string_value(v), out, 32))
-		return fail(err, HC_CLOSE_OUT_OF_RANGE, "%s.%s must be 64 lower-case hex digits",
-			    msg, field);
-	*present = true;
-	return true;
-}
-
 static bool parse_hello(const json_t *j, struct hc_msg_hello *m, struct hc_proto_error *err)
 {
 	memset(m, 0, sizeof *m);
-	if (!read_id(j, "hello", "terminal", m->terminal, err) ||
+	if (!hc_wire_read_id(j, "hello", "terminal", m->terminal, err) ||
 	    !read_incarnation(j, &m->incarnation, err) ||
-	    !read_mac_optional(j, "hello", "proof", &m->has_proof, m->proof, err))
+	    !hc_wire_read_hex32_optional(j, "hello", "proof", &m->has_proof, m->proof, err))
 		return false;
 	const json_t *v = json_object_get(j, "version"); /* optional */
 	if (v == NULL)
 		return true;
 	if (!json_is_string(v))
-		return fail(err, HC_CLOSE_BAD_FIELD, "hello.version must be a string");
+		return hc_wire_fail(err, HC_CLOSE_BAD_FIELD, "hello.version must be a string");
 	if (!hc_proto_valid_version(json_string_value(v)))
-		return fail(err, HC_CLOSE_OUT_OF_RANGE,
-			    "hello.version must be 1..%d characters of A-Z a-z 0-9 . _ + -",
-			    HC_VERSION_LEN_MAX);
+		return hc_wire_fail(err, HC_CLOSE_OUT_OF_RANGE,
+				    "hello.version must be 1..%d characters of A-Z a-z 0-9 . _ + -",
+				    HC_VERSION_LEN_MAX);
 	snprintf(m->version, sizeof m->version, "%s", json_string_value(v));
 	return true;
 }
@@ -334,25 +117,25 @@ static bool parse_hello(const json_t *j, struct hc_msg_hello *m, struct hc_proto
 static bool parse_batch(const json_t *j, struct hc_msg_batch *m, struct hc_proto_error *err)
 {
 	memset(m, 0, sizeof *m);
-	if (!read_int(j, "batch", "seq", 1, HC_SEQ_MAX, &m->seq, err) ||
-	    !read_int(j, "batch", "entered", 0, HC_BATCH_DELTA_MAX, &m->entered, err) ||
-	    !read_int(j, "batch", "exited", 0, HC_BATCH_DELTA_MAX, &m->exited, err) ||
-	    !read_int_optional(j, "batch", "undo_entered", 0, HC_BATCH_DELTA_MAX, &m->undo_entered,
-			       err) ||
-	    !read_int_optional(j, "batch", "undo_exited", 0, HC_BATCH_DELTA_MAX, &m->undo_exited,
-			       err))
+	if (!hc_wire_read_int(j, "batch", "seq", 1, HC_SEQ_MAX, &m->seq, err) ||
+	    !hc_wire_read_int(j, "batch", "entered", 0, HC_BATCH_DELTA_MAX, &m->entered, err) ||
+	    !hc_wire_read_int(j, "batch", "exited", 0, HC_BATCH_DELTA_MAX, &m->exited, err) ||
+	    !hc_wire_read_int_optional(j, "batch", "undo_entered", 0, HC_BATCH_DELTA_MAX,
+				       &m->undo_entered, err) ||
+	    !hc_wire_read_int_optional(j, "batch", "undo_exited", 0, HC_BATCH_DELTA_MAX,
+				       &m->undo_exited, err))
 		return false;
-	if (!read_mac_optional(j, "batch", "mac", &m->has_mac, m->mac, err))
+	if (!hc_wire_read_hex32_optional(j, "batch", "mac", &m->has_mac, m->mac, err))
 		return false;
 	int64_t total = m->entered + m->exited + m->undo_entered + m->undo_exited;
 	if (total == 0)
-		return fail(err, HC_CLOSE_OUT_OF_RANGE,
-			    "batch.entered + batch.exited must be at least 1");
+		return hc_wire_fail(err, HC_CLOSE_OUT_OF_RANGE,
+				    "batch.entered + batch.exited must be at least 1");
 	/* Optional, together: what the terminal reports about itself. */
 	if (json_object_get(j, "pending") == NULL && json_object_get(j, "storage_faults") == NULL)
 		return true;
-	if (!read_int(j, "batch", "pending", 0, HC_SEQ_MAX, &m->pending, err) ||
-	    !read_int(j, "batch", "storage_faults", 0, HC_SEQ_MAX, &m->storage_faults, err))
+	if (!hc_wire_read_int(j, "batch", "pending", 0, HC_SEQ_MAX, &m->pending, err) ||
+	    !hc_wire_read_int(j, "batch", "storage_faults", 0, HC_SEQ_MAX, &m->storage_faults, err))
 		return false;
 	m->has_status = true;
 	return true;
@@ -362,37 +145,26 @@ static bool parse_challenge(const json_t *j, struct hc_msg_challenge *m, struct 
 {
 	bool present;
 	memset(m, 0, sizeof *m);
-	if (!read_mac_optional(j, "challenge", "nonce", &present, m->nonce, err))
+	if (!hc_wire_read_hex32_optional(j, "challenge", "nonce", &present, m->nonce, err))
 		return false;
 	if (!present)
-		return fail(err, HC_CLOSE_BAD_FIELD,
-			    "challenge.nonce must be a string of 64 lower-case hex digits");
+		return hc_wire_fail(err, HC_CLOSE_BAD_FIELD,
+				    "challenge.nonce must be a string of 64 lower-case hex digits");
 	return true;
 }
 
 static bool parse_welcome(const json_t *j, struct hc_msg_welcome *m, struct hc_proto_error *err)
 {
 	memset(m, 0, sizeof *m);
-	return read_id(j, "welcome", "terminal", m->terminal, err) &&
-	       read_id(j, "welcome", "area", m->area, err);
+	return hc_wire_read_id(j, "welcome", "terminal", m->terminal, err) &&
+	       hc_wire_read_id(j, "welcome", "area", m->area, err);
 }
 
 static bool parse_ack(const json_t *j, struct hc_msg_ack *m, struct hc_proto_error *err)
 {
 	memset(m, 0, sizeof *m);
-	return read_int(j, "ack", "seq", 1, HC_SEQ_MAX, &m->seq, err) &&
-	       read_bool(j, "ack", "duplicate", &m->duplicate, err);
-}
-
-bool hc_proto_valid_restricted_by(const char *s)
-{
-	if (strcmp(s, "area") == 0 || strcmp(s, "override") == 0)
-		return true;
-	if (strncmp(s, "group:", 6) == 0)
-		return hc_proto_valid_id(s + 6);
-	if (strncmp(s, "group_override:", 15) == 0)
-		return hc_proto_valid_id(s + 15);
-	return false;
+	return hc_wire_read_int(j, "ack", "seq", 1, HC_SEQ_MAX, &m->seq, err) &&
+	       hc_wire_read_bool(j, "ack", "duplicate", &m->duplicate, err);
 }
 
 /* The optional restricted_by and restricted_by_name of an area: the
@@ -405,34 +177,34 @@ static bool parse_restricted_by(const json_t *j, struct hc_area_state *a,
 	if (by == NULL && name == NULL)
 		return true;
 	if (by == NULL)
-		return fail(err, HC_CLOSE_BAD_FIELD,
-			    "area.restricted_by_name needs area.restricted_by");
+		return hc_wire_fail(err, HC_CLOSE_BAD_FIELD,
+				    "area.restricted_by_name needs area.restricted_by");
 	if (!json_is_string(by))
-		return fail(err, HC_CLOSE_BAD_FIELD, "area.restricted_by must be a string");
+		return hc_wire_fail(err, HC_CLOSE_BAD_FIELD, "area.restricted_by must be a string");
 	const char *text = json_string_value(by);
 	if (json_string_length(by) > HC_RESTRICTED_BY_LEN_MAX ||
 	    !hc_proto_valid_restricted_by(text))
-		return fail(err, HC_CLOSE_OUT_OF_RANGE,
-			    "area.restricted_by must be area, override, "
-			    "group:<id> or group_override:<id>");
+		return hc_wire_fail(err, HC_CLOSE_OUT_OF_RANGE,
+				    "area.restricted_by must be area, override, "
+				    "group:<id> or group_override:<id>");
 	if (!a->restricted)
-		return fail(err, HC_CLOSE_OUT_OF_RANGE,
-			    "area.restricted_by is only sent with restricted true");
+		return hc_wire_fail(err, HC_CLOSE_OUT_OF_RANGE,
+				    "area.restricted_by is only sent with restricted true");
 	snprintf(a->restricted_by, sizeof a->restricted_by, "%s", text);
 	if (name == NULL)
 		return true;
 	if (strncmp(text, "group", 5) != 0)
-		return fail(err, HC_CLOSE_OUT_OF_RANGE,
-			    "area.restricted_by_name is only sent for a group");
+		return hc_wire_fail(err, HC_CLOSE_OUT_OF_RANGE,
+				    "area.restricted_by_name is only sent for a group");
 	if (!json_is_string(name))
-		return fail(err, HC_CLOSE_BAD_FIELD,
-			    "area.restricted_by_name must be a string of 1..%d bytes",
-			    HC_NAME_LEN_MAX);
+		return hc_wire_fail(err, HC_CLOSE_BAD_FIELD,
+				    "area.restricted_by_name must be a string of 1..%d bytes",
+				    HC_NAME_LEN_MAX);
 	size_t len = json_string_length(name);
 	if (len < 1 || len > HC_NAME_LEN_MAX || strlen(json_string_value(name)) != len)
-		return fail(err, HC_CLOSE_OUT_OF_RANGE,
-			    "area.restricted_by_name must be a string of 1..%d bytes",
-			    HC_NAME_LEN_MAX);
+		return hc_wire_fail(err, HC_CLOSE_OUT_OF_RANGE,
+				    "area.restricted_by_name must be a string of 1..%d bytes",
+				    HC_NAME_LEN_MAX);
 	memcpy(a->restricted_by_name, json_string_value(name), len + 1);
 	return true;
 }
@@ -440,44 +212,45 @@ static bool parse_restricted_by(const json_t *j, struct hc_area_state *a,
 static bool parse_area(const json_t *j, struct hc_area_state *a, struct hc_proto_error *err)
 {
 	memset(a, 0, sizeof *a);
-	if (!read_id(j, "area", "id", a->id, err))
+	if (!hc_wire_read_id(j, "area", "id", a->id, err))
 		return false;
 
 	const json_t *name = json_object_get(j, "name");
 	if (!json_is_string(name))
-		return fail(err, HC_CLOSE_BAD_FIELD, "area.name must be a string of 1..%d bytes",
-			    HC_NAME_LEN_MAX);
+		return hc_wire_fail(err, HC_CLOSE_BAD_FIELD,
+				    "area.name must be a string of 1..%d bytes", HC_NAME_LEN_MAX);
 	size_t name_len = json_string_length(name);
 	if (name_len < 1 || name_len > HC_NAME_LEN_MAX ||
 	    strlen(json_string_value(name)) != name_len)
-		return fail(err, HC_CLOSE_OUT_OF_RANGE, "area.name must be a string of 1..%d bytes",
-			    HC_NAME_LEN_MAX);
+		return hc_wire_fail(err, HC_CLOSE_OUT_OF_RANGE,
+				    "area.name must be a string of 1..%d bytes", HC_NAME_LEN_MAX);
 	memcpy(a->name, json_string_value(name), name_len + 1);
 
-	if (!read_int(j, "area", "entered", 0, INT64_MAX, &a->entered, err) ||
-	    !read_int(j, "area", "exited", 0, INT64_MAX, &a->exited, err) ||
-	    !read_int(j, "area", "occupancy", 0, INT64_MAX, &a->occupancy, err) ||
-	    !read_int(j, "area", "capacity", 0, INT64_MAX, &a->capacity, err))
+	if (!hc_wire_read_int(j, "area", "entered", 0, INT64_MAX, &a->entered, err) ||
+	    !hc_wire_read_int(j, "area", "exited", 0, INT64_MAX, &a->exited, err) ||
+	    !hc_wire_read_int(j, "area", "occupancy", 0, INT64_MAX, &a->occupancy, err) ||
+	    !hc_wire_read_int(j, "area", "capacity", 0, INT64_MAX, &a->capacity, err))
 		return false;
 
 	const json_t *level = json_object_get(j, "level");
 	if (!json_is_string(level))
-		return fail(err, HC_CLOSE_BAD_FIELD,
-			    "area.level must be a string: low, moderate, crowded or full");
+		return hc_wire_fail(err, HC_CLOSE_BAD_FIELD,
+				    "area.level must be a string: low, moderate, crowded or full");
 	if (!hc_level_parse(json_string_value(level), &a->level))
-		return fail(err, HC_CLOSE_OUT_OF_RANGE,
-			    "area.level must be low, moderate, crowded or full");
+		return hc_wire_fail(err, HC_CLOSE_OUT_OF_RANGE,
+				    "area.level must be low, moderate, crowded or full");
 
-	if (!read_bool(j, "area", "restricted", &a->restricted, err))
+	if (!hc_wire_read_bool(j, "area", "restricted", &a->restricted, err))
 		return false;
 
 	const json_t *at = json_object_get(j, "updated_at");
 	if (!json_is_string(at))
-		return fail(err, HC_CLOSE_BAD_FIELD,
-			    "area.updated_at must be a string like 2026-11-23T10:00:00.123Z");
-	if (!parse_utc_ms(json_string_value(at), &a->updated_at_ms))
-		return fail(err, HC_CLOSE_OUT_OF_RANGE,
-			    "area.updated_at must be UTC like 2026-11-23T10:00:00.123Z");
+		return hc_wire_fail(
+			err, HC_CLOSE_BAD_FIELD,
+			"area.updated_at must be a string like 2026-11-23T10:00:00.123Z");
+	if (!hc_wire_parse_utc_ms(json_string_value(at), &a->updated_at_ms))
+		return hc_wire_fail(err, HC_CLOSE_OUT_OF_RANGE,
+				    "area.updated_at must be UTC like 2026-11-23T10:00:00.123Z");
 	return parse_restricted_by(j, a, err);
 }
 
@@ -558,8 +331,8 @@ static bool parse_directed(const char *buf, size_t len, const struct msg_kind *k
 			*out = m;
 	} else {
 		char quoted[REASON_QUOTE_MAX + 1];
-		ok = fail(err, HC_CLOSE_UNKNOWN_TYPE, "type \"%s\" is not %s message (%s)",
-			  quote_for_reason(type, quoted), sender, known);
+		ok = hc_wire_fail(err, HC_CLOSE_UNKNOWN_TYPE, "type \"%s\" is not %s message (%s)",
+				  quote_for_reason(type, quoted), sender, known);
 	}
 	json_decref(j);
 	return ok;
@@ -588,9 +361,7 @@ static size_t dump_into(json_t *j, char *out, size_t cap)
 		hc_error("protocol: building a message failed (invalid field?)");
 		return 0;
 	}
-	size_t need = json_dumpb(j, out, cap, JSON_COMPACT);
-	json_decref(j);
-	return need <= cap ? need : 0;
+	return hc_wire_dump(j, out, cap);
 }
 
 /* Adds field = 64 hex digits of v to j; false when out of memory. */
