@@ -281,6 +281,7 @@ FUZZ_BASE := shared/wire_terminal.c shared/wire_json.c shared/types.c shared/ter
 FUZZ_SRC_terminal_proto := $(FUZZ_BASE)
 FUZZ_CONFIG := $(wildcard shared/config*.c)
 FUZZ_SRC_supervisor_cmd := $(FUZZ_BASE) $(FUZZ_CONFIG) aggregator/supervisor_cmd.c \
+	shared/wire_supervisor_cmd.c shared/wire_supervisor.c shared/wire_scram.c \
 	aggregator/restriction.c aggregator/levels.c
 FUZZ_SRC_venue_config := $(FUZZ_BASE) $(FUZZ_CONFIG)
 FUZZ_SRC_terminal_settings := $(FUZZ_BASE) terminal/settings.c shared/tls_client.c

@@ -2,297 +2,85 @@
  * supervisor_cmd.c — parsing and validating what supervisors send, and
  * the arithmetic of its effects (supervisor_cmd.h).
  *
- * Relies on: jansson (duplicate keys rejected, as for terminals), the
- * config's value rules (shared/config.h). Pure: no sockets, clocks or
- * files. The login's cryptography is in aggregator/passwords.c.
+ * Relies on: shared/wire_supervisor_server.h to read every frame (the
+ * JSON, the fields' types and forms, close versus refuse), the config's
+ * value rules (shared/config.h) for what the venue allows, jansson for
+ * the adjustments as stored. Pure: no sockets, clocks or files. The
+ * login's cryptography is in aggregator/passwords.c.
  *
- * Two kinds of fault, kept apart on purpose: a frame that is not a
- * message of this role at all (not JSON, not an object, no known type,
- * a malformed hello) closes the connection with the terminal role's
- * codes; a well-formed command that asks for something wrong (a missing
- * or mistyped field, an unknown area, a value out of range) is refused
- * with a sentence and changes nothing, so a typo on a dashboard never
- * costs the supervisor the connection.
+ * What stays here is what the venue decides: does the area or group
+ * exist, do the new thresholds fit in range and in order, which ledger
+ * delta makes a correction.
  */
 #include "aggregator/supervisor_cmd.h"
 
 #include <assert.h>
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <jansson.h>
 
-__attribute__((format(printf, 3, 4))) static enum hc_sup_verdict refuse(char *why, size_t cap,
-									const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(why, cap, fmt, ap);
-	va_end(ap);
-	return HC_SUP_REFUSE;
-}
-
-/* Fills err for a close. The reason is a WebSocket close reason (valid
- * UTF-8, at most 123 bytes) and a log line, but may quote the peer (an
- * unknown type, jansson's "near '<byte>'"): every byte outside printable
- * ASCII becomes '?', as in protocol.c, so a cut UTF-8 sequence or a
- * control byte never reaches the close frame. */
-__attribute__((format(printf, 3, 4))) static enum hc_sup_verdict
-close_with(struct hc_proto_error *err, enum hc_close_code code, const char *fmt, ...)
-{
-	err->code = code;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(err->reason, sizeof err->reason, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		snprintf(err->reason, sizeof err->reason, "message refused");
-	for (char *p = err->reason; *p != '\0'; p++) {
-		if (*p < 0x20 || *p > 0x7e)
-			*p = '?';
-	}
-	return HC_SUP_CLOSE;
-}
+_Static_assert(HC_REASON_BYTES_MAX == HC_WIRE_SUP_REASON_BYTES_MAX,
+	       "a command's reason is stored as it came");
 
 const char *hc_sup_target_name(enum hc_sup_target t)
 {
 	return t == HC_SUP_GROUP ? "group" : "area";
 }
 
-static bool is_lower_hex(const char *s, size_t len)
+static enum hc_override override_of(enum hc_wire_override mode)
 {
-	if (strlen(s) != len)
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return true;
-}
-
-/* Copies the optional "request" as compact JSON text. */
-static bool read_request(json_t *root, struct hc_sup_cmd *cmd)
-{
-	json_t *r = json_object_get(root, "request");
-	cmd->request[0] = '\0';
-	if (r == NULL)
-		return true;
-	if (!json_is_string(r) && !json_is_integer(r))
-		return false;
-	size_t n = json_dumpb(r, cmd->request, HC_REQUEST_JSON_MAX, JSON_COMPACT | JSON_ENCODE_ANY);
-	if (n == 0 || n >= HC_REQUEST_JSON_MAX) {
-		cmd->request[0] = '\0';
-		return false;
+	switch (mode) {
+	case HC_WIRE_OVERRIDE_CLOSED: return HC_OVERRIDE_FORCE_CLOSED;
+	case HC_WIRE_OVERRIDE_OPEN: return HC_OVERRIDE_FORCE_OPEN;
+	default: return HC_OVERRIDE_AUTO;
 	}
-	cmd->request[n] = '\0';
-	return true;
 }
 
-static enum hc_sup_verdict parse_hello(json_t *root, struct hc_sup_cmd *cmd,
-				       struct hc_proto_error *err)
+static enum hc_sup_type type_of(enum hc_wire_cmd_type t)
 {
-	json_t *name = json_object_get(root, "supervisor");
-	if (json_object_get(root, "mac") != NULL)
-		return close_with(err, HC_CLOSE_AUTH_FAILED,
-				  "key logins are gone: supervisors log in with a password;"
-				  " update the client (docs/protocol.md)");
-	if (!json_is_string(name))
-		return close_with(err, HC_CLOSE_BAD_FIELD, "hello.supervisor must be a string");
-	if (!hc_proto_valid_id(json_string_value(name)))
-		return close_with(err, HC_CLOSE_OUT_OF_RANGE,
-				  "hello.supervisor must be 1..%d characters of A-Z a-z 0-9 _ -",
-				  HC_ID_LEN_MAX);
-	snprintf(cmd->supervisor, sizeof cmd->supervisor, "%s", json_string_value(name));
-	return HC_SUP_ACCEPT;
-}
-
-static enum hc_sup_verdict parse_proof(json_t *root, struct hc_sup_cmd *cmd,
-				       struct hc_proto_error *err)
-{
-	json_t *proof = json_object_get(root, "proof");
-	if (!json_is_string(proof))
-		return close_with(err, HC_CLOSE_BAD_FIELD, "proof.proof must be a string");
-	if (!is_lower_hex(json_string_value(proof), HC_PROOF_HEX_LEN))
-		return close_with(err, HC_CLOSE_OUT_OF_RANGE,
-				  "proof.proof must be %d lower-case hex digits", HC_PROOF_HEX_LEN);
-	snprintf(cmd->proof, sizeof cmd->proof, "%s", json_string_value(proof));
-	return HC_SUP_ACCEPT;
-}
-
-/* reason: 1..HC_REASON_BYTES_MAX bytes, required for every command. */
-static enum hc_sup_verdict read_reason(json_t *root, const char *type, struct hc_sup_cmd *cmd,
-				       char *why, size_t cap)
-{
-	json_t *r = json_object_get(root, "reason");
-	if (!json_is_string(r) || json_string_length(r) < 1 ||
-	    json_string_length(r) > HC_REASON_BYTES_MAX ||
-	    strlen(json_string_value(r)) != json_string_length(r))
-		return refuse(why, cap, "%s.reason is required: say why, in 1..%d bytes of text",
-			      type, HC_REASON_BYTES_MAX);
-	snprintf(cmd->reason, sizeof cmd->reason, "%s", json_string_value(r));
-	return HC_SUP_ACCEPT;
-}
-
-/* "target" and "id" of override and set_thresholds. */
-static enum hc_sup_verdict read_target(json_t *root, const char *type, struct hc_sup_cmd *cmd,
-				       char *why, size_t cap)
-{
-	json_t *target = json_object_get(root, "target");
-	json_t *id = json_object_get(root, "id");
-	const char *t = json_is_string(target) ? json_string_value(target) : "";
-	if (strcmp(t, "area") == 0)
-		cmd->target = HC_SUP_AREA;
-	else if (strcmp(t, "group") == 0)
-		cmd->target = HC_SUP_GROUP;
-	else
-		return refuse(why, cap, "%s.target must be \"area\" or \"group\"", type);
-	if (!json_is_string(id) || !hc_proto_valid_id(json_string_value(id)))
-		return refuse(why, cap, "%s.id must be an id of 1..%d characters A-Z a-z 0-9 _ -",
-			      type, HC_ID_LEN_MAX);
-	snprintf(cmd->id, sizeof cmd->id, "%s", json_string_value(id));
-	return HC_SUP_ACCEPT;
-}
-
-static enum hc_sup_verdict parse_override(json_t *root, struct hc_sup_cmd *cmd, char *why,
-					  size_t cap)
-{
-	enum hc_sup_verdict v = read_target(root, "override", cmd, why, cap);
-	if (v != HC_SUP_ACCEPT)
-		return v;
-	json_t *mode = json_object_get(root, "mode");
-	if (!json_is_string(mode) || !hc_override_parse(json_string_value(mode), &cmd->mode))
-		return refuse(why, cap, "override.mode must be \"closed\", \"open\" or \"auto\"");
-	return read_reason(root, "override", cmd, why, cap);
-}
-
-static enum hc_sup_verdict parse_set_thresholds(json_t *root, struct hc_sup_cmd *cmd, char *why,
-						size_t cap)
-{
-	enum hc_sup_verdict v = read_target(root, "set_thresholds", cmd, why, cap);
-	if (v != HC_SUP_ACCEPT)
-		return v;
-	memset(&cmd->set, 0, sizeof cmd->set);
-	bool any = false;
-	json_t *capacity = json_object_get(root, "capacity");
-	if (capacity != NULL) {
-		if (!json_is_integer(capacity))
-			return refuse(why, cap, "set_thresholds.capacity must be an integer");
-		cmd->set.has_capacity = true;
-		cmd->set.capacity = json_integer_value(capacity);
-		any = true;
+	switch (t) {
+	case HC_WIRE_CMD_HELLO: return HC_SUP_HELLO;
+	case HC_WIRE_CMD_PROOF: return HC_SUP_PROOF;
+	case HC_WIRE_CMD_OVERRIDE: return HC_SUP_OVERRIDE;
+	case HC_WIRE_CMD_SET_THRESHOLDS: return HC_SUP_SET_THRESHOLDS;
+	default: return HC_SUP_CORRECT;
 	}
-	for (int k = 0; k < HC_THRESHOLD_KEY_COUNT; k++) {
-		const char *name = hc_threshold_key_name((enum hc_threshold_key)k);
-		json_t *value = json_object_get(root, name);
-		if (value == NULL)
-			continue;
-		if (!json_is_number(value))
-			return refuse(why, cap, "set_thresholds.%s must be a number", name);
-		cmd->set.has[k] = true;
-		cmd->set.value[k] = json_number_value(value);
-		any = true;
-	}
-	if (!any)
-		return refuse(why, cap,
-			      "set_thresholds needs at least one of capacity,"
-			      " moderate_at, crowded_at, full_at, restrict_at, resume_at, hold_s");
-	return read_reason(root, "set_thresholds", cmd, why, cap);
 }
 
-static enum hc_sup_verdict parse_correct(json_t *root, struct hc_sup_cmd *cmd, char *why,
-					 size_t cap)
-{
-	json_t *area = json_object_get(root, "area");
-	json_t *occupancy = json_object_get(root, "occupancy");
-	json_t *delta = json_object_get(root, "delta");
-	cmd->target = HC_SUP_AREA;
-	if (!json_is_string(area) || !hc_proto_valid_id(json_string_value(area)))
-		return refuse(why, cap, "correct.area must be an area id");
-	snprintf(cmd->id, sizeof cmd->id, "%s", json_string_value(area));
-	if (delta != NULL) {
-		/* By a signed delta: +n entries or n exits, never "set to". */
-		if (occupancy != NULL)
-			return refuse(why, cap, "correct takes occupancy or delta, not both");
-		if (!json_is_integer(delta) || json_integer_value(delta) == 0 ||
-		    json_integer_value(delta) > HC_CORRECT_OCCUPANCY_MAX ||
-		    json_integer_value(delta) < -HC_CORRECT_OCCUPANCY_MAX)
-			return refuse(why, cap,
-				      "correct.delta must be a non-zero integer"
-				      " -%lld..%lld",
-				      HC_CORRECT_OCCUPANCY_MAX, HC_CORRECT_OCCUPANCY_MAX);
-		cmd->has_delta = true;
-		cmd->delta = json_integer_value(delta);
-		return read_reason(root, "correct", cmd, why, cap);
-	}
-	if (!json_is_integer(occupancy) || json_integer_value(occupancy) < 0 ||
-	    json_integer_value(occupancy) > HC_CORRECT_OCCUPANCY_MAX)
-		return refuse(why, cap, "correct.occupancy must be an integer 0..%lld",
-			      HC_CORRECT_OCCUPANCY_MAX);
-	cmd->occupancy = json_integer_value(occupancy);
-	return read_reason(root, "correct", cmd, why, cap);
-}
-
+/* The frame is read in shared/ (hc_wire_cmd_parse); this copies what it
+ * read into the aggregator's own command, whatever the verdict, so a
+ * refusal keeps its request. */
 enum hc_sup_verdict hc_sup_parse(const char *buf, size_t len, struct hc_sup_cmd *cmd, char *why,
 				 size_t why_cap, struct hc_proto_error *err)
 {
+	struct hc_wire_cmd w;
+	enum hc_wire_cmd_verdict v = hc_wire_cmd_parse(buf, len, &w, why, why_cap, err);
 	memset(cmd, 0, sizeof *cmd);
-	why[0] = '\0';
-	if (len > HC_SUPERVISOR_FRAME_BYTES_MAX)
-		return close_with(err, HC_CLOSE_TOO_BIG, "message over %d bytes",
-				  HC_SUPERVISOR_FRAME_BYTES_MAX);
-	json_error_t jerr;
-	json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL)
-		return close_with(err, HC_CLOSE_BAD_JSON, "invalid JSON at column %d: %.60s",
-				  jerr.column, jerr.text);
-	enum hc_sup_verdict v;
-	if (!json_is_object(root)) {
-		v = close_with(err, HC_CLOSE_BAD_JSON, "a message must be a JSON object");
-		goto done;
+	cmd->type = type_of(w.type);
+	memcpy(cmd->request, w.request, sizeof cmd->request);
+	memcpy(cmd->supervisor, w.supervisor, sizeof cmd->supervisor);
+	memcpy(cmd->proof, w.proof, sizeof cmd->proof);
+	cmd->target = w.group ? HC_SUP_GROUP : HC_SUP_AREA;
+	memcpy(cmd->id, w.id, sizeof cmd->id);
+	cmd->mode = override_of(w.mode);
+	cmd->set.has_capacity = w.set.has_capacity;
+	cmd->set.capacity = w.set.capacity;
+	for (int k = 0; k < HC_THRESHOLD_KEY_COUNT; k++) {
+		cmd->set.has[k] = w.set.has[k];
+		cmd->set.value[k] = w.set.value[k];
 	}
-	json_t *type = json_object_get(root, "type");
-	const char *t = json_is_string(type) ? json_string_value(type) : NULL;
-	if (t == NULL) {
-		v = close_with(err, HC_CLOSE_UNKNOWN_TYPE, "type must be a string");
-		goto done;
+	cmd->occupancy = w.occupancy;
+	cmd->has_delta = w.has_delta;
+	cmd->delta = w.delta;
+	memcpy(cmd->reason, w.reason, sizeof cmd->reason);
+	switch (v) {
+	case HC_WIRE_CMD_ACCEPT: return HC_SUP_ACCEPT;
+	case HC_WIRE_CMD_REFUSE: return HC_SUP_REFUSE;
+	default: return HC_SUP_CLOSE;
 	}
-	if (strcmp(t, "hello") == 0) {
-		cmd->type = HC_SUP_HELLO;
-		v = parse_hello(root, cmd, err);
-		goto done;
-	}
-	if (strcmp(t, "proof") == 0) {
-		cmd->type = HC_SUP_PROOF;
-		v = parse_proof(root, cmd, err);
-		goto done;
-	}
-	if (strcmp(t, "override") == 0)
-		cmd->type = HC_SUP_OVERRIDE;
-	else if (strcmp(t, "set_thresholds") == 0)
-		cmd->type = HC_SUP_SET_THRESHOLDS;
-	else if (strcmp(t, "correct") == 0)
-		cmd->type = HC_SUP_CORRECT;
-	else {
-		v = close_with(err, HC_CLOSE_UNKNOWN_TYPE, "unknown type \"%.24s\"", t);
-		goto done;
-	}
-	if (!read_request(root, cmd)) {
-		v = refuse(why, why_cap,
-			   "request must be a string or an integer of at most"
-			   " %d characters",
-			   HC_REQUEST_JSON_MAX - 3);
-		goto done;
-	}
-	switch (cmd->type) {
-	case HC_SUP_OVERRIDE: v = parse_override(root, cmd, why, why_cap); break;
-	case HC_SUP_SET_THRESHOLDS: v = parse_set_thresholds(root, cmd, why, why_cap); break;
-	default: v = parse_correct(root, cmd, why, why_cap); break;
-	}
-done:
-	json_decref(root);
-	return v;
 }
 
 bool hc_sup_check_target(const struct hc_venue_cfg *cfg, enum hc_sup_target target, const char *id,

@@ -25,21 +25,7 @@
 #include "aggregator/store.h"
 #include "shared/config.h"
 #include "shared/protocol.h"
-
-/* Largest frame a supervisor may send. Commands are ~200 bytes. */
-#define HC_SUPERVISOR_FRAME_BYTES_MAX 4096
-
-/* A login proof (32 bytes) as lower-case hex, and the challenge nonce
- * (16 random bytes) as hex. */
-#define HC_PROOF_HEX_LEN 64
-#define HC_NONCE_HEX_LEN 32
-
-/* The largest occupancy a correction may set: the largest area capacity
- * times the largest threshold fraction. */
-#define HC_CORRECT_OCCUPANCY_MAX (10LL * HC_AREA_CAPACITY_MAX)
-
-/* Longest "request" echoed back, as JSON text. */
-#define HC_REQUEST_JSON_MAX 80
+#include "shared/wire_supervisor_server.h"
 
 enum hc_sup_type {
 	HC_SUP_HELLO,

@@ -23,6 +23,18 @@
  * bytes; 4 KiB leaves room for future fields and refuses floods. */
 #define HC_TERMINAL_FRAME_BYTES_MAX 4096
 
+/* Largest message a supervisor may send. Commands are ~200 bytes. */
+#define HC_SUPERVISOR_FRAME_BYTES_MAX 4096
+
+/* A supervisor's login proof (32 bytes) as lower-case hex, and the
+ * challenge nonce (16 random bytes) as hex. */
+#define HC_PROOF_HEX_LEN 64
+#define HC_NONCE_HEX_LEN 32
+
+/* Longest "request" a supervisor's command may carry and gets back in
+ * its result, as JSON text (a string with its quotes, or an integer). */
+#define HC_REQUEST_JSON_MAX 80
+
 /* Most presses one batch may carry per direction. A terminal splits
  * larger backlogs into several batches. Bounds one row's effect. */
 #define HC_BATCH_DELTA_MAX 10000

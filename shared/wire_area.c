@@ -7,26 +7,14 @@
  * failure fills why and returns false with nothing allocated.
  */
 #include "shared/wire_area.h"
+#include "shared/wire_json.h"
 #include "shared/wire_terminal.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
-
-static bool refuse(char *why, size_t cap, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static bool refuse(char *why, size_t cap, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	if (why != NULL && cap > 0)
-		vsnprintf(why, cap, fmt, ap);
-	va_end(ap);
-	return false;
-}
 
 /* One area object (with or without "type") through the area parser. */
 static bool parse_area_object(json_t *obj, struct hc_area_state *out, char *why, size_t cap)
@@ -34,29 +22,20 @@ static bool parse_area_object(json_t *obj, struct hc_area_state *out, char *why,
 	json_t *copy = json_copy(obj);
 	if (copy == NULL || json_object_set_new(copy, "type", json_string("area")) != 0) {
 		json_decref(copy);
-		return refuse(why, cap, "out of memory");
+		return hc_wire_refuse(why, cap, "out of memory");
 	}
 	char *text = json_dumps(copy, JSON_COMPACT);
 	json_decref(copy);
 	if (text == NULL)
-		return refuse(why, cap, "out of memory");
+		return hc_wire_refuse(why, cap, "out of memory");
 	struct hc_msg m;
 	struct hc_proto_error err;
 	bool ok = hc_proto_parse_from_aggregator(text, strlen(text), &m, &err) &&
 		  m.type == HC_MSG_AREA;
 	free(text);
 	if (!ok)
-		return refuse(why, cap, "bad area object: %s", err.reason);
+		return hc_wire_refuse(why, cap, "bad area object: %s", err.reason);
 	*out = m.u.area;
-	return true;
-}
-
-static bool copy_str(const json_t *o, const char *key, char *out, size_t cap)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	if (s == NULL || strlen(s) >= cap)
-		return false;
-	memcpy(out, s, strlen(s) + 1);
 	return true;
 }
 
@@ -69,11 +48,11 @@ static bool parse_group_object(const json_t *o, struct hc_area_feed_group *g, ch
 	const json_t *areas = json_object_get(o, "areas");
 	const char *level = json_string_value(json_object_get(o, "level"));
 	const char *override = json_string_value(json_object_get(o, "override"));
-	if (!json_is_object(o) || !copy_str(o, "id", g->id, sizeof g->id) ||
-	    !copy_str(o, "name", g->name, sizeof g->name) || !json_is_integer(occ) ||
+	if (!json_is_object(o) || !hc_wire_get_str(o, "id", g->id, sizeof g->id, true) ||
+	    !hc_wire_get_str(o, "name", g->name, sizeof g->name, true) || !json_is_integer(occ) ||
 	    !json_is_integer(capacity) || !json_is_boolean(restricted) || level == NULL ||
 	    !hc_level_parse(level, &g->level) || !json_is_array(areas))
-		return refuse(why, cap, "bad group object");
+		return hc_wire_refuse(why, cap, "bad group object");
 	g->occupancy = (int64_t)json_integer_value(occ);
 	g->capacity = (int64_t)json_integer_value(capacity);
 	g->restricted = json_is_true(restricted);
@@ -88,7 +67,7 @@ static bool parse_group_object(const json_t *o, struct hc_area_feed_group *g, ch
 				known = true;
 			}
 		if (!known)
-			return refuse(why, cap, "bad group override \"%.20s\"", override);
+			return hc_wire_refuse(why, cap, "bad group override \"%.20s\"", override);
 	}
 	return true;
 }
@@ -98,13 +77,13 @@ static bool parse_snapshot(const json_t *root, struct hc_area_feed_msg *m, char 
 	json_t *areas = json_object_get(root, "areas");
 	json_t *groups = json_object_get(root, "groups");
 	if (!json_is_array(areas) || !json_is_array(groups))
-		return refuse(why, cap, "snapshot needs arrays areas and groups");
+		return hc_wire_refuse(why, cap, "snapshot needs arrays areas and groups");
 	if (json_array_size(areas) > HC_AREAS_MAX || json_array_size(groups) > HC_GROUPS_MAX)
-		return refuse(why, cap, "snapshot over the venue limits");
+		return hc_wire_refuse(why, cap, "snapshot over the venue limits");
 	m->areas = calloc(json_array_size(areas) + 1, sizeof *m->areas);
 	m->groups = calloc(json_array_size(groups) + 1, sizeof *m->groups);
 	if (m->areas == NULL || m->groups == NULL)
-		return refuse(why, cap, "out of memory");
+		return hc_wire_refuse(why, cap, "out of memory");
 	size_t i;
 	json_t *v;
 	json_array_foreach(areas, i, v)
@@ -130,12 +109,12 @@ bool hc_area_feed_parse(const char *buf, size_t len, struct hc_area_feed_msg *ou
 	json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!json_is_object(root)) {
 		json_decref(root);
-		return refuse(why, why_cap, "not a JSON object: %s", jerr.text);
+		return hc_wire_refuse(why, why_cap, "not a JSON object: %s", jerr.text);
 	}
 	const char *type = json_string_value(json_object_get(root, "type"));
 	bool ok;
 	if (type == NULL) {
-		ok = refuse(why, why_cap, "no type");
+		ok = hc_wire_refuse(why, why_cap, "no type");
 	} else if (strcmp(type, "snapshot") == 0) {
 		out->type = HC_AREA_FEED_SNAPSHOT;
 		ok = parse_snapshot(root, out, why, why_cap);
@@ -146,7 +125,7 @@ bool hc_area_feed_parse(const char *buf, size_t len, struct hc_area_feed_msg *ou
 		out->type = HC_AREA_FEED_GROUP;
 		ok = parse_group_object(root, &out->group, why, why_cap);
 	} else {
-		ok = refuse(why, why_cap, "unknown type \"%.20s\"", type);
+		ok = hc_wire_refuse(why, why_cap, "unknown type \"%.20s\"", type);
 	}
 	json_decref(root);
 	if (!ok)

@@ -3,29 +3,22 @@
  * commands, and typed views of every message the aggregator sends.
  *
  * Relies on: jansson (parse with duplicate keys refused, build with
- * json_pack + json_dumpb), mbedtls for PBKDF2-HMAC-SHA256 (pkcs5.h),
- * HMAC-SHA256 and SHA-256, timegm for the UTC times.
+ * json_pack + json_dumpb) through shared/wire_json.h's readers, the key
+ * schedule of shared/wire_scram.c for the proof.
  *
  * Promises: see wire_supervisor.h. A message whose required fields are
  * missing or of the wrong type is refused as a whole (the caller keeps
  * its previous figures); optional fields set their has_* flag.
  */
-#define _GNU_SOURCE /* timegm */
 #include "shared/wire_supervisor.h"
-#include "shared/hex.h"
-#include "shared/wire_terminal.h"
+#include "shared/wire_json.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
-#include <mbedtls/md.h>
-#include <mbedtls/pkcs5.h>
 #include <mbedtls/platform_util.h>
-#include <mbedtls/sha256.h>
 
 static const char *const override_names[] = {
 	[HC_WIRE_OVERRIDE_AUTO] = "auto",
@@ -40,7 +33,7 @@ const char *hc_wire_override_name(enum hc_wire_override o)
 	return "auto";
 }
 
-static bool override_parse(const char *s, enum hc_wire_override *out)
+bool hc_wire_override_parse(const char *s, enum hc_wire_override *out)
 {
 	for (size_t i = 0; i < sizeof override_names / sizeof override_names[0]; i++)
 		if (strcmp(s, override_names[i]) == 0) {
@@ -50,80 +43,13 @@ static bool override_parse(const char *s, enum hc_wire_override *out)
 	return false;
 }
 
-static bool refuse(char *why, size_t cap, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static bool refuse(char *why, size_t cap, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	if (why != NULL && cap > 0)
-		vsnprintf(why, cap, fmt, ap);
-	va_end(ap);
-	return false;
-}
-
-/* "2026-11-23T10:00:00.123Z" to ms since the epoch; null gives 0. */
-static bool utc_ms(const json_t *v, int64_t *out)
-{
-	*out = 0;
-	if (v == NULL || json_is_null(v))
-		return true;
-	if (!json_is_string(v))
-		return false;
-	int year, mon, day, hour, min, sec, ms;
-	char z;
-	if (sscanf(json_string_value(v), "%4d-%2d-%2dT%2d:%2d:%2d.%3d%c", &year, &mon, &day, &hour,
-		   &min, &sec, &ms, &z) != 8 ||
-	    z != 'Z')
-		return false;
-	struct tm tm = { .tm_year = year - 1900,
-			 .tm_mon = mon - 1,
-			 .tm_mday = day,
-			 .tm_hour = hour,
-			 .tm_min = min,
-			 .tm_sec = sec };
-	time_t secs = timegm(&tm);
-	if (secs == (time_t)-1)
-		return false;
-	*out = (int64_t)secs * 1000 + ms;
-	return true;
-}
-
-static bool get_str(const json_t *o, const char *key, char *out, size_t cap, bool required)
-{
-	const json_t *v = json_object_get(o, key);
-	if (v == NULL || json_is_null(v)) {
-		out[0] = '\0';
-		return !required;
-	}
-	if (!json_is_string(v) || strlen(json_string_value(v)) >= cap)
-		return false;
-	memcpy(out, json_string_value(v), strlen(json_string_value(v)) + 1);
-	return true;
-}
-
-static bool get_int(const json_t *o, const char *key, int64_t *out)
-{
-	const json_t *v = json_object_get(o, key);
-	if (!json_is_integer(v))
-		return false;
-	*out = (int64_t)json_integer_value(v);
-	return true;
-}
-
-static bool get_level(const json_t *o, enum hc_level *out)
-{
-	const char *s = json_string_value(json_object_get(o, "level"));
-	return s != NULL && hc_level_parse(s, out);
-}
-
 static bool get_override(const json_t *o, enum hc_wire_override *out)
 {
 	*out = HC_WIRE_OVERRIDE_AUTO;
 	const json_t *v = json_object_get(o, "override");
 	if (v == NULL)
 		return true;
-	return json_is_string(v) && override_parse(json_string_value(v), out);
+	return json_is_string(v) && hc_wire_override_parse(json_string_value(v), out);
 }
 
 static bool parse_corrections(const json_t *arr, struct hc_wire_area *a)
@@ -134,10 +60,10 @@ static bool parse_corrections(const json_t *arr, struct hc_wire_area *a)
 	for (size_t i = first; i < n; i++) {
 		const json_t *c = json_array_get(arr, i);
 		struct hc_wire_correction *k = &a->corrections[a->correction_count];
-		if (!json_is_object(c) || !get_str(c, "who", k->who, sizeof k->who, true) ||
-		    !utc_ms(json_object_get(c, "at"), &k->at_ms) ||
-		    !get_int(c, "delta", &k->delta) ||
-		    !get_str(c, "reason", k->reason, sizeof k->reason, false))
+		if (!json_is_object(c) || !hc_wire_get_str(c, "who", k->who, sizeof k->who, true) ||
+		    !hc_wire_get_utc_ms(json_object_get(c, "at"), &k->at_ms) ||
+		    !hc_wire_get_int(c, "delta", &k->delta) ||
+		    !hc_wire_get_str(c, "reason", k->reason, sizeof k->reason, false))
 			return false;
 		a->correction_count++;
 	}
@@ -149,46 +75,51 @@ static bool parse_area(const json_t *o, struct hc_wire_area *a, char *why, size_
 	memset(a, 0, sizeof *a);
 	struct hc_area_state *st = &a->st;
 	const json_t *restricted = json_object_get(o, "restricted");
-	if (!json_is_object(o) || !get_str(o, "id", st->id, sizeof st->id, true) ||
-	    !get_str(o, "name", st->name, sizeof st->name, true) ||
-	    !get_int(o, "entered", &st->entered) || !get_int(o, "exited", &st->exited) ||
-	    !get_int(o, "occupancy", &st->occupancy) || !get_int(o, "capacity", &st->capacity) ||
-	    !get_level(o, &st->level) || !json_is_boolean(restricted) ||
-	    !utc_ms(json_object_get(o, "updated_at"), &st->updated_at_ms))
-		return refuse(why, cap, "area: a required field is missing or mistyped");
+	if (!json_is_object(o) || !hc_wire_get_str(o, "id", st->id, sizeof st->id, true) ||
+	    !hc_wire_get_str(o, "name", st->name, sizeof st->name, true) ||
+	    !hc_wire_get_int(o, "entered", &st->entered) ||
+	    !hc_wire_get_int(o, "exited", &st->exited) ||
+	    !hc_wire_get_int(o, "occupancy", &st->occupancy) ||
+	    !hc_wire_get_int(o, "capacity", &st->capacity) || !hc_wire_get_level(o, &st->level) ||
+	    !json_is_boolean(restricted) ||
+	    !hc_wire_get_utc_ms(json_object_get(o, "updated_at"), &st->updated_at_ms))
+		return hc_wire_refuse(why, cap, "area: a required field is missing or mistyped");
 	st->restricted = json_is_true(restricted);
 	if (!get_override(o, &a->override) ||
-	    !get_str(o, "group", a->group, sizeof a->group, false) ||
-	    !get_str(o, "override_by", a->override_by, sizeof a->override_by, false) ||
-	    !get_str(o, "override_reason", a->override_reason, sizeof a->override_reason, false))
-		return refuse(why, cap, "area %s: override or group mistyped", st->id);
+	    !hc_wire_get_str(o, "group", a->group, sizeof a->group, false) ||
+	    !hc_wire_get_str(o, "override_by", a->override_by, sizeof a->override_by, false) ||
+	    !hc_wire_get_str(o, "override_reason", a->override_reason, sizeof a->override_reason,
+			     false))
+		return hc_wire_refuse(why, cap, "area %s: override or group mistyped", st->id);
 	const json_t *ce = json_object_get(o, "corrected_entered");
 	if (ce != NULL) {
-		if (!get_int(o, "corrected_entered", &a->corrected_entered) ||
-		    !get_int(o, "corrected_exited", &a->corrected_exited))
-			return refuse(why, cap, "area %s: corrected_* mistyped", st->id);
+		if (!hc_wire_get_int(o, "corrected_entered", &a->corrected_entered) ||
+		    !hc_wire_get_int(o, "corrected_exited", &a->corrected_exited))
+			return hc_wire_refuse(why, cap, "area %s: corrected_* mistyped", st->id);
 		a->has_corrected = true;
 	}
 	const json_t *corr = json_object_get(o, "corrections");
 	if (corr != NULL && (!json_is_array(corr) || !parse_corrections(corr, a)))
-		return refuse(why, cap, "area %s: corrections mistyped", st->id);
+		return hc_wire_refuse(why, cap, "area %s: corrections mistyped", st->id);
 	const json_t *hist = json_object_get(o, "history");
 	if (hist != NULL) {
 		if (!json_is_array(hist))
-			return refuse(why, cap, "area %s: history must be an array", st->id);
+			return hc_wire_refuse(why, cap, "area %s: history must be an array",
+					      st->id);
 		size_t n = json_array_size(hist);
 		size_t first = n > HC_WIRE_SUP_HISTORY_MAX ? n - HC_WIRE_SUP_HISTORY_MAX : 0;
 		for (size_t i = first; i < n; i++) {
 			const json_t *v = json_array_get(hist, i);
 			if (!json_is_integer(v))
-				return refuse(why, cap, "area %s: history holds integers", st->id);
+				return hc_wire_refuse(why, cap, "area %s: history holds integers",
+						      st->id);
 			a->history[a->history_count++] = (int64_t)json_integer_value(v);
 		}
 	}
 	if (json_object_get(o, "minute_entered") != NULL) {
-		if (!get_int(o, "minute_entered", &a->minute_entered) ||
-		    !get_int(o, "minute_exited", &a->minute_exited))
-			return refuse(why, cap, "area %s: minute_* mistyped", st->id);
+		if (!hc_wire_get_int(o, "minute_entered", &a->minute_entered) ||
+		    !hc_wire_get_int(o, "minute_exited", &a->minute_exited))
+			return hc_wire_refuse(why, cap, "area %s: minute_* mistyped", st->id);
 		a->has_minute = true;
 	}
 	return true;
@@ -198,17 +129,18 @@ static bool parse_group(const json_t *o, struct hc_wire_group *g, char *why, siz
 {
 	memset(g, 0, sizeof *g);
 	const json_t *restricted = json_object_get(o, "restricted");
-	if (!json_is_object(o) || !get_str(o, "id", g->id, sizeof g->id, true) ||
-	    !get_str(o, "name", g->name, sizeof g->name, true) ||
-	    !get_int(o, "occupancy", &g->occupancy) || !get_int(o, "capacity", &g->capacity) ||
-	    !get_level(o, &g->level) || !json_is_boolean(restricted) ||
-	    !get_override(o, &g->override) ||
-	    !utc_ms(json_object_get(o, "updated_at"), &g->updated_at_ms))
-		return refuse(why, cap, "group: a required field is missing or mistyped");
+	if (!json_is_object(o) || !hc_wire_get_str(o, "id", g->id, sizeof g->id, true) ||
+	    !hc_wire_get_str(o, "name", g->name, sizeof g->name, true) ||
+	    !hc_wire_get_int(o, "occupancy", &g->occupancy) ||
+	    !hc_wire_get_int(o, "capacity", &g->capacity) || !hc_wire_get_level(o, &g->level) ||
+	    !json_is_boolean(restricted) || !get_override(o, &g->override) ||
+	    !hc_wire_get_utc_ms(json_object_get(o, "updated_at"), &g->updated_at_ms))
+		return hc_wire_refuse(why, cap, "group: a required field is missing or mistyped");
 	g->restricted = json_is_true(restricted);
-	if (!get_str(o, "override_by", g->override_by, sizeof g->override_by, false) ||
-	    !get_str(o, "override_reason", g->override_reason, sizeof g->override_reason, false))
-		return refuse(why, cap, "group %s: override_by mistyped", g->id);
+	if (!hc_wire_get_str(o, "override_by", g->override_by, sizeof g->override_by, false) ||
+	    !hc_wire_get_str(o, "override_reason", g->override_reason, sizeof g->override_reason,
+			     false))
+		return hc_wire_refuse(why, cap, "group %s: override_by mistyped", g->id);
 	return true;
 }
 
@@ -217,30 +149,40 @@ static bool parse_terminal(const json_t *o, struct hc_wire_terminal *t, char *wh
 	memset(t, 0, sizeof *t);
 	const json_t *online = json_object_get(o, "online");
 	const json_t *last_seq = json_object_get(o, "last_seq");
-	if (!json_is_object(o) || !get_str(o, "id", t->id, sizeof t->id, true) ||
-	    !get_str(o, "area", t->area, sizeof t->area, true) || !json_is_boolean(online) ||
-	    !utc_ms(json_object_get(o, "last_seen"), &t->last_seen_ms) ||
-	    !get_int(o, "missing_seqs", &t->missing_seqs) ||
-	    !get_int(o, "batches_in_flight", &t->batches_in_flight) ||
+	if (!json_is_object(o) || !hc_wire_get_str(o, "id", t->id, sizeof t->id, true) ||
+	    !hc_wire_get_str(o, "area", t->area, sizeof t->area, true) ||
+	    !json_is_boolean(online) ||
+	    !hc_wire_get_utc_ms(json_object_get(o, "last_seen"), &t->last_seen_ms) ||
+	    !hc_wire_get_int(o, "missing_seqs", &t->missing_seqs) ||
+	    !hc_wire_get_int(o, "batches_in_flight", &t->batches_in_flight) ||
 	    !(json_is_null(last_seq) || json_is_integer(last_seq)))
-		return refuse(why, cap, "terminal: a required field is missing or mistyped");
+		return hc_wire_refuse(why, cap,
+				      "terminal: a required field is missing or mistyped");
 	t->online = json_is_true(online);
+	const json_t *inc = json_object_get(o, "incarnation");
+	if (inc != NULL && !json_is_null(inc)) {
+		if (!json_is_string(inc) ||
+		    !hc_proto_parse_incarnation(json_string_value(inc), &t->incarnation))
+			return hc_wire_refuse(why, cap, "terminal %s: incarnation mistyped", t->id);
+		t->has_incarnation = true;
+	}
 	t->last_seq = json_is_integer(last_seq) ? (int64_t)json_integer_value(last_seq) : -1;
 	if (json_object_get(o, "entered_today") != NULL) {
-		if (!get_int(o, "entered_today", &t->entered_today) ||
-		    !get_int(o, "exited_today", &t->exited_today))
-			return refuse(why, cap, "terminal %s: *_today mistyped", t->id);
+		if (!hc_wire_get_int(o, "entered_today", &t->entered_today) ||
+		    !hc_wire_get_int(o, "exited_today", &t->exited_today))
+			return hc_wire_refuse(why, cap, "terminal %s: *_today mistyped", t->id);
 		t->has_today = true;
 	}
 	if (json_object_get(o, "pending") != NULL) {
-		if (!get_int(o, "pending", &t->pending) ||
-		    !get_int(o, "storage_faults", &t->storage_faults))
-			return refuse(why, cap, "terminal %s: pending/storage_faults mistyped",
-				      t->id);
+		if (!hc_wire_get_int(o, "pending", &t->pending) ||
+		    !hc_wire_get_int(o, "storage_faults", &t->storage_faults))
+			return hc_wire_refuse(why, cap,
+					      "terminal %s: pending/storage_faults mistyped",
+					      t->id);
 		t->has_reported = true;
 	}
-	if (!get_str(o, "version", t->version, sizeof t->version, false))
-		return refuse(why, cap, "terminal %s: version mistyped", t->id);
+	if (!hc_wire_get_str(o, "version", t->version, sizeof t->version, false))
+		return hc_wire_refuse(why, cap, "terminal %s: version mistyped", t->id);
 	return true;
 }
 
@@ -250,16 +192,16 @@ static bool parse_snapshot(const json_t *o, struct hc_wire_sup_msg *m, char *why
 	const json_t *groups = json_object_get(o, "groups");
 	const json_t *terms = json_object_get(o, "terminals");
 	if (!json_is_array(areas) || !json_is_array(groups) || !json_is_array(terms) ||
-	    !get_str(o, "venue", m->venue, sizeof m->venue, false))
-		return refuse(why, cap, "snapshot needs arrays areas, groups, terminals");
+	    !hc_wire_get_str(o, "venue", m->venue, sizeof m->venue, false))
+		return hc_wire_refuse(why, cap, "snapshot needs arrays areas, groups, terminals");
 	if (json_array_size(areas) > HC_AREAS_MAX || json_array_size(groups) > HC_GROUPS_MAX ||
 	    json_array_size(terms) > HC_TERMINALS_MAX)
-		return refuse(why, cap, "snapshot over the venue limits");
+		return hc_wire_refuse(why, cap, "snapshot over the venue limits");
 	m->areas = calloc(json_array_size(areas) + 1, sizeof *m->areas);
 	m->groups = calloc(json_array_size(groups) + 1, sizeof *m->groups);
 	m->terminals = calloc(json_array_size(terms) + 1, sizeof *m->terminals);
 	if (m->areas == NULL || m->groups == NULL || m->terminals == NULL)
-		return refuse(why, cap, "out of memory");
+		return hc_wire_refuse(why, cap, "out of memory");
 	for (size_t i = 0; i < json_array_size(areas); i++, m->area_count++)
 		if (!parse_area(json_array_get(areas, i), &m->areas[i], why, cap))
 			return false;
@@ -277,7 +219,7 @@ static bool parse_result(const json_t *o, struct hc_wire_result *r, char *why, s
 	memset(r, 0, sizeof *r);
 	const json_t *ok = json_object_get(o, "ok");
 	if (!json_is_boolean(ok))
-		return refuse(why, cap, "result.ok must be a boolean");
+		return hc_wire_refuse(why, cap, "result.ok must be a boolean");
 	r->ok = json_is_true(ok);
 	const json_t *req = json_object_get(o, "request");
 	if (json_is_integer(req)) {
@@ -308,42 +250,43 @@ bool hc_wire_sup_parse(const char *buf, size_t len, struct hc_wire_sup_msg *out,
 	json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	bool ok = false;
 	if (root == NULL) {
-		refuse(why, why_cap, "not JSON: %s", jerr.text);
+		hc_wire_refuse(why, why_cap, "not JSON: %s", jerr.text);
 		goto done;
 	}
 	const char *type = json_string_value(json_object_get(root, "type"));
 	if (!json_is_object(root) || type == NULL) {
-		refuse(why, why_cap, "not an object with a string type");
+		hc_wire_refuse(why, why_cap, "not an object with a string type");
 		goto done;
 	}
 	if (strcmp(type, "challenge") == 0) {
 		out->type = HC_WIRE_SUP_CHALLENGE;
-		ok = get_str(root, "nonce", out->nonce, sizeof out->nonce, true) &&
+		ok = hc_wire_get_str(root, "nonce", out->nonce, sizeof out->nonce, true) &&
 		     strlen(out->nonce) == HC_WIRE_SUP_NONCE_HEX_LEN;
 		if (!ok)
-			refuse(why, why_cap, "challenge.nonce must be %d hex digits",
-			       HC_WIRE_SUP_NONCE_HEX_LEN);
+			hc_wire_refuse(why, why_cap, "challenge.nonce must be %d hex digits",
+				       HC_WIRE_SUP_NONCE_HEX_LEN);
 	} else if (strcmp(type, "salt") == 0) {
 		out->type = HC_WIRE_SUP_SALT;
 		int64_t iterations = 0;
 		unsigned char salt[HC_WIRE_SUP_SALT_BYTES];
-		ok = get_str(root, "salt", out->salt, sizeof out->salt, true) &&
+		ok = hc_wire_get_str(root, "salt", out->salt, sizeof out->salt, true) &&
 		     hc_wire_sup_unhex(out->salt, salt, sizeof salt) &&
-		     get_int(root, "iterations", &iterations) &&
+		     hc_wire_get_int(root, "iterations", &iterations) &&
 		     iterations >= HC_WIRE_SUP_ITERATIONS_MIN &&
 		     iterations <= HC_WIRE_SUP_ITERATIONS_MAX;
 		out->iterations = ok ? (uint32_t)iterations : 0;
 		if (!ok)
-			refuse(why, why_cap,
-			       "salt: salt must be %d hex digits and iterations"
-			       " %d..%d",
-			       HC_WIRE_SUP_SALT_HEX_LEN, HC_WIRE_SUP_ITERATIONS_MIN,
-			       HC_WIRE_SUP_ITERATIONS_MAX);
+			hc_wire_refuse(why, why_cap,
+				       "salt: salt must be %d hex digits and iterations"
+				       " %d..%d",
+				       HC_WIRE_SUP_SALT_HEX_LEN, HC_WIRE_SUP_ITERATIONS_MIN,
+				       HC_WIRE_SUP_ITERATIONS_MAX);
 	} else if (strcmp(type, "welcome") == 0) {
 		out->type = HC_WIRE_SUP_WELCOME;
-		ok = get_str(root, "supervisor", out->supervisor, sizeof out->supervisor, true);
+		ok = hc_wire_get_str(root, "supervisor", out->supervisor, sizeof out->supervisor,
+				     true);
 		if (!ok)
-			refuse(why, why_cap, "welcome.supervisor must be a name");
+			hc_wire_refuse(why, why_cap, "welcome.supervisor must be a name");
 	} else if (strcmp(type, "snapshot") == 0) {
 		out->type = HC_WIRE_SUP_SNAPSHOT;
 		ok = parse_snapshot(root, out, why, why_cap);
@@ -360,7 +303,7 @@ bool hc_wire_sup_parse(const char *buf, size_t len, struct hc_wire_sup_msg *out,
 		out->type = HC_WIRE_SUP_RESULT;
 		ok = parse_result(root, &out->result, why, why_cap);
 	} else {
-		refuse(why, why_cap, "unknown type \"%.24s\"", type);
+		hc_wire_refuse(why, why_cap, "unknown type \"%.24s\"", type);
 	}
 done:
 	json_decref(root);
@@ -371,94 +314,18 @@ done:
 
 /* ---- building ------------------------------------------------------------ */
 
-/* Dumps o (stolen) into out; 0 when it does not fit or o is NULL. */
-static size_t dump(json_t *o, char *out, size_t cap)
-{
-	if (o == NULL)
-		return 0;
-	size_t n = json_dumpb(o, out, cap, JSON_COMPACT);
-	json_decref(o);
-	return n > cap ? 0 : n;
-}
-
 static bool reason_ok(const char *reason)
 {
 	size_t n = reason ? strlen(reason) : 0;
 	return n >= 1 && n <= HC_WIRE_SUP_REASON_BYTES_MAX;
 }
 
-bool hc_wire_sup_mac_hex(const char *key, const char *text, char out[HC_WIRE_SUP_MAC_HEX_LEN + 1])
-{
-	unsigned char mac[32];
-	const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
-	if (md == NULL || mbedtls_md_hmac(md, (const unsigned char *)key, strlen(key),
-					  (const unsigned char *)text, strlen(text), mac) != 0)
-		return false;
-	for (int i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", mac[i]);
-	return true;
-}
-
-void hc_wire_sup_hex(const unsigned char *bytes, size_t n, char *out)
-{
-	hc_hex_encode(bytes, n, out);
-}
-
-bool hc_wire_sup_unhex(const char *hex, unsigned char *out, size_t n)
-{
-	return hc_hex_decode(hex, out, n);
-}
-
-bool hc_wire_sup_client_key(const char *password, const unsigned char *salt, size_t salt_len,
-			    uint32_t iterations, unsigned char client_key[HC_WIRE_SUP_KEY_BYTES])
-{
-	static const char label[] = "Client Key";
-	unsigned char salted[HC_WIRE_SUP_KEY_BYTES];
-	bool ok = false;
-	const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
-	mbedtls_md_context_t ctx;
-	mbedtls_md_init(&ctx);
-	if (md == NULL || mbedtls_md_setup(&ctx, md, 1) != 0)
-		goto fail;
-	if (mbedtls_pkcs5_pbkdf2_hmac(&ctx, (const unsigned char *)password, strlen(password), salt,
-				      salt_len, iterations, sizeof salted, salted) != 0)
-		goto fail;
-	if (mbedtls_md_hmac(md, salted, sizeof salted, (const unsigned char *)label, strlen(label),
-			    client_key) != 0)
-		goto fail;
-	ok = true;
-fail:
-	mbedtls_md_free(&ctx);
-	mbedtls_platform_zeroize(salted, sizeof salted);
-	return ok;
-}
-
-bool hc_wire_sup_stored_key(const unsigned char client_key[HC_WIRE_SUP_KEY_BYTES],
-			    unsigned char stored_key[HC_WIRE_SUP_KEY_BYTES])
-{
-	return mbedtls_sha256_ret(client_key, HC_WIRE_SUP_KEY_BYTES, stored_key, 0) == 0;
-}
-
-bool hc_wire_sup_client_signature(const unsigned char stored_key[HC_WIRE_SUP_KEY_BYTES],
-				  const char *supervisor, const char *nonce_hex,
-				  const char *salt_hex, uint32_t iterations,
-				  unsigned char signature[HC_WIRE_SUP_KEY_BYTES])
-{
-	char auth[HC_WIRE_SUP_AUTH_MESSAGE_MAX];
-	int n = snprintf(auth, sizeof auth, "headcount-supervisor,%s,%s,%s,%u", supervisor,
-			 nonce_hex, salt_hex, (unsigned)iterations);
-	const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
-	if (n < 0 || (size_t)n >= sizeof auth || md == NULL)
-		return false;
-	return mbedtls_md_hmac(md, stored_key, HC_WIRE_SUP_KEY_BYTES, (const unsigned char *)auth,
-			       (size_t)n, signature) == 0;
-}
-
 size_t hc_wire_sup_build_hello(char *out, size_t cap, const char *supervisor)
 {
 	if (!hc_proto_valid_id(supervisor))
 		return 0;
-	return dump(json_pack("{s:s, s:s}", "type", "hello", "supervisor", supervisor), out, cap);
+	return hc_wire_dump(json_pack("{s:s, s:s}", "type", "hello", "supervisor", supervisor), out,
+			    cap);
 }
 
 size_t hc_wire_sup_build_proof(char *out, size_t cap, const char *supervisor, const char *password,
@@ -483,7 +350,7 @@ size_t hc_wire_sup_build_proof(char *out, size_t cap, const char *supervisor, co
 	for (size_t i = 0; i < sizeof sig; i++)
 		sig[i] ^= client_key[i];
 	hc_wire_sup_hex(sig, sizeof sig, hex);
-	n = dump(json_pack("{s:s, s:s}", "type", "proof", "proof", hex), out, cap);
+	n = hc_wire_dump(json_pack("{s:s, s:s}", "type", "proof", "proof", hex), out, cap);
 fail:
 	mbedtls_platform_zeroize(client_key, sizeof client_key);
 	mbedtls_platform_zeroize(sig, sizeof sig);
@@ -495,11 +362,11 @@ size_t hc_wire_sup_build_override(char *out, size_t cap, int64_t request, bool g
 {
 	if (!hc_proto_valid_id(id) || !reason_ok(reason))
 		return 0;
-	return dump(json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "type", "override", "target",
-			      group ? "group" : "area", "id", id, "mode",
-			      hc_wire_override_name(mode), "reason", reason, "request",
-			      (json_int_t)request),
-		    out, cap);
+	return hc_wire_dump(json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "type", "override",
+				      "target", group ? "group" : "area", "id", id, "mode",
+				      hc_wire_override_name(mode), "reason", reason, "request",
+				      (json_int_t)request),
+			    out, cap);
 }
 
 size_t hc_wire_sup_build_correct(char *out, size_t cap, int64_t request, const char *area,
@@ -507,9 +374,10 @@ size_t hc_wire_sup_build_correct(char *out, size_t cap, int64_t request, const c
 {
 	if (!hc_proto_valid_id(area) || !reason_ok(reason) || delta == 0)
 		return 0;
-	return dump(json_pack("{s:s, s:s, s:I, s:s, s:I}", "type", "correct", "area", area, "delta",
-			      (json_int_t)delta, "reason", reason, "request", (json_int_t)request),
-		    out, cap);
+	return hc_wire_dump(json_pack("{s:s, s:s, s:I, s:s, s:I}", "type", "correct", "area", area,
+				      "delta", (json_int_t)delta, "reason", reason, "request",
+				      (json_int_t)request),
+			    out, cap);
 }
 
 size_t hc_wire_sup_build_thresholds(char *out, size_t cap, int64_t request, bool group,
@@ -543,5 +411,5 @@ size_t hc_wire_sup_build_thresholds(char *out, size_t cap, int64_t request, bool
 		json_decref(o);
 		return 0;
 	}
-	return dump(o, out, cap);
+	return hc_wire_dump(o, out, cap);
 }

@@ -38,9 +38,9 @@
 
 #include "shared/limits.h"
 #include "shared/types.h"
+#include "shared/wire_scram.h"
 
 #define HC_WIRE_SUP_NONCE_HEX_LEN 32
-#define HC_WIRE_SUP_MAC_HEX_LEN 64
 #define HC_WIRE_SUP_REASON_BYTES_MAX 200
 /* Corrections the aggregator lists per area (newest last). */
 #define HC_WIRE_SUP_CORRECTIONS_MAX 8
@@ -49,11 +49,6 @@
 #define HC_WIRE_SUP_WHO_LEN_MAX 48
 #define HC_WIRE_SUP_VERSION_LEN_MAX 32
 #define HC_WIRE_SUP_ERROR_LEN_MAX 200
-/* Password login: salt (16 bytes) and keys (32 bytes) as hex. */
-#define HC_WIRE_SUP_SALT_BYTES 16
-#define HC_WIRE_SUP_SALT_HEX_LEN 32
-#define HC_WIRE_SUP_KEY_BYTES 32
-#define HC_WIRE_SUP_PROOF_HEX_LEN 64
 /* PBKDF2 iterations a client accepts from an aggregator (so a hostile
  * server cannot make a client spin for hours). */
 #define HC_WIRE_SUP_ITERATIONS_MIN 1000
@@ -61,13 +56,13 @@
 /* Passwords: 8..256 bytes. */
 #define HC_WIRE_SUP_PASSWORD_BYTES_MIN 8
 #define HC_WIRE_SUP_PASSWORD_BYTES_MAX 256
-/* Longest AuthMessage: name, nonce, salt, iterations and separators. */
-#define HC_WIRE_SUP_AUTH_MESSAGE_MAX 160
 
 enum hc_wire_override { HC_WIRE_OVERRIDE_AUTO, HC_WIRE_OVERRIDE_CLOSED, HC_WIRE_OVERRIDE_OPEN };
 
 /* "auto", "closed", "open". */
 const char *hc_wire_override_name(enum hc_wire_override o);
+/* And back; false for anything else. */
+bool hc_wire_override_parse(const char *name, enum hc_wire_override *out);
 
 struct hc_wire_correction {
 	char who[HC_WIRE_SUP_WHO_LEN_MAX + 1]; /* "supervisor:alice" */
@@ -114,7 +109,9 @@ struct hc_wire_terminal {
 	char area[HC_ID_LEN_MAX + 1];
 	bool online;
 	int64_t last_seen_ms; /* 0: never */
-	int64_t last_seq;     /* -1: none */
+	bool has_incarnation; /* null on the wire without one */
+	uint64_t incarnation;
+	int64_t last_seq; /* -1: none */
 	int64_t missing_seqs;
 	int64_t batches_in_flight;
 	bool has_today;
@@ -184,31 +181,6 @@ size_t hc_wire_sup_build_hello(char *out, size_t cap, const char *supervisor);
 size_t hc_wire_sup_build_proof(char *out, size_t cap, const char *supervisor, const char *password,
 			       const char *nonce_hex, const char *salt_hex, uint32_t iterations);
 
-/* ---- the key schedule, shared with the aggregator's password file ---- */
-
-/* ClientKey = HMAC-SHA256(PBKDF2-HMAC-SHA256(password, salt,
- * iterations, 32), "Client Key"). False when mbedtls fails. */
-bool hc_wire_sup_client_key(const char *password, const unsigned char *salt, size_t salt_len,
-			    uint32_t iterations, unsigned char client_key[HC_WIRE_SUP_KEY_BYTES]);
-
-/* StoredKey = SHA-256(ClientKey). */
-bool hc_wire_sup_stored_key(const unsigned char client_key[HC_WIRE_SUP_KEY_BYTES],
-			    unsigned char stored_key[HC_WIRE_SUP_KEY_BYTES]);
-
-/* HMAC-SHA256(StoredKey, AuthMessage) with AuthMessage =
- * "headcount-supervisor,NAME,NONCE,SALT,ITERATIONS" (hex in lower case,
- * iterations in decimal). */
-bool hc_wire_sup_client_signature(const unsigned char stored_key[HC_WIRE_SUP_KEY_BYTES],
-				  const char *supervisor, const char *nonce_hex,
-				  const char *salt_hex, uint32_t iterations,
-				  unsigned char signature[HC_WIRE_SUP_KEY_BYTES]);
-
-/* Lower-case hex of n bytes into out (2n + 1 bytes). */
-void hc_wire_sup_hex(const unsigned char *bytes, size_t n, char *out);
-
-/* Reads exactly n bytes of lower-case hex (2n digits, nothing after). */
-bool hc_wire_sup_unhex(const char *hex, unsigned char *out, size_t n);
-
 /* override: target "area" or "group". */
 size_t hc_wire_sup_build_override(char *out, size_t cap, int64_t request, bool group,
 				  const char *id, enum hc_wire_override mode, const char *reason);
@@ -227,8 +199,5 @@ struct hc_wire_thresholds {
 size_t hc_wire_sup_build_thresholds(char *out, size_t cap, int64_t request, bool group,
 				    const char *id, const struct hc_wire_thresholds *t,
 				    const char *reason);
-
-/* HMAC-SHA256(key, text) as 64 lower-case hex digits + NUL. */
-bool hc_wire_sup_mac_hex(const char *key, const char *text, char out[HC_WIRE_SUP_MAC_HEX_LEN + 1]);
 
 #endif
