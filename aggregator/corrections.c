@@ -225,3 +225,36 @@ fail:
 	json_decref(hist);
 	return false;
 }
+
+_Static_assert(HC_CORRECTIONS_SHOWN <= HC_WIRE_SUP_CORRECTIONS_MAX, "every shown correction fits");
+_Static_assert(HC_RECENT_SAMPLES <= HC_WIRE_SUP_HISTORY_MAX, "every sample fits");
+
+void hc_corrections_fill(const struct hc_corrections *c, uint32_t area_slot,
+			 struct hc_wire_area *out)
+{
+	if (c == NULL || area_slot >= HC_AREA_SLOTS_MAX)
+		return;
+	const struct area_log *a = &c->areas[area_slot];
+	out->has_corrected = true;
+	out->corrected_entered = a->corrected_entered;
+	out->corrected_exited = a->corrected_exited;
+	out->correction_count = a->len;
+	for (uint32_t k = 0; k < a->len; k++) {
+		const struct correction *e =
+			&a->ring[(a->next + HC_CORRECTIONS_SHOWN - a->len + k) %
+				 HC_CORRECTIONS_SHOWN];
+		struct hc_wire_correction *w = &out->corrections[k];
+		snprintf(w->who, sizeof w->who, "%s", e->who);
+		w->at_ms = e->at_ms;
+		w->delta = e->delta;
+		snprintf(w->reason, sizeof w->reason, "%s", e->reason);
+	}
+	out->history_count = a->sample_len;
+	for (uint32_t k = 0; k < a->sample_len; k++)
+		out->history[k] =
+			a->samples[(a->sample_next + HC_RECENT_SAMPLES - a->sample_len + k) %
+				   HC_RECENT_SAMPLES];
+	out->has_minute = a->has_minute;
+	out->minute_entered = a->minute_entered;
+	out->minute_exited = a->minute_exited;
+}

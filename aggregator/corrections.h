@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "aggregator/slots.h"
+#include "shared/wire_supervisor.h"
 
 #define HC_CORRECTIONS_SHOWN 8
 #define HC_RECENT_SAMPLES 60
@@ -64,5 +65,12 @@ uint64_t hc_corrections_version(const struct hc_corrections *c, uint32_t area_sl
  * per interval, oldest first], and, once a sample exists,
  * minute_entered / minute_exited (per minute). False when out of memory. */
 bool hc_corrections_to_json(const struct hc_corrections *c, uint32_t area_slot, json_t *o);
+
+/* The same into the supervisor wire's plain area (shared/): has_corrected,
+ * the sums, the corrections (oldest first), the history and, once a
+ * sample exists, has_minute with the per-minute figures. Leaves a alone
+ * for a NULL c or a slot out of range. */
+void hc_corrections_fill(const struct hc_corrections *c, uint32_t area_slot,
+			 struct hc_wire_area *a);
 
 #endif

@@ -52,6 +52,7 @@
 
 #include "aggregator/login_limiter.h"
 #include "aggregator/passwords.h"
+#include "aggregator/venue_wire.h"
 
 #include "shared/clock.h"
 #include "shared/log.h"
@@ -118,14 +119,8 @@ void hc_supervisor_answer(struct hc_server *s, struct hc_supervisor_session *sv,
 		hc_warn("supervisor %s: answer queue full, answer dropped", sv->name);
 		return;
 	}
-	json_t *o = json_pack("{s:s, s:b}", "type", "result", "ok", ok);
-	if (o != NULL && request != NULL && request[0] != '\0')
-		json_object_set_new(o, "request", json_loads(request, JSON_DECODE_ANY, NULL));
-	if (o != NULL && !ok)
-		json_object_set_new(o, "error", json_string(error ? error : "refused"));
 	char *slot = sv->results[(sv->result_head + sv->result_len) % HC_SUPERVISOR_RESULTS_MAX];
-	size_t n = o ? json_dumpb(o, slot, sizeof sv->results[0] - 1, JSON_COMPACT) : 0;
-	json_decref(o);
+	size_t n = hc_wire_sup_build_result(slot, sizeof sv->results[0] - 1, request, ok, error);
 	if (n == 0 || n >= sizeof sv->results[0] - 1) {
 		hc_error("supervisor %s: cannot build an answer", sv->name);
 		return;
@@ -571,26 +566,21 @@ static json_t *entry_json(const struct hc_server *s, uint32_t k)
 {
 	uint32_t areas = (uint32_t)s->cfg->area_count;
 	uint32_t groups = (uint32_t)s->cfg->group_count;
-	json_t *o;
 	if (k < areas) {
-		o = hc_venue_area_json_full(s, (int)k);
-		if (o != NULL)
-			json_object_set_new(o, "type", json_string("area"));
-		return o;
+		struct hc_wire_area a;
+		hc_venue_wire_area(s, (int)k, &a);
+		return hc_wire_sup_area_json(&a, true);
 	}
 	if (k < areas + groups) {
-		const char *id = s->groups[k - areas].state.id;
-		o = hc_venue_group_json(s, (int)(k - areas));
-		if (o != NULL && !hc_venue_override_who_json(s, HC_SUP_GROUP, id, o)) {
-			json_decref(o);
-			return NULL;
-		}
-		return o;
+		struct hc_wire_group g;
+		const char *ids[HC_AREAS_MAX];
+		uint32_t n;
+		hc_venue_wire_group(s, (int)(k - areas), &g, ids, &n);
+		return hc_wire_sup_group_json(&g, ids, n, true);
 	}
-	o = hc_venue_terminal_json(s, (int)(k - areas - groups));
-	if (o != NULL)
-		json_object_set_new(o, "type", json_string("terminal"));
-	return o;
+	struct hc_wire_terminal t;
+	hc_venue_wire_terminal(s, (int)(k - areas - groups), &t);
+	return hc_wire_sup_terminal_json(&t, true);
 }
 
 static bool follow_generation(struct hc_server *s, struct hc_supervisor_session *sv)
@@ -646,33 +636,26 @@ static int write_json(struct hc_supervisor_session *sv, json_t *o)
 
 static json_t *snapshot_json(struct hc_server *s, struct hc_supervisor_session *sv)
 {
-	json_t *areas = json_array(), *groups = json_array(), *terminals = json_array();
-	for (int i = 0; areas && i < s->cfg->area_count; i++)
-		json_array_append_new(areas, hc_venue_area_json_full(s, i));
-	for (int g = 0; groups && g < s->cfg->group_count; g++) {
-		json_t *o = hc_venue_group_json(s, g);
-		if (o != NULL) {
-			json_object_del(o, "type");
-			if (!hc_venue_override_who_json(s, HC_SUP_GROUP, s->groups[g].state.id,
-							o)) {
-				json_decref(o);
-				o = NULL;
-			}
-		}
-		json_array_append_new(groups, o);
+	uint32_t area_count = (uint32_t)s->cfg->area_count;
+	uint32_t terminal_count = (uint32_t)s->cfg->terminal_count;
+	struct hc_wire_area *areas = calloc(area_count + 1, sizeof *areas);
+	struct hc_wire_terminal *terminals = calloc(terminal_count + 1, sizeof *terminals);
+	struct hc_venue_wire_groups *groups = hc_venue_wire_groups_new(s);
+	json_t *o = NULL;
+	if (areas != NULL && terminals != NULL && groups != NULL) {
+		for (uint32_t i = 0; i < area_count; i++)
+			hc_venue_wire_area(s, (int)i, &areas[i]);
+		for (uint32_t i = 0; i < terminal_count; i++)
+			hc_venue_wire_terminal(s, (int)i, &terminals[i]);
+		o = hc_wire_sup_snapshot_json(s->cfg->name, areas, area_count, groups->entries,
+					      groups->count, terminals, terminal_count);
 	}
-	for (int i = 0; terminals && i < s->cfg->terminal_count; i++)
-		json_array_append_new(terminals, hc_venue_terminal_json(s, i));
+	free(areas);
+	free(terminals);
+	hc_venue_wire_groups_free(groups);
 	for (uint32_t k = 0; k < sv->versions_len; k++)
 		sv->versions_sent[k] = version_of(s, k);
-	if (areas == NULL || groups == NULL || terminals == NULL) {
-		json_decref(areas);
-		json_decref(groups);
-		json_decref(terminals);
-		return NULL;
-	}
-	return json_pack("{s:s, s:s, s:o, s:o, s:o}", "type", "snapshot", "venue", s->cfg->name,
-			 "areas", areas, "groups", groups, "terminals", terminals);
+	return o;
 }
 
 static int on_writeable(struct hc_server *s, struct hc_supervisor_session *sv)

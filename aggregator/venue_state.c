@@ -46,6 +46,7 @@
 #include <string.h>
 
 #include "aggregator/history.h"
+#include "aggregator/venue_wire.h"
 #include "shared/clock.h"
 #include "shared/log.h"
 
@@ -453,26 +454,18 @@ unsigned char *hc_venue_group_message(struct hc_server *s, int g, size_t *len)
  * states. New reference or NULL. */
 static json_t *snapshot_json(const struct hc_server *s)
 {
-	json_t *areas = json_array();
-	json_t *groups = json_array();
-	for (int i = 0; areas != NULL && i < s->cfg->area_count; i++)
-		if (json_array_append_new(areas, hc_proto_area_json(&s->areas[i].state)) != 0)
-			goto fail;
-	for (int g = 0; groups != NULL && g < s->cfg->group_count; g++) {
-		json_t *o = hc_venue_group_json(s, g);
-		if (o == NULL)
-			goto fail;
-		json_object_del(o, "type");
-		if (json_array_append_new(groups, o) != 0)
-			goto fail;
+	struct hc_area_state *areas = calloc((size_t)s->cfg->area_count + 1, sizeof *areas);
+	struct hc_venue_wire_groups *groups = hc_venue_wire_groups_new(s);
+	json_t *o = NULL;
+	if (areas != NULL && groups != NULL) {
+		for (int i = 0; i < s->cfg->area_count; i++)
+			areas[i] = s->areas[i].state;
+		o = hc_wire_map_snapshot_json(areas, (uint32_t)s->cfg->area_count, groups->entries,
+					      groups->count);
 	}
-	if (areas == NULL || groups == NULL)
-		goto fail;
-	return json_pack("{s:s, s:o, s:o}", "type", "snapshot", "areas", areas, "groups", groups);
-fail:
-	json_decref(areas);
-	json_decref(groups);
-	return NULL;
+	free(areas);
+	hc_venue_wire_groups_free(groups);
+	return o;
 }
 
 unsigned char *hc_venue_snapshot_message(struct hc_server *s, size_t *len)
@@ -771,32 +764,11 @@ void hc_venue_state_free(struct hc_server *s)
 
 /* ---- JSON for supervisors, maps and HTTP ------------------------------- */
 
-static json_t *utc_or_null(int64_t wall_ms)
-{
-	if (wall_ms <= 0)
-		return json_null();
-	char text[32];
-	hc_format_utc(wall_ms, text, sizeof text);
-	return json_string(text);
-}
-
 json_t *hc_venue_area_json_full(const struct hc_server *s, int i)
 {
-	json_t *o = hc_proto_area_json(&s->areas[i].state);
-	const char *group = s->cfg->areas[i].group;
-	if (o == NULL ||
-	    json_object_set_new(o, "override",
-				json_string(hc_override_name(s->areas[i].override))) != 0 ||
-	    json_object_set_new(o, "group", group[0] ? json_string(group) : json_null()) != 0)
-		goto fail;
-	/* Who forced the gate, and why; the corrections and the last hour. */
-	if (!hc_venue_override_who_json(s, HC_SUP_AREA, s->areas[i].state.id, o) ||
-	    !hc_corrections_to_json(s->corrections, (uint32_t)s->area_slot[i], o))
-		goto fail;
-	return o;
-fail:
-	json_decref(o);
-	return NULL;
+	struct hc_wire_area a;
+	hc_venue_wire_area(s, i, &a);
+	return hc_wire_sup_area_json(&a, false);
 }
 
 bool hc_venue_override_who_json(const struct hc_server *s, enum hc_sup_target target,
@@ -814,59 +786,18 @@ bool hc_venue_override_who_json(const struct hc_server *s, enum hc_sup_target ta
 
 json_t *hc_venue_group_json(const struct hc_server *s, int g)
 {
-	const struct hc_group_state *st = &s->groups[g].state;
-	json_t *areas = json_array();
-	for (int i = 0; areas != NULL && i < s->cfg->area_count; i++)
-		if (strcmp(s->cfg->areas[i].group, st->id) == 0)
-			json_array_append_new(areas, json_string(s->cfg->areas[i].id));
-	if (areas == NULL)
-		return NULL;
-	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:b, s:s, s:o, s:o}", "type", "group",
-			 "id", st->id, "name", st->name, "occupancy", (json_int_t)st->occupancy,
-			 "capacity", (json_int_t)st->capacity, "level", hc_level_name(st->level),
-			 "restricted", st->restricted, "override", hc_override_name(st->override),
-			 "areas", areas, "updated_at", utc_or_null(st->updated_at_ms));
+	struct hc_wire_group group;
+	const char *ids[HC_AREAS_MAX];
+	uint32_t n;
+	hc_venue_wire_group(s, g, &group, ids, &n);
+	return hc_wire_group_json(&group, ids, n, true);
 }
 
 json_t *hc_venue_terminal_json(const struct hc_server *s, int i)
 {
-	const struct hc_terminal_cfg *tc = &s->cfg->terminals[i];
-	uint32_t slot = (uint32_t)s->term_slot[i];
-	const struct hc_terminal_status *st = &s->terminals[slot];
-	json_t *incarnation = json_null();
-	json_t *last_seq = json_null();
-	if (st->has_incarnation) {
-		char hex[HC_INCARNATION_HEX_LEN + 1];
-		hc_proto_format_incarnation(st->incarnation, hex);
-		incarnation = json_string(hex);
-		struct hc_ledger_seq_stats seq = hc_ledger_seq_stats(s->ledger, slot,
-								     st->incarnation);
-		last_seq = json_integer(seq.seq_highest);
-	}
-	int64_t in_flight = st->session != NULL
-				    ? (int64_t)st->session->awaiting_commit + st->session->ack_len
-				    : 0;
-	int64_t today_in, today_out;
-	hc_ledger_terminal_today(s->ledger, slot, hc_wall_ms(), &today_in, &today_out);
-	json_t *o = json_pack("{s:s, s:s, s:b, s:o, s:o, s:o, s:I, s:I, s:I, s:I}", "id", tc->id,
-			      "area", tc->area, "online", st->session != NULL, "last_seen",
-			      utc_or_null(st->last_seen_wall_ms), "incarnation", incarnation,
-			      "last_seq", last_seq, "missing_seqs",
-			      (json_int_t)hc_ledger_terminal_missing(s->ledger, slot),
-			      "batches_in_flight", (json_int_t)in_flight, "entered_today",
-			      (json_int_t)today_in, "exited_today", (json_int_t)today_out);
-	/* What the terminal said about itself, once it said it. */
-	if (o != NULL && st->reported_version[0] != '\0' &&
-	    json_object_set_new(o, "version", json_string(st->reported_version)) != 0)
-		goto fail;
-	if (o != NULL && st->has_status &&
-	    (json_object_set_new(o, "pending", json_integer(st->pending)) != 0 ||
-	     json_object_set_new(o, "storage_faults", json_integer(st->storage_faults)) != 0))
-		goto fail;
-	return o;
-fail:
-	json_decref(o);
-	return NULL;
+	struct hc_wire_terminal t;
+	hc_venue_wire_terminal(s, i, &t);
+	return hc_wire_sup_terminal_json(&t, false);
 }
 
 /* ---- history samples -------------------------------------------------- */

@@ -85,6 +85,11 @@ static bool parse_area(const json_t *o, struct hc_wire_area *a, char *why, size_
 	    !hc_wire_get_utc_ms(json_object_get(o, "updated_at"), &st->updated_at_ms))
 		return hc_wire_refuse(why, cap, "area: a required field is missing or mistyped");
 	st->restricted = json_is_true(restricted);
+	if (!hc_wire_get_str(o, "restricted_by", st->restricted_by, sizeof st->restricted_by,
+			     false) ||
+	    !hc_wire_get_str(o, "restricted_by_name", st->restricted_by_name,
+			     sizeof st->restricted_by_name, false))
+		return hc_wire_refuse(why, cap, "area %s: restricted_by mistyped", st->id);
 	if (!get_override(o, &a->override) ||
 	    !hc_wire_get_str(o, "group", a->group, sizeof a->group, false) ||
 	    !hc_wire_get_str(o, "override_by", a->override_by, sizeof a->override_by, false) ||
