@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <sqlite3.h>
 
 #include "shared/clock.h"
@@ -184,46 +185,6 @@ uint64_t hc_corrections_version(const struct hc_corrections *c, uint32_t area_sl
 	if (c == NULL || area_slot >= HC_AREA_SLOTS_MAX)
 		return 0;
 	return c->areas[area_slot].version;
-}
-
-bool hc_corrections_to_json(const struct hc_corrections *c, uint32_t area_slot, json_t *o)
-{
-	if (c == NULL || area_slot >= HC_AREA_SLOTS_MAX)
-		return true;
-	const struct area_log *a = &c->areas[area_slot];
-	json_t *list = json_array(), *hist = json_array();
-	if (list == NULL || hist == NULL)
-		goto fail;
-	for (uint32_t k = 0; k < a->len; k++) {
-		const struct correction *e =
-			&a->ring[(a->next + HC_CORRECTIONS_SHOWN - a->len + k) %
-				 HC_CORRECTIONS_SHOWN];
-		char at[32];
-		hc_format_utc(e->at_ms, at, sizeof at);
-		if (json_array_append_new(list, json_pack("{s:s, s:s, s:I, s:s}", "who", e->who,
-							  "at", at, "delta", (json_int_t)e->delta,
-							  "reason", e->reason)) != 0)
-			goto fail;
-	}
-	for (uint32_t k = 0; k < a->sample_len; k++) {
-		int64_t v = a->samples[(a->sample_next + HC_RECENT_SAMPLES - a->sample_len + k) %
-				       HC_RECENT_SAMPLES];
-		if (json_array_append_new(hist, json_integer(v)) != 0)
-			goto fail;
-	}
-	if (json_object_set_new(o, "corrected_entered", json_integer(a->corrected_entered)) ||
-	    json_object_set_new(o, "corrected_exited", json_integer(a->corrected_exited)) ||
-	    json_object_set_new(o, "corrections", list) || json_object_set_new(o, "history", hist))
-		return false; /* set_new took the references */
-	if (a->has_minute &&
-	    (json_object_set_new(o, "minute_entered", json_integer(a->minute_entered)) ||
-	     json_object_set_new(o, "minute_exited", json_integer(a->minute_exited))))
-		return false;
-	return true;
-fail:
-	json_decref(list);
-	json_decref(hist);
-	return false;
 }
 
 _Static_assert(HC_CORRECTIONS_SHOWN <= HC_WIRE_SUP_CORRECTIONS_MAX, "every shown correction fits");

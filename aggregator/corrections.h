@@ -21,8 +21,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 #include "aggregator/slots.h"
 #include "shared/wire_supervisor.h"
 
@@ -60,16 +58,14 @@ void hc_corrections_sample(struct hc_corrections *c, uint32_t area_slot, int64_t
 /* Bumped on every change of the area slot's corrections or samples. */
 uint64_t hc_corrections_version(const struct hc_corrections *c, uint32_t area_slot);
 
-/* Adds to an area's JSON object: corrected_entered, corrected_exited,
- * corrections [{who, at, delta, reason}] (oldest first), history [occupancy
- * per interval, oldest first], and, once a sample exists,
- * minute_entered / minute_exited (per minute). False when out of memory. */
-bool hc_corrections_to_json(const struct hc_corrections *c, uint32_t area_slot, json_t *o);
-
-/* The same into the supervisor wire's plain area (shared/): has_corrected,
- * the sums, the corrections (oldest first), the history and, once a
- * sample exists, has_minute with the per-minute figures. Leaves a alone
- * for a NULL c or a slot out of range. */
+/* The corrections of an area slot into the supervisor wire's plain area
+ * (shared/wire_supervisor.h; shared/wire_supervisor_server.h writes
+ * them as corrected_entered, corrected_exited, corrections [{who, at,
+ * delta, reason}] and history): has_corrected, the sums, the
+ * corrections (oldest first), the history (occupancy per interval,
+ * oldest first) and, once a sample exists, has_minute with the
+ * per-minute figures. Leaves a alone for a NULL c or a slot out of
+ * range. */
 void hc_corrections_fill(const struct hc_corrections *c, uint32_t area_slot,
 			 struct hc_wire_area *a);
 

@@ -1,5 +1,6 @@
 /*
- * wire_area.c — parsing the map role's messages (see wire_area.h).
+ * wire_area.c — the map role's messages (see wire_area.h): parsing
+ * them, and building the group and the snapshot.
  *
  * An area object, alone or in a snapshot, is handed to
  * hc_proto_parse_from_aggregator() as an "area" message, so there is one
@@ -140,4 +141,55 @@ void hc_area_feed_msg_free(struct hc_area_feed_msg *m)
 	m->areas = NULL;
 	m->groups = NULL;
 	m->area_count = m->group_count = 0;
+}
+
+/* ---- building ------------------------------------------------------------ */
+
+json_t *hc_wire_group_json(const struct hc_wire_group *g, const char *const *area_ids,
+			   uint32_t area_count, bool with_type)
+{
+	json_t *areas = json_array();
+	for (uint32_t i = 0; areas != NULL && i < area_count; i++)
+		if (json_array_append_new(areas, json_string(area_ids[i])) != 0) {
+			json_decref(areas);
+			return NULL;
+		}
+	if (areas == NULL)
+		return NULL;
+	json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:s, s:b, s:s, s:o, s:o}", "id", g->id, "name",
+			      g->name, "occupancy", (json_int_t)g->occupancy, "capacity",
+			      (json_int_t)g->capacity, "level", hc_level_name(g->level),
+			      "restricted", g->restricted, "override",
+			      hc_wire_override_name(g->override), "areas", areas, "updated_at",
+			      hc_wire_utc_or_null(g->updated_at_ms));
+	if (o == NULL || !with_type)
+		return o;
+	/* "type" first, as the map role has always sent it */
+	json_t *msg = json_pack("{s:s}", "type", "group");
+	if (msg == NULL || json_object_update(msg, o) != 0) {
+		json_decref(msg);
+		msg = NULL;
+	}
+	json_decref(o);
+	return msg;
+}
+
+json_t *hc_wire_map_snapshot_json(const struct hc_area_state *areas, uint32_t area_count,
+				  const struct hc_wire_group_entry *groups, uint32_t group_count)
+{
+	json_t *a = json_array(), *g = json_array();
+	if (a == NULL || g == NULL)
+		goto fail;
+	for (uint32_t i = 0; i < area_count; i++)
+		if (json_array_append_new(a, hc_proto_area_json(&areas[i])) != 0)
+			goto fail;
+	for (uint32_t i = 0; i < group_count; i++)
+		if (json_array_append_new(g, hc_wire_group_json(groups[i].group, groups[i].area_ids,
+								groups[i].area_count, false)) != 0)
+			goto fail;
+	return json_pack("{s:s, s:o, s:o}", "type", "snapshot", "areas", a, "groups", g);
+fail:
+	json_decref(a);
+	json_decref(g);
+	return NULL;
 }

@@ -1,12 +1,15 @@
 /*
- * wire_area.h — the map role's messages, client side: parse the
- * snapshot, area and group messages the aggregator sends to map clients
- * ("headcount-map.v1", docs/protocol.md, "The map role").
+ * wire_area.h — the map role's messages: the snapshot, area and group
+ * messages the aggregator sends to map clients ("headcount-map.v1",
+ * docs/protocol.md, "The map role"), built (server side) and parsed
+ * (client side).
  *
  * What lives here: typed views of the three messages, so a map client
- * (a test tool, an app, a third-party program) needs shared/ alone. The
- * area object is parsed by shared/protocol.c's own area parser, so a map
- * client refuses exactly what a terminal refuses.
+ * (a test tool, an app, a third-party program) needs shared/ alone, and
+ * the builders of the group and the snapshot from plain structs (the
+ * area message is shared/wire_terminal.h's hc_proto_build_area). The
+ * area object is parsed by shared/wire_terminal.c's own area parser, so
+ * a map client refuses exactly what a terminal refuses.
  *
  * Relies on: jansson for every byte of JSON, shared/protocol.h for the
  * area object and levels, shared/wire_supervisor.h for the override names.
@@ -62,5 +65,26 @@ struct hc_area_feed_msg {
 bool hc_area_feed_parse(const char *buf, size_t len, struct hc_area_feed_msg *out, char *why,
 			size_t why_cap);
 void hc_area_feed_msg_free(struct hc_area_feed_msg *m);
+
+/* ---- building (server side) ---- */
+
+/* One group of a snapshot with the ids of its areas. */
+struct hc_wire_group_entry {
+	const struct hc_wire_group *group;
+	const char *const *area_ids;
+	uint32_t area_count;
+};
+
+/* A group as the map role sends it: type (when with_type, first), id,
+ * name, occupancy, capacity, level, restricted, override, areas (the
+ * ids given) and updated_at (null when 0). New reference or NULL. */
+json_t *hc_wire_group_json(const struct hc_wire_group *g, const char *const *area_ids,
+			   uint32_t area_count, bool with_type);
+
+/* The map role's snapshot: {"type":"snapshot","areas":[area objects],
+ * "groups":[map groups without "type"]}. New reference or NULL. */
+json_t *hc_wire_map_snapshot_json(const struct hc_area_state *areas, uint32_t area_count,
+				  const struct hc_wire_group_entry *groups, uint32_t group_count);
+
 
 #endif

@@ -7,8 +7,7 @@
  * server) needs to speak "headcount-supervisor.v1" from the server's
  * end with shared/ alone; the client side is shared/wire_supervisor.h,
  * whose parser reads exactly what these builders write. The map role's
- * group message, which the supervisor's extends, is built here too
- * (shared/wire_area.h parses it).
+ * group message, which the supervisor's extends, is shared/wire_area.h's.
  *
  * Relies on: jansson, shared/wire_terminal.h for the area object,
  * shared/config.h for the threshold key names. Promises: a builder's
@@ -30,6 +29,7 @@
 #include "shared/config.h"
 #include "shared/limits.h"
 #include "shared/types.h"
+#include "shared/wire_area.h"
 #include "shared/wire_supervisor.h"
 
 /* The largest occupancy a correction may set: the largest area capacity
@@ -86,8 +86,6 @@ enum hc_wire_cmd_verdict hc_wire_cmd_parse(const char *buf, size_t len, struct h
 
 /* ---- messages, built ------------------------------------------------------ */
 
-/* The override names with their fields, once for areas and groups. */
-
 /* An area as the supervisor role sends it (docs/protocol.md, "The
  * supervisor role"): the area object, override, group (null when ""),
  * override_by and override_reason when a->override_by is set, and when
@@ -95,12 +93,6 @@ enum hc_wire_cmd_verdict hc_wire_cmd_parse(const char *buf, size_t len, struct h
  * and history, then minute_entered / minute_exited when a->has_minute.
  * New reference or NULL. with_type adds "type":"area" last. */
 json_t *hc_wire_sup_area_json(const struct hc_wire_area *a, bool with_type);
-
-/* A group as the map role sends it: type (when with_type, first), id,
- * name, occupancy, capacity, level, restricted, override, areas (the
- * ids given) and updated_at (null when 0). New reference or NULL. */
-json_t *hc_wire_group_json(const struct hc_wire_group *g, const char *const *area_ids,
-			   uint32_t area_count, bool with_type);
 
 /* The same with override_by and override_reason after it when
  * g->override_by is set: the supervisor role's group. */
@@ -114,13 +106,6 @@ json_t *hc_wire_sup_group_json(const struct hc_wire_group *g, const char *const 
  * (when has_reported). with_type adds "type":"terminal" last. */
 json_t *hc_wire_sup_terminal_json(const struct hc_wire_terminal *t, bool with_type);
 
-/* One group of a snapshot with the ids of its areas. */
-struct hc_wire_group_entry {
-	const struct hc_wire_group *group;
-	const char *const *area_ids;
-	uint32_t area_count;
-};
-
 /* {"type":"snapshot","venue":...,"areas":[...],"groups":[...],
  * "terminals":[...]} with the elements as above, without their "type".
  * New reference or NULL. */
@@ -128,11 +113,6 @@ json_t *hc_wire_sup_snapshot_json(const char *venue, const struct hc_wire_area *
 				  uint32_t area_count, const struct hc_wire_group_entry *groups,
 				  uint32_t group_count, const struct hc_wire_terminal *terminals,
 				  uint32_t terminal_count);
-
-/* The map role's snapshot: {"type":"snapshot","areas":[area objects],
- * "groups":[map groups without "type"]}. New reference or NULL. */
-json_t *hc_wire_map_snapshot_json(const struct hc_area_state *areas, uint32_t area_count,
-				  const struct hc_wire_group_entry *groups, uint32_t group_count);
 
 /* {"type":"result","ok":OK} with "request" (request_json is the JSON
  * text the command carried; "" or NULL: none) and, when !ok, "error"
