@@ -460,8 +460,8 @@ static json_t *snapshot_json(const struct hc_server *s)
 	if (areas != NULL && groups != NULL) {
 		for (int i = 0; i < s->cfg->area_count; i++)
 			areas[i] = s->areas[i].state;
-		o = hc_wire_map_snapshot_json(areas, (uint32_t)s->cfg->area_count, groups->entries,
-					      groups->count);
+		o = hc_area_feed_snapshot_json(areas, (uint32_t)s->cfg->area_count, groups->entries,
+					       groups->count);
 	}
 	free(areas);
 	hc_venue_wire_groups_free(groups);
@@ -790,7 +790,7 @@ json_t *hc_venue_group_json(const struct hc_server *s, int g)
 	const char *ids[HC_AREAS_MAX];
 	uint32_t n;
 	hc_venue_wire_group(s, g, &group, ids, &n);
-	return hc_wire_group_json(&group, ids, n, true);
+	return hc_area_feed_group_json(&group, ids, n, true);
 }
 
 json_t *hc_venue_terminal_json(const struct hc_server *s, int i)

@@ -145,8 +145,8 @@ void hc_area_feed_msg_free(struct hc_area_feed_msg *m)
 
 /* ---- building ------------------------------------------------------------ */
 
-json_t *hc_wire_group_json(const struct hc_wire_group *g, const char *const *area_ids,
-			   uint32_t area_count, bool with_type)
+json_t *hc_area_feed_group_json(const struct hc_wire_group *g, const char *const *area_ids,
+				uint32_t area_count, bool with_type)
 {
 	json_t *areas = json_array();
 	for (uint32_t i = 0; areas != NULL && i < area_count; i++)
@@ -174,8 +174,8 @@ json_t *hc_wire_group_json(const struct hc_wire_group *g, const char *const *are
 	return msg;
 }
 
-json_t *hc_wire_map_snapshot_json(const struct hc_area_state *areas, uint32_t area_count,
-				  const struct hc_wire_group_entry *groups, uint32_t group_count)
+json_t *hc_area_feed_snapshot_json(const struct hc_area_state *areas, uint32_t area_count,
+				   const struct hc_wire_group_entry *groups, uint32_t group_count)
 {
 	json_t *a = json_array(), *g = json_array();
 	if (a == NULL || g == NULL)
@@ -184,8 +184,10 @@ json_t *hc_wire_map_snapshot_json(const struct hc_area_state *areas, uint32_t ar
 		if (json_array_append_new(a, hc_proto_area_json(&areas[i])) != 0)
 			goto fail;
 	for (uint32_t i = 0; i < group_count; i++)
-		if (json_array_append_new(g, hc_wire_group_json(groups[i].group, groups[i].area_ids,
-								groups[i].area_count, false)) != 0)
+		if (json_array_append_new(g, hc_area_feed_group_json(groups[i].group,
+								     groups[i].area_ids,
+								     groups[i].area_count,
+								     false)) != 0)
 			goto fail;
 	return json_pack("{s:s, s:o, s:o}", "type", "snapshot", "areas", a, "groups", g);
 fail:

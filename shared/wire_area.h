@@ -78,13 +78,13 @@ struct hc_wire_group_entry {
 /* A group as the map role sends it: type (when with_type, first), id,
  * name, occupancy, capacity, level, restricted, override, areas (the
  * ids given) and updated_at (null when 0). New reference or NULL. */
-json_t *hc_wire_group_json(const struct hc_wire_group *g, const char *const *area_ids,
-			   uint32_t area_count, bool with_type);
+json_t *hc_area_feed_group_json(const struct hc_wire_group *g, const char *const *area_ids,
+				uint32_t area_count, bool with_type);
 
 /* The map role's snapshot: {"type":"snapshot","areas":[area objects],
  * "groups":[map groups without "type"]}. New reference or NULL. */
-json_t *hc_wire_map_snapshot_json(const struct hc_area_state *areas, uint32_t area_count,
-				  const struct hc_wire_group_entry *groups, uint32_t group_count);
+json_t *hc_area_feed_snapshot_json(const struct hc_area_state *areas, uint32_t area_count,
+				   const struct hc_wire_group_entry *groups, uint32_t group_count);
 
 
 #endif

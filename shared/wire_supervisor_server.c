@@ -90,7 +90,7 @@ json_t *hc_wire_sup_area_json(const struct hc_wire_area *a, bool with_type)
 json_t *hc_wire_sup_group_json(const struct hc_wire_group *g, const char *const *area_ids,
 			       uint32_t area_count, bool with_type)
 {
-	json_t *o = hc_wire_group_json(g, area_ids, area_count, with_type);
+	json_t *o = hc_area_feed_group_json(g, area_ids, area_count, with_type);
 	if (o != NULL && !set_override_who(o, g->override_by, g->override_reason)) {
 		json_decref(o);
 		return NULL;

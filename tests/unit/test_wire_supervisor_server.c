@@ -300,7 +300,7 @@ static void test_map_group_and_snapshot_round_trip(void **state)
 	char why[200] = "";
 	struct hc_area_feed_msg m;
 
-	char *text = text_of(hc_wire_group_json(&g, park_areas, 2, true));
+	char *text = text_of(hc_area_feed_group_json(&g, park_areas, 2, true));
 	assert_true(hc_area_feed_parse(text, strlen(text), &m, why, sizeof why));
 	assert_int_equal(m.type, HC_AREA_FEED_GROUP);
 	assert_string_equal(m.group.id, g.id);
@@ -314,7 +314,7 @@ static void test_map_group_and_snapshot_round_trip(void **state)
 	free(text);
 
 	const struct hc_wire_group_entry ge = { &g, park_areas, 2 };
-	text = text_of(hc_wire_map_snapshot_json(&a.st, 1, &ge, 1));
+	text = text_of(hc_area_feed_snapshot_json(&a.st, 1, &ge, 1));
 	assert_true(hc_area_feed_parse(text, strlen(text), &m, why, sizeof why));
 	assert_int_equal(m.type, HC_AREA_FEED_SNAPSHOT);
 	assert_int_equal(m.area_count, 1);
@@ -479,7 +479,7 @@ static void test_bytes_on_the_wire(void **state)
 		"\"history\":[1,5,7],\"minute_entered\":3,\"minute_exited\":1,\"type\":\"area\"}");
 	free(text);
 
-	text = text_of(hc_wire_group_json(&g, park_areas, 2, true));
+	text = text_of(hc_area_feed_group_json(&g, park_areas, 2, true));
 	assert_string_equal(text, "{\"type\":\"group\",\"id\":\"park\",\"name\":\"The park\","
 				  "\"occupancy\":7,\"capacity\":600,\"level\":\"low\","
 				  "\"restricted\":true,\"override\":\"open\","
@@ -536,7 +536,7 @@ static void test_bytes_on_the_wire(void **state)
 		"\"batches_in_flight\":0,\"entered_today\":0,\"exited_today\":0}]}");
 	free(text);
 
-	text = text_of(hc_wire_map_snapshot_json(&a.st, 1, &ge, 1));
+	text = text_of(hc_area_feed_snapshot_json(&a.st, 1, &ge, 1));
 	assert_string_equal(text,
 			    "{\"type\":\"snapshot\",\"areas\":[{\"id\":\"lawn\",\"name\":\"lawn\","
 			    "\"entered\":0,\"exited\":0,\"occupancy\":0,\"capacity\":200,"
