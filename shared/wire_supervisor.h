@@ -10,18 +10,20 @@
  * typed views of challenge, salt, welcome, snapshot, area, group,
  * terminal and result.
  *
- * Relies on: jansson for every byte of JSON, mbedtls for
- * PBKDF2-HMAC-SHA256, HMAC-SHA256 and SHA-256, shared/protocol.h for
- * levels, ids and close codes.
+ * Relies on: jansson for every byte of JSON (in the .c only: this
+ * header includes no JSON library, so the dashboard's pure model can
+ * use its structs), shared/wire_scram.h for the key schedule (mbedtls),
+ * shared/types.h for levels, ids and close codes. The server's end of
+ * the role is shared/wire_supervisor_server.h.
  *
  * Promises: a parse that returns true has checked the type of every
  * field it fills; fields the aggregator added later are optional (their
  * has_* flag says whether they came), unknown fields are ignored.
  *
- * The login is SCRAM's key schedule (RFC 5802) over our own JSON
- * messages: SaltedPassword = PBKDF2-HMAC-SHA256(password, salt,
- * iterations), ClientKey = HMAC(SaltedPassword, "Client Key"),
- * StoredKey = SHA-256(ClientKey); the aggregator keeps only salt,
+ * The login is SCRAM's key schedule (RFC 5802, shared/wire_scram.c)
+ * over our own JSON messages: SaltedPassword =
+ * PBKDF2-HMAC-SHA256(password, salt, iterations), ClientKey =
+ * HMAC(SaltedPassword, "Client Key"), StoredKey = SHA-256(ClientKey); the aggregator keeps only salt,
  * iterations and StoredKey; the client proves it knows ClientKey with
  * proof = ClientKey XOR HMAC(StoredKey, AuthMessage), where
  * AuthMessage binds the name, the connection's nonce, the salt and the

@@ -1,6 +1,6 @@
 /*
  * test_protocol_rejections.c — every bad frame is refused with its own
- * close code and a usable reason (shared/protocol.c, docs/protocol.md).
+ * close code and a usable reason (shared/wire_terminal.c, docs/protocol.md).
  *
  * Property: for each kind of fault (too big, not JSON, not an object,
  * no/unknown type, wrong direction, wrong JSON type, value out of range,

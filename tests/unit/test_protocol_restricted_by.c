@@ -1,6 +1,6 @@
 /*
  * test_protocol_restricted_by.c — the area object's optional
- * restricted_by and restricted_by_name (shared/protocol.c).
+ * restricted_by and restricted_by_name (shared/wire_terminal.c).
  *
  * Property: each documented form ("area", "override", "group:<id>",
  * "group_override:<id>" with the group's name) survives build and parse

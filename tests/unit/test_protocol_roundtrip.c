@@ -1,6 +1,6 @@
 /*
  * test_protocol_roundtrip.c — what a builder writes, the parser reads
- * back unchanged (shared/protocol.c).
+ * back unchanged (shared/wire_terminal.c).
  *
  * Property: for every message of the terminal role, in both directions,
  * parse(build(m)) == m field by field, at the edges of every range; the

@@ -1,7 +1,7 @@
 /*
  * test_terminal_auth_macs.c — the terminal role's MACs
  * (shared/terminal_auth.c) and their place on the wire
- * (shared/protocol.c).
+ * (shared/wire_terminal.c).
  *
  * Properties: the hello proof and the batch MAC equal known answers
  * computed independently of this code, with

@@ -2,7 +2,7 @@
  * test_wire_area_parse.c — the map role, client side, in shared/ alone
  * (shared/wire_area.c).
  *
- * Property: an area built by shared/protocol.c (as the aggregator builds
+ * Property: an area built by shared/wire_terminal.c (as the aggregator builds
  * it) parses back with the same figures, alone and inside a snapshot; a
  * group object parses with its figures, level, gate and override; a
  * message with a mistyped field, an unknown type or a snapshot without
