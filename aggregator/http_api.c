@@ -121,11 +121,11 @@ static json_t *health_json(const struct hc_server *s)
 			return NULL;
 		}
 	}
-	bool ok = !s->storage_failing;
+	bool ok = !s->pipe.storage_failing;
 	return json_pack("{s:s, s:s, s:s, s:o, s:I, s:o, s:I, s:I, s:I}", "status",
 			 ok ? "ok" : "degraded", "venue", s->cfg->name, "storage",
-			 ok ? "ok" : s->storage_error, "last_commit_error_at",
-			 utc_or_null(s->storage_error_at_wall_ms), "terminals_online",
+			 ok ? "ok" : s->pipe.storage_error, "last_commit_error_at",
+			 utc_or_null(s->pipe.storage_error_at_wall_ms), "terminals_online",
 			 (json_int_t)s->terminals_online, "terminals", terminals,
 			 "missing_seqs_total", (json_int_t)missing_total(s), "ledger_rows",
 			 (json_int_t)hc_ledger_row_count(s->ledger), "uptime_s",
@@ -142,7 +142,7 @@ static json_t *error_json(const char *message)
 static json_t *route(const struct hc_server *s, bool is_get, const char *path, unsigned int *status)
 {
 	struct hc_http_route r = hc_http_route_pick(path, strlen(path), is_get, s->stopping,
-						    s->storage_failing);
+						    s->pipe.storage_failing);
 	*status = r.status;
 	switch (r.resource) {
 	case HC_HTTP_AREAS: return areas_json(s);

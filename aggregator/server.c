@@ -147,7 +147,7 @@ void hc_server_apply_limits(struct hc_server *s)
 	hc_map_publish(s); /* the map side's budget and idle timeout */
 }
 
-/* ---- commit pipeline -------------------------------------------------- */
+/* ---- commit pipeline: the edge (aggregator/pipeline.c decides) --------- */
 
 /* Runs on the committer thread: wakes the loop, which then sees
  * LWS_CALLBACK_EVENT_WAIT_CANCELLED and collects the result. */
@@ -165,133 +165,12 @@ static void commit_retry_due(lws_sorted_usec_list_t *sul)
 
 void hc_server_kick_commit(struct hc_server *s)
 {
-	if (s->committer == NULL || hc_committer_busy(s->committer) ||
-	    hc_ledger_job_open(s->ledger))
-		return;
-	if (hc_ledger_staged_count(s->ledger) == 0 && s->record_count == 0)
+	if (s->committer == NULL || hc_committer_busy(s->committer))
 		return;
 	int64_t now_ms = hc_mono_ms();
-	if (now_ms < s->commit_retry_at_mono_ms) {
+	if (hc_pipeline_kick(&s->pipe, now_ms) == HC_PIPELINE_WAIT)
 		lws_sul_schedule(s->context, 0, &s->commit_retry_sul, commit_retry_due,
-				 (s->commit_retry_at_mono_ms - now_ms) * LWS_US_PER_MS);
-		return;
-	}
-	size_t n = 0;
-	if (hc_ledger_staged_count(s->ledger) > 0)
-		n = hc_ledger_take_staged(s->ledger, s->job_rows, HC_COMMIT_BATCHES_MAX);
-	s->job_row_count = n;
-	s->records_in_flight = s->record_count;
-	bool submitted = hc_committer_submit_job(s->committer, s->job_rows, n, s->records,
-						 s->record_count);
-	/* The committer is idle whenever the ledger has no open job. */
-	assert(submitted);
-	(void)submitted;
-}
-
-/* Logs a failed commit: the first of a run at once, then one summary
- * line every 100 failures, so a full disk does not flood the log. */
-static void note_commit_failure(struct hc_server *s, const struct hc_commit_result *r)
-{
-	s->commit_failures++;
-	s->storage_faults_total++;
-	s->storage_failing = true;
-	snprintf(s->storage_error, sizeof s->storage_error, "%s", r->error);
-	s->storage_error_at_wall_ms = hc_wall_ms();
-	s->commit_retry_at_mono_ms = hc_mono_ms() + HC_COMMIT_RETRY_MS;
-	if (s->commit_failures == 1 || s->commit_failures % 100 == 0)
-		hc_error("storage: commit of %zu batches failed (%" PRId64
-			 " failures in a row), nothing acknowledged: %s",
-			 r->n, s->commit_failures, r->error);
-}
-
-static void note_commit_success(struct hc_server *s, const struct hc_commit_result *r)
-{
-	if (s->storage_failing)
-		hc_info("storage: commits succeed again after %" PRId64 " failures",
-			s->commit_failures);
-	s->storage_failing = false;
-	s->commit_failures = 0;
-	hc_histogram_observe(&s->commit_latency, r->commit_us);
-	hc_debug("commit: %zu batches in %" PRId64 " us", r->n, r->commit_us);
-}
-
-/* ---- supervisor commands waiting for storage ---------------------------- */
-
-struct hc_pending_command *hc_server_new_pending(struct hc_server *s)
-{
-	for (int k = 0; k < HC_PENDING_COMMANDS_MAX; k++) {
-		struct hc_pending_command *p = &s->pending[k];
-		if (p->token == 0) {
-			memset(p, 0, sizeof *p);
-			p->token = ++s->next_token;
-			return p;
-		}
-	}
-	return NULL;
-}
-
-/* One durable part of the command with this token; answers ok after
- * the last. */
-static void pending_part_done(struct hc_server *s, uint64_t token)
-{
-	for (int k = 0; k < HC_PENDING_COMMANDS_MAX; k++) {
-		struct hc_pending_command *p = &s->pending[k];
-		if (p->token != token)
-			continue;
-		if (--p->parts_left > 0)
-			return;
-		if (p->session != NULL) {
-			p->session->commands_waiting--;
-			hc_supervisor_answer(s, p->session, p->request, true, NULL);
-		}
-		p->token = 0;
-		return;
-	}
-}
-
-/* The pending correction whose row this is, or NULL. Only rows of
- * sources that are not configured terminals can be corrections. */
-static struct hc_pending_command *pending_of_row(struct hc_server *s,
-						 const struct hc_ledger_row *row)
-{
-	if (row->terminal_index < HC_SOURCE_SLOTS_MAX && s->slot_term[row->terminal_index] >= 0)
-		return NULL;
-	for (int k = 0; k < HC_PENDING_COMMANDS_MAX; k++) {
-		struct hc_pending_command *p = &s->pending[k];
-		if (p->token != 0 && p->has_row && p->row.terminal_index == row->terminal_index &&
-		    p->row.incarnation == row->incarnation && p->row.seq == row->seq)
-			return p;
-	}
-	return NULL;
-}
-
-bool hc_server_queue_records(struct hc_server *s, const struct hc_store_record *r, size_t n)
-{
-	if (n > HC_COMMIT_RECORDS_MAX - s->record_count)
-		return false;
-	memcpy(&s->records[s->record_count], r, n * sizeof *r);
-	s->record_count += n;
-	return true;
-}
-
-/* After a commit: records of the job are done (ok) or stay queued. */
-static void settle_records(struct hc_server *s, bool ok)
-{
-	size_t done = s->records_in_flight;
-	s->records_in_flight = 0;
-	if (!ok)
-		return;
-	/* Tokens are collected first: answering may queue nothing, but keep
-	 * the queue consistent before any callback runs. */
-	uint64_t tokens[HC_COMMIT_RECORDS_MAX];
-	size_t token_count = 0;
-	for (size_t i = 0; i < done; i++)
-		if (s->records[i].token != 0)
-			tokens[token_count++] = s->records[i].token;
-	memmove(s->records, s->records + done, (s->record_count - done) * sizeof *s->records);
-	s->record_count -= done;
-	for (size_t i = 0; i < token_count; i++)
-		pending_part_done(s, tokens[i]);
+				 (s->pipe.retry_at_mono_ms - now_ms) * LWS_US_PER_MS);
 }
 
 void hc_server_collect_commit(struct hc_server *s)
@@ -299,36 +178,70 @@ void hc_server_collect_commit(struct hc_server *s)
 	struct hc_commit_result r;
 	if (!hc_committer_take_result(s->committer, &r))
 		return;
-	if (s->job_row_count > 0)
-		hc_ledger_commit_done(s->ledger, r.ok, r.inserted);
-	s->job_row_count = 0;
-	if (r.ok) {
-		note_commit_success(s, &r);
-		s->commits_collected++; /* acks below carry this commit's number */
-	} else {
-		note_commit_failure(s, &r);
-	}
-
-	for (size_t i = 0; i < r.n; i++) {
-		const struct hc_ledger_row *row = &r.rows[i];
-		struct hc_pending_command *p = pending_of_row(s, row);
-		if (p == NULL) {
-			hc_terminal_route_ack(s, row, r.ok, r.ok && !r.inserted[i]);
-			uint32_t slot = row->terminal_index;
-			if (r.ok && slot < HC_SOURCE_SLOTS_MAX &&
-			    s->terminals[slot].session != NULL)
-				hc_venue_state_terminal_changed(s, slot);
-		} else if (r.ok) {
-			pending_part_done(s, p->token);
-		} else {
-			/* No terminal resends a correction: stage it again. */
-			hc_ledger_receive(s->ledger, &p->row);
-		}
-	}
-	settle_records(s, r.ok);
 	if (r.ok)
-		hc_venue_state_refresh(s);
+		s->commits_collected++; /* acks of this settle carry its number */
+	hc_pipeline_settle(&s->pipe, &r, hc_mono_ms(), hc_wall_ms());
 	hc_server_kick_commit(s);
+}
+
+bool hc_server_queue_records(struct hc_server *s, const struct hc_store_record *r, size_t n)
+{
+	return hc_pipeline_queue_records(&s->pipe, r, n);
+}
+
+struct hc_pending_command *hc_server_new_pending(struct hc_server *s)
+{
+	return hc_pipeline_new_pending(&s->pipe);
+}
+
+/* The pipeline's hooks (pipeline.h): the committer thread, the terminal
+ * and supervisor roles, the venue state. */
+static bool pipe_submit(void *arg, const struct hc_ledger_row *rows, size_t n,
+			const struct hc_store_record *records, size_t n_records)
+{
+	struct hc_server *s = arg;
+	return hc_committer_submit_job(s->committer, rows, n, records, n_records);
+}
+
+static void pipe_ack(void *arg, const struct hc_ledger_row *row, bool ok, bool duplicate)
+{
+	hc_terminal_route_ack(arg, row, ok, duplicate);
+}
+
+static void pipe_answer(void *arg, struct hc_pending_command *p)
+{
+	if (p->session == NULL)
+		return;
+	p->session->commands_waiting--;
+	hc_supervisor_answer(arg, p->session, p->request, true, NULL);
+}
+
+static void pipe_terminal_changed(void *arg, uint32_t slot)
+{
+	struct hc_server *s = arg;
+	if (slot < HC_SOURCE_SLOTS_MAX && s->terminals[slot].session != NULL)
+		hc_venue_state_terminal_changed(s, slot);
+}
+
+static void pipe_refresh(void *arg)
+{
+	hc_venue_state_refresh(arg);
+}
+
+static bool pipeline_start(struct hc_server *s)
+{
+	const struct hc_pipeline_hooks hooks = {
+		.arg = s,
+		.submit = pipe_submit,
+		.ack = pipe_ack,
+		.answer = pipe_answer,
+		.terminal_changed = pipe_terminal_changed,
+		.refresh = pipe_refresh,
+	};
+	if (!hc_pipeline_init(&s->pipe, s->ledger, &hooks))
+		return false;
+	s->pending = s->pipe.pending;
+	return true;
 }
 
 /* ---- randomness -------------------------------------------------------- */
@@ -798,12 +711,10 @@ struct hc_server *hc_server_new(struct hc_venue_cfg *cfg, struct hc_slots *sourc
 	s->listen_port = opt->listen_port;
 	s->terminals = calloc(HC_SOURCE_SLOTS_MAX, sizeof *s->terminals);
 	s->slot_term = calloc(HC_SOURCE_SLOTS_MAX, sizeof *s->slot_term);
-	s->job_rows = calloc(HC_COMMIT_BATCHES_MAX, sizeof *s->job_rows);
-	s->records = calloc(HC_COMMIT_RECORDS_MAX, sizeof *s->records);
 	s->sample_entered_at_start = calloc(HC_AREA_SLOTS_MAX, sizeof(int64_t));
 	s->sample_exited_at_start = calloc(HC_AREA_SLOTS_MAX, sizeof(int64_t));
-	if (!s->terminals || !s->slot_term || !s->job_rows || !s->records ||
-	    !s->sample_entered_at_start || !s->sample_exited_at_start) {
+	if (!s->terminals || !s->slot_term || !pipeline_start(s) || !s->sample_entered_at_start ||
+	    !s->sample_exited_at_start) {
 		hc_error("server: out of memory for %d terminals", cfg->terminal_count);
 		goto fail;
 	}
@@ -974,8 +885,7 @@ static void service_until(struct hc_server *s, bool (*done)(const struct hc_serv
 
 static bool commits_finished(const struct hc_server *s)
 {
-	return !hc_ledger_job_open(s->ledger) && hc_ledger_staged_count(s->ledger) == 0 &&
-	       s->record_count == 0 && !hc_committer_busy(s->committer);
+	return !hc_pipeline_busy(&s->pipe) && !hc_committer_busy(s->committer);
 }
 
 static bool acks_flushed(const struct hc_server *s)
@@ -1020,7 +930,7 @@ int hc_server_run(struct hc_server *s)
 	hc_info("stopping: refusing new connections, finishing the commit in flight");
 	s->stopping = true;
 	hc_map_publish(s); /* the map side refuses new clients too */
-	s->commit_retry_at_mono_ms = 0;
+	s->pipe.retry_at_mono_ms = 0;
 	hc_server_kick_commit(s);
 	service_until(s, commits_finished, HC_SHUTDOWN_COMMIT_MS);
 	if (!commits_finished(s))
@@ -1096,8 +1006,7 @@ void hc_server_free(struct hc_server *s)
 	hc_conn_limits_free(s->conn_limits);
 	free(s->terminals);
 	free(s->slot_term);
-	free(s->job_rows);
-	free(s->records);
+	hc_pipeline_free(&s->pipe);
 	free(s->sample_entered_at_start);
 	free(s->sample_exited_at_start);
 	free(s);

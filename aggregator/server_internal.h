@@ -43,6 +43,7 @@
 #include "aggregator/corrections.h"
 #include "aggregator/ledger.h"
 #include "aggregator/passwords.h"
+#include "aggregator/pipeline.h"
 #include "aggregator/server.h"
 #include "aggregator/slots.h"
 #include "aggregator/store.h"
@@ -82,17 +83,14 @@ enum {
  * is then sent in pieces by lws). */
 #define HC_MAP_TX_PACKET_BYTES 16384
 
-/* Supervisor commands waiting for storage, server-wide; and answers one
- * supervisor connection may have outstanding (waiting or queued). */
-#define HC_PENDING_COMMANDS_MAX 64
+/* Answers one supervisor connection may have outstanding (waiting or
+ * queued); the commands waiting server-wide are HC_PENDING_COMMANDS_MAX
+ * (aggregator/pipeline.h). */
 #define HC_SUPERVISOR_RESULTS_MAX 16
 
 /* Overrides and threshold adjustments remembered (by target id; ids no
  * longer in the config are kept in case a reload brings them back). */
 #define HC_SETTINGS_MAX (2 * (HC_AREAS_MAX + HC_GROUPS_MAX))
-
-/* Pause before retrying a failed commit, so a full disk is not hammered. */
-#define HC_COMMIT_RETRY_MS 250
 
 /* With lws's libev plugin (4.1) a timer scheduled earlier than the one
  * lws has armed on the loop fires only when that one does (lws re-sets
@@ -313,17 +311,6 @@ struct hc_adjust_entry {
 	struct hc_adjustment adj;
 };
 
-/* A supervisor command accepted and waiting until all its parts (its
- * records, and for a correction its ledger row) are durable. */
-struct hc_pending_command {
-	uint64_t token;			       /* 0: free entry */
-	struct hc_supervisor_session *session; /* NULL once it closed */
-	char request[HC_REQUEST_JSON_MAX + 1];
-	int parts_left;
-	bool has_row;
-	struct hc_ledger_row row; /* the correction, re-staged on failure */
-};
-
 struct hc_server {
 	const struct hc_venue_cfg *cfg;	  /* effective: base + adjustments */
 	struct hc_venue_cfg *base_cfg;	  /* as loaded from the file */
@@ -368,8 +355,6 @@ struct hc_server {
 	struct hc_area_slot areas[HC_AREAS_MAX]; /* by config position */
 	struct hc_group_slot groups[HC_GROUPS_MAX];
 	struct hc_terminal_status *terminals; /* by source slot */
-	struct hc_ledger_row *job_rows;	      /* HC_COMMIT_BATCHES_MAX */
-	size_t job_row_count;		      /* rows of the job in flight */
 	lws_sorted_usec_list_t congestion_sul;
 	lws_sorted_usec_list_t publish_sul;	     /* deferred occupancy pushes */
 	uint64_t commits_collected;		     /* successful commits so far */
@@ -384,18 +369,16 @@ struct hc_server {
 	lws_sorted_usec_list_t tick_sul; /* libev only: HC_LIBEV_TICK_MS */
 	lws_sorted_usec_list_t ping_sul; /* terminals and supervisors */
 
-	/* records waiting for the next commit; the first records_in_flight
-	 * are in the job in flight */
-	struct hc_store_record *records; /* HC_COMMIT_RECORDS_MAX */
-	size_t record_count;
-	size_t records_in_flight;
+	/* The commit/ack pipeline (aggregator/pipeline.h): the job in
+	 * flight, the records queued for the next commit, the commands
+	 * waiting for storage and the storage health /healthz shows. */
+	struct hc_pipeline pipe;
 
 	/* supervisors */
 	struct hc_supervisor_session *supervisors;
 	uint32_t supervisor_sessions;
-	struct hc_pending_command pending[HC_PENDING_COMMANDS_MAX];
-	uint64_t next_token;
-	uint64_t run_incarnation; /* of corrections made in this run */
+	struct hc_pending_command *pending; /* pipe.pending, by its old name */
+	uint64_t run_incarnation;	    /* of corrections made in this run */
 	struct hc_override_entry overrides[HC_SETTINGS_MAX];
 	int override_count;
 	struct hc_adjust_entry adjustments[HC_SETTINGS_MAX];
@@ -413,13 +396,6 @@ struct hc_server {
 
 	/* health */
 	int64_t started_mono_ms;
-	bool storage_failing;
-	char storage_error[256];
-	int64_t storage_error_at_wall_ms;   /* 0: never */
-	int64_t commit_failures;	    /* since the last success */
-	uint64_t storage_faults_total;	    /* failed commits since start */
-	struct hc_histogram commit_latency; /* of successful commits */
-	int64_t commit_retry_at_mono_ms;    /* no commit before this */
 	uint32_t terminals_online;
 	uint32_t terminal_sessions;
 	uint64_t acks_queued;
