@@ -49,17 +49,16 @@
 #include "aggregator/mqtt_bridge.h"
 
 #include <assert.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 
-#include <ev.h>
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
 
+#include "aggregator/event_loop.h"
 #include "aggregator/history.h"
 #include "aggregator/tls_setup.h"
 #include "shared/clock.h"
@@ -378,72 +377,17 @@ void hc_server_reload(struct hc_server *s)
 	hc_info("config reloaded: %d areas, %d terminals", cfg->area_count, cfg->terminal_count);
 }
 
-/* ---- event loop --------------------------------------------------------- */
+/* ---- event loop (aggregator/event_loop.c) ------------------------------ */
 
-/* The libev calls the loop needs, looked up at run time (dlopen), as lws
- * itself opens its event-lib plugin: the program has no link dependency
- * on libev and falls back to poll() where it is missing. One aggregator
- * per process, so one loop per context: the loop thread's, and the
- * public thread's with a staff listener. */
-static struct {
-	void *lib;
-	struct ev_loop *(*loop_new)(unsigned int flags);
-	int (*run)(struct ev_loop *loop, int flags);
-	void (*loop_destroy)(struct ev_loop *loop);
-	struct ev_loop *loop;
-	struct ev_loop *public_loop;
-} libev;
-
-static void libev_close(void)
-{
-	if (libev.public_loop != NULL)
-		libev.loop_destroy(libev.public_loop);
-	if (libev.loop != NULL)
-		libev.loop_destroy(libev.loop);
-	if (libev.lib != NULL)
-		dlclose(libev.lib);
-	memset(&libev, 0, sizeof libev);
-}
-
-/* Opens libev and makes an epoll loop; false (and nothing held) if not. */
-static bool libev_open(void)
-{
-	libev.lib = dlopen("libev.so.4", RTLD_NOW | RTLD_GLOBAL);
-	if (libev.lib == NULL) {
-		hc_info("event loop: cannot load libev (%s)", dlerror());
-		return false;
-	}
-	*(void **)&libev.loop_new = dlsym(libev.lib, "ev_loop_new");
-	*(void **)&libev.run = dlsym(libev.lib, "ev_run");
-	*(void **)&libev.loop_destroy = dlsym(libev.lib, "ev_loop_destroy");
-	if (libev.loop_new != NULL && libev.run != NULL && libev.loop_destroy != NULL)
-		libev.loop = libev.loop_new(EVBACKEND_EPOLL);
-	if (libev.loop == NULL) {
-		hc_info("event loop: libev has no epoll backend here");
-		libev_close();
-		return false;
-	}
-	return true;
-}
-
-/* One turn of the loop: waits for events (or a timer, or
- * lws_cancel_service) and handles them. Negative on failure. */
+/* One turn of the loop thread's context. Negative on failure. */
 static int service_once(struct hc_server *s)
 {
-	if (libev.loop != NULL) {
-		libev.run(libev.loop, EVRUN_ONCE);
-		return 0;
-	}
-	return lws_service(s->context, 0);
+	return hc_event_loop_service(s->ev_loop, s->context);
 }
 
 int hc_server_service_public(struct hc_public *p)
 {
-	if (p->ev_loop != NULL) {
-		libev.run(p->ev_loop, EVRUN_ONCE);
-		return 0;
-	}
-	return lws_service(p->context, 0);
+	return hc_event_loop_service(p->ev_loop, p->context);
 }
 
 /* The public context's HC_LIBEV_TICK_MS timer (public thread). */
@@ -489,22 +433,14 @@ static void tick_due(lws_sorted_usec_list_t *sul)
 static struct lws_context *create_public_context(struct hc_server *s,
 						 struct lws_context_creation_info *info)
 {
-	void *foreign_loops[1];
-	if (libev.loop != NULL)
-		libev.public_loop = libev.loop_new(EVBACKEND_EPOLL);
-	if (libev.public_loop != NULL) {
-		foreign_loops[0] = libev.public_loop;
-		info->foreign_loops = foreign_loops;
-		info->options |= LWS_SERVER_OPTION_LIBEV;
-		struct lws_context *ctx = lws_create_context(info);
+	struct hc_event_loop *loop = s->ev_loop != NULL ? hc_event_loop_new() : NULL;
+	if (loop != NULL) {
+		struct lws_context *ctx = hc_event_loop_create_context(loop, info);
 		if (ctx != NULL) {
-			s->pub.ev_loop = libev.public_loop;
+			s->pub.ev_loop = loop;
 			return ctx;
 		}
-		libev.loop_destroy(libev.public_loop);
-		libev.public_loop = NULL;
-		info->foreign_loops = NULL;
-		info->options &= ~(uint64_t)LWS_SERVER_OPTION_LIBEV;
+		hc_event_loop_free(loop);
 	}
 	return lws_create_context(info);
 }
@@ -514,25 +450,21 @@ static struct lws_context *create_public_context(struct hc_server *s,
 static struct lws_context *create_context(struct hc_server *s,
 					  struct lws_context_creation_info *info)
 {
-	void *foreign_loops[1];
 	const char *wanted = getenv("HC_AGGREGATOR_LOOP");
 	bool try_libev = wanted == NULL || strcmp(wanted, "poll") != 0;
 	if (!try_libev)
 		hc_info("event loop: HC_AGGREGATOR_LOOP=poll");
-	if (try_libev && libev_open()) {
-		foreign_loops[0] = libev.loop;
-		info->foreign_loops = foreign_loops;
-		info->options |= LWS_SERVER_OPTION_LIBEV;
-		struct lws_context *ctx = lws_create_context(info);
+	struct hc_event_loop *loop = try_libev ? hc_event_loop_new() : NULL;
+	if (loop != NULL) {
+		struct lws_context *ctx = hc_event_loop_create_context(loop, info);
 		if (ctx != NULL) {
+			s->ev_loop = loop;
 			s->loop_name = "libev (epoll)";
 			return ctx;
 		}
 		hc_warn("event loop: libwebsockets could not use libev (is the"
 			" libwebsockets-evlib-ev plugin installed?); using poll()");
-		libev_close();
-		info->foreign_loops = NULL;
-		info->options &= ~(uint64_t)LWS_SERVER_OPTION_LIBEV;
+		hc_event_loop_free(loop);
 	}
 	s->loop_name = "poll";
 	return lws_create_context(info);
@@ -812,7 +744,7 @@ struct hc_server *hc_server_new(struct hc_venue_cfg *cfg, struct hc_slots *sourc
 	s->pub.limits = s->conn_limits;
 	lws_sul_schedule(s->context, 0, &s->ping_sul, ping_due,
 			 (lws_usec_t)HC_PING_AFTER_S * LWS_USEC_PER_SEC);
-	if (libev.loop != NULL)
+	if (s->ev_loop != NULL)
 		lws_sul_schedule(s->context, 0, &s->tick_sul, tick_due,
 				 HC_LIBEV_TICK_MS * LWS_US_PER_MS);
 	if (cfg->mqtt.enabled) {
@@ -985,13 +917,12 @@ void hc_server_free(struct hc_server *s)
 		lws_context_destroy(s->context);
 		s->context = NULL;
 	}
-	if (libev.loop != NULL) {
-		/* Let lws release its watchers on our loops, then drop them. */
-		if (libev.public_loop != NULL)
-			libev.run(libev.public_loop, EVRUN_NOWAIT);
-		libev.run(libev.loop, EVRUN_NOWAIT);
-		libev_close();
-	}
+	/* Both contexts are gone: lws releases its watchers on our loops,
+	 * then they go. */
+	hc_event_loop_free(s->pub.ev_loop);
+	s->pub.ev_loop = NULL;
+	hc_event_loop_free(s->ev_loop);
+	s->ev_loop = NULL;
 	hc_public_free(&s->pub);
 	hc_store_close(s->store);
 	hc_venue_state_free(s);

@@ -363,7 +363,8 @@ struct hc_server {
 	struct hc_msg_cache group_msgs[HC_GROUPS_MAX];
 	struct hc_msg_cache snapshot_msg; /* the map snapshot */
 	uint64_t snapshot_generation;
-	const char *loop_name; /* "libev (epoll)" or "poll" */
+	const char *loop_name;	       /* "libev (epoll)" or "poll" */
+	struct hc_event_loop *ev_loop; /* the loop thread's libev loop, or NULL */
 	lws_sorted_usec_list_t commit_retry_sul;
 	lws_sorted_usec_list_t sample_sul;
 	lws_sorted_usec_list_t tick_sul; /* libev only: HC_LIBEV_TICK_MS */
