@@ -32,6 +32,9 @@
  * the public thread (hc_http_send_answer).
  */
 #include "aggregator/server_internal.h"
+#include "aggregator/http_api.h"
+#include "aggregator/server_conn.h"
+#include "aggregator/venue_state.h"
 #include "aggregator/http_route.h"
 
 #include <stdlib.h>
@@ -377,10 +380,8 @@ int hc_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 		return hc_server_conn_event(hc_server_of(wsi), wsi, reason, user);
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED: {
 		struct hc_server *s = hc_server_of(wsi);
-		if (s != NULL && s->committer != NULL)
-			hc_server_collect_commit(s);
-		if (s != NULL && s->pub.threaded)
-			hc_public_serve_relayed(s);
+		if (s != NULL && s->hooks.woken != NULL)
+			s->hooks.woken(s);
 		return 0;
 	}
 	case LWS_CALLBACK_HTTP:

@@ -18,6 +18,8 @@
 
 #include "aggregator/prom_text.h"
 #include "aggregator/server_internal.h"
+#include "aggregator/map_role.h"
+#include "aggregator/venue_state.h"
 #include "shared/clock.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
