@@ -32,6 +32,9 @@
  * the public thread (hc_http_send_answer).
  */
 #include "aggregator/server_internal.h"
+#include "aggregator/http_api.h"
+#include "aggregator/server_conn.h"
+#include "aggregator/venue_state.h"
 #include "aggregator/http_route.h"
 
 #include <stdlib.h>
@@ -121,11 +124,11 @@ static json_t *health_json(const struct hc_server *s)
 			return NULL;
 		}
 	}
-	bool ok = !s->storage_failing;
+	bool ok = !s->pipe.storage_failing;
 	return json_pack("{s:s, s:s, s:s, s:o, s:I, s:o, s:I, s:I, s:I}", "status",
 			 ok ? "ok" : "degraded", "venue", s->cfg->name, "storage",
-			 ok ? "ok" : s->storage_error, "last_commit_error_at",
-			 utc_or_null(s->storage_error_at_wall_ms), "terminals_online",
+			 ok ? "ok" : s->pipe.storage_error, "last_commit_error_at",
+			 utc_or_null(s->pipe.storage_error_at_wall_ms), "terminals_online",
 			 (json_int_t)s->terminals_online, "terminals", terminals,
 			 "missing_seqs_total", (json_int_t)missing_total(s), "ledger_rows",
 			 (json_int_t)hc_ledger_row_count(s->ledger), "uptime_s",
@@ -142,7 +145,7 @@ static json_t *error_json(const char *message)
 static json_t *route(const struct hc_server *s, bool is_get, const char *path, unsigned int *status)
 {
 	struct hc_http_route r = hc_http_route_pick(path, strlen(path), is_get, s->stopping,
-						    s->storage_failing);
+						    s->pipe.storage_failing);
 	*status = r.status;
 	switch (r.resource) {
 	case HC_HTTP_AREAS: return areas_json(s);
@@ -377,10 +380,8 @@ int hc_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 		return hc_server_conn_event(hc_server_of(wsi), wsi, reason, user);
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED: {
 		struct hc_server *s = hc_server_of(wsi);
-		if (s != NULL && s->committer != NULL)
-			hc_server_collect_commit(s);
-		if (s != NULL && s->pub.threaded)
-			hc_public_serve_relayed(s);
+		if (s != NULL && s->hooks.woken != NULL)
+			s->hooks.woken(s);
 		return 0;
 	}
 	case LWS_CALLBACK_HTTP:

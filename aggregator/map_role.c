@@ -40,6 +40,9 @@
  * kernel send buffer is capped, so a stalled phone holds little memory.
  */
 #include "aggregator/server_internal.h"
+#include "aggregator/map_role.h"
+#include "aggregator/server_conn.h"
+#include "aggregator/venue_state.h"
 
 #include <assert.h>
 #include <inttypes.h>

@@ -18,6 +18,8 @@
 
 #include "aggregator/prom_text.h"
 #include "aggregator/server_internal.h"
+#include "aggregator/map_role.h"
+#include "aggregator/venue_state.h"
 #include "shared/clock.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -105,7 +107,7 @@ static void process_metrics(struct hc_prom_text *t, const struct hc_server *s)
 {
 	hc_prom_family(t, "headcount_commit_duration_seconds", "histogram",
 		       "Time to make one group commit of the ledger durable.");
-	hc_prom_histogram_seconds(t, "headcount_commit_duration_seconds", &s->commit_latency);
+	hc_prom_histogram_seconds(t, "headcount_commit_duration_seconds", &s->pipe.commit_latency);
 
 	hc_prom_family(t, "headcount_connections", "gauge", "Open WebSocket connections by role.");
 	const struct {
@@ -120,10 +122,11 @@ static void process_metrics(struct hc_prom_text *t, const struct hc_server *s)
 	}
 	hc_prom_family(t, "headcount_storage_faults_total", "counter",
 		       "Ledger commits that failed (nothing of them was acknowledged).");
-	hc_prom_int(t, "headcount_storage_faults_total", NULL, 0, (int64_t)s->storage_faults_total);
+	hc_prom_int(t, "headcount_storage_faults_total", NULL, 0,
+		    (int64_t)s->pipe.storage_faults_total);
 	hc_prom_family(t, "headcount_storage_failing", "gauge",
 		       "1 while the last commit failed (/healthz says degraded).");
-	hc_prom_int(t, "headcount_storage_failing", NULL, 0, s->storage_failing ? 1 : 0);
+	hc_prom_int(t, "headcount_storage_failing", NULL, 0, s->pipe.storage_failing ? 1 : 0);
 	hc_prom_family(t, "headcount_ledger_rows", "gauge", "Rows in the ledger.");
 	hc_prom_int(t, "headcount_ledger_rows", NULL, 0, hc_ledger_row_count(s->ledger));
 	hc_prom_family(t, "headcount_uptime_seconds", "gauge",

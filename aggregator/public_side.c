@@ -17,7 +17,7 @@
  * closes meanwhile abandons its job; the answer is then dropped.
  */
 #define _GNU_SOURCE /* SCHED_IDLE */
-#include "aggregator/server_internal.h"
+#include "aggregator/public_side.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -27,6 +27,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "aggregator/event_loop.h"
+#include "aggregator/http_api.h"
+#include "aggregator/map_role.h"
+#include "aggregator/server_conn.h"
+#include "aggregator/server_internal.h"
 #include "shared/log.h"
 
 /* The public thread runs under SCHED_IDLE: it has a core whenever one is
@@ -312,7 +317,7 @@ static void *public_main(void *arg)
 scheduled:
 	hc_map_take(p); /* the states published before the start */
 	while (!atomic_load(&p->quit)) {
-		if (hc_server_service_public(p) < 0) {
+		if (hc_event_loop_service(p->ev_loop, p->context) < 0) {
 			hc_error("public listener: lws_service failed; its thread stops");
 			break;
 		}

@@ -30,98 +30,29 @@
 #ifndef HC_PUBLIC_SIDE_H
 #define HC_PUBLIC_SIDE_H
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <libwebsockets.h>
 
-#include "aggregator/conn_limits.h"
-#include "aggregator/map_feed.h"
-#include "shared/wire_map.h"
+struct hc_public;
+struct hc_server;
 
-/* HTTP requests of the public thread waiting for the loop thread at
- * once; one more is answered 503 at once (bounded hand-off). */
-#define HC_HTTP_RELAY_MAX 64
-/* Longest path relayed; a longer one is answered 404 at once. */
-#define HC_HTTP_RELAY_PATH_BYTES 256
-
-/* An HTTP answer built on the loop thread (http_api.c). */
-struct hc_http_answer {
-	unsigned int status;
-	const char *content_type; /* a string constant */
-	char *body;		  /* malloc'd, len bytes */
-	size_t len;
-	bool public_read; /* caching headers and ETag */
-};
-
-enum hc_relay_state {
-	HC_RELAY_FREE,
-	HC_RELAY_ASKED,	   /* waits for the loop thread */
-	HC_RELAY_BUILDING, /* the loop thread builds its answer */
-	HC_RELAY_ANSWERED, /* the answer waits for the public thread */
-};
-
-struct hc_relay_job {
-	enum hc_relay_state state;
-	bool abandoned; /* its connection closed meanwhile */
-	char path[HC_HTTP_RELAY_PATH_BYTES];
-	bool is_get;
-	struct hc_http_answer answer;
-};
-
-struct hc_http_relay {
-	pthread_mutex_t lock;
-	struct hc_relay_job jobs[HC_HTTP_RELAY_MAX];
-	struct lws *waiting[HC_HTTP_RELAY_MAX]; /* public thread only */
-};
-
-struct hc_map_session;
-
-struct hc_public {
-	/* Fixed before the first connection. */
-	struct lws_context *context;	  /* serves the map clients */
-	struct lws_context *main_context; /* the loop thread's */
-	struct hc_conn_limits *limits;
-	bool threaded;		/* context has a thread of its own */
-	void *ev_loop;		/* libev loop of context, or NULL */
-	uint32_t wake_per_turn; /* map clients woken per loop turn */
-
-	struct hc_map_feed feed;    /* loop thread -> map side */
-	struct hc_http_relay relay; /* threaded only */
-
-	/* The map side's thread only. */
-	struct hc_map_table view;
-	struct hc_map_session *maps;	  /* every map connection */
-	struct hc_map_session *wake_next; /* next to wake; NULL: none */
-	lws_sorted_usec_list_t idle_sul;
-	lws_sorted_usec_list_t tick_sul; /* libev only */
-	bool idle_started;
-	/* headcount-map.v2: the frame of the last take (every entry it
-	 * changed), written as the same bytes to every v2 client that had
-	 * everything before it; tick_from is the view serial it starts at
-	 * (0: none). scratch: a frame for a client that was further behind. */
-	struct hc_wire_map_update tick;
-	uint64_t tick_from;
-	uint32_t tick_entries[HC_FEED_ENTRIES_MAX];
-	uint32_t tick_count;
-	struct hc_wire_map_update scratch;
-	uint32_t v2_sessions;
-
-	/* Either thread. */
-	atomic_uint map_sessions;
-	atomic_bool quit; /* the public thread stops */
-	pthread_t thread;
-	bool thread_started; /* loop thread only */
-	bool relay_ready;    /* relay.lock initialised */
-	bool feed_ready;     /* feed initialised */
-};
-
-/* A second WebSocket role table entry for roles that the listener does
- * not serve: closes them with 4012 and reason (protocol user). */
-struct hc_wrong_listener {
-	const char *reason;
-};
+/* The public context's HTTP role (relays to the loop thread). */
+int hc_public_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+			    size_t len);
+/* Closes a role the listener does not serve (protocol user: its
+ * struct hc_wrong_listener) with 4012. */
+int hc_wrong_listener_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+			       void *in, size_t len);
+/* Loop thread: answers the HTTP requests the public thread relayed. */
+void hc_public_serve_relayed(struct hc_server *s);
+/* Loop thread: starts the public thread (the context exists). */
+bool hc_public_start(struct hc_public *p);
+/* Loop thread: stops and joins the public thread (no-op if none). */
+void hc_public_stop(struct hc_public *p);
+/* Loop thread, once both contexts are destroyed: frees the hand-offs. */
+void hc_public_free(struct hc_public *p);
 
 #endif

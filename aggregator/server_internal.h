@@ -1,18 +1,14 @@
 /*
- * server_internal.h — what the server's files share: the server struct,
- * per-session data of each role, and the calls between them.
- *
- *   server.c          context, loop, shutdown, the commit pipeline and
- *                     acks, records (audit, settings, samples), reload
- *   venue_state.c     area and group states, versions, congestion, the
- *                     hold timer, overrides and threshold adjustments,
- *                     the effective config, history samples
- *   terminal_role.c   the terminal WebSocket role
- *   map_role.c        the read-only map WebSocket role
- *   map_feed.c        the latest-state hand-off to the map side
- *   public_side.c     the public context's thread and HTTP relay
- *   supervisor_role.c the authenticated supervisor WebSocket role
- *   http_api.c        GET /api/areas, /api/groups and /healthz
+ * server_internal.h — the types the server's files share: the server
+ * struct, the per-session data of each role, the public side's hand-off
+ * types. Types only: each file's functions are declared in its own
+ * header (venue_state.h, terminal_role.h, supervisor_role.h,
+ * map_role.h, http_api.h, public_side.h, server_conn.h,
+ * server_commit.h, server_reload.h, contexts.h, random.h, pipeline.h),
+ * and this header includes none of those that include it back, so no
+ * include circle runs through it (tests/lint/deps.rules, nocycle).
+ * Calls that would go up (a file calling one that includes it) go
+ * through struct hc_server_hooks, set by server.c.
  *
  * Index spaces, kept apart on purpose: the ledger and the per-terminal
  * status count by slot (aggregator/slots.h), stable for the life of the
@@ -28,7 +24,9 @@
 #ifndef HC_SERVER_INTERNAL_H
 #define HC_SERVER_INTERNAL_H
 
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -39,11 +37,11 @@
 #include "aggregator/conn_limits.h"
 #include "aggregator/congestion.h"
 #include "aggregator/histogram.h"
-#include "aggregator/public_side.h"
+#include "aggregator/map_feed.h"
 #include "aggregator/corrections.h"
 #include "aggregator/ledger.h"
 #include "aggregator/passwords.h"
-#include "aggregator/server.h"
+#include "aggregator/pipeline.h"
 #include "aggregator/slots.h"
 #include "aggregator/store.h"
 #include "aggregator/supervisor_cmd.h"
@@ -51,6 +49,95 @@
 #include "shared/config.h"
 #include "shared/limits.h"
 #include "shared/protocol.h"
+
+#include "shared/wire_map.h"
+
+/* ---- the public side's types (public_side.h explains the side) ---- */
+
+/* HTTP requests of the public thread waiting for the loop thread at
+ * once; one more is answered 503 at once (bounded hand-off). */
+#define HC_HTTP_RELAY_MAX 64
+/* Longest path relayed; a longer one is answered 404 at once. */
+#define HC_HTTP_RELAY_PATH_BYTES 256
+
+/* An HTTP answer built on the loop thread (http_api.c). */
+struct hc_http_answer {
+	unsigned int status;
+	const char *content_type; /* a string constant */
+	char *body;		  /* malloc'd, len bytes */
+	size_t len;
+	bool public_read; /* caching headers and ETag */
+};
+
+enum hc_relay_state {
+	HC_RELAY_FREE,
+	HC_RELAY_ASKED,	   /* waits for the loop thread */
+	HC_RELAY_BUILDING, /* the loop thread builds its answer */
+	HC_RELAY_ANSWERED, /* the answer waits for the public thread */
+};
+
+struct hc_relay_job {
+	enum hc_relay_state state;
+	bool abandoned; /* its connection closed meanwhile */
+	char path[HC_HTTP_RELAY_PATH_BYTES];
+	bool is_get;
+	struct hc_http_answer answer;
+};
+
+struct hc_http_relay {
+	pthread_mutex_t lock;
+	struct hc_relay_job jobs[HC_HTTP_RELAY_MAX];
+	struct lws *waiting[HC_HTTP_RELAY_MAX]; /* public thread only */
+};
+
+struct hc_map_session;
+
+struct hc_public {
+	/* Fixed before the first connection. */
+	struct lws_context *context;	  /* serves the map clients */
+	struct lws_context *main_context; /* the loop thread's */
+	struct hc_conn_limits *limits;
+	bool threaded;		/* context has a thread of its own */
+	void *ev_loop;		/* libev loop of context, or NULL */
+	uint32_t wake_per_turn; /* map clients woken per loop turn */
+
+	struct hc_map_feed feed;    /* loop thread -> map side */
+	struct hc_http_relay relay; /* threaded only */
+
+	/* The map side's thread only. */
+	struct hc_map_table view;
+	struct hc_map_session *maps;	  /* every map connection */
+	struct hc_map_session *wake_next; /* next to wake; NULL: none */
+	lws_sorted_usec_list_t idle_sul;
+	lws_sorted_usec_list_t tick_sul; /* libev only */
+	bool idle_started;
+	/* headcount-map.v2: the frame of the last take (every entry it
+	 * changed), written as the same bytes to every v2 client that had
+	 * everything before it; tick_from is the view serial it starts at
+	 * (0: none). scratch: a frame for a client that was further behind. */
+	struct hc_wire_map_update tick;
+	uint64_t tick_from;
+	uint32_t tick_entries[HC_FEED_ENTRIES_MAX];
+	uint32_t tick_count;
+	struct hc_wire_map_update scratch;
+	uint32_t v2_sessions;
+
+	/* Either thread. */
+	atomic_uint map_sessions;
+	atomic_bool quit; /* the public thread stops */
+	pthread_t thread;
+	bool thread_started; /* loop thread only */
+	bool relay_ready;    /* relay.lock initialised */
+	bool feed_ready;     /* feed initialised */
+};
+
+/* A second WebSocket role table entry for roles that the listener does
+ * not serve: closes them with 4012 and reason (protocol user). */
+struct hc_wrong_listener {
+	const char *reason;
+};
+
+/* ---- the server's ---- */
 
 /* Indexes into hc_server.protocols. */
 enum {
@@ -82,17 +169,14 @@ enum {
  * is then sent in pieces by lws). */
 #define HC_MAP_TX_PACKET_BYTES 16384
 
-/* Supervisor commands waiting for storage, server-wide; and answers one
- * supervisor connection may have outstanding (waiting or queued). */
-#define HC_PENDING_COMMANDS_MAX 64
+/* Answers one supervisor connection may have outstanding (waiting or
+ * queued); the commands waiting server-wide are HC_PENDING_COMMANDS_MAX
+ * (aggregator/pipeline.h). */
 #define HC_SUPERVISOR_RESULTS_MAX 16
 
 /* Overrides and threshold adjustments remembered (by target id; ids no
  * longer in the config are kept in case a reload brings them back). */
 #define HC_SETTINGS_MAX (2 * (HC_AREAS_MAX + HC_GROUPS_MAX))
-
-/* Pause before retrying a failed commit, so a full disk is not hammered. */
-#define HC_COMMIT_RETRY_MS 250
 
 /* With lws's libev plugin (4.1) a timer scheduled earlier than the one
  * lws has armed on the loop fires only when that one does (lws re-sets
@@ -313,18 +397,21 @@ struct hc_adjust_entry {
 	struct hc_adjustment adj;
 };
 
-/* A supervisor command accepted and waiting until all its parts (its
- * records, and for a correction its ledger row) are durable. */
-struct hc_pending_command {
-	uint64_t token;			       /* 0: free entry */
-	struct hc_supervisor_session *session; /* NULL once it closed */
-	char request[HC_REQUEST_JSON_MAX + 1];
-	int parts_left;
-	bool has_row;
-	struct hc_ledger_row row; /* the correction, re-staged on failure */
+struct hc_server;
+
+/* Calls that go up, set by server.c: a file below server.c calls
+ * through these instead of including the file above it, so no two
+ * files include each other (tests/lint/deps.rules, nocycle). */
+struct hc_server_hooks {
+	/* The loop was woken: collect a commit, serve relayed requests
+	 * (called by the HTTP role on EVENT_WAIT_CANCELLED). */
+	void (*woken)(struct hc_server *s);
+	/* Hand the published states to the map side (map_role.c). */
+	void (*map_publish)(struct hc_server *s);
 };
 
 struct hc_server {
+	struct hc_server_hooks hooks;
 	const struct hc_venue_cfg *cfg;	  /* effective: base + adjustments */
 	struct hc_venue_cfg *base_cfg;	  /* as loaded from the file */
 	struct hc_venue_cfg *initial_cfg; /* kept: the store's loader used it */
@@ -368,8 +455,6 @@ struct hc_server {
 	struct hc_area_slot areas[HC_AREAS_MAX]; /* by config position */
 	struct hc_group_slot groups[HC_GROUPS_MAX];
 	struct hc_terminal_status *terminals; /* by source slot */
-	struct hc_ledger_row *job_rows;	      /* HC_COMMIT_BATCHES_MAX */
-	size_t job_row_count;		      /* rows of the job in flight */
 	lws_sorted_usec_list_t congestion_sul;
 	lws_sorted_usec_list_t publish_sul;	     /* deferred occupancy pushes */
 	uint64_t commits_collected;		     /* successful commits so far */
@@ -378,29 +463,28 @@ struct hc_server {
 	struct hc_msg_cache group_msgs[HC_GROUPS_MAX];
 	struct hc_msg_cache snapshot_msg; /* the map snapshot */
 	uint64_t snapshot_generation;
-	const char *loop_name; /* "libev (epoll)" or "poll" */
+	const char *loop_name;	       /* "libev (epoll)" or "poll" */
+	struct hc_event_loop *ev_loop; /* the loop thread's libev loop, or NULL */
 	lws_sorted_usec_list_t commit_retry_sul;
 	lws_sorted_usec_list_t sample_sul;
 	lws_sorted_usec_list_t tick_sul; /* libev only: HC_LIBEV_TICK_MS */
 	lws_sorted_usec_list_t ping_sul; /* terminals and supervisors */
 
-	/* records waiting for the next commit; the first records_in_flight
-	 * are in the job in flight */
-	struct hc_store_record *records; /* HC_COMMIT_RECORDS_MAX */
-	size_t record_count;
-	size_t records_in_flight;
+	/* The commit/ack pipeline (aggregator/pipeline.h): the job in
+	 * flight, the records queued for the next commit, the commands
+	 * waiting for storage and the storage health /healthz shows. */
+	struct hc_pipeline pipe;
 
 	/* supervisors */
 	struct hc_supervisor_session *supervisors;
 	uint32_t supervisor_sessions;
-	struct hc_pending_command pending[HC_PENDING_COMMANDS_MAX];
-	uint64_t next_token;
-	uint64_t run_incarnation; /* of corrections made in this run */
+	struct hc_pending_command *pending; /* pipe.pending, by its old name */
+	uint64_t run_incarnation;	    /* of corrections made in this run */
 	struct hc_override_entry overrides[HC_SETTINGS_MAX];
 	int override_count;
 	struct hc_adjust_entry adjustments[HC_SETTINGS_MAX];
 	int adjustment_count;
-	void *drbg;				      /* mbedtls ctr_drbg + entropy */
+	struct hc_random *rng;			      /* aggregator/random.h */
 	struct hc_terminal_secrets *terminal_secrets; /* enrolled terminals */
 	uint64_t nonce_counter;			      /* challenges drawn so far */
 	struct hc_corrections *corrections;	      /* per area slot, for supervisors */
@@ -413,13 +497,6 @@ struct hc_server {
 
 	/* health */
 	int64_t started_mono_ms;
-	bool storage_failing;
-	char storage_error[256];
-	int64_t storage_error_at_wall_ms;   /* 0: never */
-	int64_t commit_failures;	    /* since the last success */
-	uint64_t storage_faults_total;	    /* failed commits since start */
-	struct hc_histogram commit_latency; /* of successful commits */
-	int64_t commit_retry_at_mono_ms;    /* no commit before this */
 	uint32_t terminals_online;
 	uint32_t terminal_sessions;
 	uint64_t acks_queued;
@@ -431,184 +508,5 @@ struct hc_server {
 	bool closing_all; /* close every session with 1001 */
 };
 
-/* The server a connection belongs to. */
-struct hc_server *hc_server_of(struct lws *wsi);
-
-/* server.c: the peer's IP address as people write it ("127.0.0.1",
- * not "::ffff:127.0.0.1"), or "?". */
-void hc_server_peer_address(struct lws *wsi, char *out, size_t cap);
-
-/* server.c: the listener a connection came in on. */
-enum hc_listener hc_server_listener_of(const struct hc_server *s, struct lws *wsi);
-/* server.c: true when this role may use the listener wsi came in on
- * (with a staff listener: terminals and supervisors there only, map
- * clients on the public one only). */
-bool hc_server_role_allowed(const struct hc_server *s, struct lws *wsi, bool staff_role);
-/* server.c: the connection events of the vhost's first protocol
- * (FILTER_NETWORK_CONNECTION, SERVER_NEW_CLIENT_INSTANTIATED,
- * WSI_DESTROY); returns what the callback returns. */
-int hc_server_conn_event(struct hc_server *s, struct lws *wsi, enum lws_callback_reasons reason,
-			 void *user);
-/* server.c: sets the connection budgets from the config in force. */
-void hc_server_apply_limits(struct hc_server *s);
-
-/* map_role.c, loop thread: hands the published states (and the map
- * side's settings) to the map side and wakes it. */
-void hc_map_publish(struct hc_server *s);
-/* map_role.c, map side's thread: takes what hc_map_publish handed over
- * into the view and, when anything changed, wakes every map client. */
-void hc_map_take(struct hc_public *p);
-/* map_role.c: starts the idle timer of map clients. */
-void hc_map_idle_start(struct hc_public *p);
-/* map_role.c: asks every map client to write, p->wake_per_turn of them
- * now and as many more after each loop turn (hc_map_wake_step), so a
- * terminal's ack never waits behind more than that many map writes. */
-void hc_map_wake_all(struct hc_public *p);
-/* map_role.c: the next slice of a wake begun by hc_map_wake_all. */
-void hc_map_wake_step(struct hc_public *p);
-/* map_role.c, any thread: map connections open now. */
-uint32_t hc_map_sessions(const struct hc_public *p);
-
-/* server.c: submits staged rows when the committer is idle. */
-void hc_server_kick_commit(struct hc_server *s);
-/* server.c: collects a finished commit: ledger, acks, area states. */
-void hc_server_collect_commit(struct hc_server *s);
-
-/* server.c: queues records for the next commit (all or none); false
- * when there is no room. */
-bool hc_server_queue_records(struct hc_server *s, const struct hc_store_record *r, size_t n);
-/* server.c: reloads the config file (SIGHUP). */
-void hc_server_reload(struct hc_server *s);
-/* server.c: a new token for a pending command's parts. */
-struct hc_pending_command *hc_server_new_pending(struct hc_server *s);
-
-/* venue_state.c */
-bool hc_venue_state_init(struct hc_server *s);
-void hc_venue_state_free(struct hc_server *s);
-/* Recomputes every area and group (totals, level, restriction, override,
- * capacity), bumps the versions of those that changed and asks the
- * terminal, map and supervisor connections to write, in this loop turn.
- * Re-arms the hold timer. */
-void hc_venue_state_refresh(struct hc_server *s);
-/* Offers every area's and group's current state to the MQTT bridge. */
-void hc_venue_state_offer_all_to_bridge(struct hc_server *s);
-/* Rebuilds s->cfg from s->base_cfg plus the adjustments, the slot
- * mappings and the congestion state (kept by id), re-applies overrides,
- * then refreshes. renumbered: indexes may have moved (a reload), so
- * every map and supervisor connection gets a fresh snapshot. False (and
- * nothing changed) when out of memory or out of slots. */
-bool hc_venue_state_apply_config(struct hc_server *s, bool renumbered, char *why, size_t why_cap);
-/* Area or group override by id, remembered and applied (no refresh). */
-void hc_venue_state_set_override(struct hc_server *s, const struct hc_override_entry *e);
-/* The adjustment remembered for a target, or NULL. */
-struct hc_adjust_entry *hc_venue_state_find_adjustment(struct hc_server *s,
-						       enum hc_sup_target target, const char *id);
-/* Remembers adj (merged into any earlier one); false when full. */
-bool hc_venue_state_merge_adjustment(struct hc_server *s, enum hc_sup_target target, const char *id,
-				     const struct hc_adjustment *adj);
-/* The config as loaded from the file: thresholds and capacity of a
- * target, before adjustments. */
-bool hc_venue_state_base_values(const struct hc_server *s, enum hc_sup_target target,
-				const char *id, struct hc_thresholds *t, int64_t *capacity);
-/* JSON of an area for supervisors (the area object plus "override" and
- * "group"), of a group, of a terminal (by config position). New refs. */
-json_t *hc_venue_area_json_full(const struct hc_server *s, int i);
-/* Adds override_by and override_reason to o while the target's override
- * is not auto (supervisors only). False when out of memory. */
-bool hc_venue_override_who_json(const struct hc_server *s, enum hc_sup_target target,
-				const char *id, json_t *o);
-json_t *hc_venue_group_json(const struct hc_server *s, int g);
-json_t *hc_venue_terminal_json(const struct hc_server *s, int i);
-/* The {"type":"area"} message of area i (or group message of group g)
- * for its current version, serialised at most once per version; the
- * bytes stay valid until the next refresh or reload. NULL when out of
- * memory. The buffer has LWS_PRE bytes of headroom before the payload. */
-unsigned char *hc_venue_area_message(struct hc_server *s, int i, size_t *len);
-unsigned char *hc_venue_group_message(struct hc_server *s, int g, size_t *len);
-/* Area i's published state with the ledger's totals of this moment
- * (entered, exited, occupancy): what a poller (GET /api/areas) gets, as
- * time conflation is for pushes. Level and restriction are the
- * published ones, which never lag. */
-void hc_venue_area_live(const struct hc_server *s, int i, struct hc_area_state *out);
-/* The map snapshot for the current publication, built once. */
-unsigned char *hc_venue_snapshot_message(struct hc_server *s, size_t *len);
-/* Starts the history sample timer. */
-void hc_venue_state_start_samples(struct hc_server *s);
-/* Marks a terminal's status changed for supervisors. */
-void hc_venue_state_terminal_changed(struct hc_server *s, uint32_t slot);
-/* Asks every supervisor connection to write. */
-void hc_venue_state_wake_supervisors(struct hc_server *s);
-
-/* terminal_role.c */
-int hc_terminal_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
-			 size_t len);
-/* Queues an ack on the terminal's current connection when it is of the
- * row's incarnation; drops it otherwise (the terminal resends). */
-void hc_terminal_route_ack(struct hc_server *s, const struct hc_ledger_row *row, bool ok,
-			   bool duplicate);
-
-/* terminal_role.c: reads the secrets file and logs whether terminals
- * must authenticate; false (start-up refused) when it cannot be read. */
-bool hc_terminal_auth_start(struct hc_server *s);
-/* terminal_role.c: frees the secrets. */
-void hc_terminal_auth_stop(struct hc_server *s);
-
-/* terminal_role.c: after a reload, closes terminals no longer in the
- * config (4004), re-reads the secrets file and closes terminals revoked
- * or rotated (4023), and re-welcomes those that moved to another area. */
-void hc_terminal_sessions_reconfigured(struct hc_server *s);
-
-/* supervisor_role.c */
-int hc_supervisor_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
-			   size_t len);
-/* Queues an answer on a supervisor connection (NULL: dropped). */
-void hc_supervisor_answer(struct hc_server *s, struct hc_supervisor_session *sv,
-			  const char *request, bool ok, const char *error);
-/* After a reload: closes supervisors no longer in the config (4009). */
-void hc_supervisor_sessions_reconfigured(struct hc_server *s);
-/* Random bytes from the server's ctr_drbg, as hex. */
-bool hc_server_random_hex(struct hc_server *s, char *out, size_t bytes);
-
-/* map_role.c */
-int hc_map_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
-		    size_t len);
-
-/* http_api.c */
-int hc_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
-		     size_t len);
-/* http_api.c, loop thread: the answer to a request that is not one of
- * the page's files (the API, /healthz, /metrics, the errors). False
- * when out of memory. */
-bool hc_http_build_answer(const struct hc_server *s, const char *path, bool is_get,
-			  struct hc_http_answer *a);
-/* http_api.c, either thread (from the connection's own callback): sends
- * a's headers (or 304 when if_none_match holds its ETag) and starts its
- * body; takes a->body. */
-int hc_http_send_answer(struct hc_http_session *h, struct lws *wsi, struct hc_http_answer *a,
-			const char *if_none_match);
-/* http_api.c, either thread: serves path when it is one of the page's
- * compiled-in files or background (the map_background file, "" if
- * none): 1 when it is not one, else what the callback returns. */
-int hc_http_serve_file(struct hc_http_session *h, struct lws *wsi, const char *path,
-		       const char *background, const char *background_type);
-
-/* public_side.c */
-/* The public context's HTTP role (relays to the loop thread). */
-int hc_public_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
-			    size_t len);
-/* Closes a role the listener does not serve (protocol user: its
- * struct hc_wrong_listener) with 4012. */
-int hc_wrong_listener_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
-			       void *in, size_t len);
-/* Loop thread: answers the HTTP requests the public thread relayed. */
-void hc_public_serve_relayed(struct hc_server *s);
-/* Loop thread: starts the public thread (the context exists). */
-bool hc_public_start(struct hc_public *p);
-/* Loop thread: stops and joins the public thread (no-op if none). */
-void hc_public_stop(struct hc_public *p);
-/* Loop thread, once both contexts are destroyed: frees the hand-offs. */
-void hc_public_free(struct hc_public *p);
-/* server.c, public thread: one turn of the public context's loop. */
-int hc_server_service_public(struct hc_public *p);
 
 #endif

@@ -39,6 +39,11 @@
  * a supervisor on the public one is closed with 4012.
  */
 #include "aggregator/server_internal.h"
+#include "aggregator/random.h"
+#include "aggregator/server_commit.h"
+#include "aggregator/server_conn.h"
+#include "aggregator/supervisor_role.h"
+#include "aggregator/venue_state.h"
 
 #include <assert.h>
 #include <inttypes.h>

@@ -43,6 +43,11 @@
  * the open connection (4023).
  */
 #include "aggregator/server_internal.h"
+#include "aggregator/random.h"
+#include "aggregator/server_commit.h"
+#include "aggregator/server_conn.h"
+#include "aggregator/terminal_role.h"
+#include "aggregator/venue_state.h"
 
 #include <assert.h>
 #include <inttypes.h>

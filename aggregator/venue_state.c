@@ -39,6 +39,8 @@
  *     shown; updated_at is the wall time of the change.
  */
 #include "aggregator/server_internal.h"
+#include "aggregator/server_commit.h"
+#include "aggregator/venue_state.h"
 #include "aggregator/mqtt_bridge.h"
 
 #include <inttypes.h>
@@ -110,7 +112,7 @@ static void wake_everyone(struct hc_server *s)
 {
 	lws_callback_on_writable_all_protocol(s->context, &s->protocols[HC_PROTOCOL_TERMINAL]);
 	lws_callback_on_writable_all_protocol(s->context, &s->protocols[HC_PROTOCOL_TERMINAL_V1]);
-	hc_map_publish(s);
+	s->hooks.map_publish(s);
 	hc_venue_state_wake_supervisors(s);
 }
 
@@ -126,7 +128,7 @@ static void wake_for_areas(struct hc_server *s, const bool *changed)
 		if (t != NULL)
 			lws_callback_on_writable(t->wsi);
 	}
-	hc_map_publish(s);
+	s->hooks.map_publish(s);
 	hc_venue_state_wake_supervisors(s);
 }
 

@@ -9,6 +9,7 @@
  *   - "libev" (the default when it loads): lws's libev event-lib plugin on
  *     a libev loop of ours with the epoll backend. One turn costs in
  *     proportion to the sockets that are ready, not to all sockets open.
+ *     The backend is the aggregator's own (aggregator/event_loop.c):
  *     libev is opened at run time (dlopen), as lws itself opens its
  *     plugin, so the program needs no link dependency on it.
  *   - "poll": lws's own poll() loop. Every turn scans every descriptor, so
@@ -20,14 +21,12 @@
  * (fd_limit_per_thread), so 10,000 map clients fit; every run of the loop
  * ends at its deadline or on SIGINT.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <ev.h>
-
+#include "aggregator/event_loop.h"
 #include "shared/clock.h"
 #include "shared/limits.h"
 #include "shared/log.h"
@@ -39,44 +38,12 @@
 
 struct bench *bench_global;
 
-/* The three libev calls we need, looked up at run time. */
-static struct {
-	void *lib;
-	struct ev_loop *(*loop_new)(unsigned int flags);
-	int (*run)(struct ev_loop *loop, int flags);
-	void (*loop_destroy)(struct ev_loop *loop);
-	struct ev_loop *loop;
-} libev;
-
-/* Opens libev and makes an epoll loop; false (and nothing held) if not. */
-static bool libev_open(void)
-{
-	libev.lib = dlopen("libev.so.4", RTLD_NOW | RTLD_GLOBAL);
-	if (libev.lib == NULL) {
-		hc_warn("bench: cannot load libev (%s); using poll()", dlerror());
-		return false;
-	}
-	*(void **)&libev.loop_new = dlsym(libev.lib, "ev_loop_new");
-	*(void **)&libev.run = dlsym(libev.lib, "ev_run");
-	*(void **)&libev.loop_destroy = dlsym(libev.lib, "ev_loop_destroy");
-	if (libev.loop_new != NULL && libev.run != NULL && libev.loop_destroy != NULL)
-		libev.loop = libev.loop_new(EVBACKEND_EPOLL);
-	if (libev.loop == NULL) {
-		hc_warn("bench: libev has no epoll loop here; using poll()");
-		dlclose(libev.lib);
-		memset(&libev, 0, sizeof libev);
-		return false;
-	}
-	return true;
-}
+/* The libev loop the context runs on, or NULL (poll). */
+static struct hc_event_loop *bench_ev_loop;
 
 int bench_service(struct bench *b)
 {
-	if (libev.loop != NULL) {
-		libev.run(libev.loop, EVRUN_ONCE);
-		return 0;
-	}
-	return lws_service(b->context, 0);
+	return hc_event_loop_service(bench_ev_loop, b->context);
 }
 
 static void tick_due(lws_sorted_usec_list_t *sul)
@@ -119,15 +86,21 @@ bool bench_loop_init(struct bench *b, unsigned int fd_limit, bool use_libev)
 	info.protocols = b->protocols;
 	info.fd_limit_per_thread = fd_limit;
 	info.user = b;
-	void *foreign_loops[1];
-	if (use_libev && libev_open()) {
-		foreign_loops[0] = libev.loop;
-		info.foreign_loops = foreign_loops;
-		info.options |= LWS_SERVER_OPTION_LIBEV;
-	}
-	b->uses_libev = libev.loop != NULL;
 	hc_tls_client_info(&info, b->ca);
-	b->context = lws_create_context(&info);
+	bench_ev_loop = use_libev ? hc_event_loop_new() : NULL;
+	if (use_libev && bench_ev_loop == NULL)
+		hc_warn("bench: no libev epoll loop here; using poll()");
+	if (bench_ev_loop != NULL) {
+		b->context = hc_event_loop_create_context(bench_ev_loop, &info);
+		if (b->context == NULL) {
+			hc_warn("bench: libwebsockets could not use libev; using poll()");
+			hc_event_loop_free(bench_ev_loop);
+			bench_ev_loop = NULL;
+		}
+	}
+	b->uses_libev = bench_ev_loop != NULL;
+	if (b->context == NULL)
+		b->context = lws_create_context(&info);
 	if (b->context == NULL) {
 		hc_error("bench: lws_create_context failed");
 		return false;
@@ -144,12 +117,9 @@ void bench_loop_destroy(struct bench *b)
 	lws_sul_cancel(&b->tick_sul);
 	lws_context_destroy(b->context);
 	b->context = NULL;
-	if (libev.loop != NULL) {
-		/* Let lws release its watchers on our loop, then drop it. */
-		libev.run(libev.loop, EVRUN_NOWAIT);
-		libev.loop_destroy(libev.loop);
-		memset(&libev, 0, sizeof libev);
-	}
+	/* lws releases its watchers on our loop, then it goes. */
+	hc_event_loop_free(bench_ev_loop);
+	bench_ev_loop = NULL;
 }
 
 bool bench_loop_run(struct bench *b, bool (*done)(void *arg), void *arg, int64_t deadline_us)

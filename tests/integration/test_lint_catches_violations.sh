@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# make lint fails on each kind of broken dependency rule and on a
-# misformatting, naming the file, the line and the rule, and passes on
+# make lint fails on each kind of broken dependency rule (an include
+# circle among the aggregator's files too) and on a misformatting, naming the file, the line and the rule, and passes on
 # the same tree without them.
 #
 # Works on a copy of the tracked files in $WORK/tree, as checked in: the
@@ -79,6 +79,23 @@ for t in "$tree"/tests/tools/hc_shared_*.c; do
 		"part shared-client includes \"aggregator/ledger.h\" of part aggregator"
 done
 
+# No include circle among the aggregator's units (nocycle): a file
+# below server.c that includes server.h closes one, and make lint names
+# it with the include that closes it.
+n=$(grep -n -m1 '^#include' "$tree/aggregator/venue_state.c" | cut -d: -f1)
+awk -v n="$n" '{ print } NR == n { print "#include \"aggregator/server.h\"" }' \
+	"$tree/aggregator/venue_state.c" >"$WORK/planted"
+cp "$WORK/planted" "$tree/aggregator/venue_state.c"
+if make -C "$tree" lint >"$WORK/lint-circle.log" 2>&1; then
+	fail "make lint passed with an include circle planted in aggregator/venue_state.c"
+fi
+grep "include circle:" "$WORK/lint-circle.log" | grep -F "aggregator/venue_state.c:$((n + 1))" |
+	grep -qF "aggregator/server" ||
+	fail "make lint did not name the circle through aggregator/venue_state.c:$((n + 1)): $(head -5 "$WORK/lint-circle.log")"
+note "$(grep -m1 "include circle:" "$WORK/lint-circle.log")"
+git -C "$tree" checkout -q -- .
+planted=$((planted + 1))
+
 # A misformatting: clang-format names the file and line.
 n=$(grep -n -m1 '^#include' "$tree/shared/clock.c" | cut -d: -f1)
 awk -v n="$n" '{ print } NR == n { print "int  hc_lint_planted ( void ) ;" }' "$tree/shared/clock.c" >"$WORK/planted"
@@ -94,4 +111,4 @@ git -C "$tree" checkout -q -- .
 # And the restored copy passes again.
 make -C "$tree" lint >"$WORK/lint-again.log" 2>&1 ||
 	fail "make lint fails on the restored tree: $(tail -5 "$WORK/lint-again.log")"
-note "$planted forbidden includes and 1 misformatting caught; the restored tree passes"
+note "$planted forbidden includes (one an include circle) and 1 misformatting caught; the restored tree passes"

@@ -1,12 +1,18 @@
 /*
  * sim.c — seeded deterministic simulation of the counting protocol.
  *
- * Runs the real cores — the terminal's outbox (terminal/outbox.c) and the
- * aggregator's ledger (aggregator/ledger.c) — in one process, driven by a
- * seeded scheduler with simulated time, a simulated network and simulated
- * storage. The edges here mirror what terminal/ and aggregator/ do around
- * the cores (journal first, ack after commit, resend until acked), with
- * faults no real test can produce as often:
+ * Runs the real cores — the terminal's outbox (terminal/outbox.c), the
+ * aggregator's ledger (aggregator/ledger.c) and its commit/ack pipeline
+ * (aggregator/pipeline.c) — in one process, driven by a seeded scheduler
+ * with simulated time, a simulated network and simulated storage. The
+ * aggregator's side goes through the real pipeline: its submit hook hands
+ * the job to the simulated store (the committer), the store's result goes
+ * back through hc_pipeline_settle(), and the pipeline's ack hook sends
+ * into the simulated network; so "acknowledge only after the commit is
+ * durable" and "retry a failed commit after HC_COMMIT_RETRY_MS" are
+ * checked on the aggregator's own code. The terminal's edge here mirrors
+ * terminal/ (journal first, resend until acked). Faults no real test can
+ * produce as often:
  *
  *   network   messages delayed (so reordered), duplicated and dropped;
  *             terminals partitioned for seconds at a time; stale copies
@@ -27,7 +33,9 @@
  * Every run prints its seed and a digest of all events: the same seed
  * replays the same run exactly (`headcount-sim --seed S`). `--plant BUG`
  * runs with a bug planted in the simulated edge, to show the checks catch
- * it (the cores are untouched). `--ci` runs enough seeds for at least
+ * it (the cores are untouched): ack-before-commit is an edge that acks a
+ * batch on receipt, bypassing the pipeline; apply-duplicate a ledger
+ * table without its unique key. `--ci` runs enough seeds for at least
  * 1,000,000 presses (2,500,000).
  */
 #include <inttypes.h>
@@ -37,6 +45,8 @@
 #include <string.h>
 
 #include "aggregator/ledger.h"
+#include "aggregator/pipeline.h"
+#include "shared/log.h"
 #include "shared/limits.h"
 #include "shared/version.h"
 #include "terminal/outbox.h"
@@ -230,9 +240,10 @@ struct world {
 	struct terminal term[TERMINALS];
 	struct store store;
 	struct hc_ledger *ledger;
+	struct hc_pipeline pipe; /* the aggregator's real commit/ack pipeline */
 	bool agg_up;
 	int64_t agg_down_until_ms;
-	/* the open commit job */
+	/* the job the pipeline submitted to the simulated committer */
 	struct hc_ledger_row job[HC_COMMIT_BATCHES_MAX];
 	bool job_inserted[HC_COMMIT_BATCHES_MAX];
 	size_t job_len;
@@ -343,9 +354,35 @@ static void send_ack(struct world *w, uint32_t t, uint64_t inc, int64_t seq, boo
 	send_msg(w, m);
 }
 
+/* The pipeline's hooks: the simulated committer and network. */
+static bool sim_submit(void *arg, const struct hc_ledger_row *rows, size_t n,
+		       const struct hc_store_record *records, size_t n_records)
+{
+	struct world *w = arg;
+	(void)records;
+	if (w->job_open || n_records != 0 || n > HC_COMMIT_BATCHES_MAX)
+		return false;
+	memcpy(w->job, rows, n * sizeof *rows);
+	w->job_len = n;
+	w->job_open = true;
+	w->job_done_at_ms = w->now_ms + rng_range(1, 30);
+	return true;
+}
+
+static void sim_ack(void *arg, const struct hc_ledger_row *row, bool ok, bool duplicate)
+{
+	struct world *w = arg;
+	if (ok)
+		send_ack(w, row->terminal_index, row->incarnation, row->seq, duplicate);
+}
+
 static void aggregator_start(struct world *w)
 {
 	w->ledger = hc_ledger_new(AREAS, TERMINALS);
+	if (w->ledger == NULL) {
+		fprintf(stderr, "sim: out of memory for the ledger\n");
+		exit(1);
+	}
 	for (size_t i = 0; i < w->store.cap; i++) {
 		const struct stored_row *r = &w->store.rows[i];
 		if (!r->used)
@@ -360,14 +397,25 @@ static void aggregator_start(struct world *w)
 		};
 		hc_ledger_load_row(w->ledger, &row);
 	}
+	const struct hc_pipeline_hooks hooks = { .arg = w, .submit = sim_submit, .ack = sim_ack };
+	if (!hc_pipeline_init(&w->pipe, w->ledger, &hooks)) {
+		fprintf(stderr, "sim: out of memory for the pipeline\n");
+		exit(1);
+	}
 	w->agg_up = true;
 	w->job_open = false;
 }
 
-static void aggregator_crash(struct world *w)
+static void aggregator_stop(struct world *w)
 {
+	hc_pipeline_free(&w->pipe);
 	hc_ledger_free(w->ledger);
 	w->ledger = NULL;
+}
+
+static void aggregator_crash(struct world *w)
+{
+	aggregator_stop(w);
 	w->agg_up = false;
 	w->job_open = false; /* the commit in flight never happened */
 	w->agg_down_until_ms = w->now_ms + rng_range(20, 500);
@@ -392,24 +440,34 @@ static void aggregator_receive_batch(struct world *w, const struct msg *m)
 		w->st.dup_acks++;
 		send_ack(w, m->terminal, m->incarnation, m->seq, true);
 	} else if (v == HC_LEDGER_STAGED && w->plant == PLANT_ACK_BEFORE_COMMIT) {
+		/* planted: an edge that acks on receipt, bypassing the
+		 * pipeline */
 		send_ack(w, m->terminal, m->incarnation, m->seq, false);
 	}
 }
 
+/* The loop's kick: the pipeline decides whether a job goes out (none in
+ * flight, something staged, the retry time reached). Job sizes vary. */
 static void aggregator_start_commit(struct world *w)
 {
 	if (w->job_open || hc_ledger_staged_count(w->ledger) == 0)
 		return;
-	size_t max = (size_t)rng_range(1, 256);
-	w->job_len = hc_ledger_take_staged(w->ledger, w->job, max);
-	w->job_open = w->job_len > 0;
-	w->job_done_at_ms = w->now_ms + rng_range(1, 30);
+	w->pipe.job_rows_max = (size_t)rng_range(1, 256);
+	hc_pipeline_kick(&w->pipe, w->now_ms);
 }
 
+/* The simulated committer finishes the job; its result goes through the
+ * pipeline, which acks (ok) or forgets the rows (failed). */
 static void aggregator_finish_commit(struct world *w)
 {
 	w->job_open = false;
 	w->st.commits++;
+	struct hc_commit_result r = {
+		.ok = true,
+		.rows = w->job,
+		.inserted = w->job_inserted,
+		.n = w->job_len,
+	};
 	if (rng_chance(w->f->store_fail)) {
 		/* Half the failures are "uncertain": the rows reached the disk
 		 * but COMMIT reported an error (an fsync failing after the
@@ -419,18 +477,15 @@ static void aggregator_finish_commit(struct world *w)
 			for (size_t i = 0; i < w->job_len; i++)
 				store_insert(&w->store, &w->job[i]);
 		w->st.store_fails++;
-		hc_ledger_commit_done(w->ledger, false, w->job_inserted);
+		r.ok = false;
+		snprintf(r.error, sizeof r.error, "simulated disk failure");
 		digest_add(3, (int64_t)w->job_len, 0);
-		return;
+	} else {
+		for (size_t i = 0; i < w->job_len; i++)
+			w->job_inserted[i] = store_insert(&w->store, &w->job[i]);
+		digest_add(3, (int64_t)w->job_len, 1);
 	}
-	for (size_t i = 0; i < w->job_len; i++) {
-		w->job_inserted[i] = store_insert(&w->store, &w->job[i]);
-	}
-	hc_ledger_commit_done(w->ledger, true, w->job_inserted);
-	digest_add(3, (int64_t)w->job_len, 1);
-	for (size_t i = 0; i < w->job_len; i++)
-		send_ack(w, w->job[i].terminal_index, w->job[i].incarnation, w->job[i].seq,
-			 !w->job_inserted[i]);
+	hc_pipeline_settle(&w->pipe, &r, w->now_ms, w->now_ms);
 }
 
 /* ---- terminal edge ---------------------------------------------------- */
@@ -630,7 +685,7 @@ static void check_invariants(struct world *w)
 
 static bool drained(const struct world *w)
 {
-	if (!w->agg_up || w->job_open || hc_ledger_staged_count(w->ledger))
+	if (!w->agg_up || w->job_open || hc_pipeline_busy(&w->pipe))
 		return false;
 	for (uint32_t t = 0; t < TERMINALS; t++) {
 		const struct hc_outbox *o = &w->term[t].outbox;
@@ -718,7 +773,7 @@ static bool run_seed(uint64_t seed, int64_t presses_target, enum plant plant, st
 	total->kills_aggregator += w.st.kills_aggregator;
 	total->dup_acks += w.st.dup_acks;
 	if (w.ledger)
-		hc_ledger_free(w.ledger);
+		aggregator_stop(&w);
 	for (uint32_t t = 0; t < TERMINALS; t++)
 		free(w.term[t].journal.batches);
 	free(w.store.rows);
@@ -728,14 +783,16 @@ static bool run_seed(uint64_t seed, int64_t presses_target, enum plant plant, st
 /* Prints the usage to out and exits with status (0 for --help). */
 static void usage_exit(FILE *out, int status)
 {
-	fprintf(out, "usage: headcount-sim [--seed S] [--seeds N] [--presses N]\n"
-		     "                     [--plant ack-before-commit|apply-duplicate] [--ci]\n"
-		     "  --seed S     first seed (default 1); one seed replays exactly\n"
-		     "  --seeds N    how many consecutive seeds (default 1)\n"
-		     "  --presses N  presses per seed (default 25000)\n"
-		     "  --plant BUG  plant a bug in the simulated edge; exit 0 only if caught\n"
-		     "  --ci         100 seeds x 25,000 presses (2,500,000 presses)\n"
-		     "  --help, --version\n");
+	fprintf(out,
+		"usage: headcount-sim [--seed S] [--seeds N] [--presses N]\n"
+		"                     [--plant ack-before-commit|apply-duplicate] [--ci] [--log]\n"
+		"  --seed S     first seed (default 1); one seed replays exactly\n"
+		"  --seeds N    how many consecutive seeds (default 1)\n"
+		"  --presses N  presses per seed (default 25000)\n"
+		"  --plant BUG  plant a bug in the simulated edge; exit 0 only if caught\n"
+		"  --ci         100 seeds x 25,000 presses (2,500,000 presses)\n"
+		"  --log        show the pipeline's log lines (failed commits)\n"
+		"  --help, --version\n");
 	exit(status);
 }
 
@@ -749,6 +806,7 @@ int main(int argc, char **argv)
 	uint64_t seed = 1;
 	int64_t seeds = 1, presses = 25000;
 	enum plant plant = PLANT_NONE;
+	bool log_errors = false;
 	if (hc_version_requested(argc, argv)) {
 		hc_version_print(stdout, "headcount-sim");
 		return 0;
@@ -758,6 +816,10 @@ int main(int argc, char **argv)
 		if (strcmp(a, "--help") == 0)
 			usage_exit(stdout, 0);
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(a, "--log")) {
+			log_errors = true;
+			continue;
+		}
 		if (!strcmp(a, "--ci")) {
 			seeds = 100;
 			presses = 25000;
@@ -782,6 +844,10 @@ int main(int argc, char **argv)
 	if (seeds < 1 || presses < 1)
 		usage();
 
+	/* The pipeline logs every failed commit after a success; the sim
+	 * plants thousands a seed. Errors only with --log. */
+	if (!log_errors)
+		hc_log_init("headcount-sim", (enum hc_log_level)(HC_LOG_ERROR + 1));
 	struct stats total = { 0 };
 	int64_t failed = 0;
 	for (int64_t s = 0; s < seeds; s++) {
