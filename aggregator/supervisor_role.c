@@ -73,46 +73,24 @@ static bool standin_secret_ready;
 /* Logged once per run: logins over plain ws. */
 static bool plain_login_warned;
 
-static const char *name_of(const struct hc_supervisor_session *sv)
-{
-	return sv->ready ? sv->name : "?";
-}
-
+/* Closes from inside a callback of this connection: the caller returns -1. */
 static int close_now(struct hc_supervisor_session *sv, uint16_t code, const char *reason)
 {
-	hc_warn("supervisor %s %s: closing %u: %s", name_of(sv), sv->peer, code, reason);
-	lws_close_reason(sv->wsi, (enum lws_close_status)code, (unsigned char *)reason,
-			 strlen(reason));
-	return -1;
+	return hc_ws_session_close_now(&sv->ws, code, reason);
 }
 
+/* Closes from outside this connection's callbacks: at its next
+ * writeable callback. */
 static void close_later(struct hc_supervisor_session *sv, uint16_t code, const char *reason)
 {
-	if (sv->close_pending)
-		return;
-	hc_warn("supervisor %s %s: closing %u: %s", name_of(sv), sv->peer, code, reason);
-	sv->close_pending = true;
-	sv->close_code = code;
-	snprintf(sv->close_reason, sizeof sv->close_reason, "%s", reason);
-	lws_callback_on_writable(sv->wsi);
-}
-
-static void hello_timeout_due(lws_sorted_usec_list_t *sul)
-{
-	struct hc_supervisor_session *sv = lws_container_of(sul, struct hc_supervisor_session,
-							    hello_sul);
-	if (sv->ready)
-		return;
-	char reason[64];
-	snprintf(reason, sizeof reason, "no hello within %d s", HC_HELLO_TIMEOUT_S);
-	close_later(sv, HC_CLOSE_HELLO_TIMEOUT, reason);
+	hc_ws_session_close_later(&sv->ws, code, reason);
 }
 
 void hc_supervisor_answer(struct hc_server *s, struct hc_supervisor_session *sv,
 			  const char *request, bool ok, const char *error)
 {
 	(void)s;
-	if (sv == NULL || sv->close_pending)
+	if (sv == NULL || sv->ws.close_pending)
 		return;
 	if (sv->result_len == HC_SUPERVISOR_RESULTS_MAX) {
 		hc_warn("supervisor %s: answer queue full, answer dropped", sv->name);
@@ -132,7 +110,7 @@ void hc_supervisor_answer(struct hc_server *s, struct hc_supervisor_session *sv,
 	}
 	slot[n] = '\0';
 	sv->result_len++;
-	lws_callback_on_writable(sv->wsi);
+	lws_callback_on_writable(sv->ws.wsi);
 }
 
 /* Answers a refused command at once; nothing changed. */
@@ -381,14 +359,14 @@ static int on_hello(struct hc_server *s, struct hc_supervisor_session *sv,
 		login_limiter_ready = true;
 	}
 	int64_t retry_ms = 0;
-	if (!hc_login_limiter_allowed(&login_limiter, sv->peer, hc_mono_ms(), &retry_ms)) {
+	if (!hc_login_limiter_allowed(&login_limiter, sv->ws.peer, hc_mono_ms(), &retry_ms)) {
 		char reason[120];
 		snprintf(reason, sizeof reason,
 			 "too many failed logins from %.48s; try again in"
 			 " %" PRId64 " s",
-			 sv->peer, (retry_ms + 999) / 1000);
+			 sv->ws.peer, (retry_ms + 999) / 1000);
 		hc_warn("supervisor login refused: name %s, peer %s: over %d failed logins",
-			cmd->supervisor, sv->peer, HC_LOGIN_FAILURES_BURST);
+			cmd->supervisor, sv->ws.peer, HC_LOGIN_FAILURES_BURST);
 		return close_now(sv, HC_CLOSE_RATE_LIMITED, reason);
 	}
 	struct hc_sup_login *lg = &sv->login;
@@ -413,7 +391,7 @@ static int on_hello(struct hc_server *s, struct hc_supervisor_session *sv,
 	/* The record's own name is the one asked for (same letters). */
 	snprintf(lg->record.name, sizeof lg->record.name, "%s", cmd->supervisor);
 	lg->salt_pending = true;
-	lws_callback_on_writable(sv->wsi);
+	hc_ws_session_want_write(&sv->ws);
 	return 0;
 }
 
@@ -430,14 +408,15 @@ static int on_proof(struct hc_server *s, struct hc_supervisor_session *sv,
 	const char *name = lg->record.name;
 	if (!(proof_ok && lg->known)) {
 		int64_t now_ms = hc_mono_ms();
-		hc_login_limiter_failed(&login_limiter, sv->peer, now_ms);
+		hc_login_limiter_failed(&login_limiter, sv->ws.peer, now_ms);
 		hc_warn("supervisor login failed: name %s, peer %s (%" PRIu32 " of %d failed"
 			" logins allowed from this address)",
-			name, sv->peer, hc_login_limiter_failures(&login_limiter, sv->peer, now_ms),
+			name, sv->ws.peer,
+			hc_login_limiter_failures(&login_limiter, sv->ws.peer, now_ms),
 			HC_LOGIN_FAILURES_BURST);
 		return close_now(sv, HC_CLOSE_AUTH_FAILED, "unknown supervisor or wrong password");
 	}
-	if (!plain_login_warned && !lws_is_ssl(sv->wsi)) {
+	if (!plain_login_warned && !lws_is_ssl(sv->ws.wsi)) {
 		plain_login_warned = true;
 		hc_warn("supervisor logins over plain ws: the password itself is never sent,"
 			" but whoever records the exchange can try to guess it offline; use TLS"
@@ -449,52 +428,39 @@ static int on_proof(struct hc_server *s, struct hc_supervisor_session *sv,
 	if (slot == HC_SLOT_NONE)
 		return close_now(sv, HC_CLOSE_AUTH_FAILED,
 				 "too many sources since start; restart the aggregator");
-	lws_sul_cancel(&sv->hello_sul);
+	hc_ws_session_hello_done(&sv->ws);
 	sv->ready = true;
 	sv->source_slot = slot;
 	snprintf(sv->name, sizeof sv->name, "%s", name);
+	hc_ws_session_set_name(&sv->ws, sv->name);
 	mbedtls_platform_zeroize(&lg->record, sizeof lg->record);
 	sv->welcome_pending = true;
 	sv->snapshot_pending = true;
 	sv->next = s->supervisors;
 	s->supervisors = sv;
 	sv->listed = true;
-	hc_info("supervisor %s authenticated: peer %s", sv->name, sv->peer);
-	lws_callback_on_writable(sv->wsi);
+	hc_info("supervisor %s authenticated: peer %s", sv->name, sv->ws.peer);
+	hc_ws_session_want_write(&sv->ws);
 	return 0;
 }
 
-/* One message's worth from the connection's bucket (burst
- * HC_SUPERVISOR_MESSAGES_BURST_MAX, refilled at
- * HC_SUPERVISOR_MESSAGES_PER_S_MAX); false when it is empty. */
-static bool rate_take(struct hc_supervisor_session *sv)
-{
-	int64_t now_ms = hc_mono_ms();
-	int64_t elapsed_ms = now_ms - sv->rate_refilled_at_mono_ms;
-	sv->rate_refilled_at_mono_ms = now_ms;
-	sv->rate_tokens_milli += elapsed_ms * HC_SUPERVISOR_MESSAGES_PER_S_MAX;
-	if (sv->rate_tokens_milli > HC_SUPERVISOR_MESSAGES_BURST_MAX * 1000)
-		sv->rate_tokens_milli = HC_SUPERVISOR_MESSAGES_BURST_MAX * 1000;
-	if (sv->rate_tokens_milli < 1000)
-		return false;
-	sv->rate_tokens_milli -= 1000;
-	return true;
-}
-
-/* A whole message has arrived in sv->rx. */
-static int on_message(struct hc_server *s, struct hc_supervisor_session *sv)
+/* A whole message has arrived. */
+static int on_message(struct hc_server *s, struct hc_supervisor_session *sv, const char *text,
+		      size_t len)
 {
 	struct hc_sup_cmd cmd;
 	struct hc_proto_error err;
 	char why[200];
-	if (!rate_take(sv))
+	/* The bucket (burst HC_SUPERVISOR_MESSAGES_BURST_MAX, refilled at
+	 * HC_SUPERVISOR_MESSAGES_PER_S_MAX) was filled at on_established. */
+	if (!hc_ws_rate_take(&sv->rate, hc_mono_ms()))
 		return close_now(
 			sv, HC_CLOSE_RATE_LIMITED,
 			"more than " HC_STR(HC_SUPERVISOR_MESSAGES_BURST_MAX) " messages at once or " HC_STR(
 				HC_SUPERVISOR_MESSAGES_PER_S_MAX) " per second");
-	if (lws_frame_is_binary(sv->wsi))
-		return close_now(sv, HC_CLOSE_BAD_JSON, "binary frames are not accepted");
-	enum hc_sup_verdict v = hc_sup_parse(sv->rx, sv->rx_len, &cmd, why, sizeof why, &err);
+	if (hc_ws_session_refuse_binary(&sv->ws) < 0)
+		return -1;
+	enum hc_sup_verdict v = hc_sup_parse(text, len, &cmd, why, sizeof why, &err);
 	if (v == HC_SUP_CLOSE)
 		return close_now(sv, (uint16_t)err.code, err.reason);
 	if (cmd.type == HC_SUP_HELLO)
@@ -502,7 +468,7 @@ static int on_message(struct hc_server *s, struct hc_supervisor_session *sv)
 	if (cmd.type == HC_SUP_PROOF) {
 		/* The proof is the login's second half: it does not count
 		 * against the message budget (hello + 15 commands at once). */
-		sv->rate_tokens_milli += 1000;
+		hc_ws_rate_give_back(&sv->rate);
 		return on_proof(s, sv, &cmd);
 	}
 	if (!sv->ready)
@@ -525,25 +491,14 @@ static int on_message(struct hc_server *s, struct hc_supervisor_session *sv)
 	}
 }
 
+/* Appends a piece of a message (ws_session.h); handles it when complete. */
 static int on_receive(struct hc_server *s, struct hc_supervisor_session *sv, const void *in,
 		      size_t len)
 {
-	if (sv->close_pending)
-		return 0;
-	if (len > HC_SUPERVISOR_FRAME_BYTES_MAX - sv->rx_len) {
-		char reason[64];
-		snprintf(reason, sizeof reason, "message over %d bytes",
-			 HC_SUPERVISOR_FRAME_BYTES_MAX);
-		return close_now(sv, HC_CLOSE_TOO_BIG, reason);
-	}
-	memcpy(sv->rx + sv->rx_len, in, len);
-	sv->rx_len += len;
-	if (!lws_is_final_fragment(sv->wsi) || lws_remaining_packet_payload(sv->wsi) > 0)
-		return 0;
-	sv->rx[sv->rx_len] = '\0';
-	int rc = on_message(s, sv);
-	sv->rx_len = 0;
-	return rc;
+	const char *text;
+	size_t text_len;
+	int rc = hc_ws_session_receive(&sv->ws, in, len, &text, &text_len);
+	return rc == 1 ? on_message(s, sv, text, text_len) : rc;
 }
 
 /* ---- writing ---------------------------------------------------------- */
@@ -631,17 +586,9 @@ static int write_json(struct hc_supervisor_session *sv, json_t *o)
 	json_decref(o);
 	if (text == NULL)
 		return -1;
-	size_t len = strlen(text);
-	unsigned char *buf = malloc(LWS_PRE + len);
-	if (buf == NULL) {
-		free(text);
-		return -1;
-	}
-	memcpy(buf + LWS_PRE, text, len);
+	int rc = hc_ws_session_write_copy(&sv->ws, text, strlen(text));
 	free(text);
-	int n = lws_write(sv->wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT);
-	free(buf);
-	return n < (int)len ? -1 : 0;
+	return rc;
 }
 
 static json_t *snapshot_json(struct hc_server *s, struct hc_supervisor_session *sv)
@@ -677,17 +624,8 @@ static json_t *snapshot_json(struct hc_server *s, struct hc_supervisor_session *
 
 static int on_writeable(struct hc_server *s, struct hc_supervisor_session *sv)
 {
-	if (sv->close_pending) {
-		lws_close_reason(sv->wsi, (enum lws_close_status)sv->close_code,
-				 (unsigned char *)sv->close_reason, strlen(sv->close_reason));
+	if (hc_ws_session_writeable_closes(&sv->ws, s->closing_all))
 		return -1;
-	}
-	if (s->closing_all) {
-		const char *reason = "aggregator shutting down";
-		lws_close_reason(sv->wsi, LWS_CLOSE_STATUS_GOINGAWAY, (unsigned char *)reason,
-				 strlen(reason));
-		return -1;
-	}
 	if (sv->challenge_pending) {
 		sv->challenge_pending = false;
 		return write_json(sv,
@@ -704,12 +642,8 @@ static int on_writeable(struct hc_server *s, struct hc_supervisor_session *sv)
 	if (!sv->ready)
 		return 0;
 	if (sv->ping_pending) {
-		unsigned char ping[LWS_PRE];
 		sv->ping_pending = false;
-		if (lws_write(sv->wsi, ping + LWS_PRE, 0, LWS_WRITE_PING) < 0)
-			return -1;
-		lws_callback_on_writable(sv->wsi); /* whatever else waits */
-		return 0;
+		return hc_ws_session_write_ping(&sv->ws, NULL, 0);
 	}
 	if (!follow_generation(s, sv))
 		return -1;
@@ -723,12 +657,12 @@ static int on_writeable(struct hc_server *s, struct hc_supervisor_session *sv)
 		rc = write_json(sv, snapshot_json(s, sv));
 	} else if (sv->result_len > 0) {
 		const char *text = sv->results[sv->result_head];
-		size_t len = strlen(text);
 		unsigned char buf[LWS_PRE + sizeof sv->results[0]];
+		size_t len = strlen(text);
 		memcpy(buf + LWS_PRE, text, len);
 		sv->result_head = (sv->result_head + 1) % HC_SUPERVISOR_RESULTS_MAX;
 		sv->result_len--;
-		rc = lws_write(sv->wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT) < (int)len ? -1 : 0;
+		rc = hc_ws_session_write_text(&sv->ws, buf, len);
 	} else {
 		int k = next_changed(s, sv);
 		if (k < 0)
@@ -740,7 +674,7 @@ static int on_writeable(struct hc_server *s, struct hc_supervisor_session *sv)
 	if (rc < 0)
 		return -1;
 	if (sv->snapshot_pending || sv->result_len > 0 || next_changed(s, sv) >= 0)
-		lws_callback_on_writable(sv->wsi);
+		hc_ws_session_want_write(&sv->ws);
 	return 0;
 }
 
@@ -748,18 +682,18 @@ static int on_writeable(struct hc_server *s, struct hc_supervisor_session *sv)
 
 static int on_established(struct hc_server *s, struct hc_supervisor_session *sv, struct lws *wsi)
 {
-	sv->wsi = wsi;
-	hc_server_peer_address(wsi, sv->peer, sizeof sv->peer);
+	hc_ws_session_start(&sv->ws, wsi, "supervisor", true, sv->rx,
+			    HC_SUPERVISOR_FRAME_BYTES_MAX);
+	hc_server_peer_address(wsi, sv->ws.peer, sizeof sv->ws.peer);
 	s->supervisor_sessions++;
 	if (!hc_server_random_hex(s, sv->nonce, HC_NONCE_HEX_LEN / 2)) {
-		hc_error("supervisor %s: cannot draw a challenge", sv->peer);
+		hc_error("supervisor %s: cannot draw a challenge", sv->ws.peer);
 		return -1;
 	}
 	sv->challenge_pending = true;
-	lws_sul_schedule(lws_get_context(wsi), 0, &sv->hello_sul, hello_timeout_due,
-			 (lws_usec_t)HC_HELLO_TIMEOUT_S * LWS_USEC_PER_SEC);
-	sv->rate_tokens_milli = HC_SUPERVISOR_MESSAGES_BURST_MAX * 1000;
-	sv->rate_refilled_at_mono_ms = hc_mono_ms();
+	hc_ws_session_start_hello_timer(&sv->ws, HC_HELLO_TIMEOUT_S);
+	hc_ws_rate_init(&sv->rate, HC_SUPERVISOR_MESSAGES_BURST_MAX,
+			HC_SUPERVISOR_MESSAGES_PER_S_MAX, hc_mono_ms());
 	if (!hc_server_role_allowed(s, wsi, true))
 		close_later(sv, HC_CLOSE_WRONG_LISTENER,
 			    "supervisors connect to the staff listener (staff_listen)");
@@ -771,12 +705,12 @@ static void on_closed(struct hc_server *s, struct hc_supervisor_session *sv)
 {
 	/* A failed upgrade is CLOSED without ESTABLISHED (lws 4.1 switches
 	 * to the WebSocket role before the handshake; see terminal_role.c):
-	 * only a session on_established set up (sv->wsi) has anything to
+	 * only a session on_established set up (sv->ws.wsi) has anything to
 	 * undo. Without this the session count wraps and shutdown waits for
 	 * connections that do not exist. */
-	if (sv == NULL || sv->wsi == NULL)
+	if (sv == NULL || sv->ws.wsi == NULL)
 		return;
-	lws_sul_cancel(&sv->hello_sul);
+	hc_ws_session_end(&sv->ws);
 	assert(s->supervisor_sessions > 0);
 	s->supervisor_sessions--;
 	if (sv->listed) {
@@ -787,7 +721,7 @@ static void on_closed(struct hc_server *s, struct hc_supervisor_session *sv)
 			}
 		}
 		sv->listed = false;
-		hc_info("supervisor %s disconnected: peer %s", sv->name, sv->peer);
+		hc_info("supervisor %s disconnected: peer %s", sv->name, sv->ws.peer);
 	}
 	for (int k = 0; k < HC_PENDING_COMMANDS_MAX; k++)
 		if (s->pending[k].session == sv)
@@ -815,9 +749,9 @@ int hc_supervisor_callback(struct lws *wsi, enum lws_callback_reasons reason, vo
 	case LWS_CALLBACK_ESTABLISHED: return on_established(s, sv, wsi);
 	case LWS_CALLBACK_RECEIVE:
 		/* Only an established connection has a session to read into. */
-		return sv != NULL && sv->wsi != NULL ? on_receive(s, sv, in, len) : -1;
+		return sv != NULL && sv->ws.wsi != NULL ? on_receive(s, sv, in, len) : -1;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
-		return sv != NULL && sv->wsi != NULL ? on_writeable(s, sv) : 0;
+		return sv != NULL && sv->ws.wsi != NULL ? on_writeable(s, sv) : 0;
 	case LWS_CALLBACK_CLOSED: on_closed(s, sv); return 0;
 	default: return 0;
 	}

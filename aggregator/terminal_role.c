@@ -70,45 +70,17 @@ static const struct hc_terminal_cfg *terminal_cfg_of(const struct hc_server *s,
 	return i >= 0 ? &s->cfg->terminals[i] : NULL;
 }
 
-static void log_close(const struct hc_server *s, const struct hc_terminal_session *t, uint16_t code,
-		      const char *reason)
-{
-	hc_warn("terminal %s %s: closing %u: %s", terminal_id_of(s, t), t->peer, code, reason);
-}
-
 /* Closes from inside a callback of this connection: the caller returns -1. */
-static int close_now(struct hc_server *s, struct hc_terminal_session *t, uint16_t code,
-		     const char *reason)
+static int close_now(struct hc_terminal_session *t, uint16_t code, const char *reason)
 {
-	log_close(s, t, code, reason);
-	lws_close_reason(t->wsi, (enum lws_close_status)code, (unsigned char *)reason,
-			 strlen(reason));
-	return -1;
+	return hc_ws_session_close_now(&t->ws, code, reason);
 }
 
 /* Closes from outside this connection's callbacks: at its next
  * writeable callback. */
-static void close_later(struct hc_server *s, struct hc_terminal_session *t, uint16_t code,
-			const char *reason)
+static void close_later(struct hc_terminal_session *t, uint16_t code, const char *reason)
 {
-	if (t->close_pending)
-		return;
-	log_close(s, t, code, reason);
-	t->close_pending = true;
-	t->close_code = code;
-	snprintf(t->close_reason, sizeof t->close_reason, "%s", reason);
-	lws_callback_on_writable(t->wsi);
-}
-
-static void hello_timeout_due(lws_sorted_usec_list_t *sul)
-{
-	struct hc_terminal_session *t = lws_container_of(sul, struct hc_terminal_session,
-							 hello_sul);
-	if (t->state != HC_SESSION_AWAITING_HELLO)
-		return;
-	char reason[64];
-	snprintf(reason, sizeof reason, "no hello within %d s", HC_HELLO_TIMEOUT_S);
-	close_later(hc_server_of(t->wsi), t, HC_CLOSE_HELLO_TIMEOUT, reason);
+	hc_ws_session_close_later(&t->ws, code, reason);
 }
 
 /* Queues an ack. commit: the commit that applied the batch (0 for a
@@ -135,7 +107,7 @@ static void queue_ack(struct hc_server *s, struct hc_terminal_session *t, int64_
 	t->ack_commits[at] = duplicate ? 0 : commit;
 	t->ack_len++;
 	s->acks_queued++;
-	lws_callback_on_writable(t->wsi);
+	hc_ws_session_want_write(&t->ws);
 }
 
 void hc_terminal_route_ack(struct hc_server *s, const struct hc_ledger_row *row, bool ok,
@@ -144,7 +116,7 @@ void hc_terminal_route_ack(struct hc_server *s, const struct hc_ledger_row *row,
 	if (row->terminal_index >= HC_SOURCE_SLOTS_MAX)
 		return;
 	struct hc_terminal_session *t = s->terminals[row->terminal_index].session;
-	if (t == NULL || t->incarnation != row->incarnation || t->close_pending)
+	if (t == NULL || t->incarnation != row->incarnation || t->ws.close_pending)
 		return;
 	if (t->awaiting_commit > 0)
 		t->awaiting_commit--;
@@ -158,12 +130,12 @@ static int on_hello(struct hc_server *s, struct hc_terminal_session *t,
 		    const struct hc_msg_hello *m)
 {
 	if (t->state == HC_SESSION_READY)
-		return close_now(s, t, HC_CLOSE_OUT_OF_ORDER, "hello sent twice");
+		return close_now(t, HC_CLOSE_OUT_OF_ORDER, "hello sent twice");
 	int index = hc_venue_find_terminal(s->cfg, m->terminal);
 	if (index < 0) {
 		char reason[120];
 		snprintf(reason, sizeof reason, "unknown terminal \"%s\"", m->terminal);
-		return close_now(s, t, HC_CLOSE_UNKNOWN_TERMINAL, reason);
+		return close_now(t, HC_CLOSE_UNKNOWN_TERMINAL, reason);
 	}
 	if (!s->cfg->terminal_auth_off) {
 		char reason[120];
@@ -173,13 +145,13 @@ static int on_hello(struct hc_server *s, struct hc_terminal_session *t,
 			snprintf(reason, sizeof reason,
 				 "terminal \"%s\" is not enrolled (headcount-aggregator enroll)",
 				 m->terminal);
-			return close_now(s, t, HC_CLOSE_NOT_ENROLLED, reason);
+			return close_now(t, HC_CLOSE_NOT_ENROLLED, reason);
 		}
 		if (!m->has_proof) {
 			snprintf(reason, sizeof reason,
 				 "hello.proof missing: terminal \"%s\" has no secret configured",
 				 m->terminal);
-			return close_now(s, t, HC_CLOSE_BAD_PROOF, reason);
+			return close_now(t, HC_CLOSE_BAD_PROOF, reason);
 		}
 		if (!hc_tauth_hello_proof(secret, t->nonce, m->terminal, m->incarnation,
 					  expected) ||
@@ -187,20 +159,21 @@ static int on_hello(struct hc_server *s, struct hc_terminal_session *t,
 			snprintf(reason, sizeof reason,
 				 "hello.proof does not match the secret enrolled for \"%s\"",
 				 m->terminal);
-			return close_now(s, t, HC_CLOSE_BAD_PROOF, reason);
+			return close_now(t, HC_CLOSE_BAD_PROOF, reason);
 		}
 		memcpy(t->secret, secret, sizeof t->secret);
 		t->authenticated = true;
 	}
-	lws_sul_cancel(&t->hello_sul);
+	hc_ws_session_hello_done(&t->ws);
 	t->state = HC_SESSION_READY;
 	t->slot = (uint32_t)s->term_slot[index];
+	hc_ws_session_set_name(&t->ws, hc_slots_id(s->sources, t->slot));
 	t->incarnation = m->incarnation;
 	snprintf(t->area, sizeof t->area, "%s", s->cfg->terminals[index].area);
 
 	struct hc_terminal_status *status = &s->terminals[t->slot];
 	if (status->session != NULL) {
-		close_later(s, status->session, HC_CLOSE_REPLACED,
+		close_later(status->session, HC_CLOSE_REPLACED,
 			    "replaced by a newer connection of this terminal");
 		status->session = NULL;
 	} else {
@@ -215,11 +188,11 @@ static int on_hello(struct hc_server *s, struct hc_terminal_session *t,
 	char inc[HC_INCARNATION_HEX_LEN + 1];
 	hc_proto_format_incarnation(m->incarnation, inc);
 	hc_info("terminal %s connected: incarnation %s, peer %s, area %s%s", m->terminal, inc,
-		t->peer, s->cfg->terminals[index].area,
+		t->ws.peer, s->cfg->terminals[index].area,
 		t->authenticated ? ", authenticated" : ", NOT authenticated (terminal_auth = off)");
 	t->welcome_pending = true;
 	t->area_version_sent = 0;
-	lws_callback_on_writable(t->wsi);
+	hc_ws_session_want_write(&t->ws);
 	hc_venue_state_terminal_changed(s, t->slot);
 	return 0;
 }
@@ -228,7 +201,7 @@ static int on_batch(struct hc_server *s, struct hc_terminal_session *t,
 		    const struct hc_msg_batch *m)
 {
 	if (t->state != HC_SESSION_READY)
-		return close_now(s, t, HC_CLOSE_OUT_OF_ORDER, "batch before hello");
+		return close_now(t, HC_CLOSE_OUT_OF_ORDER, "batch before hello");
 	if (s->stopping)
 		return 0; /* not staged, not acked: resent later */
 
@@ -241,7 +214,7 @@ static int on_batch(struct hc_server *s, struct hc_terminal_session *t,
 		if (!m->has_mac) {
 			snprintf(reason, sizeof reason, "batch seq %" PRId64 ": batch.mac missing",
 				 m->seq);
-			return close_now(s, t, HC_CLOSE_BAD_MAC, reason);
+			return close_now(t, HC_CLOSE_BAD_MAC, reason);
 		}
 		if (!hc_tauth_batch_mac(t->secret, t->nonce, tc->id, t->incarnation, m, expected) ||
 		    !hc_tauth_mac_equal(expected, m->mac)) {
@@ -249,7 +222,7 @@ static int on_batch(struct hc_server *s, struct hc_terminal_session *t,
 				 "batch seq %" PRId64 ": mac does not match (altered, forged or"
 				 " from another connection)",
 				 m->seq);
-			return close_now(s, t, HC_CLOSE_BAD_MAC, reason);
+			return close_now(t, HC_CLOSE_BAD_MAC, reason);
 		}
 	}
 	struct hc_terminal_status *status = &s->terminals[t->slot];
@@ -296,7 +269,7 @@ static int on_batch(struct hc_server *s, struct hc_terminal_session *t,
 			char reason[120];
 			snprintf(reason, sizeof reason, "more than %d batches unacknowledged",
 				 HC_INFLIGHT_BATCHES_MAX);
-			return close_now(s, t, HC_CLOSE_TOO_MANY_INFLIGHT, reason);
+			return close_now(t, HC_CLOSE_TOO_MANY_INFLIGHT, reason);
 		}
 		break;
 	case HC_LEDGER_PENDING:
@@ -307,52 +280,40 @@ static int on_batch(struct hc_server *s, struct hc_terminal_session *t,
 	return 0;
 }
 
-/* A whole message has arrived in t->rx. */
-static int on_message(struct hc_server *s, struct hc_terminal_session *t)
+/* A whole message has arrived. */
+static int on_message(struct hc_server *s, struct hc_terminal_session *t, const char *text,
+		      size_t len)
 {
 	struct hc_msg msg;
 	struct hc_proto_error err;
-	if (lws_frame_is_binary(t->wsi))
-		return close_now(s, t, HC_CLOSE_BAD_JSON, "binary frames are not accepted");
-	if (!hc_proto_parse_from_terminal(t->rx, t->rx_len, &msg, &err))
-		return close_now(s, t, (uint16_t)err.code, err.reason);
+	if (hc_ws_session_refuse_binary(&t->ws) < 0)
+		return -1;
+	if (!hc_proto_parse_from_terminal(text, len, &msg, &err))
+		return close_now(t, (uint16_t)err.code, err.reason);
 	if (t->state == HC_SESSION_READY)
 		s->terminals[t->slot].last_seen_wall_ms = hc_wall_ms();
 	switch (msg.type) {
 	case HC_MSG_HELLO: return on_hello(s, t, &msg.u.hello);
 	case HC_MSG_BATCH: return on_batch(s, t, &msg.u.batch);
-	default: return close_now(s, t, HC_CLOSE_UNKNOWN_TYPE, "type not sent by terminals");
+	default: return close_now(t, HC_CLOSE_UNKNOWN_TYPE, "type not sent by terminals");
 	}
 }
 
-/* Appends a piece of a message; handles it when complete. */
+/* Appends a piece of a message (ws_session.h); handles it when complete. */
 static int on_receive(struct hc_server *s, struct hc_terminal_session *t, const void *in,
 		      size_t len)
 {
-	if (t->close_pending)
-		return 0;
-	if (len > HC_TERMINAL_FRAME_BYTES_MAX - t->rx_len) {
-		char reason[64];
-		snprintf(reason, sizeof reason, "message over %d bytes",
-			 HC_TERMINAL_FRAME_BYTES_MAX);
-		return close_now(s, t, HC_CLOSE_TOO_BIG, reason);
-	}
-	memcpy(t->rx + t->rx_len, in, len);
-	t->rx_len += len;
-	if (!lws_is_final_fragment(t->wsi) || lws_remaining_packet_payload(t->wsi) > 0)
-		return 0;
-	t->rx[t->rx_len] = '\0';
-	int rc = on_message(s, t);
-	t->rx_len = 0;
-	return rc;
+	const char *text;
+	size_t text_len;
+	int rc = hc_ws_session_receive(&t->ws, in, len, &text, &text_len);
+	return rc == 1 ? on_message(s, t, text, text_len) : rc;
 }
 
 /* ---- writing ---------------------------------------------------------- */
 
-static int write_text(struct lws *wsi, unsigned char *buf, size_t len)
+static int write_text(struct hc_terminal_session *t, unsigned char *buf, size_t len)
 {
-	int n = lws_write(wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT);
-	if (n < (int)len) {
+	if (hc_ws_session_write_text(&t->ws, buf, len) < 0) {
 		hc_warn("terminal write of %zu bytes failed", len);
 		return -1;
 	}
@@ -373,17 +334,8 @@ static bool area_due(const struct hc_area_slot *area, const struct hc_terminal_s
 
 static int on_writeable(struct hc_server *s, struct hc_terminal_session *t)
 {
-	if (t->close_pending) {
-		lws_close_reason(t->wsi, (enum lws_close_status)t->close_code,
-				 (unsigned char *)t->close_reason, strlen(t->close_reason));
+	if (hc_ws_session_writeable_closes(&t->ws, s->closing_all))
 		return -1;
-	}
-	if (s->closing_all) {
-		const char *reason = "aggregator shutting down";
-		lws_close_reason(t->wsi, LWS_CLOSE_STATUS_GOINGAWAY, (unsigned char *)reason,
-				 strlen(reason));
-		return -1;
-	}
 	if (t->challenge_pending) {
 		unsigned char cbuf[LWS_PRE + 160];
 		struct hc_msg_challenge c;
@@ -392,17 +344,13 @@ static int on_writeable(struct hc_server *s, struct hc_terminal_session *t)
 		t->challenge_pending = false;
 		if (clen == 0)
 			return -1;
-		return write_text(t->wsi, cbuf, clen);
+		return write_text(t, cbuf, clen);
 	}
 	if (t->state != HC_SESSION_READY)
 		return 0;
 	if (t->ping_pending) {
-		unsigned char ping[LWS_PRE];
 		t->ping_pending = false;
-		if (lws_write(t->wsi, ping + LWS_PRE, 0, LWS_WRITE_PING) < 0)
-			return -1;
-		lws_callback_on_writable(t->wsi); /* whatever else waits */
-		return 0;
+		return hc_ws_session_write_ping(&t->ws, NULL, 0);
 	}
 
 	unsigned char local[LWS_PRE + TERMINAL_TX_BYTES];
@@ -440,10 +388,10 @@ static int on_writeable(struct hc_server *s, struct hc_terminal_session *t)
 		hc_error("terminal %s: message does not fit %d bytes", tc->id, TERMINAL_TX_BYTES);
 		return -1;
 	}
-	if (write_text(t->wsi, buf, len) < 0)
+	if (write_text(t, buf, len) < 0)
 		return -1;
 	if (t->ack_len > 0 || area_due(area, t))
-		lws_callback_on_writable(t->wsi);
+		hc_ws_session_want_write(&t->ws);
 	return 0;
 }
 
@@ -467,14 +415,13 @@ static bool draw_nonce(struct hc_server *s, uint8_t nonce[HC_TAUTH_NONCE_BYTES])
 
 static void on_established(struct hc_server *s, struct hc_terminal_session *t, struct lws *wsi)
 {
-	t->wsi = wsi;
+	hc_ws_session_start(&t->ws, wsi, "terminal", true, t->rx, HC_TERMINAL_FRAME_BYTES_MAX);
 	t->state = HC_SESSION_AWAITING_HELLO;
-	hc_server_peer_address(wsi, t->peer, sizeof t->peer);
+	hc_server_peer_address(wsi, t->ws.peer, sizeof t->ws.peer);
 	s->terminal_sessions++;
-	lws_sul_schedule(lws_get_context(wsi), 0, &t->hello_sul, hello_timeout_due,
-			 (lws_usec_t)HC_HELLO_TIMEOUT_S * LWS_USEC_PER_SEC);
+	hc_ws_session_start_hello_timer(&t->ws, HC_HELLO_TIMEOUT_S);
 	if (!hc_server_role_allowed(s, wsi, true)) {
-		close_later(s, t, HC_CLOSE_WRONG_LISTENER,
+		close_later(t, HC_CLOSE_WRONG_LISTENER,
 			    "terminals connect to the staff listener (staff_listen)");
 		return;
 	}
@@ -490,11 +437,11 @@ static void on_established(struct hc_server *s, struct hc_terminal_session *t, s
 		snprintf(reason, sizeof reason,
 			 "%s has no authentication; this aggregator needs %s (update the terminal)",
 			 name, HC_PROTO_TERMINAL);
-		close_later(s, t, HC_CLOSE_OLD_PROTOCOL, reason);
+		close_later(t, HC_CLOSE_OLD_PROTOCOL, reason);
 		return;
 	}
 	if (!draw_nonce(s, t->nonce)) {
-		close_later(s, t, HC_CLOSE_GOING_AWAY, "aggregator cannot draw a challenge");
+		close_later(t, HC_CLOSE_GOING_AWAY, "aggregator cannot draw a challenge");
 		return;
 	}
 	t->challenge_pending = true;
@@ -509,10 +456,10 @@ static void on_closed(struct hc_server *s, struct hc_terminal_session *t)
 	 * the 101 could be written, refused while stopping) is CLOSED without
 	 * ever being ESTABLISHED: its session is zeroed (or
 	 * absent when lws ran out of memory) and there is nothing to undo.
-	 * t->wsi is set by on_established only. */
-	if (t == NULL || t->wsi == NULL)
+	 * t->ws.wsi is set by on_established only. */
+	if (t == NULL || t->ws.wsi == NULL)
 		return;
-	lws_sul_cancel(&t->hello_sul);
+	hc_ws_session_end(&t->ws);
 	memset(t->secret, 0, sizeof t->secret);
 	assert(s->terminal_sessions > 0);
 	s->terminal_sessions--;
@@ -523,13 +470,13 @@ static void on_closed(struct hc_server *s, struct hc_terminal_session *t)
 	struct hc_terminal_status *status = &s->terminals[t->slot];
 	const char *id = hc_slots_id(s->sources, t->slot);
 	if (status->session != t) {
-		hc_info("terminal %s: replaced connection from %s closed", id, t->peer);
+		hc_info("terminal %s: replaced connection from %s closed", id, t->ws.peer);
 		return;
 	}
 	status->session = NULL;
 	status->last_seen_wall_ms = hc_wall_ms();
 	s->terminals_online--;
-	hc_info("terminal %s disconnected: peer %s", id, t->peer);
+	hc_info("terminal %s disconnected: peer %s", id, t->ws.peer);
 	hc_venue_state_terminal_changed(s, t->slot);
 }
 
@@ -585,15 +532,15 @@ static void recheck_auth(struct hc_server *s, struct hc_terminal_session *t,
 		return;
 	const uint8_t *secret = hc_terminal_secrets_find(s->terminal_secrets, tc->id);
 	if (!t->authenticated) {
-		close_later(s, t, HC_CLOSE_BAD_PROOF,
+		close_later(t, HC_CLOSE_BAD_PROOF,
 			    "terminal authentication is now required; reconnect with a secret");
 	} else if (secret == NULL) {
 		snprintf(reason, sizeof reason, "terminal \"%s\" was revoked", tc->id);
-		close_later(s, t, HC_CLOSE_REVOKED, reason);
+		close_later(t, HC_CLOSE_REVOKED, reason);
 	} else if (!hc_tauth_mac_equal(secret, t->secret)) {
 		snprintf(reason, sizeof reason, "terminal \"%s\" has a new secret (rotated)",
 			 tc->id);
-		close_later(s, t, HC_CLOSE_REVOKED, reason);
+		close_later(t, HC_CLOSE_REVOKED, reason);
 	}
 }
 
@@ -603,16 +550,16 @@ void hc_terminal_sessions_reconfigured(struct hc_server *s)
 	uint32_t count = hc_slots_count(s->sources);
 	for (uint32_t slot = 0; slot < count; slot++) {
 		struct hc_terminal_session *t = s->terminals[slot].session;
-		if (t == NULL || t->close_pending)
+		if (t == NULL || t->ws.close_pending)
 			continue;
 		const struct hc_terminal_cfg *tc = terminal_cfg_of(s, t);
 		if (tc == NULL) {
-			close_later(s, t, HC_CLOSE_UNKNOWN_TERMINAL,
+			close_later(t, HC_CLOSE_UNKNOWN_TERMINAL,
 				    "terminal removed from the venue config");
 			continue;
 		}
 		recheck_auth(s, t, tc);
-		if (t->close_pending)
+		if (t->ws.close_pending)
 			continue;
 		if (strcmp(tc->area, t->area) != 0) {
 			hc_info("terminal %s moved from area %s to area %s", tc->id, t->area,
@@ -620,7 +567,7 @@ void hc_terminal_sessions_reconfigured(struct hc_server *s)
 			snprintf(t->area, sizeof t->area, "%s", tc->area);
 			t->welcome_pending = true;
 			t->area_version_sent = 0;
-			lws_callback_on_writable(t->wsi);
+			hc_ws_session_want_write(&t->ws);
 		}
 	}
 }
@@ -636,9 +583,9 @@ int hc_terminal_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 	case LWS_CALLBACK_ESTABLISHED: on_established(s, t, wsi); return 0;
 	case LWS_CALLBACK_RECEIVE:
 		/* Only an established connection has a session to read into. */
-		return t != NULL && t->wsi != NULL ? on_receive(s, t, in, len) : -1;
+		return t != NULL && t->ws.wsi != NULL ? on_receive(s, t, in, len) : -1;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
-		return t != NULL && t->wsi != NULL ? on_writeable(s, t) : 0;
+		return t != NULL && t->ws.wsi != NULL ? on_writeable(s, t) : 0;
 	case LWS_CALLBACK_CLOSED: on_closed(s, t); return 0;
 	default: return 0;
 	}
