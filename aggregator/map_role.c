@@ -8,7 +8,8 @@
  * the loop thread, hc_map_take on the map side's thread: the public
  * thread with a staff listener, the loop thread without; public_side.h).
  * Everything else here runs on the map side's thread and reads only its
- * view of that table.
+ * view of that table. Closing and writing go through ws_session.h (a
+ * map session has no hello and takes no message).
  *
  * On connect a map client gets {"type":"snapshot","areas":[...],
  * "groups":[...]}, then {"type":"area",...} or {"type":"group",...} for
@@ -416,6 +417,10 @@ static int on_writeable(struct hc_public *p, struct hc_map_session *m)
 	return 0;
 }
 
+/* One piece: the map session's whole life (admission against the map
+ * budget, establishment, pongs, refusal of any message, writes, the
+ * close that undoes exactly what establishment counted) in the order
+ * lws calls it, so each undo sits next to what it undoes. */
 int hc_map_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 		    size_t len)
 {
