@@ -8,7 +8,8 @@
  * the loop thread, hc_map_take on the map side's thread: the public
  * thread with a staff listener, the loop thread without; public_side.h).
  * Everything else here runs on the map side's thread and reads only its
- * view of that table.
+ * view of that table. Closing and writing go through ws_session.h (a
+ * map session has no hello and takes no message).
  *
  * On connect a map client gets {"type":"snapshot","areas":[...],
  * "groups":[...]}, then {"type":"area",...} or {"type":"group",...} for
@@ -67,14 +68,6 @@ static struct hc_public *side_of(struct lws *wsi)
 
 static void note_written(struct hc_map_session *m, size_t len);
 
-static int close_now(struct hc_map_session *m, uint16_t code, const char *reason)
-{
-	hc_warn("map %s: closing %u: %s", m->peer, code, reason);
-	lws_close_reason(m->wsi, (enum lws_close_status)code, (unsigned char *)reason,
-			 strlen(reason));
-	return -1;
-}
-
 /* Version of entry k of the view: areas first, then groups. */
 static uint64_t version_of(const struct hc_public *p, uint32_t k)
 {
@@ -114,9 +107,7 @@ static int write_snapshot(struct hc_public *p, struct hc_map_session *m)
 	m->snapshot_pending = false;
 	m->at_serial = p->view.serial;
 	note_written(m, snap->len);
-	return lws_write(m->wsi, snap->buf + LWS_PRE, snap->len, LWS_WRITE_TEXT) < (int)snap->len
-		       ? -1
-		       : 0;
+	return hc_ws_session_write_text(&m->ws, snap->buf, snap->len);
 }
 
 static uint64_t view_version(const void *ctx, uint32_t k)
@@ -129,19 +120,6 @@ static uint64_t view_version(const void *ctx, uint32_t k)
 static int next_changed(const struct hc_public *p, const struct hc_map_session *m)
 {
 	return hc_conflation_next(m->versions_len, m->cursor, m->versions_sent, view_version, p);
-}
-
-/* Closes from outside this connection's callbacks: at its next
- * writeable callback. */
-static void close_later(struct hc_map_session *m, uint16_t code, const char *reason)
-{
-	if (m->close_pending)
-		return;
-	hc_warn("map %s: closing %u: %s", m->peer, code, reason);
-	m->close_pending = true;
-	m->close_code = code;
-	snprintf(m->close_reason, sizeof m->close_reason, "%s", reason);
-	lws_callback_on_writable(m->wsi);
 }
 
 /* Every third of the idle timeout: pings each map client, closes those
@@ -157,8 +135,8 @@ static void idle_due(lws_sorted_usec_list_t *sul)
 			char reason[80];
 			snprintf(reason, sizeof reason, "silent for %" PRId64 " s (no pong)",
 				 (now_ms - m->heard_at_mono_ms) / 1000);
-			close_later(m, HC_CLOSE_IDLE, reason);
-		} else if (!m->close_pending) {
+			hc_ws_session_close_later(&m->ws, HC_CLOSE_IDLE, reason);
+		} else if (!m->ws.close_pending) {
 			m->ping_pending = true;
 		}
 	}
@@ -175,7 +153,7 @@ void hc_map_wake_all(struct hc_public *p)
 void hc_map_wake_step(struct hc_public *p)
 {
 	for (uint32_t n = 0; n < p->wake_per_turn && p->wake_next != NULL; n++) {
-		lws_callback_on_writable(p->wake_next->wsi);
+		hc_ws_session_want_write(&p->wake_next->ws);
 		p->wake_next = p->wake_next->next;
 	}
 }
@@ -302,7 +280,7 @@ static int64_t unsent_upper_bound(struct hc_map_session *m)
 	int64_t bound = m->unsent_at_look + m->written_since_look;
 	if (m->looked && bound <= HC_MAP_UNSENT_BYTES_MAX)
 		return bound;
-	m->unsent_at_look = unsent_bytes(m->wsi);
+	m->unsent_at_look = unsent_bytes(m->ws.wsi);
 	m->written_since_look = 0;
 	m->looked = true;
 	return m->unsent_at_look;
@@ -330,10 +308,10 @@ static void schedule_recheck(struct hc_public *p, struct hc_map_session *m)
 
 static void drop_stalled(struct hc_map_session *m)
 {
-	hc_warn("map %s: not reading for %d s (%" PRId64 " bytes unsent): dropped", m->peer,
-		HC_MAP_STALL_MS / 1000, unsent_bytes(m->wsi));
+	hc_warn("map %s: not reading for %d s (%" PRId64 " bytes unsent): dropped", m->ws.peer,
+		HC_MAP_STALL_MS / 1000, unsent_bytes(m->ws.wsi));
 	/* Its socket is full: no close frame could reach it. */
-	lws_set_timeout(m->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+	lws_set_timeout(m->ws.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 }
 
 static void recheck_due(lws_sorted_usec_list_t *sul)
@@ -343,9 +321,9 @@ static void recheck_due(lws_sorted_usec_list_t *sul)
 	m->looked = false; /* an exact look */
 	switch (hc_map_flow_decide(unsent_upper_bound(m), hc_mono_ms(), &m->behind_since_ms)) {
 	case HC_MAP_FLOW_WRITE:
-		lws_callback_on_writable(m->wsi); /* caught up: send what it missed */
+		hc_ws_session_want_write(&m->ws); /* caught up: send what it missed */
 		break;
-	case HC_MAP_FLOW_WAIT: schedule_recheck(side_of(m->wsi), m); break;
+	case HC_MAP_FLOW_WAIT: schedule_recheck(side_of(m->ws.wsi), m); break;
 	case HC_MAP_FLOW_DROP: drop_stalled(m); break;
 	}
 }
@@ -355,8 +333,9 @@ static void recheck_due(lws_sorted_usec_list_t *sul)
 static void cap_send_buffer(struct hc_map_session *m)
 {
 	int bytes = HC_MAP_SNDBUF_BYTES;
-	if (setsockopt(lws_get_socket_fd(m->wsi), SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes) != 0)
-		hc_debug("map %s: SO_SNDBUF: %m", m->peer);
+	if (setsockopt(lws_get_socket_fd(m->ws.wsi), SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes) !=
+	    0)
+		hc_debug("map %s: SO_SNDBUF: %m", m->ws.peer);
 }
 
 /* headcount-map.v2: one frame with every entry that moved since the
@@ -395,22 +374,13 @@ static int write_update(struct hc_public *p, struct hc_map_session *m)
 	if (u == NULL)
 		return 0;
 	note_written(m, u->len);
-	return lws_write(m->wsi, u->buf + LWS_PRE, u->len, LWS_WRITE_TEXT) < (int)u->len ? -1 : 0;
+	return hc_ws_session_write_text(&m->ws, u->buf, u->len);
 }
 
 static int on_writeable(struct hc_public *p, struct hc_map_session *m)
 {
-	if (m->close_pending) {
-		lws_close_reason(m->wsi, (enum lws_close_status)m->close_code,
-				 (unsigned char *)m->close_reason, strlen(m->close_reason));
+	if (hc_ws_session_writeable_closes(&m->ws, p->view.settings.closing_all))
 		return -1;
-	}
-	if (p->view.settings.closing_all) {
-		const char *reason = "aggregator shutting down";
-		lws_close_reason(m->wsi, LWS_CLOSE_STATUS_GOINGAWAY, (unsigned char *)reason,
-				 strlen(reason));
-		return -1;
-	}
 	switch (hc_map_flow_decide(unsent_upper_bound(m), hc_mono_ms(), &m->behind_since_ms)) {
 	case HC_MAP_FLOW_WRITE: break;
 	case HC_MAP_FLOW_WAIT: schedule_recheck(p, m); return 0;
@@ -419,17 +389,12 @@ static int on_writeable(struct hc_public *p, struct hc_map_session *m)
 	if (m->ping_pending) {
 		/* A one-byte payload: lws 4.1 clients answer an empty ping with
 		 * no pong. */
-		unsigned char ping[LWS_PRE + 1];
-		ping[LWS_PRE] = 'm';
 		m->ping_pending = false;
 		note_written(m, 1);
-		if (lws_write(m->wsi, ping + LWS_PRE, 1, LWS_WRITE_PING) < 1)
-			return -1;
-		lws_callback_on_writable(m->wsi); /* whatever else waits */
-		return 0;
+		return hc_ws_session_write_ping(&m->ws, "m", 1);
 	}
 	if (!follow_generation(p, m)) {
-		hc_error("map %s: out of memory", m->peer);
+		hc_error("map %s: out of memory", m->ws.peer);
 		return -1;
 	}
 	if (m->snapshot_pending) {
@@ -446,16 +411,19 @@ static int on_writeable(struct hc_public *p, struct hc_map_session *m)
 		m->cursor = (uint32_t)(i + 1);
 		if (msg->buf != NULL) {
 			note_written(m, msg->len);
-			if (lws_write(m->wsi, msg->buf + LWS_PRE, msg->len, LWS_WRITE_TEXT) <
-			    (int)msg->len)
+			if (hc_ws_session_write_text(&m->ws, msg->buf, msg->len) < 0)
 				return -1;
 		}
 	}
 	if (!m->snapshot_pending && next_changed(p, m) >= 0)
-		lws_callback_on_writable(m->wsi);
+		hc_ws_session_want_write(&m->ws);
 	return 0;
 }
 
+/* One piece: the map session's whole life (admission against the map
+ * budget, establishment, pongs, refusal of any message, writes, the
+ * close that undoes exactly what establishment counted) in the order
+ * lws calls it, so each undo sits next to what it undoes. */
 int hc_map_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 		    size_t len)
 {
@@ -481,15 +449,16 @@ int hc_map_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		return 0;
 	}
 	case LWS_CALLBACK_ESTABLISHED:
-		m->wsi = wsi;
-		hc_server_peer_address(wsi, m->peer, sizeof m->peer);
+		/* No hello and no message: nothing to assemble. */
+		hc_ws_session_start(&m->ws, wsi, "map", false, NULL, 0);
+		hc_server_peer_address(wsi, m->ws.peer, sizeof m->ws.peer);
 		m->heard_at_mono_ms = hc_mono_ms();
 		m->generation = p->view.generation;
 		m->versions_len = entry_count(p);
 		m->versions_sent = calloc(m->versions_len ? m->versions_len : 1,
 					  sizeof *m->versions_sent);
 		if (m->versions_sent == NULL) {
-			hc_error("map %s: out of memory", m->peer);
+			hc_error("map %s: out of memory", m->ws.peer);
 			return -1;
 		}
 		atomic_fetch_add(&p->map_sessions, 1);
@@ -514,9 +483,10 @@ int hc_map_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 			return -1;
 		/* The first message is over the limit of none. */
 		_Static_assert(HC_MAP_MESSAGES_MAX == 0, "map clients send no messages");
-		if (m->close_pending)
+		if (m->ws.close_pending)
 			return 0;
-		return close_now(m, HC_CLOSE_UNKNOWN_TYPE, "map clients send nothing");
+		return hc_ws_session_close_now(&m->ws, HC_CLOSE_UNKNOWN_TYPE,
+					       "map clients send nothing");
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return m != NULL && m->versions_sent != NULL ? on_writeable(p, m) : 0;
 	case LWS_CALLBACK_CLOSED:

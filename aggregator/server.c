@@ -57,7 +57,10 @@
 #include "aggregator/random.h"
 #include "aggregator/server_commit.h"
 #include "aggregator/server_reload.h"
+#include "aggregator/supervisor_commands.h"
 #include "aggregator/supervisor_role.h"
+#include "aggregator/terminal_auth.h"
+#include "aggregator/terminal_batches.h"
 #include "aggregator/terminal_role.h"
 #include "aggregator/venue_state.h"
 #include "shared/clock.h"
@@ -156,12 +159,12 @@ static void ping_due(lws_sorted_usec_list_t *sul)
 		struct hc_terminal_session *t = s->terminals[slot].session;
 		if (t != NULL) {
 			t->ping_pending = true;
-			lws_callback_on_writable(t->wsi);
+			lws_callback_on_writable(t->ws.wsi);
 		}
 	}
 	for (struct hc_supervisor_session *sv = s->supervisors; sv != NULL; sv = sv->next) {
 		sv->ping_pending = true;
-		lws_callback_on_writable(sv->wsi);
+		lws_callback_on_writable(sv->ws.wsi);
 	}
 	lws_sul_schedule(s->context, 0, &s->ping_sul, ping_due,
 			 (lws_usec_t)HC_PING_AFTER_S * LWS_USEC_PER_SEC);

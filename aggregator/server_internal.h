@@ -46,6 +46,7 @@
 #include "aggregator/store.h"
 #include "aggregator/supervisor_cmd.h"
 #include "aggregator/terminal_secrets.h"
+#include "aggregator/ws_session.h"
 #include "shared/config.h"
 #include "shared/limits.h"
 #include "shared/protocol.h"
@@ -208,15 +209,13 @@ enum hc_terminal_session_state { HC_SESSION_AWAITING_HELLO, HC_SESSION_READY };
 
 /* Per-connection data of the terminal role (lws allocates and zeroes it). */
 struct hc_terminal_session {
-	struct lws *wsi;
+	struct hc_ws_session ws; /* wsi, peer, closing, hello timer, receive */
 	enum hc_terminal_session_state state;
 	uint32_t slot;		      /* source slot, once READY */
 	char area[HC_ID_LEN_MAX + 1]; /* area it was welcomed to */
 	uint64_t incarnation;
-	char peer[64];
 
-	char rx[HC_TERMINAL_FRAME_BYTES_MAX + 1]; /* message being reassembled */
-	size_t rx_len;
+	char rx[HC_TERMINAL_FRAME_BYTES_MAX + 1]; /* ws.rx's buffer */
 
 	struct hc_msg_ack acks[HC_ACK_QUEUE_MAX]; /* FIFO ring */
 	uint64_t ack_commits[HC_ACK_QUEUE_MAX];	  /* commit of each ack (0: none) */
@@ -229,12 +228,6 @@ struct hc_terminal_session {
 	bool ping_pending; /* the server's ping timer asked for one */
 	uint64_t area_version_sent;
 
-	bool close_pending; /* close at the next writeable callback */
-	uint16_t close_code;
-	char close_reason[121];
-
-	lws_sorted_usec_list_t hello_sul;
-
 	/* authentication (terminal_role.c, protocol v3) */
 	uint8_t proto_version; /* 1, 2 or 3: the subprotocol chosen */
 	bool challenge_pending;
@@ -245,18 +238,14 @@ struct hc_terminal_session {
 
 /* Per-connection data of the map role. */
 struct hc_map_session {
-	struct lws *wsi;
+	struct hc_ws_session ws;     /* wsi, peer, closing (no hello, no message) */
 	struct hc_map_session *next; /* s->maps list */
 	struct hc_map_session *prev;
 	bool listed;
-	char peer[64];
 	int64_t heard_at_mono_ms; /* connected, or its last pong */
 	bool ping_pending;	  /* the idle timer asked for one */
-	bool close_pending;	  /* close at the next writeable callback */
-	uint16_t close_code;
-	char close_reason[121];
-	uint64_t generation;	 /* config generation of the arrays below */
-	uint64_t *versions_sent; /* per area, then per group */
+	uint64_t generation;	  /* config generation of the arrays below */
+	uint64_t *versions_sent;  /* per area, then per group */
 	uint32_t versions_len;
 	uint32_t cursor; /* next entry to look at */
 	bool snapshot_pending;
@@ -272,17 +261,15 @@ struct hc_map_session {
 
 /* Per-connection data of the supervisor role. */
 struct hc_supervisor_session {
-	struct lws *wsi;
+	struct hc_ws_session ws;	    /* wsi, peer, closing, hello timer, receive */
 	struct hc_supervisor_session *next; /* s->supervisors list */
-	char peer[64];
-	bool ready; /* authenticated */
+	bool ready;			    /* authenticated */
 	char name[HC_ID_LEN_MAX + 1];
 	uint32_t source_slot; /* "supervisor:<name>" in the ledger */
 	char nonce[HC_NONCE_HEX_LEN + 1];
 	struct hc_sup_login login; /* hello to proof (aggregator/passwords.h) */
 
-	char rx[HC_SUPERVISOR_FRAME_BYTES_MAX + 1];
-	size_t rx_len;
+	char rx[HC_SUPERVISOR_FRAME_BYTES_MAX + 1]; /* ws.rx's buffer */
 
 	bool challenge_pending;
 	bool welcome_pending;
@@ -293,20 +280,14 @@ struct hc_supervisor_session {
 	uint32_t versions_len;
 	uint32_t cursor;
 
-	int64_t rate_tokens_milli; /* messages allowed now, x1000 */
-	int64_t rate_refilled_at_mono_ms;
+	struct hc_ws_rate rate; /* messages allowed now (monotonic ms) */
 
 	char results[HC_SUPERVISOR_RESULTS_MAX][384]; /* FIFO ring of answers */
 	uint32_t result_head;
 	uint32_t result_len;
 	uint32_t commands_waiting; /* accepted, answer awaits storage */
 
-	bool close_pending;
-	uint16_t close_code;
-	char close_reason[121];
 	bool listed; /* in s->supervisors */
-
-	lws_sorted_usec_list_t hello_sul;
 };
 
 /* Longest If-None-Match value looked at; a longer one matches nothing. */

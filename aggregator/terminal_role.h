@@ -19,17 +19,6 @@ struct hc_server;
 
 int hc_terminal_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 			 size_t len);
-/* Queues an ack on the terminal's current connection when it is of the
- * row's incarnation; drops it otherwise (the terminal resends). */
-void hc_terminal_route_ack(struct hc_server *s, const struct hc_ledger_row *row, bool ok,
-			   bool duplicate);
-
-/* Reads the secrets file and logs whether terminals
- * must authenticate; false (start-up refused) when it cannot be read. */
-bool hc_terminal_auth_start(struct hc_server *s);
-/* Frees the secrets. */
-void hc_terminal_auth_stop(struct hc_server *s);
-
 /* After a reload, closes terminals no longer in the
  * config (4004), re-reads the secrets file and closes terminals revoked
  * or rotated (4023), and re-welcomes those that moved to another area. */

@@ -99,7 +99,7 @@ static void congestion_timer_due(lws_sorted_usec_list_t *sul)
 void hc_venue_state_wake_supervisors(struct hc_server *s)
 {
 	for (struct hc_supervisor_session *sv = s->supervisors; sv != NULL; sv = sv->next)
-		lws_callback_on_writable(sv->wsi);
+		lws_callback_on_writable(sv->ws.wsi);
 }
 
 void hc_venue_state_terminal_changed(struct hc_server *s, uint32_t slot)
@@ -126,7 +126,7 @@ static void wake_for_areas(struct hc_server *s, const bool *changed)
 			continue;
 		struct hc_terminal_session *t = s->terminals[s->term_slot[k]].session;
 		if (t != NULL)
-			lws_callback_on_writable(t->wsi);
+			lws_callback_on_writable(t->ws.wsi);
 	}
 	s->hooks.map_publish(s);
 	hc_venue_state_wake_supervisors(s);
