@@ -55,6 +55,7 @@
 
 #include "shared/clock.h"
 #include "shared/log.h"
+#include "shared/occupancy.h"
 
 /* Room for one update message (an area, a group, a terminal, a result). */
 #define SUPERVISOR_TX_BYTES 4096
@@ -288,7 +289,7 @@ static int do_correct(struct hc_server *s, struct hc_supervisor_session *sv,
 	hc_ledger_area_totals(s->ledger, area_slot, &entered, &exited);
 	int64_t target = cmd->occupancy;
 	if (cmd->has_delta) {
-		int64_t now = entered > exited ? entered - exited : 0;
+		int64_t now = hc_occupancy(entered, exited);
 		if (now + cmd->delta < 0) {
 			snprintf(why, sizeof why,
 				 "correct.delta %" PRId64 " would take area %s"
@@ -319,7 +320,7 @@ static int do_correct(struct hc_server *s, struct hc_supervisor_session *sv,
 		return refuse(s, sv, cmd, "too many commands waiting for storage; try again");
 	char inc[HC_INCARNATION_HEX_LEN + 1];
 	hc_proto_format_incarnation(s->run_incarnation, inc);
-	int64_t before = entered > exited ? entered - exited : 0;
+	int64_t before = hc_occupancy(entered, exited);
 	char detail[256];
 	snprintf(detail, sizeof detail,
 		 "{\"occupancy_before\":%" PRId64 ",\"occupancy\":%" PRId64 ",\"entered\":%" PRId64
