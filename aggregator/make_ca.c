@@ -175,6 +175,20 @@ static bool write_key(const char *path, mbedtls_pk_context *key)
 	return ok;
 }
 
+/* Prepends the DER length and tag of the len bytes asn1write wrote just
+ * after *p (it fills from the end of buf towards start). Returns len plus
+ * what was prepended, or -1. */
+static int prepend_len_tag(unsigned char **p, unsigned char *start, size_t len, unsigned char tag)
+{
+	int rc = mbedtls_asn1_write_len(p, start, len);
+	if (rc < 0)
+		return -1;
+	len += (size_t)rc;
+	if ((rc = mbedtls_asn1_write_tag(p, start, tag)) < 0)
+		return -1;
+	return (int)(len + (size_t)rc);
+}
+
 /* The DER of subjectAltName: SEQUENCE OF GeneralName, dNSName [2] or
  * iPAddress [7]. asn1write fills the buffer from its end; *der points at
  * the first byte. Returns the length, or -1. */
@@ -183,54 +197,35 @@ static int san_der(const struct host *hosts, int count, unsigned char *buf, size
 {
 	unsigned char *p = buf + cap;
 	size_t len = 0;
-	int rc;
 	for (int i = count - 1; i >= 0; i--) {
 		const struct host *h = &hosts[i];
-		size_t one = 0;
 		const unsigned char *bytes = h->is_ip ? h->addr : (const unsigned char *)h->text;
 		size_t n = h->is_ip ? h->addr_len : strlen(h->text);
-		if ((rc = mbedtls_asn1_write_raw_buffer(&p, buf, bytes, n)) < 0)
+		int rc = mbedtls_asn1_write_raw_buffer(&p, buf, bytes, n);
+		if (rc < 0 ||
+		    (rc = prepend_len_tag(&p, buf, (size_t)rc,
+					  MBEDTLS_ASN1_CONTEXT_SPECIFIC | (h->is_ip ? 7 : 2))) < 0)
 			return -1;
-		one += (size_t)rc;
-		if ((rc = mbedtls_asn1_write_len(&p, buf, one)) < 0)
-			return -1;
-		one += (size_t)rc;
-		if ((rc = mbedtls_asn1_write_tag(
-			     &p, buf, MBEDTLS_ASN1_CONTEXT_SPECIFIC | (h->is_ip ? 7 : 2))) < 0)
-			return -1;
-		one += (size_t)rc;
-		len += one;
+		len += (size_t)rc;
 	}
-	if ((rc = mbedtls_asn1_write_len(&p, buf, len)) < 0)
+	int rc = prepend_len_tag(&p, buf, len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE);
+	if (rc < 0)
 		return -1;
-	len += (size_t)rc;
-	if ((rc = mbedtls_asn1_write_tag(&p, buf,
-					 MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE)) < 0)
-		return -1;
-	len += (size_t)rc;
 	*der = p;
-	return (int)len;
+	return rc;
 }
 
 /* The DER of extendedKeyUsage = serverAuth. */
 static int eku_der(unsigned char *buf, size_t cap, unsigned char **der)
 {
 	unsigned char *p = buf + cap;
-	size_t len = 0;
 	int rc = mbedtls_asn1_write_oid(&p, buf, MBEDTLS_OID_SERVER_AUTH,
 					MBEDTLS_OID_SIZE(MBEDTLS_OID_SERVER_AUTH));
-	if (rc < 0)
+	if (rc < 0 || (rc = prepend_len_tag(&p, buf, (size_t)rc,
+					    MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE)) < 0)
 		return -1;
-	len += (size_t)rc;
-	if ((rc = mbedtls_asn1_write_len(&p, buf, len)) < 0)
-		return -1;
-	len += (size_t)rc;
-	if ((rc = mbedtls_asn1_write_tag(&p, buf,
-					 MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE)) < 0)
-		return -1;
-	len += (size_t)rc;
 	*der = p;
-	return (int)len;
+	return rc;
 }
 
 /* One certificate: subject_key signed by issuer_key. For the CA,
