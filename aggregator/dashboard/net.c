@@ -206,21 +206,21 @@ bool hc_net_check_tls(const char *url, const char *ca_path, char *err, size_t er
 }
 
 struct hc_net *hc_net_new(const char *url, const char *ca_path, const struct hc_net_callbacks *cb,
-			  void *arg)
+			  void *arg, char *err, size_t err_len)
 {
 	struct hc_net *n = calloc(1, sizeof *n);
-	if (n == NULL)
+	if (n == NULL) {
+		snprintf(err, err_len, "out of memory");
 		return NULL;
+	}
 	char urlbuf[256];
 	snprintf(urlbuf, sizeof urlbuf, "%s", url);
 	const char *scheme, *host, *path;
 	int port;
 	if (lws_parse_uri(urlbuf, &scheme, &host, &port, &path) != 0 ||
 	    (strcmp(scheme, "ws") != 0 && strcmp(scheme, "wss") != 0)) {
-		fprintf(stderr,
-			"headcount-dashboard: --url must be ws://HOST:PORT or"
-			" wss://HOST:PORT, not %s\n",
-			url);
+		snprintf(err, err_len, "--url must be ws://HOST:PORT or wss://HOST:PORT, not %s",
+			 url);
 		goto fail;
 	}
 	n->tls = strcmp(scheme, "wss") == 0;
@@ -243,7 +243,7 @@ struct hc_net *hc_net_new(const char *url, const char *ca_path, const struct hc_
 	hc_tls_client_info(&info, n->ca);
 	n->ctx = lws_create_context(&info);
 	if (n->ctx == NULL) {
-		fprintf(stderr, "headcount-dashboard: cannot start libwebsockets\n");
+		snprintf(err, err_len, "cannot start libwebsockets");
 		goto fail;
 	}
 	lws_sul_schedule(n->ctx, 0, &n->tick_sul, tick_due, HC_NET_TICK_MS * LWS_US_PER_MS);
