@@ -251,7 +251,9 @@ static struct hc_venue_cfg *load_config(const char *path, char *err, size_t err_
 	return cfg;
 }
 
-/* headcount-aggregator export ...: the history as CSV. */
+/* headcount-aggregator export ...: the history as CSV. One piece (about
+ * 85 lines): the options and their checks, then config, output and
+ * store opened and released on one path, each refusal one line. */
 static int run_export(int argc, char **argv)
 {
 	const char *config_path = NULL, *db_path = NULL, *from = NULL, *to = NULL;
@@ -338,6 +340,11 @@ done:
 	return rc;
 }
 
+/* headcount-aggregator. One piece (about 105 lines): the options, the
+ * start-up checks in the order an operator fixes them, then the server;
+ * the checks are functions of their own (load_config, check_listen,
+ * make_slots, load_ledger) and main holds what they return, released on
+ * its one path. */
 int main(int argc, char **argv)
 {
 	if (hc_version_requested(argc, argv)) {

@@ -124,6 +124,9 @@ static bool parse_line(struct hc_terminal_secrets *s, char *line, const char *pa
 	return ok;
 }
 
+/* One piece (about 70 lines): open, the mode and size checks, then the
+ * line loop, all sharing the one file, the table and the one fail path
+ * that closes and frees both. */
 struct hc_terminal_secrets *hc_terminal_secrets_load(const char *path, bool *missing, char *err,
 						     size_t err_len)
 {
@@ -196,6 +199,10 @@ fail:
 	return NULL;
 }
 
+/* One piece (about 70 lines): the temporary file is created, written,
+ * synced and renamed over path, then the directory synced, in order;
+ * every step's failure removes it on the one fail path, so path is
+ * never half written. */
 bool hc_terminal_secrets_save(const char *path, const struct hc_terminal_secrets *s, char *err,
 			      size_t err_len)
 {

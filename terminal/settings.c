@@ -104,7 +104,9 @@ static int tls_key_set(struct ini_state *is, const char *name, const char *value
 	return 1;
 }
 
-/* inih handler for the [terminal] section. */
+/* inih handler for the [terminal] section. One piece (about 65 lines):
+ * one branch per key, so each key's rule is found in one place (as
+ * shared/config_keys.c does for the venue config). */
 static int read_ini_key(void *user, const char *section, const char *name, const char *value)
 {
 	struct ini_state *is = user;

@@ -347,6 +347,10 @@ static void read_keys(struct app *a)
 	}
 }
 
+/* headcount-dashboard. One piece (about 140 lines): the options, the
+ * checks that must fail before the screen starts, the screen, the loop
+ * and the one cleanup after endwin, in that order; what each step does is
+ * in its own function (read_password_file, hc_net_*, read_keys, redraw). */
 int main(int argc, char **argv)
 {
 	static struct app a;

@@ -123,6 +123,8 @@ static void on_rx(struct hc_net *n, struct lws *wsi, const void *in, size_t len)
 	n->rx_len = 0;
 }
 
+/* The lws callback of the supervisor connection. One piece (about 60
+ * lines): one case per lws reason, each a few lines. */
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 		    size_t len)
 {

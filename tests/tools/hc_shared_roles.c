@@ -428,6 +428,7 @@ static void add_correct(const char *area, const char *delta)
 		usage();
 }
 
+/* One piece (a test tool's main): the options, the role's first frame, then dial and run. */
 int main(int argc, char **argv)
 {
 	const char *url = NULL;

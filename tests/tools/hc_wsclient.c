@@ -335,6 +335,7 @@ static void usage(void)
 	exit(2);
 }
 
+/* One piece (a test tool's main): the options in the order of its usage, then dial and run. */
 int main(int argc, char **argv)
 {
 	const char *url = NULL, *proto = NULL, *ca = NULL, *bind_addr = NULL;
