@@ -158,6 +158,27 @@ static bool group_state_equal(const struct hc_group_state *a, const struct hc_gr
 	       a->restricted == b->restricted && a->override == b->override;
 }
 
+/* Whether a change is published in this turn: a gate change always, an
+ * occupancy-only change when the bucket holds a token
+ * (aggregator/conflation.h). False marks the area or group deferred. */
+static bool publish_now(struct hc_push_bucket *bucket, bool *deferred, bool occupancy_only,
+			int64_t now_mono_ms)
+{
+	if (hc_conflation_publish_now(bucket, occupancy_only ? HC_CHANGE_OCCUPANCY : HC_CHANGE_GATE,
+				      now_mono_ms))
+		return true;
+	*deferred = true;
+	return false;
+}
+
+/* The INFO line of a published level or restriction change of the area
+ * or group (kind) id. */
+static void log_gate(const char *kind, const char *id, int64_t occupancy, int64_t capacity,
+		     enum hc_level level, bool restricted)
+{
+	hc_info("%s %s: occupancy %" PRId64 " of %" PRId64 ", level %s%s", kind, id, occupancy,
+		capacity, hc_level_name(level), restricted ? ", entry restricted" : "");
+}
 
 /* Recomputes area i; true when a new state was published (its version is
  * bumped). An occupancy-only change inside the push interval leaves the
@@ -190,12 +211,8 @@ static bool refresh_area(struct hc_server *s, int i, int64_t now_wall_ms, int64_
 			      next.capacity == slot->state.capacity &&
 			      strcmp(next.id, slot->state.id) == 0 &&
 			      strcmp(next.name, slot->state.name) == 0;
-	if (!hc_conflation_publish_now(&slot->bucket,
-				       occupancy_only ? HC_CHANGE_OCCUPANCY : HC_CHANGE_GATE,
-				       now_mono_ms)) {
-		slot->deferred = true;
+	if (!publish_now(&slot->bucket, &slot->deferred, occupancy_only, now_mono_ms))
 		return false;
-	}
 	next.updated_at_ms = now_wall_ms;
 	slot->state = next;
 	slot->override = override;
@@ -203,9 +220,8 @@ static bool refresh_area(struct hc_server *s, int i, int64_t now_wall_ms, int64_
 	slot->deferred = false;
 	slot->valid_through_commit = s->commits_collected;
 	if (gate_moved && !quiet)
-		hc_info("area %s: occupancy %" PRId64 " of %" PRId64 ", level %s%s", next.id,
-			next.occupancy, next.capacity, hc_level_name(next.level),
-			next.restricted ? ", entry restricted" : "");
+		log_gate("area", next.id, next.occupancy, next.capacity, next.level,
+			 next.restricted);
 	return true;
 }
 
@@ -234,20 +250,15 @@ static bool refresh_group(struct hc_server *s, int g, int64_t now_wall_ms, int64
 			      next.capacity == slot->state.capacity &&
 			      strcmp(next.id, slot->state.id) == 0 &&
 			      strcmp(next.name, slot->state.name) == 0;
-	if (!hc_conflation_publish_now(&slot->bucket,
-				       occupancy_only ? HC_CHANGE_OCCUPANCY : HC_CHANGE_GATE,
-				       now_mono_ms)) {
-		slot->deferred = true;
+	if (!publish_now(&slot->bucket, &slot->deferred, occupancy_only, now_mono_ms))
 		return false;
-	}
 	next.updated_at_ms = now_wall_ms;
 	slot->state = next;
 	slot->version = next_publication(s);
 	slot->deferred = false;
 	if (gate_moved && !quiet)
-		hc_info("group %s: occupancy %" PRId64 " of %" PRId64 ", level %s%s", next.id,
-			next.occupancy, next.capacity, hc_level_name(next.level),
-			next.restricted ? ", entry restricted" : "");
+		log_gate("group", next.id, next.occupancy, next.capacity, next.level,
+			 next.restricted);
 	return true;
 }
 

@@ -131,6 +131,20 @@ static struct hc_venue_cfg *build_effective(struct hc_server *s)
 
 /* ---- config and slots ------------------------------------------------- */
 
+/* Whether count new ids of kind still fit table, whose slots are never
+ * given back while the aggregator runs; false with the reason in why. */
+static bool slots_fit(const struct hc_slots *table, uint32_t count, const char *kind, char *why,
+		      size_t why_cap)
+{
+	if (count <= hc_slots_capacity(table) - hc_slots_count(table))
+		return true;
+	snprintf(why, why_cap,
+		 "more than %u distinct %s ids since start;"
+		 " restart the aggregator to take this config",
+		 hc_slots_capacity(table), kind);
+	return false;
+}
+
 /* Gives every terminal and area of cfg a slot (ids keep theirs), or
  * fails without adding any when the tables would overflow. */
 static bool ensure_slots(struct hc_server *s, const struct hc_venue_cfg *cfg, char *why,
@@ -141,20 +155,9 @@ static bool ensure_slots(struct hc_server *s, const struct hc_venue_cfg *cfg, ch
 		new_sources += hc_slots_find(s->sources, cfg->terminals[i].id) == HC_SLOT_NONE;
 	for (int i = 0; i < cfg->area_count; i++)
 		new_areas += hc_slots_find(s->area_ids, cfg->areas[i].id) == HC_SLOT_NONE;
-	if (new_sources > hc_slots_capacity(s->sources) - hc_slots_count(s->sources)) {
-		snprintf(why, why_cap,
-			 "more than %u distinct terminal ids since start;"
-			 " restart the aggregator to take this config",
-			 hc_slots_capacity(s->sources));
+	if (!slots_fit(s->sources, new_sources, "terminal", why, why_cap) ||
+	    !slots_fit(s->area_ids, new_areas, "area", why, why_cap))
 		return false;
-	}
-	if (new_areas > hc_slots_capacity(s->area_ids) - hc_slots_count(s->area_ids)) {
-		snprintf(why, why_cap,
-			 "more than %u distinct area ids since start;"
-			 " restart the aggregator to take this config",
-			 hc_slots_capacity(s->area_ids));
-		return false;
-	}
 	for (int i = 0; i < cfg->terminal_count; i++)
 		hc_slots_add(s->sources, cfg->terminals[i].id);
 	for (int i = 0; i < cfg->area_count; i++)
