@@ -169,11 +169,17 @@ static void signal_running(const char *database)
 	printf("# the running aggregator (pid %ld) was told to reload (SIGHUP)\n", pid);
 }
 
-int hc_enroll_main(int argc, char **argv)
+/* What the command line says. */
+struct enroll_args {
+	const char *config_path, *db_path, *url, *ca, *id;
+	bool no_qr;
+};
+
+/* Reads the command line of cmd (enroll, rotate or revoke) into a.
+ * Returns -1 to go on, else the exit status: 0 after --help,
+ * EXIT_ENROLL_USAGE after a usage error (the usage on stderr). */
+static int parse_args(int argc, char **argv, const char *cmd, struct enroll_args *a)
 {
-	const char *cmd = argv[0];
-	const char *config_path = NULL, *db_path = NULL, *url = NULL, *ca = NULL;
-	bool no_qr = false;
 	static const struct option options[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "db", required_argument, NULL, 'd' },
@@ -183,23 +189,60 @@ int hc_enroll_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	memset(a, 0, sizeof *a);
 	int opt;
 	while ((opt = getopt_long(argc, argv, "c:d:h", options, NULL)) != -1) {
 		switch (opt) {
-		case 'c': config_path = optarg; break;
-		case 'd': db_path = optarg; break;
-		case 'u': url = optarg; break;
-		case 'a': ca = optarg; break;
-		case 'q': no_qr = true; break;
+		case 'c': a->config_path = optarg; break;
+		case 'd': a->db_path = optarg; break;
+		case 'u': a->url = optarg; break;
+		case 'a': a->ca = optarg; break;
+		case 'q': a->no_qr = true; break;
 		case 'h': usage(stdout, cmd); return 0;
 		default: usage(stderr, cmd); return EXIT_ENROLL_USAGE;
 		}
 	}
-	if (config_path == NULL || optind != argc - 1) {
+	if (a->config_path == NULL || optind != argc - 1) {
 		usage(stderr, cmd);
 		return EXIT_ENROLL_USAGE;
 	}
-	const char *id = argv[optind];
+	a->id = argv[optind];
+	return -1;
+}
+
+/* The terminal's config snippet (and its QR code unless no_qr) after an
+ * enroll or a rotate. */
+static void print_enrolled(const struct hc_venue_cfg *cfg, const struct enroll_args *a,
+			   const char *secret_hex, const char *pin, bool is_rotate)
+{
+	char default_url[128];
+	snprintf(default_url, sizeof default_url, "%s://%s:%u", cfg->tls.enabled ? "wss" : "ws",
+		 cfg->listen_host, (unsigned)cfg->listen_port);
+	char snippet[1024];
+	int n = snprintf(snippet, sizeof snippet,
+			 "[terminal]\nid = %s\nurl = %s\nsecret = %s\n%s%s%s", a->id,
+			 a->url != NULL ? a->url : default_url, secret_hex,
+			 pin[0] ? "ca = /etc/headcount/ca.crt\nca_sha256 = " : "", pin,
+			 pin[0] ? "\n" : "");
+	printf("# terminal %s %s in %s; its config (keep it secret):\n%s", a->id,
+	       is_rotate ? "has a new secret" : "enrolled", cfg->terminal_secrets, snippet);
+	if (!a->no_qr && n > 0 && (size_t)n < sizeof snippet)
+		print_qr(snippet);
+	mbedtls_platform_zeroize(snippet, sizeof snippet);
+}
+
+/* headcount-aggregator enroll | rotate | revoke TERMINAL (see the top of
+ * this file). One piece (about 90 lines): the checks in order, each
+ * leaving the secrets file as it was, then one save and one cleanup. */
+int hc_enroll_main(int argc, char **argv)
+{
+	const char *cmd = argv[0];
+	struct enroll_args args;
+	int parsed = parse_args(argc, argv, cmd, &args);
+	if (parsed >= 0)
+		return parsed;
+	const char *config_path = args.config_path, *ca = args.ca;
+	const char *id = args.id;
 	bool is_revoke = strcmp(cmd, "revoke") == 0, is_rotate = strcmp(cmd, "rotate") == 0;
 	int rc = EXIT_ENROLL_USAGE;
 	struct hc_terminal_secrets *secrets = NULL;
@@ -269,23 +312,9 @@ int hc_enroll_main(int argc, char **argv)
 	if (is_revoke) {
 		printf("# terminal %s revoked in %s\n", id, cfg->terminal_secrets);
 	} else {
-		char default_url[128];
-		snprintf(default_url, sizeof default_url, "%s://%s:%u",
-			 cfg->tls.enabled ? "wss" : "ws", cfg->listen_host,
-			 (unsigned)cfg->listen_port);
-		char snippet[1024];
-		int n = snprintf(snippet, sizeof snippet,
-				 "[terminal]\nid = %s\nurl = %s\nsecret = %s\n%s%s%s", id,
-				 url != NULL ? url : default_url, secret_hex,
-				 pin[0] ? "ca = /etc/headcount/ca.crt\nca_sha256 = " : "", pin,
-				 pin[0] ? "\n" : "");
-		printf("# terminal %s %s in %s; its config (keep it secret):\n%s", id,
-		       is_rotate ? "has a new secret" : "enrolled", cfg->terminal_secrets, snippet);
-		if (!no_qr && n > 0 && (size_t)n < sizeof snippet)
-			print_qr(snippet);
-		mbedtls_platform_zeroize(snippet, sizeof snippet);
+		print_enrolled(cfg, &args, secret_hex, pin, is_rotate);
 	}
-	signal_running(db_path != NULL ? db_path : cfg->database);
+	signal_running(args.db_path != NULL ? args.db_path : cfg->database);
 done:
 	mbedtls_platform_zeroize(secret, sizeof secret);
 	mbedtls_platform_zeroize(secret_hex, sizeof secret_hex);

@@ -239,20 +239,21 @@ fail:
 	return NULL;
 }
 
-/* Loads the config for either command; prints its error. */
-static struct hc_venue_cfg *load_config(const char *path)
+/* Loads the config for either command; NULL with the error as a person
+ * reads it ("FILE:LINE: what") in err. Each caller reports it its way:
+ * the server logs it, export prints it (docs/hacking.md, Errors). */
+static struct hc_venue_cfg *load_config(const char *path, char *err, size_t err_len)
 {
 	struct hc_config_error cerr;
 	struct hc_venue_cfg *cfg = hc_venue_load(path, &cerr);
-	if (cfg == NULL) {
-		char text[PATH_MAX + 256];
-		hc_config_error_format(&cerr, text, sizeof text);
-		fprintf(stderr, "%s\n", text);
-	}
+	if (cfg == NULL)
+		hc_config_error_format(&cerr, err, err_len);
 	return cfg;
 }
 
-/* headcount-aggregator export ...: the history as CSV. */
+/* headcount-aggregator export ...: the history as CSV. One piece (about
+ * 85 lines): the options and their checks, then config, output and
+ * store opened and released on one path, each refusal one line. */
 static int run_export(int argc, char **argv)
 {
 	const char *config_path = NULL, *db_path = NULL, *from = NULL, *to = NULL;
@@ -298,9 +299,12 @@ static int run_export(int argc, char **argv)
 		fprintf(stderr, "export: %s (--from %s, --to %s)\n", why, from, to);
 		return EXIT_CONFIG;
 	}
-	struct hc_venue_cfg *cfg = load_config(config_path);
-	if (cfg == NULL)
+	char cfg_err[PATH_MAX + 256];
+	struct hc_venue_cfg *cfg = load_config(config_path, cfg_err, sizeof cfg_err);
+	if (cfg == NULL) {
+		fprintf(stderr, "export: %s\n", cfg_err);
 		return EXIT_CONFIG;
+	}
 	int rc = EXIT_CONFIG;
 	FILE *out = stdout;
 	if (area != NULL && hc_venue_find_area(cfg, area) < 0) {
@@ -336,6 +340,11 @@ done:
 	return rc;
 }
 
+/* headcount-aggregator. One piece (about 105 lines): the options, the
+ * start-up checks in the order an operator fixes them, then the server;
+ * the checks are functions of their own (load_config, check_listen,
+ * make_slots, load_ledger) and main holds what they return, released on
+ * its one path. */
 int main(int argc, char **argv)
 {
 	if (hc_version_requested(argc, argv)) {
@@ -390,14 +399,16 @@ int main(int argc, char **argv)
 	}
 	hc_log_init("aggregator", verbose ? HC_LOG_DEBUG : HC_LOG_INFO);
 
-	struct hc_venue_cfg *cfg = load_config(config_path);
-	if (cfg == NULL)
+	char cfg_err[PATH_MAX + 256];
+	struct hc_venue_cfg *cfg = load_config(config_path, cfg_err, sizeof cfg_err);
+	if (cfg == NULL) {
+		hc_error("%s", cfg_err);
 		return EXIT_CONFIG;
+	}
 	if (db_path != NULL)
 		snprintf(cfg->database, sizeof cfg->database, "%s", db_path);
 	if (listen != NULL && !parse_listen(listen, cfg)) {
-		fprintf(stderr, "--listen %s: expected HOST:PORT with a port of 1..65535\n",
-			listen);
+		hc_error("--listen %s: expected HOST:PORT with a port of 1..65535", listen);
 		hc_venue_free(cfg);
 		return EXIT_CONFIG;
 	}

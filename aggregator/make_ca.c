@@ -175,6 +175,20 @@ static bool write_key(const char *path, mbedtls_pk_context *key)
 	return ok;
 }
 
+/* Prepends the DER length and tag of the len bytes asn1write wrote just
+ * after *p (it fills from the end of buf towards start). Returns len plus
+ * what was prepended, or -1. */
+static int prepend_len_tag(unsigned char **p, unsigned char *start, size_t len, unsigned char tag)
+{
+	int rc = mbedtls_asn1_write_len(p, start, len);
+	if (rc < 0)
+		return -1;
+	len += (size_t)rc;
+	if ((rc = mbedtls_asn1_write_tag(p, start, tag)) < 0)
+		return -1;
+	return (int)(len + (size_t)rc);
+}
+
 /* The DER of subjectAltName: SEQUENCE OF GeneralName, dNSName [2] or
  * iPAddress [7]. asn1write fills the buffer from its end; *der points at
  * the first byte. Returns the length, or -1. */
@@ -183,58 +197,68 @@ static int san_der(const struct host *hosts, int count, unsigned char *buf, size
 {
 	unsigned char *p = buf + cap;
 	size_t len = 0;
-	int rc;
 	for (int i = count - 1; i >= 0; i--) {
 		const struct host *h = &hosts[i];
-		size_t one = 0;
 		const unsigned char *bytes = h->is_ip ? h->addr : (const unsigned char *)h->text;
 		size_t n = h->is_ip ? h->addr_len : strlen(h->text);
-		if ((rc = mbedtls_asn1_write_raw_buffer(&p, buf, bytes, n)) < 0)
+		int rc = mbedtls_asn1_write_raw_buffer(&p, buf, bytes, n);
+		if (rc < 0 ||
+		    (rc = prepend_len_tag(&p, buf, (size_t)rc,
+					  MBEDTLS_ASN1_CONTEXT_SPECIFIC | (h->is_ip ? 7 : 2))) < 0)
 			return -1;
-		one += (size_t)rc;
-		if ((rc = mbedtls_asn1_write_len(&p, buf, one)) < 0)
-			return -1;
-		one += (size_t)rc;
-		if ((rc = mbedtls_asn1_write_tag(
-			     &p, buf, MBEDTLS_ASN1_CONTEXT_SPECIFIC | (h->is_ip ? 7 : 2))) < 0)
-			return -1;
-		one += (size_t)rc;
-		len += one;
+		len += (size_t)rc;
 	}
-	if ((rc = mbedtls_asn1_write_len(&p, buf, len)) < 0)
+	int rc = prepend_len_tag(&p, buf, len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE);
+	if (rc < 0)
 		return -1;
-	len += (size_t)rc;
-	if ((rc = mbedtls_asn1_write_tag(&p, buf,
-					 MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE)) < 0)
-		return -1;
-	len += (size_t)rc;
 	*der = p;
-	return (int)len;
+	return rc;
 }
 
 /* The DER of extendedKeyUsage = serverAuth. */
 static int eku_der(unsigned char *buf, size_t cap, unsigned char **der)
 {
 	unsigned char *p = buf + cap;
-	size_t len = 0;
 	int rc = mbedtls_asn1_write_oid(&p, buf, MBEDTLS_OID_SERVER_AUTH,
 					MBEDTLS_OID_SIZE(MBEDTLS_OID_SERVER_AUTH));
-	if (rc < 0)
+	if (rc < 0 || (rc = prepend_len_tag(&p, buf, (size_t)rc,
+					    MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE)) < 0)
 		return -1;
-	len += (size_t)rc;
-	if ((rc = mbedtls_asn1_write_len(&p, buf, len)) < 0)
-		return -1;
-	len += (size_t)rc;
-	if ((rc = mbedtls_asn1_write_tag(&p, buf,
-					 MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE)) < 0)
-		return -1;
-	len += (size_t)rc;
 	*der = p;
-	return (int)len;
+	return rc;
+}
+
+/* A server certificate's subjectAltName (the hosts) and
+ * extendedKeyUsage = serverAuth; false (said on stderr) when either
+ * cannot be encoded. */
+static bool add_server_extensions(mbedtls_x509write_cert *crt, const struct host *hosts,
+				  int host_count)
+{
+	unsigned char san[SAN_BYTES_MAX], eku[64];
+	unsigned char *der;
+	int n = san_der(hosts, host_count, san, sizeof san, &der);
+	if (n < 0 ||
+	    mbedtls_x509write_crt_set_extension(crt, MBEDTLS_OID_SUBJECT_ALT_NAME,
+						MBEDTLS_OID_SIZE(MBEDTLS_OID_SUBJECT_ALT_NAME), 0,
+						der, (size_t)n) != 0) {
+		fprintf(stderr, "make-ca: cannot encode the certificate's names\n");
+		return false;
+	}
+	n = eku_der(eku, sizeof eku, &der);
+	if (n < 0 ||
+	    mbedtls_x509write_crt_set_extension(crt, MBEDTLS_OID_EXTENDED_KEY_USAGE,
+						MBEDTLS_OID_SIZE(MBEDTLS_OID_EXTENDED_KEY_USAGE), 0,
+						der, (size_t)n) != 0) {
+		fprintf(stderr, "make-ca: cannot encode the certificate's key usage\n");
+		return false;
+	}
+	return true;
 }
 
 /* One certificate: subject_key signed by issuer_key. For the CA,
- * issuer_name == subject_name and is_ca; for the server, the hosts. */
+ * issuer_name == subject_name and is_ca; for the server, the hosts.
+ * One piece (about 60 lines): the x509write calls in the order of the
+ * certificate's fields, sharing one rc and one cleanup. */
 static bool make_cert(const char *path, struct rng *r, mbedtls_pk_context *subject_key,
 		      mbedtls_pk_context *issuer_key, const char *subject_name,
 		      const char *issuer_name, bool is_ca, int days, const struct host *hosts,
@@ -245,8 +269,7 @@ static bool make_cert(const char *path, struct rng *r, mbedtls_pk_context *subje
 	mbedtls_mpi serial;
 	mbedtls_x509write_crt_init(&crt);
 	mbedtls_mpi_init(&serial);
-	unsigned char serial_raw[16], pem[PEM_BYTES_MAX], san[SAN_BYTES_MAX], eku[64];
-	unsigned char *der;
+	unsigned char serial_raw[16], pem[PEM_BYTES_MAX];
 	int rc = mbedtls_ctr_drbg_random(&r->drbg, serial_raw, sizeof serial_raw);
 	serial_raw[0] &= 0x7f; /* a positive INTEGER */
 	serial_raw[0] |= 0x01; /* and never zero */
@@ -286,26 +309,8 @@ static bool make_cert(const char *path, struct rng *r, mbedtls_pk_context *subje
 		say_mbedtls("cannot fill in a certificate", rc);
 		goto fail;
 	}
-	if (!is_ca) {
-		int n = san_der(hosts, host_count, san, sizeof san, &der);
-		if (n < 0 ||
-		    mbedtls_x509write_crt_set_extension(&crt, MBEDTLS_OID_SUBJECT_ALT_NAME,
-							MBEDTLS_OID_SIZE(
-								MBEDTLS_OID_SUBJECT_ALT_NAME),
-							0, der, (size_t)n) != 0) {
-			fprintf(stderr, "make-ca: cannot encode the certificate's names\n");
-			goto fail;
-		}
-		n = eku_der(eku, sizeof eku, &der);
-		if (n < 0 ||
-		    mbedtls_x509write_crt_set_extension(&crt, MBEDTLS_OID_EXTENDED_KEY_USAGE,
-							MBEDTLS_OID_SIZE(
-								MBEDTLS_OID_EXTENDED_KEY_USAGE),
-							0, der, (size_t)n) != 0) {
-			fprintf(stderr, "make-ca: cannot encode the certificate's key usage\n");
-			goto fail;
-		}
-	}
+	if (!is_ca && !add_server_extensions(&crt, hosts, host_count))
+		goto fail;
 	rc = mbedtls_x509write_crt_pem(&crt, pem, sizeof pem, mbedtls_ctr_drbg_random, &r->drbg);
 	if (rc != 0) {
 		say_mbedtls("cannot sign a certificate", rc);
@@ -337,12 +342,21 @@ static bool ca_subject(const char *ca_crt, char *out, size_t cap)
 	return ok;
 }
 
-int hc_make_ca_main(int argc, char **argv)
-{
-	const char *dir = NULL;
+/* What the command line asks for. */
+struct request {
+	const char *dir;
 	struct host hosts[HC_MAKE_CA_HOSTS_MAX];
-	int host_count = 0;
-	long days = HC_MAKE_CA_SERVER_DAYS;
+	int host_count;
+	long days;
+};
+
+/* Reads the command line into q (hosts default to localhost and
+ * 127.0.0.1). Returns -1 to go on, else the exit status: 0 after
+ * --help, 2 after a usage error (said on stderr). */
+static int parse_args(int argc, char **argv, struct request *q)
+{
+	memset(q, 0, sizeof *q);
+	q->days = HC_MAKE_CA_SERVER_DAYS;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -357,52 +371,134 @@ int hc_make_ca_main(int argc, char **argv)
 			const char *v = argv[++i];
 			if (strcmp(a, "--days") == 0) {
 				char *end = NULL;
-				days = strtol(v, &end, 10);
-				if (end == v || *end != '\0' || days < 1 ||
-				    days > HC_MAKE_CA_DAYS_MAX) {
+				q->days = strtol(v, &end, 10);
+				if (end == v || *end != '\0' || q->days < 1 ||
+				    q->days > HC_MAKE_CA_DAYS_MAX) {
 					fprintf(stderr, "make-ca: --days %s: expected 1..%d\n", v,
 						HC_MAKE_CA_DAYS_MAX);
 					return 2;
 				}
 				continue;
 			}
-			if (host_count == HC_MAKE_CA_HOSTS_MAX) {
+			if (q->host_count == HC_MAKE_CA_HOSTS_MAX) {
 				fprintf(stderr, "make-ca: at most %d --host\n",
 					HC_MAKE_CA_HOSTS_MAX);
 				return 2;
 			}
-			if (!parse_host(v, &hosts[host_count])) {
+			if (!parse_host(v, &q->hosts[q->host_count])) {
 				fprintf(stderr,
 					"make-ca: --host %s: expected a DNS name (letters,"
 					" digits, '-', '.') or an IPv4/IPv6 address\n",
 					v);
 				return 2;
 			}
-			host_count++;
+			q->host_count++;
 			continue;
 		}
-		if (a[0] == '-' || dir != NULL) {
+		if (a[0] == '-' || q->dir != NULL) {
 			usage(stderr);
 			return 2;
 		}
-		dir = a;
+		q->dir = a;
 	}
-	if (dir == NULL) {
+	if (q->dir == NULL) {
 		usage(stderr);
 		return 2;
 	}
-	if (host_count == 0) {
-		parse_host("localhost", &hosts[host_count++]);
-		parse_host("127.0.0.1", &hosts[host_count++]);
+	if (q->host_count == 0) {
+		parse_host("localhost", &q->hosts[q->host_count++]);
+		parse_host("127.0.0.1", &q->hosts[q->host_count++]);
 	}
+	return -1;
+}
 
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		fprintf(stderr, "make-ca: cannot create %s: %s\n", dir, strerror(errno));
+/* The venue CA in cakey, its subject in ca_name: the one at ca_key and
+ * ca_crt when both are there (*reused), a new one written there when
+ * neither is; false (said on stderr) when only one of them is, or on
+ * any error. */
+static bool get_ca(const char *ca_key, const char *ca_crt, struct rng *r, mbedtls_pk_context *cakey,
+		   char *ca_name, size_t ca_name_len, bool *reused)
+{
+	*reused = exists(ca_key);
+	if (*reused) {
+		if (!exists(ca_crt)) {
+			fprintf(stderr,
+				"make-ca: %s is there but %s is not: restore ca.crt"
+				" from a copy (a terminal has one), or move ca.key away to make"
+				" a new CA\n",
+				ca_key, ca_crt);
+			return false;
+		}
+		int rc = mbedtls_pk_parse_keyfile(cakey, ca_key, NULL);
+		if (rc != 0) {
+			say_mbedtls(ca_key, rc);
+			return false;
+		}
+		return ca_subject(ca_crt, ca_name, ca_name_len);
+	}
+	if (exists(ca_crt)) {
+		fprintf(stderr,
+			"make-ca: %s is there without its key %s: a CA whose"
+			" key is lost cannot sign; move ca.crt away to make a new CA"
+			" (docs/security.md, \"When the CA key is lost\")\n",
+			ca_crt, ca_key);
+		return false;
+	}
+	char host[64] = "";
+	if (gethostname(host, sizeof host - 1) != 0)
+		host[0] = '\0';
+	for (char *p = host; *p != '\0'; p++)
+		if (*p == ',' || *p == '=' || *p == '\\')
+			*p = '-';
+	char day[16];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(day, sizeof day, "%Y-%m-%d", &tm);
+	snprintf(ca_name, ca_name_len, "CN=headcount venue CA %s %s,O=headcount",
+		 host[0] ? host : "venue", day);
+	return new_key(cakey, r) && write_key(ca_key, cakey) &&
+	       make_cert(ca_crt, r, cakey, cakey, ca_name, ca_name, true, HC_MAKE_CA_CA_DAYS, NULL,
+			 0);
+}
+
+/* The files written, the pin, and the config lines to paste. */
+static void print_result(const struct request *q, const char *ca_crt, const char *ca_key,
+			 bool ca_reused, const char *srv_crt, const char *srv_key, const char *pin)
+{
+	printf("venue CA:    %s (%s)\n", ca_crt, ca_reused ? "kept" : "new");
+	printf("CA key:      %s (0600; keep a copy offline, see docs/security.md)\n", ca_key);
+	printf("server:      %s, %s, valid %ld days, for", srv_crt, srv_key, q->days);
+	for (int i = 0; i < q->host_count; i++)
+		printf(" %s", q->hosts[i].text);
+	printf("\nCA pin:      %s\n\n", pin);
+	printf("# venue config (the aggregator):\n[tls]\ncert = %s\nkey = %s\nca = %s\n\n", srv_crt,
+	       srv_key, ca_crt);
+	printf("# each terminal's [terminal] section (copy ca.crt to it):\n"
+	       "url = wss://%s:8080\nca = /etc/headcount/ca.crt\nca_sha256 = %s\n\n",
+	       q->hosts[0].text, pin);
+	printf("# the dashboard:\nheadcount-dashboard --url wss://%s:8080 --ca %s"
+	       " --supervisor NAME\n",
+	       q->hosts[0].text, ca_crt);
+}
+
+/* headcount-aggregator make-ca (make_ca.h). One piece (about 60 lines):
+ * the steps in order — paths, random generator, CA, server certificate,
+ * pin — sharing the mbedtls contexts that its one cleanup releases. */
+int hc_make_ca_main(int argc, char **argv)
+{
+	struct request q;
+	int parsed = parse_args(argc, argv, &q);
+	if (parsed >= 0)
+		return parsed;
+
+	if (mkdir(q.dir, 0700) != 0 && errno != EEXIST) {
+		fprintf(stderr, "make-ca: cannot create %s: %s\n", q.dir, strerror(errno));
 		return 1;
 	}
 	char abs_dir[PATH_MAX];
-	if (realpath(dir, abs_dir) == NULL) {
-		fprintf(stderr, "make-ca: %s: %s\n", dir, strerror(errno));
+	if (realpath(q.dir, abs_dir) == NULL) {
+		fprintf(stderr, "make-ca: %s: %s\n", q.dir, strerror(errno));
 		return 1;
 	}
 	char ca_key[PATH_MAX + 16], ca_crt[PATH_MAX + 16], srv_key[PATH_MAX + 16],
@@ -426,57 +522,15 @@ int hc_make_ca_main(int argc, char **argv)
 		say_mbedtls("cannot seed the random generator", rc);
 		goto fail;
 	}
-
-	bool ca_reused = exists(ca_key);
+	bool ca_reused;
 	char ca_name[512];
-	if (ca_reused) {
-		if (!exists(ca_crt)) {
-			fprintf(stderr,
-				"make-ca: %s is there but %s is not: restore ca.crt"
-				" from a copy (a terminal has one), or move ca.key away to make"
-				" a new CA\n",
-				ca_key, ca_crt);
-			goto fail;
-		}
-		rc = mbedtls_pk_parse_keyfile(&cakey, ca_key, NULL);
-		if (rc != 0) {
-			say_mbedtls(ca_key, rc);
-			goto fail;
-		}
-		if (!ca_subject(ca_crt, ca_name, sizeof ca_name))
-			goto fail;
-	} else {
-		if (exists(ca_crt)) {
-			fprintf(stderr,
-				"make-ca: %s is there without its key %s: a CA whose"
-				" key is lost cannot sign; move ca.crt away to make a new CA"
-				" (docs/security.md, \"When the CA key is lost\")\n",
-				ca_crt, ca_key);
-			goto fail;
-		}
-		char host[64] = "";
-		if (gethostname(host, sizeof host - 1) != 0)
-			host[0] = '\0';
-		for (char *p = host; *p != '\0'; p++)
-			if (*p == ',' || *p == '=' || *p == '\\')
-				*p = '-';
-		char day[16];
-		time_t now = time(NULL);
-		struct tm tm;
-		gmtime_r(&now, &tm);
-		strftime(day, sizeof day, "%Y-%m-%d", &tm);
-		snprintf(ca_name, sizeof ca_name, "CN=headcount venue CA %s %s,O=headcount",
-			 host[0] ? host : "venue", day);
-		if (!new_key(&cakey, &r) || !write_key(ca_key, &cakey) ||
-		    !make_cert(ca_crt, &r, &cakey, &cakey, ca_name, ca_name, true,
-			       HC_MAKE_CA_CA_DAYS, NULL, 0))
-			goto fail;
-	}
+	if (!get_ca(ca_key, ca_crt, &r, &cakey, ca_name, sizeof ca_name, &ca_reused))
+		goto fail;
 	char srv_name[HOST_LEN_MAX + 32];
-	snprintf(srv_name, sizeof srv_name, "CN=%s,O=headcount", hosts[0].text);
+	snprintf(srv_name, sizeof srv_name, "CN=%s,O=headcount", q.hosts[0].text);
 	if (!new_key(&srvkey, &r) || !write_key(srv_key, &srvkey) ||
-	    !make_cert(srv_crt, &r, &srvkey, &cakey, srv_name, ca_name, false, (int)days, hosts,
-		       host_count))
+	    !make_cert(srv_crt, &r, &srvkey, &cakey, srv_name, ca_name, false, (int)q.days, q.hosts,
+		       q.host_count))
 		goto fail;
 
 	char pin[HC_TLS_PIN_HEX_LEN], err[PATH_MAX + 200];
@@ -484,20 +538,7 @@ int hc_make_ca_main(int argc, char **argv)
 		fprintf(stderr, "make-ca: %s\n", err);
 		goto fail;
 	}
-	printf("venue CA:    %s (%s)\n", ca_crt, ca_reused ? "kept" : "new");
-	printf("CA key:      %s (0600; keep a copy offline, see docs/security.md)\n", ca_key);
-	printf("server:      %s, %s, valid %ld days, for", srv_crt, srv_key, days);
-	for (int i = 0; i < host_count; i++)
-		printf(" %s", hosts[i].text);
-	printf("\nCA pin:      %s\n\n", pin);
-	printf("# venue config (the aggregator):\n[tls]\ncert = %s\nkey = %s\nca = %s\n\n", srv_crt,
-	       srv_key, ca_crt);
-	printf("# each terminal's [terminal] section (copy ca.crt to it):\n"
-	       "url = wss://%s:8080\nca = /etc/headcount/ca.crt\nca_sha256 = %s\n\n",
-	       hosts[0].text, pin);
-	printf("# the dashboard:\nheadcount-dashboard --url wss://%s:8080 --ca %s"
-	       " --supervisor NAME\n",
-	       hosts[0].text, ca_crt);
+	print_result(&q, ca_crt, ca_key, ca_reused, srv_crt, srv_key, pin);
 	status = 0;
 fail:
 	mbedtls_pk_free(&srvkey);

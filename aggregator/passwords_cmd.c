@@ -89,10 +89,12 @@ static bool draw_salt(unsigned char salt[HC_WIRE_SUP_SALT_BYTES])
 	return ok;
 }
 
-int hc_passwd_main(int argc, char **argv)
+/* Reads the command line: -c venue.ini, --iterations and NAME. Returns
+ * -1 to go on, else the exit status: 0 after --help, EXIT_USAGE after a
+ * usage error (said on stderr). */
+static int parse_args(int argc, char **argv, const char **config_path, long *iterations,
+		      const char **name_out)
 {
-	const char *config_path = NULL;
-	long iterations = HC_PASSWORD_ITERATIONS_DEFAULT;
 	static const struct option options[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "iterations", required_argument, NULL, 'i' },
@@ -101,17 +103,19 @@ int hc_passwd_main(int argc, char **argv)
 	};
 	int opt;
 	char *end = NULL;
+	*config_path = NULL;
+	*iterations = HC_PASSWORD_ITERATIONS_DEFAULT;
 	optind = 1;
 	opterr = 0; /* our own message names the option */
 	while ((opt = getopt_long(argc, argv, ":c:h", options, NULL)) != -1) {
 		switch (opt) {
-		case 'c': config_path = optarg; break;
+		case 'c': *config_path = optarg; break;
 		case 'i':
 			errno = 0;
-			iterations = strtol(optarg, &end, 10);
+			*iterations = strtol(optarg, &end, 10);
 			if (end == optarg || *end != '\0' || errno != 0 ||
-			    iterations < HC_WIRE_SUP_ITERATIONS_MIN ||
-			    iterations > HC_WIRE_SUP_ITERATIONS_MAX) {
+			    *iterations < HC_WIRE_SUP_ITERATIONS_MIN ||
+			    *iterations > HC_WIRE_SUP_ITERATIONS_MAX) {
 				fprintf(stderr, "passwd: --iterations %s: expected %d..%d\n",
 					optarg, HC_WIRE_SUP_ITERATIONS_MIN,
 					HC_WIRE_SUP_ITERATIONS_MAX);
@@ -130,14 +134,61 @@ int hc_passwd_main(int argc, char **argv)
 	}
 	/* getopt_long moved the operands to the end: NAME is the only one. */
 	const char *name = optind < argc ? argv[optind++] : NULL;
-	if (name == NULL || config_path == NULL || optind != argc) {
+	if (name == NULL || *config_path == NULL || optind != argc) {
 		fprintf(stderr, "passwd: %s\n",
-			name == NULL	      ? "the supervisor's NAME is required"
-			: config_path == NULL ? "-c venue.ini is required"
-					      : "one NAME only");
+			name == NULL	       ? "the supervisor's NAME is required"
+			: *config_path == NULL ? "-c venue.ini is required"
+					       : "one NAME only");
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	*name_out = name;
+	return -1;
+}
+
+/* The new password for supervisor name into pw (cap bytes): asked twice
+ * on a terminal (again is the second answer's buffer), else one line of
+ * standard input; false (said on stderr) when none is read, the two
+ * differ or its length is out of range. */
+static bool read_new_password(const char *name, char *pw, char *again, size_t cap)
+{
+	if (isatty(STDIN_FILENO)) {
+		char q[HC_ID_LEN_MAX + 64];
+		snprintf(q, sizeof q, "new password for supervisor %s: ", name);
+		if (!prompt(q, pw, cap) || !prompt("again: ", again, cap)) {
+			fprintf(stderr, "passwd: no password read; nothing changed\n");
+			return false;
+		}
+		if (strcmp(pw, again) != 0) {
+			fprintf(stderr, "passwd: the two passwords differ; nothing changed\n");
+			return false;
+		}
+	} else if (!read_line(stdin, pw, cap)) {
+		fprintf(stderr,
+			"passwd: no password line on standard input (or one over %d"
+			" bytes); nothing changed\n",
+			HC_WIRE_SUP_PASSWORD_BYTES_MAX);
+		return false;
+	}
+	size_t len = strlen(pw);
+	if (len < HC_WIRE_SUP_PASSWORD_BYTES_MIN || len > HC_WIRE_SUP_PASSWORD_BYTES_MAX) {
+		fprintf(stderr,
+			"passwd: a password has %d..%d bytes (this one has %zu); nothing"
+			" changed\n",
+			HC_WIRE_SUP_PASSWORD_BYTES_MIN, HC_WIRE_SUP_PASSWORD_BYTES_MAX, len);
+		return false;
+	}
+	return true;
+}
+
+/* headcount-aggregator passwd NAME -c venue.ini (docs/security.md). */
+int hc_passwd_main(int argc, char **argv)
+{
+	const char *config_path, *name;
+	long iterations;
+	int parsed = parse_args(argc, argv, &config_path, &iterations, &name);
+	if (parsed >= 0)
+		return parsed;
 
 	struct hc_config_error cerr;
 	struct hc_venue_cfg *cfg = hc_venue_load(config_path, &cerr);
@@ -165,32 +216,8 @@ int hc_passwd_main(int argc, char **argv)
 		fprintf(stderr, "passwd: %s\n", why);
 		goto done;
 	}
-	if (isatty(STDIN_FILENO)) {
-		char q[HC_ID_LEN_MAX + 64];
-		snprintf(q, sizeof q, "new password for supervisor %s: ", name);
-		if (!prompt(q, pw, sizeof pw) || !prompt("again: ", again, sizeof again)) {
-			fprintf(stderr, "passwd: no password read; nothing changed\n");
-			goto done;
-		}
-		if (strcmp(pw, again) != 0) {
-			fprintf(stderr, "passwd: the two passwords differ; nothing changed\n");
-			goto done;
-		}
-	} else if (!read_line(stdin, pw, sizeof pw)) {
-		fprintf(stderr,
-			"passwd: no password line on standard input (or one over %d"
-			" bytes); nothing changed\n",
-			HC_WIRE_SUP_PASSWORD_BYTES_MAX);
+	if (!read_new_password(name, pw, again, sizeof pw))
 		goto done;
-	}
-	size_t len = strlen(pw);
-	if (len < HC_WIRE_SUP_PASSWORD_BYTES_MIN || len > HC_WIRE_SUP_PASSWORD_BYTES_MAX) {
-		fprintf(stderr,
-			"passwd: a password has %d..%d bytes (this one has %zu); nothing"
-			" changed\n",
-			HC_WIRE_SUP_PASSWORD_BYTES_MIN, HC_WIRE_SUP_PASSWORD_BYTES_MAX, len);
-		goto done;
-	}
 	unsigned char salt[HC_WIRE_SUP_SALT_BYTES];
 	struct hc_password_record r;
 	if (!draw_salt(salt)) {

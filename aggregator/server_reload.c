@@ -18,7 +18,7 @@
 #include "aggregator/server_conn.h"
 #include "aggregator/supervisor_role.h"
 #include "aggregator/terminal_role.h"
-#include "aggregator/venue_state.h"
+#include "aggregator/venue_settings.h"
 #include "shared/clock.h"
 #include "shared/log.h"
 

@@ -27,10 +27,12 @@
 
 #include "aggregator/random.h"
 #include "aggregator/server_commit.h"
-#include "aggregator/venue_state.h"
+#include "aggregator/venue_refresh.h"
+#include "aggregator/venue_settings.h"
 
 #include "shared/clock.h"
 #include "shared/log.h"
+#include "shared/occupancy.h"
 #include "shared/wire_supervisor_server.h"
 
 /* Queues an answer on a supervisor connection (NULL: dropped). */
@@ -212,7 +214,7 @@ static int do_correct(struct hc_server *s, struct hc_supervisor_session *sv,
 	hc_ledger_area_totals(s->ledger, area_slot, &entered, &exited);
 	int64_t target = cmd->occupancy;
 	if (cmd->has_delta) {
-		int64_t now = entered > exited ? entered - exited : 0;
+		int64_t now = hc_occupancy(entered, exited);
 		if (now + cmd->delta < 0) {
 			snprintf(why, sizeof why,
 				 "correct.delta %" PRId64 " would take area %s"
@@ -243,7 +245,7 @@ static int do_correct(struct hc_server *s, struct hc_supervisor_session *sv,
 		return refuse(s, sv, cmd, "too many commands waiting for storage; try again");
 	char inc[HC_INCARNATION_HEX_LEN + 1];
 	hc_proto_format_incarnation(s->run_incarnation, inc);
-	int64_t before = entered > exited ? entered - exited : 0;
+	int64_t before = hc_occupancy(entered, exited);
 	char detail[256];
 	snprintf(detail, sizeof detail,
 		 "{\"occupancy_before\":%" PRId64 ",\"occupancy\":%" PRId64 ",\"entered\":%" PRId64

@@ -31,7 +31,6 @@
 #include "aggregator/server_commit.h"
 #include "aggregator/server_conn.h"
 #include "aggregator/supervisor_role.h"
-#include "aggregator/venue_state.h"
 
 #include <assert.h>
 #include <inttypes.h>

@@ -25,7 +25,7 @@
 
 #include "aggregator/server_commit.h"
 #include "aggregator/terminal_auth.h"
-#include "aggregator/venue_state.h"
+#include "aggregator/venue_refresh.h"
 
 #include "shared/clock.h"
 #include "shared/log.h"

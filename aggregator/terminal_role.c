@@ -36,6 +36,7 @@
 #include "aggregator/server_commit.h"
 #include "aggregator/server_conn.h"
 #include "aggregator/terminal_role.h"
+#include "aggregator/venue_refresh.h"
 #include "aggregator/venue_state.h"
 #include "aggregator/terminal_auth.h"
 #include "aggregator/terminal_batches.h"

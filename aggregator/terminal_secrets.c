@@ -92,40 +92,43 @@ bool hc_terminal_secrets_remove(struct hc_terminal_secrets *s, const char *id)
 
 /* One non-comment line "<id> <hex>" (newline stripped). */
 static bool parse_line(struct hc_terminal_secrets *s, char *line, const char *path, int lineno,
-		       char *err, size_t err_cap)
+		       char *err, size_t err_len)
 {
 	char *space = strchr(line, ' ');
 	uint8_t secret[HC_TAUTH_SECRET_BYTES];
 	if (space == NULL) {
-		snprintf(err, err_cap, "%s:%d: expected \"<terminal id> <64 hex digits>\"", path,
+		snprintf(err, err_len, "%s:%d: expected \"<terminal id> <64 hex digits>\"", path,
 			 lineno);
 		return false;
 	}
 	*space = '\0';
 	if (!hc_proto_valid_id(line)) {
-		snprintf(err, err_cap, "%s:%d: terminal id must be 1..%d chars [A-Za-z0-9_-]", path,
+		snprintf(err, err_len, "%s:%d: terminal id must be 1..%d chars [A-Za-z0-9_-]", path,
 			 lineno, HC_ID_LEN_MAX);
 		return false;
 	}
 	if (!hc_tauth_hex_decode(space + 1, secret, sizeof secret)) {
-		snprintf(err, err_cap, "%s:%d: secret of %s must be 64 lower-case hex digits", path,
+		snprintf(err, err_len, "%s:%d: secret of %s must be 64 lower-case hex digits", path,
 			 lineno, line);
 		return false;
 	}
 	if (hc_terminal_secrets_find(s, line) != NULL) {
-		snprintf(err, err_cap, "%s:%d: terminal %s listed twice", path, lineno, line);
+		snprintf(err, err_len, "%s:%d: terminal %s listed twice", path, lineno, line);
 		return false;
 	}
 	bool ok = hc_terminal_secrets_set(s, line, secret);
 	mbedtls_platform_zeroize(secret, sizeof secret);
 	if (!ok)
-		snprintf(err, err_cap, "%s:%d: more than %d terminals", path, lineno,
+		snprintf(err, err_len, "%s:%d: more than %d terminals", path, lineno,
 			 HC_TERMINALS_MAX);
 	return ok;
 }
 
+/* One piece (about 70 lines): open, the mode and size checks, then the
+ * line loop, all sharing the one file, the table and the one fail path
+ * that closes and frees both. */
 struct hc_terminal_secrets *hc_terminal_secrets_load(const char *path, bool *missing, char *err,
-						     size_t err_cap)
+						     size_t err_len)
 {
 	struct hc_terminal_secrets *s = secrets_new();
 	FILE *f = NULL;
@@ -134,7 +137,7 @@ struct hc_terminal_secrets *hc_terminal_secrets_load(const char *path, bool *mis
 	if (missing != NULL)
 		*missing = false;
 	if (s == NULL) {
-		snprintf(err, err_cap, "%s: out of memory", path);
+		snprintf(err, err_len, "%s: out of memory", path);
 		return NULL;
 	}
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -144,17 +147,17 @@ struct hc_terminal_secrets *hc_terminal_secrets_load(const char *path, bool *mis
 		return s;
 	}
 	if (fd < 0) {
-		snprintf(err, err_cap, "%s: cannot open: %s", path, strerror(errno));
+		snprintf(err, err_len, "%s: cannot open: %s", path, strerror(errno));
 		goto fail;
 	}
 	struct stat st;
 	if (fstat(fd, &st) != 0) {
-		snprintf(err, err_cap, "%s: cannot stat: %s", path, strerror(errno));
+		snprintf(err, err_len, "%s: cannot stat: %s", path, strerror(errno));
 		close(fd);
 		goto fail;
 	}
 	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		snprintf(err, err_cap,
+		snprintf(err, err_len,
 			 "%s: mode %03o lets group or others read the terminal secrets;"
 			 " refused (chmod 600 %s)",
 			 path, (unsigned)(st.st_mode & 0777), path);
@@ -163,7 +166,7 @@ struct hc_terminal_secrets *hc_terminal_secrets_load(const char *path, bool *mis
 	}
 	f = fdopen(fd, "r");
 	if (f == NULL) {
-		snprintf(err, err_cap, "%s: cannot read: %s", path, strerror(errno));
+		snprintf(err, err_len, "%s: cannot read: %s", path, strerror(errno));
 		close(fd);
 		goto fail;
 	}
@@ -173,16 +176,16 @@ struct hc_terminal_secrets *hc_terminal_secrets_load(const char *path, bool *mis
 		if (n > 0 && line[n - 1] == '\n')
 			line[--n] = '\0';
 		else if (!feof(f)) {
-			snprintf(err, err_cap, "%s:%d: line too long", path, lineno);
+			snprintf(err, err_len, "%s:%d: line too long", path, lineno);
 			goto fail;
 		}
 		if (n == 0 || line[0] == '#')
 			continue;
-		if (!parse_line(s, line, path, lineno, err, err_cap))
+		if (!parse_line(s, line, path, lineno, err, err_len))
 			goto fail;
 	}
 	if (ferror(f)) {
-		snprintf(err, err_cap, "%s: read error", path);
+		snprintf(err, err_len, "%s: read error", path);
 		goto fail;
 	}
 	mbedtls_platform_zeroize(line, sizeof line);
@@ -196,25 +199,29 @@ fail:
 	return NULL;
 }
 
+/* One piece (about 70 lines): the temporary file is created, written,
+ * synced and renamed over path, then the directory synced, in order;
+ * every step's failure removes it on the one fail path, so path is
+ * never half written. */
 bool hc_terminal_secrets_save(const char *path, const struct hc_terminal_secrets *s, char *err,
-			      size_t err_cap)
+			      size_t err_len)
 {
 	char tmp[PATH_MAX + 16];
 	char dir[PATH_MAX];
 	FILE *f = NULL;
 	int fd = -1;
 	if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= (int)sizeof tmp) {
-		snprintf(err, err_cap, "%s: path too long", path);
+		snprintf(err, err_len, "%s: path too long", path);
 		return false;
 	}
 	fd = mkstemp(tmp); /* created 0600 */
 	if (fd < 0) {
-		snprintf(err, err_cap, "%s: cannot create a temporary file beside it: %s", path,
+		snprintf(err, err_len, "%s: cannot create a temporary file beside it: %s", path,
 			 strerror(errno));
 		return false;
 	}
 	if (fchmod(fd, 0600) != 0 || (f = fdopen(fd, "w")) == NULL) {
-		snprintf(err, err_cap, "%s: %s", tmp, strerror(errno));
+		snprintf(err, err_len, "%s: %s", tmp, strerror(errno));
 		goto fail;
 	}
 	fd = -1; /* f owns it */
@@ -227,17 +234,17 @@ bool hc_terminal_secrets_save(const char *path, const struct hc_terminal_secrets
 		mbedtls_platform_zeroize(hex, sizeof hex);
 	}
 	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
-		snprintf(err, err_cap, "%s: cannot write: %s", tmp, strerror(errno));
+		snprintf(err, err_len, "%s: cannot write: %s", tmp, strerror(errno));
 		goto fail;
 	}
 	if (fclose(f) != 0) {
 		f = NULL;
-		snprintf(err, err_cap, "%s: cannot write: %s", tmp, strerror(errno));
+		snprintf(err, err_len, "%s: cannot write: %s", tmp, strerror(errno));
 		goto fail;
 	}
 	f = NULL;
 	if (rename(tmp, path) != 0) {
-		snprintf(err, err_cap, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+		snprintf(err, err_len, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
 		goto fail;
 	}
 	/* The rename is durable once the directory is. */
@@ -251,7 +258,7 @@ bool hc_terminal_secrets_save(const char *path, const struct hc_terminal_secrets
 		*slash = '\0';
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0 || fsync(dfd) != 0) {
-		snprintf(err, err_cap, "%s: cannot sync the directory: %s", dir, strerror(errno));
+		snprintf(err, err_len, "%s: cannot sync the directory: %s", dir, strerror(errno));
 		if (dfd >= 0)
 			close(dfd);
 		return false;

@@ -35,11 +35,11 @@ struct hc_terminal_secrets {
  * when it cannot be read, is readable by group or others, or a line is
  * malformed or repeats an id. */
 struct hc_terminal_secrets *hc_terminal_secrets_load(const char *path, bool *missing, char *err,
-						     size_t err_cap);
+						     size_t err_len);
 
 /* Writes the set to path atomically, mode 0600. */
 bool hc_terminal_secrets_save(const char *path, const struct hc_terminal_secrets *s, char *err,
-			      size_t err_cap);
+			      size_t err_len);
 
 /* The secret of a terminal, or NULL when it is not enrolled. */
 const uint8_t *hc_terminal_secrets_find(const struct hc_terminal_secrets *s, const char *id);

@@ -86,7 +86,11 @@ static bool readable(const char *what, const char *path, const char *fix)
 	return false;
 }
 
-/* Checks the three files; false after one error line. */
+/* Checks the three files; false after one error line. One piece (about
+ * 95 lines): the checks run in the order an operator fixes them (readable,
+ * a certificate, in its dates, a key, the key of that certificate, the
+ * CA that signed it), each with its own remedy in its one line, and they
+ * share the parsed certificate and key that the end releases. */
 static bool check_files(const struct hc_tls_cfg *t, char pin[HC_TLS_PIN_HEX_LEN])
 {
 	static const char fix[] =

@@ -5,8 +5,10 @@
  * One load is one struct loader: the text, the reader's position, the
  * section it last passed, the line on which every key was given, and the
  * one error to report (the lowest line wins, config_error_at). The files:
- * config.c is the parser driver (reader, section and key dispatch,
- * resolution order, entry points); config_values.c the value parsers
+ * config.c is the loader driver (defaults, resolution order, entry
+ * points, the error text); config_reader.c the file, the line reader and
+ * the section dispatch; config_keys.c the key table and the key
+ * dispatch; config_values.c the value parsers
  * and the error text; config_thresholds.c the threshold and capacity
  * rules; config_sections.c areas, groups, terminals, supervisors and the
  * venue's database path; config_mqtt.c the [mqtt] section; config_map.c
@@ -150,6 +152,24 @@ bool config_parse_host_port(const char *s, char *host_out, size_t cap, uint16_t 
 /* Copies value into dst[cap] when it has 1..cap-1 bytes (empty allowed
  * when allow_empty). */
 bool config_copy_text(char *dst, size_t cap, const char *value, bool allow_empty);
+
+/* ---- config_reader.c: the file, its lines, the section dispatch ---- */
+
+/* inih's fgets-style reader over L's text: one line per call, counted,
+ * each "[section]" header begun before inih hands its keys over. */
+char *config_read_line(char *str, int num, void *stream);
+/* Reads the whole file (at most CONFIG_BYTES_MAX). Returns a NUL-ended
+ * heap copy and its length, or NULL with a line-0 error recorded. */
+char *config_read_file(struct loader *L, const char *path, size_t *len_out);
+/* Records inih's syntax error at line, quoting that line of the text. */
+void config_syntax_error(struct loader *L, int line);
+
+/* ---- config_keys.c: the key table and the key dispatch ---- */
+
+/* inih's handler: one "name = value" of the current section. Always
+ * returns 1: errors are recorded in L with their line, and inih's own
+ * return value is left to mean syntax errors only. */
+int config_on_key(void *user, const char *section, const char *name, const char *value);
 
 /* ---- config_thresholds.c ---- */
 

@@ -75,20 +75,38 @@ static bool insert_undo(struct hc_journal *j, enum hc_direction dir, int64_t at_
 	return ok;
 }
 
-bool hc_journal_record_presses(struct hc_journal *j, const struct hc_press *p, size_t n)
+/* Runs body(j, arg) inside one write transaction (BEGIN IMMEDIATE ..
+ * COMMIT): true when it and the commit succeeded; on any failure the
+ * transaction is rolled back, so nothing of it is stored. body records
+ * why it failed (journal_fail) and releases what it prepared. */
+static bool in_write_transaction(struct hc_journal *j,
+				 bool (*body)(struct hc_journal *j, const void *arg),
+				 const void *arg)
 {
-	if (n == 0)
-		return true;
-	sqlite3_stmt *st = NULL;
-	bool in_tx = false;
-
 	if (!journal_exec(j, "BEGIN IMMEDIATE;"))
-		goto fail;
-	in_tx = true;
-	st = journal_prepare(j, "INSERT INTO presses(dir, at_ms, seq) VALUES (?1, ?2, NULL)");
+		return false;
+	if (body(j, arg) && journal_exec(j, "COMMIT;"))
+		return true;
+	(void)sqlite3_exec(j->db, "ROLLBACK;", NULL, NULL, NULL);
+	return false;
+}
+
+struct press_list {
+	const struct hc_press *p;
+	size_t n;
+};
+
+/* The body of hc_journal_record_presses: one row per press, an undo
+ * row for each undo. */
+static bool insert_presses(struct hc_journal *j, const void *arg)
+{
+	const struct press_list *list = arg;
+	const struct hc_press *p = list->p;
+	sqlite3_stmt *st =
+		journal_prepare(j, "INSERT INTO presses(dir, at_ms, seq) VALUES (?1, ?2, NULL)");
 	if (st == NULL)
-		goto fail;
-	for (size_t i = 0; i < n; i++) {
+		return false;
+	for (size_t i = 0; i < list->n; i++) {
 		if (p[i].undo) {
 			if (!insert_undo(j, p[i].dir, p[i].at_ms))
 				goto fail;
@@ -101,16 +119,18 @@ bool hc_journal_record_presses(struct hc_journal *j, const struct hc_press *p, s
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
-	st = NULL;
-	if (!journal_exec(j, "COMMIT;"))
-		goto fail;
 	return true;
-
 fail:
 	sqlite3_finalize(st);
-	if (in_tx)
-		(void)sqlite3_exec(j->db, "ROLLBACK;", NULL, NULL, NULL);
 	return false;
+}
+
+bool hc_journal_record_presses(struct hc_journal *j, const struct hc_press *p, size_t n)
+{
+	if (n == 0)
+		return true;
+	const struct press_list list = { p, n };
+	return in_write_transaction(j, insert_presses, &list);
 }
 
 /* Marks the first count pending presses (or, with undo, pending undos)
@@ -142,42 +162,42 @@ static bool mark_presses(struct hc_journal *j, int dir, bool undo, int64_t count
 	return ok;
 }
 
-bool hc_journal_store_batch(struct hc_journal *j, const struct hc_outbox_batch *b,
-			    int64_t created_ms)
-{
-	sqlite3_stmt *st = NULL;
-	bool in_tx = false;
+struct batch_row {
+	const struct hc_outbox_batch *b;
+	int64_t created_ms;
+};
 
-	if (!journal_exec(j, "BEGIN IMMEDIATE;"))
-		goto fail;
-	in_tx = true;
+/* The body of hc_journal_store_batch: the presses the batch takes are
+ * marked with its seq, then its row is inserted. */
+static bool insert_batch(struct hc_journal *j, const void *arg)
+{
+	const struct batch_row *row = arg;
+	const struct hc_outbox_batch *b = row->b;
 	if (!mark_presses(j, 0, false, b->entered, b->seq) ||
 	    !mark_presses(j, 1, false, b->exited, b->seq) ||
 	    !mark_presses(j, 0, true, b->undo_entered, b->seq) ||
 	    !mark_presses(j, 1, true, b->undo_exited, b->seq))
-		goto fail;
-	st = journal_prepare(j, "INSERT INTO batches(seq, entered, exited, created_ms,"
-				" acked_ms, duplicate, undo_entered, undo_exited)"
-				" VALUES (?1, ?2, ?3, ?4, NULL, 0, ?5, ?6)");
+		return false;
+	sqlite3_stmt *st = journal_prepare(j,
+					   "INSERT INTO batches(seq, entered, exited, created_ms,"
+					   " acked_ms, duplicate, undo_entered, undo_exited)"
+					   " VALUES (?1, ?2, ?3, ?4, NULL, 0, ?5, ?6)");
 	if (st == NULL)
-		goto fail;
+		return false;
 	sqlite3_bind_int64(st, 1, b->seq);
 	sqlite3_bind_int64(st, 2, b->entered);
 	sqlite3_bind_int64(st, 3, b->exited);
-	sqlite3_bind_int64(st, 4, created_ms);
+	sqlite3_bind_int64(st, 4, row->created_ms);
 	sqlite3_bind_int64(st, 5, b->undo_entered);
 	sqlite3_bind_int64(st, 6, b->undo_exited);
-	if (!journal_step_done(j, st))
-		goto fail;
+	bool ok = journal_step_done(j, st);
 	sqlite3_finalize(st);
-	st = NULL;
-	if (!journal_exec(j, "COMMIT;"))
-		goto fail;
-	return true;
+	return ok;
+}
 
-fail:
-	sqlite3_finalize(st);
-	if (in_tx)
-		(void)sqlite3_exec(j->db, "ROLLBACK;", NULL, NULL, NULL);
-	return false;
+bool hc_journal_store_batch(struct hc_journal *j, const struct hc_outbox_batch *b,
+			    int64_t created_ms)
+{
+	const struct batch_row row = { b, created_ms };
+	return in_write_transaction(j, insert_batch, &row);
 }

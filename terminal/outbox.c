@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "shared/limits.h"
+#include "shared/occupancy.h"
 
 static int64_t batch_total(const struct hc_outbox_batch *b)
 {
@@ -304,6 +305,8 @@ int64_t hc_outbox_unacked_net(const struct hc_outbox *o)
 
 int64_t hc_outbox_shown_occupancy(const struct hc_outbox *o, int64_t aggregator_occupancy)
 {
-	int64_t shown = aggregator_occupancy + hc_outbox_unacked_net(o);
-	return shown < 0 ? 0 : shown;
+	int64_t in = aggregator_occupancy + hc_outbox_unacked_entered(o) +
+		     hc_outbox_unacked_undo_exited(o);
+	int64_t out = hc_outbox_unacked_exited(o) + hc_outbox_unacked_undo_entered(o);
+	return hc_occupancy(in, out);
 }

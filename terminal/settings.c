@@ -104,7 +104,9 @@ static int tls_key_set(struct ini_state *is, const char *name, const char *value
 	return 1;
 }
 
-/* inih handler for the [terminal] section. */
+/* inih handler for the [terminal] section. One piece (about 65 lines):
+ * one branch per key, so each key's rule is found in one place (as
+ * shared/config_keys.c does for the venue config). */
 static int read_ini_key(void *user, const char *section, const char *name, const char *value)
 {
 	struct ini_state *is = user;
@@ -172,18 +174,18 @@ static int read_ini_key(void *user, const char *section, const char *name, const
 
 /* Turns inih's result into the outcome: s updated, or err filled. */
 static bool finish(const char *name, int rc, const struct ini_state *is, struct hc_term_settings *s,
-		   char *err, size_t err_cap)
+		   char *err, size_t err_len)
 {
 	if (rc == -1) {
-		snprintf(err, err_cap, "%s: cannot open: %s", name, strerror(errno));
+		snprintf(err, err_len, "%s: cannot open: %s", name, strerror(errno));
 		return false;
 	}
 	if (rc == -2) {
-		snprintf(err, err_cap, "%s: out of memory", name);
+		snprintf(err, err_len, "%s: out of memory", name);
 		return false;
 	}
 	if (rc > 0) {
-		snprintf(err, err_cap, "%s:%d: %s", name, rc,
+		snprintf(err, err_len, "%s:%d: %s", name, rc,
 			 is->message[0] != '\0' ? is->message : "syntax error");
 		return false;
 	}
@@ -197,14 +199,14 @@ bool hc_term_secret_parse(const char *hex, uint8_t out[32])
 }
 
 bool hc_term_secret_read_file(const char *path, uint8_t out[32], bool *missing, char *err,
-			      size_t err_cap)
+			      size_t err_len)
 {
 	char line[128] = "";
 	*missing = false;
 	FILE *f = fopen(path, "r");
 	if (f == NULL) {
 		*missing = errno == ENOENT;
-		snprintf(err, err_cap, "%s: cannot open the secret file: %s", path,
+		snprintf(err, err_len, "%s: cannot open the secret file: %s", path,
 			 strerror(errno));
 		return false;
 	}
@@ -214,17 +216,17 @@ bool hc_term_secret_read_file(const char *path, uint8_t out[32], bool *missing, 
 	bool ok = got && hc_term_secret_parse(line, out);
 	memset(line, 0, sizeof line);
 	if (!ok)
-		snprintf(err, err_cap, "%s:1: secret must be 64 lower-case hex digits", path);
+		snprintf(err, err_len, "%s:1: secret must be 64 lower-case hex digits", path);
 	return ok;
 }
 
 bool hc_term_settings_load_text(const char *name, const char *text, struct hc_term_settings *s,
-				char *err, size_t err_cap)
+				char *err, size_t err_len)
 {
 	struct ini_state is = { .s = *s };
 	ini_allow_multiline = false; /* see the note at the top of this file */
 	int rc = ini_parse_string(text, read_ini_key, &is);
-	return finish(name, rc, &is, s, err, err_cap);
+	return finish(name, rc, &is, s, err, err_len);
 }
 
 bool hc_term_settings_load_file(const char *path, struct hc_term_settings *s)

@@ -68,17 +68,17 @@ bool hc_term_settings_copy(char *dst, size_t cap, const char *value);
 bool hc_term_settings_load_file(const char *path, struct hc_term_settings *s);
 
 /* The same for INI text already in memory (NUL-ended), named name in
- * the message; the error goes into err (err_cap bytes) instead of the
+ * the message; the error goes into err (err_len bytes) instead of the
  * log, word for word what hc_term_settings_load_file() would log. */
 bool hc_term_settings_load_text(const char *name, const char *text, struct hc_term_settings *s,
-				char *err, size_t err_cap);
+				char *err, size_t err_len);
 
 /* The enrollment secret in a secret_file: its first line, 64 lower-case
  * hex digits (what `headcount-aggregator enroll` prints as secret).
  * False with err "PATH: ..." or "PATH:1: ..."; *missing tells a file
  * that does not exist (yet) from a malformed one. */
 bool hc_term_secret_read_file(const char *path, uint8_t out[32], bool *missing, char *err,
-			      size_t err_cap);
+			      size_t err_len);
 
 /* secret (hex) into 32 bytes; false when it is not 64 lower-case hex. */
 bool hc_term_secret_parse(const char *hex, uint8_t out[32]);

@@ -347,6 +347,10 @@ static void read_keys(struct app *a)
 	}
 }
 
+/* headcount-dashboard. One piece (about 140 lines): the options, the
+ * checks that must fail before the screen starts, the screen, the loop
+ * and the one cleanup after endwin, in that order; what each step does is
+ * in its own function (read_password_file, hc_net_*, read_keys, redraw). */
 int main(int argc, char **argv)
 {
 	static struct app a;
@@ -420,7 +424,8 @@ int main(int argc, char **argv)
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0) {
-		perror("headcount-dashboard: sigaction");
+		fprintf(stderr, "headcount-dashboard: cannot install the signal handlers: %s\n",
+			strerror(errno));
 		return 1;
 	}
 
@@ -429,6 +434,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	int rc = 1;
+	char net_err[300] = ""; /* why the network could not start */
 	cbreak();
 	noecho();
 	nonl();
@@ -449,7 +455,7 @@ int main(int argc, char **argv)
 	getmaxyx(stdscr, rows, cols);
 	if (!hc_screen_resize(&a.screen, rows, cols))
 		goto done;
-	a.net = hc_net_new(url, ca, &cb, &a);
+	a.net = hc_net_new(url, ca, &cb, &a, net_err, sizeof net_err);
 	if (a.net == NULL)
 		goto done;
 	hc_model_disconnected(&a.model, 0);
@@ -475,6 +481,8 @@ done:
 	endwin();
 	if (a.refused[0] != '\0')
 		fprintf(stderr, "headcount-dashboard: %s\n", a.refused);
+	if (net_err[0] != '\0') /* after endwin: on the terminal, not the screen */
+		fprintf(stderr, "headcount-dashboard: %s\n", net_err);
 	hc_net_free(a.net);
 	hc_screen_free(&a.screen);
 	hc_model_free(&a.model);

@@ -123,6 +123,8 @@ static void on_rx(struct hc_net *n, struct lws *wsi, const void *in, size_t len)
 	n->rx_len = 0;
 }
 
+/* The lws callback of the supervisor connection. One piece (about 60
+ * lines): one case per lws reason, each a few lines. */
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 		    size_t len)
 {
@@ -206,21 +208,21 @@ bool hc_net_check_tls(const char *url, const char *ca_path, char *err, size_t er
 }
 
 struct hc_net *hc_net_new(const char *url, const char *ca_path, const struct hc_net_callbacks *cb,
-			  void *arg)
+			  void *arg, char *err, size_t err_len)
 {
 	struct hc_net *n = calloc(1, sizeof *n);
-	if (n == NULL)
+	if (n == NULL) {
+		snprintf(err, err_len, "out of memory");
 		return NULL;
+	}
 	char urlbuf[256];
 	snprintf(urlbuf, sizeof urlbuf, "%s", url);
 	const char *scheme, *host, *path;
 	int port;
 	if (lws_parse_uri(urlbuf, &scheme, &host, &port, &path) != 0 ||
 	    (strcmp(scheme, "ws") != 0 && strcmp(scheme, "wss") != 0)) {
-		fprintf(stderr,
-			"headcount-dashboard: --url must be ws://HOST:PORT or"
-			" wss://HOST:PORT, not %s\n",
-			url);
+		snprintf(err, err_len, "--url must be ws://HOST:PORT or wss://HOST:PORT, not %s",
+			 url);
 		goto fail;
 	}
 	n->tls = strcmp(scheme, "wss") == 0;
@@ -243,7 +245,7 @@ struct hc_net *hc_net_new(const char *url, const char *ca_path, const struct hc_
 	hc_tls_client_info(&info, n->ca);
 	n->ctx = lws_create_context(&info);
 	if (n->ctx == NULL) {
-		fprintf(stderr, "headcount-dashboard: cannot start libwebsockets\n");
+		snprintf(err, err_len, "cannot start libwebsockets");
 		goto fail;
 	}
 	lws_sul_schedule(n->ctx, 0, &n->tick_sul, tick_due, HC_NET_TICK_MS * LWS_US_PER_MS);

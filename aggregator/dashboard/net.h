@@ -30,9 +30,10 @@ struct hc_net_callbacks {
 struct hc_net;
 
 /* url: ws://HOST:PORT, or wss://HOST:PORT verified against the venue CA
- * at ca_path alone (shared/tls_client.h). NULL when lws cannot start. */
+ * at ca_path alone (shared/tls_client.h). NULL with the reason in err
+ * when the url is not one or lws cannot start. */
 struct hc_net *hc_net_new(const char *url, const char *ca_path, const struct hc_net_callbacks *cb,
-			  void *arg);
+			  void *arg, char *err, size_t err_len);
 
 /* Before the screen starts: wss:// has a ca_path that is a CA
  * certificate; ws:// has none. False with the reason in err. */

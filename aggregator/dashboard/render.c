@@ -14,6 +14,7 @@
 
 #include "aggregator/dashboard/textwidth.h"
 #include "aggregator/dashboard/view.h"
+#include "shared/occupancy.h"
 
 void hc_render_clock(int64_t wall_ms, char *out, size_t cap)
 {
@@ -262,7 +263,7 @@ static void area_detail(struct hc_screen *s, int row, int lines, const struct hc
 	int64_t re, rx;
 	int n;
 	if (hc_model_raw(m, r->index, &re, &rx)) {
-		int64_t raw = re - rx > 0 ? re - rx : 0;
+		int64_t raw = hc_occupancy(re, rx);
 		n = snprintf(buf, sizeof buf,
 			     " %s: doors in %" PRId64 " out %" PRId64 " = %" PRId64
 			     " | corrections %+" PRId64 " | adjusted %" PRId64,

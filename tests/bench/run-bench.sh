@@ -31,6 +31,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
+. tests/bench/lib.sh
 BUILD=${BUILD:-build}
 OUT=build/bench
 AGGREGATOR=$BUILD/headcount-aggregator
@@ -59,42 +60,16 @@ fi
 
 TMP=$(mktemp -d /tmp/headcount-bench.XXXXXX)
 AGG_PID=""
-cleanup() {
-	if [[ -n $AGG_PID ]]; then
-		kill -TERM "$AGG_PID" 2>/dev/null || true
-		wait "$AGG_PID" 2>/dev/null || true
-	fi
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 
 # A port nothing listens on.
-PORT=""
-for try in $(seq 0 50); do
-	p=$(( 20000 + (RANDOM % 20000) ))
-	if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then PORT=$p; break; fi
-done
-[[ -n $PORT ]] || { echo "run-bench: no free port found" >&2; exit 1; }
+PORT=$(bench_free_port run-bench) || exit 1
 URL=ws://127.0.0.1:$PORT
 
-# The venue: 8 areas with room for anything, 1,000 terminals spread over them.
-{
-	# Every client runs on 127.0.0.1: no per-address limit here.
-	printf '[venue]\nname = Benchmark venue\nlisten = 127.0.0.1:%d\ndatabase = bench.db\n' "$PORT"
-	printf 'connections_per_address = 1000000\n'
-	for a in $(seq 1 8); do
-		printf '\n[area a%d]\nname = Area %d\ncapacity = 1000000\n' "$a" "$a"
-	done
-	for t in $(seq 1 $TERMINALS); do
-		printf '\n[terminal b%d]\narea = a%d\n' "$t" $(( (t - 1) % 8 + 1 ))
-	done
-} > "$TMP/venue.ini"
-# Every terminal enrolled (the aggregator's secrets file, docs/security.md),
-# so ingest runs with terminal authentication on, as at a venue. Written
-# here in one go: a thousand `headcount-aggregator enroll` runs would
-# rewrite the file a thousand times.
-(umask 077 && head -c $((32 * TERMINALS)) /dev/urandom | od -An -v -tx1 | tr -d ' \n' |
-	fold -w 64 | awk '{ printf "b%d %s\n", NR, $0 }' > "$TMP/terminal-secrets")
+# The venue: 8 areas with room for anything, 1,000 terminals spread over
+# them, every one enrolled (tests/bench/lib.sh).
+bench_write_venue "$TMP/venue.ini" "Benchmark venue" "$PORT" bench.db "$TERMINALS"
+bench_write_secrets "$TMP/terminal-secrets" "$TERMINALS"
 
 # The venue and how to reach it; phase 2b switches them to TLS.
 VENUE=$TMP/venue.ini

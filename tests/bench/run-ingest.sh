@@ -17,6 +17,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
+. tests/bench/lib.sh
 BUILD=${BUILD:-build}
 OUT=build/bench
 AGGREGATOR=${AGGREGATOR:-$BUILD/headcount-aggregator}
@@ -33,32 +34,13 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 TMP=$(mktemp -d /tmp/headcount-ingest.XXXXXX)
 AGG_PID=""
-cleanup() {
-	if [[ -n $AGG_PID ]]; then
-		kill -TERM "$AGG_PID" 2>/dev/null || true
-		wait "$AGG_PID" 2>/dev/null || true
-	fi
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 
-PORT=""
-for _ in $(seq 0 50); do
-	p=$(( 20000 + (RANDOM % 12000) ))  # below the ephemeral range (32768-)
-	if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then PORT=$p; break; fi
-done
-[[ -n $PORT ]] || { echo "run-ingest: no free port found" >&2; exit 1; }
+PORT=$(bench_free_port run-ingest) || exit 1
 
-{
-	printf '[venue]\nname = Ingest venue\nlisten = 127.0.0.1:%d\ndatabase = ingest.db\n' "$PORT"
-	printf 'connections_per_address = 1000000\n'
-	for a in $(seq 1 8); do
-		printf '\n[area a%d]\nname = Area %d\ncapacity = 1000000\n' "$a" "$a"
-	done
-	for t in $(seq 1 "$TERMINALS"); do
-		printf '\n[terminal b%d]\narea = a%d\n' "$t" $(( (t - 1) % 8 + 1 ))
-	done
-} > "$TMP/venue.ini"
+# The venue of run-bench.sh, every terminal enrolled (tests/bench/lib.sh).
+bench_write_venue "$TMP/venue.ini" "Ingest venue" "$PORT" ingest.db "$TERMINALS"
+bench_write_secrets "$TMP/terminal-secrets" "$TERMINALS"
 
 "$AGGREGATOR" --config "$TMP/venue.ini" --db "$TMP/ingest.db" \
 	--listen "127.0.0.1:$PORT" > "$TMP/aggregator.log" 2>&1 &

@@ -510,6 +510,7 @@ static uint16_t parse_port(const char *s)
 	return (uint16_t)v;
 }
 
+/* One piece (a test tool's main): the options, then the accept and relay loop. */
 int main(int argc, char **argv)
 {
 	uint16_t listen_port = 0;

@@ -1103,7 +1103,8 @@ static void do_rst(struct conn *c)
 		fprintf(stderr, "hc_hostile: SO_LINGER: %s\n", strerror(errno));
 }
 
-/* Runs the connection's steps as far as they can go now. */
+/* Runs the connection's steps as far as they can go now. One piece
+ * (about 60 lines): one case per step kind of the attack scripts. */
 static void advance(struct conn *c, int64_t now)
 {
 	while (c->active && c->step < c->step_count) {
@@ -1230,6 +1231,7 @@ static void print_summary(int64_t elapsed_ms)
 	       elapsed_ms);
 }
 
+/* One piece (a test tool's main): the options, then the one bounded loop over every connection. */
 int main(int argc, char **argv)
 {
 	opt = (struct options){

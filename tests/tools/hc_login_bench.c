@@ -18,6 +18,7 @@
 #include "aggregator/passwords.h"
 #include "shared/clock.h"
 
+/* One piece (a test tool's main): the measurements one after another, printed in the order they ran. */
 int main(int argc, char **argv)
 {
 	long iterations = HC_PASSWORD_ITERATIONS_DEFAULT, rounds = 3;

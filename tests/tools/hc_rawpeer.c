@@ -128,6 +128,7 @@ static void scan_rx(struct conn *c, bool ws)
 	}
 }
 
+/* One piece (a test tool's main): the options, then the one bounded poll loop over the connections. */
 int main(int argc, char **argv)
 {
 	const char *connect_to = NULL, *bind_addr = NULL, *http_get = NULL;

@@ -6,7 +6,7 @@
  *
  *   --terminal ID --incarnation HEX --secret-file FILE [--batch SEQ,ENTERED,EXITED]...
  *       answers the challenge with a hello carrying its proof, then sends
- *       the batches, each with its MAC (shared/protocol.c,
+ *       the batches, each with its MAC (shared/wire_terminal.c,
  *       shared/terminal_auth.c), once welcomed; prints
  *       welcome, every ack and every area the aggregator sends.
  *   --supervisor NAME --password-file FILE [--override area|group ID auto|closed|open]...
@@ -49,6 +49,7 @@
 #include "shared/wire_area.h"
 #include "shared/terminal_auth.h"
 #include "shared/wire_supervisor.h"
+#include "tests/tools/hc_shared_client.h"
 
 #define FRAMES_MAX 64
 #define FRAME_BYTES_MAX 1024
@@ -82,7 +83,6 @@ struct client {
 };
 
 static struct client cl;
-static struct lws_context *client_ctx;
 
 static void print_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void print_line(const char *fmt, ...)
@@ -333,10 +333,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	case LWS_CALLBACK_CLIENT_WRITEABLE: return send_next(wsi);
 	case LWS_CALLBACK_CLIENT_RECEIVE: on_frame(wsi, in, len); break;
 	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: {
-		const unsigned char *p = in;
-		int code = len >= 2 ? (p[0] << 8) | p[1] : 0;
-		print_line("close %d %.*s", code, len > 2 ? (int)len - 2 : 0,
-			   len > 2 ? (const char *)p + 2 : "");
+		const char *why;
+		int why_len;
+		int code = hc_tool_close_code(in, len, &why, &why_len);
+		print_line("close %d %.*s", code, why_len, why);
 		break;
 	}
 	case LWS_CALLBACK_CLIENT_CLOSED:
@@ -346,14 +346,6 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	default: break;
 	}
 	return 0;
-}
-
-/* Ends the run: lws_service() may otherwise sleep until the next frame. */
-static void on_deadline(lws_sorted_usec_list_t *sul)
-{
-	(void)sul;
-	cl.done = true;
-	lws_cancel_service(client_ctx);
 }
 
 /* The first line of path, without its newline: the supervisor's password. */
@@ -436,6 +428,7 @@ static void add_correct(const char *area, const char *delta)
 		usage();
 }
 
+/* One piece (a test tool's main): the options, the role's first frame, then dial and run. */
 int main(int argc, char **argv)
 {
 	const char *url = NULL;
@@ -497,51 +490,21 @@ int main(int argc, char **argv)
 		cl.frame_count = 0; /* a map client sends nothing */
 	}
 
-	char urlbuf[256];
-	snprintf(urlbuf, sizeof urlbuf, "%s", url);
-	const char *scheme, *host, *path;
-	int port;
-	if (lws_parse_uri(urlbuf, &scheme, &host, &port, &path))
+	struct hc_tool_url u;
+	if (!hc_tool_parse_url(url, &u))
 		usage();
-	char pathbuf[128];
-	snprintf(pathbuf, sizeof pathbuf, "/%s", path);
-
-	lws_set_log_level(LLL_ERR, NULL);
-	static struct lws_protocols protocols[2];
-	protocols[0].name = proto;
-	protocols[0].callback = callback;
-	protocols[0].rx_buffer_size = 65536;
-
-	struct lws_context_creation_info info;
-	memset(&info, 0, sizeof info);
-	info.port = CONTEXT_PORT_NO_LISTEN;
-	info.protocols = protocols;
-	client_ctx = lws_create_context(&info);
-	if (client_ctx == NULL)
+	bool dial_failed;
+	struct lws_context *ctx = hc_tool_dial(&u, proto, callback, NULL, false, NULL,
+					       &dial_failed);
+	if (ctx == NULL) {
+		if (dial_failed)
+			print_line("error connect");
+		free(cl.rx);
 		return 1;
-
-	struct lws_client_connect_info ci;
-	memset(&ci, 0, sizeof ci);
-	ci.context = client_ctx;
-	ci.address = host;
-	ci.port = port;
-	ci.path = pathbuf;
-	ci.host = host;
-	ci.origin = host;
-	ci.protocol = proto;
-	int rc = 1;
-	if (lws_client_connect_via_info(&ci) == NULL) {
-		print_line("error connect");
-		goto fail;
 	}
-	static lws_sorted_usec_list_t deadline;
-	lws_sul_schedule(client_ctx, 0, &deadline, on_deadline, wait_ms * LWS_US_PER_MS);
-	while (!cl.done)
-		if (lws_service(client_ctx, 0) < 0)
-			break;
-	rc = cl.until == NULL || cl.until_seen ? 0 : 1;
-fail:
-	lws_context_destroy(client_ctx);
+	hc_tool_run(ctx, wait_ms, &cl.done);
+	int rc = cl.until == NULL || cl.until_seen ? 0 : 1;
+	lws_context_destroy(ctx);
 	free(cl.rx);
 	return rc;
 }

@@ -48,6 +48,7 @@
 #include "shared/terminal_auth.h"
 #include "shared/tls_client.h"
 #include "shared/wire_supervisor.h"
+#include "tests/tools/hc_shared_client.h"
 
 #define SENDS_MAX 64
 
@@ -309,10 +310,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	case LWS_CALLBACK_CLIENT_WRITEABLE: return send_next(wsi);
 	case LWS_CALLBACK_CLIENT_RECEIVE: on_frame(wsi, in, len); break;
 	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: {
-		const unsigned char *p = in;
-		int code = len >= 2 ? (p[0] << 8) | p[1] : 0;
-		print_line("close %d %.*s", code, len > 2 ? (int)len - 2 : 0,
-			   len > 2 ? (const char *)p + 2 : "");
+		const char *why;
+		int why_len;
+		int code = hc_tool_close_code(in, len, &why, &why_len);
+		print_line("close %d %.*s", code, why_len, why);
 		break;
 	}
 	case LWS_CALLBACK_CLIENT_CLOSED:
@@ -322,16 +323,6 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	default: break;
 	}
 	return 0;
-}
-
-static struct lws_context *client_ctx;
-
-/* Ends the run: lws_service() may otherwise sleep until the next frame. */
-static void on_deadline(lws_sorted_usec_list_t *sul)
-{
-	(void)sul;
-	cl.done = true;
-	lws_cancel_service(client_ctx);
 }
 
 static void usage(void)
@@ -344,6 +335,7 @@ static void usage(void)
 	exit(2);
 }
 
+/* One piece (a test tool's main): the options in the order of its usage, then dial and run. */
 int main(int argc, char **argv)
 {
 	const char *url = NULL, *proto = NULL, *ca = NULL, *bind_addr = NULL;
@@ -394,60 +386,22 @@ int main(int argc, char **argv)
 		usage();
 	cl.terminal_auth = strcmp(proto, HC_PROTO_TERMINAL) == 0;
 
-	char urlbuf[256];
-	snprintf(urlbuf, sizeof urlbuf, "%s", url);
-	const char *scheme, *host, *path;
-	int port;
-	if (lws_parse_uri(urlbuf, &scheme, &host, &port, &path))
+	struct hc_tool_url u;
+	if (!hc_tool_parse_url(url, &u))
 		usage();
-	char pathbuf[128];
-	snprintf(pathbuf, sizeof pathbuf, "/%s", path);
-
-	lws_set_log_level(LLL_ERR, NULL);
-	static struct lws_protocols protocols[2];
-	protocols[0].name = proto;
-	protocols[0].callback = callback;
-	protocols[0].rx_buffer_size = 65536;
-
-	struct lws_context_creation_info info;
-	memset(&info, 0, sizeof info);
-	info.port = CONTEXT_PORT_NO_LISTEN;
-	info.protocols = protocols;
-	bool tls = strcmp(scheme, "wss") == 0;
-	if (tls != (ca != NULL)) {
+	if (u.tls != (ca != NULL)) {
 		fprintf(stderr, "hc_wsclient: wss:// needs --ca PATH, ws:// takes none\n");
 		return 2;
 	}
-	hc_tls_client_info(&info, ca);
-	struct lws_context *ctx = lws_create_context(&info);
-	if (!ctx)
-		return 1;
-	client_ctx = ctx;
-
-	struct lws_client_connect_info ci;
-	memset(&ci, 0, sizeof ci);
-	ci.context = ctx;
-	ci.address = host;
-	ci.port = port;
-	ci.path = pathbuf;
-	ci.host = host;
-	ci.origin = host;
-	ci.protocol = proto;
-	ci.ssl_connection = hc_tls_client_connect_flags(tls);
-	ci.iface = bind_addr; /* lws binds the client socket to it */
-	if (!lws_client_connect_via_info(&ci)) {
-		print_line("error connect");
-		lws_context_destroy(ctx);
+	bool dial_failed;
+	struct lws_context *ctx = hc_tool_dial(&u, proto, callback, ca, u.tls, bind_addr,
+					       &dial_failed);
+	if (ctx == NULL) {
+		if (dial_failed)
+			print_line("error connect");
 		return 1;
 	}
-
-	/* lws_service() may sleep until the next network event; a timer
-	 * makes sure the wait ends on time even on a silent connection. */
-	static lws_sorted_usec_list_t deadline;
-	lws_sul_schedule(ctx, 0, &deadline, on_deadline, wait_ms * LWS_US_PER_MS);
-	while (!cl.done)
-		if (lws_service(ctx, 0) < 0)
-			break;
+	hc_tool_run(ctx, wait_ms, &cl.done);
 	lws_context_destroy(ctx);
 	free(cl.rx);
 	return 0;
