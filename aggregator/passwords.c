@@ -16,7 +16,6 @@
 #include <stdarg.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +25,8 @@
 
 #include <mbedtls/constant_time.h>
 #include <mbedtls/platform_util.h>
+
+#include "aggregator/file_replace.h"
 
 #include "shared/log.h"
 
@@ -286,6 +287,29 @@ static void write_one(const struct hc_password_record *r, void *ctx)
 		w->failed = true;
 }
 
+/* The new file's contents: the header, every record of the old text
+ * with r in place of its namesake (or after them), one line each. */
+struct rewrite_job {
+	const char *path;
+	char *text; /* the old file, or NULL */
+	const struct hc_password_record *replace;
+};
+
+static bool write_records(FILE *out, void *arg, char *why, size_t why_cap)
+{
+	const struct rewrite_job *job = arg;
+	struct rewrite_ctx w = { .out = out, .replace = job->replace };
+	if (fputs(HEADER, out) < 0)
+		w.failed = true;
+	if (job->text != NULL && !each_record(job->path, job->text, write_one, &w, why, why_cap))
+		return false;
+	if (!w.replaced)
+		write_one(job->replace, &w);
+	if (w.failed)
+		return say(why, why_cap, "cannot write the new %s: %s", job->path, strerror(errno));
+	return true;
+}
+
 bool hc_passwords_set(const char *path, const struct hc_password_record *r, char *why,
 		      size_t why_cap)
 {
@@ -294,77 +318,9 @@ bool hc_passwords_set(const char *path, const struct hc_password_record *r, char
 	enum hc_passwords_status rc = read_file(path, &text, &st, why, why_cap);
 	if (rc == HC_PASSWORDS_ERROR)
 		return false;
-	bool existed = rc != HC_PASSWORDS_NO_FILE;
-
-	char tmp[PATH_MAX], dir[PATH_MAX];
-	FILE *out = NULL;
-	int fd = -1;
-	bool ok = false;
-	if (snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >= (int)sizeof tmp ||
-	    snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir) {
-		say(why, why_cap, "%s: path too long", path);
-		goto fail;
-	}
-	fd = mkstemp(tmp); /* mode 0600 */
-	if (fd < 0) {
-		say(why, why_cap, "cannot create a file beside %s: %s", path, strerror(errno));
-		tmp[0] = '\0';
-		goto fail;
-	}
-	if (fchmod(fd, 0600) != 0 ||
-	    (existed && (st.st_uid != geteuid() || st.st_gid != getegid()) &&
-	     fchown(fd, st.st_uid, st.st_gid) != 0)) {
-		say(why, why_cap, "cannot give %s the mode 0600 and the owner of %s: %s", tmp, path,
-		    strerror(errno));
-		goto fail;
-	}
-	out = fdopen(fd, "w");
-	if (out == NULL) {
-		say(why, why_cap, "fdopen %s: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	fd = -1; /* out owns it */
-	struct rewrite_ctx w = { .out = out, .replace = r };
-	if (fputs(HEADER, out) < 0)
-		w.failed = true;
-	if (text != NULL && !each_record(path, text, write_one, &w, why, why_cap))
-		goto fail;
-	if (!w.replaced)
-		write_one(r, &w);
-	if (w.failed || fflush(out) != 0 || fsync(fileno(out)) != 0) {
-		say(why, why_cap, "cannot write %s: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	if (fclose(out) != 0) {
-		out = NULL;
-		say(why, why_cap, "cannot write %s: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	out = NULL;
-	if (rename(tmp, path) != 0) {
-		say(why, why_cap, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-		goto fail;
-	}
-	tmp[0] = '\0';
-	int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd) != 0) {
-		say(why, why_cap,
-		    "%s was replaced, but its directory could not be synced (%s):"
-		    " the change may not survive a power cut",
-		    path, strerror(errno));
-		if (dfd >= 0)
-			close(dfd);
-		goto fail;
-	}
-	close(dfd);
-	ok = true;
-fail:
-	if (out != NULL)
-		fclose(out);
-	if (fd >= 0)
-		close(fd);
-	if (tmp[0] != '\0')
-		unlink(tmp);
+	struct rewrite_job job = { .path = path, .text = text, .replace = r };
+	bool ok = hc_file_replace(path, rc != HC_PASSWORDS_NO_FILE ? &st : NULL, write_records,
+				  &job, why, why_cap);
 	free(text);
 	return ok;
 }

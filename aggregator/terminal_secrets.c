@@ -3,7 +3,7 @@
  * (terminal_secrets.h).
  *
  * Relies on: POSIX file calls (fstat for the mode check on the opened
- * file itself, mkstemp + fsync + rename for the atomic write), the
+ * file itself, aggregator/file_replace.c for the atomic write), the
  * shared id and hex rules. Promises: a set loaded is well-formed (valid
  * ids, each once, 32-byte secrets); a save never leaves a partly
  * written file under path; secrets are wiped before their memory is
@@ -22,6 +22,8 @@
 #include <unistd.h>
 
 #include <mbedtls/platform_util.h>
+
+#include "aggregator/file_replace.h"
 
 #include "shared/protocol.h"
 
@@ -199,77 +201,28 @@ fail:
 	return NULL;
 }
 
-/* One piece (about 70 lines): the temporary file is created, written,
- * synced and renamed over path, then the directory synced, in order;
- * every step's failure removes it on the one fail path, so path is
- * never half written. */
+/* The secrets file's contents: a header, then one "id hex" line each. */
+static bool write_secrets(FILE *f, void *arg, char *err, size_t err_len)
+{
+	const struct hc_terminal_secrets *s = arg;
+	bool ok =
+		fprintf(f,
+			"# headcount terminal enrollment secrets: <terminal id> <secret>.\n"
+			"# Written by headcount-aggregator enroll/rotate/revoke; keep it 0600.\n") >
+		0;
+	for (uint32_t i = 0; ok && i < s->count; i++) {
+		char hex[HC_TAUTH_HEX_LEN + 1];
+		hc_tauth_hex_encode(s->items[i].secret, HC_TAUTH_SECRET_BYTES, hex);
+		ok = fprintf(f, "%s %s\n", s->items[i].id, hex) > 0;
+		mbedtls_platform_zeroize(hex, sizeof hex);
+	}
+	if (!ok)
+		snprintf(err, err_len, "cannot write the new secrets: %s", strerror(errno));
+	return ok;
+}
+
 bool hc_terminal_secrets_save(const char *path, const struct hc_terminal_secrets *s, char *err,
 			      size_t err_len)
 {
-	char tmp[PATH_MAX + 16];
-	char dir[PATH_MAX];
-	FILE *f = NULL;
-	int fd = -1;
-	if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= (int)sizeof tmp) {
-		snprintf(err, err_len, "%s: path too long", path);
-		return false;
-	}
-	fd = mkstemp(tmp); /* created 0600 */
-	if (fd < 0) {
-		snprintf(err, err_len, "%s: cannot create a temporary file beside it: %s", path,
-			 strerror(errno));
-		return false;
-	}
-	if (fchmod(fd, 0600) != 0 || (f = fdopen(fd, "w")) == NULL) {
-		snprintf(err, err_len, "%s: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	fd = -1; /* f owns it */
-	fprintf(f, "# headcount terminal enrollment secrets: <terminal id> <secret>.\n"
-		   "# Written by headcount-aggregator enroll/rotate/revoke; keep it 0600.\n");
-	for (uint32_t i = 0; i < s->count; i++) {
-		char hex[HC_TAUTH_HEX_LEN + 1];
-		hc_tauth_hex_encode(s->items[i].secret, HC_TAUTH_SECRET_BYTES, hex);
-		fprintf(f, "%s %s\n", s->items[i].id, hex);
-		mbedtls_platform_zeroize(hex, sizeof hex);
-	}
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
-		snprintf(err, err_len, "%s: cannot write: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	if (fclose(f) != 0) {
-		f = NULL;
-		snprintf(err, err_len, "%s: cannot write: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	f = NULL;
-	if (rename(tmp, path) != 0) {
-		snprintf(err, err_len, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-		goto fail;
-	}
-	/* The rename is durable once the directory is. */
-	snprintf(dir, sizeof dir, "%s", path);
-	char *slash = strrchr(dir, '/');
-	if (slash == NULL)
-		snprintf(dir, sizeof dir, ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd) != 0) {
-		snprintf(err, err_len, "%s: cannot sync the directory: %s", dir, strerror(errno));
-		if (dfd >= 0)
-			close(dfd);
-		return false;
-	}
-	close(dfd);
-	return true;
-fail:
-	if (f != NULL)
-		fclose(f);
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return false;
+	return hc_file_replace(path, NULL, write_secrets, (void *)s, err, err_len);
 }
