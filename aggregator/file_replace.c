@@ -44,8 +44,8 @@ static bool sync_directory_of(const char *path, char *err, size_t err_len)
 }
 
 /* Gives the new file mode 0600 and, when asked, the old file's owner. */
-static bool set_mode_and_owner(int fd, const char *tmp, const char *path,
-			       const struct stat *owner, char *err, size_t err_len)
+static bool set_mode_and_owner(int fd, const char *tmp, const char *path, const struct stat *owner,
+			       char *err, size_t err_len)
 {
 	if (fchmod(fd, 0600) != 0 ||
 	    (owner != NULL && (owner->st_uid != geteuid() || owner->st_gid != getegid()) &&

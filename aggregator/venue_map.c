@@ -94,6 +94,11 @@ static json_t *placed_json(json_t *o, const struct hc_map_shape *sh, bool group)
 	return o;
 }
 
+/* The venue map for GET /api/venue: areas and groups with their shapes,
+ * and a grid of generated rectangles below the drawn ones for areas
+ * without a shape. One piece (about 85 lines): the grid's size decides
+ * the map's width and height, which go into the root before the areas
+ * are placed on that same grid, on one fail path for every JSON ref. */
 json_t *hc_venue_map_json(const struct hc_venue_cfg *cfg)
 {
 	int unshaped = 0;

@@ -83,6 +83,10 @@ bool hc_tls_pin_parse(const char *text, uint8_t pin[HC_TLS_PIN_BYTES])
 	return true;
 }
 
+/* Loads and checks the venue CA's certificate, and its pin when one is
+ * given. One piece (about 70 lines): a sequence of checks, each with the
+ * sentence that tells an operator what to copy instead, on one fail
+ * path that frees the certificate. */
 bool hc_tls_ca_load(const char *path, const char *want_pin, char pin_out[HC_TLS_PIN_HEX_LEN],
 		    char *err, size_t err_len)
 {

@@ -247,6 +247,9 @@ void hc_wire_sup_msg_free(struct hc_wire_sup_msg *m)
 	m->area_count = m->group_count = m->terminal_count = 0;
 }
 
+/* Parses one message from the aggregator. One piece (about 65 lines):
+ * a flat dispatch on "type", one short branch per message with its own
+ * refusal sentence; the larger messages have parsers of their own. */
 bool hc_wire_sup_parse(const char *buf, size_t len, struct hc_wire_sup_msg *out, char *why,
 		       size_t why_cap)
 {
