@@ -19,7 +19,9 @@
 # SECONDS_RUN (default 10), TERMINALS (default 1000, over 8 areas),
 # AUTH (on, the default: every terminal enrolled, as at a venue; off:
 # terminal_auth = off), CALLGRIND_OUT (the profile, default
-# build/bench/callgrind-ingest.out).
+# build/bench/callgrind-ingest.out), CALLGRIND=0 (the same run without
+# valgrind: the bench's wall-clock table only, for a quick A/B of acks
+# and latency, which on a shared machine vary from run to run).
 # Bounded: the bench run is under `timeout`, the start-up wait too.
 set -euo pipefail
 
@@ -72,7 +74,9 @@ done
 	fold -w 64 | awk '{ printf "b%d %s\n", NR, $0 }' > "$TMP/terminal-secrets")
 
 rm -f "$OUTFILE"
-valgrind --tool=callgrind --callgrind-out-file="$OUTFILE" "$TARGET" --config "$TMP/venue.ini" \
+PROFILER=(valgrind --tool=callgrind --callgrind-out-file="$OUTFILE")
+[[ ${CALLGRIND:-1} == 0 ]] && PROFILER=()
+"${PROFILER[@]}" "$TARGET" --config "$TMP/venue.ini" \
 	--db "$TMP/ingest.db" --listen "127.0.0.1:$PORT" > "$TMP/aggregator.log" 2>&1 &
 AGG_PID=$!
 for _ in $(seq 1 600); do  # 30 s: start-up under callgrind is slow
@@ -83,13 +87,15 @@ curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz" ||
 	{ echo "callgrind-ingest: the aggregator did not start:" >&2; cat "$TMP/aggregator.log" >&2; exit 1; }
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 timeout $(( SECONDS_RUN + 180 )) "$BENCH" --url "ws://127.0.0.1:$PORT" --config "$TMP/venue.ini" \
-	--workdir "$TMP" --terminals "$TERMINALS" --rate "$RATE" --seconds "$SECONDS_RUN" >&2
+	--workdir "$TMP" --aggregator-pid "$AGG_PID" --terminals "$TERMINALS" --rate "$RATE" \
+	--seconds "$SECONDS_RUN" >&2
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 kill -TERM "$AGG_PID"
 wait "$AGG_PID" || true
 AGG_PID=""
-[[ -s $OUTFILE ]] || { echo "callgrind-ingest: no profile written" >&2; exit 1; }
 echo "load average before: $load_before, after: $load_after (no bearing on instruction counts)"
+[[ ${CALLGRIND:-1} == 0 ]] && exit 0
+[[ -s $OUTFILE ]] || { echo "callgrind-ingest: no profile written" >&2; exit 1; }
 
 # Inclusive instructions and calls of a function, from the profile.
 callgrind_annotate --inclusive=yes --threshold=100 "$OUTFILE" > "$TMP/annotated.txt" 2>/dev/null
