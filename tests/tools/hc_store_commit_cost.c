@@ -57,8 +57,9 @@ int main(int argc, char **argv)
 	}
 	if (terminals == 0 || terminals > HC_TERMINALS_MAX || rows_per_commit == 0 ||
 	    rows_per_commit > 4096 || commits == 0 || commits > 100000) {
-		fprintf(stderr, "usage: hc_store_commit_cost [--terminals T (1..%d)]"
-				" [--rows N (1..4096)] [--commits C]\n",
+		fprintf(stderr,
+			"usage: hc_store_commit_cost [--terminals T (1..%d)]"
+			" [--rows N (1..4096)] [--commits C]\n",
 			HC_TERMINALS_MAX);
 		return 2;
 	}
@@ -111,8 +112,9 @@ int main(int argc, char **argv)
 		}
 		for (uint32_t i = 0; i < rows_per_commit; i++)
 			if (!inserted[i]) {
-				fprintf(stderr, "hc_store_commit_cost: row %u of commit %u not new\n",
-					i, c);
+				fprintf(stderr,
+					"hc_store_commit_cost: row %u of commit %u not new\n", i,
+					c);
 				goto done;
 			}
 	}

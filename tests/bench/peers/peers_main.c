@@ -382,14 +382,13 @@ int main(int argc, char **argv)
 	/* Which path this run measured: one listener or two (staff_listen,
 	 * map clients on the public thread), and the map subprotocol. */
 	const char *path = o.kind == PEERS_MQTT ? "mqtt"
-			   : o.staff_port > 0	 ? (o.map_v2 ? "two-context v2" : "two-context v1")
-						 : (o.map_v2 ? "one-context v2" : "one-context v1");
+			   : o.staff_port > 0	? (o.map_v2 ? "two-context v2" : "two-context v1")
+						: (o.map_v2 ? "one-context v2" : "one-context v1");
 	result = json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:f, s:f, s:f, s:f}", "kind",
 			   o.kind == PEERS_MAP ? "aggregator" : "mosquitto", "path", path,
-			   "subscribers",
-			   (json_int_t)o.subscribers, "ready", (json_int_t)s.ready, "failed",
-			   (json_int_t)s.failed, "areas", (json_int_t)o.areas, "connect_s",
-			   connect_s, "connections_per_s",
+			   "subscribers", (json_int_t)o.subscribers, "ready", (json_int_t)s.ready,
+			   "failed", (json_int_t)s.failed, "areas", (json_int_t)o.areas,
+			   "connect_s", connect_s, "connections_per_s",
 			   connect_s > 0 ? (double)s.ready / connect_s : 0.0,
 			   "connect_server_cpu_ms",
 			   (double)(connected.cpu_us - before.cpu_us) / 1000.0,
