@@ -163,8 +163,9 @@ enum {
  * public thread of their own they are all woken at once. */
 #define HC_MAP_WAKE_PER_TURN 25
 
-/* Map clients send nothing; this is enough for a close frame. */
-#define HC_MAP_RX_BYTES 256
+/* Map clients send nothing but pongs and a close: 128 holds any control
+ * frame (payload <= 125). lws allocates it per connection (+ LWS_PRE). */
+#define HC_MAP_RX_BYTES 128
 
 /* Largest single send() for the map role (a snapshot can be larger and
  * is then sent in pieces by lws). */

@@ -379,6 +379,18 @@ struct hc_store *hc_store_open(const char *path, const struct hc_venue_cfg *cfg,
 		hc_store_db_error(s->db, rc, "prepare insert", err, err_cap);
 		goto fail;
 	}
+	s->insert_params = sqlite3_bind_parameter_count(s->insert);
+	/* The group commit's transaction statements, prepared once instead
+	 * of parsed by sqlite3_exec() on every commit. */
+	rc = sqlite3_prepare_v3(s->db, "BEGIN IMMEDIATE;", -1, SQLITE_PREPARE_PERSISTENT, &s->begin,
+				NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v3(s->db, "COMMIT;", -1, SQLITE_PREPARE_PERSISTENT, &s->commit,
+					NULL);
+	if (rc != SQLITE_OK) {
+		hc_store_db_error(s->db, rc, "prepare begin/commit", err, err_cap);
+		goto fail;
+	}
 	/* Checkpoints leave the commit path (store_checkpoint.h). */
 	if (plain_file)
 		s->checkpointer = hc_checkpointer_attach(s->db, path);
@@ -416,6 +428,8 @@ void hc_store_close(struct hc_store *s)
 		return;
 	hc_checkpointer_detach(s->checkpointer);
 	sqlite3_finalize(s->insert);
+	sqlite3_finalize(s->begin);
+	sqlite3_finalize(s->commit);
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->records[i]);
 	if (s->db != NULL) {

@@ -29,6 +29,7 @@
 #include <sqlite3.h>
 
 #include "aggregator/history.h"
+#include "shared/hex.h"
 #include "shared/log.h"
 #include "shared/protocol.h"
 
@@ -67,29 +68,46 @@ static int insert_row(struct hc_store *s, const struct hc_ledger_row *row, bool 
 		source = cfg->terminals[row->terminal_index].id;
 		area = cfg->areas[row->area_index].id;
 	}
+	/* The incarnation's 16 hex digits (hc_proto_format_incarnation's
+	 * spelling: big-endian, lower case), without snprintf: this runs
+	 * once per row. */
+	uint8_t be[8];
+	for (int i = 0; i < 8; i++)
+		be[i] = (uint8_t)(row->incarnation >> (56 - 8 * i));
 	char inc[HC_INCARNATION_HEX_LEN + 1];
-	hc_proto_format_incarnation(row->incarnation, inc);
+	hc_hex_encode(be, sizeof be, inc);
 	sqlite3_stmt *st = s->insert;
 	int rc;
-	if ((rc = sqlite3_reset(st)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_text(st, 2, inc, -1, SQLITE_TRANSIENT)) != SQLITE_OK ||
+	/* The statement is reset after every step (here and on the fail
+	 * path of the commit), so it is ready; inc outlives the step, so
+	 * SQLite need not copy it. */
+	if ((rc = sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_text(st, 2, inc, HC_INCARNATION_HEX_LEN, SQLITE_STATIC)) !=
+		    SQLITE_OK ||
 	    (rc = sqlite3_bind_int64(st, 3, row->seq)) != SQLITE_OK ||
 	    (rc = sqlite3_bind_text(st, 4, area, -1, SQLITE_STATIC)) != SQLITE_OK ||
 	    (rc = sqlite3_bind_int64(st, 5, row->entered)) != SQLITE_OK ||
 	    (rc = sqlite3_bind_int64(st, 6, row->exited)) != SQLITE_OK ||
 	    (rc = sqlite3_bind_int64(st, 7, row->received_at_ms)) != SQLITE_OK)
 		return rc;
-	if (sqlite3_bind_parameter_count(st) >= 9 && /* schema 3 */
+	if (s->insert_params >= 9 && /* schema 3 */
 	    ((rc = sqlite3_bind_int64(st, 8, row->undo_entered)) != SQLITE_OK ||
 	     (rc = sqlite3_bind_int64(st, 9, row->undo_exited)) != SQLITE_OK))
 		return rc;
 	rc = sqlite3_step(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return rc;
 	*inserted = sqlite3_changes(s->db) == 1;
-	sqlite3_reset(st);
 	return SQLITE_OK;
+}
+
+/* Runs one of the prepared transaction statements (begin, commit). */
+static int step_once(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
 /* The prepared statement for a record kind, prepared on first use. */
@@ -191,7 +209,7 @@ bool hc_store_commit_job(struct hc_store *s, const struct hc_ledger_row *rows, s
 			 bool *inserted, const struct hc_store_record *records, size_t n_records,
 			 char *err, size_t err_cap)
 {
-	int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE;", NULL, NULL, NULL);
+	int rc = step_once(s->begin);
 	if (rc != SQLITE_OK) {
 		hc_store_db_error(s->db, rc, "begin", err, err_cap);
 		goto fail;
@@ -210,7 +228,7 @@ bool hc_store_commit_job(struct hc_store *s, const struct hc_ledger_row *rows, s
 			goto fail;
 		}
 	}
-	rc = sqlite3_exec(s->db, "COMMIT;", NULL, NULL, NULL);
+	rc = step_once(s->commit);
 	if (rc != SQLITE_OK) {
 		hc_store_db_error(s->db, rc, "commit", err, err_cap);
 		goto fail;

@@ -29,6 +29,9 @@ enum record_stmt {
 struct hc_store {
 	sqlite3 *db;
 	sqlite3_stmt *insert;
+	int insert_params;		 /* its parameter count: 9 from schema 3 on */
+	sqlite3_stmt *begin;		 /* BEGIN IMMEDIATE, prepared once */
+	sqlite3_stmt *commit;		 /* COMMIT, prepared once */
 	sqlite3_stmt *records[ST_COUNT]; /* prepared on first use */
 	const struct hc_venue_cfg *cfg;
 	struct hc_slots *sources; /* NULL: indexes are config positions */

@@ -15,6 +15,13 @@
 # Mosquitto is Debian's, configured for the comparison: no persistence,
 # a loopback listener, allow_duplicate_messages true, no connection
 # limit. The aggregator's venue has areas a1..aA and terminals p1..pA.
+# By default the aggregator runs its real two-context path: a
+# staff_listen port for terminals (the update source) and the public
+# listener, served by its own thread, for the subscribers, which speak
+# headcount-map.v2 (one frame per push tick). PEERS_PATH picks another:
+#   two-v2 (default), two-v1 (staff_listen, v1 subscribers),
+#   one-v2, one-v1 (one listener and one thread, no staff_listen).
+# Each run's "path" in peers.json says which path it measured.
 #
 # Writes build/bench/peers.json (every run, the load average beside each)
 # and prints a table: each figure absolute and as a ratio to Mosquitto.
@@ -22,7 +29,7 @@
 # 15), AREAS (default 100; 0 skips that scenario), RUNS (default 1),
 # WINDOW (handshakes in flight, default 100),
 # PEERS_QUICK=1 (200 subscribers, 2 s, 10 areas: checks the tooling),
-# PEERS_OUT (default build/bench).
+# PEERS_PATH (above), PEERS_OUT (default build/bench).
 # Bounded: every bench_peers run is under `timeout`.
 set -euo pipefail
 
@@ -40,6 +47,12 @@ else
 	IDLE_S=2
 fi
 RUNS=${RUNS:-1}
+PEERS_PATH=${PEERS_PATH:-two-v2}
+case $PEERS_PATH in
+two-v2 | two-v1 | one-v2 | one-v1) ;;
+*) echo "run-peers: PEERS_PATH is two-v2, two-v1, one-v2 or one-v1" >&2; exit 2 ;;
+esac
+MAP_PROTO=${PEERS_PATH#*-}
 # Handshakes in flight: Mosquitto listens with a backlog of 100, and a
 # larger window measured its SYN retransmits (1 s each), not its rate.
 WINDOW=${WINDOW:-100}
@@ -94,17 +107,20 @@ start_mosquitto() {  # port
 	wait_port "$1" || { echo "run-peers: mosquitto did not start" >&2; cat "$TMP/mosquitto.log" >&2; exit 1; }
 }
 
-start_aggregator() {  # port areas
+start_aggregator() {  # port staff-port(0: none) areas
 	{
 		printf '[venue]\nname = Peers venue\nlisten = 127.0.0.1:%d\ndatabase = peers.db\n' "$1"
 		printf 'connections_per_address = 1000000\n'
+		# The real path: terminals and supervisors on a listener of
+		# their own, the public listener (map clients) on its thread.
+		if (( $2 > 0 )); then printf 'staff_listen = 127.0.0.1:%d\n' "$2"; fi
 		# The one update source per area is not what is measured here
 		# (the fan-out is): it speaks headcount-terminal.v2 unenrolled.
 		printf 'terminal_auth = off\n'
-		for a in $(seq 1 "$2"); do
+		for a in $(seq 1 "$3"); do
 			printf '\n[area a%d]\nname = Area %d\ncapacity = 1000000\n' "$a" "$a"
 		done
-		for a in $(seq 1 "$2"); do
+		for a in $(seq 1 "$3"); do
 			printf '\n[terminal p%d]\narea = a%d\n' "$a" "$a"
 		done
 	} > "$TMP/venue.ini"
@@ -128,16 +144,25 @@ stop_server() {
 }
 
 one() {  # server areas run-name: one bench_peers run against a fresh server
-	local server=$1 areas=$2 name=$3 port kind
+	local server=$1 areas=$2 name=$3 port kind staff=0
+	local -a path_args=()
 	port=$(free_port)
 	if [[ $server == mosquitto ]]; then start_mosquitto "$port"; kind=mqtt
-	else start_aggregator "$port" "$areas"; kind=map; fi
+	else
+		if [[ $PEERS_PATH == two-* ]]; then
+			staff=$(free_port)
+			while (( staff == port )); do staff=$(free_port); done
+			path_args=(--staff-port "$staff")
+		fi
+		path_args+=(--map "$MAP_PROTO")
+		start_aggregator "$port" "$staff" "$areas"; kind=map
+	fi
 	local load_before load_after
 	load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 	echo "run-peers: $name (load $load_before)" >&2
 	timeout $(( SECONDS_RUN * 3 + 150 )) "$PEERS" --kind "$kind" --port "$port" \
 		--pid "$SERVER_PID" --subscribers "$SUBSCRIBERS" --areas "$areas" --window "$WINDOW" \
-		--seconds "$SECONDS_RUN" --idle-seconds "$IDLE_S" --json "$TMP/$name.raw" ||
+		--seconds "$SECONDS_RUN" --idle-seconds "$IDLE_S" "${path_args[@]}" --json "$TMP/$name.raw" ||
 		{ echo "run-peers: bench_peers failed against $server" >&2; stop_server; exit 1; }
 	load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 	stop_server
@@ -155,8 +180,9 @@ for run in $(seq 1 "$RUNS"); do
 	fi
 done
 
-jq -s --argjson n "$SUBSCRIBERS" --argjson s "$SECONDS_RUN" --argjson areas "$AREAS" '{
-	subscribers: $n, seconds_per_phase: $s, areas: $areas,
+jq -s --argjson n "$SUBSCRIBERS" --argjson s "$SECONDS_RUN" --argjson areas "$AREAS" \
+	--arg path "$PEERS_PATH" '{
+	subscribers: $n, seconds_per_phase: $s, areas: $areas, aggregator_path: $path,
 	machine: {nproc: '"$(nproc)"', kernel: "'"$(uname -r)"'",
 		  mosquitto: "'"$("$MOSQUITTO" -h 2>/dev/null | head -1 | sed 's/"//g')"'"},
 	runs: .}' "$TMP"/*-[0-9]*.json > "$OUT/peers.json"
@@ -190,6 +216,7 @@ jq -r '
 	    (row("\($A) areas x 4/s: client CPU"; "%"; $A; .areas_run.client_cpu_percent | round) | @tsv)
 	   else empty end)
 	' "$OUT/peers.json" | column -t -s $'\t' | tee "$OUT/peers.txt"
+echo "aggregator path: $PEERS_PATH ($(jq -r '[.runs[] | select(.kind == "aggregator") | .path] | unique | join(", ")' "$OUT/peers.json"))"
 echo "subscribers: $SUBSCRIBERS; ratio = headcount / mosquitto (medians of $RUNS run(s));" \
 	"offered in the $AREAS-area case: $(( AREAS * 4 * SUBSCRIBERS )) area updates/s"
 echo "load average per run (also in $OUT/peers.json):"

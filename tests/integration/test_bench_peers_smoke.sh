@@ -20,6 +20,10 @@ json=$out/peers.json
 [[ -s $json ]] || fail "no peers.json"
 runs=$(jq '.runs | length' "$json")
 [[ $runs == 4 ]] || fail "expected 4 runs (2 servers x 2 scenarios), got $runs"
+# By default the aggregator is measured on its real path: staff_listen
+# (two contexts, two threads) and headcount-map.v2 subscribers.
+paths=$(jq -r '[.runs[] | select(.kind == "aggregator") | .path] | unique | join(",")' "$json")
+[[ $paths == "two-context v2" ]] || fail "aggregator measured on '$paths', not two-context v2"
 for kind in aggregator mosquitto; do
 	ready=$(jq --arg k "$kind" '[.runs[] | select(.kind == $k) | .ready] | add' "$json")
 	[[ $ready == 100 ]] || fail "$kind: $ready of 100 subscribers ready"

@@ -82,6 +82,7 @@ struct peers_subs {
 	uint32_t count;
 	uint32_t addresses; /* subscribers bind 127.0.0.2 .. 127.0.0.N+1 */
 	uint32_t window;    /* handshakes in flight at most */
+	bool map_v2;	    /* map: headcount-map.v2 (one frame per tick), else v1 */
 	struct peers_sub *subs;
 	int epoll_fd;
 	uint32_t next_to_start;

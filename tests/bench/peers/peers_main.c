@@ -7,6 +7,11 @@
  * result. tests/bench/run-peers.sh starts the servers, runs this once per
  * server and scenario, and makes the table with the ratios.
  *
+ * The aggregator is measured on the path its run-peers.sh venue sets:
+ * with --staff-port, terminals (the update source) on the staff listener
+ * and subscribers on the public one, served by its own thread; --map
+ * chooses the subscribers' subprotocol. "path" in the JSON says which.
+ *
  * Phases, in order, each bounded by a deadline:
  *   connect  N subscribers, --window handshakes in flight; connections
  *            per second = ready / (last ready - first connect); server
@@ -115,6 +120,8 @@ struct options {
 	enum peers_kind kind;
 	const char *host;
 	int port;
+	int staff_port; /* the update source's terminals (0: port) */
+	bool map_v2;
 	pid_t pid;
 	uint32_t subscribers;
 	uint32_t window;
@@ -131,6 +138,11 @@ static void usage_text(FILE *out)
 {
 	fprintf(out, "usage: bench_peers --kind map|mqtt --port PORT --pid PID [options]\n"
 		     "  --host ADDR        the server (default 127.0.0.1; loopback only)\n"
+		     "  --staff-port PORT  the aggregator's staff_listen port: the update\n"
+		     "                     source's terminals go there, subscribers to --port\n"
+		     "                     (default: --port for both, one listener)\n"
+		     "  --map v1|v2        the subscribers' map subprotocol: headcount-map.v2\n"
+		     "                     (one frame per push tick, default) or .v1\n"
 		     "  --subscribers N    (default 10000)\n"
 		     "  --window W         handshakes in flight (default 1000)\n"
 		     "  --addresses K      subscribers bind 127.0.0.2..K+1 (default 50)\n"
@@ -154,11 +166,14 @@ static bool parse_options(int argc, char **argv, struct options *o)
 			       .n_rates = 2,
 			       .seconds = 15,
 			       .idle_seconds = 2,
+			       .map_v2 = true,
 			       .kind = PEERS_MAP };
 	static const struct option opts[] = {
 		{ "kind", required_argument, NULL, 'k' },
 		{ "host", required_argument, NULL, 'h' },
 		{ "port", required_argument, NULL, 'p' },
+		{ "staff-port", required_argument, NULL, 'S' },
+		{ "map", required_argument, NULL, 'm' },
 		{ "pid", required_argument, NULL, 'P' },
 		{ "subscribers", required_argument, NULL, 'n' },
 		{ "window", required_argument, NULL, 'w' },
@@ -188,6 +203,15 @@ static bool parse_options(int argc, char **argv, struct options *o)
 			o->port = atoi(optarg);
 			port_set = true;
 			break;
+		case 'S': o->staff_port = atoi(optarg); break;
+		case 'm':
+			if (strcmp(optarg, "v1") == 0)
+				o->map_v2 = false;
+			else if (strcmp(optarg, "v2") == 0)
+				o->map_v2 = true;
+			else
+				return false;
+			break;
 		case 'P': o->pid = (pid_t)atoi(optarg); break;
 		case 'n': o->subscribers = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'w': o->window = (uint32_t)strtoul(optarg, NULL, 10); break;
@@ -208,7 +232,8 @@ static bool parse_options(int argc, char **argv, struct options *o)
 		default: return false;
 		}
 	}
-	if (!port_set || o->port <= 0 || o->port > 65535 || o->pid <= 0 || o->subscribers == 0 ||
+	if (!port_set || o->port <= 0 || o->port > 65535 || o->staff_port < 0 ||
+	    o->staff_port > 65535 || o->pid <= 0 || o->subscribers == 0 ||
 	    o->subscribers > 100000 || o->window == 0 || o->areas == 0 ||
 	    o->areas > PEERS_AREAS_MAX || o->seconds < 1 || o->seconds > 300 ||
 	    o->idle_seconds < 0 || o->idle_seconds > 60 || o->addresses > 250 ||
@@ -330,11 +355,14 @@ int main(int argc, char **argv)
 				 .count = o.subscribers,
 				 .addresses = o.addresses,
 				 .window = o.window,
+				 .map_v2 = o.map_v2,
 				 .epoll_fd = -1,
 				 .parse_updates = true };
 	snprintf(s.host, sizeof s.host, "%s", o.host);
 	snprintf(s.watched_area, sizeof s.watched_area, "a1");
-	src = (struct peers_source){ .kind = o.kind, .port = o.port, .areas = o.areas };
+	src = (struct peers_source){ .kind = o.kind,
+				     .port = o.staff_port > 0 ? o.staff_port : o.port,
+				     .areas = o.areas };
 	snprintf(src.host, sizeof src.host, "%s", o.host);
 	if (!peers_subs_init(&s) || !peers_source_open(&src))
 		goto done;
@@ -351,11 +379,16 @@ int main(int argc, char **argv)
 	double connect_s = (double)(s.last_ready_us - s.first_connect_us) / 1e6;
 	peers_subs_run(&s, hc_mono_us() + o.idle_seconds * 1000000LL);
 	struct usage idle = proc_usage(o.pid);
-	result = json_pack("{s:s, s:i, s:i, s:i, s:i, s:f, s:f, s:f, s:f}", "kind",
-			   o.kind == PEERS_MAP ? "aggregator" : "mosquitto", "subscribers",
-			   (json_int_t)o.subscribers, "ready", (json_int_t)s.ready, "failed",
-			   (json_int_t)s.failed, "areas", (json_int_t)o.areas, "connect_s",
-			   connect_s, "connections_per_s",
+	/* Which path this run measured: one listener or two (staff_listen,
+	 * map clients on the public thread), and the map subprotocol. */
+	const char *path = o.kind == PEERS_MQTT ? "mqtt"
+			   : o.staff_port > 0	? (o.map_v2 ? "two-context v2" : "two-context v1")
+						: (o.map_v2 ? "one-context v2" : "one-context v1");
+	result = json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:f, s:f, s:f, s:f}", "kind",
+			   o.kind == PEERS_MAP ? "aggregator" : "mosquitto", "path", path,
+			   "subscribers", (json_int_t)o.subscribers, "ready", (json_int_t)s.ready,
+			   "failed", (json_int_t)s.failed, "areas", (json_int_t)o.areas,
+			   "connect_s", connect_s, "connections_per_s",
 			   connect_s > 0 ? (double)s.ready / connect_s : 0.0,
 			   "connect_server_cpu_ms",
 			   (double)(connected.cpu_us - before.cpu_us) / 1000.0,

@@ -2,8 +2,9 @@
  * peers_subs.c — N subscribers on one epoll loop, speaking the map
  * WebSocket role to the aggregator or MQTT 3.1.1 to Mosquitto.
  *
- * Relies on: peers_wire.c for both wires, jansson to read "id" and
- * "entered" from each update (the same parse for both servers), Linux
+ * Relies on: peers_wire.c for both wires; shared/wire_map.c to read a
+ * map frame (v1 or v2) as a map client does, jansson to read an MQTT
+ * payload ("id" and "entered", the same area object); Linux
  * epoll and IP_BIND_ADDRESS_NO_PORT.
  *
  * Promises: at most window handshakes in flight (so the figure is the
@@ -35,6 +36,7 @@
 #include "shared/clock.h"
 #include "shared/limits.h"
 #include "shared/log.h"
+#include "shared/wire_map.h"
 
 #ifndef IP_BIND_ADDRESS_NO_PORT
 #define IP_BIND_ADDRESS_NO_PORT 24
@@ -57,22 +59,26 @@ static uint8_t read_buf[PEERS_READ_BYTES];
 
 /*
  * AREAS IN THIS FRAME. How many area states one update frame carries. An
- * MQTT PUBLISH and the map role's "area" message carry one; a frame with
- * an "areas" array (a map message carrying several areas at once)
- * carries as many as the array holds. The 100-area figure compares area
- * updates delivered, not frames: when the map role's multi-area message
- * changes shape, change only this function.
+ * MQTT PUBLISH and the map role's v1 "area" message carry one; a v2
+ * "update" carries one element per area and group that changed, each
+ * exactly a v1 message (shared/wire_map.h), serialised compactly, so the
+ * areas are the elements that open with "type":"area". The 100-area
+ * figure compares area updates delivered, not frames: when the map
+ * role's messages change shape, change only this function.
  */
 static uint32_t peers_areas_in_frame(const uint8_t *text, size_t len)
 {
-	if (memmem(text, len, "\"areas\"", 7) == NULL)
-		return 1;
-	json_error_t jerr;
-	json_t *msg = json_loadb((const char *)text, len, 0, &jerr);
-	const json_t *areas = json_object_get(msg, "areas");
-	uint32_t n = json_is_array(areas) ? (uint32_t)json_array_size(areas) : 1;
-	json_decref(msg);
-	return n;
+	static const char tag[] = "\"type\":\"area\"";
+	uint32_t n = 0;
+	const uint8_t *at = text, *end = text + len;
+	while (at < end) {
+		const uint8_t *hit = memmem(at, (size_t)(end - at), tag, sizeof tag - 1);
+		if (hit == NULL)
+			break;
+		n++;
+		at = hit + sizeof tag - 1;
+	}
+	return n > 0 ? n : 1; /* an MQTT payload is one area however written */
 }
 
 /* Subscriber p now holds entered for the watched area: mark the updates
@@ -104,7 +110,23 @@ static void read_area(struct peers_subs *s, struct peers_sub *p, const json_t *a
 		note_entered(s, p, (int64_t)json_integer_value(entered), now_us);
 }
 
-/* One JSON document: a map snapshot/area, or an MQTT payload. */
+/* What hc_wire_map_parse hands over: one subscriber, one moment. */
+struct map_reading {
+	struct peers_subs *s;
+	struct peers_sub *p;
+	int64_t now_us;
+};
+
+static void on_map_message(void *arg, const char *type, json_t *msg)
+{
+	struct map_reading *r = arg;
+	if (strcmp(type, "area") == 0)
+		read_area(r->s, r->p, msg, r->now_us);
+}
+
+/* One JSON document: a map snapshot, area or update (v1 or v2, read by
+ * shared/wire_map.c as a map client reads it), or an MQTT payload (one
+ * area object). */
 static void on_document(struct peers_subs *s, struct peers_sub *p, const uint8_t *text, size_t len,
 			bool is_snapshot)
 {
@@ -115,18 +137,16 @@ static void on_document(struct peers_subs *s, struct peers_sub *p, const uint8_t
 		if (!s->parse_updates)
 			return;
 	}
+	if (s->kind == PEERS_MAP) {
+		struct map_reading r = { .s = s, .p = p, .now_us = now_us };
+		(void)hc_wire_map_parse((const char *)text, len, on_map_message, &r);
+		return;
+	}
 	json_error_t jerr;
 	json_t *msg = json_loadb((const char *)text, len, 0, &jerr);
 	if (msg == NULL)
 		return;
-	const json_t *areas = json_object_get(msg, "areas");
-	if (json_is_array(areas)) {
-		size_t i;
-		json_t *a;
-		json_array_foreach(areas, i, a) read_area(s, p, a, now_us);
-	} else {
-		read_area(s, p, msg, now_us);
-	}
+	read_area(s, p, msg, now_us);
 	json_decref(msg);
 }
 
@@ -295,7 +315,7 @@ static void on_connected(struct peers_subs *s, struct peers_sub *p, uint32_t ind
 	size_t len = 0;
 	if (s->kind == PEERS_MAP) {
 		len = peers_ws_request((char *)out, sizeof out, s->host, s->port, "/",
-				       HC_PROTO_MAP);
+				       s->map_v2 ? HC_PROTO_MAP_V2 : HC_PROTO_MAP);
 	} else {
 		char id[32];
 		snprintf(id, sizeof id, "peers-%u", index);
