@@ -323,6 +323,10 @@ static bool probe_write(sqlite3 *db, char *err, size_t err_cap)
 	return true;
 }
 
+/* Opens (or creates) the ledger database and readies its statements.
+ * One piece (about 60 lines): open, settings, schema, write probe and
+ * statements in the order SQLite needs them, on one fail path that
+ * closes what was opened. */
 struct hc_store *hc_store_open(const char *path, const struct hc_venue_cfg *cfg, char *err,
 			       size_t err_cap)
 {

@@ -191,6 +191,10 @@ static uint32_t loader_area(struct loader *ld, const char *area, const char *pat
 	return ld->last_area_index;
 }
 
+/* Rebuilds the ledger from every stored row at start-up. One piece
+ * (about 65 lines): one pass over the rows in one read transaction,
+ * with the row's area and source resolved by the helpers above; the
+ * figures it reports are counted on that same pass. */
 bool hc_store_load(struct hc_store *s, struct hc_ledger *l, struct hc_store_load_stats *stats,
 		   char *err, size_t err_cap)
 {
