@@ -192,9 +192,9 @@ static uint32_t loader_area(struct loader *ld, const char *area, const char *pat
 }
 
 /* Rebuilds the ledger from every stored row at start-up. One piece
- * (about 65 lines): one pass over the rows in one read transaction,
- * with the row's area and source resolved by the helpers above; the
- * figures it reports are counted on that same pass. */
+ * (about 65 lines): one statement stepped over every row, with the
+ * row's source and area resolved by the loader helpers above and the
+ * figures it reports counted on that same pass, on one fail path. */
 bool hc_store_load(struct hc_store *s, struct hc_ledger *l, struct hc_store_load_stats *stats,
 		   char *err, size_t err_cap)
 {
