@@ -450,7 +450,7 @@ int hc_map_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	}
 	case LWS_CALLBACK_ESTABLISHED:
 		/* No hello and no message: nothing to assemble. */
-		hc_ws_session_start(&m->ws, wsi, "map", false, NULL, 0);
+		hc_ws_session_start(&m->ws, wsi, HC_WS_MAP, NULL, NULL, 0);
 		hc_server_peer_address(wsi, m->ws.peer, sizeof m->ws.peer);
 		m->heard_at_mono_ms = hc_mono_ms();
 		m->generation = p->view.generation;

@@ -210,7 +210,8 @@ enum hc_terminal_session_state { HC_SESSION_AWAITING_HELLO, HC_SESSION_READY };
 
 /* Per-connection data of the terminal role (lws allocates and zeroes it). */
 struct hc_terminal_session {
-	struct hc_ws_session ws; /* wsi, peer, closing, hello timer, receive */
+	struct hc_ws_session ws;  /* wsi, peer, closing */
+	struct hc_ws_inbox inbox; /* its name, hello timer, receive */
 	enum hc_terminal_session_state state;
 	uint32_t slot;		      /* source slot, once READY */
 	char area[HC_ID_LEN_MAX + 1]; /* area it was welcomed to */
@@ -262,7 +263,8 @@ struct hc_map_session {
 
 /* Per-connection data of the supervisor role. */
 struct hc_supervisor_session {
-	struct hc_ws_session ws;	    /* wsi, peer, closing, hello timer, receive */
+	struct hc_ws_session ws;	    /* wsi, peer, closing */
+	struct hc_ws_inbox inbox;	    /* its name, hello timer, receive */
 	struct hc_supervisor_session *next; /* s->supervisors list */
 	bool ready;			    /* authenticated */
 	char name[HC_ID_LEN_MAX + 1];

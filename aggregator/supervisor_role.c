@@ -281,7 +281,7 @@ static int on_writeable(struct hc_server *s, struct hc_supervisor_session *sv)
 
 static int on_established(struct hc_server *s, struct hc_supervisor_session *sv, struct lws *wsi)
 {
-	hc_ws_session_start(&sv->ws, wsi, "supervisor", true, sv->rx,
+	hc_ws_session_start(&sv->ws, wsi, HC_WS_SUPERVISOR, &sv->inbox, sv->rx,
 			    HC_SUPERVISOR_FRAME_BYTES_MAX);
 	hc_server_peer_address(wsi, sv->ws.peer, sizeof sv->ws.peer);
 	s->supervisor_sessions++;

@@ -236,7 +236,8 @@ static int on_writeable(struct hc_server *s, struct hc_terminal_session *t)
 
 static void on_established(struct hc_server *s, struct hc_terminal_session *t, struct lws *wsi)
 {
-	hc_ws_session_start(&t->ws, wsi, "terminal", true, t->rx, HC_TERMINAL_FRAME_BYTES_MAX);
+	hc_ws_session_start(&t->ws, wsi, HC_WS_TERMINAL, &t->inbox, t->rx,
+			    HC_TERMINAL_FRAME_BYTES_MAX);
 	t->state = HC_SESSION_AWAITING_HELLO;
 	hc_server_peer_address(wsi, t->ws.peer, sizeof t->ws.peer);
 	s->terminal_sessions++;

@@ -71,31 +71,46 @@ void hc_ws_rate_give_back(struct hc_ws_rate *r)
 
 /* ---- the session ----------------------------------------------------------- */
 
-void hc_ws_session_start(struct hc_ws_session *ws, struct lws *wsi, const char *role, bool named,
-			 char *rx_buf, size_t rx_max_bytes)
+void hc_ws_session_start(struct hc_ws_session *ws, struct lws *wsi, enum hc_ws_role role,
+			 struct hc_ws_inbox *in, char *rx_buf, size_t rx_max_bytes)
 {
 	ws->wsi = wsi;
-	ws->role = role;
-	ws->named = named;
-	ws->name[0] = '\0';
-	ws->rx.buf = rx_buf;
-	ws->rx.max_bytes = rx_buf != NULL ? rx_max_bytes : 0;
-	ws->rx.len = 0;
-	ws->rx.complete = false;
+	ws->role = (uint8_t)role;
+	ws->in = in;
+	if (in == NULL)
+		return;
+	in->ws = ws;
+	in->name[0] = '\0';
+	in->rx.buf = rx_buf;
+	in->rx.max_bytes = rx_buf != NULL ? rx_max_bytes : 0;
+	in->rx.len = 0;
+	in->rx.complete = false;
 }
 
 void hc_ws_session_set_name(struct hc_ws_session *ws, const char *name)
 {
-	snprintf(ws->name, sizeof ws->name, "%s", name);
+	if (ws->in != NULL)
+		snprintf(ws->in->name, sizeof ws->in->name, "%s", name);
 }
 
+static const char *role_name(const struct hc_ws_session *ws)
+{
+	switch ((enum hc_ws_role)ws->role) {
+	case HC_WS_TERMINAL: return "terminal";
+	case HC_WS_SUPERVISOR: return "supervisor";
+	case HC_WS_MAP: return "map";
+	}
+	return "?";
+}
+
+/* A session with an inbox is named in the log ("?" until it has a name). */
 static void log_close(const struct hc_ws_session *ws, uint16_t code, const char *reason)
 {
-	if (ws->named)
-		hc_warn("%s %s %s: closing %u: %s", ws->role, ws->name[0] ? ws->name : "?",
-			ws->peer, code, reason);
+	if (ws->in != NULL)
+		hc_warn("%s %s %s: closing %u: %s", role_name(ws),
+			ws->in->name[0] ? ws->in->name : "?", ws->peer, code, reason);
 	else
-		hc_warn("%s %s: closing %u: %s", ws->role, ws->peer, code, reason);
+		hc_warn("%s %s: closing %u: %s", role_name(ws), ws->peer, code, reason);
 }
 
 int hc_ws_session_close_now(struct hc_ws_session *ws, uint16_t code, const char *reason)
@@ -119,45 +134,49 @@ void hc_ws_session_close_later(struct hc_ws_session *ws, uint16_t code, const ch
 
 static void hello_timeout_due(lws_sorted_usec_list_t *sul)
 {
-	struct hc_ws_session *ws = lws_container_of(sul, struct hc_ws_session, hello_sul);
-	if (!ws->hello_armed)
+	struct hc_ws_inbox *in = lws_container_of(sul, struct hc_ws_inbox, hello_sul);
+	if (!in->hello_armed)
 		return;
-	ws->hello_armed = false;
+	in->hello_armed = false;
 	char reason[64];
-	snprintf(reason, sizeof reason, "no hello within %d s", (int)ws->hello_timeout_s);
-	hc_ws_session_close_later(ws, HC_CLOSE_HELLO_TIMEOUT, reason);
+	snprintf(reason, sizeof reason, "no hello within %d s", (int)in->hello_timeout_s);
+	hc_ws_session_close_later(in->ws, HC_CLOSE_HELLO_TIMEOUT, reason);
 }
 
 void hc_ws_session_start_hello_timer(struct hc_ws_session *ws, int32_t timeout_s)
 {
-	ws->hello_timeout_s = timeout_s;
-	ws->hello_armed = true;
-	lws_sul_schedule(lws_get_context(ws->wsi), 0, &ws->hello_sul, hello_timeout_due,
+	struct hc_ws_inbox *in = ws->in;
+	in->hello_timeout_s = timeout_s;
+	in->hello_armed = true;
+	lws_sul_schedule(lws_get_context(ws->wsi), 0, &in->hello_sul, hello_timeout_due,
 			 (lws_usec_t)timeout_s * LWS_USEC_PER_SEC);
 }
 
 void hc_ws_session_hello_done(struct hc_ws_session *ws)
 {
-	ws->hello_armed = false;
-	lws_sul_cancel(&ws->hello_sul);
+	if (ws->in == NULL)
+		return;
+	ws->in->hello_armed = false;
+	lws_sul_cancel(&ws->in->hello_sul);
 }
 
 int hc_ws_session_receive(struct hc_ws_session *ws, const void *in, size_t len, const char **msg,
 			  size_t *msg_len)
 {
-	if (ws->close_pending)
+	if (ws->close_pending || ws->in == NULL)
 		return 0;
+	struct hc_ws_rx *rx = &ws->in->rx;
 	bool last = lws_is_final_fragment(ws->wsi) && lws_remaining_packet_payload(ws->wsi) == 0;
-	switch (hc_ws_rx_add(&ws->rx, in, len, last)) {
+	switch (hc_ws_rx_add(rx, in, len, last)) {
 	case HC_WS_RX_PARTIAL: return 0;
 	case HC_WS_RX_COMPLETE:
-		*msg = ws->rx.buf;
-		*msg_len = ws->rx.len;
+		*msg = rx->buf;
+		*msg_len = rx->len;
 		return 1;
 	case HC_WS_RX_TOO_BIG: break;
 	}
 	char reason[64];
-	snprintf(reason, sizeof reason, "message over %zu bytes", ws->rx.max_bytes);
+	snprintf(reason, sizeof reason, "message over %zu bytes", rx->max_bytes);
 	return hc_ws_session_close_now(ws, HC_CLOSE_TOO_BIG, reason);
 }
 
@@ -221,6 +240,8 @@ void hc_ws_session_want_write(struct hc_ws_session *ws)
 
 void hc_ws_session_end(struct hc_ws_session *ws)
 {
-	ws->hello_armed = false;
-	lws_sul_cancel(&ws->hello_sul);
+	if (ws->in == NULL)
+		return;
+	ws->in->hello_armed = false;
+	lws_sul_cancel(&ws->in->hello_sul);
 }

@@ -85,32 +85,40 @@ bool hc_ws_rate_take(struct hc_ws_rate *r, int64_t now_ms);
  * count, taken before it was known what it is). */
 void hc_ws_rate_give_back(struct hc_ws_rate *r);
 
+/* The role a session serves: the log's first word. */
+enum hc_ws_role { HC_WS_TERMINAL, HC_WS_SUPERVISOR, HC_WS_MAP };
+
+/* The part of a session that only roles which take messages need (a
+ * name for the log, the hello timer, the receive assembly): kept apart
+ * so that a map session, of which there are thousands, stays small. */
+struct hc_ws_inbox {
+	struct hc_ws_session *ws;	     /* the session it belongs to */
+	char name[HC_SOURCE_ID_LEN_MAX + 1]; /* "" (logged as "?") until the role sets it */
+	lws_sorted_usec_list_t hello_sul;
+	bool hello_armed; /* the hello timer is scheduled */
+	int32_t hello_timeout_s;
+	struct hc_ws_rx rx;
+};
+
 /* The shared part of a role's per-connection data (lws zeroes it with
  * the rest; wsi is set by hc_ws_session_start, so a session whose wsi is
  * NULL was never established and has nothing to undo). */
 struct hc_ws_session {
 	struct lws *wsi;
-	const char *role; /* "terminal", "supervisor", "map": the log's first word */
-	bool named;	  /* the log names the session (terminal id, supervisor name) */
-	char name[HC_SOURCE_ID_LEN_MAX + 1]; /* "" (logged as "?") until the role sets it */
-	char peer[64];			     /* the peer's address */
-
-	bool close_pending; /* close at the next writeable callback */
-	uint16_t close_code;
+	struct hc_ws_inbox *in; /* NULL for a role that takes no message (map) */
+	char peer[48];		/* the peer's address: INET6_ADDRSTRLEN (46) fits any */
 	char close_reason[HC_WS_CLOSE_REASON_LEN_MAX + 1];
-
-	lws_sorted_usec_list_t hello_sul;
-	bool hello_armed; /* the hello timer is scheduled */
-	int32_t hello_timeout_s;
-
-	struct hc_ws_rx rx;
+	uint16_t close_code;
+	bool close_pending; /* close at the next writeable callback */
+	uint8_t role;	    /* enum hc_ws_role */
 };
 
-/* At LWS_CALLBACK_ESTABLISHED: binds the session to wsi, reads the
- * peer's address and sets the receive buffer (rx_buf holds
- * rx_max_bytes + 1 bytes; NULL and 0 for a role that takes no message). */
-void hc_ws_session_start(struct hc_ws_session *ws, struct lws *wsi, const char *role, bool named,
-			 char *rx_buf, size_t rx_max_bytes);
+/* At LWS_CALLBACK_ESTABLISHED: binds the session to wsi. A role that
+ * takes messages passes its inbox (embedded in its session; the log then
+ * names the session) and the receive buffer (rx_buf holds rx_max_bytes +
+ * 1 bytes); a role that takes none passes NULL, NULL, 0. */
+void hc_ws_session_start(struct hc_ws_session *ws, struct lws *wsi, enum hc_ws_role role,
+			 struct hc_ws_inbox *in, char *rx_buf, size_t rx_max_bytes);
 
 /* The name logged for this session from now on (terminal id, supervisor). */
 void hc_ws_session_set_name(struct hc_ws_session *ws, const char *name);
@@ -125,7 +133,7 @@ int hc_ws_session_close_now(struct hc_ws_session *ws, uint16_t code, const char 
 void hc_ws_session_close_later(struct hc_ws_session *ws, uint16_t code, const char *reason);
 
 /* Closes the session with 4007 when hc_ws_session_hello_done has not
- * been called within timeout_s. */
+ * been called within timeout_s (a session with an inbox). */
 void hc_ws_session_start_hello_timer(struct hc_ws_session *ws, int32_t timeout_s);
 
 /* The hello is complete: the timer is cancelled. */
