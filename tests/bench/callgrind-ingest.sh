@@ -26,6 +26,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
+. tests/bench/lib.sh
 BUILD=${BUILD:-build}
 TARGET=${AGGREGATOR:-$BUILD/headcount-aggregator}
 BENCH=$BUILD/headcount-bench
@@ -43,14 +44,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 TMP=$(mktemp -d /tmp/headcount-callgrind.XXXXXX)
 AGG_PID=""
-cleanup() {
-	if [[ -n $AGG_PID ]]; then
-		kill -TERM "$AGG_PID" 2>/dev/null || true
-		wait "$AGG_PID" 2>/dev/null || true
-	fi
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 
 PORT=""
 for _ in $(seq 0 50); do

@@ -1,13 +1,17 @@
-# lib.sh — what the benchmark scripts share (sourced by run-bench.sh and
-# run-ingest.sh; defines functions only, runs nothing).
+# lib.sh — what the benchmark scripts share (sourced by run-bench.sh,
+# run-ingest.sh, run-peers.sh, massif-map-idle.sh and
+# callgrind-ingest.sh; defines functions only, runs nothing).
 
-# bench_cleanup: the scripts' EXIT trap. Stops the aggregator the script
-# started ($AGG_PID, when set) and waits for it, then removes $TMP.
+# bench_cleanup: the scripts' EXIT trap. Stops the server the script
+# started ($AGG_PID, or $SERVER_PID for a script that runs more than one
+# kind of server, when set) and waits for it, then removes $TMP.
 bench_cleanup() {
-	if [[ -n ${AGG_PID:-} ]]; then
-		kill -TERM "$AGG_PID" 2>/dev/null || true
-		wait "$AGG_PID" 2>/dev/null || true
-	fi
+	local pid
+	for pid in "${AGG_PID:-}" "${SERVER_PID:-}"; do
+		[[ -n $pid ]] || continue
+		kill -TERM "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
 	rm -rf "$TMP"
 }
 

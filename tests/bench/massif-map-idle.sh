@@ -19,6 +19,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
+. tests/bench/lib.sh
 BUILD=${BUILD:-build}
 AGGREGATOR=${AGGREGATOR:-$BUILD/headcount-aggregator}
 PEERS=$BUILD/tools/bench_peers
@@ -34,27 +35,11 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 TMP=$(mktemp -d /tmp/headcount-massif.XXXXXX)
 AGG_PID=""
-cleanup() {
-	if [[ -n $AGG_PID ]]; then
-		kill -TERM "$AGG_PID" 2>/dev/null || true
-		wait "$AGG_PID" 2>/dev/null || true
-	fi
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 
-free_port() {
-	local p
-	for _ in $(seq 0 50); do
-		p=$(( 20000 + (RANDOM % 12000) ))  # below the ephemeral range (32768-)
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-	done
-	echo "massif-map-idle: no free port found" >&2
-	exit 1
-}
-PORT=$(free_port)
-STAFF=$(free_port)
-while (( STAFF == PORT )); do STAFF=$(free_port); done
+PORT=$(bench_free_port massif-map-idle) || exit 1
+STAFF=$(bench_free_port massif-map-idle) || exit 1
+while (( STAFF == PORT )); do STAFF=$(bench_free_port massif-map-idle); done
 {
 	printf '[venue]\nname = Massif venue\nlisten = 127.0.0.1:%d\nstaff_listen = 127.0.0.1:%d\n' \
 		"$PORT" "$STAFF"

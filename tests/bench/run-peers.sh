@@ -34,6 +34,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
+. tests/bench/lib.sh
 BUILD=${BUILD:-build}
 OUT=${PEERS_OUT:-build/bench}
 AGGREGATOR=$BUILD/headcount-aggregator
@@ -69,24 +70,8 @@ fi
 
 TMP=$(mktemp -d /tmp/headcount-peers.XXXXXX)
 SERVER_PID=""
-cleanup() {
-	if [[ -n $SERVER_PID ]]; then
-		kill -TERM "$SERVER_PID" 2>/dev/null || true
-		wait "$SERVER_PID" 2>/dev/null || true
-	fi
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 
-free_port() {
-	local p
-	for _ in $(seq 0 50); do
-		p=$(( 20000 + (RANDOM % 12000) ))  # below the ephemeral range (32768-)
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-	done
-	echo "run-peers: no free port found" >&2
-	exit 1
-}
 
 wait_port() {  # port: until something listens (bounded: 10 s)
 	for _ in $(seq 1 200); do
@@ -146,12 +131,12 @@ stop_server() {
 one() {  # server areas run-name: one bench_peers run against a fresh server
 	local server=$1 areas=$2 name=$3 port kind staff=0
 	local -a path_args=()
-	port=$(free_port)
+	port=$(bench_free_port run-peers)
 	if [[ $server == mosquitto ]]; then start_mosquitto "$port"; kind=mqtt
 	else
 		if [[ $PEERS_PATH == two-* ]]; then
-			staff=$(free_port)
-			while (( staff == port )); do staff=$(free_port); done
+			staff=$(bench_free_port run-peers)
+			while (( staff == port )); do staff=$(bench_free_port run-peers); done
 			path_args=(--staff-port "$staff")
 		fi
 		path_args+=(--map "$MAP_PROTO")
