@@ -19,8 +19,11 @@
  * one whose version moved. After a config reload renumbered the areas
  * (s->generation moved) the connection gets a fresh snapshot instead. A slow reader therefore skips states it
  * had no time for and never holds a backlog, and lws only calls back
- * when its socket can take more, so it slows no one else. A map client
- * sends nothing: any message closes it with 4001.
+ * when its socket can take more, so it slows no one else. The common
+ * case of a headcount-map.v2 push tick skips that cycle: a client that
+ * had everything before the take and is not behind gets the tick's
+ * shared frame written at once (write_tick_now). A map client sends
+ * nothing: any message closes it with 4001.
  *
  * Limits (docs/aggregator.md, *Limits*): one timer pings every map
  * client each third of map_idle_timeout_s and closes with 4011 one that
@@ -150,11 +153,15 @@ void hc_map_wake_all(struct hc_public *p)
 	hc_map_wake_step(p);
 }
 
+static bool write_tick_now(struct hc_public *p, struct hc_map_session *m);
+
 void hc_map_wake_step(struct hc_public *p)
 {
 	for (uint32_t n = 0; n < p->wake_per_turn && p->wake_next != NULL; n++) {
-		hc_ws_session_want_write(&p->wake_next->ws);
-		p->wake_next = p->wake_next->next;
+		struct hc_map_session *m = p->wake_next;
+		p->wake_next = m->next;
+		if (!write_tick_now(p, m))
+			hc_ws_session_want_write(&m->ws);
 	}
 }
 
@@ -375,6 +382,32 @@ static int write_update(struct hc_public *p, struct hc_map_session *m)
 		return 0;
 	note_written(m, u->len);
 	return hc_ws_session_write_text(&m->ws, u->buf, u->len);
+}
+
+/* The common case of a push tick, without lws's writeable cycle: a v2
+ * client that had everything before this take, is not closing, owes no
+ * ping or snapshot, has nothing buffered in lws and is not behind gets
+ * the shared frame of the take written at once (one send(), no
+ * epoll_ctl to ask for POLLOUT and none to drop it, no callback). The
+ * write is the one on_writeable would make; lws buffers what the socket
+ * does not take and flushes it before anything else (lws_issue_raw), so
+ * a partial send loses nothing; a failed write drops the connection.
+ * false: not this case; the caller asks for a writeable callback, which
+ * does whatever is due. */
+static bool write_tick_now(struct hc_public *p, struct hc_map_session *m)
+{
+	if (!m->v2 || m->ws.close_pending || m->ping_pending || m->snapshot_pending ||
+	    p->view.settings.closing_all || m->versions_sent == NULL ||
+	    m->generation != p->view.generation || p->tick_count == 0 || m->at_serial == 0 ||
+	    m->at_serial != p->tick_from || lws_partial_buffered(m->ws.wsi))
+		return false;
+	if (unsent_upper_bound(m) > HC_MAP_UNSENT_BYTES_MAX)
+		return false; /* behind: on_writeable decides to wait or drop */
+	if (write_update(p, m) < 0) {
+		hc_warn("map %s: write failed: dropped", m->ws.peer);
+		lws_set_timeout(m->ws.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+	}
+	return true;
 }
 
 static int on_writeable(struct hc_public *p, struct hc_map_session *m)

@@ -6,7 +6,8 @@
 # without 20 stalled readers attached (hc_stall_reader: 4 KiB receive
 # buffer, handshake, then never reads): ack p50/p99 of 200 terminals at
 # 1,000 batches/s and update-to-all-subscribers p50/p99 for 50 reading
-# map clients. Asserted: every batch acknowledged and every update
+# map clients. The stalled readers are ten headcount-map.v1 and ten
+# headcount-map.v2 clients. Asserted: every batch acknowledged and every update
 # delivered to every reading client in both runs; every stalled reader
 # dropped (logged, and its stream ends) while the load goes on; the
 # aggregator alive. The figures are printed, not asserted.
@@ -41,10 +42,20 @@ measure() { # LABEL
 }
 measure "no stalled readers"
 
-"$STALL" --port "$port" --count 20 --rcvbuf 4096 --hold-ms 25000 >"$WORK/stall.out" 2>&1 &
-STALL_PID=$!
-HC_PIDS+=("$STALL_PID")
-wait_until 10 grep -q '^connected 20' "$WORK/stall.out" || fail "stalled readers did not connect: $(cat "$WORK/stall.out")"
+# Ten of each map wire: v2 clients that had every frame are written to
+# without lws's writeable cycle (map_role.c write_tick_now), so this shows
+# that path stops writing to a reader that is behind too.
+STALL_PIDS=()
+for v in 1 2; do
+	"$STALL" --port "$port" --count 10 --rcvbuf 4096 --hold-ms 25000 --proto "headcount-map.v$v" \
+		>"$WORK/stall-v$v.out" 2>&1 &
+	STALL_PIDS+=($!)
+	HC_PIDS+=($!)
+done
+for v in 1 2; do
+	wait_until 10 grep -q '^connected 10' "$WORK/stall-v$v.out" ||
+		fail "stalled v$v readers did not connect: $(cat "$WORK/stall-v$v.out")"
+done
 measure "20 stalled readers"
 
 # Keep the updates flowing until every stalled reader was dropped.
@@ -55,9 +66,12 @@ HC_PIDS+=("$LOAD_PID")
 dropped() { [ "$(grep -c 'not reading for .* dropped' "$WORK/aggregator.log")" -ge 20 ]; }
 wait_until 30 dropped || fail "only $(grep -c 'not reading' "$WORK/aggregator.log") of 20 stalled readers dropped"
 kill -0 "$AGG_PID" || fail "aggregator died"
-wait "$STALL_PID" || fail "hc_stall_reader failed: $(cat "$WORK/stall.out")"
-grep -q 'stalled 20 closed_by_server 20 still_open 0' "$WORK/stall.out" ||
-	fail "stalled readers not all closed: $(tail -n 1 "$WORK/stall.out")"
+for i in 0 1; do
+	v=$((i + 1))
+	wait "${STALL_PIDS[$i]}" || fail "hc_stall_reader (v$v) failed: $(cat "$WORK/stall-v$v.out")"
+	grep -q 'stalled 10 closed_by_server 10 still_open 0' "$WORK/stall-v$v.out" ||
+		fail "stalled v$v readers not all closed: $(tail -n 1 "$WORK/stall-v$v.out")"
+done
 wait "$LOAD_PID" || fail "background load failed"
 note "20 stalled readers dropped: $(grep -m1 'not reading' "$WORK/aggregator.log" | sed 's/.*map /map /')"
 

@@ -1,7 +1,8 @@
 /*
  * hc_stall_reader.c — map clients that stop reading, for tests.
  *
- * Opens --count WebSocket connections in the map role with a tiny
+ * Opens --count WebSocket connections in the map role (--proto, default
+ * headcount-map.v1; headcount-map.v2 for update frames) with a tiny
  * receive buffer (--rcvbuf bytes, set before connect so the window stays
  * small), completes each handshake, and then reads nothing for --hold-ms:
  * the aggregator keeps pushing and each socket backs up. At the end it
@@ -45,15 +46,15 @@ static int connect_one(const char *host, int port, int rcvbuf)
 
 /* Sends the upgrade and reads exactly up to the end of the 101 response
  * (byte by byte, so no frame after it is consumed). */
-static bool handshake(int fd, const char *host, int port)
+static bool handshake(int fd, const char *host, int port, const char *proto)
 {
 	char req[512];
 	int n = snprintf(
 		req, sizeof req,
 		"GET / HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
 		"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-		"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: headcount-map.v1\r\n\r\n",
-		host, port);
+		"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: %s\r\n\r\n",
+		host, port, proto);
 	if (write(fd, req, (size_t)n) != n)
 		return false;
 	char resp[2048];
@@ -94,6 +95,7 @@ static bool drain_sees_end(int fd)
 int main(int argc, char **argv)
 {
 	const char *host = "127.0.0.1";
+	const char *proto = "headcount-map.v1";
 	int port = 0, count = 1, rcvbuf = 4096;
 	long hold_ms = 20000;
 	for (int i = 1; i + 1 < argc; i += 2) {
@@ -101,6 +103,8 @@ int main(int argc, char **argv)
 			host = argv[i + 1];
 		else if (strcmp(argv[i], "--port") == 0)
 			port = atoi(argv[i + 1]);
+		else if (strcmp(argv[i], "--proto") == 0)
+			proto = argv[i + 1];
 		else if (strcmp(argv[i], "--count") == 0)
 			count = atoi(argv[i + 1]);
 		else if (strcmp(argv[i], "--rcvbuf") == 0)
@@ -112,9 +116,11 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (port <= 0 || count < 1 || count > COUNT_MAX || hold_ms < 0 || hold_ms > 600000) {
+	if (port <= 0 || count < 1 || count > COUNT_MAX || hold_ms < 0 || hold_ms > 600000 ||
+	    strncmp(proto, "headcount-map.v", 15) != 0 || strlen(proto) > 64) {
 		fprintf(stderr,
 			"usage: hc_stall_reader --port P [--host 127.0.0.1] [--count 1..%d]"
+			" [--proto headcount-map.v1|headcount-map.v2]"
 			" [--rcvbuf BYTES] [--hold-ms 0..600000]\n",
 			COUNT_MAX);
 		return 2;
@@ -122,7 +128,7 @@ int main(int argc, char **argv)
 	static int fds[COUNT_MAX];
 	for (int i = 0; i < count; i++) {
 		fds[i] = connect_one(host, port, rcvbuf);
-		if (fds[i] < 0 || !handshake(fds[i], host, port)) {
+		if (fds[i] < 0 || !handshake(fds[i], host, port, proto)) {
 			fprintf(stderr, "connection %d: handshake failed\n", i);
 			return 1;
 		}
