@@ -49,12 +49,11 @@ static int connect_one(const char *host, int port, int rcvbuf)
 static bool handshake(int fd, const char *host, int port, const char *proto)
 {
 	char req[512];
-	int n = snprintf(
-		req, sizeof req,
-		"GET / HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
-		"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-		"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: %s\r\n\r\n",
-		host, port, proto);
+	int n = snprintf(req, sizeof req,
+			 "GET / HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
+			 "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+			 "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: %s\r\n\r\n",
+			 host, port, proto);
 	if (write(fd, req, (size_t)n) != n)
 		return false;
 	char resp[2048];
