@@ -163,6 +163,11 @@ void hc_map_wake_step(struct hc_public *p)
 		if (!write_tick_now(p, m))
 			hc_ws_session_want_write(&m->ws);
 	}
+	/* Slices on the loop thread: the next turn must come by itself (a
+	 * client written at once brings no writeable event that would
+	 * turn the loop). */
+	if (p->wake_next != NULL)
+		lws_cancel_service(p->context);
 }
 
 void hc_map_idle_start(struct hc_public *p)
@@ -303,14 +308,37 @@ static void recheck_due(lws_sorted_usec_list_t *sul);
 
 /* Asks for a look at a client that is behind in HC_MAP_RECHECK_MS: its
  * socket may never become writeable again, so the writeable callback
- * alone cannot notice that it stalled. */
+ * alone cannot notice that it stalled. The timer is allocated the first
+ * time a client falls behind (kept until it closes), so the thousands
+ * that keep up do not carry one. Out of memory: no look; the next
+ * writeable callback or push tick decides again. */
 static void schedule_recheck(struct hc_public *p, struct hc_map_session *m)
 {
 	if (m->recheck_scheduled)
 		return;
+	if (m->recheck == NULL) {
+		m->recheck = calloc(1, sizeof *m->recheck);
+		if (m->recheck == NULL) {
+			hc_error("map %s: out of memory", m->ws.peer);
+			return;
+		}
+		m->recheck->m = m;
+	}
 	m->recheck_scheduled = true;
-	lws_sul_schedule(p->context, 0, &m->recheck_sul, recheck_due,
+	lws_sul_schedule(p->context, 0, &m->recheck->sul, recheck_due,
 			 HC_MAP_RECHECK_MS * LWS_US_PER_MS);
+}
+
+/* At close: cancels and frees the recheck timer. */
+static void end_recheck(struct hc_map_session *m)
+{
+	if (m->recheck == NULL)
+		return;
+	if (m->recheck_scheduled)
+		lws_sul_cancel(&m->recheck->sul);
+	m->recheck_scheduled = false;
+	free(m->recheck);
+	m->recheck = NULL;
 }
 
 static void drop_stalled(struct hc_map_session *m)
@@ -323,7 +351,7 @@ static void drop_stalled(struct hc_map_session *m)
 
 static void recheck_due(lws_sorted_usec_list_t *sul)
 {
-	struct hc_map_session *m = lws_container_of(sul, struct hc_map_session, recheck_sul);
+	struct hc_map_session *m = lws_container_of(sul, struct hc_map_recheck, sul)->m;
 	m->recheck_scheduled = false;
 	m->looked = false; /* an exact look */
 	switch (hc_map_flow_decide(unsent_upper_bound(m), hc_mono_ms(), &m->behind_since_ms)) {
@@ -525,10 +553,8 @@ int hc_map_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 	case LWS_CALLBACK_CLOSED:
 		if (m == NULL)
 			return 0;
-		if (m->recheck_scheduled) {
-			lws_sul_cancel(&m->recheck_sul);
-			m->recheck_scheduled = false;
-		}
+		hc_ws_session_end(&m->ws);
+		end_recheck(m);
 		if (m->listed) {
 			if (p->wake_next == m)
 				p->wake_next = m->next;

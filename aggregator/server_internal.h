@@ -239,26 +239,33 @@ struct hc_terminal_session {
 };
 
 /* Per-connection data of the map role. */
+/* The timer that looks again at a map client that is behind. */
+struct hc_map_recheck {
+	lws_sorted_usec_list_t sul;
+	struct hc_map_session *m;
+};
+
 struct hc_map_session {
 	struct hc_ws_session ws;     /* wsi, peer, closing (no hello, no message) */
 	struct hc_map_session *next; /* s->maps list */
 	struct hc_map_session *prev;
-	bool listed;
-	int64_t heard_at_mono_ms; /* connected, or its last pong */
-	bool ping_pending;	  /* the idle timer asked for one */
-	uint64_t generation;	  /* config generation of the arrays below */
-	uint64_t *versions_sent;  /* per area, then per group */
+	int64_t heard_at_mono_ms;	/* connected, or its last pong */
+	uint64_t generation;		/* config generation of the arrays below */
+	uint64_t *versions_sent;	/* per area, then per group */
+	uint64_t at_serial;		/* v2: view serial it has all of (0: none) */
+	int64_t behind_since_ms;	/* not reading fast enough since (0: no) */
+	int64_t unsent_at_look;		/* SIOCOUTQ at the last look */
+	int64_t written_since_look;	/* bytes written since (upper bound) */
+	struct hc_map_recheck *recheck; /* allocated once it fell behind */
 	uint32_t versions_len;
 	uint32_t cursor; /* next entry to look at */
+	/* Flags last, together: no padding between them (thousands of these). */
+	bool listed;
+	bool ping_pending; /* the idle timer asked for one */
 	bool snapshot_pending;
-	int64_t behind_since_ms; /* not reading fast enough since (0: no) */
 	bool recheck_scheduled;
-	lws_sorted_usec_list_t recheck_sul; /* only while behind */
-	bool looked;			    /* unsent_at_look is valid */
-	int64_t unsent_at_look;		    /* SIOCOUTQ at the last look */
-	int64_t written_since_look;	    /* bytes written since (upper bound) */
-	bool v2;			    /* headcount-map.v2: update frames */
-	uint64_t at_serial;		    /* v2: view serial it has all of (0: none) */
+	bool looked; /* unsent_at_look is valid */
+	bool v2;     /* headcount-map.v2: update frames */
 };
 
 /* Per-connection data of the supervisor role. */

@@ -128,7 +128,14 @@ void hc_ws_session_close_later(struct hc_ws_session *ws, uint16_t code, const ch
 	log_close(ws, code, reason);
 	ws->close_pending = true;
 	ws->close_code = code;
-	snprintf(ws->close_reason, sizeof ws->close_reason, "%s", reason);
+	size_t len = strlen(reason);
+	if (len > HC_WS_CLOSE_REASON_LEN_MAX)
+		len = HC_WS_CLOSE_REASON_LEN_MAX;
+	ws->close_reason = malloc(len + 1);
+	if (ws->close_reason != NULL) {
+		memcpy(ws->close_reason, reason, len);
+		ws->close_reason[len] = '\0';
+	}
 	lws_callback_on_writable(ws->wsi);
 }
 
@@ -190,8 +197,11 @@ int hc_ws_session_refuse_binary(struct hc_ws_session *ws)
 bool hc_ws_session_writeable_closes(struct hc_ws_session *ws, bool closing_all)
 {
 	if (ws->close_pending) {
+		/* Out of memory at close_later: the code alone (it was logged
+		 * with its reason then). */
+		const char *reason = ws->close_reason != NULL ? ws->close_reason : "";
 		lws_close_reason(ws->wsi, (enum lws_close_status)ws->close_code,
-				 (unsigned char *)ws->close_reason, strlen(ws->close_reason));
+				 (unsigned char *)reason, strlen(reason));
 		return true;
 	}
 	if (closing_all) {
@@ -240,6 +250,8 @@ void hc_ws_session_want_write(struct hc_ws_session *ws)
 
 void hc_ws_session_end(struct hc_ws_session *ws)
 {
+	free(ws->close_reason);
+	ws->close_reason = NULL;
 	if (ws->in == NULL)
 		return;
 	ws->in->hello_armed = false;

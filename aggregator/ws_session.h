@@ -106,8 +106,13 @@ struct hc_ws_inbox {
 struct hc_ws_session {
 	struct lws *wsi;
 	struct hc_ws_inbox *in; /* NULL for a role that takes no message (map) */
-	char peer[48];		/* the peer's address: INET6_ADDRSTRLEN (46) fits any */
-	char close_reason[HC_WS_CLOSE_REASON_LEN_MAX + 1];
+	/* The reason of a close later, allocated when it is asked for (at
+	 * most HC_WS_CLOSE_REASON_LEN_MAX bytes; NULL when there is none or
+	 * no memory was left for it): a session that never closes early,
+	 * which is nearly every one of thousands of map sessions, carries a
+	 * pointer instead of a 121-byte buffer. Freed by hc_ws_session_end. */
+	char *close_reason;
+	char peer[48]; /* the peer's address: INET6_ADDRSTRLEN (46) fits any */
 	uint16_t close_code;
 	bool close_pending; /* close at the next writeable callback */
 	uint8_t role;	    /* enum hc_ws_role */
@@ -170,7 +175,8 @@ int hc_ws_session_write_ping(struct hc_ws_session *ws, const char *payload, size
 /* Asks for a writeable callback. */
 void hc_ws_session_want_write(struct hc_ws_session *ws);
 
-/* At LWS_CALLBACK_CLOSED: cancels the hello timer. */
+/* At LWS_CALLBACK_CLOSED, for every role: cancels the hello timer and
+ * frees the close reason. */
 void hc_ws_session_end(struct hc_ws_session *ws);
 
 #endif
