@@ -208,6 +208,8 @@ enum {
 
 enum hc_terminal_session_state { HC_SESSION_AWAITING_HELLO, HC_SESSION_READY };
 
+struct hc_tauth_batch_key; /* shared/terminal_auth.h */
+
 /* Per-connection data of the terminal role (lws allocates and zeroes it). */
 struct hc_terminal_session {
 	struct hc_ws_session ws;  /* wsi, peer, closing */
@@ -233,9 +235,10 @@ struct hc_terminal_session {
 	/* authentication (terminal_role.c, protocol v3) */
 	uint8_t proto_version; /* 1, 2 or 3: the subprotocol chosen */
 	bool challenge_pending;
-	bool authenticated; /* hello proof checked */
-	uint8_t nonce[32];  /* this connection's challenge */
-	uint8_t secret[32]; /* the secret it proved, once authenticated */
+	bool authenticated;		      /* hello proof checked */
+	uint8_t nonce[32];		      /* this connection's challenge */
+	uint8_t secret[32];		      /* the secret it proved, once authenticated */
+	struct hc_tauth_batch_key *batch_key; /* from its first batch (terminal_auth.c) */
 };
 
 /* Per-connection data of the map role. */

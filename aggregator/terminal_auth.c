@@ -153,6 +153,26 @@ int hc_terminal_auth_check_hello(struct hc_server *s, struct hc_terminal_session
 	return 0;
 }
 
+/* The MAC batch m should carry: with the connection's batch key, made
+ * at its first batch (shared/terminal_auth.h), or, when there is no
+ * memory for one, computed whole. */
+static bool batch_mac(struct hc_terminal_session *t, const struct hc_terminal_cfg *tc,
+		      const struct hc_msg_batch *m, uint8_t out[HC_TAUTH_MAC_BYTES])
+{
+	if (t->batch_key == NULL)
+		t->batch_key = hc_tauth_batch_key_new(t->secret, t->nonce, tc->id, t->incarnation);
+	if (t->batch_key != NULL)
+		return hc_tauth_batch_key_mac(t->batch_key, m, out);
+	return hc_tauth_batch_mac(t->secret, t->nonce, tc->id, t->incarnation, m, out);
+}
+
+void hc_terminal_auth_end(struct hc_terminal_session *t)
+{
+	hc_tauth_batch_key_free(t->batch_key);
+	t->batch_key = NULL;
+	memset(t->secret, 0, sizeof t->secret);
+}
+
 int hc_terminal_auth_check_batch(struct hc_terminal_session *t, const struct hc_terminal_cfg *tc,
 				 const struct hc_msg_batch *m)
 {
@@ -164,8 +184,7 @@ int hc_terminal_auth_check_batch(struct hc_terminal_session *t, const struct hc_
 				 m->seq);
 			return hc_ws_session_close_now(&t->ws, HC_CLOSE_BAD_MAC, reason);
 		}
-		if (!hc_tauth_batch_mac(t->secret, t->nonce, tc->id, t->incarnation, m, expected) ||
-		    !hc_tauth_mac_equal(expected, m->mac)) {
+		if (!batch_mac(t, tc, m, expected) || !hc_tauth_mac_equal(expected, m->mac)) {
 			snprintf(reason, sizeof reason,
 				 "batch seq %" PRId64 ": mac does not match (altered, forged or"
 				 " from another connection)",

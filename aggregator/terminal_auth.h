@@ -32,6 +32,9 @@ void hc_terminal_auth_recheck(struct hc_server *s, struct hc_terminal_session *t
 int hc_terminal_auth_check_hello(struct hc_server *s, struct hc_terminal_session *t,
 				 const struct hc_msg_hello *m);
 
+/* At the session's close: frees its batch key and wipes its secret. */
+void hc_terminal_auth_end(struct hc_terminal_session *t);
+
 /* The batch's MAC on an authenticated session: 0 when it holds (or the
  * session is not authenticated), -1 after closing with 4022. */
 int hc_terminal_auth_check_batch(struct hc_terminal_session *t, const struct hc_terminal_cfg *tc,

@@ -282,7 +282,7 @@ static void on_closed(struct hc_server *s, struct hc_terminal_session *t)
 	if (t == NULL || t->ws.wsi == NULL)
 		return;
 	hc_ws_session_end(&t->ws);
-	memset(t->secret, 0, sizeof t->secret);
+	hc_terminal_auth_end(t);
 	assert(s->terminal_sessions > 0);
 	s->terminal_sessions--;
 	s->acks_queued -= t->ack_len;

@@ -59,6 +59,22 @@ bool hc_tauth_batch_mac(const uint8_t secret[HC_TAUTH_SECRET_BYTES],
 			uint64_t incarnation, const struct hc_msg_batch *b,
 			uint8_t out[HC_TAUTH_MAC_BYTES]);
 
+/* The batch MAC of one connection, for many batches: keyed once with
+ * the secret and fed once the head every batch message of this
+ * connection starts with (label, nonce, terminal, incarnation), so each
+ * batch then costs only its own fields and the outer hash (with a
+ * 10-character id 4 SHA-256 blocks instead of 6; no allocation). Same bytes as
+ * hc_tauth_batch_mac for the same arguments. NULL when terminal is not
+ * a valid id or out of memory. Holds a copy of the secret's pads:
+ * freed (and wiped) by hc_tauth_batch_key_free. */
+struct hc_tauth_batch_key;
+struct hc_tauth_batch_key *hc_tauth_batch_key_new(const uint8_t secret[HC_TAUTH_SECRET_BYTES],
+						  const uint8_t nonce[HC_TAUTH_NONCE_BYTES],
+						  const char *terminal, uint64_t incarnation);
+bool hc_tauth_batch_key_mac(struct hc_tauth_batch_key *k, const struct hc_msg_batch *b,
+			    uint8_t out[HC_TAUTH_MAC_BYTES]);
+void hc_tauth_batch_key_free(struct hc_tauth_batch_key *k);
+
 /* True when the two MACs are equal; takes the same time whatever
  * bytes differ (mbedtls_ct_memcmp). */
 bool hc_tauth_mac_equal(const uint8_t a[HC_TAUTH_MAC_BYTES], const uint8_t b[HC_TAUTH_MAC_BYTES]);

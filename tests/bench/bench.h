@@ -241,7 +241,8 @@ struct bench_term {
 	uint64_t incarnation;
 	bool has_secret; /* enrolled: proof and MACs (terminal_auth.h) */
 	uint8_t secret[32];
-	uint8_t nonce[32]; /* this connection's challenge */
+	uint8_t nonce[32];		      /* this connection's challenge */
+	struct hc_tauth_batch_key *batch_key; /* for nonce; NULL until the first batch */
 	int64_t next_seq;
 	uint32_t inflight;
 	struct bench_inflight slots[BENCH_WINDOW];

@@ -10,9 +10,12 @@
  * (secret 0x40..0x5f, nonce 0x00..0x1f, terminal "north-door",
  * incarnation 0x0102030405060708); a change of any one field, of the
  * nonce or of the secret changes the MAC; the MAC compare tells equal
- * from different in every byte; proof, mac and challenge nonce survive
+ * from different in every byte; a connection's batch key
+ * (hc_tauth_batch_key_*) gives the same MACs for every id length and
+ * batch after batch; proof, mac and challenge nonce survive
  * build and parse, and a malformed one is refused with its field named.
  */
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -80,6 +83,60 @@ static void batch_mac_matches_openssl(void **state)
 	b.pending = 999;
 	assert_true(hc_tauth_batch_mac(secret, nonce, "north-door", incarnation, &b, mac));
 	hex_is(mac, "5605cf016add6a0cfdbb7d8cc97f97f7be33000a432270f3ec9ff24658379a06");
+}
+
+/* A connection's batch key gives the known answers too, batch after
+ * batch (its state is cloned, never used up). */
+static void batch_key_matches_openssl(void **state)
+{
+	(void)state;
+	struct hc_tauth_batch_key *k = hc_tauth_batch_key_new(secret, nonce, "north-door",
+							      incarnation);
+	assert_non_null(k);
+	uint8_t mac[32];
+	struct hc_msg_batch b = sample_batch();
+	for (int round = 0; round < 3; round++) {
+		b.has_status = true;
+		assert_true(hc_tauth_batch_key_mac(k, &b, mac));
+		hex_is(mac, "1d066fd0428a523a6cd60e47f6aa72badf17c42e3dfd6755a9a94f3a0f10b3bc");
+		b.has_status = false;
+		assert_true(hc_tauth_batch_key_mac(k, &b, mac));
+		hex_is(mac, "5605cf016add6a0cfdbb7d8cc97f97f7be33000a432270f3ec9ff24658379a06");
+	}
+	hc_tauth_batch_key_free(k);
+	assert_null(hc_tauth_batch_key_new(secret, nonce, "bad id!", incarnation));
+}
+
+/* The batch key and the one-shot MAC agree for every id length (the
+ * connection's head then ends anywhere in a SHA-256 block) and for a
+ * run of different batches on one key. */
+static void batch_key_equals_one_shot_mac(void **state)
+{
+	(void)state;
+	char id[HC_ID_LEN_MAX + 1];
+	for (size_t len = 1; len <= HC_ID_LEN_MAX; len++) {
+		for (size_t i = 0; i < len; i++)
+			id[i] = (char)('a' + (i * 7 + len) % 26);
+		id[len] = '\0';
+		struct hc_tauth_batch_key *k = hc_tauth_batch_key_new(secret, nonce, id,
+								      incarnation + len);
+		assert_non_null(k);
+		for (int64_t seq = 1; seq <= 5; seq++) {
+			struct hc_msg_batch b = sample_batch();
+			b.seq = seq * 1000003;
+			b.entered = seq * (int64_t)len;
+			b.has_status = seq % 2 == 0;
+			uint8_t keyed[32], whole[32];
+			assert_true(hc_tauth_batch_key_mac(k, &b, keyed));
+			assert_true(hc_tauth_batch_mac(secret, nonce, id, incarnation + len, &b,
+						       whole));
+			if (!hc_tauth_mac_equal(keyed, whole))
+				fail_msg("id of %zu characters, seq %" PRId64
+					 ": the batch key differs",
+					 len, b.seq);
+		}
+		hc_tauth_batch_key_free(k);
+	}
 }
 
 /* Each variant differs from the sample in exactly one input. */
@@ -215,6 +272,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(hello_proof_matches_openssl, setup),
 		cmocka_unit_test_setup(batch_mac_matches_openssl, setup),
+		cmocka_unit_test_setup(batch_key_matches_openssl, setup),
+		cmocka_unit_test_setup(batch_key_equals_one_shot_mac, setup),
 		cmocka_unit_test_setup(any_changed_field_changes_the_mac, setup),
 		cmocka_unit_test_setup(proof_is_never_a_batch_mac, setup),
 		cmocka_unit_test_setup(compare_sees_every_byte, setup),
