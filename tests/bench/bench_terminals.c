@@ -309,6 +309,8 @@ void bench_terms_free(struct bench_terms *o)
 			if (o->terms[i].wsi != NULL)
 				lws_set_wsi_user(o->terms[i].wsi, NULL);
 			bench_rx_free(&o->terms[i].rx);
+			hc_tauth_batch_key_free(o->terms[i].batch_key);
+			o->terms[i].batch_key = NULL;
 		}
 	free(o->terms);
 	bench_samples_free(&o->ack_us);

@@ -9,7 +9,8 @@
 # (both ship a different /usr/include/lws_config.h), so its arm64 .deb is
 # fetched with `apt-get download` and unpacked into build/arm64/sysroot,
 # and the terminal links against the arm64 runtime libwebsockets17
-# installed normally. Nothing is cached outside build/.
+# installed normally; libssl-dev:arm64 (OpenSSL's headers, which
+# libwebsockets.h includes) is unpacked there too. Nothing is cached outside build/.
 #
 # Builds: build/arm64/headcount-terminal and build/arm64/tests/<unit
 # tests of the terminal's cores> (those that need no aggregator server).
@@ -33,9 +34,19 @@ if [ ! -f "$OUT/sysroot/usr/include/lws_config.h" ]; then
 		{ echo "arm64: apt-get download libwebsockets-dev:arm64 failed"; exit 1; }
 	dpkg-deb -x "$OUT"/debs/libwebsockets-dev_*_arm64.deb "$OUT/sysroot"
 fi
+# libwebsockets.h includes OpenSSL's headers, whose opensslconf.h is
+# per architecture (/usr/include/<triplet>/openssl): the arm64 ones come
+# from libssl-dev:arm64, unpacked beside it the same way (installing it
+# would have to match the host's libssl-dev version exactly).
+if [ ! -f "$OUT/sysroot/usr/include/aarch64-linux-gnu/openssl/opensslconf.h" ]; then
+	(cd "$OUT/debs" && apt-get download -q libssl-dev:arm64 >/dev/null 2>&1) ||
+		{ echo "arm64: apt-get download libssl-dev:arm64 failed"; exit 1; }
+	dpkg-deb -x "$OUT"/debs/libssl-dev_*_arm64.deb "$OUT/sysroot"
+fi
 ln -sf /usr/lib/aarch64-linux-gnu/libwebsockets.so.17 "$OUT/lib/libwebsockets.so"
 
-CFLAGS="-std=gnu11 -O2 -g -Wall -Wextra -Werror -I. -I$OUT/sysroot/usr/include $(pkg-config --cflags $PKGS)"
+CFLAGS="-std=gnu11 -O2 -g -Wall -Wextra -Werror -I. -I$OUT/sysroot/usr/include"
+CFLAGS+=" -I$OUT/sysroot/usr/include/aarch64-linux-gnu $(pkg-config --cflags $PKGS)"
 LIBS="-L$OUT/lib -lwebsockets $(pkg-config --libs $PKGS) -lmbedx509 -lmbedcrypto -lpthread -lm"
 
 # The terminal's sources: shared/, terminal/, hw/, and the pure ledger
