@@ -22,12 +22,13 @@
  * when its socket can take more, so it slows no one else. The common
  * case of a headcount-map.v2 push tick skips that cycle: a client that
  * had everything before the take and is not behind gets the tick's
- * shared frame written at once (write_tick_now). A map client sends
- * nothing: any message closes it with 4001.
+ * shared frame written at once (write_now), and so does a ping. A map
+ * client sends nothing: any message closes it with 4001.
  *
  * Limits (docs/aggregator.md, *Limits*): one timer pings every map
- * client each third of map_idle_timeout_s and closes with 4011 one that
- * has sent nothing, not even a pong, for the whole timeout. Map clients
+ * client each third of map_idle_timeout_s, one slice of them
+ * (HC_MAP_PING_SLICES) per run, and closes with 4011 one that has sent
+ * nothing, not even a pong, for the whole timeout. Map clients
  * hold at most the map budget (handed over with the states), which
  * leaves the share reserved for terminals and supervisors; with a staff
  * listener they are served on the public listener only (the staff one
@@ -125,15 +126,26 @@ static int next_changed(const struct hc_public *p, const struct hc_map_session *
 	return hc_conflation_next(m->versions_len, m->cursor, m->versions_sent, view_version, p);
 }
 
-/* Every third of the idle timeout: pings each map client, closes those
- * silent for the whole timeout. One timer for all of them (lws 4.1 keeps
- * per-connection timers in one sorted list). */
+static void wake_pings(struct hc_public *p);
+
+/* HC_MAP_PING_SLICES times per third of the idle timeout: pings the map
+ * clients of one slice, closes those of it silent for the whole
+ * timeout. Each client is looked at once per third, as with one round
+ * for all, but a push never waits behind 10,000 pings at once. One
+ * timer for all of them (lws 4.1 keeps per-connection timers in one
+ * sorted list). */
 static void idle_due(lws_sorted_usec_list_t *sul)
 {
 	struct hc_public *p = lws_container_of(sul, struct hc_public, idle_sul);
 	int64_t idle_ms = p->view.settings.idle_timeout_s * 1000;
 	int64_t now_ms = hc_mono_ms();
+	uint8_t slice = p->ping_slice;
+	p->ping_slice = (uint8_t)((slice + 1) % HC_MAP_PING_SLICES);
+	uint32_t pinged = 0, all = 0;
 	for (struct hc_map_session *m = p->maps; m != NULL; m = m->next) {
+		all++;
+		if (m->ping_slot != slice)
+			continue;
 		if (now_ms - m->heard_at_mono_ms >= idle_ms) {
 			char reason[80];
 			snprintf(reason, sizeof reason, "silent for %" PRId64 " s (no pong)",
@@ -141,26 +153,44 @@ static void idle_due(lws_sorted_usec_list_t *sul)
 			hc_ws_session_close_later(&m->ws, HC_CLOSE_IDLE, reason);
 		} else if (!m->ws.close_pending) {
 			m->ping_pending = true;
+			pinged++;
 		}
 	}
-	hc_map_wake_all(p); /* in slices, like a publication */
+	hc_debug("map: ping slice %u of %d: %" PRIu32 " of %" PRIu32 " clients", slice + 1,
+		 HC_MAP_PING_SLICES, pinged, all);
+	wake_pings(p);
 	hc_map_idle_start(p);
 }
 
 void hc_map_wake_all(struct hc_public *p)
 {
+	p->wake_pings_only = false;
 	p->wake_next = p->maps;
 	hc_map_wake_step(p);
 }
 
-static bool write_tick_now(struct hc_public *p, struct hc_map_session *m);
+/* A walk for the clients owing a ping only, unless a whole walk (a
+ * publication's) is under way: that one then starts over and wakes all. */
+static void wake_pings(struct hc_public *p)
+{
+	if (p->wake_next == NULL)
+		p->wake_pings_only = true;
+	p->wake_next = p->maps;
+	hc_map_wake_step(p);
+}
+
+static bool write_now(struct hc_public *p, struct hc_map_session *m);
 
 void hc_map_wake_step(struct hc_public *p)
 {
-	for (uint32_t n = 0; n < p->wake_per_turn && p->wake_next != NULL; n++) {
+	uint32_t n = 0;
+	while (n < p->wake_per_turn && p->wake_next != NULL) {
 		struct hc_map_session *m = p->wake_next;
 		p->wake_next = m->next;
-		if (!write_tick_now(p, m))
+		if (p->wake_pings_only && !m->ping_pending)
+			continue; /* nothing for it in a ping walk */
+		n++;
+		if (!write_now(p, m))
 			hc_ws_session_want_write(&m->ws);
 	}
 	/* Slices on the loop thread: the next turn must come by itself (a
@@ -168,6 +198,8 @@ void hc_map_wake_step(struct hc_public *p)
 	 * turn the loop). */
 	if (p->wake_next != NULL)
 		lws_cancel_service(p->context);
+	else
+		p->wake_pings_only = false;
 }
 
 void hc_map_idle_start(struct hc_public *p)
@@ -176,7 +208,7 @@ void hc_map_idle_start(struct hc_public *p)
 							     : HC_MAP_IDLE_TIMEOUT_S_DEFAULT;
 	p->idle_started = true;
 	lws_sul_schedule(p->context, 0, &p->idle_sul, idle_due,
-			 (lws_usec_t)idle_s * LWS_USEC_PER_SEC / 3);
+			 (lws_usec_t)idle_s * LWS_USEC_PER_SEC / 3 / HC_MAP_PING_SLICES);
 }
 
 uint32_t hc_map_sessions(const struct hc_public *p)
@@ -412,26 +444,40 @@ static int write_update(struct hc_public *p, struct hc_map_session *m)
 	return hc_ws_session_write_text(&m->ws, u->buf, u->len);
 }
 
-/* The common case of a push tick, without lws's writeable cycle: a v2
- * client that had everything before this take, is not closing, owes no
- * ping or snapshot, has nothing buffered in lws and is not behind gets
- * the shared frame of the take written at once (one send(), no
- * epoll_ctl to ask for POLLOUT and none to drop it, no callback). The
- * write is the one on_writeable would make; lws buffers what the socket
- * does not take and flushes it before anything else (lws_issue_raw), so
- * a partial send loses nothing; a failed write drops the connection.
- * false: not this case; the caller asks for a writeable callback, which
- * does whatever is due. */
-static bool write_tick_now(struct hc_public *p, struct hc_map_session *m)
+/* The common case of a push tick or a ping, without lws's writeable
+ * cycle: a v2 client that is not closing, owes no snapshot, has nothing
+ * buffered in lws and is not behind gets its ping and, when it had
+ * everything before this take, the take's shared frame written at once
+ * (one send() each, no epoll_ctl to ask for POLLOUT and none to drop
+ * it, no callback). The writes are the ones on_writeable would make;
+ * lws buffers what the socket does not take and flushes it before
+ * anything else (lws_issue_raw), so a partial send loses nothing; a
+ * failed write drops the connection. false: not this case (or nothing
+ * to write here); the caller asks for a writeable callback, which does
+ * whatever is due. */
+static bool write_now(struct hc_public *p, struct hc_map_session *m)
 {
-	if (!m->v2 || m->ws.close_pending || m->ping_pending || m->snapshot_pending ||
-	    p->view.settings.closing_all || m->versions_sent == NULL ||
-	    m->generation != p->view.generation || p->tick_count == 0 || m->at_serial == 0 ||
-	    m->at_serial != p->tick_from || lws_partial_buffered(m->ws.wsi))
+	if (!m->v2 || m->ws.close_pending || m->snapshot_pending || p->view.settings.closing_all ||
+	    m->versions_sent == NULL || m->generation != p->view.generation || m->at_serial == 0 ||
+	    lws_partial_buffered(m->ws.wsi))
 		return false;
+	bool tick_due = p->tick_count > 0 && m->at_serial == p->tick_from;
+	if (!tick_due && (!m->ping_pending || m->at_serial != p->view.serial))
+		return false; /* nothing here, or further behind than one take */
 	if (unsent_upper_bound(m) > HC_MAP_UNSENT_BYTES_MAX)
 		return false; /* behind: on_writeable decides to wait or drop */
-	if (write_update(p, m) < 0) {
+	if (m->ping_pending) {
+		m->ping_pending = false;
+		note_written(m, 1);
+		if (hc_ws_session_ping_now(&m->ws, "m", 1) < 0) {
+			hc_warn("map %s: write failed: dropped", m->ws.peer);
+			lws_set_timeout(m->ws.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+			return true;
+		}
+		if (lws_partial_buffered(m->ws.wsi))
+			return false; /* the tick after the flush */
+	}
+	if (tick_due && write_update(p, m) < 0) {
 		hc_warn("map %s: write failed: dropped", m->ws.peer);
 		lws_set_timeout(m->ws.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 	}
@@ -524,6 +570,8 @@ int hc_map_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 		}
 		atomic_fetch_add(&p->map_sessions, 1);
 		m->v2 = strcmp(lws_get_protocol(wsi)->name, HC_PROTO_MAP_V2) == 0;
+		m->ping_slot = p->ping_slot_next;
+		p->ping_slot_next = (uint8_t)((p->ping_slot_next + 1) % HC_MAP_PING_SLICES);
 		if (m->v2)
 			p->v2_sessions++;
 		cap_send_buffer(m);

@@ -112,6 +112,9 @@ struct hc_public {
 	lws_sorted_usec_list_t idle_sul;
 	lws_sorted_usec_list_t tick_sul; /* libev only */
 	bool idle_started;
+	bool wake_pings_only;	/* this walk: only clients owing a ping */
+	uint8_t ping_slice;	/* the slice the idle timer looks at next */
+	uint8_t ping_slot_next; /* dealt to the next map client */
 	/* headcount-map.v2: the frame of the last take (every entry it
 	 * changed), written as the same bytes to every v2 client that had
 	 * everything before it; tick_from is the view serial it starts at
@@ -267,8 +270,9 @@ struct hc_map_session {
 	bool ping_pending; /* the idle timer asked for one */
 	bool snapshot_pending;
 	bool recheck_scheduled;
-	bool looked; /* unsent_at_look is valid */
-	bool v2;     /* headcount-map.v2: update frames */
+	bool looked;	   /* unsent_at_look is valid */
+	bool v2;	   /* headcount-map.v2: update frames */
+	uint8_t ping_slot; /* its slice of the ping round (HC_MAP_PING_SLICES) */
 };
 
 /* Per-connection data of the supervisor role. */

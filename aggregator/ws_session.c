@@ -230,14 +230,19 @@ int hc_ws_session_write_copy(struct hc_ws_session *ws, const char *text, size_t 
 	return rc;
 }
 
-int hc_ws_session_write_ping(struct hc_ws_session *ws, const char *payload, size_t len)
+int hc_ws_session_ping_now(struct hc_ws_session *ws, const char *payload, size_t len)
 {
 	unsigned char ping[LWS_PRE + 125];
 	if (len > 125)
 		return -1;
 	if (len > 0)
 		memcpy(ping + LWS_PRE, payload, len);
-	if (lws_write(ws->wsi, ping + LWS_PRE, len, LWS_WRITE_PING) < (int)len)
+	return lws_write(ws->wsi, ping + LWS_PRE, len, LWS_WRITE_PING) < (int)len ? -1 : 0;
+}
+
+int hc_ws_session_write_ping(struct hc_ws_session *ws, const char *payload, size_t len)
+{
+	if (hc_ws_session_ping_now(ws, payload, len) < 0)
 		return -1;
 	lws_callback_on_writable(ws->wsi); /* whatever else waits */
 	return 0;

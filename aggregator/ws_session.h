@@ -168,6 +168,10 @@ int hc_ws_session_write_text(struct hc_ws_session *ws, unsigned char *buf, size_
  * a buffer that has it. */
 int hc_ws_session_write_copy(struct hc_ws_session *ws, const char *text, size_t len);
 
+/* Writes a ping of len payload bytes (0 to 125) and nothing more, also
+ * outside a writeable callback: 0, or -1. */
+int hc_ws_session_ping_now(struct hc_ws_session *ws, const char *payload, size_t len);
+
 /* Writes a ping of len payload bytes (0 to 125) and asks for another
  * writeable callback for whatever else waits: 0, or -1. */
 int hc_ws_session_write_ping(struct hc_ws_session *ws, const char *payload, size_t len);

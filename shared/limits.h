@@ -138,6 +138,12 @@
 #define HC_MAP_IDLE_TIMEOUT_S_MIN 3
 #define HC_MAP_IDLE_TIMEOUT_S_MAX 3600
 
+/* The ping round is spread: the idle timer runs this many times per
+ * third of the idle timeout and pings one slice of the map clients each
+ * time (slices dealt round robin at connection), so 10,000 phones are
+ * never pinged in one burst that a push would wait behind. */
+#define HC_MAP_PING_SLICES 8
+
 /* Messages a supervisor connection may send: a bucket of this many,
  * refilled at the rate per second. A message with the bucket empty
  * closes the connection with 4010. A burst is the hello plus 15

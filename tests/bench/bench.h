@@ -31,6 +31,8 @@
 
 #include "shared/config.h"
 
+struct hc_tauth_batch_key; /* shared/terminal_auth.h: a terminal's batch MAC key */
+
 /* ---- bench_stats.c ------------------------------------------------------ */
 
 /* A bounded array of samples (microseconds or any int64). Samples beyond

@@ -43,7 +43,7 @@ measure() { # LABEL
 measure "no stalled readers"
 
 # Ten of each map wire: v2 clients that had every frame are written to
-# without lws's writeable cycle (map_role.c write_tick_now), so this shows
+# without lws's writeable cycle (map_role.c write_now), so this shows
 # that path stops writing to a reader that is behind too.
 STALL_PIDS=()
 for v in 1 2; do
