@@ -1,5 +1,5 @@
 # lib.sh — what the benchmark scripts share (sourced by run-bench.sh,
-# run-ingest.sh, run-peers.sh, massif-map-idle.sh and
+# run-ingest.sh, run-peers.sh, run-map-pings.sh, massif-map-idle.sh and
 # callgrind-ingest.sh; defines functions only, runs nothing).
 
 # bench_cleanup: the scripts' EXIT trap. Stops the server the script
@@ -30,6 +30,35 @@ bench_free_port() {
 	done
 	echo "$1: no free port found" >&2
 	return 1
+}
+
+# bench_wait_healthz NAME PORT TRIES: waits until the aggregator on
+# 127.0.0.1:PORT answers GET /healthz, polling every 50 ms at most TRIES
+# times; when it never does, prints $TMP/aggregator.log as NAME on
+# stderr and returns 1.
+bench_wait_healthz() {
+	for _ in $(seq 1 "$3"); do
+		curl -sf -o /dev/null "http://127.0.0.1:$2/healthz" && return 0
+		sleep 0.05
+	done
+	curl -sf -o /dev/null "http://127.0.0.1:$2/healthz" && return 0
+	echo "$1: the aggregator did not start:" >&2
+	cat "$TMP/aggregator.log" >&2
+	return 1
+}
+
+# bench_wait_maps PORT COUNT: waits up to 60 s until the aggregator on
+# 127.0.0.1:PORT holds COUNT map connections (its /metrics); prints how
+# many it holds then.
+bench_wait_maps() {
+	local maps=0
+	for _ in $(seq 1 600); do
+		maps=$(curl -sf "http://127.0.0.1:$1/metrics" |
+			awk '/^headcount_connections\{role="map"\}/ { print $2 }')
+		(( ${maps:-0} >= $2 )) && break
+		sleep 0.1
+	done
+	echo "${maps:-0}"
 }
 
 # bench_write_venue FILE NAME PORT DATABASE TERMINALS: the benchmark

@@ -51,12 +51,7 @@ valgrind --tool=massif --vgdb=yes --massif-out-file="$TMP/exit.massif" \
 	"$AGGREGATOR" --config "$TMP/venue.ini" --db "$TMP/m.db" --listen "127.0.0.1:$PORT" \
 	> "$TMP/aggregator.log" 2>&1 &
 AGG_PID=$!
-for _ in $(seq 1 600); do  # 30 s: start-up under valgrind is slow
-	curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz" && break
-	sleep 0.05
-done
-curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz" ||
-	{ echo "massif-map-idle: the aggregator did not start:" >&2; cat "$TMP/aggregator.log" >&2; exit 1; }
+bench_wait_healthz massif-map-idle "$PORT" 600 || exit 1  # 30 s: start-up under valgrind is slow
 # Heap snapshots through valgrind's gdbserver: one before the first
 # subscriber, one once all are connected and idle.
 snapshot() {  # file
@@ -68,13 +63,7 @@ timeout 300 "$PEERS" --kind map --map "$MAP" --port "$PORT" --staff-port "$STAFF
 	--pid "$AGG_PID" --subscribers "$SUBSCRIBERS" --window 100 --rates 1 --seconds 1 \
 	--idle-seconds 30 --json "$TMP/peers.json" > /dev/null &
 PEERS_PID=$!
-maps=0
-for _ in $(seq 1 600); do  # 60 s
-	maps=$(curl -sf "http://127.0.0.1:$PORT/metrics" |
-		awk '/^headcount_connections\{role="map"\}/ { print $2 }')
-	(( ${maps:-0} >= SUBSCRIBERS )) && break
-	sleep 0.1
-done
+maps=$(bench_wait_maps "$PORT" "$SUBSCRIBERS")
 sleep 3  # idle: handshake buffers returned
 snapshot "$TMP/idle.massif"
 wait "$PEERS_PID" || true

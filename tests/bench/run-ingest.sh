@@ -45,12 +45,7 @@ bench_write_secrets "$TMP/terminal-secrets" "$TERMINALS"
 "$AGGREGATOR" --config "$TMP/venue.ini" --db "$TMP/ingest.db" \
 	--listen "127.0.0.1:$PORT" > "$TMP/aggregator.log" 2>&1 &
 AGG_PID=$!
-for _ in $(seq 1 200); do
-	curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz" && break
-	sleep 0.05
-done
-curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz" ||
-	{ echo "run-ingest: the aggregator did not start:" >&2; cat "$TMP/aggregator.log" >&2; exit 1; }
+bench_wait_healthz run-ingest "$PORT" 200 || exit 1
 
 if (( PRELOAD_ROWS > 0 )); then
 	pre_s=$(( PRELOAD_ROWS / 40000 + 1 ))

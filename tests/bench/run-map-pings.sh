@@ -44,25 +44,14 @@ while (( STAFF == PORT )); do STAFF=$(bench_free_port run-map-pings); done
 "$AGGREGATOR" --config "$TMP/venue.ini" --db "$TMP/p.db" --listen "127.0.0.1:$PORT" \
 	> "$TMP/aggregator.log" 2>&1 &
 AGG_PID=$!
-for _ in $(seq 1 200); do
-	curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz" && break
-	sleep 0.05
-done
-curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz" ||
-	{ echo "run-map-pings: the aggregator did not start:" >&2; cat "$TMP/aggregator.log" >&2; exit 1; }
+bench_wait_healthz run-map-pings "$PORT" 200 || exit 1
 
 timeout $(( MEASURE_S + 120 )) "$PEERS" --kind map --map v2 --port "$PORT" --staff-port "$STAFF" \
 	--pid "$AGG_PID" --subscribers "$SUBSCRIBERS" --window 100 --rates 1 --seconds 1 \
 	--idle-seconds $(( MEASURE_S + 8 )) --json "$TMP/peers.json" > /dev/null &
 PEERS_PID=$!
-maps=0
-for _ in $(seq 1 600); do  # 60 s
-	maps=$(curl -sf "http://127.0.0.1:$PORT/metrics" |
-		awk '/^headcount_connections\{role="map"\}/ { print $2 }')
-	(( ${maps:-0} >= SUBSCRIBERS )) && break
-	sleep 0.1
-done
-(( ${maps:-0} >= SUBSCRIBERS )) || { echo "run-map-pings: only ${maps:-0} map clients connected" >&2; exit 1; }
+maps=$(bench_wait_maps "$PORT" "$SUBSCRIBERS")
+(( maps >= SUBSCRIBERS )) || { echo "run-map-pings: only ${maps:-0} map clients connected" >&2; exit 1; }
 sleep 3  # past the handshakes
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$AGG_PID/stat"; }
 hz=$(getconf CLK_TCK)
