@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include <libwebsockets.h>
 #include <mbedtls/error.h>
@@ -94,6 +95,16 @@ bool hc_tls_ca_load(const char *path, const char *want_pin, char pin_out[HC_TLS_
 	mbedtls_x509_crt crt;
 	mbedtls_x509_crt_init(&crt);
 	char why[160];
+	/* mbedtls reads a directory's "size" as a huge length and asks
+	 * calloc for it: only a regular file gets that far. */
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		snprintf(err, err_len,
+			 "CA certificate %s is not a file (a directory?); give the path of the venue"
+			 " CA's ca.crt",
+			 path);
+		goto fail;
+	}
 	int rc = mbedtls_x509_crt_parse_file(&crt, path);
 	if (rc != 0) {
 		FILE *f = fopen(path, "rb");

@@ -7,7 +7,8 @@
  * openssl's colon form and upper case are accepted, anything shorter,
  * longer or not hex is refused; a date before, inside, near the end of
  * and after the validity is told apart; lws's TLS error text becomes a
- * sentence naming the CA, other errors pass unchanged.
+ * sentence naming the CA, other errors pass unchanged; a CA path that
+ * is a directory is refused with a sentence before mbedtls reads it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -114,6 +115,16 @@ static void a_verification_failure_names_the_ca(void **state)
 	assert_string_equal(out, "connection error");
 }
 
+static void a_directory_as_ca_is_refused(void **state)
+{
+	(void)state;
+	char pin[HC_TLS_PIN_HEX_LEN], err[512] = "";
+	assert_false(hc_tls_ca_load(".", NULL, pin, err, sizeof err));
+	assert_non_null(strstr(err, "CA certificate . is not a file"));
+	assert_false(hc_tls_ca_load("/nonexistent/ca.crt", NULL, pin, err, sizeof err));
+	assert_non_null(strstr(err, "cannot be opened"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -122,6 +133,7 @@ int main(void)
 		cmocka_unit_test(malformed_pins_are_refused),
 		cmocka_unit_test(dates_are_told_apart),
 		cmocka_unit_test(a_verification_failure_names_the_ca),
+		cmocka_unit_test(a_directory_as_ca_is_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
