@@ -99,10 +99,11 @@ bool hc_tls_ca_load(const char *path, const char *want_pin, char pin_out[HC_TLS_
 	 * calloc for it: only a regular file gets that far. */
 	struct stat st;
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		snprintf(err, err_len,
-			 "CA certificate %s is not a file (a directory?); give the path of the venue"
-			 " CA's ca.crt",
-			 path);
+		snprintf(
+			err, err_len,
+			"CA certificate %s is not a file (a directory?); give the path of the venue"
+			" CA's ca.crt",
+			path);
 		goto fail;
 	}
 	int rc = mbedtls_x509_crt_parse_file(&crt, path);
