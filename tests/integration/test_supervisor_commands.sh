@@ -48,9 +48,13 @@ grep -q '"type":"welcome","supervisor":"alice"' <<<"$out" || fail "no welcome: $
 grep -q '"type":"snapshot".*"areas":\[.*"id":"hall".*"terminals":\[' <<<"$out" ||
 	fail "no snapshot of areas and terminals: $out"
 (umask 077 && echo wrong-horse >"$WORK/wrong.password")
-out=$("$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$URL" --proto headcount-supervisor.v1 --supervisor alice --password-file "$WORK/wrong.password" --wait-ms 2000)
+# A refused login ends with the server's close, so the wait is only a
+# ceiling: generous, because an unknown name is answered with a salt of
+# the default 600,000 iterations, which the client spends seconds on
+# under ThreadSanitizer before it can send its proof.
+out=$("$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$URL" --proto headcount-supervisor.v1 --supervisor alice --password-file "$WORK/wrong.password" --wait-ms 20000)
 grep -q '^close 4009 ' <<<"$out" || fail "wrong password not closed with 4009: $out"
-out=$("$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$URL" --proto headcount-supervisor.v1 --supervisor mallory --password-file "$WORK/alice.password" --wait-ms 2000)
+out=$("$WSCLIENT" "${HC_CA_ARGS[@]}" --url "$URL" --proto headcount-supervisor.v1 --supervisor mallory --password-file "$WORK/alice.password" --wait-ms 20000)
 grep -q '^close 4009 ' <<<"$out" || fail "unknown supervisor not closed with 4009: $out"
 note "wrong password and unknown name: $(grep '^close [0-9]' <<<"$out")"
 
