@@ -97,6 +97,28 @@ static struct hc_pending_command *start_pending(struct hc_server *s,
 	return p;
 }
 
+/* Queues a setting change as two parts of pending entry p: the setting
+ * row (kind, stored_text) and its audit record (action, detail_json).
+ * False when storage is behind: p is released and nothing is queued. */
+static bool queue_setting_records(struct hc_server *s, struct hc_supervisor_session *sv,
+				  const struct hc_sup_cmd *cmd, struct hc_pending_command *p,
+				  const char *action, const char *detail_json,
+				  enum hc_store_record_kind kind, const char *stored_text,
+				  int64_t now_ms)
+{
+	struct hc_store_record recs[2];
+	audit_record(sv, cmd, action, detail_json, p->token, now_ms, &recs[1]);
+	recs[0] = recs[1];
+	recs[0].kind = kind;
+	snprintf(recs[0].text, sizeof recs[0].text, "%s", stored_text);
+	if (!hc_server_queue_records(s, recs, 2)) {
+		p->token = 0;
+		return false;
+	}
+	sv->commands_waiting++;
+	return true;
+}
+
 static int do_override(struct hc_server *s, struct hc_supervisor_session *sv,
 		       const struct hc_sup_cmd *cmd)
 {
@@ -109,22 +131,15 @@ static int do_override(struct hc_server *s, struct hc_supervisor_session *sv,
 		return refuse(s, sv, cmd, "too many commands waiting for storage; try again");
 	int64_t now_ms = hc_wall_ms();
 	const char *mode = hc_override_name(cmd->mode);
-	struct hc_store_record recs[2];
 	char detail[64];
 	snprintf(detail, sizeof detail, "{\"mode\":\"%s\"}", mode);
-	audit_record(sv, cmd, "override", detail, p->token, now_ms, &recs[1]);
-	recs[0] = recs[1];
-	recs[0].kind = HC_RECORD_OVERRIDE;
-	snprintf(recs[0].text, sizeof recs[0].text, "%s", mode);
-	if (!hc_server_queue_records(s, recs, 2)) {
-		p->token = 0;
+	if (!queue_setting_records(s, sv, cmd, p, "override", detail, HC_RECORD_OVERRIDE, mode,
+				   now_ms))
 		return refuse(s, sv, cmd, "storage is behind; try again");
-	}
-	sv->commands_waiting++;
 
 	struct hc_override_entry e = { .target = cmd->target, .mode = cmd->mode, .at_ms = now_ms };
 	snprintf(e.id, sizeof e.id, "%s", cmd->id);
-	snprintf(e.who, sizeof e.who, "%s", recs[1].who);
+	snprintf(e.who, sizeof e.who, "supervisor:%s", sv->name);
 	snprintf(e.reason, sizeof e.reason, "%s", cmd->reason);
 	hc_info("supervisor %s: override %s %s %s: %s", sv->name, hc_sup_target_name(cmd->target),
 		cmd->id, mode, cmd->reason);
@@ -161,22 +176,15 @@ static int do_set_thresholds(struct hc_server *s, struct hc_supervisor_session *
 	if (p == NULL)
 		return refuse(s, sv, cmd, "too many commands waiting for storage; try again");
 	int64_t now_ms = hc_wall_ms();
-	struct hc_store_record recs[2];
 	char merged_json[256], set_json[256];
 	if (!hc_adjustment_to_json(&merged, merged_json, sizeof merged_json) ||
 	    !hc_adjustment_to_json(&cmd->set, set_json, sizeof set_json)) {
 		p->token = 0;
 		return refuse(s, sv, cmd, "cannot encode the change");
 	}
-	audit_record(sv, cmd, "set_thresholds", set_json, p->token, now_ms, &recs[1]);
-	recs[0] = recs[1];
-	recs[0].kind = HC_RECORD_ADJUSTMENT;
-	snprintf(recs[0].text, sizeof recs[0].text, "%s", merged_json);
-	if (!hc_server_queue_records(s, recs, 2)) {
-		p->token = 0;
+	if (!queue_setting_records(s, sv, cmd, p, "set_thresholds", set_json, HC_RECORD_ADJUSTMENT,
+				   merged_json, now_ms))
 		return refuse(s, sv, cmd, "storage is behind; try again");
-	}
-	sv->commands_waiting++;
 	bool merged_ok = hc_venue_state_merge_adjustment(s, cmd->target, cmd->id, &cmd->set);
 	(void)merged_ok; /* room was checked above */
 	hc_info("supervisor %s: set_thresholds %s %s %s: %s", sv->name,
