@@ -277,7 +277,7 @@ FUZZ_TARGETS := terminal_proto supervisor_cmd venue_config terminal_settings htt
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. $(FUZZ_SAN) \
 	-fsanitize=fuzzer-no-link $(PKG_CFLAGS)
-FUZZ_BASE := shared/wire_terminal.c shared/wire_json.c shared/types.c shared/terminal_auth.c shared/hex.c shared/clock.c shared/log.c
+FUZZ_BASE := shared/wire_terminal.c shared/wire_json.c shared/calendar.c shared/types.c shared/terminal_auth.c shared/hex.c shared/clock.c shared/log.c
 FUZZ_SRC_terminal_proto := $(FUZZ_BASE)
 FUZZ_CONFIG := $(wildcard shared/config*.c)
 FUZZ_SRC_supervisor_cmd := $(FUZZ_BASE) $(FUZZ_CONFIG) aggregator/supervisor_cmd.c \

@@ -2,7 +2,7 @@
  * history.c — interval arithmetic, UTC text and CSV lines for the
  * per-area history (history.h).
  *
- * Relies on: libc's timegm()/gmtime_r() for calendar arithmetic (UTC
+ * Relies on: shared/calendar.h and libc's gmtime_r() for calendar arithmetic (UTC
  * only, no time zone files). Pure: no clock is read here.
  */
 #include "aggregator/history.h"
@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+#include "shared/calendar.h"
 
 int64_t hc_history_bucket_start(int64_t wall_ms, int64_t interval_ms)
 {
@@ -51,21 +53,10 @@ bool hc_history_parse_utc(const char *text, int64_t *out_ms)
 		if (!sep && (text[i] < '0' || text[i] > '9'))
 			return false;
 	}
-	if (mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 59)
+	int64_t secs;
+	if (!hc_calendar_utc_seconds(year, mon, day, hour, min, sec, &secs))
 		return false;
-	struct tm tm = {
-		.tm_year = year - 1900,
-		.tm_mon = mon - 1,
-		.tm_mday = day,
-		.tm_hour = hour,
-		.tm_min = min,
-		.tm_sec = sec,
-	};
-	time_t t = timegm(&tm);
-	/* timegm normalises 02-30 to 03-02: refuse dates that moved. */
-	if (tm.tm_mday != day || tm.tm_mon != mon - 1)
-		return false;
-	*out_ms = (int64_t)t * 1000;
+	*out_ms = secs * 1000;
 	return true;
 }
 

@@ -1,10 +1,9 @@
 /*
  * wire_json.c — the JSON helpers of the wire files (wire_json.h).
  *
- * Relies on: jansson, timegm for the UTC times, shared/clock.h for the
+ * Relies on: jansson, shared/calendar.h for the UTC times, shared/clock.h for the
  * one UTC text form, shared/hex.h. Promises: see wire_json.h.
  */
-#define _GNU_SOURCE /* timegm */
 #include "shared/wire_json.h"
 
 #include <inttypes.h>
@@ -12,8 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "shared/calendar.h"
 #include "shared/clock.h"
 #include "shared/hex.h"
 
@@ -79,24 +78,13 @@ bool hc_wire_parse_utc_ms(const char *s, int64_t *out)
 		   &end) != 7 ||
 	    end != HC_WIRE_UTC_TEXT_LEN)
 		return false;
-	if (year < 1970 || mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 ||
-	    sec > 60 || ms < 0 || ms > 999)
-		return false;
-	struct tm tm = {
-		.tm_year = year - 1900,
-		.tm_mon = mon - 1,
-		.tm_mday = day,
-		.tm_hour = hour,
-		.tm_min = min,
-		.tm_sec = sec,
-	};
-	time_t secs = timegm(&tm);
-	if (secs == (time_t)-1 || tm.tm_mday != day)
-		return false; /* 31 April normalises to 1 May: refuse */
+	int64_t secs;
+	if (ms < 0 || ms > 999 || !hc_calendar_utc_seconds(year, mon, day, hour, min, sec, &secs))
+		return false; /* 31 April would normalise to 1 May: refused */
 	/* sscanf's %d also takes " 1", "+1" and a leap second :60 that
 	 * normalises to the next minute: only the one spelling that
 	 * hc_format_utc() writes for this instant is accepted. */
-	int64_t ms_total = (int64_t)secs * 1000 + ms;
+	int64_t ms_total = secs * 1000 + ms;
 	char canonical[HC_WIRE_UTC_TEXT_LEN + 8];
 	hc_format_utc(ms_total, canonical, sizeof canonical);
 	if (strcmp(canonical, s) != 0)
@@ -218,21 +206,5 @@ bool hc_wire_get_utc_ms(const json_t *v, int64_t *out)
 		return true;
 	if (!json_is_string(v))
 		return false;
-	int year, mon, day, hour, min, sec, ms;
-	char z;
-	if (sscanf(json_string_value(v), "%4d-%2d-%2dT%2d:%2d:%2d.%3d%c", &year, &mon, &day, &hour,
-		   &min, &sec, &ms, &z) != 8 ||
-	    z != 'Z')
-		return false;
-	struct tm tm = { .tm_year = year - 1900,
-			 .tm_mon = mon - 1,
-			 .tm_mday = day,
-			 .tm_hour = hour,
-			 .tm_min = min,
-			 .tm_sec = sec };
-	time_t secs = timegm(&tm);
-	if (secs == (time_t)-1)
-		return false;
-	*out = (int64_t)secs * 1000 + ms;
-	return true;
+	return hc_wire_parse_utc_ms(json_string_value(v), out);
 }

@@ -71,6 +71,7 @@ static void utc_times_parse_in_the_documented_forms_only(void **state)
 		"2026-11-23T10:00:60Z",
 		"2026-1-23T10:00:00Z",
 		"+026-11-23T10:00Z",
+		"1969-12-31T23:59Z", /* before 1970 */
 		"yesterday",
 		"",
 	};

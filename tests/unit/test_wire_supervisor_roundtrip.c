@@ -154,6 +154,7 @@ static void test_snapshot_parses(void **state)
 	assert_string_equal(a->st.name, "\xe5\xa4\xa7\xe3\x83\x9b\xe3\x83\xbc\xe3\x83\xab");
 	assert_int_equal(a->st.occupancy, 7);
 	assert_true(a->st.restricted);
+	assert_int_equal(a->st.updated_at_ms, 1795428000123LL); /* 2026-11-23T10:00:00.123Z */
 	assert_int_equal(a->override, HC_WIRE_OVERRIDE_CLOSED);
 	assert_string_equal(a->override_by, "supervisor:alice");
 	assert_true(a->has_corrected);
@@ -189,6 +190,10 @@ static void test_mistyped_refused_whole(void **state)
 		"\"occupancy\":1,\"capacity\":5,\"level\":\"low\",\"restricted\":false}",
 		"{\"type\":\"area\",\"id\":\"hall\",\"name\":\"H\",\"entered\":1,\"exited\":0,"
 		"\"occupancy\":1,\"capacity\":5,\"level\":\"packed\",\"restricted\":false}",
+		/* a date that does not exist is refused, not moved to 2 March */
+		"{\"type\":\"area\",\"id\":\"hall\",\"name\":\"H\",\"entered\":1,\"exited\":0,"
+		"\"occupancy\":1,\"capacity\":5,\"level\":\"low\",\"restricted\":false,"
+		"\"updated_at\":\"2026-02-30T10:00:00.123Z\"}",
 		"{\"type\":\"result\",\"ok\":\"yes\"}",
 		"{\"type\":\"challenge\",\"nonce\":\"abc\"}",
 		"{\"type\":\"nope\"}",
