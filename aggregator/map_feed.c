@@ -3,6 +3,8 @@
  */
 #include "aggregator/map_feed.h"
 
+#include "aggregator/headroom_buf.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,16 +39,10 @@ void hc_map_feed_destroy(struct hc_map_feed *f)
 static bool msg_store(struct hc_feed_msg *m, size_t headroom, uint64_t version,
 		      const unsigned char *payload, size_t len)
 {
-	if (m->buf == NULL || len > m->cap) {
-		unsigned char *grown = realloc(m->buf, headroom + (len ? len : 1));
-		if (grown == NULL) {
-			msg_free(m);
-			return false;
-		}
-		m->buf = grown;
-		m->cap = len;
+	if (!hc_headroom_copy(&m->buf, &m->cap, headroom, payload, len)) {
+		msg_free(m);
+		return false;
 	}
-	memcpy(m->buf + headroom, payload, len);
 	m->len = len;
 	m->version = version;
 	return true;

@@ -14,6 +14,7 @@
  */
 #include "aggregator/venue_cache.h"
 
+#include "aggregator/headroom_buf.h"
 #include "aggregator/server_internal.h"
 
 #include <stdlib.h>
@@ -40,16 +41,10 @@ void venue_invalidate_messages(struct hc_server *s)
  * needed. False when out of memory (c is then empty). */
 bool venue_cache_store(struct hc_msg_cache *c, uint64_t key, const char *text, size_t len)
 {
-	if (c->buf == NULL || len > c->cap) {
-		unsigned char *grown = realloc(c->buf, LWS_PRE + len);
-		if (grown == NULL) {
-			venue_cache_free(c);
-			return false;
-		}
-		c->buf = grown;
-		c->cap = len;
+	if (!hc_headroom_copy(&c->buf, &c->cap, LWS_PRE, text, len)) {
+		venue_cache_free(c);
+		return false;
 	}
-	memcpy(c->buf + LWS_PRE, text, len);
 	c->len = len;
 	c->key = key;
 	return true;
