@@ -74,21 +74,45 @@ void hc_corrections_add(struct hc_corrections *c, uint32_t area_slot, const char
 	a->version++;
 }
 
+/* Opens path read-only and prepares sql on it: the start-up reads use
+ * a connection of their own. False when either fails (rc says why; *db
+ * may then be open for its message, and end_read closes it). */
+static bool begin_read(const char *path, const char *sql, sqlite3 **db, sqlite3_stmt **st, int *rc)
+{
+	*db = NULL;
+	*st = NULL;
+	*rc = sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY, NULL);
+	if (*rc != SQLITE_OK)
+		return false;
+	sqlite3_busy_timeout(*db, 5000);
+	*rc = sqlite3_prepare_v2(*db, sql, -1, st, NULL);
+	return *rc == SQLITE_OK;
+}
+
+/* Closes a read begun by begin_read. ok false: err says what failed
+ * ("read WHAT from PATH: why"). Returns ok. */
+static bool end_read(bool ok, const char *what, const char *path, sqlite3 *db, sqlite3_stmt *st,
+		     int rc, char *err, size_t err_cap)
+{
+	if (!ok)
+		snprintf(err, err_cap, "read %s from %s: %s", what, path,
+			 db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return ok;
+}
+
 bool hc_corrections_load(struct hc_corrections *c, const char *path,
 			 const struct hc_slots *area_ids, char *err, size_t err_cap)
 {
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
-	if (rc != SQLITE_OK)
-		goto fail;
-	sqlite3_busy_timeout(db, 5000);
-	rc = sqlite3_prepare_v2(db,
-				"SELECT at_ms, who, target, detail_json, reason FROM audit"
-				" WHERE action = 'correct' ORDER BY id;",
-				-1, &st, NULL);
-	if (rc != SQLITE_OK)
-		goto fail;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int rc;
+	if (!begin_read(path,
+			"SELECT at_ms, who, target, detail_json, reason FROM audit"
+			" WHERE action = 'correct' ORDER BY id;",
+			&db, &st, &rc))
+		return end_read(false, "corrections", path, db, st, rc, err, err_cap);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *who = (const char *)sqlite3_column_text(st, 1);
 		const char *target = (const char *)sqlite3_column_text(st, 2);
@@ -107,36 +131,22 @@ bool hc_corrections_load(struct hc_corrections *c, const char *path,
 					   json_integer_value(e), json_integer_value(x), reason);
 		json_decref(d);
 	}
-	if (rc != SQLITE_DONE)
-		goto fail;
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return true;
-fail:
-	snprintf(err, err_cap, "read corrections from %s: %s", path,
-		 db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return false;
+	return end_read(rc == SQLITE_DONE, "corrections", path, db, st, rc, err, err_cap);
 }
 
 bool hc_corrections_load_samples(struct hc_corrections *c, const char *path,
 				 const struct hc_slots *area_ids, int64_t now_ms,
 				 int64_t interval_ms, char *err, size_t err_cap)
 {
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
-	if (rc != SQLITE_OK)
-		goto fail;
-	sqlite3_busy_timeout(db, 5000);
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int rc;
 	/* One range of the (area, minute_ms) primary key per area: the read
 	 * costs the last hour, whatever the length of the history kept. */
-	rc = sqlite3_prepare_v2(db,
-				"SELECT occupancy, entered, exited FROM samples"
-				" WHERE area = ?1 AND minute_ms >= ?2 ORDER BY minute_ms;",
-				-1, &st, NULL);
-	if (rc != SQLITE_OK)
+	if (!begin_read(path,
+			"SELECT occupancy, entered, exited FROM samples"
+			" WHERE area = ?1 AND minute_ms >= ?2 ORDER BY minute_ms;",
+			&db, &st, &rc))
 		goto fail;
 	for (uint32_t slot = 0; slot < hc_slots_count(area_ids); slot++) {
 		sqlite3_reset(st);
@@ -153,15 +163,9 @@ bool hc_corrections_load_samples(struct hc_corrections *c, const char *path,
 		if (rc != SQLITE_DONE)
 			goto fail;
 	}
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return true;
+	return end_read(true, "history samples", path, db, st, rc, err, err_cap);
 fail:
-	snprintf(err, err_cap, "read history samples from %s: %s", path,
-		 db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return false;
+	return end_read(false, "history samples", path, db, st, rc, err, err_cap);
 }
 
 void hc_corrections_sample(struct hc_corrections *c, uint32_t area_slot, int64_t occupancy,
