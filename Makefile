@@ -7,7 +7,7 @@
 #   make SAN=thread  the same, built with ThreadSanitizer in build/tsan
 #   make arm64    the terminal and its unit tests for a Raspberry Pi
 #                 (arm64 cross build into build/arm64; docs/terminal.md)
-#   make lint     dependency rules, format and cppcheck (docs/hacking.md)
+#   make lint     dependency rules, format, cppcheck, test-script pipes (docs/hacking.md)
 #   make format   apply .clang-format to every tracked .c and .h
 #   make bench    the standard benchmark set (docs/performance.md)
 #   make bench-peers  the map fan-out against Mosquitto, same client
@@ -253,7 +253,8 @@ clean:
 	rm -rf build
 
 # make lint: the dependency rules (tests/lint/deps.rules), the format
-# (.clang-format) and cppcheck; fails on any. make format applies
+# (.clang-format), cppcheck and no pipe into grep -q in the test
+# scripts (tests/lint/check-test-pipes.sh); fails on any. make format applies
 # .clang-format to every tracked .c and .h (docs/hacking.md).
 FORMAT_SRC = $(shell git ls-files -- '*.c' '*.h')
 
@@ -261,6 +262,7 @@ lint:
 	bash tests/lint/check-deps.sh tests/lint/deps.rules
 	clang-format --dry-run --Werror $(FORMAT_SRC)
 	cppcheck --quiet --enable=warning,performance --error-exitcode=1 -I. shared aggregator terminal hw
+	bash tests/lint/check-test-pipes.sh
 
 format:
 	clang-format -i $(FORMAT_SRC)

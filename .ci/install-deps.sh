@@ -45,7 +45,7 @@ fi
 
 missing=()
 for p in "${packages[@]}"; do
-	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+	if ! grep -q 'install ok installed' <<<"$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)"; then
 		missing+=("$p")
 	fi
 done
@@ -56,7 +56,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
 	sudo="sudo"
 fi
-if [ "${HC_ARM64:-1}" = 1 ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+if [ "${HC_ARM64:-1}" = 1 ] && ! grep -qx arm64 <<<"$(dpkg --print-foreign-architectures)"; then
 	$sudo dpkg --add-architecture arm64
 fi
 echo "install-deps: installing ${missing[*]}" >&2

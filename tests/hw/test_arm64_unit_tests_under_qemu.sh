@@ -29,7 +29,7 @@ grep -h '^\[  PASSED  \]' build/arm64/test_*.log | tail -n 1 >/dev/null
 out=$(timeout 60 qemu-aarch64 build/arm64/headcount-terminal --help) ||
 	{ echo "FAIL: arm64 terminal --help"; failed=$((failed + 1)); }
 case $out in usage:*) ;; *) echo "FAIL: arm64 terminal --help printed no usage"; failed=$((failed + 1)) ;; esac
-file build/arm64/headcount-terminal 2>/dev/null | grep -q aarch64 || [ ! -x /usr/bin/file ] ||
+grep -q aarch64 <<<"$(file build/arm64/headcount-terminal 2>/dev/null)" || [ ! -x /usr/bin/file ] ||
 	{ echo "FAIL: build/arm64/headcount-terminal is not an aarch64 binary"; failed=$((failed + 1)); }
 [ $failed -eq 0 ] || exit 1
 echo "ok"

@@ -60,8 +60,8 @@ door_screen() { tmux capture-pane -p -t "$1"; }
 # door_row SESSION N: row N (1 = top) of the pane.
 door_row() { door_screen "$1" | sed -n "${2}p"; }
 
-door_has() { door_screen "$1" | grep -q -- "$2"; }
-door_lacks() { ! door_screen "$1" | grep -q -- "$2"; }
+door_has() { grep -q -- "$2" <<<"$(door_screen "$1")"; }
+door_lacks() { ! grep -q -- "$2" <<<"$(door_screen "$1")"; }
 
 # door_expect SESSION TEXT [SECONDS]: waits until the pane shows TEXT.
 door_expect() {

@@ -59,7 +59,7 @@ free_port() {
 	[ "$low" -gt 12000 ] || low=32768
 	for _ in $(seq 1 50); do
 		p=$((10000 + RANDOM % (low - 10000)))
-		if ! ss -tanH "sport = :$p" 2>/dev/null | grep -q .; then
+		if [ -z "$(ss -tanH "sport = :$p" 2>/dev/null)" ]; then
 			echo "$p"
 			return 0
 		fi

@@ -22,7 +22,7 @@
 . "$(dirname "$0")/lib.sh"
 command -v tmux >/dev/null || { echo "SKIP: tmux not installed"; exit 77; }
 export LC_ALL=C.UTF-8
-locale -a 2>/dev/null | grep -qi '^c\.utf-\?8$' || { echo "SKIP: no C.UTF-8 locale"; exit 77; }
+grep -qi '^c\.utf-\?8$' <<<"$(locale -a 2>/dev/null)" || { echo "SKIP: no C.UTF-8 locale"; exit 77; }
 DASH=$HC_BUILD/headcount-dashboard
 
 port=$(free_port)
@@ -62,11 +62,11 @@ HC_ON_EXIT='tmux kill-session -t "$dash"; tmux kill-session -t "$door"'
 HC_PIDS+=($!)
 
 screen() { tmux capture-pane -p -t "$dash"; }
-screen_has() { screen | grep -q -- "$1"; }
+screen_has() { grep -q -- "$1" <<<"$(screen)"; }
 expect_screen() {
 	wait_until "${2:-10}" screen_has "$1" || { screen >&2; fail "dashboard never showed '$1'"; }
 }
-door_has() { tmux capture-pane -p -t "$door" | grep -q -- "$1"; }
+door_has() { grep -q -- "$1" <<<"$(tmux capture-pane -p -t "$door")"; }
 # The "N/CAP" figure of an area row (by its name).
 figure() { screen | grep -- "$1" | head -n 1 | grep -o '[0-9]*/[0-9]*' | head -n 1 | cut -d/ -f1; }
 # Display column of the first '/' in the area row (by its name).
@@ -95,7 +95,7 @@ wait_until 10 bash -c "tmux capture-pane -p -t $dash | grep 'Main hall' | grep -
 wait_until 10 bash -c "[ \"\$(tmux capture-pane -p -t $dash | grep 大ホール | grep -o '[0-9]*/400' | cut -d/ -f1)\" -gt $first ]" ||
 	{ screen >&2; fail "大ホール stayed at $first"; }
 note "numbers move: 大ホール $first -> $(figure '大ホール'), Main hall 3"
-door_row_has() { screen | grep -- " $1 " | grep -Eq -- "$2"; }
+door_row_has() { grep -Eq -- "$2" <<<"$(grep -- " $1 " <<<"$(screen)")"; }
 # The version a terminal reports starts with the release (shared/version.h).
 release=$(sed -n 's/^#define HC_RELEASE "\(.*\)"$/\1/p' shared/version.h)
 wait_until 10 door_row_has k1 "online +[0-9:]+ +[0-9]+ +0 +0 +3/0 ${release//./\\.}" ||
@@ -166,7 +166,7 @@ plain="hc-plain-$$"
 tmux new-session -d -s "$plain" -x 80 -y 24 \
 	"LC_ALL=C $DASH --url $HC_WS://127.0.0.1:$port ${HC_CA_ARGS[*]} --supervisor alice --password-file $WORK/alice.password --no-colour 2>>$WORK/dashboard.log"
 HC_ON_EXIT='tmux kill-session -t "$plain"; tmux kill-session -t "$door"'
-plain_has() { tmux capture-pane -p -t "$plain" | grep -q -- "$1"; }
+plain_has() { grep -q -- "$1" <<<"$(tmux capture-pane -p -t "$plain")"; }
 wait_until 10 plain_has "connected" || fail "the ASCII dashboard did not connect"
 wait_until 10 plain_has '^ ???? .*/400 [#.]* ' || { tmux capture-pane -p -t "$plain" >&2; fail "no ASCII fallback"; }
 tmux capture-pane -p -t "$plain" | LC_ALL=C grep -q $'[\x80-\xff]' && fail "non-ASCII bytes on the ASCII screen"

@@ -66,7 +66,7 @@ storage_error() { jq -r .storage "$WORK/healthz.json"; }
 expect_degraded() {
 	local label=$1 pattern=$2
 	wait_until 15 code_is 503 || fail "$label: /healthz stayed $(ft_healthz "$port") during the fault"
-	storage_error | grep -qi "$pattern" || fail "$label: /healthz storage is '$(storage_error)', want it to name '$pattern'"
+	grep -qi "$pattern" <<<"$(storage_error)" || fail "$label: /healthz storage is '$(storage_error)', want it to name '$pattern'"
 	[ "$(jq -r .status "$WORK/healthz.json")" = degraded ] || fail "$label: /healthz status $(jq -r .status "$WORK/healthz.json")"
 	[ "$(acked)" = "$acked_before" ] || fail "$label: t1 got acks during the fault: acked $(acked), before $acked_before"
 	[ "$(ledger_sums)" = "$ledger_before" ] || fail "$label: the ledger changed during the fault: $(ledger_sums), before $ledger_before"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make lint fails on each kind of broken dependency rule (an include
-# circle among the aggregator's files too) and on a misformatting, naming the file, the line and the rule, and passes on
-# the same tree without them.
+# circle among the aggregator's files too), on a misformatting and on a
+# pipe into grep -q in a test script, naming the file, the line and the
+# rule, and passes on the same tree without them.
 #
 # Works on a copy of the tracked files in $WORK/tree, as checked in: the
 # unplanted copy must pass `make lint` as it is, so a commit that breaks
@@ -27,21 +28,36 @@ make -C "$tree" lint >"$WORK/lint-clean.log" 2>&1 ||
 	fail "make lint fails on the checked-in tree (run make format; see docs/hacking.md): $(tail -5 "$WORK/lint-clean.log")"
 note "make lint passes on the checked-in tree"
 
+# first_line FILE REGEX: the number of FILE's first line matching REGEX.
+first_line() {
+	local n
+	n=$(grep -n -m1 -- "$2" "$tree/$1" | cut -d: -f1)
+	[ -n "$n" ] || fail "$1 has no line matching $2"
+	echo "$n"
+}
+
+# lint_planted FILE N TEXT LOG: inserts TEXT after line N of FILE in the
+# copy, runs make lint into LOG and fails the test if make lint passed.
+# The caller checks what LOG says, then restores the copy (git checkout).
+lint_planted() {
+	local file=$1 n=$2 text=$3 log=$4
+	[ -f "$tree/$file" ] || fail "no $file to plant into"
+	awk -v n="$n" -v t="$text" '{ print } NR == n { print t }' "$tree/$file" >"$WORK/planted"
+	cp "$WORK/planted" "$tree/$file"
+	if make -C "$tree" lint >"$log" 2>&1; then
+		fail "make lint passed with $text planted in $file"
+	fi
+}
+
 # plant FILE LINE_TEXT EXPECT: inserts LINE_TEXT after FILE's first
 # #include, runs make lint, wants it to fail with FILE:N: EXPECT (a grep -F
 # string), then restores the copy.
 planted=0
 plant() {
 	local file=$1 text=$2 expect=$3 n log
-	[ -f "$tree/$file" ] || fail "no $file to plant into"
-	n=$(grep -n -m1 '^#include' "$tree/$file" | cut -d: -f1)
-	[ -n "$n" ] || fail "$file has no #include"
-	awk -v n="$n" -v t="$text" '{ print } NR == n { print t }' "$tree/$file" >"$WORK/planted"
-	cp "$WORK/planted" "$tree/$file"
+	n=$(first_line "$file" '^#include')
 	log=$WORK/lint-$planted.log
-	if make -C "$tree" lint >"$log" 2>&1; then
-		fail "make lint passed with $text planted in $file"
-	fi
+	lint_planted "$file" "$n" "$text" "$log"
 	grep -qF "$file:$((n + 1)): $expect" "$log" ||
 		fail "make lint on $text in $file did not say \"$file:$((n + 1)): $expect\": $(head -5 "$log")"
 	note "$file:$((n + 1)): $expect"
@@ -82,33 +98,43 @@ done
 # No include circle among the aggregator's units (nocycle): a file
 # below server.c that includes server.h closes one, and make lint names
 # it with the include that closes it.
-n=$(grep -n -m1 '^#include' "$tree/aggregator/venue_state.c" | cut -d: -f1)
-awk -v n="$n" '{ print } NR == n { print "#include \"aggregator/server.h\"" }' \
-	"$tree/aggregator/venue_state.c" >"$WORK/planted"
-cp "$WORK/planted" "$tree/aggregator/venue_state.c"
-if make -C "$tree" lint >"$WORK/lint-circle.log" 2>&1; then
-	fail "make lint passed with an include circle planted in aggregator/venue_state.c"
-fi
-grep "include circle:" "$WORK/lint-circle.log" | grep -F "aggregator/venue_state.c:$((n + 1))" |
-	grep -qF "aggregator/server" ||
-	fail "make lint did not name the circle through aggregator/venue_state.c:$((n + 1)): $(head -5 "$WORK/lint-circle.log")"
+f=aggregator/venue_state.c
+n=$(first_line "$f" '^#include')
+lint_planted "$f" "$n" '#include "aggregator/server.h"' "$WORK/lint-circle.log"
+circle=$(grep "include circle:" "$WORK/lint-circle.log" | grep -F "$f:$((n + 1))")
+grep -qF "aggregator/server" <<<"$circle" ||
+	fail "make lint did not name the circle through $f:$((n + 1)): $(head -5 "$WORK/lint-circle.log")"
 note "$(grep -m1 "include circle:" "$WORK/lint-circle.log")"
 git -C "$tree" checkout -q -- .
 planted=$((planted + 1))
 
 # A misformatting: clang-format names the file and line.
-n=$(grep -n -m1 '^#include' "$tree/shared/clock.c" | cut -d: -f1)
-awk -v n="$n" '{ print } NR == n { print "int  hc_lint_planted ( void ) ;" }' "$tree/shared/clock.c" >"$WORK/planted"
-cp "$WORK/planted" "$tree/shared/clock.c"
-if make -C "$tree" lint >"$WORK/lint-format.log" 2>&1; then
-	fail "make lint passed with a misformatted line in shared/clock.c"
-fi
-grep -q "shared/clock.c:$((n + 1)):.*clang-format" "$WORK/lint-format.log" ||
-	fail "make lint did not name shared/clock.c:$((n + 1)) as misformatted: $(head -5 "$WORK/lint-format.log")"
-note "shared/clock.c:$((n + 1)): misformatted"
+f=shared/clock.c
+n=$(first_line "$f" '^#include')
+lint_planted "$f" "$n" "int  hc_lint_planted ( void ) ;" "$WORK/lint-format.log"
+grep -q "$f:$((n + 1)):.*clang-format" "$WORK/lint-format.log" ||
+	fail "make lint did not name $f:$((n + 1)) as misformatted: $(head -5 "$WORK/lint-format.log")"
+note "$f:$((n + 1)): misformatted"
+git -C "$tree" checkout -q -- .
+
+# A pipe into grep -q in a test script (under pipefail, a match can
+# fail the pipeline), on one line and split over two: the pipe check
+# names the file and the line where grep -q stands.
+f=tests/integration/test_version_and_help.sh
+n=$(first_line "$f" '^\. ')
+bar='|' # kept out of this line, which the pipe check reads too
+lint_planted "$f" "$n" "echo \"\$out\" $bar grep -q usage" "$WORK/lint-pipe.log"
+grep -qF "$f:$((n + 1)): pipe into grep -q" "$WORK/lint-pipe.log" ||
+	fail "make lint did not name $f:$((n + 1)) as a pipe into grep -q: $(tail -5 "$WORK/lint-pipe.log")"
+note "$f:$((n + 1)): pipe into grep -q"
+git -C "$tree" checkout -q -- .
+lint_planted "$f" "$n" "echo \"\$out\" $bar\\n\\tgrep -qF usage" "$WORK/lint-pipe2.log"
+grep -qF "$f:$((n + 2)): pipe into grep -q" "$WORK/lint-pipe2.log" ||
+	fail "make lint did not name $f:$((n + 2)) as a pipe into grep -q split over two lines: $(tail -5 "$WORK/lint-pipe2.log")"
+note "$f:$((n + 2)): pipe into grep -q (split over two lines)"
 git -C "$tree" checkout -q -- .
 
 # And the restored copy passes again.
 make -C "$tree" lint >"$WORK/lint-again.log" 2>&1 ||
 	fail "make lint fails on the restored tree: $(tail -5 "$WORK/lint-again.log")"
-note "$planted forbidden includes (one an include circle) and 1 misformatting caught; the restored tree passes"
+note "$planted forbidden includes (one an include circle), 1 misformatting and 2 pipes into grep -q caught; the restored tree passes"

@@ -46,7 +46,7 @@ grep -q "terminals and supervisors: ws://127.0.0.1:$sport" "$WORK/aggregator.log
 map1=$!
 HC_PIDS+=($map1)
 wait_until 10 grep -q '"type":"snapshot"' "$WORK/map1.out" || fail "map client got no snapshot"
-grep '"type":"snapshot"' "$WORK/map1.out" | grep -q '"occupancy":0' ||
+grep -q '"occupancy":0' <<<"$(grep '"type":"snapshot"' "$WORK/map1.out")" ||
 	fail "snapshot does not show an empty hall: $(cat "$WORK/map1.out")"
 
 out=$("$WSCLIENT" --url "ws://127.0.0.1:$sport" --proto headcount-terminal.v3 --wait-ms 3000 \
@@ -62,7 +62,7 @@ wait_until 5 grep -q '"type":"area".*"restricted":true' "$WORK/map1.out" ||
 note "public thread: map client got the batch from the staff port (occupancy 5, restricted)"
 
 out=$("$WSCLIENT" --url "ws://127.0.0.1:$port" --proto headcount-map.v1 --wait-ms 800)
-grep '"type":"snapshot"' <<<"$out" | grep -q '"restricted":true' ||
+grep -q '"restricted":true' <<<"$(grep '"type":"snapshot"' <<<"$out")" ||
 	fail "a later map client's snapshot misses the restriction: $out"
 
 etag=$(curl -sfi "http://127.0.0.1:$port/api/areas" | tr -d '\r' | awk -F': ' 'tolower($1) == "etag" { print $2 }')

@@ -110,8 +110,8 @@ grep -q '^close [0-9]' <<<"$out" && fail "a bad command closed the connection: $
 # The threshold change: in force, audited, saved.
 [ "$(api_area "$port" hall capacity)" = 400 ] || fail "capacity not 400: $(api_area "$port" hall capacity)"
 wait_until 3 grep -q '"capacity":400' "$WORK/map.out" || fail "map did not get capacity 400"
-sqlite3 "$WORK/agg.db" "select who, action, target, detail_json, reason from audit where action = 'set_thresholds'" |
-	grep -q '^supervisor:alice|set_thresholds|area:hall|{"capacity":400}|more exits open$' ||
+audit=$(sqlite3 "$WORK/agg.db" "select who, action, target, detail_json, reason from audit where action = 'set_thresholds'")
+grep -q '^supervisor:alice|set_thresholds|area:hall|{"capacity":400}|more exits open$' <<<"$audit" ||
 	fail "threshold change not audited: $(sqlite3 "$WORK/agg.db" 'select * from audit')"
 
 # Malformed JSON closes like a terminal's.
@@ -129,14 +129,14 @@ grep -q '"ok":true,"request":"c"' <<<"$out" || fail "correction not answered ok:
 row=$(sqlite3 "$WORK/agg.db" "select source, seq, area, entered, exited from ledger where source like 'supervisor:%'")
 [ "$row" = "supervisor:alice|1|hall|113|0" ] || fail "correction row: '$row'"
 note "correction row: $row"
-sqlite3 "$WORK/agg.db" "select detail_json, reason from audit where action = 'correct'" |
-	grep -q '"occupancy_before":7,"occupancy":120,"entered":113,"exited":0.*|recount by stewards$' ||
+audit=$(sqlite3 "$WORK/agg.db" "select detail_json, reason from audit where action = 'correct'")
+grep -q '"occupancy_before":7,"occupancy":120,"entered":113,"exited":0.*|recount by stewards$' <<<"$audit" ||
 	fail "correction not audited"
 wait_until 3 grep -q '"occupancy":120' "$WORK/t2.out" || fail "terminal did not see 120"
 
 # Restart: threshold change and counts survive; a new override too.
-supervise 1500 '{"type":"override","target":"area","id":"hall","mode":"closed","reason":"evening","request":9}' |
-	grep -q '"ok":true,"request":9' || fail "second override not ok"
+out=$(supervise 1500 '{"type":"override","target":"area","id":"hall","mode":"closed","reason":"evening","request":9}')
+grep -q '"ok":true,"request":9' <<<"$out" || fail "second override not ok"
 kill -TERM "$AGG_PID"
 wait "$AGG_PID" || fail "aggregator did not stop cleanly"
 start_aggregator "$WORK/venue.ini" "$port"

@@ -57,14 +57,14 @@ out=$(supervise 2000 \
 	'{"type":"correct","area":"hall","delta":0,"reason":"x","request":"zero"}' \
 	'{"type":"correct","area":"hall","delta":5,"reason":"recount by stewards","request":"plus"}')
 for r in neg both zero; do
-	grep "\"request\":\"$r\"" <<<"$out" | grep -q '"ok":false' || fail "$r not refused: $out"
+	grep -q '"ok":false' <<<"$(grep "\"request\":\"$r\"" <<<"$out")" || fail "$r not refused: $out"
 done
 grep -q '"ok":true,"request":"plus"' <<<"$out" || fail "delta +5 not accepted: $out"
 [ "$(api_area "$port" hall occupancy)" = 12 ] || fail "hall occupancy $(api_area "$port" hall occupancy), want 12"
 row=$(sqlite3 "$WORK/agg.db" "select source, area, entered, exited from ledger where source like 'supervisor:%'")
 [ "$row" = "supervisor:alice|hall|5|0" ] || fail "correction row: '$row'"
-sqlite3 "$WORK/agg.db" "select detail_json from audit where action = 'correct'" |
-	grep -q '"occupancy_before":7,"occupancy":12,"entered":5,"exited":0' || fail "delta not audited"
+audit=$(sqlite3 "$WORK/agg.db" "select detail_json from audit where action = 'correct'")
+grep -q '"occupancy_before":7,"occupancy":12,"entered":5,"exited":0' <<<"$audit" || fail "delta not audited"
 note "delta +5: ledger row $row; -100, 0 and occupancy+delta refused"
 
 out=$(supervise 1500 '{"type":"override","target":"area","id":"hall","mode":"closed","reason":"blocked exit","request":1}' \

@@ -93,7 +93,7 @@ if command -v tmux >/dev/null; then
 	tmux new-session -d -s "$pane" -x 120 -y 10 \
 		"$AGG passwd bob -c $WORK/venue.ini --iterations 1000; echo passwd-exit=\$?; sleep 30"
 	HC_ON_EXIT='tmux kill-server'
-	pane_has() { tmux capture-pane -p -t "$pane" | grep -q -- "$1"; }
+	pane_has() { grep -q -- "$1" <<<"$(tmux capture-pane -p -t "$pane")"; }
 	wait_until 10 pane_has "new password for supervisor bob:" || fail "no first prompt"
 	tmux send-keys -t "$pane" "secret-of-bob" Enter
 	wait_until 10 pane_has "again:" || fail "no second prompt"

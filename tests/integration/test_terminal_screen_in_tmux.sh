@@ -28,7 +28,7 @@ tmux new-session -d -s "$session" -x 100 -y 30 \
 HC_ON_EXIT='tmux kill-session -t "$session"'
 
 screen() { tmux capture-pane -p -t "$session"; }
-screen_has() { screen | grep -q -- "$1"; }
+screen_has() { grep -q -- "$1" <<<"$(screen)"; }
 expect_screen() {
 	wait_until 10 screen_has "$1" || { screen >&2; fail "screen never showed '$1'"; }
 }

@@ -10,7 +10,7 @@ bins="headcount-aggregator headcount-terminal headcount-bench headcount-sim"
 for b in $bins; do
 	out=$("$HC_BUILD/$b" --version 2>"$WORK/err") || fail "$b --version exited $?"
 	[ -s "$WORK/err" ] && fail "$b --version wrote to stderr: $(cat "$WORK/err")"
-	echo "$out" | grep -Eq "^$b [0-9]+\.[0-9]+\.[0-9]+ \(git $rev\)$" ||
+	grep -Eq "^$b [0-9]+\.[0-9]+\.[0-9]+ \(git $rev\)$" <<<"$out" ||
 		fail "$b --version said: $out (want \"$b X.Y.Z (git $rev)\")"
 	note "$out"
 done
@@ -19,7 +19,7 @@ help_ok() { # BIN ARGS...: usage on stdout, exit 0, stderr empty
 	local out
 	out=$("$HC_BUILD/$1" "${@:2}" 2>"$WORK/err") || fail "$* exited $?"
 	[ -s "$WORK/err" ] && fail "$* wrote to stderr: $(cat "$WORK/err")"
-	echo "$out" | grep -q '^usage: ' || fail "$* printed no usage: $out"
+	grep -q '^usage: ' <<<"$out" || fail "$* printed no usage: $out"
 }
 help_ok headcount-aggregator --help
 help_ok headcount-aggregator export --help
