@@ -134,6 +134,24 @@ bool hc_corrections_load(struct hc_corrections *c, const char *path,
 	return end_read(rc == SQLITE_DONE, "corrections", path, db, st, rc, err, err_cap);
 }
 
+/* Feeds area slot's samples since since_ms from the prepared samples
+ * query st into c. Returns SQLITE_DONE when all were read, else the
+ * SQLite code that stopped it. */
+static int read_area_samples(struct hc_corrections *c, sqlite3_stmt *st, uint32_t slot,
+			     const char *area_id, int64_t since_ms, int64_t interval_ms)
+{
+	int rc;
+	sqlite3_reset(st);
+	if ((rc = sqlite3_bind_text(st, 1, area_id, -1, SQLITE_STATIC)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 2, since_ms)) != SQLITE_OK)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		hc_corrections_sample(c, slot, sqlite3_column_int64(st, 0),
+				      sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
+				      interval_ms);
+	return rc;
+}
+
 bool hc_corrections_load_samples(struct hc_corrections *c, const char *path,
 				 const struct hc_slots *area_ids, int64_t now_ms,
 				 int64_t interval_ms, char *err, size_t err_cap)
@@ -143,29 +161,17 @@ bool hc_corrections_load_samples(struct hc_corrections *c, const char *path,
 	int rc;
 	/* One range of the (area, minute_ms) primary key per area: the read
 	 * costs the last hour, whatever the length of the history kept. */
-	if (!begin_read(path,
-			"SELECT occupancy, entered, exited FROM samples"
-			" WHERE area = ?1 AND minute_ms >= ?2 ORDER BY minute_ms;",
-			&db, &st, &rc))
-		goto fail;
-	for (uint32_t slot = 0; slot < hc_slots_count(area_ids); slot++) {
-		sqlite3_reset(st);
-		if ((rc = sqlite3_bind_text(st, 1, hc_slots_id(area_ids, slot), -1,
-					    SQLITE_STATIC)) != SQLITE_OK ||
-		    (rc = sqlite3_bind_int64(st, 2,
-					     now_ms - (int64_t)HC_RECENT_SAMPLES * interval_ms)) !=
-			    SQLITE_OK)
-			goto fail;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-			hc_corrections_sample(c, slot, sqlite3_column_int64(st, 0),
-					      sqlite3_column_int64(st, 1),
-					      sqlite3_column_int64(st, 2), interval_ms);
-		if (rc != SQLITE_DONE)
-			goto fail;
+	bool ok = begin_read(path,
+			     "SELECT occupancy, entered, exited FROM samples"
+			     " WHERE area = ?1 AND minute_ms >= ?2 ORDER BY minute_ms;",
+			     &db, &st, &rc);
+	int64_t since_ms = now_ms - (int64_t)HC_RECENT_SAMPLES * interval_ms;
+	for (uint32_t slot = 0; ok && slot < hc_slots_count(area_ids); slot++) {
+		rc = read_area_samples(c, st, slot, hc_slots_id(area_ids, slot), since_ms,
+				       interval_ms);
+		ok = rc == SQLITE_DONE;
 	}
-	return end_read(true, "history samples", path, db, st, rc, err, err_cap);
-fail:
-	return end_read(false, "history samples", path, db, st, rc, err, err_cap);
+	return end_read(ok, "history samples", path, db, st, rc, err, err_cap);
 }
 
 void hc_corrections_sample(struct hc_corrections *c, uint32_t area_slot, int64_t occupancy,

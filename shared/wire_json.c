@@ -81,8 +81,7 @@ bool hc_wire_parse_utc_ms(const char *s, int64_t *out)
 	int64_t secs;
 	if (ms < 0 || ms > 999 || !hc_calendar_utc_seconds(year, mon, day, hour, min, sec, &secs))
 		return false; /* 31 April would normalise to 1 May: refused */
-	/* sscanf's %d also takes " 1", "+1" and a leap second :60 that
-	 * normalises to the next minute: only the one spelling that
+	/* sscanf's %d also takes " 1" and "+1": only the one spelling that
 	 * hc_format_utc() writes for this instant is accepted. */
 	int64_t ms_total = secs * 1000 + ms;
 	char canonical[HC_WIRE_UTC_TEXT_LEN + 8];
