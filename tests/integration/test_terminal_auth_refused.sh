@@ -70,10 +70,22 @@ ROWS=$(rows) ENTERED=$(entered)
 [ "$ROWS" = 1 ] || fail "ledger rows $ROWS, want 1"
 note "t1 authenticated and counted 5"
 
-# 1. Old protocols.
+# 1. Old protocols. The aggregator refuses these as soon as the
+# WebSocket is up, while the client is already sending its hello. One
+# run on a loaded machine saw the connection end without the close
+# frame (3,300 tries in a loop did not see it again), so a try whose
+# output holds no close frame at all is made again, at most three
+# times; a close frame with another code, or none in three tries, fails.
+old_protocol_try() {
+	"$WSCLIENT" --url "$URL" --proto "headcount-terminal.$1" --wait-ms 3000 \
+		--send "$(hello t1)" --send "$(batch 2 1)" 2>&1
+}
 for v in v1 v2; do
-	out=$("$WSCLIENT" --url "$URL" --proto "headcount-terminal.$v" --wait-ms 3000 \
-		--send "$(hello t1)" --send "$(batch 2 1)" 2>&1)
+	for try in 1 2 3; do
+		out=$(old_protocol_try "$v")
+		grep -q '^close ' <<<"$out" && break
+		note "protocol $v, try $try: no close frame seen: $(tr '\n' ' ' <<<"$out")"
+	done
 	refused "$out" 4024 "protocol $v"
 	grep -q "headcount-terminal.$v has no authentication.*headcount-terminal.v3" <<<"$out" ||
 		fail "the reason does not name the versions: $out"
